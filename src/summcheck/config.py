@@ -1,0 +1,369 @@
+"""Run specs: written by the user in YAML, validated on load, frozen afterwards.
+
+Validation errors name the file, the YAML line, the field and the fix.
+Relative paths inside a config are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---------------------------------------------------------------- datasets
+class FieldMap(_Spec):
+    """Which columns of a tabular dataset hold what. `id` may be null: the row index is used."""
+
+    id: str | None = "id"
+    story: str = "article"
+    highlights: str | None = "highlights"
+    title: str | None = None
+
+
+class _DatasetBase(_Spec):
+    sample: int | None = Field(None, ge=1, description="random sample of this many examples")
+    seed: int = 0
+
+
+class BundledDataset(_DatasetBase):
+    source: Literal["bundled"] = "bundled"
+
+
+class HFDataset(_DatasetBase):
+    """Anything `datasets.load_dataset` reads: a hub id, or "json"/"csv"/"parquet" + data_files."""
+
+    source: Literal["hf"]
+    path: str
+    name: str | None = None
+    split: str = "test"
+    revision: str | None = None
+    data_files: str | list[str] | dict[str, str | list[str]] | None = None
+    fields: FieldMap = FieldMap()
+    highlights_sep: str | None = Field(
+        "\n", description='separator between highlights in one string; null = one bullet'
+    )
+
+
+class NewsPagesDataset(_DatasetBase):
+    source: Literal["news_pages"]
+    dir: str
+    glob: str = "*.txt"
+
+
+DatasetSpec = Annotated[
+    Union[BundledDataset, HFDataset, NewsPagesDataset], Field(discriminator="source")
+]
+
+
+# ---------------------------------------------------------------- summarizers
+class _SummarizerBase(_Spec):
+    name: str | None = Field(None, description="label in reports; defaults to the type")
+    max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type  # type: ignore[attr-defined]
+
+
+class LeadSpec(_SummarizerBase):
+    type: Literal["lead"]
+    k: int = Field(3, ge=1)
+
+
+class TextRankSpec(_SummarizerBase):
+    type: Literal["textrank"]
+    k: int = Field(3, ge=1)
+
+
+class OracleSpec(_SummarizerBase):
+    type: Literal["oracle"]
+    k: int = Field(4, ge=1, description="at most this many sentences")
+    metric: Literal["rouge1", "rouge2", "rougeLsum", "rouge1+rouge2"] = "rouge1+rouge2"
+
+
+class _HFModelBase(_SummarizerBase):
+    model: str = Field(description="hub id or local folder")
+    revision: str | None = None
+    device: str = "cpu"
+    dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
+    batch_size: int = Field(8, ge=1)
+    max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
+    generation: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+
+class HFSeq2SeqSpec(_HFModelBase):
+    type: Literal["hf-seq2seq"]
+    prefix: str = ""
+
+
+class HFCausalSpec(_HFModelBase):
+    type: Literal["hf-causal"]
+    prompt_template: str = (
+        "Write 3 short highlight bullets for this news story.\n\n{title}\n{story}\n\nHighlights:\n-"
+    )
+    chat_template: Literal["auto", "always", "never"] = "auto"
+    system_prompt: str | None = None
+
+
+class PrecomputedSpec(_SummarizerBase):
+    type: Literal["precomputed"]
+    path: str
+    id_field: str = "id"
+    summary_field: str = "summary"
+
+
+SummarizerSpec = Annotated[
+    Union[LeadSpec, TextRankSpec, OracleSpec, HFSeq2SeqSpec, HFCausalSpec, PrecomputedSpec],
+    Field(discriminator="type"),
+]
+
+
+# ---------------------------------------------------------------- scoring
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
+
+
+class RougeSpec(_Spec):
+    types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = ROUGE_TYPES
+    use_stemmer: bool = True
+
+
+class MetricsSpec(_Spec):
+    rouge: RougeSpec | None = RougeSpec()
+
+
+class BulletSpec(_Spec):
+    max_bullets: int | None = Field(4, ge=1)
+
+
+class BootstrapSpec(_Spec):
+    n: int = Field(1000, ge=100)
+    seed: int = 0
+    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+
+
+class RunSpec(_Spec):
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    description: str = ""
+    dataset: DatasetSpec = BundledDataset()
+    limit: int | None = Field(None, ge=1, description="keep the first N examples")
+    summarizers: tuple[SummarizerSpec, ...] = Field(min_length=1)
+    bullets: BulletSpec = BulletSpec()
+    metrics: MetricsSpec = MetricsSpec()
+    bootstrap: BootstrapSpec = BootstrapSpec()
+
+    @field_validator("summarizers")
+    @classmethod
+    def _unique_labels(cls, value: tuple) -> tuple:
+        labels = [spec.label for spec in value]
+        dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
+        if dupes:
+            raise ValueError(f"summarizer names must be unique; give each a `name:` ({dupes})")
+        return value
+
+    def spec_hash(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+    def run_name(self) -> str:
+        return f"{self.name}-{self.spec_hash()}"
+
+
+# ---------------------------------------------------------------- loading
+_PATH_FIELDS = {("dataset", "dir"), ("dataset", "data_files"), ("summarizers", "path")}
+
+
+def load_config(path: str | Path, **overrides: Any) -> RunSpec:
+    """Read, resolve and validate a YAML config. Raises ConfigError with file, line, field, fix."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found. Pass the path of a YAML config.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of keys (name:, dataset:, ...)")
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    _resolve_paths(raw, path.parent)
+    try:
+        spec = RunSpec.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_describe(err, path, text)) from None
+    _check_files_exist(spec, path)
+    return spec
+
+
+def _resolve_paths(raw: dict, base: Path) -> None:
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str):
+            p = Path(value).expanduser()
+            return str(p if p.is_absolute() else (base / p).resolve())
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    dataset = raw.get("dataset")
+    if isinstance(dataset, dict):
+        if "dir" in dataset:
+            dataset["dir"] = resolve(dataset["dir"])
+        if dataset.get("data_files") is not None:
+            dataset["data_files"] = resolve(dataset["data_files"])
+        local_path = dataset.get("path")
+        if isinstance(local_path, str) and (base / local_path).exists():
+            dataset["path"] = resolve(local_path)
+    for summ in raw.get("summarizers") or []:
+        if isinstance(summ, dict):
+            if summ.get("type") == "precomputed" and "path" in summ:
+                summ["path"] = resolve(summ["path"])
+            model = summ.get("model")
+            if isinstance(model, str) and model.startswith((".", "/", "~")):
+                summ["model"] = resolve(model)
+
+
+def _check_files_exist(spec: RunSpec, path: Path) -> None:
+    ds = spec.dataset
+    if isinstance(ds, NewsPagesDataset) and not Path(ds.dir).is_dir():
+        raise ConfigError(f"{path}: dataset.dir: folder {ds.dir} does not exist. Fix the path.")
+    if isinstance(ds, HFDataset) and ds.data_files is not None:
+        files = ds.data_files
+        flat = (
+            [files] if isinstance(files, str)
+            else files if isinstance(files, list)
+            else [f for v in files.values() for f in ([v] if isinstance(v, str) else v)]
+        )
+        for f in flat:
+            if not any(ch in f for ch in "*?[") and not Path(f).exists():
+                raise ConfigError(
+                    f"{path}: dataset.data_files: file {f} does not exist. Fix the path "
+                    "(relative paths are read from the config file's folder)."
+                )
+    for i, summ in enumerate(spec.summarizers):
+        if isinstance(summ, PrecomputedSpec) and not Path(summ.path).is_file():
+            raise ConfigError(
+                f"{path}: summarizers[{i}].path: file {summ.path} does not exist. Fix the path "
+                "(relative paths are read from the config file's folder)."
+            )
+
+
+def _describe(err: ValidationError, path: Path, text: str) -> str:
+    errors = _drop_consequential(err.errors())
+    lines = [f"{path}: invalid config ({len(errors)} problem(s)):"]
+    for e in errors:
+        loc = [p for p in e["loc"] if not _is_union_tag(p)]
+        field = _format_loc(loc)
+        line = _yaml_line(text, loc)
+        where = f"line {line}, " if line else ""
+        lines.append(f"  - {where}{field}: {_explain(e, list(e['loc']))}")
+    return "\n".join(lines)
+
+
+def _drop_consequential(errors: list[dict]) -> list[dict]:
+    """Drop a list's 'too short' error when its items already failed (it only follows from them)."""
+    item_locs = {tuple(e["loc"][:1]) for e in errors if len(e["loc"]) > 1}
+    return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in item_locs)]
+
+
+def _is_union_tag(part: Any) -> bool:
+    return isinstance(part, str) and part in _TAG_MODELS
+
+
+_TAG_MODELS: dict[str, type[BaseModel]] = {
+    "bundled": BundledDataset, "hf": HFDataset, "news_pages": NewsPagesDataset,
+    "lead": LeadSpec, "textrank": TextRankSpec, "oracle": OracleSpec,
+    "hf-seq2seq": HFSeq2SeqSpec, "hf-causal": HFCausalSpec, "precomputed": PrecomputedSpec,
+}
+
+
+def _format_loc(loc: list) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain(e: dict, loc: list) -> str:
+    """One sentence saying what is wrong and how to fix it; `loc` includes union tags."""
+    kind = e["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = _did_you_mean(str(loc[-1]), allowed)
+        return f"unknown key.{hint} Allowed keys here: {', '.join(sorted(allowed))}."
+    if kind == "missing":
+        return f"required key missing: add `{loc[-1]}:` here."
+    if kind == "union_tag_invalid":
+        tags = e["ctx"]["expected_tags"]
+        choices = [t.strip().strip("'") for t in tags.split(",")]
+        given = str(e["ctx"].get("tag", ""))
+        return f"unknown value '{given}'.{_did_you_mean(given, choices)} Choose one of: {tags}."
+    if kind == "union_tag_not_found":
+        return f"missing `{e['ctx']['discriminator'].strip(chr(39))}:` key saying which kind this is."
+    return f"{e['msg']} (got {e.get('input')!r})."
+
+
+def _did_you_mean(word: str, choices: list[str] | set[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _allowed_keys(parent_loc: list) -> set[str]:
+    model: Any = RunSpec
+    for part in parent_loc:
+        if _is_union_tag(part):
+            model = _TAG_MODELS[part]
+        elif isinstance(part, str) and model is not None:
+            field = model.model_fields.get(part)
+            model = _model_of(field.annotation) if field else None
+    return set(model.model_fields) if model is not None else set()
+
+
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model behind a field annotation (unwrapping Optional/tuple/Annotated)."""
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _yaml_line(text: str, loc: list) -> int | None:
+    """1-based line of the YAML node at `loc`, or of its closest existing parent."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    best = node.start_mark.line + 1 if node else None
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    child, best = value, key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part < len(node.value):
+                child = node.value[part]
+                best = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return best

@@ -1,0 +1,22 @@
+"""User-facing errors: each says what is wrong, where, and what to do."""
+
+
+class SummcheckError(Exception):
+    """An error the CLI reports as one clear message (no traceback)."""
+
+
+class ConfigError(SummcheckError):
+    """A config file is invalid: names the file, the field and the fix."""
+
+
+class DataError(SummcheckError):
+    """Input data is malformed: names the file, the line or field and the fix."""
+
+
+class MissingExtraError(SummcheckError):
+    """An optional dependency is not installed; the message has the install command."""
+
+    def __init__(self, package: str, extra: str):
+        super().__init__(
+            f"{package} is not installed. Install it with: pip install \"summcheck[{extra}]\""
+        )

@@ -1,0 +1,61 @@
+"""Sentence splitting and bullet parsing shared by summarizers, loaders and metrics."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
+_BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
+SENTENCE_SPLITTER = "pysbd-0.3.4-en"
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_sentences(text: str) -> list[str]:
+    """English sentences of `text` (pysbd, rule-based; handles "U.S." and "Dec. 29")."""
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        if paragraph.strip():
+            out.extend(s.strip() for s in _segmenter().segment(paragraph) if s.strip())
+    return out
+
+
+def is_bullet_line(line: str) -> bool:
+    return bool(_BULLET_RE.match(line))
+
+
+def strip_bullet(line: str) -> str:
+    return _BULLET_RE.sub("", line, count=1).strip()
+
+
+def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
+    """Turn model output into bullets.
+
+    Lines that start with a bullet marker (or a number) are bullets; text before the first
+    marker line is kept as a bullet too. With no marker lines at all, each non-empty line
+    is split into sentences. `max_bullets` caps the result.
+    """
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if any(is_bullet_line(ln) for ln in lines):
+        bullets = _merge_continuations(lines)
+    else:
+        bullets = split_sentences(text)
+    bullets = [b for b in (" ".join(b.split()) for b in bullets) if b]
+    return tuple(bullets[:max_bullets] if max_bullets else bullets)
+
+
+def _merge_continuations(lines: list[str]) -> list[str]:
+    """Marker lines start bullets; unmarked lines continue the bullet before them."""
+    bullets: list[str] = []
+    for line in lines:
+        if is_bullet_line(line) or not bullets:
+            bullets.append(strip_bullet(line))
+        else:
+            bullets[-1] = f"{bullets[-1]} {line.strip()}"
+    return bullets

@@ -1,0 +1,73 @@
+"""States that flow through a run: examples in, summaries out. Frozen and serializable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Example:
+    """One story with its reference highlight bullets."""
+
+    id: str
+    story: str
+    reference_bullets: tuple[str, ...] = ()
+    title: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def content_hash(self) -> str:
+        """Hash of everything a summarizer may read; keys the generation cache."""
+        payload = json.dumps(
+            [self.title, self.story, list(self.reference_bullets)], ensure_ascii=False
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["reference_bullets"] = list(self.reference_bullets)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Example:
+        return cls(
+            id=str(data["id"]),
+            story=data["story"],
+            reference_bullets=tuple(data.get("reference_bullets", ())),
+            title=data.get("title", ""),
+            meta=dict(data.get("meta", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A summarizer's output for one example.
+
+    `error` is set (and `bullets` empty) when the summarizer failed on this example;
+    `meta` carries per-example facts such as input truncation.
+    """
+
+    example_id: str
+    bullets: tuple[str, ...]
+    raw_text: str = ""
+    seconds: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["bullets"] = list(self.bullets)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        return cls(
+            example_id=str(data["example_id"]),
+            bullets=tuple(data.get("bullets", ())),
+            raw_text=data.get("raw_text", ""),
+            seconds=float(data.get("seconds", 0.0)),
+            meta=dict(data.get("meta", {})),
+            error=data.get("error"),
+        )
