@@ -1,0 +1,172 @@
+"""The one module that knows all the others: spec in, run folder out."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__, artifacts
+from .config import RunSpec
+from .data import load_examples
+from .metrics.rouge import RougeMetric
+from .progress import Progress
+from .stats import aggregate
+from .summarizers.base import build_summarizer
+from .summarizers.cache import GenerationCache, summarize_with_cache
+from .text import SENTENCE_SPLITTER
+from .types import Example, Summary
+
+_MODEL_BATCH_DEFAULT = 32
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    results: dict[str, Any]
+
+
+def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = True,
+        config_path: str | None = None) -> RunResult:
+    """Load, summarize (cached), score, aggregate, and write the run folder."""
+    run_dir = Path(out_dir) / spec.run_name()
+    with artifacts.RunLock(run_dir):
+        (run_dir / artifacts.RESULTS).unlink(missing_ok=True)  # incomplete until rewritten
+        started = _now()
+        examples = load_examples(spec.dataset, limit=spec.limit)
+        summarizers = [build_summarizer(s, max_bullets=spec.bullets.max_bullets)
+                       for s in spec.summarizers]
+        metrics = _build_metrics(spec)
+        artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, config_path))
+        artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
+        cache = GenerationCache(cache_dir)
+        progress = Progress(enabled=show_progress)
+        try:
+            outputs = {s.label: _generate(s, examples, cache, progress) for s in summarizers}
+            artifacts.write_jsonl(run_dir / artifacts.SUMMARIES,
+                                  _summary_rows(summarizers, outputs))
+            scores = _score(examples, outputs, metrics, progress)
+        finally:
+            cache.close()
+            progress.close()
+        artifacts.write_jsonl(run_dir / artifacts.SCORES, scores)
+        results = _results(spec, summarizers, outputs, scores, metrics, started)
+        artifacts.write_json(run_dir / artifacts.RESULTS, results)
+    return RunResult(run_dir, results)
+
+
+def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:
+    spec_batch = getattr(getattr(summarizer, "spec", None), "batch_size", None)
+    task = progress.task(f"generate {summarizer.label}", total=len(examples))
+    started = time.perf_counter()
+    summaries, generated = summarize_with_cache(
+        summarizer, examples, cache,
+        batch_size=spec_batch or _MODEL_BATCH_DEFAULT, on_progress=task.advance,
+    )
+    return {"summaries": summaries, "generated": generated,
+            "wall_seconds": time.perf_counter() - started}
+
+
+def _build_metrics(spec: RunSpec) -> list:
+    metrics = []
+    if spec.metrics.rouge is not None:
+        metrics.append(RougeMetric(spec.metrics.rouge.types, use_stemmer=spec.metrics.rouge.use_stemmer))
+    return metrics
+
+
+def _score(examples: Sequence[Example], outputs: dict, metrics: list, progress) -> list[dict]:
+    """One row per (summarizer, example). A failed summary scores as an empty one (zeros):
+    a model that fails should not look better for it; failures are also counted."""
+    by_id = {e.id: e for e in examples}
+    rows = []
+    task = progress.task("score", total=len(examples) * len(outputs))
+    for label, out in outputs.items():
+        for summary in out["summaries"]:
+            example = by_id[summary.example_id]
+            values: dict[str, float] = {}
+            for metric in metrics:
+                values.update(metric.score(prediction=summary.bullets,
+                                           references=[example.reference_bullets]))
+            rows.append({"summarizer": label, "example_id": summary.example_id,
+                         "scores": values, "error": summary.error})
+            task.advance(1)
+    return rows
+
+
+def _results(spec, summarizers, outputs, scores, metrics, started) -> dict[str, Any]:
+    boot = spec.bootstrap
+    per_model = []
+    for summarizer in summarizers:
+        out = outputs[summarizer.label]
+        rows = [r for r in scores if r["summarizer"] == summarizer.label]
+        names = sorted({k for r in rows for k in r["scores"]})
+        per_model.append({
+            "label": summarizer.label,
+            "type": summarizer.spec.type,
+            "fingerprint": summarizer.fingerprint(),
+            "n_examples": len(rows),
+            "n_failed": sum(1 for s in out["summaries"] if s.error),
+            "n_generated": out["generated"],
+            "n_truncated": sum(1 for s in out["summaries"] if s.meta.get("truncated")),
+            "seconds_per_example": _mean([s.seconds for s in out["summaries"]]),
+            "metrics": {
+                name: aggregate([r["scores"].get(name) for r in rows], n_bootstrap=boot.n,
+                                seed=boot.seed, confidence=boot.confidence).to_dict()
+                for name in names
+            },
+        })
+    return {
+        "schema_version": 1,
+        "run_name": spec.run_name(),
+        "spec_hash": spec.spec_hash(),
+        "started": started,
+        "finished": _now(),
+        "n_examples": len({r["example_id"] for r in scores}),
+        "signatures": _signatures(spec, metrics),
+        "summarizers": per_model,
+    }
+
+
+def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
+    boot = spec.bootstrap
+    sigs = {m.name: m.signature() for m in metrics}
+    sigs["aggregation"] = (f"mean|bootstrap:percentile|n={boot.n}|seed={boot.seed}"
+                           f"|conf={boot.confidence}|rng:numpy-pcg64")
+    sigs["bullets"] = f"sentences:{SENTENCE_SPLITTER}|max_bullets={spec.bullets.max_bullets}"
+    sigs["environment"] = "|".join(
+        [f"summcheck-{__version__}", f"python-{platform.python_version()}"]
+        + [f"{pkg}-{_pkg_version(pkg)}" for pkg in ("numpy", "torch", "transformers")
+           if _pkg_version(pkg)]
+    )
+    return sigs
+
+
+def _summary_rows(summarizers, outputs):
+    for summarizer in summarizers:
+        for summary in outputs[summarizer.label]["summaries"]:
+            yield {"summarizer": summarizer.label, "fingerprint": summarizer.fingerprint(),
+                   **summary.to_dict()}
+
+
+def _spec_record(spec: RunSpec, config_path: str | None) -> dict[str, Any]:
+    return {"run_name": spec.run_name(), "spec_hash": spec.spec_hash(),
+            "config_path": config_path, "spec": spec.model_dump(mode="json")}
+
+
+def _pkg_version(name: str) -> str | None:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

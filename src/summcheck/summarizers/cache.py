@@ -1,0 +1,113 @@
+"""On-disk generation cache keyed by (summarizer fingerprint, example content hash).
+
+SQLite (stdlib) gives atomic commits: each finished batch is committed at once, so a run
+killed mid-generation (Ctrl-C or SIGKILL) loses at most the batch in flight, and a re-run
+regenerates nothing that finished. Examples whose summarizer raised are not cached, so
+they are retried; an empty output is a (cached) result of a deterministic model.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..types import Example, Summary
+from .base import Summarizer
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS summaries (
+    fingerprint TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (fingerprint, content_hash)
+)"""
+
+
+class GenerationCache:
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / "generations.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def get_many(self, fingerprint: str, examples: Sequence[Example]) -> dict[str, Summary]:
+        """Cached summaries by example id (re-labelled with the current id)."""
+        found: dict[str, Summary] = {}
+        for ex in examples:
+            row = self._db.execute(
+                "SELECT summary FROM summaries WHERE fingerprint=? AND content_hash=?",
+                (fingerprint, ex.content_hash()),
+            ).fetchone()
+            if row:
+                data = json.loads(row[0])
+                data["example_id"] = ex.id
+                found[ex.id] = Summary.from_dict(data)
+        return found
+
+    def put_many(self, fingerprint: str, pairs: Sequence[tuple[Example, Summary]]) -> None:
+        rows = [
+            (fingerprint, ex.content_hash(), json.dumps(s.to_dict(), ensure_ascii=False), time.time())
+            for ex, s in pairs if not s.meta.get("exception")
+        ]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def summarize_with_cache(
+    summarizer: Summarizer,
+    examples: Sequence[Example],
+    cache: GenerationCache,
+    *,
+    batch_size: int,
+    on_progress: Callable[[int], None] = lambda n: None,
+) -> tuple[list[Summary], int]:
+    """Summaries for all examples in order, generating only what the cache lacks.
+
+    Returns (summaries, number generated now). A batch that raises is retried one example
+    at a time so one bad example is recorded as failed instead of sinking the run.
+    """
+    fingerprint = summarizer.fingerprint()
+    done = cache.get_many(fingerprint, examples)
+    on_progress(len(done))
+    todo = [ex for ex in examples if ex.id not in done]
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        summaries = _summarize_batch(summarizer, batch)
+        cache.put_many(fingerprint, list(zip(batch, summaries)))
+        done.update((s.example_id, s) for s in summaries)
+        on_progress(len(batch))
+    return [done[ex.id] for ex in examples], len(todo)
+
+
+def _summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
+    try:
+        out = summarizer.summarize(batch)
+    except Exception:  # noqa: BLE001 - isolate the failing example(s) below
+        return [_summarize_one(summarizer, ex) for ex in batch]
+    return [_check_output(ex, s) for ex, s in zip(batch, out, strict=True)]
+
+
+def _summarize_one(summarizer: Summarizer, example: Example) -> Summary:
+    try:
+        return _check_output(example, summarizer.summarize([example])[0])
+    except Exception as err:  # noqa: BLE001 - recorded per example, the run goes on
+        return Summary(example.id, (), meta={"exception": True},
+                       error=f"{type(err).__name__}: {err}")
+
+
+def _check_output(example: Example, summary: Summary) -> Summary:
+    if summary.example_id != example.id:
+        raise RuntimeError(f"summarizer returned {summary.example_id!r} for {example.id!r}")
+    if summary.error is None and not summary.bullets:
+        return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
+                       meta=summary.meta, error="empty summary")
+    return summary

@@ -1,0 +1,85 @@
+"""Summaries produced elsewhere (another machine, an API model), read from JSONL or CSV.
+
+Each row has an id column and a summary column; the summary is a list of bullets or a
+text that is split into bullets. An example with no row gets a per-example error.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import DataError
+from ..text import split_bullets
+from ..types import Example, Summary
+from .base import fingerprint_of
+
+
+class Precomputed:
+    def __init__(self, spec, *, max_bullets: int | None):
+        self.spec = spec
+        self.label = spec.label
+        self.max_bullets = max_bullets
+        self.path = Path(spec.path)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        return fingerprint_of("precomputed", {
+            "file_sha256": digest, "id_field": self.spec.id_field,
+            "summary_field": self.spec.summary_field, "max_bullets": self.max_bullets,
+        })
+
+    @cached_property
+    def _rows(self) -> dict[str, object]:
+        rows = _read_rows(self.path)
+        out: dict[str, object] = {}
+        for line_no, row in rows:
+            for field in (self.spec.id_field, self.spec.summary_field):
+                if field not in row:
+                    raise DataError(
+                        f"{self.path}, line {line_no}: no field {field!r} (fields: "
+                        f"{', '.join(row)}). Set id_field/summary_field in the config."
+                    )
+            out[str(row[self.spec.id_field])] = row[self.spec.summary_field]
+        return out
+
+    def summarize(self, examples: Sequence[Example]) -> list[Summary]:
+        return [self._one(ex) for ex in examples]
+
+    def _one(self, example: Example) -> Summary:
+        value = self._rows.get(example.id)
+        if value is None:
+            return Summary(example.id, (), error=f"no summary for id {example.id!r} in {self.path}")
+        if isinstance(value, list):
+            bullets = tuple(str(b).strip() for b in value if str(b).strip())
+            bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
+            return Summary(example.id, bullets, raw_text="\n".join(bullets))
+        return Summary(example.id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
+
+
+def _read_rows(path: Path) -> list[tuple[int, dict]]:
+    """(line number, row) pairs from a .jsonl/.json-lines or .csv file."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines(keepends=True))
+        return [(i + 2, row) for i, row in enumerate(reader)]
+    rows = []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}, line {i}: not valid JSON ({err.msg}). Fix or remove the line.") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}, line {i}: expected a JSON object per line.")
+        rows.append((i, row))
+    return rows
+
+
+def build(spec, *, max_bullets):
+    return Precomputed(spec, max_bullets=max_bullets)

@@ -1,0 +1,35 @@
+"""Terminal summary table of a run's results (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")
+
+
+def format_ci(agg: dict[str, Any], scale: float = 100.0) -> str:
+    if not agg or agg.get("n", 0) == 0:
+        return "n/a"
+    return f"{agg['mean'] * scale:.1f} [{agg['low'] * scale:.1f}, {agg['high'] * scale:.1f}]"
+
+
+def print_results(results: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    conf = results["signatures"]["aggregation"].split("conf=")[1].split("|")[0]
+    table = Table(title=f"{results['run_name']} ({results['n_examples']} examples; "
+                        f"mean x100 [{float(conf):.0%} bootstrap CI])")
+    table.add_column("summarizer")
+    for name in HEADLINE_METRICS:
+        table.add_column(name)
+    table.add_column("failed", justify="right")
+    table.add_column("s/example", justify="right")
+    for model in results["summarizers"]:
+        table.add_row(
+            model["label"],
+            *(format_ci(model["metrics"].get(name, {})) for name in HEADLINE_METRICS),
+            str(model["n_failed"]),
+            f"{model['seconds_per_example']:.3f}",
+        )
+    Console().print(table)
