@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from summcheck import artifacts
+from summcheck.errors import SummcheckError
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path):
+    artifacts.write_json(tmp_path / "r.json", {"a": 1})
+    artifacts.write_jsonl(tmp_path / "s.jsonl", [{"x": 1}, {"x": 2}])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json", "s.jsonl"]
+    assert artifacts.read_json(tmp_path / "r.json") == {"a": 1}
+    assert list(artifacts.read_jsonl(tmp_path / "s.jsonl")) == [{"x": 1}, {"x": 2}]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path):
+    target = tmp_path / "r.json"
+    artifacts.write_json(target, {"old": True})
+    with pytest.raises(TypeError):
+        artifacts.write_json(target, {"bad": object()})
+    assert artifacts.read_json(target) == {"old": True}
+
+
+def test_lock_refuses_a_live_holder_and_is_released(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / artifacts.LOCK).write_text(str(holder.pid))
+        with pytest.raises(SummcheckError, match="another summcheck run"):
+            with artifacts.RunLock(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_stale_lock_from_dead_process_is_taken_over(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / artifacts.LOCK).write_text(str(dead.pid))
+    with artifacts.RunLock(tmp_path):
+        assert (tmp_path / artifacts.LOCK).read_text() == str(os.getpid())
+    assert not (tmp_path / artifacts.LOCK).exists()

@@ -1,0 +1,91 @@
+from pathlib import Path
+
+import pytest
+
+from summcheck.config import LeadSpec, RunSpec, load_config
+from summcheck.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bench.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    return str(info.value)
+
+
+def test_shipped_default_config_is_valid():
+    spec = load_config(REPO / "configs" / "default.yaml")
+    assert spec.dataset.source == "bundled"
+    assert [s.label for s in spec.summarizers] == ["lead-3", "textrank", "oracle"]
+    assert spec.metrics.rouge.use_stemmer is True
+
+
+def test_unknown_key_names_file_line_field_and_suggestion(tmp_path):
+    path = write(tmp_path, "name: t\nsummarizers:\n  - type: lead\n    kk: 3\n")
+    message = error_of(path)
+    assert str(path) in message
+    assert "line 4" in message
+    assert "summarizers[0].kk" in message
+    assert "Did you mean 'k'?" in message
+
+
+def test_unknown_summarizer_type_suggests_closest(tmp_path):
+    message = error_of(write(tmp_path, "name: t\nsummarizers:\n  - type: textrnak\n"))
+    assert "unknown value 'textrnak'" in message and "Did you mean 'textrank'?" in message
+
+
+def test_wrong_type_and_bounds(tmp_path):
+    message = error_of(write(tmp_path, "name: t\nsummarizers:\n  - {type: lead, k: many}\n"
+                                       "bootstrap: {n: 5}\n"))
+    assert "summarizers[0].k" in message and "valid integer" in message
+    assert "bootstrap.n" in message and "greater than or equal to 100" in message
+
+
+def test_missing_required_key(tmp_path):
+    message = error_of(write(tmp_path, "summarizers:\n  - type: lead\n"))
+    assert "name: required key missing" in message
+
+
+def test_missing_files_are_reported_with_field(tmp_path):
+    message = error_of(write(tmp_path, "name: t\nsummarizers:\n  - {type: precomputed, path: nope.jsonl}\n"))
+    assert "summarizers[0].path" in message and "nope.jsonl" in message
+    message = error_of(write(tmp_path, "name: t\ndataset: {source: news_pages, dir: pages}\n"
+                                       "summarizers: [{type: lead}]\n"))
+    assert "dataset.dir" in message and "does not exist" in message
+
+
+def test_relative_paths_resolve_against_config_folder(tmp_path):
+    (tmp_path / "out.jsonl").write_text('{"id": "a", "summary": "x"}\n')
+    spec = load_config(write(tmp_path, "name: t\nsummarizers: [{type: precomputed, path: out.jsonl}]\n"))
+    assert spec.summarizers[0].path == str((tmp_path / "out.jsonl").resolve())
+
+
+def test_duplicate_summarizer_labels_rejected(tmp_path):
+    message = error_of(write(tmp_path, "name: t\nsummarizers: [{type: lead}, {type: lead, k: 2}]\n"))
+    assert "unique" in message
+
+
+def test_not_yaml_mapping_and_missing_file(tmp_path):
+    assert "top level must be a mapping" in error_of(write(tmp_path, "- a\n- b\n"))
+    assert "config file not found" in error_of(tmp_path / "absent.yaml")
+
+
+def test_spec_is_frozen_and_hash_tracks_content():
+    a = RunSpec(name="t", summarizers=(LeadSpec(type="lead"),))
+    b = RunSpec(name="t", summarizers=(LeadSpec(type="lead", k=2),))
+    assert a.spec_hash() != b.spec_hash()
+    assert a.spec_hash() == RunSpec(name="t", summarizers=(LeadSpec(type="lead"),)).spec_hash()
+    with pytest.raises(Exception):
+        a.name = "other"
+
+
+def test_limit_override(tmp_path):
+    spec = load_config(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"), limit=5)
+    assert spec.limit == 5

@@ -1,0 +1,49 @@
+import math
+
+from summcheck.stats import aggregate, paired_bootstrap
+
+
+def test_mean_is_the_plain_mean_and_interval_brackets_it():
+    values = [0.1, 0.4, 0.2, 0.9, 0.5, 0.3]
+    agg = aggregate(values, n_bootstrap=2000, seed=3)
+    assert math.isclose(agg.mean, sum(values) / 6)
+    assert agg.low < agg.mean < agg.high and agg.n == 6
+
+
+def test_same_seed_same_interval_other_seed_differs():
+    values = [0.1, 0.4, 0.2, 0.9, 0.5, 0.3, 0.7]
+    assert aggregate(values, seed=1) == aggregate(values, seed=1)
+    assert aggregate(values, seed=1) != aggregate(values, seed=2)
+
+
+def test_constant_values_give_zero_width_interval():
+    agg = aggregate([0.5] * 10)
+    assert agg.low == agg.high == agg.mean == 0.5
+
+
+def test_missing_values_are_skipped_and_empty_is_nan():
+    assert aggregate([1.0, None, float("nan"), 3.0]).mean == 2.0
+    empty = aggregate([None])
+    assert empty.n == 0 and math.isnan(empty.mean)
+
+
+def test_wider_confidence_gives_wider_interval():
+    values = [i / 10 for i in range(10)]
+    narrow, wide = aggregate(values, confidence=0.8), aggregate(values, confidence=0.99)
+    assert wide.low <= narrow.low and wide.high >= narrow.high
+
+
+def test_paired_bootstrap_identical_and_clearly_better():
+    a = [0.2, 0.3, 0.4, 0.5, 0.6]
+    same = paired_bootstrap(a, a, seed=0)
+    assert same.delta == 0 and same.p_value == 1.0
+    better = paired_bootstrap(a, [x + 0.1 for x in a], seed=0)
+    assert math.isclose(better.delta, 0.1) and better.p_value == 0.0
+    assert better.low > 0
+
+
+def test_paired_bootstrap_noise_is_not_significant():
+    a = [0.5, 0.6, 0.4, 0.55, 0.45, 0.5]
+    b = [0.52, 0.58, 0.41, 0.54, 0.47, 0.49]
+    result = paired_bootstrap(a, b, seed=0)
+    assert result.p_value > 0.05 and result.low < 0 < result.high
