@@ -1,0 +1,147 @@
+"""Hugging Face datasets: hub ids (cnn_dailymail, xsum, ...) or local json/csv/parquet files.
+
+`datasets` is imported lazily: it is an optional extra (`summcheck[hf]`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from ..config import HFDataset
+from ..errors import DataError, MissingExtraError
+from ..text import strip_bullet
+from ..types import Example
+from . import sample_indices
+
+# A local file given as `path:` is read by the builder its extension names.
+_BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+_OFFLINE_HINTS = (
+    "couldn't reach", "offline", "name or service not known", "temporary failure in name",
+    "failed to resolve", "max retries exceeded", "connection", "timed out",
+)
+
+
+def load_hf(spec: HFDataset) -> list[Example]:
+    """Load, sample (before converting rows) and map one split of a dataset to Examples."""
+    ds = _load_split(spec)
+    _check_columns(spec, ds.column_names)
+    indices = sample_indices(len(ds), spec.sample, spec.seed)
+    rows = ds.select(indices)
+    return [_to_example(spec, row, index) for row, index in zip(rows, indices)]
+
+
+def _load_split(spec: HFDataset) -> Any:
+    try:
+        import datasets
+    except ImportError:
+        raise MissingExtraError("datasets", "hf") from None
+    path, data_files = _resolve_source(spec)
+    try:
+        return datasets.load_dataset(
+            path, spec.name, split=spec.split, revision=spec.revision, data_files=data_files
+        )
+    except Exception as err:  # datasets raises many kinds; all mean "could not load"
+        raise DataError(_load_failure(spec, err)) from err
+
+
+def _resolve_source(spec: HFDataset) -> tuple[str, Any]:
+    """The (builder or hub id, data_files) pair to pass to `load_dataset`.
+
+    A single file or list of files is keyed by `spec.split`: `datasets` would otherwise
+    call it "train" and `split: test` (the default) would not find it.
+    """
+    suffix = Path(spec.path).suffix.lower()
+    if suffix in _BUILDERS:
+        if spec.data_files is not None:
+            raise DataError(
+                f"{_where(spec)}: path is a data file, so data_files must be left out. Either "
+                f"write `path: {spec.path}` alone, or `path: {_BUILDERS[suffix]}` with data_files."
+            )
+        if not Path(spec.path).is_file():
+            raise DataError(f"{_where(spec)}: file not found. Fix dataset.path.")
+        return _BUILDERS[suffix], {spec.split: spec.path}
+    if isinstance(spec.data_files, (str, list)):
+        return spec.path, {spec.split: spec.data_files}
+    return spec.path, spec.data_files
+
+
+def _load_failure(spec: HFDataset, err: Exception) -> str:
+    detail = str(err) if len(str(err)) <= 600 else str(err)[:600] + " ..."
+    message = f"{_where(spec)}: could not load split {spec.split!r}: {type(err).__name__}: {detail}"
+    text = str(err).lower()
+    if isinstance(err, ConnectionError) or any(hint in text for hint in _OFFLINE_HINTS):
+        message += (
+            "\nThe hub is not reachable; use local files with `path: json` + `data_files:` "
+            "(or `path: my.jsonl`)."
+        )
+    if "scripts are no longer supported" in text:
+        message += '\nThis hub dataset uses a loading script; try `revision: refs/convert/parquet`.'
+    return message
+
+
+def _check_columns(spec: HFDataset, columns: list[str]) -> None:
+    f = spec.fields
+    mapped = {"id": f.id, "story": f.story, "highlights": f.highlights, "title": f.title}
+    for key, column in mapped.items():
+        if column is not None and column not in columns:
+            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            null_ok = " (or null)" if key in ("id", "highlights", "title") else ""
+            raise DataError(
+                f"{_where(spec)}: fields.{key}: column {column!r} does not exist.{hint} "
+                f"Columns: {', '.join(columns)}. Set fields.{key} to one of them{null_ok}."
+            )
+
+
+def _to_example(spec: HFDataset, row: dict[str, Any], index: int) -> Example:
+    f = spec.fields
+    story = row[f.story]
+    if not isinstance(story, str):
+        raise DataError(
+            f"{_where(spec)}: row {index}: fields.story column {f.story!r} holds "
+            f"{type(story).__name__}, not text. Map fields.story to the article text column."
+        )
+    return Example(
+        id=_row_id(spec, row, index),
+        story=story,
+        reference_bullets=_bullets(row[f.highlights], spec.highlights_sep) if f.highlights else (),
+        title=str(row[f.title] or "") if f.title else "",
+        meta={
+            "dataset": spec.path, "config": spec.name, "split": spec.split,
+            "revision": spec.revision, "row": index,
+        },
+    )
+
+
+def _row_id(spec: HFDataset, row: dict[str, Any], index: int) -> str:
+    if spec.fields.id is None:
+        return str(index)
+    value = row[spec.fields.id]
+    if value is None or str(value).strip() == "":
+        raise DataError(
+            f"{_where(spec)}: row {index}: fields.id column {spec.fields.id!r} is empty. "
+            "Fill in the ids, or set `fields.id: null` to use row numbers."
+        )
+    return str(value)
+
+
+def _bullets(value: Any, sep: str | None) -> tuple[str, ...]:
+    """Reference bullets from a list column, a joined string (split on `sep`), or one string."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value if v is not None]
+    elif sep is None:
+        parts = [str(value)]
+    else:
+        parts = str(value).split(sep)
+    cleaned = (" ".join(strip_bullet(p).split()) for p in parts)
+    return tuple(b for b in cleaned if b)
+
+
+def _where(spec: HFDataset) -> str:
+    where = f"dataset {spec.path}" + (f" ({spec.name})" if spec.name else "")
+    return where + (f" with data_files {spec.data_files}" if spec.data_files else "")
