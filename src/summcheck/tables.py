@@ -22,7 +22,7 @@ def print_results(results: dict[str, Any]) -> None:
                         f"mean x100 [{float(conf):.0%} bootstrap CI])")
     table.add_column("summarizer")
     for name in HEADLINE_METRICS:
-        table.add_column(name)
+        table.add_column(name, no_wrap=True)
     table.add_column("failed", justify="right")
     table.add_column("s/example", justify="right")
     for model in results["summarizers"]:
@@ -32,4 +32,6 @@ def print_results(results: dict[str, Any]) -> None:
             str(model["n_failed"]),
             f"{model['seconds_per_example']:.3f}",
         )
-    Console().print(table)
+    console = Console()
+    console.width = max(console.width, 110)  # CI logs default to 80 columns
+    console.print(table)
