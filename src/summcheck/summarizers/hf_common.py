@@ -1,0 +1,274 @@
+"""Shared pieces of the transformers summarizers (seq2seq and causal).
+
+torch and transformers are imported lazily, only when a model is loaded, so the core
+package (and building a summarizer) stays light.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..config import _HFModelBase
+from ..errors import MissingExtraError, SummcheckError
+from ..types import Example, Summary
+from .base import fingerprint_of
+
+# Bump when pre/post-processing in these modules changes what a summarizer outputs.
+CODE_VERSION = 1
+
+_HEAD_TAIL = 1 << 20  # bytes read from each end of a large file for its digest
+_SMALL_FILE = 16 << 20  # files up to this size are hashed whole
+
+
+def import_hf() -> tuple[Any, Any]:
+    """(torch, transformers), or MissingExtraError with the install hint."""
+    try:
+        import torch
+        import transformers
+    except ImportError as err:
+        package = "torch" if (err.name or "").startswith("torch") else "transformers"
+        raise MissingExtraError(package, "hf") from err
+    return torch, transformers
+
+
+# ---------------------------------------------------------------- locating and loading
+def is_local_model(model: str) -> bool:
+    """True when `model` names a folder rather than a hub id ("org/name" or "name")."""
+    return (
+        Path(model).expanduser().exists()
+        or model.startswith((".", "/", "~"))
+        or "\\" in model
+        or model.count("/") > 1
+    )
+
+
+def check_model_exists(model: str) -> None:
+    """Fast build-time check: a local model folder must exist and hold a config.json."""
+    if not is_local_model(model):
+        return
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        raise SummcheckError(f"cannot load model {model}: no such folder. Fix the `model:` path.")
+    if not (folder / "config.json").is_file():
+        raise SummcheckError(
+            f"cannot load model {model}: the folder has no config.json "
+            "(expected a folder written by save_pretrained)."
+        )
+
+
+def load_model(spec: _HFModelBase, auto_class_name: str) -> tuple[Any, Any]:
+    """Load (tokenizer, model) for a spec; `auto_class_name` e.g. "AutoModelForSeq2SeqLM".
+
+    Any failure becomes a SummcheckError naming the model, so the CLI can report it.
+    """
+    torch, transformers = import_hf()
+    check_model_exists(spec.model)
+    source = str(Path(spec.model).expanduser()) if is_local_model(spec.model) else spec.model
+    dtype = spec.dtype if spec.dtype == "auto" else getattr(torch, spec.dtype)
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=spec.revision)
+        auto_class = getattr(transformers, auto_class_name)
+        model = auto_class.from_pretrained(source, revision=spec.revision, dtype=dtype)
+        model.to(spec.device)
+    except Exception as err:  # noqa: BLE001 - translated into one clear user-facing error
+        raise SummcheckError(f"cannot load model {spec.model}: {err}") from err
+    model.eval()
+    return tokenizer, model
+
+
+def input_limit(spec: _HFModelBase, tokenizer: Any, model: Any) -> int:
+    """Max input tokens: spec.max_input_tokens, else the smallest sane limit the model states.
+
+    Tokenizers without a limit report a huge sentinel (1e30), so only values under 1e6
+    count; the position-embedding size also bounds it (exceeding it crashes BART-style
+    models). Falls back to 512.
+    """
+    if spec.max_input_tokens:
+        return spec.max_input_tokens
+    config = model.config
+    if hasattr(config, "get_text_config"):
+        config = config.get_text_config()
+    candidates = [
+        getattr(tokenizer, "model_max_length", None),
+        getattr(config, "max_position_embeddings", None),
+        getattr(config, "n_positions", None),
+    ]
+    sane = [int(c) for c in candidates if isinstance(c, (int, float)) and 0 < c < 1_000_000]
+    return min(sane) if sane else 512
+
+
+# ---------------------------------------------------------------- running
+def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Indices grouped into batches of similar length, longest first.
+
+    Similar lengths waste less padding; longest first makes an out-of-memory error show up
+    on the first batch. Callers put results back by index, so output order is unchanged.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def generate(spec: _HFModelBase, model: Any, inputs: Any, generation: dict[str, Any]) -> Any:
+    """model.generate under inference mode, re-seeded per batch for reproducible sampling."""
+    torch, _ = import_hf()
+    torch.manual_seed(spec.seed)
+    with torch.inference_mode():
+        return model.generate(**inputs.to(spec.device), **generation)
+
+
+def truncation_meta(input_tokens: int, limit: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {"input_tokens": input_tokens, "truncated": input_tokens > limit}
+    if input_tokens > limit:
+        meta["truncated_tokens"] = input_tokens - limit
+    return meta
+
+
+# ---------------------------------------------------------------- fingerprint
+def hf_fingerprint(
+    kind: str, spec: _HFModelBase, settings: dict[str, Any], digest: Callable[[], str]
+) -> str:
+    """Fingerprint of everything that can change the output of a transformers summarizer.
+
+    A local folder is identified by its files' content (`digest`), not its path, so a
+    moved or copied model keeps its cache; a hub model by id and revision.
+    """
+    if is_local_model(spec.model):
+        model_id: dict[str, Any] = {"model_files": digest()}
+    else:
+        model_id = {"model": spec.model, "revision": spec.revision}
+    return fingerprint_of(kind, {
+        **model_id,
+        "dtype": spec.dtype,
+        "device": spec.device,
+        "seed": spec.seed,
+        "max_input_tokens": spec.max_input_tokens,
+        **settings,
+        "code_version": CODE_VERSION,
+        "transformers": _version("transformers"),
+        "torch": _version("torch"),
+    })
+
+
+def folder_digest(folder: str | Path) -> str:
+    """Content hash of a model folder's top-level files (config, tokenizer, weights).
+
+    Files up to 16 MiB are hashed whole. Larger ones (weights) by name, size and their
+    first and last MiB: cheap for multi-GB files, and any retrained or re-quantized weights
+    differ there (safetensors headers alone list every tensor's dtype, shape and offset).
+    """
+    h = hashlib.sha256()
+    for path in sorted(Path(folder).expanduser().iterdir()):
+        if not path.is_file() or path.name.startswith(".") or path.suffix == ".md":
+            continue
+        size = path.stat().st_size
+        h.update(json.dumps([path.name, size]).encode())
+        with path.open("rb") as f:
+            if size <= _SMALL_FILE:
+                h.update(f.read())
+            else:
+                h.update(f.read(_HEAD_TAIL))
+                f.seek(size - _HEAD_TAIL)
+                h.update(f.read(_HEAD_TAIL))
+    return h.hexdigest()[:32]
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+# ---------------------------------------------------------------- the shared summarizer loop
+class HFSummarizer:
+    """Lazy-loading, length-batched transformers summarizer; subclasses say how to
+    build the model input, encode a batch and turn generated text into bullets."""
+
+    kind = ""
+    auto_class = ""
+
+    def __init__(self, spec: _HFModelBase, *, max_bullets: int | None):
+        check_model_exists(spec.model)  # cheap; the model itself loads on first use
+        if spec.generation.get("num_return_sequences", 1) != 1:
+            raise SummcheckError(
+                f"{spec.label}: generation.num_return_sequences must be 1 "
+                "(one summary per example)."
+            )
+        self.spec = spec
+        self.label = spec.label
+        self.max_bullets = max_bullets
+        self._tokenizer: Any = None
+        self._model: Any = None
+        self._fingerprint: str | None = None
+
+    # -- subclass hooks
+    def _settings(self) -> dict[str, Any]:
+        """Output-affecting settings beyond the common ones, for the fingerprint."""
+        raise NotImplementedError
+
+    def _prepare(self, example: Example, limit: int) -> tuple[str, dict[str, Any]]:
+        """(model input text, meta with input_tokens/truncated[/truncated_tokens])."""
+        raise NotImplementedError
+
+    def _encode(self, texts: list[str], limit: int) -> Any:
+        raise NotImplementedError
+
+    def _generated(self, output: Any, inputs: Any) -> Any:
+        """The newly generated token ids of each row of `generate`'s output."""
+        return output
+
+    def _bullets(self, text: str, model_input: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _generation(self) -> dict[str, Any]:
+        return dict(self.spec.generation)
+
+    # -- the protocol
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = hf_fingerprint(
+                self.kind, self.spec,
+                {"generation": self._generation(), "max_bullets": self.max_bullets,
+                 **self._settings()},
+                lambda: folder_digest(self.spec.model),
+            )
+        return self._fingerprint
+
+    def summarize(self, examples: Sequence[Example]) -> list[Summary]:
+        if not examples:
+            return []
+        tokenizer, model = self._loaded()
+        limit = input_limit(self.spec, tokenizer, model)
+        prepared = [self._prepare(ex, limit) for ex in examples]
+        generation = {"pad_token_id": tokenizer.pad_token_id, **self._generation()}
+        special = set(tokenizer.all_special_ids)
+        out: list[Summary | None] = [None] * len(examples)
+        lengths = [meta["input_tokens"] for _, meta in prepared]
+        for batch in length_sorted_batches(lengths, self.spec.batch_size):
+            texts = [prepared[i][0] for i in batch]
+            start = time.perf_counter()
+            inputs = self._encode(texts, limit)
+            rows = self._generated(generate(self.spec, model, inputs, generation), inputs)
+            decoded = tokenizer.batch_decode(rows, skip_special_tokens=True)
+            seconds = (time.perf_counter() - start) / len(batch)
+            for i, row, text in zip(batch, rows.tolist(), decoded):
+                meta = {**prepared[i][1], "output_tokens": sum(t not in special for t in row)}
+                out[i] = Summary(
+                    example_id=examples[i].id, bullets=self._bullets(text, prepared[i][0]),
+                    raw_text=text, seconds=seconds, meta=meta,
+                )
+        return out  # type: ignore[return-value]
+
+    def _loaded(self) -> tuple[Any, Any]:
+        if self._model is None:
+            self._tokenizer, self._model = load_model(self.spec, self.auto_class)
+            self._setup_tokenizer(self._tokenizer)
+        return self._tokenizer, self._model
+
+    def _setup_tokenizer(self, tokenizer: Any) -> None:
+        """Called once after loading (e.g. padding side, pad token)."""

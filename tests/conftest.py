@@ -1,0 +1,37 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+
+# ---------------------------------------------------------------- tiny transformers models
+# Built offline in a temp folder once per test module (see tiny_models.py); skipped when
+# the hf extra (torch, transformers) is not installed.
+def _tiny(tmp_path_factory, builder_name: str):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    import tiny_models
+
+    folder = tmp_path_factory.mktemp(builder_name.removeprefix("build_"))
+    return getattr(tiny_models, builder_name)(folder)
+
+
+@pytest.fixture(scope="module")
+def tiny_t5_dir(tmp_path_factory):
+    return _tiny(tmp_path_factory, "build_tiny_t5")
+
+
+@pytest.fixture(scope="module")
+def tiny_bart_dir(tmp_path_factory):
+    return _tiny(tmp_path_factory, "build_tiny_bart")
+
+
+@pytest.fixture(scope="module")
+def tiny_causal_dir(tmp_path_factory):
+    return _tiny(tmp_path_factory, "build_tiny_causal")
+
+
+@pytest.fixture(scope="module")
+def tiny_chat_causal_dir(tmp_path_factory):
+    return _tiny(tmp_path_factory, "build_tiny_chat_causal")
