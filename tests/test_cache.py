@@ -54,7 +54,7 @@ def test_interrupted_run_keeps_finished_batches(cache):
         summarize_with_cache(Counting(interrupt_after=2), EXAMPLES, cache, batch_size=2)
     resumed = Counting()
     summaries, generated = summarize_with_cache(resumed, EXAMPLES, cache, batch_size=2)
-    assert resumed.seen == ["e2", "e3", "e4"] and generated == 3
+    assert sorted(resumed.seen) == ["e2", "e3", "e4"] and generated == 3
     assert all(s.bullets for s in summaries)
 
 
@@ -88,3 +88,11 @@ def test_cache_relabels_ids_for_identical_content(cache):
     model = Counting()
     summaries, generated = summarize_with_cache(model, [Example("y", "same")], cache, batch_size=1)
     assert generated == 0 and summaries[0].example_id == "y"
+
+
+def test_batches_hold_similar_lengths_longest_first(cache):
+    examples = [Example("s", "ab"), Example("l", "a" * 50), Example("m", "a" * 20), Example("t", "a")]
+    model = Counting()
+    summaries, _ = summarize_with_cache(model, examples, cache, batch_size=2)
+    assert model.seen == ["l", "m", "s", "t"]
+    assert [s.example_id for s in summaries] == ["s", "l", "m", "t"]

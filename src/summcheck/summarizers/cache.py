@@ -78,7 +78,9 @@ def summarize_with_cache(
     fingerprint = summarizer.fingerprint()
     done = cache.get_many(fingerprint, examples)
     on_progress(len(done))
-    todo = [ex for ex in examples if ex.id not in done]
+    # Longest stories first across the whole run, so each batch holds similar lengths
+    # (less padding for model summarizers); results are put back in input order below.
+    todo = sorted((ex for ex in examples if ex.id not in done), key=lambda ex: -len(ex.story))
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         summaries = _summarize_batch(summarizer, batch)
