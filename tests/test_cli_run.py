@@ -33,7 +33,7 @@ def test_default_run_writes_a_complete_run_folder(workdir):
     run_dir = only_run_dir(workdir / "runs")
     assert run_dir.name.startswith("default-")
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "examples.jsonl", "results.json", "scores.jsonl", "spec.json", "summaries.jsonl"]
+        "checks.jsonl", "examples.jsonl", "results.json", "scores.jsonl", "spec.json", "summaries.jsonl"]
     results = json.loads((run_dir / "results.json").read_text())
     labels = [m["label"] for m in results["summarizers"]]
     assert labels == ["lead-3", "textrank", "oracle"] and results["n_examples"] == 4

@@ -1,6 +1,7 @@
 """Run folders: atomic writes, a lock against concurrent runs, and reading back.
 
-A run folder holds spec.json, examples.jsonl, summaries.jsonl, scores.jsonl and, written
+A run folder holds spec.json, examples.jsonl, summaries.jsonl, scores.jsonl, checks.jsonl
+and, written
 last, results.json: a folder without results.json is incomplete and is never reported.
 """
 
@@ -15,8 +16,9 @@ from typing import Any, Iterable, Iterator
 
 from .errors import SummcheckError
 
-SPEC, EXAMPLES, SUMMARIES, SCORES, RESULTS = (
-    "spec.json", "examples.jsonl", "summaries.jsonl", "scores.jsonl", "results.json",
+SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
+    "spec.json", "examples.jsonl", "summaries.jsonl", "scores.jsonl", "checks.jsonl",
+    "results.json",
 )
 LOCK = ".lock"
 

@@ -144,6 +144,26 @@ class MetricsSpec(_Spec):
     rouge: RougeSpec | None = RougeSpec()
 
 
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
+                 "WORK_OF_ART", "LAW")
+
+
+class NumbersCheckSpec(_Spec):
+    tolerance: float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
+
+
+class EntitiesCheckSpec(_Spec):
+    model: str = "en_core_web_sm"
+    labels: tuple[str, ...] = ENTITY_LABELS
+
+
+class ChecksSpec(_Spec):
+    """Consistency checks against the story; null disables one."""
+
+    numbers: NumbersCheckSpec | None = NumbersCheckSpec()
+    entities: EntitiesCheckSpec | None = EntitiesCheckSpec()
+
+
 class BulletSpec(_Spec):
     max_bullets: int | None = Field(4, ge=1)
 
@@ -162,6 +182,7 @@ class RunSpec(_Spec):
     summarizers: tuple[SummarizerSpec, ...] = Field(min_length=1)
     bullets: BulletSpec = BulletSpec()
     metrics: MetricsSpec = MetricsSpec()
+    checks: ChecksSpec = ChecksSpec()
     bootstrap: BootstrapSpec = BootstrapSpec()
 
     @field_validator("summarizers")

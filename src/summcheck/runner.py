@@ -13,8 +13,8 @@ from typing import Any, Sequence
 from . import __version__, artifacts
 from .config import RunSpec
 from .data import load_examples
-from .metrics.rouge import RougeMetric
 from .progress import Progress
+from .scoring import build_checks, build_metrics, check_row, score_summary
 from .stats import aggregate
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, summarize_with_cache
@@ -40,7 +40,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         examples = load_examples(spec.dataset, limit=spec.limit)
         summarizers = [build_summarizer(s, max_bullets=spec.bullets.max_bullets)
                        for s in spec.summarizers]
-        metrics = _build_metrics(spec)
+        metrics, checks = build_metrics(spec), build_checks(spec)
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, config_path))
         artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
         cache = GenerationCache(cache_dir)
@@ -49,12 +49,14 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
             outputs = {s.label: _generate(s, examples, cache, progress) for s in summarizers}
             artifacts.write_jsonl(run_dir / artifacts.SUMMARIES,
                                   _summary_rows(summarizers, outputs))
-            scores = _score(examples, outputs, metrics, progress)
+            _prepare_checks(checks, examples, cache_dir)
+            scores, check_rows = _score(examples, outputs, metrics, checks, progress)
         finally:
             cache.close()
             progress.close()
         artifacts.write_jsonl(run_dir / artifacts.SCORES, scores)
-        results = _results(spec, summarizers, outputs, scores, metrics, started)
+        artifacts.write_jsonl(run_dir / artifacts.CHECKS, check_rows)
+        results = _results(spec, summarizers, outputs, scores, metrics + checks, started)
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
     return RunResult(run_dir, results)
 
@@ -71,30 +73,33 @@ def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:
             "wall_seconds": time.perf_counter() - started}
 
 
-def _build_metrics(spec: RunSpec) -> list:
-    metrics = []
-    if spec.metrics.rouge is not None:
-        metrics.append(RougeMetric(spec.metrics.rouge.types, use_stemmer=spec.metrics.rouge.use_stemmer))
-    return metrics
+def _prepare_checks(checks: list, examples: Sequence[Example], cache_dir: Path) -> None:
+    """Let checks analyse each story once (e.g. NER), reusing analyses from earlier runs."""
+    for check in checks:
+        if hasattr(check, "prepare"):
+            folder = Path(cache_dir) / "checks"
+            check.load_cache(folder)
+            check.prepare([e.story for e in examples])
+            check.save_cache(folder)
 
 
-def _score(examples: Sequence[Example], outputs: dict, metrics: list, progress) -> list[dict]:
-    """One row per (summarizer, example). A failed summary scores as an empty one (zeros):
-    a model that fails should not look better for it; failures are also counted."""
+def _score(examples: Sequence[Example], outputs: dict, metrics: list, checks: list,
+           progress) -> tuple[list[dict], list[dict]]:
+    """One score row and one check row per (summarizer, example). A failed summary scores
+    as an empty one (zero ROUGE): a model that fails should not look better for it;
+    failures are also counted."""
     by_id = {e.id: e for e in examples}
-    rows = []
+    rows, check_rows = [], []
     task = progress.task("score", total=len(examples) * len(outputs))
     for label, out in outputs.items():
         for summary in out["summaries"]:
-            example = by_id[summary.example_id]
-            values: dict[str, float] = {}
-            for metric in metrics:
-                values.update(metric.score(prediction=summary.bullets,
-                                           references=[example.reference_bullets]))
+            values, results = score_summary(by_id[summary.example_id], summary, metrics, checks)
             rows.append({"summarizer": label, "example_id": summary.example_id,
                          "scores": values, "error": summary.error})
+            if checks:
+                check_rows.append(check_row(label, summary.example_id, results))
             task.advance(1)
-    return rows
+    return rows, check_rows
 
 
 def _results(spec, summarizers, outputs, scores, metrics, started) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f")
+HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
 
 def format_ci(agg: dict[str, Any], scale: float = 100.0) -> str:
@@ -21,14 +21,16 @@ def print_results(results: dict[str, Any]) -> None:
     table = Table(title=f"{results['run_name']} ({results['n_examples']} examples; "
                         f"mean x100 [{float(conf):.0%} bootstrap CI])")
     table.add_column("summarizer")
-    for name in HEADLINE_METRICS:
+    shown = [n for n in HEADLINE_METRICS
+             if any(n in m["metrics"] for m in results["summarizers"])]
+    for name in shown:
         table.add_column(name, no_wrap=True)
     table.add_column("failed", justify="right")
     table.add_column("s/example", justify="right")
     for model in results["summarizers"]:
         table.add_row(
             model["label"],
-            *(format_ci(model["metrics"].get(name, {})) for name in HEADLINE_METRICS),
+            *(format_ci(model["metrics"].get(name, {})) for name in shown),
             str(model["n_failed"]),
             f"{model['seconds_per_example']:.3f}",
         )
