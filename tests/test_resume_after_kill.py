@@ -60,7 +60,7 @@ def test_sigkill_mid_generation_then_resume(tmp_path, tiny_causal_dir):
     assert not (run_dir / ".lock").exists()
 
     fresh_env = {**env, "SUMMCHECK_CACHE_DIR": str(tmp_path / "fresh-cache")}
-    fresh_cmd = cmd[:-3] + [str(tmp_path / "fresh-runs"), "--no-progress"]
+    fresh_cmd = cmd[:-2] + [str(tmp_path / "fresh-runs"), "--no-progress"]
     subprocess.run(fresh_cmd, env=fresh_env, cwd=tmp_path, check=True, capture_output=True)
     (fresh_dir,) = (tmp_path / "fresh-runs").iterdir()
     uninterrupted = json.loads((fresh_dir / "results.json").read_text())
