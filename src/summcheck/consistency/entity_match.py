@@ -1,0 +1,394 @@
+"""Entity matching for the entity check: tokens, aliases, demonyms, acronyms.
+
+Pure Python, no spaCy: `entities.py` runs NER and hands the mentions to this module
+(`truecasing.py` prepares lowercased summaries for NER).
+
+A summary entity is *supported* when its normalized token sequence (or one of its
+variants: alias, demonym/country, acronym) occurs as a contiguous token sequence of the
+story. Contiguity is what separates an accepted partial name ("Kim", "Trump") from a
+swapped one ("Kim Jong Il" against "Kim Jong Un"): every summary token has to be found in
+one place, not scattered over the story.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+from summcheck.consistency.base import Span
+
+# Bump when a rule below changes what is supported; it is part of the check's signature.
+RULES_VERSION = "1"
+
+# Dotted acronyms first, then plain words (letters/digits).
+DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
+_TOKEN_RE = re.compile(DOTTED + r"|[^\W_]+")
+_APOSTROPHES = "'’‘`´"
+
+# Dropped from the start of an entity: "the U.S." ~ "U.S.", "President Trump" ~ "Trump".
+_LEADING_DROP = frozenset("""the mr mrs ms miss mx dr prof sir dame president senator sen
+    gov governor rep rev gen general coach chancellor minister pm""".split())
+_ACRONYM_SKIP = frozenset({"of", "the", "and", "for", "&", "de", "du", "la", "le"})
+# Labels for which demonym and acronym rules apply (not to person or work names).
+DEMONYM_LABELS = frozenset({"NORP", "GPE", "LOC", "ORG", "FAC", "LANGUAGE"})
+
+# Names that mean the same place or body and cannot be derived by the acronym rule.
+ALIAS_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("us", "usa", "united states", "united states of america", "america"),
+    ("uk", "united kingdom", "britain", "great britain"),
+    ("un", "united nations"),
+    ("eu", "european union"),
+    ("ussr", "soviet union"),
+    ("uae", "united arab emirates"),
+    ("north korea", "dprk"),
+    ("nyc", "new york city", "new york"),
+    ("la", "los angeles"),
+    ("dc", "washington dc", "district of columbia"),
+)
+
+# Demonyms the suffix rules below cannot derive (demonym -> place names).
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    "american": ("us",), "british": ("uk",), "briton": ("uk",), "brit": ("uk",),
+    "english": ("england",), "scottish": ("scotland",), "scot": ("scotland",),
+    "scots": ("scotland",), "welsh": ("wales",), "irish": ("ireland",),
+    "french": ("france",), "dutch": ("netherlands", "holland"), "german": ("germany",),
+    "swiss": ("switzerland",), "greek": ("greece",), "spanish": ("spain",),
+    "spaniard": ("spain",), "turkish": ("turkey",), "turk": ("turkey",),
+    "polish": ("poland",), "danish": ("denmark",), "dane": ("denmark",),
+    "swedish": ("sweden",), "swede": ("sweden",), "norwegian": ("norway",),
+    "thai": ("thailand",), "filipino": ("philippines",), "afghan": ("afghanistan",),
+    "saudi": ("saudi arabia",), "argentine": ("argentina",), "peruvian": ("peru",),
+    "aussie": ("australia",), "kiwi": ("new zealand",), "soviet": ("ussr",),
+    "belgian": ("belgium",), "asian": ("asia",), "congolese": ("congo",),
+    "european": ("europe", "eu"),
+}
+
+# Table demonyms that are always written with a capital ("polish" and "kiwi" are also
+# ordinary words); truecasing capitalises them.
+PROPER_ADJECTIVES = frozenset(DEMONYMS) - {"polish", "kiwi"}
+
+# Regular demonyms as (place ending, demonym ending): korea/korean, canada/canadian,
+# ukraine/ukrainian, italy/italian, iran/iranian, chile/chilean, mexico/mexican,
+# china/chinese, japan/japanese, lebanon/lebanese, iraq/iraqi.
+_DEMONYM_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("a", "an"), ("ia", "ian"), ("a", "ian"), ("e", "ian"), ("y", "ian"), ("", "ian"),
+    ("e", "ean"), ("o", "an"), ("a", "ese"), ("", "ese"), ("on", "ese"), ("", "i"),
+)
+
+
+# ----------------------------------------------------------------------------- tokens
+# A summarizer's unknown-word placeholder ("UNK", "<unk>") matches any one story token:
+# "steven UNK" is supported by "Steven Berkoff"; a mention of placeholders only is dropped.
+WILDCARD = "*"
+
+
+@dataclass(frozen=True)
+class Token:
+    norm: str     # lowercased, accents and acronym dots removed
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents ("Pelé" -> "pele") and dots ("U.S." -> "us")."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c != ".")
+
+
+def tokenize(text: str, offset: int = 0) -> list[Token]:
+    """Word tokens with offsets; a possessive "'s" ("Kim's", "kim 's") is dropped.
+
+    Apostrophes and hyphens split words ("Workers' Party" -> workers, party;
+    "Kim Jong-un" -> kim, jong, un), the same way on both sides of a comparison.
+    """
+    tokens = []
+    for m in _TOKEN_RE.finditer(text):
+        word = m.group()
+        if word.lower() == "s" and m.start() > 0 and text[m.start() - 1] in _APOSTROPHES:
+            continue
+        unknown = word == "UNK" or (word == "unk" and text[m.start() - 1: m.start()] == "<")
+        tokens.append(Token(WILDCARD if unknown else fold(word), m.start() + offset,
+                            m.end() + offset))
+    return tokens
+
+
+def entity_key(text: str) -> tuple[str, ...]:
+    """Normalized tokens of an entity mention, without a leading article or title;
+    empty when nothing but placeholders and function words is left."""
+    norms = [t.norm for t in tokenize(text)]
+    while len(norms) > 1 and norms[0] in _LEADING_DROP:
+        norms.pop(0)
+    if norms and norms[0] in ("the", "a", "an"):
+        norms.pop(0)
+    # Numbers are the numbers check's job: dropped at the edges ("Euro 2016" -> "euro"),
+    # any number inside ("No 1 Williams" -> "no * williams").
+    while norms and norms[-1][:1].isdigit():
+        norms.pop()
+    while norms and norms[0][:1].isdigit():
+        norms.pop(0)
+    norms = [WILDCARD if n[:1].isdigit() else n for n in norms]
+    informative = [n for n in norms if n != WILDCARD and n not in _ACRONYM_SKIP]
+    return tuple(norms) if informative else ()
+
+
+def looks_like_acronym(text: str) -> bool:
+    """ "UN", "U.S.", "NHS": all capitals (dots allowed), two to six letters."""
+    letters = text.replace(".", "")
+    return 2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
+
+
+def acronym(words: Sequence[str]) -> str:
+    """Initials of the words, skipping "of"/"the"/... ("Bank of England" -> "boe")."""
+    kept = [w for w in words if w.lower() not in _ACRONYM_SKIP]
+    return fold("".join(w[0] for w in kept if w)) if len(kept) >= 2 else ""
+
+
+# ------------------------------------------------------------------ aliases, demonyms
+def _alias_index() -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[str, ...]] = {}
+    for group in ALIAS_GROUPS:
+        for name in group:
+            index[name] = group
+    return index
+
+
+_ALIASES = _alias_index()
+
+
+@functools.lru_cache(maxsize=4096)
+def demonym_places(word: str) -> frozenset[str]:
+    """Place names a demonym may refer to: table entries plus ending-rule guesses.
+
+    Guesses may be wrong ("kore"); that is harmless because a guess only counts when
+    the story contains it.
+    """
+    places = set(DEMONYMS.get(word, ()))
+    for place_end, demonym_end in _DEMONYM_ENDINGS:
+        stem = word[: len(word) - len(demonym_end)]
+        if word.endswith(demonym_end) and len(stem) >= 3:
+            places.add(stem + place_end)
+    return frozenset(places)
+
+
+@functools.lru_cache(maxsize=4096)
+def place_demonyms(place: str) -> frozenset[str]:
+    """Demonyms of a place name, the inverse of `demonym_places` ("russia" -> "russian").
+
+    Ending rules apply to one-word names only; multi-word names use the table.
+    """
+    found = {d for d, places in DEMONYMS.items() if place in places}
+    for place_end, demonym_end in _DEMONYM_ENDINGS if " " not in place else ():
+        stem = place[: len(place) - len(place_end)]
+        if place.endswith(place_end) and len(stem) >= 3:
+            found.add(stem + demonym_end)
+    return frozenset(found)
+
+
+def singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 4 else word
+
+
+def _number_forms(word: str) -> list[str]:
+    """Singular/plural forms of a word: "princess" <-> "princesses", "team" <-> "teams"."""
+    if len(word) < 3 or not word.isalpha():
+        return []
+    if word.endswith("es") and word[:-2].endswith(("s", "x", "ch", "sh")):
+        return [word[:-2]]
+    if word.endswith("s") and not word.endswith("ss"):
+        return [word[:-1]]
+    return [word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")]
+
+
+def _alias_swaps(key: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """`key` with one aliased part replaced: "south la" -> "south los angeles"."""
+    for i in range(len(key)):
+        for j in range(i + 1, len(key) + 1):
+            for alias in _ALIASES.get(" ".join(key[i:j]), ()):
+                yield key[:i] + tuple(alias.split()) + key[j:]
+
+
+def _aliases(name: str) -> tuple[str, ...]:
+    return _ALIASES.get(name, (name,))
+
+
+def variants(key: tuple[str, ...], label: str) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Other ways to name what `key` names, each with the rule that produced it.
+
+    Demonym rules only run for place-like labels: on person names the suffix rules
+    would turn "Julian" into "Julia".
+    """
+    name, head, last = " ".join(key), key[:-1], key[-1]
+    seen = {key}
+    candidates = [(swapped, "alias") for swapped in _alias_swaps(key)]
+    if label != "PERSON":   # "Williams" is not "William"
+        candidates += [(head + (form,), "plural") for form in _number_forms(last)]
+    if label in DEMONYM_LABELS:
+        candidates += [(head + tuple(alias.split()), "demonym")
+                       for place in demonym_places(last) | demonym_places(singular(last))
+                       for alias in _aliases(place)]
+        candidates += [(base + tuple(demonym.split()), "demonym")
+                       for place, base in ((name, ()), (last, head))
+                       for alias in _aliases(place)
+                       for demonym in place_demonyms(alias)]
+    for variant, rule in candidates:
+        if variant not in seen:
+            seen.add(variant)
+            yield variant, rule
+
+
+# ------------------------------------------------------------------------ text index
+@functools.lru_cache(maxsize=8192)
+def _needle_cached(key: tuple[str, ...]) -> re.Pattern:
+    words = ("[^ ]+" if w == WILDCARD else re.escape(w) for w in key)
+    return re.compile(" (?=" + " ".join(words) + " )")
+
+
+def _needle(key: Sequence[str]) -> re.Pattern:
+    """A pattern for the token sequence in a " "-joined, " "-padded token string.
+
+    Lookahead so overlapping occurrences are all visited by `finditer`.
+    """
+    return _needle_cached(tuple(key))
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity mention in some text: its span, NER label and normalized key."""
+
+    span: Span
+    label: str
+    key: tuple[str, ...]
+
+    @property
+    def acronym_like(self) -> bool:
+        return looks_like_acronym(self.span.text.removeprefix("the ").strip())
+
+
+@dataclass(frozen=True)
+class Match:
+    span: Span
+    rule: str     # "exact", "alias", "plural", "demonym", "acronym", "surname"
+
+
+class TextIndex:
+    """A text (story, reference or summary) prepared for entity look-ups.
+
+    `require_capital`: a text-fallback match must contain a capitalised token in the
+    text, so "us" (pronoun) does not support "US" and "party" does not support "Party".
+    Use it for cased texts only.
+    """
+
+    def __init__(self, text: str, mentions: Sequence[Mention], *, require_capital: bool):
+        self.text = text
+        self.mentions = [m for m in mentions if m.key]
+        self.require_capital = require_capital
+        self.tokens = tokenize(text)
+        self._joined = " " + " ".join(t.norm for t in self.tokens) + " "
+        self._token_at = {}
+        pos = 1
+        for i, tok in enumerate(self.tokens):
+            self._token_at[pos] = i
+            pos += len(tok.norm) + 1
+        self._acronyms = self._build_acronyms()
+
+    def _build_acronyms(self) -> dict[str, Span]:
+        """Acronyms of multi-word place/organisation mentions whose words are all
+        capitalised ("United Nations" -> "un", "Bank of England" -> "boe")."""
+        found: dict[str, Span] = {}
+        for m in self.mentions:
+            words = [w for w in re.findall(r"[^\W\d_][\w'’.-]*", m.span.text)
+                     if w.lower() not in _ACRONYM_SKIP]
+            if m.label in DEMONYM_LABELS and words and all(w[0].isupper() for w in words):
+                acr = acronym(words)
+                if acr:
+                    found.setdefault(acr, m.span)
+        return found
+
+    def find(self, key: Sequence[str]) -> Span | None:
+        """Where `key` occurs: inside a mention first, else anywhere in the text."""
+        needle = _needle(key)
+        for m in self.mentions:
+            if needle.search(" " + " ".join(m.key) + " "):
+                return m.span
+        return self._find_in_text(needle, len(key))
+
+    def _find_in_text(self, needle: re.Pattern, n: int) -> Span | None:
+        for found in needle.finditer(self._joined):
+            first = self._token_at[found.start() + 1]
+            toks = self.tokens[first: first + n]
+            if not self.require_capital or any(
+                    any(c.isupper() for c in self.text[t.start:t.end]) for t in toks):
+                start, end = toks[0].start, toks[-1].end
+                return Span(self.text[start:end], start, end)
+        return None
+
+    def _find_acronym_token(self, acr: str) -> Span | None:
+        """An all-caps or dotted story token spelling `acr` ("EU", "U.N.")."""
+        for t in self.tokens:
+            raw = self.text[t.start:t.end]
+            if t.norm == acr and (raw.isupper() or "." in raw):
+                return Span(raw, t.start, t.end)
+        return None
+
+    def match(self, key: tuple[str, ...], label: str, *,
+              acronym_like: bool = False) -> Match | None:
+        """The first rule that supports `key`: exact, alias/demonym, then acronym.
+
+        `acronym_like` (the summary wrote "UN", "U.S."): a one-token key must then be a
+        whole story mention or an all-caps/dotted story token, so "UN" is not found
+        inside "Kim Jong Un".
+        """
+        if not key:
+            return None
+        span = self._find_acronym(key) if acronym_like else self.find(key)
+        if span:
+            return Match(span, "exact")
+        for variant, rule in variants(key, label):
+            span = self.find(variant)
+            if span:
+                return Match(span, rule)
+        return self._match_acronym(key)
+
+    def match_added_first_name(self, key: tuple[str, ...]) -> Match | None:
+        """ "Sarah Storey" when the story only says "Storey": the surname is there and no
+        story person has another full name with it ("Peter Szijjarto" blocks "Michel
+        Szijjarto"). The first name is unverified, not contradicted."""
+        if len(key) < 2 or WILDCARD in key:
+            return None
+        surname = key[-1]
+        for m in self.mentions:
+            if m.label == "PERSON" and len(m.key) > 1 and m.key[-1] == surname:
+                return None
+        span = self._find_in_text(_needle((surname,)), 1)
+        return Match(span, "surname") if span else None
+
+    def _find_acronym(self, key: Sequence[str]) -> Span | None:
+        if len(key) > 1:
+            return self.find(key)
+        whole = next((m.span for m in self.mentions if m.key == tuple(key)), None)
+        return whole or self._find_acronym_token(key[0])
+
+    def _match_acronym(self, key: tuple[str, ...]) -> Match | None:
+        if len(key) == 1 and key[0] in self._acronyms:
+            return Match(self._acronyms[key[0]], "acronym")
+        acr = acronym(key) if len(key) > 1 else ""
+        span = self._find_acronym_token(acr) if len(acr) >= 2 else None
+        return Match(span, "acronym") if span else None
+
+    def closest(self, key: tuple[str, ...], labels: Iterable[str], n: int = 3) -> list[Span]:
+        """Up to `n` mentions most similar to `key` (difflib ratio >= 0.5), one per name."""
+        value = " ".join(key)
+        best: dict[str, tuple[float, Span]] = {}
+        allowed = set(labels)
+        for m in self.mentions:
+            name = " ".join(m.key)
+            if m.label in allowed and name not in best:
+                ratio = difflib.SequenceMatcher(None, value, name).ratio()
+                if ratio >= 0.5:
+                    best[name] = (ratio, m.span)
+        ranked = sorted(best.values(), key=lambda rs: (-rs[0], rs[1].start))
+        return [span for _, span in ranked[:n]]

