@@ -21,15 +21,15 @@ setup-full: $(VENV)/.full
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Core install: no torch, no transformers; enough for the default benchmark.
+# Core install + the consistency checks (spaCy): no torch; enough for the default benchmark.
 $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e .
+	$(PIP) -e ".[checks]"
 	touch $@
 
-# Everything the tests need: CPU torch first, then the hf and dev extras.
+# Everything the tests need: CPU torch first, then the hf, dev and checks extras.
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
-	$(PIP) -e ".[hf,dev]"
+	$(PIP) -e ".[hf,dev,checks]"
 	touch $(VENV)/.core $@
 
 clean:

@@ -219,7 +219,7 @@ def load_config(path: str | Path, **overrides: Any) -> RunSpec:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys (name:, dataset:, ...)")
     raw.update({k: v for k, v in overrides.items() if v is not None})
-    _resolve_paths(raw, path.parent)
+    _resolve_paths(raw, path.resolve().parent)  # a symlinked config reads beside its target
     try:
         spec = RunSpec.model_validate(raw)
     except ValidationError as err:

@@ -35,5 +35,5 @@ def print_results(results: dict[str, Any]) -> None:
             f"{model['seconds_per_example']:.3f}",
         )
     console = Console()
-    console.width = max(console.width, 110)  # CI logs default to 80 columns
+    console.width = max(console.width, 120)  # CI logs default to 80 columns
     console.print(table)
