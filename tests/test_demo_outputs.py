@@ -33,21 +33,8 @@ KNOWN_MISSES = {
 }
 # Findings on faithful text: (story id, check, bullet index, flagged span) -> why it is wrong.
 KNOWN_FALSE_ALARMS = {
-    ("business-02", "numbers", 0, "38% to $4.2 billion"):
-        "'climbed 38% to $4.2 billion' is extracted as one percent range (38% .. $4.2bn)",
-    ("business-02", "numbers", 2, "9%"):
-        "the story's 'fell 9% to $710 million' is extracted as a range 9m .. 710m, "
-        "so the story has no plain 9%",
     ("politics-03", "entities", 3, "The fisheries bureau"):
         "spaCy tags the common noun phrase as ORG; the story names the Bureau of Fisheries",
-    ("sport-03", "entities", 0, "the Tour Down Under by"):
-        "spaCy's entity span runs into the next word ('by')",
-    ("local-01", "entities", 1, "Headingley and Armley"):
-        "spaCy merges two listed suburbs into one ORG; each is in the story",
-    ("local-02", "entities", 3, "Volunteer Frank DeLuca"):
-        "sentence-initial 'Volunteer' is taken into the PERSON span",
-    ("local-03", "entities", 0, "Cork's Blackpool"):
-        "spaCy tags 'Cork's Blackpool' as one ORG; the story has Blackpool and Cork",
 }
 
 

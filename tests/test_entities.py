@@ -166,3 +166,20 @@ def test_unknown_model_raises_install_hint():
 
 def test_pipeline_runs_ner_only(check):
     assert check.nlp.pipe_names == ["ner"]
+
+
+@pytest.mark.parametrize("span_text, supported", [
+    ("Kim Jong Un and Donald Trump", True),      # two names merged into one span
+    ("Kim Jong Il and Donald Trump", False),     # ... each part must still match
+    ("Russia's Ukraine", True),                  # merged at a possessive
+    ("Donald Trump by", True),                   # span ran into a lowercase word
+    ("Volunteer Kim Jong Un", True),             # capitalised ordinary word at bullet start
+    ("Volunteer Kim Jong Il", False),
+    ("kim jong il by", False),                   # lowercased: no case evidence, no repair
+])
+def test_repairs_of_predictable_ner_span_errors(check, span_text, supported):
+    from summcheck.consistency.entities import _mention
+
+    index = check._story(STORY).index
+    mention = _mention(span_text, 0, len(span_text), "PERSON")
+    assert (check._match(index, mention) is not None) is supported

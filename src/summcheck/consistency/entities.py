@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,7 +267,29 @@ class EntityCheck:
         match = index.match(m.key, m.label, acronym_like=m.acronym_like)
         if match is None and self.added_first_names and m.label == "PERSON":
             match = index.match_added_first_name(m.key)
+        if match is None:
+            match = self._match_repaired(index, m)
         return match
+
+    def _match_repaired(self, index: TextIndex, m: Mention) -> Match | None:
+        """Second chance for spans NER gets wrong in predictable ways: two names merged
+        ("Headingley and Armley", "Cork's Blackpool": every part must match), a trailing
+        lowercase word ("the Tour Down Under by"), or an ordinary word capitalised at the
+        start of a bullet ("Volunteer Frank DeLuca": at least two names must remain).
+        A swapped name still fails: every remaining token must match in one place."""
+        parts = [p for p in _MERGED_NAMES.split(m.span.text) if p.strip()]
+        if len(parts) > 1:
+            matches = [index.match(entity_key(p), m.label, acronym_like=False) for p in parts]
+            return matches[0] if all(matches) else None
+        words = m.span.text.split()
+        if m.span.text.islower():
+            return None     # lowercased summary: case says nothing about the span's edges
+        while len(words) > 1 and words[-1].islower():
+            words.pop()
+        if m.span.start == 0 and len(words) > 2 and self._is_common(words[0].lower()):
+            words.pop(0)
+        key = entity_key(" ".join(words))
+        return index.match(key, m.label, acronym_like=False) if key != m.key else None
 
     def _finding(self, bullet: int, m: Mention, index: TextIndex) -> Finding:
         candidates = tuple(index.closest(m.key, self.labels))
@@ -285,6 +308,9 @@ class EntityCheck:
             "entities_recall_target": _share_found(ref_mentions, sum_index),
             "entities_reference_count": float(len(_distinct(ref_mentions))),
         }
+
+
+_MERGED_NAMES = re.compile(r"\s+and\s+|\s*&\s*|['’]s\s+")
 
 
 def _mention(text: str, start: int, end: int, label: str) -> Mention:

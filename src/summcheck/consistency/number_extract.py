@@ -440,6 +440,8 @@ def _joinable(text: str, a: _Raw, b: _Raw) -> bool:
         return False
     if (a.unit == "decade") != (b.unit == "decade"):
         return False
+    if a.kind != b.kind and "number" not in (a.kind, b.kind):
+        return False        # "rose 38% to $4.2 billion" is a change, not a range
     j = _RANGE_JOIN.fullmatch(text, a.end, b.start)
     if not j:
         return False
