@@ -36,7 +36,8 @@ def test_default_run_writes_a_complete_run_folder(workdir):
         "checks.jsonl", "examples.jsonl", "results.json", "scores.jsonl", "spec.json", "summaries.jsonl"]
     results = json.loads((run_dir / "results.json").read_text())
     labels = [m["label"] for m in results["summarizers"]]
-    assert labels == ["lead-3", "textrank", "oracle"] and results["n_examples"] == 4
+    assert labels == ["lead-3", "textrank", "oracle", "demo-abstractive"]
+    assert results["n_examples"] == 4
     for model in results["summarizers"]:
         agg = model["metrics"]["rougeLsum_f"]
         assert agg["n"] == 4 and agg["low"] <= agg["mean"] <= agg["high"]
@@ -48,7 +49,14 @@ def test_default_run_writes_a_complete_run_folder(workdir):
     assert "stem:porter" in results["signatures"]["rouge"]
     assert "seed=0" in results["signatures"]["aggregation"]
     scores = [json.loads(line) for line in (run_dir / "scores.jsonl").read_text().splitlines()]
-    assert len(scores) == 12
+    assert len(scores) == 16
+    demo = results["summarizers"][3]
+    assert demo["unsupported"]["numbers"] >= 1 and demo["metrics"]["consistency"]["mean"] < 1
+    assert results["summarizers"][0]["unsupported"] == {"numbers": 0, "entities": 0}
+    findings = [f for line in (run_dir / "checks.jsonl").read_text().splitlines()
+                for f in json.loads(line)["findings"]]
+    assert {"64%", "Ruth Ndirangu"} <= {f["span"]["text"] for f in findings}
+    assert all(f["candidates"] for f in findings if f["check"] == "numbers")
     assert "lead-3" in result.output and "run folder:" in result.output
 
 
@@ -59,6 +67,7 @@ def test_rerun_regenerates_nothing_and_gives_identical_results(workdir):
     invoke("run", "--limit", "3", "--no-progress")
     second = json.loads((run_dir / "results.json").read_text())
     assert all(m["n_generated"] == 3 for m in first["summarizers"])
+    assert "demo-abstractive" in [m["label"] for m in first["summarizers"]]
     assert all(m["n_generated"] == 0 for m in second["summarizers"])
     assert [m["metrics"] for m in first["summarizers"]] == [m["metrics"] for m in second["summarizers"]]
 

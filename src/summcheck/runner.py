@@ -118,6 +118,11 @@ def _results(spec, summarizers, outputs, scores, metrics, started) -> dict[str, 
             "n_generated": out["generated"],
             "n_truncated": sum(1 for s in out["summaries"] if s.meta.get("truncated")),
             "seconds_per_example": _mean([s.seconds for s in out["summaries"]]),
+            "n_bullets": sum(len(s.bullets) for s in out["summaries"]),
+            "unsupported": {  # total unsupported mentions per check, e.g. {"numbers": 3}
+                name.removesuffix("_unsupported"): int(sum(r["scores"].get(name, 0) for r in rows))
+                for name in names if name.endswith("_unsupported")
+            },
             "metrics": {
                 name: aggregate([r["scores"].get(name) for r in rows], n_bootstrap=boot.n,
                                 seed=boot.seed, confidence=boot.confidence).to_dict()

@@ -20,20 +20,28 @@ def print_results(results: dict[str, Any]) -> None:
     conf = results["signatures"]["aggregation"].split("conf=")[1].split("|")[0]
     table = Table(title=f"{results['run_name']} ({results['n_examples']} examples; "
                         f"mean x100 [{float(conf):.0%} bootstrap CI])")
-    table.add_column("summarizer")
+    table.add_column("summarizer", no_wrap=True)
     shown = [n for n in HEADLINE_METRICS
              if any(n in m["metrics"] for m in results["summarizers"])]
     for name in shown:
         table.add_column(name, no_wrap=True)
+    table.add_column("unsupported", justify="right", no_wrap=True)
     table.add_column("failed", justify="right")
     table.add_column("s/example", justify="right")
     for model in results["summarizers"]:
         table.add_row(
             model["label"],
             *(format_ci(model["metrics"].get(name, {})) for name in shown),
+            _unsupported(model),
             str(model["n_failed"]),
             f"{model['seconds_per_example']:.3f}",
         )
     console = Console()
-    console.width = max(console.width, 120)  # CI logs default to 80 columns
+    console.width = max(console.width, 150)  # CI logs default to 80 columns
     console.print(table)
+
+
+def _unsupported(model: dict[str, Any]) -> str:
+    """e.g. "num 3, ent 1": unsupported mentions over all bullets; "-" when no check ran."""
+    counts = model.get("unsupported") or {}
+    return ", ".join(f"{check[:3]} {n}" for check, n in sorted(counts.items(), reverse=True)) or "-"
