@@ -35,6 +35,9 @@ KNOWN_MISSES = {
 KNOWN_FALSE_ALARMS = {
     ("politics-03", "entities", 3, "The fisheries bureau"):
         "spaCy tags the common noun phrase as ORG; the story names the Bureau of Fisheries",
+    ("local-03", "entities", 0, "Cork's Blackpool"):
+        "one ORG span; the story has Blackpool and Cork, but a possessive states a relation "
+        "and must match whole (FRANK marks wrong ones as entity errors)",
 }
 
 
