@@ -183,3 +183,13 @@ def test_repairs_of_predictable_ner_span_errors(check, span_text, supported):
     index = check._story(STORY).index
     mention = _mention(span_text, 0, len(span_text), "PERSON")
     assert (check._match(index, mention) is not None) is supported
+
+
+def test_check_many_equals_one_by_one(check):
+    items = [(STORY, ["Kim Jong Il met Donald Trump.", "North Korean troops"], ["Kim and Trump met."]),
+             (STORY, ["kim jong un met trump"], None),
+             (STORY, ["Workers Party met in Pyongyang."], ["The Workers' Party met."])]
+    batched = check.check_many(items)
+    single = [check.check(source=s, summary=b, reference=r) for s, b, r in items]
+    assert batched == single
+    assert [len(r.findings) for r in batched] == [1, 0, 1]

@@ -14,7 +14,7 @@ from . import __version__, artifacts
 from .config import RunSpec
 from .data import load_examples
 from .progress import Progress
-from .scoring import build_checks, build_metrics, check_row, score_summary
+from .scoring import build_checks, build_metrics, check_row, score_batch
 from .stats import aggregate
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, summarize_with_cache
@@ -92,13 +92,14 @@ def _score(examples: Sequence[Example], outputs: dict, metrics: list, checks: li
     rows, check_rows = [], []
     task = progress.task("score", total=len(examples) * len(outputs))
     for label, out in outputs.items():
-        for summary in out["summaries"]:
-            values, results = score_summary(by_id[summary.example_id], summary, metrics, checks)
+        summaries = out["summaries"]
+        scored = score_batch([by_id[s.example_id] for s in summaries], summaries, metrics, checks)
+        for summary, (values, results) in zip(summaries, scored):
             rows.append({"summarizer": label, "example_id": summary.example_id,
                          "scores": values, "error": summary.error})
             if checks:
                 check_rows.append(check_row(label, summary.example_id, results))
-            task.advance(1)
+        task.advance(len(summaries))
     return rows, check_rows
 
 

@@ -39,21 +39,36 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
     return 1.0 - sum(len(r.findings) for r in results) / total if total else 1.0
 
 
-def score_summary(example: Example, summary: Summary, metrics: list, checks: list
-                  ) -> tuple[dict[str, float], list[CheckResult]]:
-    """All metric values for one summary, plus the raw check results (for findings)."""
-    values: dict[str, float] = {}
-    for metric in metrics:
-        values.update(metric.score(prediction=summary.bullets,
-                                   references=[example.reference_bullets]))
-    results = [c.check(source=example.story, summary=list(summary.bullets),
-                       reference=list(example.reference_bullets) or None) for c in checks]
-    for result in results:
-        values.update(result.scores)
-    overall = overall_consistency(results)
-    if overall is not None:
-        values["consistency"] = overall
-    return values, results
+def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
+                checks: list) -> list[tuple[dict[str, float], list[CheckResult]]]:
+    """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
+
+    Checks get the whole batch (`check_many` when they have it, e.g. to run NER over all
+    summaries at once); metrics go one summary at a time."""
+    per_check = [_run_check(check, examples, summaries) for check in checks]
+    out = []
+    for i, (example, summary) in enumerate(zip(examples, summaries, strict=True)):
+        values: dict[str, float] = {}
+        for metric in metrics:
+            values.update(metric.score(prediction=summary.bullets,
+                                       references=[example.reference_bullets]))
+        results = [check_results[i] for check_results in per_check]
+        for result in results:
+            values.update(result.scores)
+        overall = overall_consistency(results)
+        if overall is not None:
+            values["consistency"] = overall
+        out.append((values, results))
+    return out
+
+
+def _run_check(check, examples: Sequence[Example], summaries: Sequence[Summary]
+               ) -> list[CheckResult]:
+    items = [(e.story, list(s.bullets), list(e.reference_bullets) or None)
+             for e, s in zip(examples, summaries)]
+    if hasattr(check, "check_many"):
+        return check.check_many(items)
+    return [check.check(source=src, summary=summ, reference=ref) for src, summ, ref in items]
 
 
 def check_row(label: str, example_id: str, results: list[CheckResult]) -> dict[str, Any]:

@@ -119,7 +119,8 @@ class EntityCheck:
         self._nlp = None
         self._words: frozenset[str] = frozenset()
         self._suffix_rules: dict[str, list] = {}
-        self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}
+        self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}   # stories, by hash
+        self._text_ents: dict[str, list[tuple[int, int, str]]] = {}   # summaries, by text
         self._saved: set[str] = set()
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_indexed_stories
@@ -232,19 +233,47 @@ class EntityCheck:
         return (len(m.key) == 1 and sentence_initial(text, m.span.start)
                 and self._is_common(word) and not case.capitalises(word))
 
+    def _recognise(self, ner_inputs: Sequence[str]) -> None:
+        """NER over every input not seen yet, in one batched pipe (much faster than one
+        call per summary); results stay in `_text_ents` until `check_many` ends."""
+        if len(self._text_ents) > _MAX_TEXT_ENTS:   # many single check() calls: bound memory
+            self._text_ents.clear()
+        todo = list(dict.fromkeys(t for t in ner_inputs if t not in self._text_ents))
+        for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=self.batch_size)):
+            self._text_ents[text] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
     def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
         """Entity mentions of each text, with spans in that (original) text."""
         prepared = [self._ner_input(t, case) for t in texts]
-        docs = self.nlp.pipe((p[0] for p in prepared), batch_size=self.batch_size)
+        self._recognise([p[0] for p in prepared])
         result = []
-        for text, (_, offsets, _), doc in zip(texts, prepared, docs):
-            found = [_mention(text, offsets[e.start_char], offsets[e.end_char - 1] + 1,
-                              e.label_) for e in doc.ents if e.label_ in self.labels]
+        for text, (ner_input, offsets, _) in zip(texts, prepared):
+            found = [_mention(text, offsets[start], offsets[end - 1] + 1, label)
+                     for start, end, label in self._text_ents[ner_input]
+                     if label in self.labels]
             result.append([m for m in found
                            if m.key and not self._sentence_case_only(m, text, case)])
         return result
 
     # ------------------------------------------------------------------ the check
+    def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
+                   ) -> list[CheckResult]:
+        """`check` for many (source, summary, reference) triples, with the summary and
+        reference NER of each chunk done in one batch first."""
+        if len(items) > _CHUNK:
+            return [r for i in range(0, len(items), _CHUNK)
+                    for r in self.check_many(items[i:i + _CHUNK])]
+        self.prepare([source for source, _, _ in items])
+        inputs = [self._ner_input(text, self._story(source).case)[0]
+                  for source, summary, reference in items
+                  for text in list(summary) + list(reference or ())]
+        self._recognise(inputs)
+        try:
+            return [self.check(source=source, summary=summary, reference=reference)
+                    for source, summary, reference in items]
+        finally:
+            self._text_ents.clear()
+
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
         story = self._story(source)
@@ -309,6 +338,9 @@ class EntityCheck:
             "entities_reference_count": float(len(_distinct(ref_mentions))),
         }
 
+
+_CHUNK = 1000                # check_many items per NER batch
+_MAX_TEXT_ENTS = 50_000      # summary NER results kept between check() calls
 
 # Not possessives: "Doncaster's Fleetwood Town" states a relation that may be wrong
 # (FRANK labels such cases as entity errors), so it must match as a whole.
