@@ -121,6 +121,9 @@ class EntityCheck:
         self._suffix_rules: dict[str, list] = {}
         self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}   # stories, by hash
         self._text_ents: dict[str, list[tuple[int, int, str]]] = {}   # summaries, by text
+        # NER inputs within check_many; keyed by the CaseTable object itself (identity),
+        # which the key keeps alive, so an evicted story can never alias another one
+        self._prepared: dict[tuple[str, CaseTable], tuple] = {}
         self._saved: set[str] = set()
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_indexed_stories
@@ -239,12 +242,14 @@ class EntityCheck:
         if len(self._text_ents) > _MAX_TEXT_ENTS:   # many single check() calls: bound memory
             self._text_ents.clear()
         todo = list(dict.fromkeys(t for t in ner_inputs if t not in self._text_ents))
+        if not todo:
+            return
         for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=self.batch_size)):
             self._text_ents[text] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
     def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
         """Entity mentions of each text, with spans in that (original) text."""
-        prepared = [self._ner_input(t, case) for t in texts]
+        prepared = [self._prepared.get((t, case)) or self._ner_input(t, case) for t in texts]
         self._recognise([p[0] for p in prepared])
         result = []
         for text, (ner_input, offsets, _) in zip(texts, prepared):
@@ -264,15 +269,17 @@ class EntityCheck:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
         self.prepare([source for source, _, _ in items])
-        inputs = [self._ner_input(text, self._story(source).case)[0]
-                  for source, summary, reference in items
-                  for text in list(summary) + list(reference or ())]
-        self._recognise(inputs)
+        for source, summary, reference in items:
+            case = self._story(source).case
+            for text in list(summary) + list(reference or ()):
+                self._prepared[(text, case)] = self._ner_input(text, case)
+        self._recognise([p[0] for p in self._prepared.values()])
         try:
             return [self.check(source=source, summary=summary, reference=reference)
                     for source, summary, reference in items]
         finally:
             self._text_ents.clear()
+            self._prepared.clear()
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
