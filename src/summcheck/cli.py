@@ -49,6 +49,69 @@ def run(
 
 
 @app.command()
+def report(
+    run_dirs: list[Path] = typer.Argument(..., help="one or more run folders"),
+    out: Path = typer.Option(..., "--out", help="folder for report.html, report.md, scores.csv, results.json"),
+) -> None:
+    """Write HTML, Markdown, CSV and JSON reports from run folders (no recomputation)."""
+    from .reports import write_reports
+
+    with _user_errors():
+        written = write_reports(run_dirs, out)
+    for kind, path in written.items():
+        typer.echo(f"{kind}: {path}")
+
+
+@app.command()
+def compare(
+    run_dirs: list[Path] = typer.Argument(..., help="two or more run folders; the first is the reference"),
+    metric: Optional[list[str]] = typer.Option(None, "--metric", help="metrics to compare (default: headline metrics)"),
+    alpha: float = typer.Option(0.05, "--alpha", help="significance level"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the comparison as JSON"),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="write the comparison as Markdown"),
+) -> None:
+    """Paired differences between runs on their shared examples, with bootstrap CIs and p-values."""
+    from .compare import compare_runs
+
+    with _user_errors():
+        comparison = compare_runs(run_dirs, metrics=metric or None, alpha=alpha)
+        if out:
+            comparison.write_json(out)
+        if markdown:
+            comparison.write_markdown(markdown)
+    typer.echo(comparison.to_markdown())
+
+
+@app.command()
+def regress(
+    current: Path = typer.Argument(..., help="run folder to check"),
+    baseline: Path = typer.Option(..., "--baseline", help="baseline file (summcheck baseline) or run folder"),
+    max_drop: Optional[list[str]] = typer.Option(None, "--max-drop", help="METRIC=VALUE, allowed absolute drop; repeatable"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the verdict as JSON"),
+) -> None:
+    """CI gate: exit 0 when no gated metric regressed, 1 when one did, 2 on bad input."""
+    from .regress import run_regress
+
+    with _user_errors():
+        code = run_regress(current, baseline=baseline, max_drop=max_drop or [], out=out,
+                           echo=typer.echo)
+    raise typer.Exit(code)
+
+
+@app.command()
+def baseline(
+    run_dir: Path = typer.Argument(..., help="run folder whose scores become the baseline"),
+    out: Path = typer.Option(..., "--out", help="baseline file to write, e.g. reports/baseline.json"),
+) -> None:
+    """Write a baseline file for `summcheck regress` from a finished run."""
+    from .regress import write_baseline
+
+    with _user_errors():
+        path = write_baseline(run_dir, out)
+    typer.echo(f"baseline: {path}")
+
+
+@app.command()
 def validate(config: Path = typer.Argument(..., help="YAML config to check")) -> None:
     """Check a config without running it."""
     from .config import load_config

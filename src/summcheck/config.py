@@ -174,6 +174,23 @@ class BootstrapSpec(_Spec):
     confidence: float = Field(0.95, gt=0.5, lt=1.0)
 
 
+class ReportSpec(_Spec):
+    """Reports written into the run folder (report/) as the run's last step."""
+
+    enabled: bool = True
+    formats: tuple[Literal["html", "md", "csv", "json"], ...] = ("html", "md", "csv", "json")
+
+
+class RegressSpec(_Spec):
+    """CI gate: a metric regresses when it drops by more than its allowed drop (absolute,
+    in the metric's 0-1 units) and the drop is significant at `alpha` (paired bootstrap)."""
+
+    max_drop: dict[str, float] = Field(
+        default_factory=lambda: {"rouge1_f": 0.01, "rouge2_f": 0.01, "rougeLsum_f": 0.01,
+                                 "consistency": 0.01})
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+
 class RunSpec(_Spec):
     name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     description: str = ""
@@ -184,6 +201,8 @@ class RunSpec(_Spec):
     metrics: MetricsSpec = MetricsSpec()
     checks: ChecksSpec = ChecksSpec()
     bootstrap: BootstrapSpec = BootstrapSpec()
+    report: ReportSpec = ReportSpec()
+    regress: RegressSpec = RegressSpec()
 
     @field_validator("summarizers")
     @classmethod
@@ -195,7 +214,9 @@ class RunSpec(_Spec):
         return value
 
     def spec_hash(self) -> str:
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        """Hash of everything that can move a number; report/gate settings are left out."""
+        numbers_only = self.model_dump(mode="json", exclude={"description", "report", "regress"})
+        canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
     def run_name(self) -> str:
