@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -107,3 +108,51 @@ class RunLock:
         except PermissionError:
             return True
         return True
+
+
+@dataclass(frozen=True)
+class RunData:
+    """Everything a finished run folder holds, read back for reports, compare and regress."""
+
+    run_dir: Path
+    spec: dict
+    results: dict
+    examples: list[dict]
+    summaries: list[dict]
+    scores: list[dict]
+    checks: list[dict]
+
+    @property
+    def name(self) -> str:
+        return self.results["run_name"]
+
+    def labels(self) -> list[str]:
+        return [m["label"] for m in self.results["summarizers"]]
+
+    def per_example(self, label: str, metric: str) -> dict[str, float]:
+        """{example_id: value} of one metric for one summarizer (missing values left out)."""
+        return {r["example_id"]: r["scores"][metric] for r in self.scores
+                if r["summarizer"] == label and r["scores"].get(metric) is not None}
+
+
+def load_run(run_dir: str | Path) -> RunData:
+    """Read a complete run folder; a SummcheckError says what is missing and what to do."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise SummcheckError(f"{run_dir}: not a folder. Pass a run folder written by `summcheck run`.")
+    if not is_complete(run_dir):
+        raise SummcheckError(
+            f"{run_dir}: no {RESULTS}, so the run is incomplete (still running or interrupted). "
+            "Run the same `summcheck run` command again to finish it.")
+    try:
+        return RunData(
+            run_dir=run_dir,
+            spec=read_json(run_dir / SPEC),
+            results=read_json(run_dir / RESULTS),
+            examples=list(read_jsonl(run_dir / EXAMPLES)),
+            summaries=list(read_jsonl(run_dir / SUMMARIES)),
+            scores=list(read_jsonl(run_dir / SCORES)),
+            checks=list(read_jsonl(run_dir / CHECKS)) if (run_dir / CHECKS).exists() else [],
+        )
+    except (OSError, json.JSONDecodeError, KeyError) as err:
+        raise SummcheckError(f"{run_dir}: unreadable run folder ({err}). Re-run `summcheck run`.") from err
