@@ -125,8 +125,32 @@ class PrecomputedSpec(_SummarizerBase):
     summary_field: str = "summary"
 
 
+class EmbeddingSpec(_SummarizerBase):
+    """Extractive: pick story sentences by sentence embeddings (all-MiniLM-L6-v2)."""
+
+    type: Literal["embedding"]
+    k: int = Field(3, ge=1)
+    method: Literal["centroid", "mmr"] = "mmr"
+    mmr_lambda: float = Field(0.7, ge=0, le=1, description="relevance vs diversity in MMR")
+    batch_size: int = Field(32, ge=1)
+
+
+class Gemma270mSpec(_SummarizerBase):
+    """Preset: Gemma 3 270M base (GGUF from PyPI), prompted as a base model."""
+
+    type: Literal["gemma-270m"]
+    cache_dir: str | None = Field(None, description="converted model folder; default: user cache")
+    prompt_template: str = "{story}\n\nHighlights:\n-"
+    batch_size: int = Field(1, ge=1)
+    max_input_tokens: int = Field(1024, ge=64)
+    generation: dict[str, Any] = Field(default_factory=lambda: {
+        "max_new_tokens": 96, "do_sample": False, "repetition_penalty": 1.1})
+    seed: int = 0
+
+
 SummarizerSpec = Annotated[
-    Union[LeadSpec, TextRankSpec, OracleSpec, HFSeq2SeqSpec, HFCausalSpec, PrecomputedSpec],
+    Union[LeadSpec, TextRankSpec, OracleSpec, HFSeq2SeqSpec, HFCausalSpec, PrecomputedSpec,
+          EmbeddingSpec, Gemma270mSpec],
     Field(discriminator="type"),
 ]
 
@@ -140,8 +164,16 @@ class RougeSpec(_Spec):
     use_stemmer: bool = True
 
 
+class CoverageSpec(_Spec):
+    """Semantic highlight coverage: each reference highlight's best cosine similarity to
+    any generated bullet (all-MiniLM-L6-v2); `threshold` decides "covered"."""
+
+    threshold: float = Field(0.6, ge=-1, le=1)
+
+
 class MetricsSpec(_Spec):
     rouge: RougeSpec | None = RougeSpec()
+    coverage: CoverageSpec | None = None
 
 
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
@@ -329,6 +361,7 @@ _TAG_MODELS: dict[str, type[BaseModel]] = {
     "bundled": BundledDataset, "hf": HFDataset, "news_pages": NewsPagesDataset,
     "lead": LeadSpec, "textrank": TextRankSpec, "oracle": OracleSpec,
     "hf-seq2seq": HFSeq2SeqSpec, "hf-causal": HFCausalSpec, "precomputed": PrecomputedSpec,
+    "embedding": EmbeddingSpec, "gemma-270m": Gemma270mSpec,
 }
 
 

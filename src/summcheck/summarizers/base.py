@@ -39,6 +39,8 @@ _REGISTRY: dict[str, str] = {
     "hf-seq2seq": "summcheck.summarizers.hf_seq2seq:build",
     "hf-causal": "summcheck.summarizers.hf_causal:build",
     "precomputed": "summcheck.summarizers.precomputed:build",
+    "embedding": "summcheck.summarizers.embedding:build",
+    "gemma-270m": "summcheck.summarizers.gemma:build",
 }
 
 
