@@ -35,6 +35,7 @@ class FieldMap(_Spec):
 class _DatasetBase(_Spec):
     sample: int | None = Field(None, ge=1, description="random sample of this many examples")
     seed: int = 0
+    clean_html: bool = Field(True, description="decode HTML entities and drop tags")
 
 
 class BundledDataset(_DatasetBase):
@@ -162,6 +163,9 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 class RougeSpec(_Spec):
     types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = ROUGE_TYPES
     use_stemmer: bool = True
+    tokenizer: Literal["default", "unicode"] = Field(
+        "default", description="default: rouge_score's [a-z0-9] tokens (paper parity); "
+                               "unicode: keeps non-ASCII words (other languages)")
 
 
 class CoverageSpec(_Spec):

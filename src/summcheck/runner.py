@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -13,6 +14,7 @@ from typing import Any, Sequence
 from . import __version__, artifacts
 from .config import RunSpec
 from .data import load_examples
+from .data.quality import data_warnings
 from .progress import Progress
 from .scoring import build_checks, build_metrics, check_row, score_batch
 from .stats import aggregate
@@ -38,6 +40,10 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         (run_dir / artifacts.RESULTS).unlink(missing_ok=True)  # incomplete until rewritten
         started = _now()
         examples = load_examples(spec.dataset, limit=spec.limit)
+        rouge = spec.metrics.rouge
+        warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         summarizers = [build_summarizer(s, max_bullets=spec.bullets.max_bullets)
                        for s in spec.summarizers]
         metrics, checks = build_metrics(spec), build_checks(spec)
@@ -57,6 +63,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         artifacts.write_jsonl(run_dir / artifacts.SCORES, scores)
         artifacts.write_jsonl(run_dir / artifacts.CHECKS, check_rows)
         results = _results(spec, summarizers, outputs, scores, metrics + checks, started)
+        results["warnings"] = warnings
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
     return RunResult(run_dir, results)
 

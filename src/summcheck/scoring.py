@@ -12,7 +12,8 @@ def build_metrics(spec) -> list:
     from .metrics.rouge import RougeMetric
 
     rouge = spec.metrics.rouge
-    return [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer)] if rouge else []
+    return [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer,
+                        tokenizer=rouge.tokenizer)] if rouge else []
 
 
 def build_checks(spec) -> list:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 
@@ -59,3 +60,17 @@ def _merge_continuations(lines: list[str]) -> list[str]:
         else:
             bullets[-1] = f"{bullets[-1]} {line.strip()}"
     return bullets
+
+
+_TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
+_BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4",
+               "h5", "h6", "blockquote", "section", "article", "header", "footer"}
+
+
+def clean_markup(text: str) -> str:
+    """Decode HTML entities ("&eacute;", "&amp;") and drop tags ("<b>", "</p>"), so
+    scrapes score like clean text; "a < b" and "x<y" are left alone."""
+    if "<" not in text and "&" not in text:
+        return text
+    untagged = _TAG_RE.sub(lambda m: "\n" if m.group(1).lower() in _BLOCK_TAGS else "", text)
+    return html.unescape(untagged)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from dataclasses import replace
+
 from ..errors import DataError
+from ..text import clean_markup
 from ..types import Example
 
 
@@ -20,6 +23,8 @@ def load_examples(spec: Any, *, limit: int | None = None) -> list[Example]:
     else:  # pragma: no cover - the config schema rejects other sources
         raise DataError(f"unknown dataset source {spec.source!r}")
     examples = loader(spec)
+    if getattr(spec, "clean_html", False):
+        examples = [_clean(e) for e in examples]
     check_unique_ids(examples, where=_describe_source(spec))
     examples = examples[:limit] if limit else examples
     if not examples:
@@ -28,6 +33,16 @@ def load_examples(spec: Any, *, limit: int | None = None) -> list[Example]:
             "path, split, field mapping and sample size."
         )
     return examples
+
+
+def _clean(example: Example) -> Example:
+    """Example with HTML entities decoded and tags dropped; meta records that it happened."""
+    story, title = clean_markup(example.story), clean_markup(example.title)
+    bullets = tuple(clean_markup(b) for b in example.reference_bullets)
+    if (story, title, bullets) == (example.story, example.title, example.reference_bullets):
+        return example
+    return replace(example, story=story, title=title, reference_bullets=bullets,
+                   meta={**example.meta, "html_cleaned": True})
 
 
 def sample_indices(n: int, sample: int | None, seed: int) -> list[int]:

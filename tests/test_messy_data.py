@@ -1,0 +1,66 @@
+"""Messy real-world input: markup, empty stories, missing highlights, non-English text."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from summcheck.cli import app
+from summcheck.data.quality import data_warnings
+from summcheck.metrics.rouge import RougeMetric
+from summcheck.text import clean_markup
+from summcheck.types import Example
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("Caf&eacute; owners in <b>Lyon</b> &amp; <a href='x'>Paris</a>.", "Café owners in Lyon & Paris."),
+    ("<p>One.</p><p>Two.</p>", "\nOne.\n\nTwo.\n"),
+    ("a < b and x<y", "a < b and x<y"),
+    ("AT&T rose 5%", "AT&T rose 5%"),
+    ("plain text", "plain text"),
+])
+def test_clean_markup(raw, clean):
+    assert clean_markup(raw) == clean
+
+
+def test_unicode_tokenizer_keeps_non_ascii_words():
+    pred, ref = ["Preise in München gestiegen"], [["Die Preise in München stiegen"]]
+    default = RougeMetric(["rouge1"]).score(prediction=pred, references=ref)["rouge1_f"]
+    unicode = RougeMetric(["rouge1"], tokenizer="unicode").score(prediction=pred, references=ref)
+    # default splits "München" into "m" + "nchen"; unicode keeps one word: 3 of 4 vs 3 of 5
+    assert unicode["rouge1_f"] == pytest.approx(2 * 3 / 4 * 3 / 5 / (3 / 4 + 3 / 5))
+    assert default != unicode["rouge1_f"]
+    assert "tok:unicode" in RougeMetric(tokenizer="unicode").signature()
+
+
+def test_warnings_name_the_examples():
+    examples = [Example("a", ""), Example("b", "Text.", ()), Example("c", "Größe Übung äöü", ("x",)),
+                Example("d", "x", ("y",), meta={"html_cleaned": True})]
+    warnings = " ".join(data_warnings(examples, rouge_tokenizer="default"))
+    assert "empty story (a)" in warnings and "no reference highlights (a, b)" in warnings
+    assert "HTML" in warnings and "(d)" in warnings and "tokenizer: unicode" in warnings
+    assert not any("non-ASCII" in w for w in data_warnings(examples, rouge_tokenizer="unicode"))
+
+
+def test_messy_dataset_runs_and_reports(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = [{"id": "empty", "article": "", "highlights": "x"},
+            {"id": "norefs", "article": "The mayor of Paris spoke on Monday. She said 3 things.",
+             "highlights": ""},
+            {"id": "html", "article": "Caf&eacute; owners in <b>Lyon</b> said prices rose 5%.",
+             "highlights": "Prices rose 5%"}]
+    (tmp_path / "d.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "c.yaml").write_text("name: messy\ndataset: {source: hf, path: d.jsonl}\n"
+                                     "summarizers: [{type: lead}]\nreport: {enabled: false}\n")
+    result = CliRunner().invoke(app, ["run", "c.yaml", "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    results = json.loads((run_dir / "results.json").read_text())
+    warned = " ".join(results["warnings"])
+    assert "empty story (empty)" in warned and "highlights (norefs)" in warned and "(html)" in warned
+    assert results["summarizers"][0]["n_failed"] == 1
+    scores = {r["example_id"]: r["scores"] for r in map(json.loads, (run_dir / "scores.jsonl").open())}
+    assert "rouge1_f" not in scores["norefs"] and scores["norefs"]["consistency"] == 1.0
+    assert results["summarizers"][0]["metrics"]["rouge1_f"]["n"] == 2
+    summaries = [json.loads(x) for x in (run_dir / "summaries.jsonl").open()]
+    assert summaries[2]["bullets"] == ["Café owners in Lyon said prices rose 5%."]
