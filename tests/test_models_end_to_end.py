@@ -65,3 +65,41 @@ def test_a_model_that_cannot_load_fails_the_run_with_the_reason(tmp_path, monkey
     result = CliRunner().invoke(app, ["run", str(config), "--no-progress"])
     assert result.exit_code == 2
     assert "cannot load model" in result.output and "nope" in result.output
+
+
+def test_unloadable_model_stops_the_run_before_any_generation(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    broken = tmp_path / "broken-model"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    config = tmp_path / "c.yaml"
+    config.write_text("name: c\nlimit: 2\nsummarizers:\n  - {type: lead}\n"
+                      f"  - {{type: hf-seq2seq, model: {broken}}}\n")
+    result = CliRunner().invoke(app, ["run", str(config), "--no-progress", "--cache-dir", "cache"])
+    assert result.exit_code == 2 and "cannot load model" in result.output
+    import sqlite3
+    with sqlite3.connect(tmp_path / "cache" / "generations.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM summaries").fetchone()[0] == 0
+
+
+def test_load_error_during_generation_is_not_recorded_per_example(tmp_path):
+    from summcheck.errors import SummcheckError
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+    from summcheck.types import Example
+
+    class Unloadable:
+        label = "x"
+
+        def fingerprint(self):
+            return "x"
+
+        def load(self):
+            raise SummcheckError("cannot load model x: gone")
+
+        def summarize(self, examples):  # pragma: no cover - never reached
+            raise AssertionError
+
+    cache = GenerationCache(tmp_path)
+    with pytest.raises(SummcheckError, match="cannot load model x"):
+        summarize_with_cache(Unloadable(), [Example("a", "s")], cache, batch_size=1)
+    cache.close()

@@ -19,7 +19,7 @@ from .progress import Progress
 from .scoring import build_checks, build_metrics, check_row, score_batch
 from .stats import aggregate
 from .summarizers.base import build_summarizer
-from .summarizers.cache import GenerationCache, summarize_with_cache
+from .summarizers.cache import GenerationCache, pending, summarize_with_cache
 from .text import SENTENCE_SPLITTER
 from .types import Example, Summary
 
@@ -52,6 +52,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         cache = GenerationCache(cache_dir)
         progress = Progress(enabled=show_progress)
         try:
+            _preflight(summarizers, examples, cache)
             outputs = {s.label: _generate(s, examples, cache, progress) for s in summarizers}
             artifacts.write_jsonl(run_dir / artifacts.SUMMARIES,
                                   _summary_rows(summarizers, outputs))
@@ -66,6 +67,14 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results["warnings"] = warnings
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
     return RunResult(run_dir, results)
+
+
+def _preflight(summarizers, examples, cache) -> None:
+    """Check every model that still has work can be found before generating anything, so a
+    typo in the last model's id fails the run at the start, not after hours of work."""
+    for summarizer in summarizers:
+        if hasattr(summarizer, "preflight") and pending(summarizer, examples, cache):
+            summarizer.preflight()
 
 
 def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:

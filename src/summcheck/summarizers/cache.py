@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..errors import SummcheckError
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -81,6 +82,8 @@ def summarize_with_cache(
     # Longest stories first across the whole run, so each batch holds similar lengths
     # (less padding for model summarizers); results are put back in input order below.
     todo = sorted((ex for ex in examples if ex.id not in done), key=lambda ex: -len(ex.story))
+    if todo and hasattr(summarizer, "load"):
+        summarizer.load()   # a model that cannot load stops the run here, with the reason
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         summaries = _summarize_batch(summarizer, batch)
@@ -93,6 +96,8 @@ def summarize_with_cache(
 def _summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
     try:
         out = summarizer.summarize(batch)
+    except SummcheckError:
+        raise               # a user-facing problem (model, extra, config): stop the run
     except Exception:  # noqa: BLE001 - isolate the failing example(s) below
         return [_summarize_one(summarizer, ex) for ex in batch]
     return [_check_output(ex, s) for ex, s in zip(batch, out, strict=True)]
@@ -101,6 +106,8 @@ def _summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summa
 def _summarize_one(summarizer: Summarizer, example: Example) -> Summary:
     try:
         return _check_output(example, summarizer.summarize([example])[0])
+    except SummcheckError:
+        raise
     except Exception as err:  # noqa: BLE001 - recorded per example, the run goes on
         return Summary(example.id, (), meta={"exception": True},
                        error=f"{type(err).__name__}: {err}")
@@ -113,3 +120,8 @@ def _check_output(example: Example, summary: Summary) -> Summary:
         return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
                        meta=summary.meta, error="empty summary")
     return summary
+
+
+def pending(summarizer: Summarizer, examples: Sequence[Example], cache: GenerationCache) -> int:
+    """How many examples this summarizer still has to generate."""
+    return len(examples) - len(cache.get_many(summarizer.fingerprint(), examples))

@@ -264,6 +264,21 @@ class HFSummarizer:
                 )
         return out  # type: ignore[return-value]
 
+    def preflight(self) -> None:
+        """Fail fast, before any generation, when the model's config cannot be read
+        (wrong id, missing folder, no hub access): much cheaper than loading weights."""
+        _, transformers = import_hf()
+        source = str(Path(self.spec.model).expanduser()) if is_local_model(self.spec.model) \
+            else self.spec.model
+        try:
+            transformers.AutoConfig.from_pretrained(source, revision=self.spec.revision)
+        except Exception as err:  # noqa: BLE001 - one clear user-facing error
+            raise SummcheckError(f"cannot load model {self.spec.model}: {err}") from err
+
+    def load(self) -> None:
+        """Load the weights now, so a failure stops the run instead of failing each example."""
+        self._loaded()
+
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:
             self._tokenizer, self._model = load_model(self.spec, self.auto_class)
