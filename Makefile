@@ -26,10 +26,10 @@ $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) -e ".[checks]"
 	touch $@
 
-# Everything the tests need: CPU torch first, then the hf, dev and checks extras.
+# Everything the tests need: CPU torch first, then the hf, dev, checks and evaluate extras.
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
-	$(PIP) -e ".[hf,dev,checks]"
+	$(PIP) -e ".[hf,dev,checks,evaluate]"
 	touch $(VENV)/.core $@
 
 clean:

@@ -1,0 +1,82 @@
+"""summcheck's ROUGE and consistency checks as Hugging Face `evaluate` modules.
+
+Each module is a folder holding a script of the same name, shipped inside the package, so
+`evaluate.load` finds it on disk and never asks the hub (works offline)::
+
+    import evaluate
+    from summcheck import evaluate_modules
+
+    rouge = evaluate.load(evaluate_modules.path("summcheck_rouge"))
+    rouge.compute(predictions=["- Bullet one.\\n- Bullet two."], references=["..."])
+
+Input convention, shared by all modules: one string per summary, one bullet per line
+(`to_bullets`); a leading bullet marker ("- ", "* ", "1.") is removed. Sources are the
+stories, one string each. The modules compute with summcheck's own code (`RougeMetric`,
+`NumberCheck`, `EntityCheck`, `overall_consistency`), so their numbers equal a
+`summcheck run`'s per-example values. Aggregates are plain means over the examples
+(not rouge_score's bootstrap median); `use_aggregator=False` gives per-example lists.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+from summcheck.text import strip_bullet
+
+NAMES = ("summcheck_rouge", "summcheck_numbers", "summcheck_entities", "summcheck_consistency")
+
+BULLETS_DOC = """\
+predictions: list of summaries, one string each, one bullet per line ("\\n"); a leading
+    bullet marker ("- ", "* ", "1.") is removed and empty lines are ignored.
+"""
+
+
+def path(name: str) -> str:
+    """The folder of module `name`, for `evaluate.load(path(name))`."""
+    if name not in NAMES:
+        raise ValueError(f"unknown evaluate module {name!r}; choose one of {', '.join(NAMES)}")
+    return str(Path(__file__).resolve().parent / name)
+
+
+def to_bullets(text: str) -> list[str]:
+    """The bullets of one summary string: one per non-empty line, markers removed."""
+    return [b for b in (strip_bullet(line) for line in text.splitlines()) if b]
+
+
+def summarize(rows: Sequence[dict[str, Any]], use_aggregator: bool) -> dict[str, Any]:
+    """Per-example score dicts -> the mean of each key over the examples that have it, or
+    (use_aggregator=False) one list per key with None where an example lacks the key."""
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    if not use_aggregator:
+        return {k: [row.get(k) for row in rows] for k in keys}
+    out = {}
+    for k in keys:
+        values = [row[k] for row in rows if k in row]
+        out[k] = sum(values) / len(values)
+    return out
+
+
+@lru_cache(maxsize=4)
+def entity_check(labels: tuple[str, ...] | None, model: str):
+    """One EntityCheck per (labels, model), kept so spaCy loads once per process."""
+    from summcheck.consistency.entities import DEFAULT_LABELS, EntityCheck
+
+    return EntityCheck(labels=labels or DEFAULT_LABELS, model=model)
+
+
+def run_check(check, predictions: Sequence[str], sources: Sequence[str],
+              references: Sequence[str] | None = None) -> list:
+    """`check`'s CheckResult for each summary; an empty reference string means none."""
+    items = [(source, to_bullets(pred), (to_bullets(ref) or None) if ref is not None else None)
+             for pred, source, ref in zip(predictions, sources,
+                                          references or [None] * len(predictions), strict=True)]
+    if hasattr(check, "check_many"):
+        return check.check_many(items)
+    return [check.check(source=s, summary=p, reference=r) for s, p, r in items]
+
+
+def findings(results: Sequence) -> list[dict[str, Any]]:
+    """The findings (unsupported mentions) of one summary's check results, as dicts."""
+    return [f.to_dict() for r in results for f in r.findings]

@@ -1,0 +1,73 @@
+"""summcheck's number and entity checks with the overall consistency score, as a Hugging
+Face `evaluate` module (the entity check needs spaCy: pip install "summcheck[checks]")."""
+
+import datasets
+import evaluate
+
+from summcheck.consistency.numbers import NumberCheck
+from summcheck.evaluate_modules import BULLETS_DOC, entity_check, findings, run_check, summarize
+from summcheck.scoring import overall_consistency
+
+_DESCRIPTION = """\
+Consistency of summaries with their source stories: summcheck's NumberCheck and
+EntityCheck on every summary, plus "consistency", the share of all checked mentions
+(numbers and entities) that the story supports (1.0 when a summary mentions none), as in
+a `summcheck run`.
+"""
+
+_CITATION = """\
+@software{summcheck,
+    title = "summcheck: summarization and fact-check evaluation harness",
+    year = "2025",
+}
+"""
+
+_KWARGS_DESCRIPTION = BULLETS_DOC + """\
+references: one reference string per prediction (bullets one per line); "" for none.
+sources: one source story per prediction.
+checks: which checks to run, default ("numbers", "entities"); ("numbers",) needs no spaCy.
+tolerance: the number check's relative tolerance (default 0.02).
+labels, model: the entity check's spaCy labels and pipeline (see summcheck_entities).
+use_aggregator: True (default) returns means over the examples; False one list per key.
+return_findings: also return "findings", per example a list of unsupported mentions.
+Returns: consistency; the numbers_* and entities_* scores of the checks run; "signature".
+Example:
+    >>> consistency = evaluate.load(summcheck.evaluate_modules.path("summcheck_consistency"))
+    >>> consistency.compute(predictions=["- Obama met Putin 3 times."], references=[""],
+    ...                     sources=["Biden met Putin twice."])["consistency"]
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class SummcheckConsistency(evaluate.Metric):
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=datasets.Features({"predictions": datasets.Value("string"),
+                                        "references": datasets.Value("string"),
+                                        "sources": datasets.Value("string")}),
+        )
+
+    def _compute(self, predictions, references, sources, checks=("numbers", "entities"),
+                 tolerance=0.02, labels=None, model="en_core_web_sm", use_aggregator=True,
+                 return_findings=False):
+        unknown = set(checks) - {"numbers", "entities"}
+        if unknown or not checks:
+            raise ValueError(f"checks must be a non-empty subset of (numbers, entities), "
+                             f"got {checks!r}")
+        run = []
+        if "numbers" in checks:
+            run.append(NumberCheck(tolerance=tolerance))
+        if "entities" in checks:
+            run.append(entity_check(tuple(labels) if labels else None, model))
+        per_check = [run_check(check, predictions, sources, references) for check in run]
+        per_example = list(zip(*per_check))
+        rows = [{"consistency": overall_consistency(results),
+                 **{k: v for r in results for k, v in r.scores.items()}}
+                for results in per_example]
+        out = summarize(rows, use_aggregator)
+        if return_findings:
+            out["findings"] = [findings(results) for results in per_example]
+        return {**out, "signature": " + ".join(check.signature() for check in run)}
