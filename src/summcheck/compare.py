@@ -1,0 +1,203 @@
+"""`summcheck compare`: paired differences between run folders, B - A on shared examples.
+
+The first run is the reference A; every other run is a B compared with it. For each
+summarizer in both runs (or the only summarizer of each, when their labels differ) and each
+metric, the delta is the mean of per-example differences over the examples both runs
+scored, with a seeded paired-bootstrap interval and p-value (n and seed from A's spec
+bootstrap section; interval level 1 - alpha, so it excludes 0 exactly when p < alpha).
+A winner is named only when p < alpha. Differing example sets and differing metric
+signatures are reported as warnings, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .artifacts import load_run, write_atomic, write_json
+from .errors import SummcheckError
+from .paired import (HEADLINE_METRICS, Paired, ScoreSet, direction, example_warnings,
+                     format_p, pair_labels, paired_delta, scoreset_from_run,
+                     signature_warnings, unknown_metric_error)
+
+NO_DIFFERENCE = "no significant difference"
+
+
+@dataclass(frozen=True)
+class Row:
+    summarizer_a: str
+    summarizer_b: str
+    metric: str
+    n_shared: int
+    only_a: int
+    only_b: int
+    mean_a: float
+    mean_b: float
+    delta: float
+    low: float
+    high: float
+    p_value: float
+    winner: str | None  # "A", "B" or None (not significant, or a metric with no better side)
+    winner_name: str | None  # the winning run (same label) or summarizer (labels differ)
+    verdict: str
+
+
+@dataclass(frozen=True)
+class PairComparison:
+    a: str
+    b: str
+    rows: list[Row]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    runs: list[str]
+    metrics: list[str]
+    alpha: float
+    bootstrap: dict  # {n, seed, confidence} actually used
+    pairs: list[PairComparison]
+
+    def to_dict(self) -> dict:
+        return _finite_or_none({"format": "summcheck-compare", "version": 1, **asdict(self)})
+
+    def write_json(self, path: str | Path) -> None:
+        write_json(Path(path), self.to_dict())
+
+    def write_markdown(self, path: str | Path) -> None:
+        write_atomic(Path(path), self.to_markdown())
+
+    def to_markdown(self) -> str:
+        boot = self.bootstrap
+        lines = ["# summcheck compare", "",
+                 f"A (reference): `{self.runs[0]}`", "",
+                 f"delta = B - A, paired over the examples both runs scored (means are over "
+                 f"those examples); {boot['confidence']:.0%} paired-bootstrap interval, "
+                 f"n={boot['n']}, seed={boot['seed']}; a winner only when p < {self.alpha:g}.", ""]
+        for pair in self.pairs:
+            lines += _pair_markdown(pair, self.bootstrap)
+        return "\n".join(lines)
+
+
+def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = None,
+                 alpha: float = 0.05) -> Comparison:
+    if len(run_dirs) < 2:
+        raise SummcheckError("compare needs at least two run folders (the first is the reference).")
+    if not 0 < alpha < 1:
+        raise SummcheckError(f"--alpha must be between 0 and 1 (got {alpha}).")
+    runs = [load_run(d) for d in run_dirs]
+    sets = [scoreset_from_run(r) for r in runs]
+    chosen = _choose_metrics(sets, metrics)
+    boot = sets[0].bootstrap
+    settings = {"n": int(boot.get("n", 1000)), "seed": int(boot.get("seed", 0)),
+                "confidence": 1 - alpha}
+    pairs = [compare_pair(sets[0], b, chosen, alpha, settings) for b in sets[1:]]
+    return Comparison([s.name for s in sets], chosen, alpha, settings, pairs)
+
+
+def _choose_metrics(sets: list[ScoreSet], metrics: list[str] | None) -> list[str]:
+    known = set().union(*(s.metrics() for s in sets))
+    if not metrics:
+        return [m for m in HEADLINE_METRICS if m in known]
+    for metric in metrics:
+        if metric not in known:
+            raise unknown_metric_error(metric, known, "--metric")
+    return list(dict.fromkeys(metrics))
+
+
+def compare_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], alpha: float,
+                 settings: dict) -> PairComparison:
+    warnings = example_warnings(a, b)
+    labels = pair_labels(a, b)
+    if not labels:
+        warnings.append(f"WARNING: no summarizer in common ({a.name}: {', '.join(a.labels())}; "
+                        f"{b.name}: {', '.join(b.labels())}); nothing compared")
+    rows = []
+    for label_a, label_b in labels:
+        for metric in metrics:
+            va, vb = a.values[label_a].get(metric), b.values[label_b].get(metric)
+            if not va or not vb:
+                missing = a.name if not va else b.name
+                warnings.append(f"WARNING: {label_a} {metric}: no values in {missing}; not compared")
+                continue
+            paired = paired_delta(va, vb, n_bootstrap=settings["n"], seed=settings["seed"],
+                                  confidence=settings["confidence"])
+            if paired.n_shared == 0:
+                warnings.append(f"WARNING: {label_a} {metric}: no shared examples; not compared")
+            rows.append(_row((label_a, label_b), metric, paired, alpha, (a.name, b.name)))
+    compared = list(dict.fromkeys(row.metric for row in rows))
+    warnings = signature_warnings(a, b, compared) + warnings
+    return PairComparison(a.name, b.name, rows, warnings, _notes(a, b, labels))
+
+
+def _row(labels: tuple[str, str], metric: str, paired: Paired, alpha: float,
+         run_names: tuple[str, str]) -> Row:
+    r = paired.result
+    winner, winner_name, verdict = None, None, NO_DIFFERENCE
+    if paired.n_shared == 0:
+        verdict = "no shared examples"
+    elif r.p_value < alpha and direction(metric) == 0:
+        verdict = f"{'B' if r.delta > 0 else 'A'} higher (a count: no better side)"
+    elif r.p_value < alpha:
+        winner = "B" if direction(metric) * r.delta > 0 else "A"
+        names = run_names if labels[0] == labels[1] else labels
+        winner_name = names[winner == "B"]
+        verdict = f"{winner} better: {winner_name}"
+    return Row(*labels, metric, paired.n_shared, paired.only_a, paired.only_b, paired.mean_a,
+               paired.mean_b, r.delta, r.low, r.high, r.p_value, winner, winner_name, verdict)
+
+
+def _notes(a: ScoreSet, b: ScoreSet, labels: list[tuple[str, str]]) -> list[str]:
+    notes = []
+    paired_a, paired_b = {la for la, _ in labels}, {lb for _, lb in labels}
+    only_a = [la for la in a.labels() if la not in paired_a]
+    only_b = [lb for lb in b.labels() if lb not in paired_b]
+    if only_a or only_b:
+        notes.append(f"not compared (summarizer in one run only): "
+                     f"{a.name}: {', '.join(only_a) or '-'}; {b.name}: {', '.join(only_b) or '-'}")
+    for family in ("aggregation", "environment"):
+        sig_a, sig_b = a.signatures.get(family), b.signatures.get(family)
+        if sig_a and sig_b and sig_a != sig_b:
+            notes.append(f"{family} signatures differ: {sig_a} vs {sig_b}")
+    return notes
+
+
+def _pair_markdown(pair: PairComparison, boot: dict) -> list[str]:
+    level = f"{boot['confidence']:.0%}"
+    lines = [f"## B: `{pair.b}`", ""]
+    lines += [f"> **{w}**  " for w in pair.warnings] + ([""] if pair.warnings else [])
+    lines += ["| summarizer | metric | n | A mean | B mean | delta [" + level + " CI] | p | verdict |",
+              "|---|---|---:|---:|---:|---|---:|---|"]
+    for row in pair.rows:
+        name = row.summarizer_a if row.summarizer_a == row.summarizer_b else \
+            f"{row.summarizer_a} → {row.summarizer_b}"
+        verdict = f"**{row.verdict}**" if row.winner else row.verdict
+        lines.append(f"| {name} | {row.metric} | {_n(row)} | {_f(row.mean_a)} | {_f(row.mean_b)} | "
+                     f"{_f(row.delta, '+')} [{_f(row.low, '+')}, {_f(row.high, '+')}] | "
+                     f"{format_p(row.p_value, boot['n'])} | {verdict} |")
+    lines += [""] + [f"- {note}" for note in pair.notes] + ([""] if pair.notes else [])
+    return lines
+
+
+def _n(row: Row) -> str:
+    if not row.only_a and not row.only_b:
+        return str(row.n_shared)
+    return f"{row.n_shared} ({row.only_a} only A, {row.only_b} only B)"
+
+
+def _f(value: float, sign: str = "") -> str:
+    return "n/a" if math.isnan(value) else f"{value:{sign}.3f}"
+
+
+def _finite_or_none(value):
+    """NaN becomes null, so the JSON is strict."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite_or_none(v) for v in value]
+    return value

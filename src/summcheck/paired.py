@@ -1,0 +1,175 @@
+"""What compare and regress share: per-example score sets, pairing and paired deltas.
+
+A ScoreSet is one side of a comparison: a finished run folder or a baseline file, reduced
+to {summarizer label: {metric: {example_id: value}}} plus the run's signatures and example
+content hashes. Every difference is computed on the examples both sides share.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+
+from .artifacts import RunData
+from .errors import SummcheckError
+from .stats import PairedResult, paired_bootstrap
+
+HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
+
+Values = dict[str, float]  # example_id -> value
+
+
+@dataclass(frozen=True)
+class ScoreSet:
+    name: str
+    signatures: dict[str, str]
+    values: dict[str, dict[str, Values]]  # label -> metric -> {example_id: value}
+    example_hashes: dict[str, str]  # example_id -> hash of story + reference bullets
+    bootstrap: dict = field(default_factory=dict)  # {n, seed, confidence}
+    regress: dict | None = None  # the run spec's regress section {max_drop, alpha}
+
+    def labels(self) -> list[str]:
+        return list(self.values)
+
+    def metrics(self) -> set[str]:
+        return {m for per_metric in self.values.values() for m in per_metric}
+
+
+def example_hash(example: dict) -> str:
+    content = json.dumps([example.get("story"), example.get("reference_bullets")])
+    return hashlib.sha256(content.encode()).hexdigest()[:12]
+
+
+def scoreset_from_run(run: RunData) -> ScoreSet:
+    values: dict[str, dict[str, Values]] = {label: {} for label in run.labels()}
+    for row in run.scores:
+        per_metric = values.setdefault(row["summarizer"], {})
+        for metric, value in (row.get("scores") or {}).items():
+            if value is not None and math.isfinite(value):
+                per_metric.setdefault(metric, {})[row["example_id"]] = float(value)
+    spec = run.spec.get("spec", {})
+    return ScoreSet(
+        name=run.name, signatures=run.results.get("signatures", {}), values=values,
+        example_hashes={e["id"]: example_hash(e) for e in run.examples},
+        bootstrap=spec.get("bootstrap", {}), regress=spec.get("regress"))
+
+
+def direction(metric: str) -> int:
+    """+1 when higher is better, -1 when lower is better, 0 for counts (no better side)."""
+    if metric.endswith("_unsupported"):
+        return -1
+    if metric.endswith("_count"):
+        return 0
+    return 1
+
+
+def pair_labels(a: ScoreSet, b: ScoreSet) -> list[tuple[str, str]]:
+    """Summarizers to compare: those in both; or the only one of each when labels differ."""
+    shared = [label for label in a.labels() if label in b.values]
+    if not shared and len(a.values) == 1 and len(b.values) == 1:
+        return [(a.labels()[0], b.labels()[0])]
+    return [(label, label) for label in shared]
+
+
+def unknown_metric_error(metric: str, known: set[str], where: str) -> SummcheckError:
+    close = difflib.get_close_matches(metric, sorted(known), n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return SummcheckError(f"unknown metric '{metric}' ({where}).{hint} "
+                          f"Known metrics: {', '.join(sorted(known))}.")
+
+
+@dataclass(frozen=True)
+class Paired:
+    """One (summarizer, metric) difference b - a on the shared examples."""
+
+    n_shared: int
+    only_a: int
+    only_b: int
+    mean_a: float
+    mean_b: float
+    result: PairedResult
+
+
+def paired_delta(a: Values, b: Values, *, n_bootstrap: int, seed: int,
+                 confidence: float) -> Paired:
+    shared = sorted(set(a) & set(b))
+    xs, ys = [a[i] for i in shared], [b[i] for i in shared]
+    result = paired_bootstrap(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    nan = float("nan")
+    return Paired(len(shared), len(set(a) - set(b)), len(set(b) - set(a)),
+                  sum(xs) / len(xs) if xs else nan, sum(ys) / len(ys) if ys else nan, result)
+
+
+def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str]:
+    """A loud line for each signature family that moves `metrics` and differs between runs."""
+    moved: dict[str, list[str]] = {"bullets": list(metrics)}
+    for metric in metrics:
+        for family in signature_families(metric):
+            moved.setdefault(family, []).append(metric)
+    out = []
+    for family, family_metrics in sorted(moved.items()):
+        sig_a, sig_b = a.signatures.get(family), b.signatures.get(family)
+        if sig_a == sig_b or not family_metrics:
+            continue
+        if sig_a is None or sig_b is None:
+            out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: the {family} "
+                       f"signature is only in {a.name if sig_b is None else b.name}")
+            continue
+        only_a, only_b = _sig_parts_diff(sig_a, sig_b)
+        out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: {family} signatures "
+                   f"differ: {a.name} has {only_a} where {b.name} has {only_b}")
+    return out
+
+
+def signature_families(metric: str) -> tuple[str, ...]:
+    """The results.json signatures that can move a metric's values ("bullets" moves all)."""
+    if metric.startswith("rouge"):
+        return ("rouge",)
+    if metric == "consistency":
+        return ("numbers", "entities")
+    return (metric.split("_")[0],)
+
+
+def _sig_parts_diff(sig_a: str, sig_b: str) -> tuple[str, str]:
+    parts_a, parts_b = sig_a.split("|"), sig_b.split("|")
+    only_a = [p for p in parts_a if p not in parts_b]
+    only_b = [p for p in parts_b if p not in parts_a]
+    return "|".join(only_a) or "(nothing)", "|".join(only_b) or "(nothing)"
+
+
+def example_warnings(a: ScoreSet, b: ScoreSet) -> list[str]:
+    """Lines saying how the two example sets differ (empty when they are the same)."""
+    ids_a, ids_b = set(a.example_hashes), set(b.example_hashes)
+    out = []
+    if ids_a != ids_b:
+        out.append(f"WARNING: example sets differ: {len(ids_a & ids_b)} shared, "
+                   f"{len(ids_a - ids_b)} only in {a.name}{some_ids(ids_a - ids_b)}, "
+                   f"{len(ids_b - ids_a)} only in {b.name}{some_ids(ids_b - ids_a)}; "
+                   "differences use the shared examples only")
+    return out + changed_examples_warning(a, b)
+
+
+def changed_examples_warning(a: ScoreSet, b: ScoreSet) -> list[str]:
+    shared = set(a.example_hashes) & set(b.example_hashes)
+    changed = {i for i in shared if a.example_hashes[i] != b.example_hashes[i]}
+    if not changed:
+        return []
+    return [f"WARNING: {len(changed)} shared example id(s) have a different story or reference "
+            f"text{some_ids(changed)}; their scores are not comparable"]
+
+
+def some_ids(ids: set[str], k: int = 5) -> str:
+    if not ids:
+        return ""
+    shown = sorted(ids)[:k]
+    return f" ({', '.join(shown)}{', ...' if len(ids) > k else ''})"
+
+
+def format_p(p: float, n_bootstrap: int) -> str:
+    """Bootstrap p-values resolve to 1/n; 0 is shown as '<1/n'."""
+    if math.isnan(p):
+        return "n/a"
+    return f"<{1 / n_bootstrap:g}" if p < 1 / n_bootstrap else f"{p:.3f}"

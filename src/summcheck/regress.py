@@ -1,0 +1,289 @@
+"""`summcheck regress` (the CI gate) and `summcheck baseline` (the file it gates against).
+
+Rule, per summarizer and gated metric, with delta = current - baseline averaged over the
+examples both scored (sign flipped for lower-is-better metrics, so a negative delta is
+always a drop) and p the two-sided paired-bootstrap p-value:
+
+    regressed        delta < -max_drop and p <  alpha   -> exit 1
+    not significant  delta < -max_drop and p >= alpha   -> passes, with a warning
+    improved         delta > 0         and p <  alpha
+    ok               anything else (a drop within max_drop, or noise)
+
+Gated metrics and their allowed drops come from the current run's `regress` config section
+(else the baseline's), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
+Bad input (missing or unreadable files, unknown metrics, no shared examples, malformed
+--max-drop) raises SummcheckError, which the CLI turns into exit 2.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from .artifacts import load_run, write_json
+from .config import RegressSpec
+from .errors import SummcheckError
+from .paired import (ScoreSet, changed_examples_warning, direction, format_p, pair_labels,
+                     paired_delta, scoreset_from_run, signature_warnings, some_ids,
+                     unknown_metric_error)
+
+BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
+RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
+        "warning) when delta < -max_drop and p >= alpha; improved when delta > 0 and p < alpha; "
+        "else ok. delta = current - baseline on shared examples (negated for lower-is-better "
+        "metrics)")
+OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED = "ok", "improved", "not significant", "regressed"
+
+
+# ---------------------------------------------------------------- baseline files
+def baseline_dict(run_dir: str | Path) -> dict:
+    run = load_run(run_dir)
+    scores = scoreset_from_run(run)
+    fingerprints = {m["label"]: m.get("fingerprint") for m in run.results["summarizers"]}
+    return {
+        "format": BASELINE_FORMAT, "version": BASELINE_VERSION,
+        "run_name": scores.name, "spec_hash": run.results.get("spec_hash"),
+        "run_finished": run.results.get("finished"),
+        "signatures": scores.signatures, "bootstrap": scores.bootstrap,
+        "regress": scores.regress, "examples": scores.example_hashes,
+        "summarizers": {
+            label: {"fingerprint": fingerprints.get(label),
+                    "means": {m: sum(v.values()) / len(v) for m, v in per_metric.items()},
+                    "values": per_metric}
+            for label, per_metric in scores.values.items()},
+    }
+
+
+def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
+    out = Path(out)
+    write_json(out, baseline_dict(run_dir))
+    return out
+
+
+def load_baseline(path: str | Path) -> ScoreSet:
+    """A baseline file written by `summcheck baseline`, or a finished run folder."""
+    path = Path(path)
+    if path.is_dir():
+        return scoreset_from_run(load_run(path))
+    if not path.is_file():
+        raise SummcheckError(f"{path}: baseline not found. Write one with "
+                             f"`summcheck baseline RUN_FOLDER --out {path}`, or pass a run folder.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SummcheckError(f"{path}: unreadable baseline ({err}). Write it again with "
+                             "`summcheck baseline`.") from err
+    return _scoreset_from_baseline(data, path)
+
+
+def _scoreset_from_baseline(data: object, path: Path) -> ScoreSet:
+    if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+        raise SummcheckError(f"{path}: not a summcheck baseline file (no \"format\": "
+                             f"\"{BASELINE_FORMAT}\"). Write one with `summcheck baseline`.")
+    if data.get("version") != BASELINE_VERSION:
+        raise SummcheckError(f"{path}: baseline version {data.get('version')!r}; this summcheck "
+                             f"reads version {BASELINE_VERSION}. Write it again with "
+                             "`summcheck baseline`.")
+    try:
+        values = {label: {m: {i: float(v) for i, v in ids.items()}
+                          for m, ids in s["values"].items()}
+                  for label, s in data["summarizers"].items()}
+        return ScoreSet(name=data["run_name"], signatures=data.get("signatures", {}),
+                        values=values, example_hashes=data.get("examples", {}),
+                        bootstrap=data.get("bootstrap", {}), regress=data.get("regress"))
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise SummcheckError(f"{path}: malformed baseline ({err!r}). Write it again with "
+                             "`summcheck baseline`.") from err
+
+
+# ---------------------------------------------------------------- gate settings
+@dataclass(frozen=True)
+class Gate:
+    max_drop: dict[str, float]
+    source: dict[str, str]  # metric -> where its allowed drop came from
+    alpha: float
+
+
+def parse_max_drop(item: str) -> tuple[str, float]:
+    metric, sep, value = item.partition("=")
+    try:
+        drop = float(value)
+    except ValueError:
+        drop = float("nan")
+    if not sep or not metric.strip() or not math.isfinite(drop) or drop < 0:
+        raise SummcheckError(f"--max-drop {item!r}: expected METRIC=VALUE with VALUE a number "
+                             ">= 0 in the metric's 0-1 units, e.g. --max-drop rouge2_f=0.01")
+    return metric.strip(), drop
+
+
+def gate_settings(base: ScoreSet, current: ScoreSet, cli: list[str]) -> Gate:
+    if current.regress:
+        config, where = current.regress, "current run's regress config"
+    elif base.regress:
+        config, where = base.regress, "baseline's regress config"
+    else:
+        config, where = RegressSpec().model_dump(), "default regress config"
+    drops = {m: float(v) for m, v in config.get("max_drop", {}).items()}
+    source = {m: where for m in drops}
+    for item in cli:
+        metric, drop = parse_max_drop(item)
+        drops[metric], source[metric] = drop, "--max-drop"
+    return Gate(drops, source, float(config.get("alpha", 0.05)))
+
+
+def _check_metrics(gate: Gate, base: ScoreSet, current: ScoreSet) -> None:
+    known = base.metrics() | current.metrics() | set(RegressSpec().max_drop)
+    for metric in gate.max_drop:
+        if metric not in known:
+            raise unknown_metric_error(metric, known, gate.source[metric])
+        if direction(metric) == 0:
+            raise SummcheckError(f"{metric} ({gate.source[metric]}) is a count with no better "
+                                 "direction, so it cannot be gated. Gate a rate or score instead.")
+
+
+# ---------------------------------------------------------------- the gate
+@dataclass(frozen=True)
+class GateRow:
+    summarizer: str
+    baseline_summarizer: str
+    metric: str
+    n_shared: int
+    only_baseline: int
+    only_current: int
+    baseline_mean: float
+    current_mean: float
+    delta: float  # current - baseline
+    low: float
+    high: float
+    p_value: float
+    allowed_drop: float
+    verdict: str
+
+
+def verdict(metric: str, delta: float, p_value: float, allowed: float, alpha: float) -> str:
+    change = direction(metric) * delta  # negative = worse
+    if change < -allowed:
+        return REGRESSED if p_value < alpha else NOT_SIGNIFICANT
+    if change > 0 and p_value < alpha:
+        return IMPROVED
+    return OK
+
+
+def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateRow], list[str]]:
+    labels = pair_labels(base, current)
+    if not labels:
+        raise SummcheckError(f"no summarizer in common: baseline has {', '.join(base.labels())}; "
+                             f"current run has {', '.join(current.labels())}.")
+    boot = {"n_bootstrap": int(base.bootstrap.get("n", 1000)),
+            "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha}
+    rows, notes = [], []
+    present = base.metrics() | current.metrics()
+    notes += [f"SKIPPED {m}: in neither run (its check is off); not gated"
+              for m in gate.max_drop if m not in present]
+    for label_b, label_c in labels:
+        for metric, allowed in gate.max_drop.items():
+            if metric not in present:
+                continue
+            vb, vc = base.values[label_b].get(metric), current.values[label_c].get(metric)
+            if not vb:
+                notes.append(f"WARNING: {label_c} {metric}: not in the baseline, so not gated "
+                             "(update the baseline to gate it)")
+                continue
+            if not vc:
+                raise SummcheckError(
+                    f"{label_c} {metric}: gated and in the baseline, but the current run has no "
+                    "values for it. Turn its check back on, or remove it from regress.max_drop.")
+            rows.append(_gate_row(label_b, label_c, metric, vb, vc, allowed, gate.alpha, boot))
+    return rows, notes
+
+
+def _gate_row(label_b: str, label_c: str, metric: str, vb: dict, vc: dict, allowed: float,
+              alpha: float, boot: dict) -> GateRow:
+    paired = paired_delta(vb, vc, **boot)
+    if paired.n_shared == 0:
+        raise SummcheckError(f"{label_c} {metric}: the baseline and the current run share no "
+                             "examples, so nothing can be compared. Run the same dataset.")
+    r = paired.result
+    return GateRow(label_c, label_b, metric, paired.n_shared, paired.only_a, paired.only_b,
+                   paired.mean_a, paired.mean_b, r.delta, r.low, r.high, r.p_value, allowed,
+                   verdict(metric, r.delta, r.p_value, allowed, alpha))
+
+
+def _example_lines(base: ScoreSet, current: ScoreSet) -> list[str]:
+    ids_b, ids_c = set(base.example_hashes), set(current.example_hashes)
+    out = []
+    if ids_b - ids_c:
+        out.append(f"WARNING: {len(ids_b - ids_c)} baseline example(s) missing from the current "
+                   f"run{some_ids(ids_b - ids_c)}: not gated ({len(ids_b & ids_c)} shared)")
+    if ids_c - ids_b:
+        out.append(f"note: {len(ids_c - ids_b)} example(s) of the current run are not in the "
+                   f"baseline{some_ids(ids_c - ids_b)}: not gated")
+    return out + changed_examples_warning(base, current)
+
+
+def _label_lines(base: ScoreSet, current: ScoreSet) -> list[str]:
+    pairs = pair_labels(base, current)
+    gone = [lab for lab in base.labels() if lab not in {b for b, _ in pairs}]
+    new = [lab for lab in current.labels() if lab not in {c for _, c in pairs}]
+    return ([f"WARNING: summarizer {lab} is in the baseline but not in the current run: "
+             "not gated" for lab in gone]
+            + [f"note: summarizer {lab} is not in the baseline: not gated" for lab in new])
+
+
+def format_row(row: GateRow, n_bootstrap: int, alpha: float) -> str:
+    name = row.summarizer if row.summarizer == row.baseline_summarizer else \
+        f"{row.baseline_summarizer} -> {row.summarizer}"
+    p = format_p(row.p_value, n_bootstrap)
+    word = "drop" if direction(row.metric) > 0 else "rise"
+    line = (f"{row.verdict.upper()} {name} {row.metric}: {row.baseline_mean:.3f} -> "
+            f"{row.current_mean:.3f} (delta {row.delta:+.3f} [{row.low:+.3f}, {row.high:+.3f}], "
+            f"p{p if p.startswith('<') else '=' + p}, allowed {word} {row.allowed_drop:.3f}, "
+            f"n={row.n_shared})")
+    if row.verdict == NOT_SIGNIFICANT:
+        line += f": beyond the allowed {word} but not significant at alpha={alpha:g}; passes"
+    return line
+
+
+def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: list[str],
+                out: str | Path | None = None, echo: Callable[[str], object] = print) -> int:
+    """Gate the current run against the baseline; print one line per (summarizer, metric);
+    return 0 (nothing regressed) or 1 (something regressed)."""
+    current = scoreset_from_run(load_run(current_run_dir))
+    base = load_baseline(baseline)
+    gate = gate_settings(base, current, list(max_drop))
+    _check_metrics(gate, base, current)
+    rows, notes = gate_rows(base, current, gate)
+    gated = list(dict.fromkeys(row.metric for row in rows))
+    warnings = (signature_warnings(base, current, gated) + _example_lines(base, current)
+                + _label_lines(base, current) + notes)
+    counts = {v: sum(row.verdict == v for row in rows)
+              for v in (OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED)}
+    code = 1 if counts[REGRESSED] else 0
+    n_bootstrap = int(base.bootstrap.get("n", 1000))
+    echo(f"summcheck regress: {current.name} against baseline {base.name} "
+         f"(alpha={gate.alpha:g}, paired bootstrap n={n_bootstrap})")
+    for line in warnings:
+        echo(line)
+    for row in rows:
+        echo(format_row(row, n_bootstrap, gate.alpha))
+    echo(", ".join(f"{n} {v}" for v, n in counts.items())
+         + (": FAIL (exit 1)" if code else ": PASS"))
+    if out:
+        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code))
+    return code
+
+
+def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[GateRow],
+                  warnings: list[str], counts: dict, code: int) -> dict:
+    return {
+        "format": "summcheck-regress-verdict", "version": 1,
+        "passed": code == 0, "exit_code": code,
+        "current": current.name, "baseline": base.name, "rule": RULE,
+        "alpha": gate.alpha, "max_drop": gate.max_drop, "max_drop_source": gate.source,
+        "bootstrap": {"n": int(base.bootstrap.get("n", 1000)),
+                      "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha},
+        "counts": counts, "warnings": warnings, "rows": [asdict(row) for row in rows],
+    }

@@ -1,0 +1,159 @@
+"""summcheck compare: paired deltas on shared examples, winners only when significant."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from fake_runs import BASE, SIGNATURES, make_run, noisy, values
+from summcheck.cli import app
+from summcheck.compare import compare_runs
+from summcheck.errors import SummcheckError
+
+RUNNER = CliRunner()
+
+
+def one_row(comparison, metric="rouge2_f", label="lead-3"):
+    (pair,) = comparison.pairs
+    (row,) = [r for r in pair.rows if r.metric == metric and r.summarizer_b == label]
+    return row
+
+
+def test_identical_runs_have_zero_delta_and_no_winner(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE), "rouge1_f": values(BASE)}})
+    comparison = compare_runs([a, a])
+    assert comparison.metrics == ["rouge1_f", "rouge2_f"]  # headline metrics present
+    for row in comparison.pairs[0].rows:
+        assert (row.delta, row.low, row.high, row.p_value) == (0, 0, 0, 1)
+        assert row.winner is None and row.verdict == "no significant difference"
+        assert row.n_shared == 20 and row.mean_a == row.mean_b == pytest.approx(0.30)
+    assert comparison.pairs[0].warnings == []
+
+
+def test_clearly_better_run_is_named_winner(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(noisy(0.05, spread=0.01))}})
+    row = one_row(compare_runs([a, b]))
+    assert row.delta == pytest.approx(0.05)
+    assert row.mean_a == pytest.approx(0.30) and row.mean_b == pytest.approx(0.35)
+    assert 0.04 <= row.low < row.delta < row.high <= 0.06
+    assert row.p_value < 0.05
+    assert (row.winner, row.winner_name, row.verdict) == ("B", "b", "B better: b")
+    # swapped: the better run is now A
+    row = one_row(compare_runs([b, a]))
+    assert row.delta == pytest.approx(-0.05)
+    assert (row.winner, row.winner_name, row.verdict) == ("A", "b", "A better: b")
+
+
+def test_noise_names_no_winner(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(noisy(-0.02, spread=0.2))}})
+    row = one_row(compare_runs([a, b]))
+    assert row.delta == pytest.approx(-0.02)
+    assert row.low < 0 < row.high and row.p_value > 0.05
+    assert row.winner is None and row.verdict == "no significant difference"
+
+
+def test_mismatched_example_sets_are_reported(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE[:10])}})  # ex-00..09
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE[2:12], start=2)}})  # ex-02..11
+    comparison = compare_runs([a, b])
+    row = one_row(comparison)
+    assert (row.n_shared, row.only_a, row.only_b) == (8, 2, 2)
+    assert row.delta == 0 and row.mean_a == pytest.approx(sum(BASE[2:10]) / 8)
+    warning = ("WARNING: example sets differ: 8 shared, 2 only in a (ex-00, ex-01), "
+               "2 only in b (ex-10, ex-11); differences use the shared examples only")
+    assert comparison.pairs[0].warnings == [warning]
+    md = comparison.to_markdown()
+    assert warning in md and "| 8 (2 only A, 2 only B) |" in md
+
+
+def test_changed_story_under_the_same_id_is_warned(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE)}},
+                 stories={"ex-03": "a different story"})
+    (warning,) = compare_runs([a, b]).pairs[0].warnings
+    assert "1 shared example id(s) have a different story" in warning and "ex-03" in warning
+
+
+def test_signature_mismatch_is_a_loud_warning(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    no_stem = {**SIGNATURES, "rouge": SIGNATURES["rouge"].replace("stem:porter", "stem:none")}
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE)}}, signatures=no_stem)
+    comparison = compare_runs([a, b])
+    (warning,) = comparison.pairs[0].warnings
+    assert warning == ("WARNING: rouge2_f NOT comparable: rouge signatures differ: "
+                       "a has stem:porter where b has stem:none")
+    assert f"> **{warning}**" in comparison.to_markdown()
+
+
+def test_single_summarizers_with_different_labels_are_compared(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"oracle": {"rouge2_f": values(noisy(0.1, spread=0.01))}})
+    row = one_row(compare_runs([a, b]), label="oracle")
+    assert (row.summarizer_a, row.summarizer_b) == ("lead-3", "oracle")
+    assert row.winner_name == "oracle"
+    assert "| lead-3 → oracle | rouge2_f |" in compare_runs([a, b]).to_markdown()
+
+
+def test_summarizers_in_one_run_only_are_noted(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)},
+                                 "textrank": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE)}})
+    pair = compare_runs([a, b]).pairs[0]
+    assert [r.summarizer_a for r in pair.rows] == ["lead-3"]
+    assert pair.notes == ["not compared (summarizer in one run only): a: textrank; b: -"]
+
+
+def test_lower_is_better_metric_picks_the_lower_run(tmp_path):
+    a = make_run(tmp_path, "a", {"m": {"numbers_unsupported": values([1.0] * 20)}})
+    b = make_run(tmp_path, "b", {"m": {"numbers_unsupported": values([0.0] * 19 + [1.0])}})
+    row = one_row(compare_runs([a, b], metrics=["numbers_unsupported"]),
+                  metric="numbers_unsupported", label="m")
+    assert row.delta == pytest.approx(-0.95) and row.winner == "B"
+
+
+def test_unknown_metric_suggests_the_close_one(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    with pytest.raises(SummcheckError, match="Did you mean 'rouge2_f'"):
+        compare_runs([a, a], metrics=["rouge2f"])
+    result = RUNNER.invoke(app, ["compare", str(a), str(a), "--metric", "rouge2f"])
+    assert result.exit_code == 2 and "Did you mean 'rouge2_f'" in result.output
+
+
+def test_cli_writes_markdown_and_strict_json(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE[:5])}})
+    result = RUNNER.invoke(app, ["compare", str(a), str(b), "--out", str(tmp_path / "c.json"),
+                                 "--markdown", str(tmp_path / "c.md")])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "c.json").read_text(), parse_constant=pytest.fail)
+    assert data["format"] == "summcheck-compare" and data["runs"] == ["a", "b"]
+    assert data["bootstrap"] == {"n": 1000, "seed": 0, "confidence": 0.95}
+    assert data["pairs"][0]["rows"][0]["n_shared"] == 5
+    assert (tmp_path / "c.md").read_text() in result.output
+    assert "| lead-3 | rouge2_f | 5 (15 only A, 0 only B) |" in result.output
+
+
+def test_needs_two_runs(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    with pytest.raises(SummcheckError, match="at least two"):
+        compare_runs([a])
+
+
+def test_real_runs_through_the_cli(tmp_path, monkeypatch):
+    """Two real runs of the bundled samples: 3 vs 6 examples, lead-3 in both."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "fast.yaml"
+    config.write_text("name: fast\nsummarizers: [{type: lead, name: lead-3}]\n"
+                      "checks: {numbers: null, entities: null}\n")
+    for limit in ("3", "6"):
+        result = RUNNER.invoke(app, ["run", str(config), "--limit", limit, "--no-progress",
+                                     "--out", f"runs{limit}"])
+        assert result.exit_code == 0, result.output
+    (small,), (large,) = (list((tmp_path / d).iterdir()) for d in ("runs3", "runs6"))
+    result = RUNNER.invoke(app, ["compare", str(small), str(large)])
+    assert result.exit_code == 0, result.output
+    assert "3 shared, 0 only in" in result.output and "3 only in" in result.output
+    assert "| lead-3 | rouge1_f | 3 (0 only A, 3 only B) | " in result.output
+    assert "+0.000 [+0.000, +0.000] | 1.000 | no significant difference |" in result.output

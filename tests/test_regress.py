@@ -1,0 +1,242 @@
+"""summcheck regress / baseline: verdicts, exit codes, gate settings, baseline files."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from fake_runs import BASE, make_run, noisy, values
+from summcheck import artifacts
+from summcheck.cli import app
+from summcheck.regress import load_baseline, write_baseline
+
+RUNNER = CliRunner()
+GATE = {"max_drop": {"rouge2_f": 0.01}, "alpha": 0.05}
+
+
+def regress(*args: str):
+    return RUNNER.invoke(app, ["regress", *map(str, args)])
+
+
+def run(tmp_path, name, xs, *, regress_config=GATE, start=0, metric="rouge2_f", **kw):
+    return make_run(tmp_path, name, {"lead-3": {metric: values(xs, start)}},
+                    regress=regress_config, **kw)
+
+
+def gate_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if " lead-3 " in line]
+
+
+@pytest.fixture()
+def baseline(tmp_path):
+    return write_baseline(run(tmp_path, "base", BASE), tmp_path / "baseline.json")
+
+
+# ---------------------------------------------------------------- verdicts
+def test_same_scores_pass(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", BASE), "--baseline", baseline)
+    assert result.exit_code == 0, result.output
+    assert gate_lines(result.output) == [
+        "OK lead-3 rouge2_f: 0.300 -> 0.300 (delta +0.000 [+0.000, +0.000], p=1.000, "
+        "allowed drop 0.010, n=20)"]
+    assert result.output.splitlines()[-1] == "1 ok, 0 improved, 0 not significant, 0 regressed: PASS"
+
+
+def test_significant_drop_beyond_allowed_regresses(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", noisy(-0.05, spread=0.01)), "--baseline", baseline)
+    assert result.exit_code == 1, result.output
+    (line,) = gate_lines(result.output)
+    assert line.startswith("REGRESSED lead-3 rouge2_f: 0.300 -> 0.250 (delta -0.050 [-0.05")
+    assert line.endswith("], p<0.001, allowed drop 0.010, n=20)")
+    assert result.output.splitlines()[-1].endswith("1 regressed: FAIL (exit 1)")
+
+
+def test_drop_beyond_allowed_but_noisy_passes_with_warning(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", noisy(-0.02, spread=0.2)), "--baseline", baseline)
+    assert result.exit_code == 0, result.output
+    (line,) = gate_lines(result.output)
+    assert line.startswith("NOT SIGNIFICANT lead-3 rouge2_f: 0.300 -> 0.280 (delta -0.020 [")
+    assert line.endswith("beyond the allowed drop but not significant at alpha=0.05; passes")
+
+
+def test_significant_gain_is_improved(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", noisy(0.03, spread=0.01)), "--baseline", baseline)
+    assert result.exit_code == 0
+    assert gate_lines(result.output)[0].startswith("IMPROVED lead-3 rouge2_f: 0.300 -> 0.330")
+
+
+def test_significant_drop_within_allowed_is_ok(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", noisy(-0.005, spread=0.001)), "--baseline", baseline)
+    assert result.exit_code == 0
+    (line,) = gate_lines(result.output)
+    assert line.startswith("OK lead-3 rouge2_f: 0.300 -> 0.295 (delta -0.005") and "p<0.001" in line
+
+
+def test_lower_is_better_metric_regresses_when_it_rises(tmp_path):
+    gate = {"max_drop": {"numbers_unsupported": 0.1}, "alpha": 0.05}
+    base = run(tmp_path, "base", [0.0] * 20, metric="numbers_unsupported", regress_config=gate)
+    cur = run(tmp_path, "cur", [1.0] * 10 + [0.0] * 10, metric="numbers_unsupported",
+              regress_config=gate)
+    result = regress(cur, "--baseline", base)
+    assert result.exit_code == 1
+    assert gate_lines(result.output)[0].startswith(
+        "REGRESSED lead-3 numbers_unsupported: 0.000 -> 0.500 (delta +0.500")
+    assert "allowed rise 0.100" in result.output
+
+
+# ---------------------------------------------------------------- gate settings
+def test_max_drop_option_overrides_and_adds_metrics(tmp_path):
+    scores = {"rouge2_f": values(noisy(-0.05, spread=0.01)), "rouge1_f": values(BASE)}
+    base = make_run(tmp_path, "base", {"lead-3": {"rouge2_f": values(BASE),
+                                                  "rouge1_f": values(BASE)}}, regress=GATE)
+    cur = make_run(tmp_path, "cur", {"lead-3": scores}, regress=GATE)
+    result = regress(cur, "--baseline", base, "--max-drop", "rouge2_f=0.06",
+                     "--max-drop", " rouge1_f = 0.02", "--out", tmp_path / "v.json")
+    assert result.exit_code == 0, result.output
+    lines = gate_lines(result.output)
+    assert lines[0].startswith("OK lead-3 rouge2_f") and "allowed drop 0.060" in lines[0]
+    assert lines[1].startswith("OK lead-3 rouge1_f") and "allowed drop 0.020" in lines[1]
+    verdict = json.loads((tmp_path / "v.json").read_text())
+    assert verdict["max_drop"] == {"rouge2_f": 0.06, "rouge1_f": 0.02}
+    assert verdict["max_drop_source"] == {"rouge2_f": "--max-drop", "rouge1_f": "--max-drop"}
+
+
+def test_current_run_config_wins_over_the_baseline_config(tmp_path):
+    base = write_baseline(run(tmp_path, "base", BASE), tmp_path / "b.json")  # allows 0.01
+    loose = {"max_drop": {"rouge2_f": 0.1}, "alpha": 0.05}
+    result = regress(run(tmp_path, "cur", noisy(-0.05, spread=0.01), regress_config=loose),
+                     "--baseline", base)
+    assert result.exit_code == 0 and "allowed drop 0.100" in result.output
+    # a run without a regress section falls back to the baseline's
+    result = regress(run(tmp_path, "old", noisy(-0.05, spread=0.01), regress_config=None),
+                     "--baseline", base)
+    assert result.exit_code == 1 and "allowed drop 0.010" in result.output
+
+
+def test_alpha_comes_from_the_config(tmp_path, baseline):
+    lenient = {"max_drop": {"rouge2_f": 0.01}, "alpha": 0.9}
+    result = regress(run(tmp_path, "cur", noisy(-0.02, spread=0.2), regress_config=lenient),
+                     "--baseline", baseline)
+    assert result.exit_code == 1 and "alpha=0.9" in result.output
+
+
+def test_config_metric_whose_check_is_off_is_skipped(tmp_path):
+    gate = {"max_drop": {"rouge2_f": 0.01, "consistency": 0.01}, "alpha": 0.05}
+    base, cur = (run(tmp_path, n, BASE, regress_config=gate) for n in ("base", "cur"))
+    result = regress(cur, "--baseline", base)
+    assert result.exit_code == 0
+    assert "SKIPPED consistency: in neither run (its check is off); not gated" in result.output
+
+
+# ---------------------------------------------------------------- mismatched examples
+def test_baseline_examples_missing_from_current_run_are_warned(tmp_path, baseline):
+    result = regress(run(tmp_path, "cur", BASE[2:], start=2), "--baseline", baseline)
+    assert result.exit_code == 0
+    assert ("WARNING: 2 baseline example(s) missing from the current run (ex-00, ex-01): "
+            "not gated (18 shared)") in result.output
+    assert gate_lines(result.output)[0].endswith("n=18)")
+
+
+# ---------------------------------------------------------------- bad input: exit 2
+def _write(path, text):
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing baseline", "baseline not found"),
+    ("unreadable json", "unreadable baseline"),
+    ("not a baseline", "not a summcheck baseline file"),
+    ("unknown metric option", "unknown metric 'rouge2f' (--max-drop). Did you mean 'rouge2_f'?"),
+    ("unknown metric config", "unknown metric 'rouge_2f' (current run's regress config). "
+                              "Did you mean 'rouge2_f'?"),
+    ("no equals", "--max-drop 'rouge2_f': expected METRIC=VALUE"),
+    ("not a number", "--max-drop 'rouge2_f=abc': expected METRIC=VALUE"),
+    ("no metric", "--max-drop '=0.1': expected METRIC=VALUE"),
+    ("negative", "--max-drop 'rouge2_f=-0.1': expected METRIC=VALUE"),
+    ("no shared examples", "share no examples"),
+    ("incomplete current run", "the run is incomplete"),
+    ("count metric", "numbers_count (--max-drop) is a count"),
+    ("metric gone from current run", "the current run has no values for it"),
+])
+def test_bad_input_exits_2(tmp_path, baseline, case, message):
+    cur = run(tmp_path, "cur", BASE)
+    args = [cur, "--baseline", baseline]
+    if case == "missing baseline":
+        args[2] = tmp_path / "nope.json"
+    elif case == "unreadable json":
+        args[2] = _write(tmp_path / "bad.json", "{not json")
+    elif case == "not a baseline":
+        args[2] = _write(tmp_path / "other.json", '{"a": 1}')
+    elif case == "unknown metric option":
+        args += ["--max-drop", "rouge2f=0.01"]
+    elif case == "unknown metric config":
+        args[0] = run(tmp_path, "typo", BASE, regress_config={"max_drop": {"rouge_2f": 0.01}})
+    elif case.startswith(("no equals", "not a number", "no metric", "negative")):
+        value = {"no equals": "rouge2_f", "not a number": "rouge2_f=abc", "no metric": "=0.1",
+                 "negative": "rouge2_f=-0.1"}[case]
+        args += ["--max-drop", value]
+    elif case == "no shared examples":
+        args[0] = run(tmp_path, "other", BASE, start=20)
+    elif case == "incomplete current run":
+        (cur / artifacts.RESULTS).unlink()
+    elif case == "count metric":
+        args += ["--max-drop", "numbers_count=1"]
+        args[0] = make_run(tmp_path, "counts", {"lead-3": {"rouge2_f": values(BASE),
+                                                           "numbers_count": values(BASE)}})
+    elif case == "metric gone from current run":
+        args[0] = run(tmp_path, "rouge1", BASE, metric="rouge1_f")
+    result = regress(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+# ---------------------------------------------------------------- files
+def test_verdict_json_holds_the_full_table(tmp_path, baseline):
+    out = tmp_path / "verdict.json"
+    result = regress(run(tmp_path, "cur", noisy(-0.05, spread=0.01)), "--baseline", baseline,
+                     "--out", out)
+    assert result.exit_code == 1
+    verdict = json.loads(out.read_text())
+    assert verdict["passed"] is False and verdict["exit_code"] == 1
+    assert verdict["counts"] == {"ok": 0, "improved": 0, "not significant": 0, "regressed": 1}
+    (row,) = verdict["rows"]
+    assert row["verdict"] == "regressed" and row["summarizer"] == "lead-3"
+    assert row["delta"] == pytest.approx(-0.05) and row["allowed_drop"] == 0.01
+    assert row["baseline_mean"] == pytest.approx(0.30) and row["n_shared"] == 20
+    assert "delta < -max_drop and p < alpha" in verdict["rule"]
+
+
+def test_baseline_file_format(tmp_path, baseline):
+    data = json.loads(baseline.read_text())
+    assert (data["format"], data["version"], data["run_name"]) == ("summcheck-baseline", 1, "base")
+    assert data["regress"] == GATE and data["bootstrap"]["n"] == 1000
+    lead = data["summarizers"]["lead-3"]
+    assert lead["means"]["rouge2_f"] == pytest.approx(0.30)
+    assert lead["values"]["rouge2_f"] == values(BASE)
+    assert set(data["examples"]) == set(values(BASE))
+    assert load_baseline(baseline).values["lead-3"]["rouge2_f"] == values(BASE)
+
+
+def test_baseline_round_trip_on_a_real_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "fast.yaml"
+    config.write_text("name: fast\nsummarizers: [{type: lead, name: lead-3}, {type: textrank}]\n"
+                      "checks: {numbers: null, entities: null}\n")
+    result = RUNNER.invoke(app, ["run", str(config), "--limit", "5", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    result = RUNNER.invoke(app, ["baseline", str(run_dir), "--out", "reports/baseline.json"])
+    assert result.exit_code == 0 and "baseline: reports/baseline.json" in result.output
+    results = json.loads((run_dir / "results.json").read_text())
+    data = json.loads((tmp_path / "reports/baseline.json").read_text())
+    assert data["signatures"] == results["signatures"]
+    for model in results["summarizers"]:
+        means = data["summarizers"][model["label"]]["means"]
+        assert means["rouge2_f"] == pytest.approx(model["metrics"]["rouge2_f"]["mean"])
+    for baseline in ("reports/baseline.json", str(run_dir)):  # file or run folder
+        result = regress(run_dir, "--baseline", baseline)
+        assert result.exit_code == 0, result.output
+        lines = [ln for ln in result.output.splitlines() if "_f:" in ln]
+        assert len(lines) == 6 and all(ln.startswith("OK ") for ln in lines)  # 2 x 3 ROUGE
+        assert "SKIPPED consistency" in result.output
