@@ -43,3 +43,8 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path):
     with artifacts.RunLock(tmp_path):
         assert (tmp_path / artifacts.LOCK).read_text() == str(os.getpid())
     assert not (tmp_path / artifacts.LOCK).exists()
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    artifacts.write_json(tmp_path / "r.json", {})
+    assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o666 & ~artifacts._UMASK
