@@ -139,3 +139,25 @@ def build_tiny_causal(folder: Path, *, chat_template: str | None = None) -> Path
 
 def build_tiny_chat_causal(folder: Path) -> Path:
     return build_tiny_causal(folder, chat_template=CHAT_TEMPLATE)
+
+
+def build_tiny_encoder(folder: Path) -> Path:
+    """2-layer BERT with a WordPiece vocabulary of CORPUS's words: a stand-in for the
+    all-MiniLM-L6-v2 sentence encoder (same classes, same pooling code path)."""
+    import re
+
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    words = sorted({w for line in CORPUS for w in re.findall(r"\w+|[^\w\s]", line.lower())})
+    vocab = folder / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n")
+    tok = BertTokenizerFast(vocab_file=str(vocab), model_max_length=64)
+    config = BertConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2,
+                        num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
+    torch.manual_seed(SEED)
+    BertModel(config).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder

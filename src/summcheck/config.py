@@ -72,6 +72,8 @@ DatasetSpec = Annotated[
 class _SummarizerBase(_Spec):
     name: str | None = Field(None, description="label in reports; defaults to the type")
     max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
+    optional: bool = Field(
+        False, description="skip (with a warning) when its extra is not installed")
 
     @property
     def label(self) -> str:
@@ -173,6 +175,8 @@ class CoverageSpec(_Spec):
     any generated bullet (all-MiniLM-L6-v2); `threshold` decides "covered"."""
 
     threshold: float = Field(0.6, ge=-1, le=1)
+    optional: bool = Field(
+        False, description="skip (with a warning) when the embedding extra is not installed")
 
 
 class MetricsSpec(_Spec):
@@ -309,6 +313,8 @@ def _resolve_paths(raw: dict, base: Path) -> None:
         if isinstance(summ, dict):
             if summ.get("type") == "precomputed" and "path" in summ:
                 summ["path"] = resolve(summ["path"])
+            if summ.get("type") == "gemma-270m" and summ.get("cache_dir"):
+                summ["cache_dir"] = resolve(summ["cache_dir"])
             model = summ.get("model")
             if isinstance(model, str) and model.startswith((".", "/", "~")):
                 summ["model"] = resolve(model)

@@ -44,8 +44,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        summarizers = [build_summarizer(s, max_bullets=spec.bullets.max_bullets)
-                       for s in spec.summarizers]
+        summarizers = _build_summarizers(spec, warnings)
         metrics, checks = build_metrics(spec), build_checks(spec)
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, config_path))
         artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
@@ -75,6 +74,25 @@ def _preflight(summarizers, examples, cache) -> None:
     for summarizer in summarizers:
         if hasattr(summarizer, "preflight") and pending(summarizer, examples, cache):
             summarizer.preflight()
+
+
+def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
+    """Build every summarizer; an `optional: true` one whose extra is missing is skipped
+    with a warning (printed and recorded in results.json)."""
+    from .errors import MissingExtraError, SummcheckError
+
+    built = []
+    for s in spec.summarizers:
+        try:
+            built.append(build_summarizer(s, max_bullets=spec.bullets.max_bullets))
+        except MissingExtraError as err:
+            if not s.optional:
+                raise
+            warnings.append(f"skipped optional summarizer {s.label}: {err}")
+            print(f"warning: {warnings[-1]}", file=sys.stderr)
+    if not built:
+        raise SummcheckError("no summarizer to run: every one is optional and not installed")
+    return built
 
 
 def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Sequence
 
 from .consistency.base import CheckResult
+from .errors import MissingExtraError
 from .types import Example, Summary
 
 
@@ -12,8 +14,29 @@ def build_metrics(spec) -> list:
     from .metrics.rouge import RougeMetric
 
     rouge = spec.metrics.rouge
-    return [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer,
-                        tokenizer=rouge.tokenizer)] if rouge else []
+    metrics = [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer,
+                           tokenizer=rouge.tokenizer)] if rouge else []
+    coverage = spec.metrics.coverage
+    if coverage is not None:
+        metrics += _optional(coverage, lambda: _coverage_metric(coverage.threshold))
+    return metrics
+
+
+def _coverage_metric(threshold: float):
+    from .metrics.coverage import CoverageMetric
+
+    return CoverageMetric(threshold)
+
+
+def _optional(spec, build) -> list:
+    """[build()], or [] with a warning when its extra is missing and the spec says optional."""
+    try:
+        return [build()]
+    except MissingExtraError as err:
+        if not spec.optional:
+            raise
+        print(f"warning: skipping optional metric coverage: {err}", file=sys.stderr)
+        return []
 
 
 def build_checks(spec) -> list:
@@ -45,14 +68,14 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
     """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
 
     Checks get the whole batch (`check_many` when they have it, e.g. to run NER over all
-    summaries at once); metrics go one summary at a time."""
+    summaries at once); so do metrics with `score_many` (e.g. to encode texts in batches)."""
     per_check = [_run_check(check, examples, summaries) for check in checks]
+    per_metric = [_run_metric(metric, examples, summaries) for metric in metrics]
     out = []
     for i, (example, summary) in enumerate(zip(examples, summaries, strict=True)):
         values: dict[str, float] = {}
-        for metric in metrics:
-            values.update(metric.score(prediction=summary.bullets,
-                                       references=[example.reference_bullets]))
+        for metric_values in per_metric:
+            values.update(metric_values[i])
         results = [check_results[i] for check_results in per_check]
         for result in results:
             values.update(result.scores)
@@ -61,6 +84,14 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
             values["consistency"] = overall
         out.append((values, results))
     return out
+
+
+def _run_metric(metric, examples: Sequence[Example], summaries: Sequence[Summary]
+                ) -> list[dict[str, float]]:
+    items = [(s.bullets, [e.reference_bullets]) for e, s in zip(examples, summaries)]
+    if hasattr(metric, "score_many"):
+        return metric.score_many(items)
+    return [metric.score(prediction=pred, references=refs) for pred, refs in items]
 
 
 def _run_check(check, examples: Sequence[Example], summaries: Sequence[Summary]

@@ -31,7 +31,7 @@ class _Extractive:
         self.max_bullets = max_bullets
 
     def _settings(self) -> dict:
-        settings = self.spec.model_dump(exclude={"name", "max_bullets"})
+        settings = self.spec.model_dump(exclude={"name", "max_bullets", "optional"})
         return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER}
 
     def fingerprint(self) -> str:
