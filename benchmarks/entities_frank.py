@@ -22,20 +22,8 @@ import json
 import time
 from pathlib import Path
 
-from scipy.stats import rankdata
-
+from _data import DATA, roc_auc
 from summcheck.consistency.entities import EntityCheck
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def roc_auc(scores: list[float], positives: list[bool]) -> float:
-    """Mann-Whitney AUC with ties counted half."""
-    ranks = rankdata(scores)
-    n_pos = sum(positives)
-    n_neg = len(positives) - n_pos
-    rank_sum = sum(r for r, p in zip(ranks, positives) if p)
-    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
 def agreement(errors: list[bool], results: list) -> dict[str, float]:

@@ -19,10 +19,11 @@ import json
 import time
 from pathlib import Path
 
+from _data import DATA
 from summcheck.consistency import numbers
 from summcheck.consistency.numbers import NumberCheck
 
-DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "frank_valid.jsonl"
+DEFAULT_DATA = DATA / "frank_valid.jsonl"
 LABELS = {"CircE<1": lambda lab: lab["CircE"] < 1,
           "CircE<1 or OutE<1": lambda lab: lab["CircE"] < 1 or lab["OutE"] < 1}
 

