@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
@@ -398,6 +399,9 @@ def _explain(e: dict, loc: list) -> str:
         return f"unknown value '{given}'.{_did_you_mean(given, choices)} Choose one of: {tags}."
     if kind == "union_tag_not_found":
         return f"missing `{e['ctx']['discriminator'].strip(chr(39))}:` key saying which kind this is."
+    if kind == "literal_error" and isinstance(e.get("input"), str):  # e.g. a ROUGE type
+        choices = re.findall(r"'([^']*)'", e["ctx"]["expected"])
+        return f"{e['msg']} (got {e['input']!r}).{_did_you_mean(e['input'], choices)}"
     return f"{e['msg']} (got {e.get('input')!r})."
 
 
