@@ -194,6 +194,63 @@ def test_duplicate_ids_are_rejected_by_load_examples(tmp_path):
     ]
 
 
+# ---------------------------------------------------------------- files that cannot be read
+EMPTY_FILES = {
+    "empty.jsonl": b"", "blank.jsonl": b"\n  \n", "header-only.csv": b"id,article,highlights\n",
+    "empty.json": b"[]\n",
+}
+
+
+@pytest.mark.parametrize("name", [*EMPTY_FILES, "empty.parquet"])
+def test_file_without_rows_names_the_file_and_field(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".parquet"):
+        pd.DataFrame({c: pd.Series([], dtype=str) for c in ("id", "article", "highlights")}
+                     ).to_parquet(path)
+    else:
+        path.write_bytes(EMPTY_FILES[name])
+    with pytest.raises(DataError) as info:
+        load_hf(spec(path=str(path)))
+    assert str(info.value) == (f"dataset.path: {path} has no rows. Add examples to it or fix "
+                               "dataset.path.")
+    with pytest.raises(DataError, match=r"^dataset.data_files: .* has no rows"):
+        load_hf(spec(path=name.rsplit(".", 1)[1].replace("jsonl", "json"),
+                     data_files=[str(path)]))
+
+
+def test_empty_dataset_fails_the_run_with_the_file(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from summcheck.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "none.jsonl").write_text("")
+    (tmp_path / "c.yaml").write_text("name: t\ndataset: {source: hf, path: none.jsonl}\n"
+                                     "summarizers: [{type: lead}]\n")
+    result = CliRunner().invoke(app, ["run", "c.yaml", "--no-progress"])
+    assert result.exit_code == 2
+    assert f"dataset.path: {tmp_path / 'none.jsonl'} has no rows" in result.output
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("results.json"))
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_non_utf8_file_is_a_clear_error_with_the_line(tmp_path, fmt):
+    rows = [{"id": str(i), "article": "Caf\u00e9 owners in Lyon.", "highlights": "x"} for i in range(4)]
+    path = tmp_path / f"latin.{fmt}"
+    if fmt == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    else:
+        text = "id,article,highlights\n" + "".join(f"{r['id']},{r['article']},x\n" for r in rows)
+    *good, last = text.splitlines(keepends=True)
+    path.write_bytes("".join(good).encode("utf-8") + last.encode("latin-1"))  # é is 0xe9 there
+    line = 4 if fmt == "jsonl" else 5  # the CSV has a header line
+    with pytest.raises(DataError) as info:
+        load_hf(spec(path=str(path)))
+    message = str(info.value)
+    assert message.startswith(f"dataset.path: {path} is not UTF-8 text (line {line} has byte 0xe9)")
+    assert "Re-encode it as UTF-8" in message and "iconv -f latin1 -t utf-8" in message
+
+
 # ---------------------------------------------------------------- shipped configs
 @pytest.mark.parametrize("name", ["cnn_dailymail.yaml", "xsum.yaml", "local-jsonl-example.yaml"])
 def test_shipped_configs_validate(name):

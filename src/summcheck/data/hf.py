@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import difflib
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from . import sample_indices
 
 # A local file given as `path:` is read by the builder its extension names.
 _BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+_TEXT_SUFFIXES = (".jsonl", ".json", ".csv")
 
 _OFFLINE_HINTS = (
     "couldn't reach", "offline", "name or service not known", "temporary failure in name",
@@ -30,7 +32,11 @@ def load_hf(spec: HFDataset) -> list[Example]:
     _check_columns(spec, ds.column_names)
     indices = sample_indices(len(ds), spec.sample, spec.seed)
     rows = ds.select(indices)
-    return [_to_example(spec, row, index) for row, index in zip(rows, indices)]
+    try:
+        return [_to_example(spec, row, index) for row, index in zip(rows, indices)]
+    except UnicodeDecodeError as err:  # pyarrow's JSON reader keeps invalid bytes until here
+        raise DataError(_local_file_problem(spec) or f"{_where(spec)}: not UTF-8 text ({err}). "
+                        "Re-encode the data as UTF-8.") from err
 
 
 def _load_split(spec: HFDataset) -> Any:
@@ -44,7 +50,7 @@ def _load_split(spec: HFDataset) -> Any:
             path, spec.name, split=spec.split, revision=spec.revision, data_files=data_files
         )
     except Exception as err:  # datasets raises many kinds; all mean "could not load"
-        raise DataError(_load_failure(spec, err)) from err
+        raise DataError(_local_file_problem(spec) or _load_failure(spec, err)) from err
 
 
 def _resolve_source(spec: HFDataset) -> tuple[str, Any]:
@@ -80,6 +86,63 @@ def _load_failure(spec: HFDataset, err: Exception) -> str:
     if "scripts are no longer supported" in text:
         message += '\nThis hub dataset uses a loading script; try `revision: refs/convert/parquet`.'
     return message
+
+
+def _local_file_problem(spec: HFDataset) -> str | None:
+    """Why a local data file cannot be read (no rows, or not UTF-8), naming the file, the
+    config field and the fix; None when the local files look fine (or there are none)."""
+    field = "dataset.path" if Path(spec.path).suffix.lower() in _BUILDERS else "dataset.data_files"
+    for file in _local_files(spec):
+        if _has_no_rows(file):
+            return f"{field}: {file} has no rows. Add examples to it or fix {field}."
+        bad = _first_non_utf8(file)
+        if bad:
+            line, byte = bad
+            fixed = Path(file).with_name(f"{Path(file).stem}-utf8{Path(file).suffix}")
+            return (f"{field}: {file} is not UTF-8 text (line {line} has byte 0x{byte:02x}). "
+                    f"Re-encode it as UTF-8 (for Latin-1: `iconv -f latin1 -t utf-8 {file} > "
+                    f"{fixed}`) and point {field} at the result.")
+    return None
+
+
+def _local_files(spec: HFDataset) -> list[str]:
+    _, data_files = _resolve_source(spec)
+    files = data_files.get(spec.split) if isinstance(data_files, dict) else data_files
+    files = [files] if isinstance(files, str) else list(files or [])
+    return [f for f in files if Path(f).is_file()]
+
+
+def _has_no_rows(file: str) -> bool:
+    """True for an empty or blank file, a CSV with only its header, a JSON `[]`, or a
+    parquet file of 0 rows."""
+    suffix = Path(file).suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(file).metadata.num_rows == 0
+        except Exception:  # noqa: BLE001 - not readable at all: datasets' error says more
+            return False
+    if suffix not in _TEXT_SUFFIXES:
+        return False
+    with open(file, "rb") as handle:
+        lines = list(islice((line.strip() for line in handle if line.strip()), 2))
+    if suffix == ".json" and lines in ([b"[]"], [b"[", b"]"]):
+        return True
+    return len(lines) <= (1 if suffix == ".csv" else 0)
+
+
+def _first_non_utf8(file: str) -> tuple[int, int] | None:
+    """(line number, byte) of the first byte that is not valid UTF-8 in a text data file."""
+    if Path(file).suffix.lower() not in _TEXT_SUFFIXES:
+        return None
+    with open(file, "rb") as handle:
+        for number, line in enumerate(handle, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return number, line[err.start]
+    return None
 
 
 def _check_columns(spec: HFDataset, columns: list[str]) -> None:
