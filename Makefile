@@ -23,13 +23,13 @@ $(VENV)/bin/python:
 
 # Core install + the consistency checks (spaCy): no torch; enough for the default benchmark.
 $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e ".[checks]"
+	$(PIP) -e ".[checks,report]"
 	touch $@
 
 # Everything the tests need: CPU torch first, then the hf, dev, checks and evaluate extras.
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
-	$(PIP) -e ".[hf,dev,checks,evaluate]"
+	$(PIP) -e ".[hf,dev,checks,evaluate,report]"
 	touch $(VENV)/.core $@
 
 clean:

@@ -33,7 +33,8 @@ def test_default_run_writes_a_complete_run_folder(workdir):
     run_dir = only_run_dir(workdir / "runs")
     assert run_dir.name.startswith("default-")
     assert sorted(p.name for p in run_dir.iterdir()) == [
-        "checks.jsonl", "examples.jsonl", "results.json", "scores.jsonl", "spec.json", "summaries.jsonl"]
+        "checks.jsonl", "examples.jsonl", "report", "results.json", "scores.jsonl", "spec.json",
+        "summaries.jsonl"]
     results = json.loads((run_dir / "results.json").read_text())
     labels = [m["label"] for m in results["summarizers"]]
     assert labels == ["lead-3", "textrank", "oracle", "demo-abstractive"]
@@ -58,6 +59,7 @@ def test_default_run_writes_a_complete_run_folder(workdir):
     assert {"64%", "Ruth Ndirangu"} <= {f["span"]["text"] for f in findings}
     assert all(f["candidates"] for f in findings if f["check"] == "numbers")
     assert "lead-3" in result.output and "run folder:" in result.output
+    assert f"report: {Path('runs') / run_dir.name / 'report' / 'report.html'}" in result.output
 
 
 def test_rerun_regenerates_nothing_and_gives_identical_results(workdir):

@@ -46,6 +46,9 @@ def run(
                           show_progress=progress, config_path=str(config_path))
     print_results(result.results)
     typer.echo(f"run folder: {result.run_dir}")
+    report = result.reports.get("html") or next(iter(result.reports.values()), None)
+    if report:
+        typer.echo(f"report: {report}")
 
 
 @app.command()

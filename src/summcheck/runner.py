@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -15,6 +15,7 @@ from . import __version__, artifacts
 from .config import RunSpec
 from .data import load_examples
 from .data.quality import data_warnings
+from .errors import MissingExtraError
 from .progress import Progress
 from .scoring import build_checks, build_metrics, check_row, score_batch
 from .stats import aggregate
@@ -30,6 +31,7 @@ _MODEL_BATCH_DEFAULT = 32
 class RunResult:
     run_dir: Path
     results: dict[str, Any]
+    reports: dict[str, Path] = field(default_factory=dict)   # format -> file in run_dir/report
 
 
 def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = True,
@@ -65,7 +67,23 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results = _results(spec, summarizers, outputs, scores, metrics + checks, started)
         results["warnings"] = warnings
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
-    return RunResult(run_dir, results)
+        reports = _write_reports(spec, run_dir)
+    return RunResult(run_dir, results, reports)
+
+
+def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
+    """The last step, built from the finished folder. Without matplotlib the HTML report is
+    still written, without its plots, and a warning says how to install them."""
+    if not spec.report.enabled:
+        return {}
+    from .reports import write_reports
+
+    out, formats = run_dir / "report", spec.report.formats
+    try:
+        return write_reports([run_dir], out, formats=formats)
+    except MissingExtraError as err:
+        print(f"warning: {err} (the HTML report is written without plots)", file=sys.stderr)
+        return write_reports([run_dir], out, formats=formats, plots=False)
 
 
 def _preflight(summarizers, examples, cache) -> None:

@@ -1,0 +1,73 @@
+"""Consistency findings as read from checks.jsonl: listing, wording, rates per kind."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+from .model_table import Model
+
+NOUNS = {"numbers": "number", "entities": "entity"}
+
+
+@dataclass(frozen=True)
+class Found:
+    model: str          # the model's display name
+    example_id: str
+    finding: dict[str, Any]
+
+    @property
+    def bullet(self) -> int:
+        """1-based bullet number, as shown in the reports."""
+        return self.finding["bullet_index"] + 1
+
+
+def describe(finding: dict[str, Any]) -> str:
+    """e.g. "unsupported number (percent); did you mean 61%?"."""
+    noun = NOUNS.get(finding["check"], finding["check"])
+    text = f"unsupported {noun} ({finding['kind']})"
+    candidates = finding.get("candidates") or []
+    if candidates:
+        text += f"; did you mean {candidates[0]['text']}?"
+    return text
+
+
+def check_rows(model: Model) -> list[dict[str, Any]]:
+    """The model's checks.jsonl rows in the run's example order."""
+    order = {e["id"]: i for i, e in enumerate(model.run.examples)}
+    rows = [r for r in model.run.checks if r["summarizer"] == model.label]
+    return sorted(rows, key=lambda r: order.get(r["example_id"], len(order)))
+
+
+def all_findings(models: Sequence[Model]) -> Iterator[Found]:
+    """Every finding: by model, then example, bullet and position."""
+    for model in models:
+        for row in check_rows(model):
+            ordered = sorted(row["findings"],
+                             key=lambda f: (f["bullet_index"], f["span"]["start"]))
+            for finding in ordered:
+                yield Found(model.name, row["example_id"], finding)
+
+
+def n_bullets(model: Model) -> int:
+    if "n_bullets" in model.summary:
+        return int(model.summary["n_bullets"])
+    return sum(len(s["bullets"]) for s in model.run.summaries if s["summarizer"] == model.label)
+
+
+def per_100_bullets(models: Sequence[Model]) -> dict[str, dict[str, dict[str, float]]]:
+    """{check: {kind: {model name: unsupported mentions per 100 bullets}}}; kinds ordered
+    by their total count, most frequent first."""
+    counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for found in all_findings(models):
+        by_model = counts[found.finding["check"]][found.finding["kind"]]
+        by_model[found.model] = by_model.get(found.model, 0) + 1
+    bullets = {m.name: n_bullets(m) for m in models}
+    rates = {}
+    for check in sorted(counts, key=lambda c: (c != "numbers", c)):   # numbers first
+        kinds = sorted(counts[check].items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+        rates[check] = {kind: {m.name: 100 * by_model.get(m.name, 0) / max(bullets[m.name], 1)
+                               for m in models}
+                        for kind, by_model in kinds}
+    return rates

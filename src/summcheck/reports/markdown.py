@@ -1,0 +1,80 @@
+"""report.md: a short report that fits a pull-request comment."""
+
+from __future__ import annotations
+
+import re
+
+from ..tables import HEADLINE_METRICS
+from .findings import all_findings, describe
+from .model_table import ALPHA, ModelTable, fmt_ci
+
+N_FINDINGS = 10
+
+
+def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
+    return "\n".join([
+        f"## summcheck report: {_md(', '.join(run.name for run in table.runs))}", "",
+        _summary_line(table), "",
+        *_model_rows(table), "",
+        _legend(table), "",
+        *_signatures(table), "",
+        *_findings(table, n_findings),
+    ]) + "\n"
+
+
+def _md(text: str) -> str:
+    """Escape Markdown syntax (and table pipes) in free text."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", str(text))
+
+
+def _summary_line(table: ModelTable) -> str:
+    parts = [f"{run.results['n_examples']} examples, {len(run.labels())} models"
+             for run in table.runs]
+    return (f"{'; '.join(parts)}. Means x100 (counts per summary) with 95% bootstrap "
+            f"intervals (n={table.n_bootstrap}, seed={table.seed}).")
+
+
+def _model_rows(table: ModelTable) -> list[str]:
+    metrics = [m for m in HEADLINE_METRICS if m in table.primary + table.extra]
+    checks = sorted({c for m in table.models for c in m.summary.get("unsupported") or {}},
+                    reverse=True)
+    head = ["model", *metrics, *(f"unsupported {c}" for c in checks), "failed"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for model in table.models:
+        cells = [_md(model.name)]
+        for metric in metrics:
+            text = fmt_ci(model.agg(metric), metric)
+            cells.append(f"**{text}** ★" if table.marks.get(metric) == model.name else text)
+        unsupported = model.summary.get("unsupported") or {}
+        cells += [str(unsupported.get(c, "–")) for c in checks]
+        cells.append(str(model.summary.get("n_failed", 0)))
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def _legend(table: ModelTable) -> str:
+    return ("★ bold: best in its column and significantly better than every other model "
+            f"(paired bootstrap on shared examples, p < {ALPHA}); unmarked columns have no "
+            "significant winner. Unsupported: mentions the story does not support, over all "
+            "bullets.")
+
+
+def _signatures(table: ModelTable) -> list[str]:
+    lines = ["<details><summary>Signatures</summary>", ""]
+    for run in table.runs:
+        lines.append(f"**{_md(run.name)}**")
+        lines += [f"- {name}: `{sig}`" for name, sig in run.results["signatures"].items()]
+        lines.append("")
+    return lines + ["</details>"]
+
+
+def _findings(table: ModelTable, limit: int) -> list[str]:
+    found = list(all_findings(table.models))
+    if not found:
+        return ["No unsupported numbers or entities."]
+    shown = found[:limit]
+    lines = [f"### Findings (first {len(shown)} of {len(found)})", ""]
+    for item in shown:
+        lines.append(f"- {_md(item.model)} / {_md(item.example_id)}, bullet {item.bullet}: "
+                     f"**{_md(item.finding['span']['text'])}** {_md(describe(item.finding))}")
+    return lines

@@ -1,0 +1,154 @@
+"""Report plots with matplotlib (the `report` extra), as SVG data URIs for <img> tags.
+
+SVG keeps the plots sharp and small; a data URI keeps the report one self-contained file
+and keeps each plot's internal ids apart from the page's. matplotlib is imported lazily and
+only through `Figure` (no pyplot, no global backend switch).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import MissingExtraError
+from .findings import NOUNS
+from .model_table import Model, is_count
+
+MAX_POINTS = 300   # strip-plot points per model; the box still uses every value
+RC = {"svg.fonttype": "none", "svg.hashsalt": "summcheck", "font.size": 9,
+      "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
+
+
+@dataclass(frozen=True)
+class Plot:
+    title: str
+    uri: str      # data:image/svg+xml;base64,... ("" when there is nothing to draw)
+    alt: str
+
+
+def make_plots(models: Sequence[Model], metrics: Sequence[str],
+               rates: dict[str, dict[str, dict[str, float]]]) -> list[Plot]:
+    """Score distributions, means with intervals, unsupported mentions per 100 bullets."""
+    matplotlib = _matplotlib()
+    with matplotlib.rc_context(RC):
+        plots = [
+            Plot("Per-example score distributions", _svg(_distributions(models, metrics)),
+                 "box and strip plots of per-example scores per model"),
+            Plot("Means with 95% intervals", _svg(_intervals(models, metrics)),
+                 "mean and bootstrap interval per model"),
+        ]
+        if rates:
+            plots.append(_unsupported_plot(models, rates))
+        else:
+            plots.append(Plot("Unsupported mentions: none found", "", ""))
+    return plots
+
+
+def _matplotlib():
+    try:
+        import matplotlib
+        import matplotlib.figure  # noqa: F401
+    except ImportError as err:
+        raise MissingExtraError("matplotlib", "report") from err
+    return matplotlib
+
+
+def _figure(n_panels: int, height: float):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(min(3.2 * n_panels, 13), height), layout="constrained")
+    return fig, fig.subplots(1, n_panels, sharey=True, squeeze=False)[0]
+
+
+def _scale(metric: str) -> float:
+    return 1.0 if is_count(metric) else 100.0
+
+
+def _model_axis(ax, models: Sequence[Model]) -> None:
+    ax.set_yticks(range(len(models)), [m.name for m in models])
+    ax.set_ylim(len(models) - 0.5, -0.5)   # first model on top, as in the table
+    ax.grid(axis="x", alpha=0.3)
+
+
+def _distributions(models: Sequence[Model], metrics: Sequence[str]):
+    fig, axes = _figure(len(metrics), 0.45 * len(models) + 1.0)
+    rng = np.random.default_rng(0)
+    for ax, metric in zip(axes, metrics):
+        values = [np.array(list(m.per_example(metric).values())) * _scale(metric)
+                  for m in models]
+        ax.boxplot([v if len(v) else [np.nan] for v in values], positions=range(len(models)),
+                   **_horizontal(), widths=0.6, showfliers=False,
+                   medianprops={"color": "black"})
+        for i, v in enumerate(values):
+            shown = v if len(v) <= MAX_POINTS else rng.choice(v, MAX_POINTS, replace=False)
+            jitter = rng.uniform(-0.18, 0.18, len(shown))
+            ax.scatter(shown, i + jitter, s=9, alpha=0.6, color=f"C{i}", linewidths=0)
+        ax.set_title(metric)
+        _model_axis(ax, models)
+    return fig
+
+
+def _horizontal() -> dict:
+    """boxplot's `orientation` arrived in matplotlib 3.10, which deprecates `vert`."""
+    import matplotlib
+
+    major, minor = (int(p) for p in matplotlib.__version__.split(".")[:2])
+    return {"orientation": "horizontal"} if (major, minor) >= (3, 10) else {"vert": False}
+
+
+def _intervals(models: Sequence[Model], metrics: Sequence[str]):
+    fig, axes = _figure(len(metrics), 0.4 * len(models) + 1.0)
+    for ax, metric in zip(axes, metrics):
+        for i, model in enumerate(models):
+            agg = model.agg(metric)
+            if not agg.get("n"):
+                continue
+            mean, low, high = (agg[k] * _scale(metric) for k in ("mean", "low", "high"))
+            ax.errorbar([mean], [i], xerr=[[mean - low], [high - mean]], fmt="o",
+                        color=f"C{i}", capsize=3)
+        ax.set_title(metric)
+        _model_axis(ax, models)
+    return fig
+
+
+def _unsupported_plot(models: Sequence[Model], rates: dict[str, dict[str, dict[str, float]]]):
+    """Grouped bars per kind; models without any unsupported mention are named, not drawn."""
+    drawn = {i: m for i, m in enumerate(models)
+             if any(by_model[m.name] for kinds in rates.values() for by_model in kinds.values())}
+    none = [m.name for m in models if m not in drawn.values()]
+    title = "Unsupported mentions per 100 bullets, by kind"
+    title += f" (none for {', '.join(none)})" if none else ""
+    return Plot(title, _svg(_unsupported(drawn, rates)),
+                "unsupported numbers and entities per 100 bullets")
+
+
+def _unsupported(models: dict[int, Model], rates: dict[str, dict[str, dict[str, float]]]):
+    from matplotlib.figure import Figure
+
+    n_rows = max(len(kinds) for kinds in rates.values())
+    fig = Figure(figsize=(4.6 * len(rates), 0.25 * n_rows * len(models) + 1.2),
+                 layout="constrained")
+    axes = fig.subplots(1, len(rates), squeeze=False)[0]
+    height = 0.8 / len(models)
+    for ax, (check, kinds) in zip(axes, rates.items()):
+        for j, (i, model) in enumerate(models.items()):
+            ys = np.arange(len(kinds)) + (j - (len(models) - 1) / 2) * height
+            ax.barh(ys, [by_model[model.name] for by_model in kinds.values()], height=height,
+                    color=f"C{i}", label=model.name)
+        ax.set_yticks(range(len(kinds)), list(kinds))
+        ax.set_ylim(len(kinds) - 0.5, -0.5)
+        ax.set_title(f"unsupported {NOUNS.get(check, check)} mentions")
+        ax.set_xlabel("per 100 bullets")
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1].legend(fontsize=8, loc="lower right")
+    return fig
+
+
+def _svg(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,75 @@
+"""write_reports: read run folders, write the requested report files (nothing rescored)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+from ..artifacts import RESULTS, RunData, load_run, write_atomic
+from ..errors import SummcheckError
+from .model_table import build_table
+
+FORMATS = ("html", "md", "csv", "json")
+FILES = {"html": "report.html", "md": "report.md", "csv": "scores.csv", "json": "results.json"}
+
+
+def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str] = FORMATS,
+                  *, plots: bool = True) -> dict[str, Path]:
+    """Write the reports of one or more finished run folders into `out_dir`; returns
+    {format: path}. Raises SummcheckError for a missing or incomplete run folder and
+    MissingExtraError when the HTML plots need matplotlib (`plots=False` skips them)."""
+    unknown = sorted(set(formats) - set(FORMATS))
+    if unknown:
+        raise SummcheckError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
+    if not run_dirs:
+        raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
+    runs = [load_run(d) for d in run_dirs]
+    texts = _render(runs, formats, plots)   # everything rendered before anything is written
+    out_dir = Path(out_dir)
+    written = {}
+    for fmt in FORMATS:
+        if fmt in texts:
+            written[fmt] = out_dir / FILES[fmt]
+            write_atomic(written[fmt], texts[fmt])
+    return written
+
+
+def _render(runs: list[RunData], formats: Sequence[str], plots: bool) -> dict[str, str]:
+    texts = {}
+    if "json" in formats:
+        texts["json"] = _results_json(runs)
+    if "csv" in formats:
+        from .csvout import render_csv
+        texts["csv"] = render_csv(runs)
+    if "html" in formats or "md" in formats:
+        table = build_table(runs)
+        if "html" in formats:
+            texts["html"] = _html(table, plots)
+        if "md" in formats:
+            from .markdown import render_markdown
+            texts["md"] = render_markdown(table)
+    return texts
+
+
+def _html(table, plots: bool) -> str:
+    from .findings import per_100_bullets
+    from .html import render_page
+    from .plots import make_plots
+
+    figures = make_plots(table.models, _plot_metrics(table), per_100_bullets(table.models)) \
+        if plots else None
+    return render_page(table, figures)
+
+
+def _plot_metrics(table) -> list[str]:
+    from ..tables import HEADLINE_METRICS
+
+    return [m for m in HEADLINE_METRICS if m in table.primary]
+
+
+def _results_json(runs: list[RunData]) -> str:
+    """One run: its results.json as written; several: {"runs": [results, ...]}."""
+    if len(runs) == 1:
+        return (runs[0].run_dir / RESULTS).read_text(encoding="utf-8")
+    return json.dumps({"runs": [run.results for run in runs]}, indent=2, ensure_ascii=False) + "\n"

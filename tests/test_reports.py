@@ -1,0 +1,209 @@
+"""Reports from run folders: HTML, Markdown, CSV, JSON, several runs, significance, errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summcheck import runner
+from summcheck.artifacts import RunData, load_run
+from summcheck.cli import app, default_config_path
+from summcheck.config import ReportSpec, load_config
+from summcheck.errors import MissingExtraError
+from summcheck.reports import write_reports
+from summcheck.reports import plots as plots_module
+from summcheck.reports.model_table import Model, fmt_ci, significantly_best
+
+HEADLINE = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
+
+
+def _run(root: Path, limit: int) -> Path:
+    spec = load_config(default_config_path(), limit=limit)
+    return runner.run(spec, out_dir=root / "runs", cache_dir=root / "cache",
+                      show_progress=False).run_dir
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """The default benchmark on 4 stories (politics-02 holds the planted "64%")."""
+    return _run(tmp_path_factory.mktemp("reports"), limit=4)
+
+
+@pytest.fixture(scope="module")
+def report(run_dir) -> dict[str, Path]:
+    return {kind: run_dir / "report" / name for kind, name in
+            [("html", "report.html"), ("md", "report.md"), ("csv", "scores.csv"),
+             ("json", "results.json")]}
+
+
+@pytest.fixture(scope="module")
+def html(report) -> str:
+    return report["html"].read_text(encoding="utf-8")
+
+
+def test_run_writes_every_report_as_its_last_step(run_dir, report):
+    assert all(path.is_file() for path in report.values())
+    # the default config's optional embedding summarizer runs when its extra is installed
+    assert load_run(run_dir).labels()[:4] == ["lead-3", "textrank", "oracle", "demo-abstractive"]
+
+
+def test_html_is_self_contained(html):
+    assert "http://" not in html and "https://" not in html
+    assert not re.search(r'(?:src|href)="(?!data:|#)', html)
+    assert "<link" not in html and "<script src" not in html
+    assert "<style>" in html and "<script>" in html
+    assert html.count('src="data:image/svg+xml;base64,') == 3
+
+
+def test_html_model_table_has_every_model_and_interval(run_dir, html):
+    results = load_run(run_dir).results
+    table = html.split('id="models"')[1].split("</table>")[0]
+    for model in results["summarizers"]:
+        assert f"<td>{model['label']}</td>" in table
+        for metric in HEADLINE:
+            mean, interval = fmt_ci(model["metrics"][metric], metric).split(" ", 1)
+            assert f"{mean}" in table and f'<span class="ci">{interval}</span>' in table
+    assert "significantly" in html and "p &lt; 0.05" in html
+
+
+def test_html_highlights_the_planted_error_and_its_story_candidate(html):
+    example = html.split('id="ex-politics-02"')[1].split("</tbody>")[0]
+    bad = re.search(r'<mark class="bad" title="([^"]*)"[^>]*>64%</mark>', example)
+    assert bad and "unsupported number (percent); did you mean 61%?" in bad.group(1)
+    story = example.split('<div class="story">')[1].split("</div>")[0]
+    assert re.search(r'<mark class="cand" title="[^"]*64%[^"]*"[^>]*>61%</mark>', story)
+    assert re.search(r'<mark class="src"', story)
+    assert example.startswith(' data-findings="2"')   # "64%" and "Ruth Ndirangu"
+
+
+def test_html_escapes_story_and_title_markup(run_dir, tmp_path):
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    examples = [json.loads(line) for line in (copy / "examples.jsonl").read_text().splitlines()]
+    examples[0]["title"] = '<script>alert("x")</script>'
+    (copy / "examples.jsonl").write_text("".join(json.dumps(e) + "\n" for e in examples))
+    page = write_reports([copy], tmp_path / "out", formats=("html",))["html"].read_text()
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+
+
+def test_markdown_table_and_findings(run_dir, report):
+    md = report["md"].read_text(encoding="utf-8")
+    assert "| model | rouge1_f | rouge2_f | rougeLsum_f | consistency |" in md
+    for label in load_run(run_dir).labels():
+        assert re.search(rf"^\| {re.escape(label)} \| \**\d+\.\d \[", md, re.MULTILINE)
+    assert "<details><summary>Signatures</summary>" in md and "stem:porter" in md
+    assert ("- demo-abstractive / politics-02, bullet 2: **64%** unsupported number "
+            "(percent); did you mean 61%?") in md
+    assert re.search(r"### Findings \(first \d+ of \d+\)", md)
+
+
+def test_csv_has_a_row_per_model_and_example_with_every_metric(run_dir, report):
+    with report["csv"].open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    data = load_run(run_dir)
+    assert len(rows) == len(data.labels()) * len(data.examples) >= 16
+    assert {"run", "summarizer", "example_id", "rouge1_f", "consistency"} <= set(rows[0])
+    first = data.scores[0]
+    assert rows[0]["summarizer"] == first["summarizer"]
+    assert float(rows[0]["rouge1_f"]) == first["scores"]["rouge1_f"]
+
+
+def test_json_is_the_run_results(run_dir, report):
+    assert report["json"].read_text() == (run_dir / "results.json").read_text()
+
+
+def test_several_runs_in_one_report(run_dir, tmp_path):
+    other = _run(tmp_path, limit=3)
+    written = write_reports([run_dir, other], tmp_path / "out")
+    page = written["html"].read_text()
+    for run in (run_dir.name, other.name):
+        assert f"<td>{run}/demo-abstractive</td>" in page   # labels clash: run/label
+    assert json.loads(written["json"].read_text())["runs"][1]["run_name"] == other.name
+    n_models = len(load_run(run_dir).labels())
+    with written["csv"].open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == n_models * 4 + n_models * 3
+    md = written["md"].read_text()
+    assert f"| {other.name}/lead-3 |" in md.replace("\\", "")
+
+
+def test_report_command_writes_reports(run_dir, tmp_path):
+    result = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert f"html: {tmp_path / 'r' / 'report.html'}" in result.output
+
+
+def test_report_command_refuses_missing_or_incomplete_run_folders(run_dir, tmp_path):
+    cli = CliRunner()
+    missing = cli.invoke(app, ["report", str(tmp_path / "nope"), "--out", str(tmp_path / "r")])
+    assert missing.exit_code == 2 and "not a folder" in missing.output
+    incomplete = shutil.copytree(run_dir, tmp_path / "incomplete")
+    (incomplete / "results.json").unlink()
+    result = cli.invoke(app, ["report", str(incomplete), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "run is incomplete" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_without_matplotlib_the_run_writes_the_html_without_plots(run_dir, tmp_path,
+                                                                  monkeypatch, capsys):
+    def missing():
+        raise MissingExtraError("matplotlib", "report")
+
+    monkeypatch.setattr(plots_module, "_matplotlib", missing)
+    copy = shutil.copytree(run_dir, tmp_path / "run")
+    spec = load_config(default_config_path(), limit=4)
+    written = runner._write_reports(spec, copy)
+    assert set(written) == {"html", "md", "csv", "json"}
+    page = written["html"].read_text()
+    assert "data:image/svg+xml" not in page and 'pip install "summcheck[report]"' in page
+    assert 'pip install "summcheck[report]"' in capsys.readouterr().err
+    with pytest.raises(MissingExtraError):
+        write_reports([copy], tmp_path / "out")
+
+
+def test_disabled_reports_are_not_written(run_dir):
+    spec = load_config(default_config_path(), limit=4).model_copy(
+        update={"report": ReportSpec(enabled=False)})
+    assert runner._write_reports(spec, run_dir) == {}
+
+
+# ---------------------------------------------------------------- significance marks
+def _model(name: str, values: dict[str, float], metric: str) -> Model:
+    mean = sum(values.values()) / len(values)
+    run = RunData(Path("."), {}, {"run_name": "r", "summarizers": []}, [], [],
+                  [{"summarizer": name, "example_id": i, "scores": {metric: v}}
+                   for i, v in values.items()], [])
+    summary = {"label": name, "metrics": {metric: {"mean": mean, "low": mean, "high": mean,
+                                                   "n": len(values)}}}
+    return Model(name, name, run, summary)
+
+
+def _best(models, metric):
+    return significantly_best(models, metric, n_bootstrap=1000, seed=0)
+
+
+def test_best_is_marked_only_when_it_beats_every_other_model_significantly():
+    ids = [f"e{i}" for i in range(30)]
+    low = {i: 0.3 + 0.01 * (k % 5) for k, i in enumerate(ids)}
+    high = {i: v + 0.2 for i, v in low.items()}
+    close = {i: v - (0.05 if k % 2 else -0.04) for k, (i, v) in enumerate(high.items())}
+    metric = "rouge1_f"
+    assert _best([_model("a", low, metric), _model("b", high, metric)], metric) == "b"
+    trio = [_model("a", low, metric), _model("b", high, metric), _model("c", close, metric)]
+    assert _best(trio, metric) is None                      # b is not clearly above c
+    assert _best([_model("a", low, metric)], metric) is None  # nothing to beat
+
+
+def test_lower_is_better_for_unsupported_counts_and_counts_are_unmarked():
+    ids = [f"e{i}" for i in range(20)]
+    few, many = dict.fromkeys(ids, 0.0), {i: 1.0 + k % 3 for k, i in enumerate(ids)}
+    metric = "numbers_unsupported"
+    assert _best([_model("few", few, metric), _model("many", many, metric)], metric) == "few"
+    metric = "numbers_count"
+    assert _best([_model("few", few, metric), _model("many", many, metric)], metric) is None
