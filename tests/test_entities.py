@@ -149,6 +149,21 @@ def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
     assert len(path.read_text().splitlines()) == 1
 
 
+def test_cache_line_cut_short_by_a_kill_is_skipped_then_healed(check, tmp_path):
+    first = EntityCheck()
+    first.prepare([STORY, "Angela Merkel visited Paris on Monday."])
+    path = first.save_cache(tmp_path)
+    text = path.read_text()
+    path.write_text(text[:-20])               # a run killed while appending the second line
+    resumed = EntityCheck()
+    assert resumed.load_cache(tmp_path) == 1  # the cut line is skipped, not a crash
+    resumed.prepare([STORY, "Angela Merkel visited Paris on Monday."])
+    resumed.save_cache(tmp_path)              # re-appended on a line of its own
+    healed = EntityCheck()
+    assert healed.load_cache(tmp_path) == 2
+    assert healed._ner_cache == first._ner_cache
+
+
 def test_signature_names_model_spacy_labels_and_rules(check):
     import spacy
 

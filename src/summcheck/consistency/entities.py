@@ -90,6 +90,12 @@ def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:
     return frozenset(words), suffix_rules
 
 
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
@@ -172,21 +178,27 @@ class EntityCheck:
         lines = "".join(json.dumps({"text_sha1": k, "ents": self._ner_cache[k]}) + "\n"
                         for k in new)
         with path.open("a", encoding="utf-8") as fh:
+            if fh.tell() and not _ends_with_newline(path):  # after a line cut short by a kill
+                lines = "\n" + lines
             fh.write(lines)
         self._saved.update(new)
         return path
 
     def load_cache(self, folder: str | Path) -> int:
-        """Load story entities saved for this model; returns how many stories."""
+        """Load story entities saved for this model; returns how many stories. A line cut
+        short by a killed run is skipped (that story is analysed again and re-appended)."""
         path = self.cache_file(folder)
         if not path.exists():
             return 0
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding="utf-8", errors="replace") as fh:
             for line in fh:
-                if line.strip():
+                try:
                     row = json.loads(line)
-                    self._ner_cache[row["text_sha1"]] = [tuple(e) for e in row["ents"]]
-                    self._saved.add(row["text_sha1"])
+                    ents = [tuple(e) for e in row["ents"]]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                self._ner_cache[row["text_sha1"]] = ents
+                self._saved.add(row["text_sha1"])
         return len(self._saved)
 
     def _story(self, source: str) -> _Story:
