@@ -54,13 +54,25 @@ def build_checks(spec) -> list:
     return checks
 
 
+# Each check's precision against the story; the overall score multiplies them.
+PRECISION_KEYS = ("numbers_precision", "entities_precision_source")
+
+
 def overall_consistency(results: Sequence[CheckResult]) -> float | None:
-    """Share of checked mentions (numbers and entities) that the story supports;
-    1.0 when the summary mentions none; None when no check ran."""
+    """Product of the checks' precisions against the story (numbers x entities); each is
+    1.0 when the summary has nothing to check; None when no check ran.
+
+    A product, not the share of all supported mentions: pooled counts let one invented
+    number vanish among correct names. Measured on FRANK/SummEval dev data
+    (benchmarks/results/agreement.md): the product tracks human factuality better on
+    XSum (+0.036 partial Pearson) and equally elsewhere."""
     if not results:
         return None
-    total = sum(len(r.findings) + len(r.supported) for r in results)
-    return 1.0 - sum(len(r.findings) for r in results) / total if total else 1.0
+    overall = 1.0
+    for result in results:
+        for key in PRECISION_KEYS:
+            overall *= result.scores.get(key, 1.0)
+    return overall
 
 
 def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
