@@ -31,6 +31,19 @@ bootstrap: {{n: 200, seed: 1}}
     return config
 
 
+def report_model_table(run_dir) -> dict[str, dict[str, str]]:
+    """{model: {column: cell text}} from the model table of the run's report.html."""
+    import re
+
+    html = (run_dir / "report" / "report.html").read_text()
+    table = re.search(r'<table id="models".*?</table>', html, re.S).group(0)
+    text = lambda cell: re.sub(r"<[^>]+>", "", cell).strip()  # noqa: E731
+    heads = [text(h) for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+    rows = [[text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    return {cells[0]: dict(zip(heads, cells)) for cells in rows if cells}
+
+
 def test_tiny_models_run_through_summcheck_run(tmp_path, monkeypatch, tiny_t5_dir,
                                                tiny_bart_dir, tiny_causal_dir):
     monkeypatch.chdir(tmp_path)
@@ -49,6 +62,7 @@ def test_tiny_models_run_through_summcheck_run(tmp_path, monkeypatch, tiny_t5_di
     rows = [json.loads(x) for x in (run_dir / "summaries.jsonl").read_text().splitlines()]
     t5_rows = [r for r in rows if r["summarizer"] == "tiny-t5"]
     assert all(r["meta"]["truncated"] and r["bullets"] for r in t5_rows)
+    assert report_model_table(run_dir)["tiny-t5"]["truncated"] == "3"  # counted in the report
     assert "transformers-" in results["signatures"]["environment"]
 
     again = CliRunner().invoke(app, ["run", str(config), "--no-progress"], catch_exceptions=False)
@@ -103,3 +117,48 @@ def test_load_error_during_generation_is_not_recorded_per_example(tmp_path):
     with pytest.raises(SummcheckError, match="cannot load model x"):
         summarize_with_cache(Unloadable(), [Example("a", "s")], cache, batch_size=1)
     cache.close()
+
+
+def test_model_folder_resaved_with_new_weights_is_regenerated(tmp_path, monkeypatch,
+                                                              tiny_causal_dir):
+    """The cache follows the model's content: re-saving the same weights keeps every cached
+    summary, re-saving changed weights in the same folder regenerates them all."""
+    import shutil
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    monkeypatch.chdir(tmp_path)
+    model_dir = shutil.copytree(tiny_causal_dir, tmp_path / "model")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"name: resaved\nlimit: 2\nchecks: {{entities: null}}\n"
+                      f"report: {{enabled: false}}\nsummarizers:\n  - {{type: lead}}\n"
+                      f"  - {{type: hf-causal, model: {model_dir}, generation: {GENERATION}}}\n")
+
+    def run_and_read():
+        result = CliRunner().invoke(app, ["run", str(config), "--no-progress"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        (run_dir,) = (tmp_path / "runs").iterdir()
+        models = json.loads((run_dir / "results.json").read_text())["summarizers"]
+        rows = [json.loads(x) for x in (run_dir / "summaries.jsonl").read_text().splitlines()]
+        return ([m["n_generated"] for m in models], models[1]["fingerprint"],
+                [r["bullets"] for r in rows if r["summarizer"] == "hf-causal"])
+
+    def resave(noise: float):
+        model = AutoModelForCausalLM.from_pretrained(model_dir)
+        torch.manual_seed(0)
+        with torch.no_grad():
+            for name, weights in model.named_parameters():
+                if ".mlp." in name:
+                    weights.add_(noise * torch.randn_like(weights))
+        model.save_pretrained(model_dir)
+
+    generated, fingerprint, bullets = run_and_read()
+    assert generated == [2, 2]
+    resave(noise=0.0)
+    assert run_and_read() == ([0, 0], fingerprint, bullets)
+    resave(noise=0.5)
+    new_generated, new_fingerprint, new_bullets = run_and_read()
+    assert new_generated == [0, 2] and new_fingerprint != fingerprint
+    assert new_bullets != bullets
