@@ -170,6 +170,31 @@ def test_coverage_takes_the_best_reference(tiny_encoder):
         pytest.approx(1.0, abs=1e-5))
 
 
+def test_coverage_does_not_depend_on_what_the_summarizer_encoded(tiny_encoder_dir,
+                                                                monkeypatch):
+    """A resumed run takes the embedding summarizer's summaries from the cache, so nothing is
+    encoded before the coverage metric scores; an uninterrupted run encodes every story
+    first. Coverage must be the same to the last bit (a text's vector depends slightly on
+    the padding of the batch it was encoded in), so the two do not share remembered vectors."""
+    monkeypatch.setenv(embeddings.ENV_DIR, str(tiny_encoder_dir))
+    story = ("The airline cancelled 150 flights because of the strike. Prices rose 2.5% in "
+             "May, the fastest rise since 2008. Rescue workers searched the building through "
+             "the night. Officials in Paris closed the museum after a water leak on Friday. "
+             "Doctors say the vaccine was 90 percent effective in the trial.")
+    highlight = ("Firefighters rescued a dog from the river near the old mill. The airline "
+                 "cancelled 150 flights because of the strike.")
+    items = [([sentence], [[highlight]]) for sentence in split_sentences(story)]
+
+    def coverage(summarize_first: bool):
+        embeddings._encoder.cache_clear()  # as in a new process
+        if summarize_first:
+            summarizer = build_summarizer(EmbeddingSpec(type="embedding", k=2), max_bullets=None)
+            summarizer.summarize([Example(id="a", story=story)])
+        return CoverageMetric(0.6).score_many(items)
+
+    assert coverage(summarize_first=False) == coverage(summarize_first=True)
+
+
 def test_score_many_equals_score_and_signature(tiny_encoder):
     metric = CoverageMetric(0.5)
     items = [(["The team won."], [["The team won the final.", "Prices rose."]]),

@@ -48,16 +48,27 @@ def packaged_model_dir() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def get_encoder(path: str | Path | None = None) -> "Encoder":
-    """The shared encoder for `path`, else $SUMMCHECK_ENCODER_DIR, else the packaged model."""
+def get_encoder(path: str | Path | None = None, *, memo: str = "shared") -> "Encoder":
+    """The shared encoder for `path`, else $SUMMCHECK_ENCODER_DIR, else the packaged model.
+
+    Encoders with another `memo` name share the loaded model but remember their own vectors:
+    a text's vector depends (in the last float bits) on the padding of the batch it was
+    encoded in, so a metric with its own memo scores the same whatever else was encoded."""
     chosen = path or os.environ.get(ENV_DIR)
     require_extra(model_package=chosen is None)
-    return _encoder(str(Path(chosen).expanduser().resolve()) if chosen else None)
+    return _encoder(str(Path(chosen).expanduser().resolve()) if chosen else None, memo)
+
+
+@lru_cache(maxsize=8)
+def _encoder(path: str | None, memo: str = "shared") -> "Encoder":
+    return Encoder(path)
 
 
 @lru_cache(maxsize=4)
-def _encoder(path: str | None) -> "Encoder":
-    return Encoder(path)
+def _load(path: str) -> tuple[Any, Any]:
+    from transformers import AutoModel, AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
 
 
 class Encoder:
@@ -121,10 +132,7 @@ class Encoder:
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:
-            from transformers import AutoModel, AutoTokenizer
-
-            self._tokenizer = AutoTokenizer.from_pretrained(str(self.path))
-            self._model = AutoModel.from_pretrained(str(self.path)).eval()
+            self._tokenizer, self._model = _load(str(self.path))
         return self._tokenizer, self._model
 
 

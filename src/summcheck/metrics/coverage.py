@@ -25,7 +25,9 @@ class CoverageMetric:
     def __init__(self, threshold: float = 0.6, *, encoder: Encoder | None = None,
                  batch_size: int = 64):
         self.threshold = threshold
-        self.encoder = encoder or get_encoder()
+        # its own remembered vectors: the same scores whether or not the embedding
+        # summarizer encoded the story sentences first (a resumed run does not)
+        self.encoder = encoder or get_encoder(memo="coverage")
         self.batch_size = batch_size
 
     def signature(self) -> str:
