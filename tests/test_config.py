@@ -23,7 +23,9 @@ def error_of(path: Path) -> str:
 def test_shipped_default_config_is_valid():
     spec = load_config(REPO / "configs" / "default.yaml")
     assert spec.dataset.source == "bundled"
-    assert [s.label for s in spec.summarizers] == ["lead-3", "textrank", "oracle", "demo-abstractive"]
+    assert [s.label for s in spec.summarizers] == [
+        "lead-3", "textrank", "oracle", "demo-abstractive", "embedding"]
+    assert spec.summarizers[4].optional and spec.metrics.coverage.optional
     assert Path(spec.summarizers[3].path).is_file()  # resolved beside the packaged config
     assert spec.metrics.rouge.use_stemmer is True
 
