@@ -273,9 +273,11 @@ class Variant:
 
 
 VARIANTS = [
-    Variant("checks", "share (shipped)",
-            "supported mentions / mentions, numbers and entities pooled",
+    Variant("checks", "shipped", "scoring.overall_consistency as `summcheck run` writes it",
             lambda r: r["consistency"]),
+    Variant("checks", "share", "supported mentions / mentions, numbers and entities pooled "
+            "(shipped before 2026-11-25)",
+            lambda r: _share(r["mentions_unsupported"], r["mentions"])),
     Variant("checks", "mean", "(nums + ents) / 2: each check weighted equally",
             lambda r: (r["numbers_precision"] + r["entities_precision"]) / 2),
     Variant("checks", "min", "min(nums, ents)",
@@ -292,9 +294,11 @@ VARIANTS = [
             lambda r: 1 / (1 + r["content_missing"])),
     Variant("lexical", "ROUGE-2 P vs story", "RougeMetric rouge2 precision, story as reference "
             "(like bg, but counts clipped)", lambda r: r["rouge2_p_story"]),
-    Variant("combined", "share x cw", "share x cw", lambda r: r["consistency"] * _cw(r)),
+    Variant("combined", "share x cw", "share x cw", lambda r: _share(
+        r["mentions_unsupported"], r["mentions"]) * _cw(r)),
     Variant("combined", "product x cw", "nums x ents x cw", lambda r: _product(r) * _cw(r)),
-    Variant("combined", "share x bg", "share x bg", lambda r: r["consistency"] * _bg(r)),
+    Variant("combined", "share x bg", "share x bg", lambda r: _share(
+        r["mentions_unsupported"], r["mentions"]) * _bg(r)),
     Variant("combined", "product x bg", "nums x ents x bg", lambda r: _product(r) * _bg(r)),
     Variant("combined", "pooled words", "supported (mentions + content words) / "
             "(mentions + content words)", _pooled),
@@ -302,19 +306,18 @@ VARIANTS = [
     Variant("reference", "ROUGE-2 F", "RougeMetric vs the reference", lambda r: r["rouge2_f"]),
 ]
 BY_NAME = {v.name: v for v in VARIANTS}
-SHIPPED = "share (shipped)"
-# The formula recommended in the notes, and the variant with the best FRANK figures; both
-# are shown next to the shipped score in the main tables.
-RECOMMENDED = "product"
+SHIPPED = "shipped"
+# The score shipped before, and the variant with the best FRANK figures, are shown next to
+# the shipped score (nums x ents, recommended in the notes) in the main tables.
 BEST_LEXICAL = "product x bg"
-MAIN = [SHIPPED, RECOMMENDED, BEST_LEXICAL, "ROUGE-1 F", "ROUGE-2 F"]
+MAIN = [SHIPPED, "share", BEST_LEXICAL, "ROUGE-1 F", "ROUGE-2 F"]
 
 
 def label(name: str) -> str:
     if name == SHIPPED:
-        return "summcheck consistency as shipped (share)"
-    if name == RECOMMENDED:
-        return f"candidate **{name}** ({BY_NAME[name].formula}), recommended"
+        return "summcheck consistency as shipped (nums x ents)"
+    if name == "share":
+        return f"before: share ({BY_NAME[name].formula.split(' (')[0]})"
     if BY_NAME[name].group != "reference":
         return f"candidate {name} ({BY_NAME[name].formula})"
     return name
@@ -542,7 +545,7 @@ def variants_table(ev: Evaluation) -> list[str]:
 
 def system_means_table(ev: Evaluation, frank_rows: list[dict]) -> list[str]:
     """Per FRANK system: mean human Factuality and mean scores (what a run would report)."""
-    names = [SHIPPED, RECOMMENDED, "content words", "bigrams", BEST_LEXICAL]
+    names = [SHIPPED, "share", "content words", "bigrams", BEST_LEXICAL]
     names = list(dict.fromkeys(names))
     lines = ["| FRANK system | summaries | human Factuality | " + " | ".join(names) + " |",
              "|---|---|---|" + "---|" * len(names)]
@@ -616,7 +619,7 @@ def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list)
         ("demo abstractive bullets, faithful (bundled samples)", [(s, [b]) for s, b in clean]),
         ("demo abstractive bullets with a planted error", [(s, [b]) for s, b in planted]),
     ]
-    names = [SHIPPED, RECOMMENDED, "content words", "bigrams", BEST_LEXICAL]
+    names = [SHIPPED, "share", "content words", "bigrams", BEST_LEXICAL]
     lines = ["| text checked as a summary | n | " + " | ".join(names) + " |",
              "|---|---|" + "---|" * len(names)]
     entity_check = next(c for c in checks if c.name == "entities")
@@ -625,10 +628,12 @@ def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list)
         pairs = [(Example(f"cal-{i}", story), Summary(f"cal-{i}", tuple(bullets)))
                  for i, (story, bullets) in enumerate(items)]
         records = []
-        for (example, summary), (values, _) in zip(pairs, score_like_run(pairs, [], checks)):
+        for (example, summary), (values, results) in zip(pairs, score_like_run(pairs, [], checks)):
             rec = {"consistency": values["consistency"],
                    "numbers_precision": values["numbers_precision"],
-                   "entities_precision": values["entities_precision_source"]}
+                   "entities_precision": values["entities_precision_source"],
+                   "mentions": sum(len(r.findings) + len(r.supported) for r in results),
+                   "mentions_unsupported": sum(len(r.findings) for r in results)}
             rec.update(source_support(example.story, summary.bullets))
             records.append(rec)
         means = [np.mean([BY_NAME[n].score(r) for r in records]) for n in names]
@@ -780,7 +785,8 @@ def build_report(args, ev: Evaluation, frank_rows, signatures, speed_lines,
         *[f"- check: `{s}`" for s in signatures],
         "",
         "The shipped score is `scoring.overall_consistency` as `summcheck run` writes it "
-        "(`consistency`): supported numbers and entities / all checked. Candidates (see "
+        "(`consistency`): numbers_precision x entities_precision_source (until 2026-11-25 it was "
+        "`share`, supported numbers and entities / all checked). Candidates (see "
         "Variants): nums, ents = the two checks' precisions (numbers_precision, "
         "entities_precision_source); bg = share of the summary's word bigrams that occur in "
         "the story.",
@@ -812,7 +818,7 @@ def build_report(args, ev: Evaluation, frank_rows, signatures, speed_lines,
         "",
         "P = partial Pearson, S = partial Spearman (FRANK), S = Spearman (SummEval). "
         "nums = numbers_precision, ents = entities_precision_source (per distinct entity), "
-        "share = the shipped score; cw = share of the summary's content words (alphabetic, "
+        "share = pooled supported mentions / mentions (the score shipped before); cw = share of the summary's content words (alphabetic, "
         "2+ letters, not a spaCy stop word) whose Porter stem occurs in the story; bg = share "
         "of the summary's word bigrams (within a bullet, rouge_score tokens and stems) that "
         "occur in the story. An unknown-word placeholder (UNK) is a wildcard. A summary with "
