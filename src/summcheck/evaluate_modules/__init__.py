@@ -80,3 +80,14 @@ def run_check(check, predictions: Sequence[str], sources: Sequence[str],
 def findings(results: Sequence) -> list[dict[str, Any]]:
     """The findings (unsupported mentions) of one summary's check results, as dicts."""
     return [f.to_dict() for r in results for f in r.findings]
+
+
+def string_info(description: str, citation: str, inputs_description: str, *columns: str):
+    """MetricInfo for a module whose inputs are all strings (one feature per column)."""
+    import datasets
+    import evaluate
+
+    return evaluate.MetricInfo(
+        description=description, citation=citation, inputs_description=inputs_description,
+        features=datasets.Features({c: datasets.Value("string") for c in columns}),
+    )

@@ -1,11 +1,12 @@
 """summcheck's number and entity checks with the overall consistency score, as a Hugging
 Face `evaluate` module (the entity check needs spaCy: pip install "summcheck[checks]")."""
 
-import datasets
 import evaluate
 
 from summcheck.consistency.numbers import NumberCheck
-from summcheck.evaluate_modules import BULLETS_DOC, entity_check, findings, run_check, summarize
+from summcheck.evaluate_modules import (
+    BULLETS_DOC, entity_check, findings, run_check, string_info, summarize,
+)
 from summcheck.scoring import overall_consistency
 
 _DESCRIPTION = """\
@@ -41,14 +42,8 @@ Example:
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SummcheckConsistency(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Value("string"),
-                                        "references": datasets.Value("string"),
-                                        "sources": datasets.Value("string")}),
-        )
+        return string_info(_DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION,
+                           "predictions", "references", "sources")
 
     def _compute(self, predictions, references, sources, checks=("numbers", "entities"),
                  tolerance=0.02, labels=None, model="en_core_web_sm", use_aggregator=True,

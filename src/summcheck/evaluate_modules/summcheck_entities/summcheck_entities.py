@@ -1,10 +1,11 @@
 """summcheck's entity consistency check as a Hugging Face `evaluate` module (needs spaCy:
 pip install "summcheck[checks]")."""
 
-import datasets
 import evaluate
 
-from summcheck.evaluate_modules import BULLETS_DOC, entity_check, findings, run_check, summarize
+from summcheck.evaluate_modules import (
+    BULLETS_DOC, entity_check, findings, run_check, string_info, summarize,
+)
 
 _DESCRIPTION = """\
 Entity consistency of summaries with their source stories, by summcheck's EntityCheck:
@@ -49,14 +50,8 @@ Example:
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SummcheckEntities(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Value("string"),
-                                        "references": datasets.Value("string"),
-                                        "sources": datasets.Value("string")}),
-        )
+        return string_info(_DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION,
+                           "predictions", "references", "sources")
 
     def _compute(self, predictions, references, sources, labels=None, model="en_core_web_sm",
                  use_aggregator=True, return_findings=False):

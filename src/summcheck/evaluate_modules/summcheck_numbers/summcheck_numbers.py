@@ -1,10 +1,9 @@
 """summcheck's numeric consistency check as a Hugging Face `evaluate` module."""
 
-import datasets
 import evaluate
 
 from summcheck.consistency.numbers import NumberCheck
-from summcheck.evaluate_modules import BULLETS_DOC, findings, run_check, summarize
+from summcheck.evaluate_modules import BULLETS_DOC, string_info, findings, run_check, summarize
 
 _DESCRIPTION = """\
 Numeric consistency of summaries with their source stories, by summcheck's NumberCheck:
@@ -39,13 +38,8 @@ Example:
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SummcheckNumbers(evaluate.Metric):
     def _info(self):
-        return evaluate.MetricInfo(
-            description=_DESCRIPTION,
-            citation=_CITATION,
-            inputs_description=_KWARGS_DESCRIPTION,
-            features=datasets.Features({"predictions": datasets.Value("string"),
-                                        "sources": datasets.Value("string")}),
-        )
+        return string_info(_DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION,
+                           "predictions", "sources")
 
     def _compute(self, predictions, sources, tolerance=0.02, use_aggregator=True,
                  return_findings=False):
