@@ -15,7 +15,7 @@ from . import __version__, artifacts
 from .config import RunSpec
 from .data import load_examples
 from .data.quality import data_warnings
-from .errors import MissingExtraError
+from .errors import MissingExtraError, SummcheckError
 from .progress import Progress
 from .scoring import build_checks, build_metrics, check_row, score_batch
 from .stats import aggregate
@@ -97,8 +97,6 @@ def _preflight(summarizers, examples, cache) -> None:
 def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
     """Build every summarizer; an `optional: true` one whose extra is missing is skipped
     with a warning (printed and recorded in results.json)."""
-    from .errors import MissingExtraError, SummcheckError
-
     built = []
     for s in spec.summarizers:
         try:
