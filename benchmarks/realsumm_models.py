@@ -37,6 +37,21 @@ DEFAULT_DATA = REPO.parent / "shared/data/realsumm_dev.jsonl"
 CONFIG = REPO / "configs/realsumm-bench.yaml"
 RESULTS = REPO / "benchmarks/results/realsumm_models.md"
 PUBLISHED_LEAD3 = "ROUGE-1/2/L 40.3 / 17.7 / 36.6 (See et al., 2017, CNN/DM test, 11,490 articles)"
+NOTES = [
+    "- Sentence splitting matters on this data: left as one paragraph, pysbd keeps "
+    "quote-spanning runs of these tokenized articles together (sentences of 38 words on "
+    "average, up to 964) and lead-3 scored ROUGE-1/2/Lsum 36.2 / 16.0 / 31.7 in a first run; "
+    "one sentence per line brings it to the published Lead-3 figures.",
+    "- gemma-270m is a 270M-parameter base model with no instruction tuning: it often "
+    "repeats a bullet or goes on with text that is not in the story, which the consistency "
+    "column and the unsupported numbers and entities show; `truncated` counts stories cut "
+    "to max_input_tokens (1024, prompt and 96 new tokens included).",
+    "- Times and memory are from one run on a 2-core machine that other jobs shared, so "
+    "seconds per story vary by 2x or more between runs (gemma-270m writes a ~360-token "
+    "bundled sample story in about 8 s when the machine is idle). Gemma's peak memory "
+    "includes the float32 model (~1 GB on disk, converted once beforehand); the one-time "
+    "GGUF conversion itself peaks at about 3.3 GB.",
+]
 METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "coverage_mean", "coverage_share",
            "consistency")
 
@@ -172,6 +187,7 @@ def write(path: Path, args, n_docs: int, measured: dict, results: dict, seconds:
         if label != "(import only)":
             lines.append(f"| {label} | {m['seconds_per_story']:.3f} | {m['wall_seconds']:.1f} "
                          f"| {m['peak_rss_mb']:.0f} | {m['failed']} |")
+    lines += ["", "## Notes", "", *NOTES]
     lines += ["", "## Signatures", ""] + [f"- {k}: `{v}`" for k, v in results["signatures"].items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
