@@ -164,8 +164,8 @@ def write(path: Path, args, n_docs: int, measured: dict, results: dict, seconds:
         "ROUGE-L is rougeLsum (summary-level, over bullets); coverage threshold 0.6",
         f"- context: published Lead-3 on the full CNN/DM test set: {PUBLISHED_LEAD3}; "
         "50 articles give wide intervals", "",
-        "Scores x100, mean [95% bootstrap interval] over the 50 articles. consistency = share "
-        "of the numbers and entities in the bullets that the story supports.", "",
+        "Scores x100, mean [95% bootstrap interval] over the 50 articles. consistency = numbers "
+        "precision x entities precision against the story (scoring.overall_consistency).", "",
         "| model | ROUGE-1 F | ROUGE-2 F | ROUGE-Lsum F | coverage mean | coverage share "
         "| consistency | unsupported (numbers / entities) | bullets/story | truncated |",
         "|---|---|---|---|---|---|---|---|---|---|",
