@@ -207,3 +207,19 @@ def test_lower_is_better_for_unsupported_counts_and_counts_are_unmarked():
     assert _best([_model("few", few, metric), _model("many", many, metric)], metric) == "few"
     metric = "numbers_count"
     assert _best([_model("few", few, metric), _model("many", many, metric)], metric) is None
+
+
+def test_html_shows_at_most_max_examples_those_with_most_findings_first(tmp_path, run_dir):
+    from summcheck.artifacts import load_run
+
+    run = load_run(run_dir)
+    with_findings = {r["example_id"] for r in run.checks if r["findings"]}
+    assert with_findings and len(with_findings) < len(run.examples)
+    page = write_reports([run_dir], tmp_path / "out", formats=("html",),
+                         max_examples=1)["html"].read_text()
+    shown = re.findall(r'<tbody class="ex" id="ex-([^"]+)"', page)
+    assert len(shown) == 1 and shown[0] in with_findings
+    assert f"Showing 1 of {len(run.examples)} examples" in page
+    full = write_reports([run_dir], tmp_path / "all", formats=("html",))["html"].read_text()
+    assert len(re.findall(r'<tbody class="ex"', full)) == len(run.examples)
+    assert "Showing" not in full

@@ -50,6 +50,32 @@ def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
     write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
+class JsonlWriter:
+    """Rows streamed to a hidden partial file, renamed over `path` only by `commit()`:
+    a killed run never leaves a half-written file under the real name, and rows need not
+    be held in memory."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.partial")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = self.partial.open("w", encoding="utf-8")
+
+    def write(self, row: dict) -> None:
+        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def commit(self) -> None:
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(self.partial, self.path)
+
+    def discard(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()
+        self.partial.unlink(missing_ok=True)
+
+
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 

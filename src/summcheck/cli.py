@@ -55,12 +55,14 @@ def run(
 def report(
     run_dirs: list[Path] = typer.Argument(..., help="one or more run folders"),
     out: Path = typer.Option(..., "--out", help="folder for report.html, report.md, scores.csv, results.json"),
+    max_examples: int = typer.Option(300, "--max-examples", min=0,
+                                     help="examples shown in full in report.html (most findings first)"),
 ) -> None:
     """Write HTML, Markdown, CSV and JSON reports from run folders (no recomputation)."""
     from .reports import write_reports
 
     with _user_errors():
-        written = write_reports(run_dirs, out)
+        written = write_reports(run_dirs, out, max_examples=max_examples)
     for kind, path in written.items():
         typer.echo(f"{kind}: {path}")
 

@@ -220,6 +220,9 @@ class ReportSpec(_Spec):
 
     enabled: bool = True
     formats: tuple[Literal["html", "md", "csv", "json"], ...] = ("html", "md", "csv", "json")
+    # Examples shown in full in report.html (those with the most findings first); every
+    # example is still in scores.csv and the run folder. Keeps the page light on big sets.
+    html_max_examples: int = Field(300, ge=0)
 
 
 class RegressSpec(_Spec):

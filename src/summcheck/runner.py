@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import sys
 import time
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Sequence
+
+import numpy as np
 
 from . import __version__, artifacts
 from .config import RunSpec
@@ -17,14 +21,18 @@ from .data import load_examples
 from .data.quality import data_warnings
 from .errors import MissingExtraError, SummcheckError
 from .progress import Progress
-from .scoring import build_checks, build_metrics, check_row, score_batch
-from .stats import aggregate
+from .score_cache import ScoreCache
+from .scoring import Scorer, build_checks, build_metrics
+from .stats import aggregate_columns
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, pending, summarize_with_cache
 from .text import SENTENCE_SPLITTER
 from .types import Example, Summary
 
 _MODEL_BATCH_DEFAULT = 32
+# Summaries scored per step: a step's rows are written out and dropped, so memory stays
+# flat in the size of the test set; large enough for batched NER and ROUGE.
+_SCORE_CHUNK = 512
 
 
 @dataclass
@@ -50,21 +58,21 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         metrics, checks = build_metrics(spec), build_checks(spec)
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, config_path))
         artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
-        cache = GenerationCache(cache_dir)
+        cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
         try:
             _preflight(summarizers, examples, cache)
             outputs = {s.label: _generate(s, examples, cache, progress) for s in summarizers}
             artifacts.write_jsonl(run_dir / artifacts.SUMMARIES,
                                   _summary_rows(summarizers, outputs))
-            _prepare_checks(checks, examples, cache_dir)
-            scores, check_rows = _score(examples, outputs, metrics, checks, progress)
+            scorer = Scorer(metrics, checks, cache=score_cache,
+                            checks_folder=Path(cache_dir) / "checks")
+            columns = _score(run_dir, examples, outputs, scorer, progress)
         finally:
             cache.close()
+            score_cache.close()
             progress.close()
-        artifacts.write_jsonl(run_dir / artifacts.SCORES, scores)
-        artifacts.write_jsonl(run_dir / artifacts.CHECKS, check_rows)
-        results = _results(spec, summarizers, outputs, scores, metrics + checks, started)
+        results = _results(spec, summarizers, outputs, columns, metrics + checks, started)
         results["warnings"] = warnings
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
@@ -79,11 +87,12 @@ def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
     from .reports import write_reports
 
     out, formats = run_dir / "report", spec.report.formats
+    shown = spec.report.html_max_examples
     try:
-        return write_reports([run_dir], out, formats=formats)
+        return write_reports([run_dir], out, formats=formats, max_examples=shown)
     except MissingExtraError as err:
         print(f"warning: {err} (the HTML report is written without plots)", file=sys.stderr)
-        return write_reports([run_dir], out, formats=formats, plots=False)
+        return write_reports([run_dir], out, formats=formats, plots=False, max_examples=shown)
 
 
 def _preflight(summarizers, examples, cache) -> None:
@@ -123,62 +132,75 @@ def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:
             "wall_seconds": time.perf_counter() - started}
 
 
-def _prepare_checks(checks: list, examples: Sequence[Example], cache_dir: Path) -> None:
-    """Let checks analyse each story once (e.g. NER), reusing analyses from earlier runs."""
-    for check in checks:
-        if hasattr(check, "prepare"):
-            folder = Path(cache_dir) / "checks"
-            check.load_cache(folder)
-            check.prepare([e.story for e in examples])
-            check.save_cache(folder)
-
-
-def _score(examples: Sequence[Example], outputs: dict, metrics: list, checks: list,
-           progress) -> tuple[list[dict], list[dict]]:
-    """One score row and one check row per (summarizer, example). A failed summary scores
-    as an empty one (zero ROUGE): a model that fails should not look better for it;
-    failures are also counted."""
+def _score(run_dir: Path, examples: Sequence[Example], outputs: dict, scorer: Scorer,
+           progress) -> dict[str, dict[str, array]]:
+    """Score every (summarizer, example) pair in steps, streaming one score row and one
+    check row per pair to disk; returns only the metric values, per summarizer, for
+    aggregation. A failed summary scores as an empty one (zero ROUGE): a model that fails
+    should not look better for it; failures are also counted."""
     by_id = {e.id: e for e in examples}
-    rows, check_rows = [], []
     task = progress.task("score", total=len(examples) * len(outputs))
-    for label, out in outputs.items():
-        summaries = out["summaries"]
-        scored = score_batch([by_id[s.example_id] for s in summaries], summaries, metrics, checks)
-        for summary, (values, results) in zip(summaries, scored):
-            rows.append({"summarizer": label, "example_id": summary.example_id,
-                         "scores": values, "error": summary.error})
-            if checks:
-                check_rows.append(check_row(label, summary.example_id, results))
-        task.advance(len(summaries))
-    return rows, check_rows
+    writers = [artifacts.JsonlWriter(run_dir / artifacts.SCORES),
+               artifacts.JsonlWriter(run_dir / artifacts.CHECKS)]
+    columns: dict[str, dict[str, array]] = {}
+    try:
+        for label, out in outputs.items():
+            summaries = out["summaries"]
+            columns[label] = values = {}
+            for start in range(0, len(summaries), _SCORE_CHUNK):
+                chunk = summaries[start:start + _SCORE_CHUNK]
+                rows = scorer.score([(by_id[s.example_id], s) for s in chunk])
+                for n_done, (summary, row) in enumerate(zip(chunk, rows), start + 1):
+                    ids = {"summarizer": label, "example_id": summary.example_id}
+                    writers[0].write({**ids, "scores": row["scores"], "error": summary.error})
+                    if scorer.checks:
+                        writers[1].write({**ids, "findings": row["findings"],
+                                          "supported": row["supported"]})
+                    _append(values, row["scores"], n_done)
+                task.advance(len(chunk))
+        for writer in writers:
+            writer.commit()
+    finally:
+        for writer in writers:
+            writer.discard()
+    return columns
 
 
-def _results(spec, summarizers, outputs, scores, metrics, started) -> dict[str, Any]:
+def _append(columns: dict[str, array], values: dict[str, float], n_rows: int) -> None:
+    """Add one row of metric values to compact float columns (NaN where a metric does not
+    apply; a metric first seen late is back-filled with NaN)."""
+    for name in values.keys() - columns.keys():
+        columns[name] = array("d")
+    for name, column in columns.items():
+        column.extend([math.nan] * (n_rows - 1 - len(column)))
+        value = values.get(name)
+        column.append(math.nan if value is None else value)
+
+
+def _results(spec, summarizers, outputs, columns, metrics, started) -> dict[str, Any]:
     boot = spec.bootstrap
     per_model = []
     for summarizer in summarizers:
         out = outputs[summarizer.label]
-        rows = [r for r in scores if r["summarizer"] == summarizer.label]
-        names = sorted({k for r in rows for k in r["scores"]})
+        values = columns[summarizer.label]
+        names = sorted(values)
         per_model.append({
             "label": summarizer.label,
             "type": summarizer.spec.type,
             "fingerprint": summarizer.fingerprint(),
-            "n_examples": len(rows),
+            "n_examples": len(out["summaries"]),
             "n_failed": sum(1 for s in out["summaries"] if s.error),
             "n_generated": out["generated"],
             "n_truncated": sum(1 for s in out["summaries"] if s.meta.get("truncated")),
             "seconds_per_example": _mean([s.seconds for s in out["summaries"]]),
             "n_bullets": sum(len(s.bullets) for s in out["summaries"]),
             "unsupported": {  # total unsupported mentions per check, e.g. {"numbers": 3}
-                name.removesuffix("_unsupported"): int(sum(r["scores"].get(name, 0) for r in rows))
+                name.removesuffix("_unsupported"): int(np.nansum(values[name]))
                 for name in names if name.endswith("_unsupported")
             },
-            "metrics": {
-                name: aggregate([r["scores"].get(name) for r in rows], n_bootstrap=boot.n,
-                                seed=boot.seed, confidence=boot.confidence).to_dict()
-                for name in names
-            },
+            "metrics": {name: agg.to_dict() for name, agg in aggregate_columns(
+                {name: np.frombuffer(values[name]) for name in names}, n_bootstrap=boot.n,
+                seed=boot.seed, confidence=boot.confidence).items()},
         })
     return {
         "schema_version": 1,
@@ -186,7 +208,7 @@ def _results(spec, summarizers, outputs, scores, metrics, started) -> dict[str, 
         "spec_hash": spec.spec_hash(),
         "started": started,
         "finished": _now(),
-        "n_examples": len({r["example_id"] for r in scores}),
+        "n_examples": len(examples_seen(outputs)),
         "signatures": _signatures(spec, metrics),
         "summarizers": per_model,
     }
@@ -204,6 +226,10 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
            if _pkg_version(pkg)]
     )
     return sigs
+
+
+def examples_seen(outputs: dict) -> set[str]:
+    return {s.example_id for out in outputs.values() for s in out["summaries"]}
 
 
 def _summary_rows(summarizers, outputs):

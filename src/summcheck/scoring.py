@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 from .consistency.base import CheckResult
 from .errors import MissingExtraError
+from .score_cache import ScoreCache, score_key, scoring_fingerprint
 from .types import Example, Summary
 
 
@@ -15,7 +17,7 @@ def build_metrics(spec) -> list:
 
     rouge = spec.metrics.rouge
     metrics = [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer,
-                           tokenizer=rouge.tokenizer)] if rouge else []
+                           tokenizer=rouge.tokenizer, backend=rouge.backend)] if rouge else []
     coverage = spec.metrics.coverage
     if coverage is not None:
         metrics += _optional(coverage, lambda: _coverage_metric(coverage.threshold))
@@ -115,11 +117,48 @@ def _run_check(check, examples: Sequence[Example], summaries: Sequence[Summary]
     return [check.check(source=src, summary=summ, reference=ref) for src, summ, ref in items]
 
 
-def check_row(label: str, example_id: str, results: list[CheckResult]) -> dict[str, Any]:
-    """The findings and supported mentions of one summary, as written to checks.jsonl."""
-    return {
-        "summarizer": label,
-        "example_id": example_id,
-        "findings": [f.to_dict() for r in results for f in r.findings],
-        "supported": [s.to_dict() for r in results for s in r.supported],
-    }
+class Scorer:
+    """Scores (example, summary) pairs through the score cache: only pairs never scored
+    with this exact setup are computed, and only their stories are analysed by the checks
+    (story NER persisted in `checks_folder`, shared by every run and summarizer)."""
+
+    def __init__(self, metrics: list, checks: list, *, cache: ScoreCache | None = None,
+                 checks_folder: Path | None = None):
+        self.metrics, self.checks = metrics, checks
+        self.cache, self.checks_folder = cache, checks_folder
+        self.fingerprint = scoring_fingerprint(m.signature() for m in metrics + checks)
+        self._check_caches_loaded = False
+
+    def score(self, pairs: Sequence[tuple[Example, Summary]]) -> list[dict[str, Any]]:
+        """One row {"scores", "findings", "supported"} per pair, in order."""
+        keys = [score_key(self.fingerprint, e, s) for e, s in pairs]
+        found = self.cache.get_many(keys) if self.cache else {}
+        todo = [i for i, key in enumerate(keys) if key not in found]
+        if todo:
+            examples = [pairs[i][0] for i in todo]
+            self._prepare_checks(examples)
+            scored = score_batch(examples, [pairs[i][1] for i in todo], self.metrics,
+                                 self.checks)
+            new = {keys[i]: {"scores": values, **_findings(results)}
+                   for i, (values, results) in zip(todo, scored)}
+            if self.cache:
+                self.cache.put_many(new.items())
+            found.update(new)
+        return [found[key] for key in keys]
+
+    def _prepare_checks(self, examples: Sequence[Example]) -> None:
+        """Let checks analyse each story once (e.g. NER), reusing earlier runs' analyses."""
+        for check in self.checks:
+            if not hasattr(check, "prepare"):
+                continue
+            if self.checks_folder and not self._check_caches_loaded:
+                check.load_cache(self.checks_folder)
+            check.prepare([e.story for e in examples])
+            if self.checks_folder:
+                check.save_cache(self.checks_folder)
+        self._check_caches_loaded = True
+
+
+def _findings(results: list[CheckResult]) -> dict[str, list]:
+    return {"findings": [f.to_dict() for r in results for f in r.findings],
+            "supported": [s.to_dict() for r in results for s in r.supported]}

@@ -24,10 +24,29 @@ class Aggregate:
         return asdict(self)
 
 
+_CHUNK_ELEMENTS = 2_000_000   # resample indices drawn at a time (16 MB), whatever n is
+
+
 def _resample_means(values: np.ndarray, n_bootstrap: int, seed: int) -> np.ndarray:
+    """Means of `n_bootstrap` resamples of each column of `values` (n,) or (n, m).
+
+    The resample indices come from one seeded draw of shape (n_bootstrap, n), taken in
+    chunks of rows (the same stream numpy gives for one big draw), and are turned into
+    per-row counts so every column reuses them: memory stays flat in n and one draw
+    serves all the metrics of a summarizer."""
+    matrix = values.reshape(len(values), -1)
+    n = len(matrix)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(values), size=(n_bootstrap, len(values)))
-    return values[idx].mean(axis=1)
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // n)
+    means = []
+    for start in range(0, n_bootstrap, rows_per_chunk):
+        rows = min(rows_per_chunk, n_bootstrap - start)
+        idx = rng.integers(0, n, size=(rows, n))
+        flat = (idx + n * np.arange(rows)[:, None]).ravel()
+        counts = np.bincount(flat, minlength=rows * n).reshape(rows, n)
+        means.append(counts @ matrix / n)
+    out = np.concatenate(means)
+    return out[:, 0] if values.ndim == 1 else out
 
 
 def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0,
@@ -41,6 +60,25 @@ def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0
     alpha = (1 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
     return Aggregate(float(arr.mean()), float(low), float(high), len(arr))
+
+
+def aggregate_columns(columns: dict[str, np.ndarray], *, n_bootstrap: int = 1000,
+                      seed: int = 0, confidence: float = 0.95) -> dict[str, Aggregate]:
+    """`aggregate` for many metrics at once, with the same results: columns without
+    missing (NaN) values share one bootstrap draw, the others are done one by one."""
+    full = {k: np.asarray(v, dtype=float) for k, v in columns.items()}
+    dense = [k for k, v in full.items() if len(v) and not np.isnan(v).any()]
+    out = {k: aggregate(v, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+           for k, v in full.items() if k not in dense}
+    if dense:
+        matrix = np.column_stack([full[k] for k in dense])
+        means = _resample_means(matrix, n_bootstrap, seed)
+        alpha = (1 - confidence) / 2
+        bounds = np.quantile(means, [alpha, 1 - alpha], axis=0)
+        for j, k in enumerate(dense):
+            out[k] = Aggregate(float(matrix[:, j].mean()), float(bounds[0, j]),
+                               float(bounds[1, j]), len(matrix))
+    return {k: out[k] for k in columns}
 
 
 @dataclass(frozen=True)

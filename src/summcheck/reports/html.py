@@ -12,12 +12,13 @@ from typing import Sequence
 
 from ..artifacts import RunData
 from . import assets
-from .html_examples import examples_table
+from .html_examples import MAX_EXAMPLES, examples_table
 from .model_table import ALPHA, Model, ModelTable, fmt_ci
 from .plots import Plot
 
 
-def render_page(table: ModelTable, plots: list[Plot] | None) -> str:
+def render_page(table: ModelTable, plots: list[Plot] | None,
+                max_examples: int = MAX_EXAMPLES) -> str:
     """The whole page; `plots` is None when they are skipped (matplotlib not installed)."""
     title = "summcheck report: " + ", ".join(run.name for run in table.runs)
     body = "".join([
@@ -25,7 +26,7 @@ def render_page(table: ModelTable, plots: list[Plot] | None) -> str:
         "<h2>Models</h2>", _model_table(table), _legend(table.n_bootstrap, table.seed),
         "<h2>Plots</h2>", _plots(plots),
         "<h2>Examples</h2>", _example_controls(),
-        f'<div class="wrap">{examples_table(table.runs, table.models)}</div>',
+        f'<div class="wrap">{examples_table(table.runs, table.models, max_examples)}</div>',
     ])
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -17,6 +17,7 @@ from .highlight import Mark, merge, render
 from .model_table import Model, fmt
 
 EXAMPLE_METRIC = "rougeLsum_f"
+MAX_EXAMPLES = 300
 
 
 def union_examples(runs: Sequence[RunData]) -> list[dict[str, Any]]:
@@ -29,7 +30,10 @@ def union_examples(runs: Sequence[RunData]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def examples_table(runs: Sequence[RunData], models: Sequence[Model]) -> str:
+def examples_table(runs: Sequence[RunData], models: Sequence[Model],
+                   max_examples: int = MAX_EXAMPLES) -> str:
+    """The per-example table: at most `max_examples` examples, those with the most
+    findings first (then in run order), with a note saying how many are left out."""
     summaries = {(m.name, r["example_id"]): r for m in models for r in m.run.summaries
                  if r["summarizer"] == m.label}
     checks = {(m.name, r["example_id"]): r for m in models for r in check_rows(m)}
@@ -39,9 +43,24 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model]) -> str:
          '<th class="num" data-key="findings">findings</th>']
         + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
            f'{escape(m.name)}</th>' for i, m in enumerate(models)])
-    bodies = [_example_body(e, models, summaries, checks, values) for e in union_examples(runs)]
-    return (f'<table id="examples" class="sortable grouped"><thead><tr>{head}</tr></thead>'
-            + "".join(bodies) + "</table>")
+    shown = _most_findings(union_examples(runs), models, checks, max_examples)
+    bodies = [_example_body(e, models, summaries, checks, values) for e in shown[0]]
+    return (shown[1] + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
+            f'</tr></thead>' + "".join(bodies) + "</table>")
+
+
+def _most_findings(examples: list[dict], models: Sequence[Model], checks: dict,
+                   limit: int) -> tuple[list[dict], str]:
+    if len(examples) <= limit:
+        return examples, ""
+    def n_findings(example: dict) -> int:
+        return sum(len((checks.get((m.name, example["id"])) or {}).get("findings", []))
+                   for m in models)
+    kept = sorted(examples, key=n_findings, reverse=True)[:limit]   # stable: run order
+    note = (f'<p class="warning">Showing {limit} of {len(examples)} examples, those with '
+            "the most findings. Every example's scores are in scores.csv; findings in the "
+            "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
+    return kept, note
 
 
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,

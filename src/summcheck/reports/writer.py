@@ -15,17 +15,18 @@ FILES = {"html": "report.html", "md": "report.md", "csv": "scores.csv", "json": 
 
 
 def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str] = FORMATS,
-                  *, plots: bool = True) -> dict[str, Path]:
+                  *, plots: bool = True, max_examples: int = 300) -> dict[str, Path]:
     """Write the reports of one or more finished run folders into `out_dir`; returns
     {format: path}. Raises SummcheckError for a missing or incomplete run folder and
-    MissingExtraError when the HTML plots need matplotlib (`plots=False` skips them)."""
+    MissingExtraError when the HTML plots need matplotlib (`plots=False` skips them).
+    `max_examples`: examples shown in full in report.html."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise SummcheckError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
     if not run_dirs:
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
     runs = [load_run(d) for d in run_dirs]
-    texts = _render(runs, formats, plots)   # everything rendered before anything is written
+    texts = _render(runs, formats, plots, max_examples)   # everything rendered before anything is written
     out_dir = Path(out_dir)
     written = {}
     for fmt in FORMATS:
@@ -35,7 +36,8 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
     return written
 
 
-def _render(runs: list[RunData], formats: Sequence[str], plots: bool) -> dict[str, str]:
+def _render(runs: list[RunData], formats: Sequence[str], plots: bool,
+            max_examples: int) -> dict[str, str]:
     texts = {}
     if "json" in formats:
         texts["json"] = _results_json(runs)
@@ -45,21 +47,21 @@ def _render(runs: list[RunData], formats: Sequence[str], plots: bool) -> dict[st
     if "html" in formats or "md" in formats:
         table = build_table(runs)
         if "html" in formats:
-            texts["html"] = _html(table, plots)
+            texts["html"] = _html(table, plots, max_examples)
         if "md" in formats:
             from .markdown import render_markdown
             texts["md"] = render_markdown(table)
     return texts
 
 
-def _html(table, plots: bool) -> str:
+def _html(table, plots: bool, max_examples: int) -> str:
     from .findings import per_100_bullets
     from .html import render_page
     from .plots import make_plots
 
     figures = make_plots(table.models, _plot_metrics(table), per_100_bullets(table.models)) \
         if plots else None
-    return render_page(table, figures)
+    return render_page(table, figures, max_examples)
 
 
 def _plot_metrics(table) -> list[str]:

@@ -1,0 +1,59 @@
+"""On-disk cache of per-summary scores, so re-running a finished benchmark scores nothing.
+
+A row is keyed by the scoring setup (every metric's and check's signature) and by the
+content scored (story, title, reference, bullets, error): change any of them and the
+summary is scored again. SQLite (stdlib) commits each batch atomically, so a run killed
+mid-scoring keeps what it finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .types import Example, Summary
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
+_LOOKUP_CHUNK = 500   # keys per SELECT ... IN (...), under SQLite's variable limit
+
+
+def scoring_fingerprint(signatures: Iterable[str]) -> str:
+    """One hash of every metric and check signature (implementation versions included)."""
+    return hashlib.sha256("\n".join(sorted(signatures)).encode()).hexdigest()[:24]
+
+
+def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
+    payload = json.dumps([fingerprint, example.content_hash(), list(summary.bullets),
+                          summary.error is not None], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+class ScoreCache:
+    def __init__(self, folder: str | Path):
+        self.path = Path(folder) / "scores.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = list(keys[start:start + _LOOKUP_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            for key, row in self._db.execute(
+                    f"SELECT key, row FROM scores WHERE key IN ({marks})", chunk):
+                found[key] = json.loads(row)
+        return found
+
+    def put_many(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        data = [(key, json.dumps(row, ensure_ascii=False)) for key, row in rows]
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", data)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,90 @@
+"""The score cache: a re-run scores nothing and writes identical files; any change to what
+is scored (bullets, story, metric setup) scores again."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from summcheck import stats
+from summcheck.metrics.rouge import RougeMetric
+from summcheck.score_cache import ScoreCache, score_key, scoring_fingerprint
+from summcheck.scoring import Scorer
+from summcheck.types import Example, Summary
+
+
+class CountingMetric:
+    """ROUGE, counting how many summaries it really scored."""
+
+    name = "rouge"
+
+    def __init__(self, **kwargs):
+        self.inner, self.scored = RougeMetric(("rouge1",), **kwargs), 0
+
+    def signature(self) -> str:
+        return self.inner.signature()
+
+    def score(self, **kwargs):
+        self.scored += 1
+        return self.inner.score(**kwargs)
+
+
+def pairs(n: int, suffix: str = "") -> list[tuple[Example, Summary]]:
+    out = []
+    for i in range(n):
+        ex = Example(f"e{i}", f"Story {i}. The mayor spoke on day {i}.", (f"Mayor spoke {i}",))
+        out.append((ex, Summary(ex.id, (f"The mayor spoke {i}{suffix}",))))
+    return out
+
+
+def test_second_scoring_reads_the_cache_and_gives_the_same_rows(tmp_path):
+    metric = CountingMetric()
+    first = Scorer([metric], [], cache=ScoreCache(tmp_path)).score(pairs(5))
+    again = CountingMetric()
+    second = Scorer([again], [], cache=ScoreCache(tmp_path)).score(pairs(5))
+    assert metric.scored == 5 and again.scored == 0
+    assert first == second and first[0]["scores"]["rouge1_f"] > 0
+
+
+def test_changed_bullets_or_setup_are_scored_again(tmp_path):
+    Scorer([CountingMetric()], [], cache=ScoreCache(tmp_path)).score(pairs(4))
+    changed = CountingMetric()
+    Scorer([changed], [], cache=ScoreCache(tmp_path)).score(pairs(4, suffix=" today"))
+    assert changed.scored == 4
+    unstemmed = CountingMetric(use_stemmer=False)
+    Scorer([unstemmed], [], cache=ScoreCache(tmp_path)).score(pairs(4))
+    assert unstemmed.scored == 4
+
+
+def test_key_depends_on_setup_story_and_bullets():
+    (ex, summ), = pairs(1)
+    base = score_key(scoring_fingerprint(["a"]), ex, summ)
+    assert base == score_key(scoring_fingerprint(["a"]), ex, summ)
+    assert base != score_key(scoring_fingerprint(["b"]), ex, summ)
+    other_story = Example(ex.id, ex.story + " More.", ex.reference_bullets)
+    assert base != score_key(scoring_fingerprint(["a"]), other_story, summ)
+    failed = Summary(ex.id, summ.bullets, error="boom")
+    assert base != score_key(scoring_fingerprint(["a"]), ex, failed)
+
+
+def test_aggregate_columns_equals_aggregate_one_by_one():
+    rng = np.random.default_rng(3)
+    cols = {"a": rng.random(257), "b": rng.random(257),
+            "c": np.where(rng.random(257) < 0.2, np.nan, rng.random(257))}
+    together = stats.aggregate_columns(cols, n_bootstrap=300, seed=7)
+    for name, values in cols.items():
+        alone = stats.aggregate(values, n_bootstrap=300, seed=7)
+        got = together[name]
+        assert got.n == alone.n
+        assert abs(got.mean - alone.mean) < 1e-12
+        assert abs(got.low - alone.low) < 1e-12 and abs(got.high - alone.high) < 1e-12
+
+
+def test_resample_means_match_the_one_draw_definition():
+    values = np.random.default_rng(0).random(1000)
+    rng = np.random.default_rng(11)
+    expected = values[rng.integers(0, 1000, size=(50, 1000))].mean(axis=1)
+    got = stats._resample_means(values, 50, 11)
+    assert np.max(np.abs(got - expected)) < 1e-12
+    assert json.dumps(list(got))   # plain floats
