@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -113,12 +114,34 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def cpu_threads(spec: _HFModelBase) -> int:
+    """torch threads for generation: spec.threads, else $OMP_NUM_THREADS when set, else the
+    cores this process may run on (its affinity mask, which a container or taskset can
+    narrow below os.cpu_count())."""
+    if spec.threads:
+        return spec.threads
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def generate(spec: _HFModelBase, model: Any, inputs: Any, generation: dict[str, Any]) -> Any:
-    """model.generate under inference mode, re-seeded per batch for reproducible sampling."""
+    """model.generate under inference mode with `cpu_threads(spec)` torch threads (the
+    process's previous setting is restored afterwards), re-seeded per batch for
+    reproducible sampling."""
     torch, _ = import_hf()
     torch.manual_seed(spec.seed)
-    with torch.inference_mode():
-        return model.generate(**inputs.to(spec.device), **generation)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(cpu_threads(spec))
+    try:
+        with torch.inference_mode():
+            return model.generate(**inputs.to(spec.device), **generation)
+    finally:
+        torch.set_num_threads(previous)
 
 
 def truncation_meta(input_tokens: int, limit: int) -> dict[str, Any]:
@@ -134,6 +157,7 @@ def hf_fingerprint(
 ) -> str:
     """Fingerprint of everything that can change the output of a transformers summarizer.
 
+    batch_size and threads are left out: they change speed, not output.
     A local folder is identified by its files' content (`digest`), not its path, so a
     moved or copied model keeps its cache; a hub model by id and revision.
     """

@@ -1,0 +1,261 @@
+"""Generation speed of the hf-seq2seq summarizer at batch sizes 1, 8 and 32.
+
+    .venv/bin/python benchmarks/generation_speed.py [--stories 64] [--new-tokens 64]
+
+Runs summcheck's own HFSeq2SeqSummarizer the way a run does (summarize_with_cache with a
+fresh generation cache: stories sorted longest first, then length-sorted batches padded to
+the longest story in each) on two T5 models built here, offline:
+
+- tiny: the 2-layer test model of tests/tiny_models.py (inputs cut at 64 tokens);
+- t5-small-size: t5-small's architecture (d_model 512, 6+6 layers, 8 heads, d_ff 2048,
+  vocab 32128, ~60M parameters, inputs cut at 512 tokens) with RANDOM weights and a
+  byte-level BPE tokenizer trained on the benchmark stories. No real summarization weights
+  can be had here (no model hub; no PyPI package carries T5/BART/PEGASUS weights), so the
+  figures say how fast, not how good.
+
+Every story gets exactly --new-tokens new tokens (min_new_tokens = max_new_tokens, greedy),
+so the decoder does the same work as a real model writing a summary of that length.
+Stories: REALSumm's 50 CNN/DM articles from ../shared/data when present, else the bundled
+samples, repeated to --stories. Each row loads the model, warms up on one story, then
+times all stories. Also once per model: batch 8 in input order (no length sorting), and
+batch 8 with 1 thread. Prints the table and appends a dated section to
+benchmarks/results/generation_speed.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # tiny_models: the test suite's model builders
+
+from _data import DATA, load_jsonl  # noqa: E402
+
+RESULTS = REPO / "benchmarks/results/generation_speed.md"
+REALSUMM = DATA / "realsumm_dev.jsonl"
+SAMPLES = REPO / "src/summcheck/data/samples/stories.jsonl"
+BATCH_SIZES = (1, 8, 32)
+
+
+# ---------------------------------------------------------------- data and models
+def load_stories(n: int) -> tuple[list, str]:
+    """n Examples (the source's stories repeated as needed) and a description of the source."""
+    from summcheck.types import Example
+
+    if REALSUMM.is_file():
+        texts = list({r["doc_id"]: r["article"] for r in load_jsonl(REALSUMM)}.values())
+        source = f"REALSumm CNN/DM articles ({REALSUMM.name}, {len(texts)} distinct)"
+    else:
+        texts = [r["story"] for r in load_jsonl(SAMPLES)]
+        source = f"bundled samples ({len(texts)} distinct)"
+    examples = [Example(id=f"s{i}", story=texts[i % len(texts)]) for i in range(n)]
+    return examples, f"{source}, repeated to {n}"
+
+
+def build_t5_small_random(folder: Path, texts: list[str]) -> Path:
+    """t5-small's architecture with random weights; BPE tokenizer trained on `texts`."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast, T5Config, T5ForConditionalGeneration
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    tok.decoder = decoders.ByteLevel()
+    tok.train_from_iterator(texts, trainers.BpeTrainer(
+        vocab_size=32000, special_tokens=["<pad>", "</s>", "<unk>"]))
+    tok.post_processor = processors.TemplateProcessing(
+        single="$A </s>", special_tokens=[("</s>", tok.token_to_id("</s>"))])
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+        model_max_length=512)
+    config = T5Config(  # t5-small
+        vocab_size=32128, d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_decoder_layers=6,
+        num_heads=8, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.pad_token_id)
+    torch.manual_seed(0)
+    model = T5ForConditionalGeneration(config)
+    with torch.no_grad():  # logit 0 for <pad>/<unk>: never the greedy pick among 32k
+        model.get_output_embeddings().weight[[tokenizer.pad_token_id,
+                                              tokenizer.unk_token_id]] = 0.0
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+# ---------------------------------------------------------------- measuring
+def measure(model_dir: Path, examples: list, *, batch_size: int, threads: int | None,
+            new_tokens: int, length_sorted: bool = True) -> dict:
+    from summcheck.config import HFSeq2SeqSpec
+    from summcheck.summarizers import hf_common
+    from summcheck.summarizers.base import build_summarizer
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    spec = HFSeq2SeqSpec(
+        type="hf-seq2seq", model=str(model_dir), prefix="summarize: ", batch_size=batch_size,
+        threads=threads, generation={"max_new_tokens": new_tokens,
+                                     "min_new_tokens": new_tokens, "do_sample": False})
+    summarizer = build_summarizer(spec, max_bullets=None)
+    summarizer.load()
+    summarizer.summarize(examples[:1])  # warm-up: first-call kernel setup is not timed
+    load_start = os.getloadavg()[0]
+    start = time.perf_counter()
+    if length_sorted:  # the run's path
+        with tempfile.TemporaryDirectory() as tmp:
+            cache = GenerationCache(tmp)
+            summaries, _ = summarize_with_cache(summarizer, examples, cache,
+                                                batch_size=batch_size)
+            cache.close()
+        order = sorted(range(len(examples)), key=lambda i: -len(examples[i].story))
+    else:  # batches in input order
+        summaries = [s for i in range(0, len(examples), batch_size)
+                     for s in summarizer.summarize(examples[i:i + batch_size])]
+        order = list(range(len(examples)))
+    seconds = time.perf_counter() - start
+    fed = [s.meta["input_tokens"] - s.meta.get("truncated_tokens", 0) for s in summaries]
+    generated = sum(s.meta["output_tokens"] for s in summaries)
+    batches = [[fed[i] for i in order[k:k + batch_size]] for k in range(0, len(order), batch_size)]
+    padded = sum(max(b) * len(b) for b in batches)
+    return {
+        "batch": batch_size, "order": "length-sorted" if length_sorted else "input order",
+        "threads": hf_common.cpu_threads(spec), "stories": len(summaries),
+        "input_tokens": sum(fed), "generated_tokens": generated, "seconds": seconds,
+        "stories_per_s": len(summaries) / seconds, "input_tok_per_s": sum(fed) / seconds,
+        "generated_tok_per_s": generated / seconds, "padding": 1 - sum(fed) / padded,
+        "load": f"{load_start:.1f} -> {os.getloadavg()[0]:.1f}",
+        "failed": sum(1 for s in summaries if s.error),
+    }
+
+
+# (batch size, threads, length-sorted); threads None = summcheck's default. The input-order
+# row uses 1 thread: on a loaded machine the default's timings swing too much to compare.
+RUNS = [*((b, None, True) for b in BATCH_SIZES), *((b, 1, True) for b in BATCH_SIZES),
+        (8, 1, False)]
+
+
+def rows_for(label: str, model_dir: Path, examples: list, new_tokens: int) -> list[dict]:
+    rows = []
+    for batch_size, threads, length_sorted in RUNS:
+        print(f"{label}: batch {batch_size}, threads {threads or 'default'}, sorted "
+              f"{length_sorted}", file=sys.stderr, flush=True)
+        row = {"model": label, "run": (batch_size, threads, length_sorted),
+               **measure(model_dir, examples, batch_size=batch_size, threads=threads,
+                         new_tokens=new_tokens, length_sorted=length_sorted)}
+        print(f"  {row['stories_per_s']:.2f} stories/s, {row['seconds']:.1f} s, "
+              f"load {row['load']}", file=sys.stderr, flush=True)
+        rows.append(row)
+    return rows
+
+
+# ---------------------------------------------------------------- writing
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").open()
+                if line.startswith("model name")), platform.processor() or "?")
+    return (f"nproc {os.cpu_count()} (affinity {len(os.sched_getaffinity(0))}), CPU {cpu}, "
+            f"python {platform.python_version()}, torch {version('torch')}, transformers "
+            f"{version('transformers')}")
+
+
+def table(rows: list[dict]) -> list[str]:
+    lines = ["| model | batch | order | threads | stories/s | input tok/s | generated tok/s "
+             "| seconds | input tokens | generated tokens | padding | load 1-min (start -> end) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['model']} | {r['batch']} | {r['order']} | {r['threads']} "
+            f"| {r['stories_per_s']:.2f} | {r['input_tok_per_s']:.0f} "
+            f"| {r['generated_tok_per_s']:.0f} | {r['seconds']:.1f} | {r['input_tokens']} "
+            f"| {r['generated_tokens']} | {r['padding']:.0%} | {r['load']} |")
+    return lines
+
+
+def readings(rows: list[dict]) -> list[str]:
+    """Per model: stories/s by batch size for each thread setting; sorted vs input order."""
+    out = []
+    for model in dict.fromkeys(r["model"] for r in rows):
+        run = {r["run"]: r for r in rows if r["model"] == model}
+        for threads in (None, 1):
+            line = [run[(b, threads, True)] for b in BATCH_SIZES]
+            best = max(line, key=lambda r: r["stories_per_s"])
+            out.append(f"- {model}, {line[0]['threads']} thread(s): stories/s at batch "
+                       + ", ".join(f"{r['batch']}: {r['stories_per_s']:.2f}" for r in line)
+                       + f"; fastest batch {best['batch']}")
+        one, unsorted = run[(8, 1, True)], run[(8, 1, False)]
+        out.append(f"- {model}, batch 8, 1 thread: length-sorted {one['stories_per_s']:.2f} vs "
+                   f"input order {unsorted['stories_per_s']:.2f} stories/s (padding "
+                   f"{one['padding']:.0%} vs {unsorted['padding']:.0%})")
+    return out
+
+
+def section(args, source: str, load_start: tuple, rows: list[dict], minutes: float) -> str:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        f"## {now}", "",
+        f"- command: `{' '.join(['.venv/bin/python benchmarks/generation_speed.py', *sys.argv[1:]])}`",
+        f"- machine: {machine()}",
+        f"- load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in load_start)}; "
+        "the machine is shared with other jobs, so the load column matters",
+        f"- stories: {source}; total {minutes:.1f} min",
+        f"- generation: greedy, exactly {args.new_tokens} new tokens per story "
+        f"(min_new_tokens = max_new_tokens); prefix \"summarize: \"; float32 on CPU; "
+        "threads: summcheck's default (here the cores this process may use; OMP_NUM_THREADS "
+        f"{os.environ.get('OMP_NUM_THREADS', 'unset')}) or 1",
+        "- models: `tiny` = tests/tiny_models.build_tiny_t5 (2 layers, d_model 32, inputs cut "
+        "at 64 tokens); `t5-small-size` = t5-small's architecture (~60M parameters, inputs cut "
+        "at 512 tokens) with RANDOM weights and a BPE tokenizer trained on these stories: "
+        "speed only, its summaries are noise. No real seq2seq weights are installed or "
+        "available from PyPI here.",
+        "- input tokens = tokens fed to the encoder (after truncation); padding = share of "
+        "padded positions in the encoder batches", "",
+        *table(rows), "", "Readings:", "", *readings(rows), "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--stories", type=int, default=64)
+    parser.add_argument("--new-tokens", type=int, default=64)
+    parser.add_argument("--models", nargs="+", default=["tiny", "t5-small-size"],
+                        choices=["tiny", "t5-small-size"])
+    parser.add_argument("--no-save", action="store_true", help="print only (trial runs)")
+    args = parser.parse_args()
+    import tiny_models
+
+    load_start = os.getloadavg()
+    started = time.perf_counter()
+    examples, source = load_stories(args.stories)
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="generation-speed-") as tmp:
+        builders = {
+            "tiny": lambda d: tiny_models.build_tiny_t5(d),
+            "t5-small-size": lambda d: build_t5_small_random(
+                d, list(dict.fromkeys(ex.story for ex in examples))),
+        }
+        for label in args.models:
+            model_dir = builders[label](Path(tmp) / label)
+            rows += rows_for(label, model_dir, examples, args.new_tokens)
+    text = section(args, source, load_start, rows, (time.perf_counter() - started) / 60)
+    print(text)
+    if args.no_save:
+        return
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# Generation speed of the hf-seq2seq summarizer\n\nWritten by "
+            "`benchmarks/generation_speed.py`; each run appends a dated section.\n\n",
+            encoding="utf-8")
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
