@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.ner_pool import ParallelNER, default_processes
 from summcheck.consistency.entity_match import (
     PROPER_ADJECTIVES, RULES_VERSION, Match, Mention, TextIndex, entity_key, singular,
     tokenize,
@@ -113,16 +114,21 @@ class EntityCheck:
 
     def __init__(self, labels: Iterable[str] = DEFAULT_LABELS, model: str = "en_core_web_sm",
                  *, restore_case: bool = True, added_first_names: bool = False,
-                 batch_size: int = 16, max_indexed_stories: int = 256):
+                 batch_size: int = 16, max_indexed_stories: int = 256,
+                 processes: int | None = None):
         """`restore_case`: truecase lowercased summaries from the story before NER.
         `added_first_names`: accept "Sarah Storey" when the story only says "Storey"
-        (off by default: a first name the story lacks is unsupported)."""
+        (off by default: a first name the story lacks is unsupported).
+        `processes`: cores for NER over big batches (default: all this process may use,
+        up to 8); results do not depend on it."""
         self.labels = tuple(sorted(set(labels)))
         self.model = model
         self.restore_case = restore_case
         self.added_first_names = added_first_names
         self.batch_size = batch_size
+        self.processes = processes or default_processes()
         self._nlp = None
+        self._ner: ParallelNER | None = None
         self._words: frozenset[str] = frozenset()
         self._suffix_rules: dict[str, list] = {}
         self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}   # stories, by hash
@@ -142,6 +148,13 @@ class EntityCheck:
             self._nlp = load_pipeline(self.model)
             self._words, self._suffix_rules = _english_words(self._nlp)
         return self._nlp
+
+    def ner(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, label) of every entity in each text, NER spread over the cores."""
+        if self._ner is None:
+            self._ner = ParallelNER(self.nlp, processes=self.processes,
+                                    batch_size=self.batch_size)
+        return self._ner(texts)
 
     @property
     def model_id(self) -> str:
@@ -163,10 +176,10 @@ class EntityCheck:
         if not todo:
             return
         prepared = [detokenize(s) for s in todo.values()]
-        docs = self.nlp.pipe((text for text, _ in prepared), batch_size=self.batch_size)
-        for key, (_, offsets), doc in zip(todo, prepared, docs):
-            self._ner_cache[key] = [(offsets[e.start_char], offsets[e.end_char - 1] + 1,
-                                     e.label_) for e in doc.ents]
+        found = self.ner([text for text, _ in prepared])
+        for key, (_, offsets), ents in zip(todo, prepared, found):
+            self._ner_cache[key] = [(offsets[start], offsets[end - 1] + 1, label)
+                                    for start, end, label in ents]
 
     def cache_file(self, folder: str | Path) -> Path:
         return Path(folder) / f"entities-{self.model_id}-prep{_PREP_VERSION}.jsonl"
@@ -257,8 +270,7 @@ class EntityCheck:
         todo = list(dict.fromkeys(t for t in ner_inputs if t not in self._text_ents))
         if not todo:
             return
-        for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=self.batch_size)):
-            self._text_ents[text] = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        self._text_ents.update(zip(todo, self.ner(todo)))
 
     def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
         """Entity mentions of each text, with spans in that (original) text."""

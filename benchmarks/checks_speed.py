@@ -1,0 +1,136 @@
+"""Throughput of the consistency checks (numbers + entities), scored the way `summcheck
+run` scores: `scoring.Scorer` in steps of the runner's chunk size, no score cache.
+
+Workloads (data from ../shared/data, never copied):
+  frank-cnndm  FRANK valid CNN/DM rows (375 summaries of 75 stories), issue 3's target
+  realsumm     REALSumm dev rows (1,250 summaries of 50 stories) repeated in whole blocks
+               to --pairs (default 11,490, the CNN/DM test set size), issue 6's target;
+               blocks never share a scoring step, so a step holds no duplicate summary
+
+Each is timed cold (story NER included: a new check, no persisted story cache) and warm
+(story NER cached, as when a second summarizer or a re-run meets the same stories).
+Prints a table and appends it to benchmarks/results/checks_speed.md.
+
+    .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import DATA, load_jsonl  # noqa: E402
+
+from summcheck import runner  # noqa: E402
+from summcheck.consistency.entities import EntityCheck  # noqa: E402
+from summcheck.consistency.numbers import NumberCheck  # noqa: E402
+from summcheck.scoring import Scorer  # noqa: E402
+from summcheck.text import split_bullets  # noqa: E402
+from summcheck.types import Example, Summary  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "checks_speed.md"
+
+
+def as_pair(row: dict, copy: int) -> tuple[Example, Summary]:
+    ex_id = f"{row['id']}#{copy}"
+    example = Example(id=ex_id, story=row["article"],
+                      reference_bullets=split_bullets(row["reference"]))
+    return example, Summary(example_id=ex_id, bullets=split_bullets(row["summary"]))
+
+
+def workload(name: str, pairs: int) -> list[tuple[Example, Summary]]:
+    if name == "frank-cnndm":
+        rows = [r for r in load_jsonl(DATA / "frank_valid.jsonl") if r["dataset"] == "cnndm"]
+        return [as_pair(r, 0) for r in rows]
+    rows = load_jsonl(DATA / "realsumm_dev.jsonl")
+    return [as_pair(rows[i % len(rows)], i // len(rows)) for i in range(pairs)]
+
+
+def time_scoring(scorer: Scorer, pairs: list) -> float:
+    started = time.perf_counter()
+    step = runner._SCORE_CHUNK
+    for start in range(0, len(pairs), step):
+        scorer.score(pairs[start:start + step])
+    return time.perf_counter() - started
+
+
+def measure(name: str, pairs: list, with_rouge: bool) -> dict:
+    metrics = []
+    if with_rouge:
+        from summcheck.metrics.rouge import RougeMetric
+        metrics = [RougeMetric(("rouge1", "rouge2", "rougeLsum"))]
+    entities = EntityCheck()
+    entities.nlp   # model load is not part of the throughput
+    scorer = Scorer(metrics, [NumberCheck(), entities])
+    stories = len({e.story for e, _ in pairs})
+    cold = time_scoring(scorer, pairs)
+    warm = time_scoring(Scorer(metrics, [NumberCheck(), entities]), pairs)
+    return {"workload": name, "pairs": len(pairs), "stories": stories, "cold_s": cold,
+            "cold_per_s": len(pairs) / cold, "warm_s": warm, "warm_per_s": len(pairs) / warm,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor())
+    load = os.getloadavg()
+    note = " (machine busy: figures are pessimistic)" if load[0] > 1.5 else ""
+    return (f"{os.cpu_count()} cores, {cpu}; load average at start "
+            f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}{note}")
+
+
+def commit_id() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def table(rows: list[dict]) -> list[str]:
+    out = ["| workload | pairs | stories | cold s | cold pairs/s | warm s | warm pairs/s | "
+           "peak RSS MB |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out += [f"| {r['workload']} | {r['pairs']} | {r['stories']} | {r['cold_s']:.1f} | "
+            f"{r['cold_per_s']:.0f} | {r['warm_s']:.1f} | {r['warm_per_s']:.0f} | "
+            f"{r['peak_rss_mb']:.0f} |" for r in rows]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=11_490)
+    parser.add_argument("--with-rouge", action="store_true",
+                        help="score ROUGE-1/2/Lsum too (the whole per-summary scoring)")
+    parser.add_argument("--workloads", default="frank-cnndm,realsumm")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
+    header = machine()
+    rows = [measure(name, workload(name, args.pairs), args.with_rouge)
+            for name in args.workloads.split(",")]
+    command = "python benchmarks/checks_speed.py " + " ".join(sys.argv[1:])
+    what = "numbers + entities" + (" + ROUGE-1/2/Lsum" if args.with_rouge else "")
+    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit_id()}", "",
+             f"- machine: {header}", f"- command: `{command.strip()}`", f"- scored: {what}",
+             "", *table(rows), ""]
+    print("\n".join(lines))
+    if not args.no_write:
+        new = not RESULTS.exists()
+        with RESULTS.open("a", encoding="utf-8") as fh:
+            if new:
+                fh.write("# Consistency-check throughput\n\nAppended by "
+                         "benchmarks/checks_speed.py; see its docstring for the workloads.\n\n")
+            fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,128 @@
+"""Whole `summcheck run` at growing sizes: wall time, peak memory, and the re-run cost.
+
+For each size N a local JSONL dataset of N examples is written from the cased CNN/DM
+stories of ../shared/data (FRANK's CNN/DM rows and SummEval: 125 distinct stories with
+their references), each story made distinct by a closing sentence with its copy number,
+so every example costs real work (story NER included) and none is a cache hit. The run
+(lead-3 and textrank; ROUGE-1/2/L/Lsum; numbers and entities checks; the Markdown, CSV
+and JSON reports) goes to a fresh run folder and cache, then the same command runs again
+with everything cached. Peak memory is the run process's maximum resident set size.
+
+    .venv/bin/python benchmarks/scaling.py [--sizes 1000,5000,20000] [--no-write]
+
+Appends a dated section to benchmarks/results/scaling.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import DATA, load_jsonl  # noqa: E402
+from checks_speed import commit_id, machine  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "scaling.md"
+SUMMCHECK = Path(sys.executable).with_name("summcheck")
+
+CONFIG = """\
+name: scaling
+dataset: {{source: hf, path: {data}, split: test,
+          fields: {{id: id, story: story, highlights: highlights}}}}
+summarizers:
+  - {{type: lead, k: 3}}
+  - {{type: textrank, k: 3}}
+report: {{formats: [md, csv, json]}}
+"""
+
+
+def stories() -> list[tuple[str, list[str]]]:
+    """Distinct cased CNN/DM (story, reference bullets) pairs from the shared data."""
+    seen: dict[str, list[str]] = {}
+    for row in load_jsonl(DATA / "frank_valid.jsonl"):
+        if row["dataset"] == "cnndm":
+            seen.setdefault(row["article"], row["reference"].split("\n"))
+    for row in load_jsonl(DATA / "summeval_dev.jsonl"):
+        seen.setdefault(row["article"], row["reference"].split("\n"))
+    return list(seen.items())
+
+
+def write_dataset(path: Path, n: int) -> None:
+    pool = stories()
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            story, reference = pool[i % len(pool)]
+            row = {"id": f"ex-{i}", "highlights": reference,
+                   "story": f"{story}\nThis is copy {i // len(pool) + 1} of the story."}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def timed_run(config: Path, work: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MB) of one `summcheck run` in its own process."""
+    command = ["/usr/bin/time", "-f", "%M", str(SUMMCHECK), "run", str(config), "--out",
+               str(work / "runs"), "--cache-dir", str(work / "cache"), "--no-progress"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"run failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    peak_kb = int(done.stderr.strip().splitlines()[-1])
+    return wall, peak_kb / 1024
+
+
+def measure(n: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="summcheck-scaling-") as tmp:
+        work = Path(tmp)
+        write_dataset(work / "data.jsonl", n)
+        config = work / "scaling.yaml"
+        config.write_text(CONFIG.format(data=work / "data.jsonl"))
+        first, first_mb = timed_run(config, work)
+        again, again_mb = timed_run(config, work)
+    return {"n": n, "first_s": first, "first_mb": first_mb, "rerun_s": again,
+            "rerun_mb": again_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
+    header = machine()
+    rows = []
+    for n in (int(s) for s in args.sizes.split(",")):
+        rows.append(measure(n))
+        print(rows[-1], flush=True)
+    base = rows[0]
+    lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
+             "", f"- machine: {header}",
+             f"- command: `python benchmarks/scaling.py {' '.join(sys.argv[1:])}`",
+             "- run: lead-3 + textrank, ROUGE-1/2/L/Lsum, numbers + entities checks, "
+             "md/csv/json reports; every story distinct (no cache hits on the first run)", "",
+             "| examples | first run s | s per 1k examples | peak MB | re-run s | re-run / first |"
+             " re-run peak MB |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['n']} | {r['first_s']:.1f} | {1000 * r['first_s'] / r['n']:.1f} | "
+                     f"{r['first_mb']:.0f} | {r['rerun_s']:.1f} | "
+                     f"{100 * r['rerun_s'] / r['first_s']:.1f}% | {r['rerun_mb']:.0f} |")
+    growth = rows[-1]["first_mb"] - base["first_mb"]
+    lines += ["", f"Peak memory grows {growth:.0f} MB from {base['n']} to {rows[-1]['n']} "
+              "examples.", ""]
+    print("\n".join(lines))
+    if not args.no_write:
+        new = not RESULTS.exists()
+        with RESULTS.open("a", encoding="utf-8") as fh:
+            if new:
+                fh.write("# Scaling of a whole run\n\nAppended by benchmarks/scaling.py; see "
+                         "its docstring for the workload.\n\n")
+            fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
