@@ -15,6 +15,8 @@ recall-target (reference entities found in the summary), using the same matching
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
+import importlib.util
 import json
 import re
 from collections import OrderedDict
@@ -68,6 +70,33 @@ def load_pipeline(model: str):
         nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
         return nlp
     raise MissingExtraError(_PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+
+
+def _installed_meta(model: str) -> dict | None:
+    """meta.json of the pipeline `load_pipeline(model)` would load, read without spaCy;
+    None when it cannot tell (then the pipeline is loaded to ask it)."""
+    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
+        folder = Path(name)
+        if not (folder / "meta.json").is_file():
+            try:
+                spec = importlib.util.find_spec(name)
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None or not spec.submodule_search_locations:
+                continue
+            folder = Path(list(spec.submodule_search_locations)[0])
+        try:
+            return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+    return None
+
+
+def _spacy_version() -> str:
+    try:
+        return importlib.metadata.version("spacy")
+    except importlib.metadata.PackageNotFoundError:
+        raise MissingExtraError("spacy", "checks") from None
 
 
 def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:
@@ -158,12 +187,15 @@ class EntityCheck:
 
     @property
     def model_id(self) -> str:
-        meta = self.nlp.meta
+        meta = self._nlp.meta if self._nlp is not None else _installed_meta(self.model)
+        if meta is None:
+            meta = self.nlp.meta
         return f"{meta['lang']}_{meta['name']}-{meta['version']}"
 
     def signature(self) -> str:
-        spacy = _import_spacy()
-        return (f"entities|model={self.model_id}|spacy={spacy.__version__}"
+        """Without importing spaCy when its pipeline is installed as a package: importing
+        it (and torch, which thinc imports) is most of a fully cached re-run's time."""
+        return (f"entities|model={self.model_id}|spacy={_spacy_version()}"
                 f"|labels={','.join(self.labels)}|restore_case={self.restore_case}"
                 f"|added_first_names={self.added_first_names}"
                 f"|prep={_PREP_VERSION}|rules={RULES_VERSION}")
