@@ -93,7 +93,10 @@ def _installed_meta(model: str) -> dict | None:
 
 
 def _spacy_version() -> str:
+    """spaCy's version, without importing it; MissingExtraError when it cannot import."""
     try:
+        if importlib.util.find_spec("spacy") is None:
+            raise MissingExtraError("spacy", "checks")
         return importlib.metadata.version("spacy")
     except importlib.metadata.PackageNotFoundError:
         raise MissingExtraError("spacy", "checks") from None
@@ -165,7 +168,8 @@ class EntityCheck:
         # NER inputs within check_many; keyed by the CaseTable object itself (identity),
         # which the key keeps alive, so an evicted story can never alias another one
         self._prepared: dict[tuple[str, CaseTable], tuple] = {}
-        self._references: OrderedDict[tuple, list[list[Mention]]] = OrderedDict()
+        self._references: OrderedDict[tuple, tuple[list[list[Mention]], TextIndex]] = \
+            OrderedDict()
         self._saved: set[str] = set()
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_indexed_stories
@@ -392,20 +396,22 @@ class EntityCheck:
                                      "demonyms)")
         return Finding(self.name, m.label, bullet, m.span, " ".join(m.key), candidates, reason)
 
-    def _reference_mentions(self, reference: list[str], case: CaseTable) -> list[list[Mention]]:
-        """Reference NER, remembered across calls: every summarizer's summaries of one
-        story share its reference (this was ~40% of the check's time per summary)."""
+    def _reference_mentions(self, reference: list[str], case: CaseTable
+                            ) -> tuple[list[list[Mention]], TextIndex]:
+        """Reference NER and its index, remembered across calls: every summarizer's
+        summaries of one story share its reference (this was ~40% of the check's time
+        per summary)."""
         key = (tuple(reference), case)
         if key not in self._references:
             if len(self._references) >= _MAX_REFERENCES:
                 self._references.popitem(last=False)
-            self._references[key] = self.mentions(reference, case)
+            mentions = self.mentions(reference, case)
+            self._references[key] = (mentions, _joined_index(reference, mentions))
         return self._references[key]
 
     def _target_scores(self, summary: list[str], per_bullet: list[list[Mention]],
                        reference: list[str], case: CaseTable) -> dict[str, float]:
-        ref_mentions = self._reference_mentions(reference, case)
-        ref_index = _joined_index(reference, ref_mentions)
+        ref_mentions, ref_index = self._reference_mentions(reference, case)
         sum_index = _joined_index(summary, per_bullet)
         return {
             "entities_precision_target": _share_found(per_bullet, ref_index),

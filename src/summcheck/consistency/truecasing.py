@@ -45,6 +45,9 @@ def is_lowercased(text: str) -> bool:
     Sentence starts are ignored (SummEval summaries are lowercased but sentence-cased),
     and so are "UNK" placeholders and a stray capital that survived ("Åsberg").
     """
+    if text.islower():      # fast path: no capital anywhere; any mid-sentence word?
+        return any(not sentence_initial(text, m.start())
+                   for m in re.finditer(r"[^\W\d_]+", text))
     words = [m for m in re.finditer(r"[^\W\d_]+", text)
              if m.group() != "UNK" and not sentence_initial(text, m.start())]
     capitalised = sum(any(c.isupper() for c in m.group()) for m in words)
