@@ -208,3 +208,23 @@ def test_check_many_equals_one_by_one(check):
     single = [check.check(source=s, summary=b, reference=r) for s, b, r in items]
     assert batched == single
     assert [len(r.findings) for r in batched] == [1, 0, 1]
+
+
+def test_copied_bullet_takes_the_story_entities_without_ner(monkeypatch):
+    fresh = EntityCheck()
+    sentence = next(s for s in STORY.split(". ") if any(c.isupper() for c in s[1:]))
+    fresh.prepare([STORY])
+    expected = {s for s, e, label in fresh._ner_cache[next(iter(fresh._ner_cache))]
+                if label in fresh.labels and STORY.find(sentence) <= s
+                and e <= STORY.find(sentence) + len(sentence)}
+    calls = []
+    real = fresh.ner
+    monkeypatch.setattr(fresh, "ner", lambda texts: calls.append(list(texts)) or real(texts))
+    result = fresh.check_many([(STORY, [sentence], None)])[0]
+    assert calls == [], "a copied bullet needs no NER"
+    offset = STORY.find(sentence)
+    assert {s.span.start + offset for s in result.supported} <= expected   # story's spans
+    assert result.scores["entities_precision_source"] == 1.0
+    assert result.scores["entities_count"] >= 1
+    invented = fresh.check_many([(STORY, [sentence + " Boris Karloff agreed."], None)])[0]
+    assert "Boris Karloff" in {f.span.text for f in invented.findings}

@@ -331,9 +331,11 @@ class EntityCheck:
                     for r in self.check_many(items[i:i + _CHUNK])]
         self.prepare([source for source, _, _ in items])
         for source, summary, reference in items:
-            case = self._story(source).case
+            story = self._story(source)
+            case = story.case
             known = reference is None or (tuple(reference), case) in self._references
-            for text in list(summary) + ([] if known else list(reference)):
+            bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
+            for text in bullets + ([] if known else list(reference)):
                 self._prepared[(text, case)] = self._ner_input(text, case)
         self._recognise([p[0] for p in self._prepared.values()])
         try:
@@ -346,7 +348,7 @@ class EntityCheck:
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
         story = self._story(source)
-        per_bullet = self.mentions(list(summary), story.case)
+        per_bullet = self._bullet_mentions(list(summary), source, story)
         supported, findings = [], []
         for i, mentions in enumerate(per_bullet):
             for m in mentions:
@@ -360,6 +362,35 @@ class EntityCheck:
             scores.update(self._target_scores(list(summary), per_bullet, list(reference),
                                               story.case))
         return CheckResult(scores, tuple(findings), tuple(supported))
+
+    def _bullet_mentions(self, bullets: list[str], source: str, story: _Story
+                         ) -> list[list[Mention]]:
+        """Mentions per bullet: a bullet copied word for word from a cased story takes
+        the story's own entities in that span (NER saw it in context, and the bullet needs
+        no NER of its own: extractive summaries cost next to nothing); the rest go to NER."""
+        copied = [self._copied_mentions(b, source, story) for b in bullets]
+        recognised = iter(self.mentions([b for b, c in zip(bullets, copied) if c is None],
+                                        story.case))
+        return [c if c is not None else next(recognised) for c in copied]
+
+    @staticmethod
+    def _copied_at(bullet: str, source: str, story: _Story) -> int:
+        """Where a bullet occurs verbatim in a cased story, else -1."""
+        if not story.index.require_capital or not bullet.strip():
+            return -1
+        return source.find(bullet)
+
+    def _copied_mentions(self, bullet: str, source: str, story: _Story
+                         ) -> list[Mention] | None:
+        start = self._copied_at(bullet, source, story)
+        if start < 0:
+            return None
+        end = start + len(bullet)
+        found = [_mention(bullet, s - start, e - start, label)
+                 for s, e, label in self._ner_cache[text_key(source)]
+                 if start <= s and e <= end and label in self.labels]
+        return [m for m in found
+                if m.key and not self._sentence_case_only(m, bullet, story.case)]
 
     def _match(self, index: TextIndex, m: Mention) -> Match | None:
         match = index.match(m.key, m.label, acronym_like=m.acronym_like)
