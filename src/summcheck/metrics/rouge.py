@@ -3,6 +3,12 @@
 Bullets are joined with "\\n" so rougeLsum is the summary-level LCS over bullets (joined
 without newlines it silently equals rougeL). With several references each ROUGE type
 takes the reference with the best F (rouge_score's score_multi convention).
+
+Backends: rouge_score (pure Python) is the reference; rouge-score-rs (the `fast` extra, a
+Rust port) gives bit-identical scores for the default tokenizer many times faster, scoring
+a whole batch on all cores. Parity was checked on every Unicode code point (tokenizer),
+~220,000 words (stemmer) and random and real texts; tests/test_rouge_backend.py keeps
+checking it. The unicode tokenizer is ours, so it always runs on rouge_score.
 """
 
 from __future__ import annotations
@@ -12,17 +18,23 @@ from functools import cached_property
 from importlib.metadata import version
 from typing import Sequence
 
+from ..errors import ConfigError, MissingExtraError
+
 KEYS = ("p", "r", "f")
+BACKENDS = ("auto", "rust", "python")
 
 
 class RougeMetric:
     name = "rouge"
 
     def __init__(self, types: Sequence[str] = ("rouge1", "rouge2", "rougeL", "rougeLsum"),
-                 *, use_stemmer: bool = True, tokenizer: str = "default"):
+                 *, use_stemmer: bool = True, tokenizer: str = "default",
+                 backend: str = "auto"):
         self.types = tuple(types)
         self.use_stemmer = use_stemmer
         self.tokenizer = tokenizer
+        self.backend = _resolve_backend(backend, tokenizer)  # "rust" or "python"
+        self._keys = [(t, tuple(f"{t}_{k}" for k in KEYS)) for t in self.types]
 
     @cached_property
     def _scorer(self):
@@ -32,17 +44,24 @@ class RougeMetric:
         return rouge_scorer.RougeScorer(list(self.types), use_stemmer=self.use_stemmer,
                                         tokenizer=custom)
 
+    @cached_property
+    def _rust_scorer(self):
+        import rouge_score_rs
+
+        return rouge_score_rs.RougeScorer(list(self.types), use_stemmer=self.use_stemmer)
+
     def signature(self) -> str:
         tok = ("tok:unicode(lowercase,\\w+)" if self.tokenizer == "unicode"
                else "tok:rouge_score-default(lowercase,[a-z0-9])")
+        impl = ([f"impl:rouge-score-rs-{version('rouge-score-rs')}"] if self.backend == "rust"
+                else [f"impl:rouge_score-{version('rouge-score')}", f"nltk-{version('nltk')}"])
         return "|".join([
             f"rouge:{'+'.join(self.types)}",
             tok,
             f"stem:{'porter' if self.use_stemmer else 'none'}",
             "join:newline",
             "multiref:best-f",
-            f"impl:rouge_score-{version('rouge-score')}",
-            f"nltk-{version('nltk')}",
+            *impl,
         ])
 
     def metric_names(self) -> list[str]:
@@ -52,16 +71,77 @@ class RougeMetric:
               ) -> dict[str, float]:
         """Scores for one summary. `prediction` is its bullets; `references` a list of
         reference bullet lists. Returns {} when there is no reference (not applicable)."""
-        refs = ["\n".join(r) for r in references if any(b.strip() for b in r)]
+        return self.score_many([(prediction, references)])[0]
+
+    def score_many(self, items: Sequence[tuple[Sequence[str], Sequence[Sequence[str]]]]
+                   ) -> list[dict[str, float]]:
+        """`score` for each (prediction bullets, reference bullet lists) item, in order.
+
+        On the rust backend every (reference, prediction) pair of the batch goes through
+        one `score_batch` call; the best reference per ROUGE type is then picked here as
+        rouge_score's score_multi does (first maximal F)."""
+        if self.backend == "python":
+            return [self._score_python(pred, refs) for pred, refs in items]
+        targets: list[str] = []
+        predictions: list[str] = []
+        spans = []
+        for pred, refs in items:
+            start = len(targets)
+            targets += _joined_references(refs)
+            predictions += [_join(pred)] * (len(targets) - start)
+            spans.append((start, len(targets)))
+        scores = self._rust_scorer.score_batch(targets, predictions)
+        return [self._best(scores, start, end) for start, end in spans]
+
+    def _best(self, scores: list, start: int, end: int) -> dict[str, float]:
+        """One item's dict from its pairs scores[start:end] ({} when it has none)."""
+        group = scores[start:end]
+        out: dict[str, float] = {}
+        for t, names in self._keys:
+            best = group[0] if len(group) == 1 else max(group, key=lambda s: s[t].fmeasure,
+                                                       default=None)
+            if best is None:
+                return {}
+            out.update(zip(names, best[t]))
+        return out
+
+    def _score_python(self, prediction, references) -> dict[str, float]:
+        refs = _joined_references(references)
         if not refs:
             return {}
-        pred = "\n".join(prediction)
-        scores = self._scorer.score_multi(refs, pred)
-        return {
-            f"{t}_{k}": float(getattr(scores[t], attr))
-            for t in self.types
-            for k, attr in zip(KEYS, ("precision", "recall", "fmeasure"))
-        }
+        scores = self._scorer.score_multi(refs, _join(prediction))
+        return {name: float(value) for t, names in self._keys
+                for name, value in zip(names, scores[t])}
+
+
+def _join(bullets: Sequence[str]) -> str:
+    return "\n".join(bullets)
+
+
+def _joined_references(references: Sequence[Sequence[str]]) -> list[str]:
+    """Each reference as one "\\n"-joined text; references without any text are dropped."""
+    return [text for text in map(_join, references) if text.strip()]
+
+
+def _resolve_backend(backend: str, tokenizer: str) -> str:
+    """"rust" when rouge-score-rs is to be used, else "python"; fails on an impossible ask."""
+    if backend not in BACKENDS:
+        raise ValueError(f"rouge backend must be one of {BACKENDS}, not {backend!r}")
+    if backend == "python":
+        return "python"
+    if tokenizer != "default":
+        if backend == "rust":
+            raise ConfigError(
+                "metrics.rouge.backend: 'rust' has no tokenizer with the same tokens as "
+                f"tokenizer '{tokenizer}'; use backend 'auto' or 'python'")
+        return "python"
+    try:
+        import rouge_score_rs  # noqa: F401
+    except ImportError:
+        if backend == "rust":
+            raise MissingExtraError("rouge-score-rs", "fast") from None
+        return "python"
+    return "rust"
 
 
 class UnicodeTokenizer:
