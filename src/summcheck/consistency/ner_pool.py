@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import weakref
 from concurrent.futures import ProcessPoolExecutor
@@ -41,9 +42,24 @@ def entities_of(nlp, texts: Sequence[str], batch_size: int) -> list[Ents]:
             for doc in nlp.pipe(texts, batch_size=batch_size)]
 
 
-def _init_worker(nlp) -> None:
+def _init_worker(nlp, parent: int) -> None:
     global _worker_nlp
     _worker_nlp = nlp
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A forked worker holds both ends of its task pipe, so it never sees the parent die:
+    ask Linux to send it SIGKILL then (prctl PR_SET_PDEATHSIG), so a killed run leaves
+    no worker behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:      # the parent died before the request took effect
+        os._exit(1)
 
 
 def _work(texts: list[str], batch_size: int) -> list[Ents]:
@@ -92,7 +108,7 @@ class ParallelNER:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.processes - 1, mp_context=multiprocessing.get_context("fork"),
-                initializer=_init_worker, initargs=(self.nlp,))
+                initializer=_init_worker, initargs=(self.nlp, os.getpid()))
             weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
         return self._pool
 
