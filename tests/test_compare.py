@@ -157,3 +157,18 @@ def test_real_runs_through_the_cli(tmp_path, monkeypatch):
     assert "3 shared, 0 only in" in result.output and "3 only in" in result.output
     assert "| lead-3 | rouge1_f | 3 (0 only A, 3 only B) | " in result.output
     assert "+0.000 [+0.000, +0.000] | 1.000 | no significant difference |" in result.output
+
+
+def test_rouge_implementations_with_identical_scores_are_comparable(tmp_path):
+    from summcheck.metrics.rouge import RougeMetric
+
+    python = {**SIGNATURES, "rouge": RougeMetric(backend="python").signature()}
+    rust = {**SIGNATURES, "rouge": python["rouge"].split("|impl:")[0] + "|impl:rouge-score-rs-0.2.1"}
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}}, signatures=python)
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(BASE)}}, signatures=rust)
+    assert "impl:rouge_score-" in python["rouge"]
+    assert compare_runs([a, b]).pairs[0].warnings == []
+    unstemmed = {**rust, "rouge": rust["rouge"].replace("stem:porter", "stem:none")}
+    c = make_run(tmp_path, "c", {"lead-3": {"rouge2_f": values(BASE)}}, signatures=unstemmed)
+    (warning,) = compare_runs([a, c]).pairs[0].warnings
+    assert "stem:porter" in warning

@@ -7,6 +7,8 @@ content hashes. Every difference is computed on the examples both sides share.
 
 from __future__ import annotations
 
+import re
+
 import difflib
 import hashlib
 import json
@@ -112,7 +114,7 @@ def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str
     out = []
     for family, family_metrics in sorted(moved.items()):
         sig_a, sig_b = a.signatures.get(family), b.signatures.get(family)
-        if sig_a == sig_b or not family_metrics:
+        if _same_numbers(family, sig_a, sig_b) or not family_metrics:
             continue
         if sig_a is None or sig_b is None:
             out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: the {family} "
@@ -122,6 +124,17 @@ def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str
         out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: {family} signatures "
                    f"differ: {a.name} has {only_a} where {b.name} has {only_b}")
     return out
+
+
+# ROUGE implementations that give identical scores (tests/test_rouge_backend.py checks
+# rouge-score-rs against rouge_score to 1e-9): which one ran is recorded, not compared.
+_ROUGE_IMPL = re.compile(r"\|impl:(?:rouge-score-rs-[^|]+|rouge_score-[^|]+\|nltk-[^|]+)")
+
+
+def _same_numbers(family: str, sig_a: str | None, sig_b: str | None) -> bool:
+    if family == "rouge" and sig_a and sig_b:
+        return _ROUGE_IMPL.sub("", sig_a) == _ROUGE_IMPL.sub("", sig_b)
+    return sig_a == sig_b
 
 
 def signature_families(metric: str) -> tuple[str, ...]:
