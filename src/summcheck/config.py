@@ -205,11 +205,23 @@ class EntitiesCheckSpec(_Spec):
     labels: tuple[str, ...] = ENTITY_LABELS
 
 
+class SupportSpec(_Spec):
+    """Story support of each bullet as a whole (consistency/support.py): lexical (content-
+    word pairs found in one story sentence; no extra) or embedding (MiniLM word-piece
+    alignment; the `embedding` extra)."""
+
+    method: Literal["lexical", "embedding"] = "lexical"
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
+                                      "default (lexical 0.4, embedding 0.6)")
+
+
 class ChecksSpec(_Spec):
     """Consistency checks against the story; null disables one."""
 
     numbers: NumbersCheckSpec | None = NumbersCheckSpec()
     entities: EntitiesCheckSpec | None = EntitiesCheckSpec()
+    support: SupportSpec | None = None
 
 
 class BulletSpec(_Spec):

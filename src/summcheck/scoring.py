@@ -53,6 +53,11 @@ def build_checks(spec) -> list:
 
         ents = spec.checks.entities
         checks.append(EntityCheck(labels=ents.labels, model=ents.model))
+    if spec.checks.support is not None:
+        from .consistency.support import SupportCheck
+
+        support = spec.checks.support
+        checks.append(SupportCheck(method=support.method, threshold=support.threshold))
     return checks
 
 

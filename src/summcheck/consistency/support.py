@@ -1,0 +1,359 @@
+"""Source support: how well does the story support each summary bullet as a whole?
+
+The number and entity checks look at figures and names only; a bullet can get both right
+and still say something the story does not ("X was fined" when the story says "X was
+cleared"). This check scores every bullet against the story and, for a weakly supported
+bullet, shows the closest story sentence, so a reader can judge it.
+
+Two methods (`SupportCheck(method=...)`):
+
+- "lexical" (no extra): a bullet's content words are its alphabetic words of 2+ letters
+  that are not stop words, compared by Porter stem (as ROUGE stems). Its score is the share
+  of its neighbouring content-word pairs (stop words dropped, so "fined by the regulator"
+  gives the pair fined-regulator) whose two words occur together in one story sentence, in
+  any order and at any distance. A paraphrase keeps the words of a fact in one place; a
+  fused, invented or misattributed fact pairs words the story never puts together, and a
+  pair with a word the story lacks is unsupported. A bullet with a single content word
+  scores 1 if the story has it, else 0.
+- "embedding" (the `embedding` extra): a BERTScore-style precision with the MiniLM encoder
+  of summcheck.embeddings: every word piece of the bullet is matched to its most similar
+  word piece of the story (last-layer vectors; the story encoded sentence by sentence, once
+  per story), and the bullet's score is the mean of those cosines, clipped to [0, 1]. Its
+  closest story sentence is the one giving the highest such precision alone.
+
+Either way a bullet found verbatim in the story (same words, ignoring case, punctuation
+and spacing) scores 1.0, and a bullet without a content word is not scored.
+`support_precision` is the mean bullet score and `support_min` the weakest bullet's (both
+1.0 when no bullet is scored). A bullet below `threshold` gets a "weak-bullet" finding with
+its closest story sentence as the candidate and, with the lexical method, an
+"unsupported-phrase" finding for each run of words the story lacks and each word pair it
+never has in one sentence. A bullet at or above the threshold is listed as supported, with
+that sentence as its source span.
+
+Measured on FRANK / SummEval dev data in benchmarks/results/agreement.md, including how
+much the scores favour copying over faithful paraphrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, Sequence
+
+import numpy as np
+
+from summcheck import __version__
+from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.text import SENTENCE_SPLITTER, split_sentences
+
+Method = Literal["lexical", "embedding"]
+# Flag levels (findings only; the scores do not depend on them), see agreement.md.
+DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
+
+# English function words (pronouns, determiners, auxiliaries, prepositions, conjunctions,
+# common adverbs), plus "unk" (summarizers' unknown-word placeholder). Written for summcheck.
+STOP_WORDS = frozenset("""
+a about above across after afterwards again against all almost alone along already also
+although always am among amongst an and another any anyhow anyone anything anyway anywhere
+are around as at be became because become becomes becoming been before beforehand being
+below beside besides between beyond both but by can cannot could did do does doing done down
+during each either else elsewhere enough even ever every everyone everything everywhere
+except few for former formerly from further had has have having he hence her here hereby
+herein hers herself him himself his how however i if in indeed into is it its itself just
+last latter least less many may me meanwhile might mine more moreover most mostly much must
+my myself namely neither never nevertheless next no nobody none noone nor not nothing now
+nowhere of off often on once one only onto or other others otherwise our ours ourselves out
+over own per perhaps please quite rather re really same say says said see seem seemed
+seeming seems several she should since so some somehow someone something sometime
+sometimes somewhere still such than that the their theirs them themselves then thence there
+thereafter thereby therefore therein thereupon these they this those though through
+throughout thru thus to together too toward towards under until up upon us used using very
+via was we well were what whatever when whence whenever where whereafter whereas whereby
+wherein whereupon wherever whether which while whither who whoever whole whom whose why will
+with within without would yet you your yours yourself yourselves s t ll ve d m unk
+""".split())
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem import porter
+
+    return porter.PorterStemmer()
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """Porter stem of a lowercase word; words of 3 letters or fewer are kept (as ROUGE)."""
+    return _stemmer().stem(word) if len(word) > 3 else word
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str       # lowercase
+    stem: str
+    start: int
+    end: int
+
+
+def content_words(text: str) -> list[Word]:
+    return [Word(w, stem(w), m.start(), m.end()) for m in _WORD.finditer(text)
+            if (w := m.group().lower()).isalpha() and len(w) > 1 and w not in STOP_WORDS]
+
+
+def _plain(text: str) -> str:
+    """Lowercase words joined by single spaces: the form verbatim copies are compared in."""
+    return " ".join(m.group().lower() for m in _WORD.finditer(text))
+
+
+# ---------------------------------------------------------------- the story, once per story
+
+@dataclass(frozen=True)
+class Story:
+    sentences: tuple[Span, ...]                 # story sentences with their offsets
+    stems: frozenset[str]                       # content stems of the story
+    sentence_stems: tuple[frozenset[str], ...]  # content stems of each sentence
+    plain: str                                  # " " + _plain(story) + " "
+
+    def together(self, a: str, b: str) -> bool:
+        return any(a in s and b in s for s in self.sentence_stems)
+
+
+@lru_cache(maxsize=256)
+def story_index(source: str) -> Story:
+    sentences = _sentence_spans(source)
+    per_sentence = tuple(frozenset(w.stem for w in content_words(s.text)) for s in sentences)
+    return Story(sentences, frozenset().union(*per_sentence), per_sentence,
+                 f" {_plain(source)} ")
+
+
+def _sentence_spans(source: str) -> tuple[Span, ...]:
+    """split_sentences' sentences located in the story (offsets into `source`)."""
+    spans, cursor = [], 0
+    for sentence in split_sentences(source):
+        start = source.find(sentence, cursor)
+        if start < 0:               # defensive: the splitter returns stripped substrings
+            start = max(source.find(sentence), 0)
+        spans.append(Span(sentence, start, start + len(sentence)))
+        cursor = start + len(sentence)
+    return tuple(spans)
+
+
+def copied(bullet: str, story: Story) -> bool:
+    plain = _plain(bullet)
+    return bool(plain) and f" {plain} " in story.plain
+
+
+# ---------------------------------------------------------------- lexical scoring
+
+@dataclass(frozen=True)
+class BulletScore:
+    score: float | None                 # None: nothing to check (no content word)
+    sentence: int | None = None         # closest story sentence
+    missing: tuple[tuple[int, int, str], ...] = ()  # [start, end) in the bullet, reason
+    note: str = ""                      # about the closest sentence, for the finding
+
+
+def lexical_bullet(bullet: str, story: Story) -> BulletScore:
+    words = content_words(bullet)
+    if not words:
+        return BulletScore(None)
+    closest, note = _closest_lexical(words, story)
+    if copied(bullet, story):
+        return BulletScore(1.0, closest)
+    found = [w.stem in story.stems for w in words]
+    pairs = [story.together(a.stem, b.stem) for a, b in zip(words, words[1:])]
+    score = float(np.mean(pairs)) if pairs else float(found[0])
+    return BulletScore(score, closest, _missing(words, found, pairs), note)
+
+
+def _closest_lexical(words: list[Word], story: Story) -> tuple[int | None, str]:
+    """The story sentence sharing most of the bullet's content stems (the first on ties,
+    so the lead sentence when none shares one)."""
+    if not story.sentences:
+        return None, ""
+    stems = {w.stem for w in words}
+    overlap = [len(stems & s) for s in story.sentence_stems]
+    best = int(np.argmax(overlap))
+    return best, "" if overlap[best] else "no story sentence shares a content word with it"
+
+
+def _missing(words: list[Word], found: list[bool], pairs: list[bool]
+             ) -> tuple[tuple[int, int, str], ...]:
+    """Runs of neighbouring content words the story lacks, then pairs of story words that no
+    story sentence has together (pairs touching a missing word are already covered)."""
+    runs: list[list] = []
+    for i, w in enumerate(words):
+        if found[i]:
+            continue
+        if runs and i > 0 and not found[i - 1]:
+            runs[-1][1] = w.end
+        else:
+            runs.append([w.start, w.end, "not in the story"])
+    runs += [[a.start, b.end, "not together in any story sentence"]
+             for a, b, fa, fb, ok in zip(words, words[1:], found, found[1:], pairs)
+             if fa and fb and not ok]
+    return tuple(tuple(r) for r in runs)
+
+
+# ---------------------------------------------------------------- embedding scoring
+
+class _PieceEncoder:
+    """Last-layer word-piece vectors (L2-normalized, without [CLS]/[SEP]) of the shared
+    MiniLM model; remembers the texts it has encoded."""
+
+    def __init__(self, encoder, batch_size: int):
+        self.encoder = encoder
+        self.batch_size = batch_size
+        self._memo: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        if len(self._memo) + len(new) > 100_000:
+            self._memo.clear()
+            new = list(dict.fromkeys(texts))
+        if new:
+            self._memo.update(zip(new, self._encode_new(new)))
+        return [self._memo[t] for t in texts]
+
+    def _encode_new(self, texts: list[str]) -> list[np.ndarray]:
+        import torch
+
+        # the loaded (tokenizer, model) of summcheck.embeddings' encoder, shared with the
+        # embedding summarizer and the coverage metric
+        tokenizer, model = self.encoder._loaded()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                            max_length=self.encoder.max_tokens, return_tensors="pt")
+            with torch.inference_mode():
+                hidden = model(**enc).last_hidden_state
+            hidden = torch.nn.functional.normalize(hidden, dim=-1).float().numpy()
+            for row, i in enumerate(batch):
+                n = int(enc["attention_mask"][row].sum())
+                out[i] = hidden[row, 1:max(n - 1, 1)]
+        return out
+
+
+def embedding_bullet(pieces: np.ndarray, story_pieces: np.ndarray, starts: np.ndarray
+                     ) -> tuple[float, int]:
+    """(precision, closest sentence): `story_pieces` are the story's word-piece vectors,
+    sentence after sentence, `starts` where each sentence's pieces begin."""
+    if not len(pieces) or not len(story_pieces):
+        return 0.0, 0
+    sims = pieces @ story_pieces.T
+    per_sentence = np.maximum.reduceat(sims, starts, axis=1).mean(axis=0)
+    return float(np.clip(sims.max(axis=1).mean(), 0.0, 1.0)), int(np.argmax(per_sentence))
+
+
+# ---------------------------------------------------------------- the check
+
+class SupportCheck:
+    """Every summary bullet should be supported by the story as a whole."""
+
+    name = "support"
+
+    def __init__(self, method: Method = "lexical", threshold: float | None = None, *,
+                 encoder=None, batch_size: int = 64):
+        if method not in DEFAULT_THRESHOLD:
+            raise ValueError(f"method must be 'lexical' or 'embedding', got {method!r}")
+        self.method = method
+        self.threshold = DEFAULT_THRESHOLD[method] if threshold is None else threshold
+        if not 0 <= self.threshold <= 1:
+            raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
+        self._pieces: _PieceEncoder | None = None
+        self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        if method == "embedding":
+            from summcheck.embeddings import get_encoder
+
+            self._pieces = _PieceEncoder(encoder or get_encoder(memo="support"), batch_size)
+
+    def signature(self) -> str:
+        head = (f"support|method={self.method}|threshold={self.threshold:g}"
+                f"|split:{SENTENCE_SPLITTER}|verbatim=1|agg:mean+min")
+        if self._pieces is None:
+            return f"{head}|pairs-in-one-sentence|stem:porter|stop:summcheck-{__version__}"
+        return f"{head}|piece-precision:last-layer|{self._pieces.encoder.signature()}"
+
+    def check(self, *, source: str, summary: Sequence[str],
+              reference: Sequence[str] | None = None) -> CheckResult:
+        return self.check_many([(source, summary, reference)])[0]
+
+    def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
+                   ) -> list[CheckResult]:
+        if self._pieces is not None:    # one encoding pass over the batch's new texts
+            self._pieces.encode([s.text for src in dict.fromkeys(i[0] for i in items)
+                                 for s in story_index(src).sentences]
+                                + [b.strip() for _, summary, _ in items for b in summary])
+        return [self._result(source, list(summary)) for source, summary, _ in items]
+
+    def bullet_scores(self, source: str, summary: Sequence[str]) -> list[BulletScore]:
+        story = story_index(source)
+        if self._pieces is None:
+            return [lexical_bullet(b, story) for b in summary]
+        return [self._embedding_bullet(b, source, story) for b in summary]
+
+    def _embedding_bullet(self, bullet: str, source: str, story: Story) -> BulletScore:
+        if not content_words(bullet):
+            return BulletScore(None)
+        if not story.sentences:
+            return BulletScore(0.0)
+        assert self._pieces is not None
+        story_pieces, starts = self._story_pieces(source, story)
+        score, closest = embedding_bullet(self._pieces.encode([bullet.strip()])[0],
+                                          story_pieces, starts)
+        return BulletScore(1.0 if copied(bullet, story) else score, closest)
+
+    def _story_pieces(self, source: str, story: Story) -> tuple[np.ndarray, np.ndarray]:
+        if source not in self._stories:
+            assert self._pieces is not None
+            dim = self._pieces.encoder.dimension
+            # a sentence the tokenizer leaves no piece of gets one zero vector (matches nothing)
+            per = [p if len(p) else np.zeros((1, dim), np.float32)
+                   for p in self._pieces.encode([s.text for s in story.sentences])]
+            starts = np.cumsum([0] + [len(p) for p in per[:-1]])
+            self._stories[source] = (np.concatenate(per), starts)
+            if len(self._stories) > _STORY_MEMO:
+                self._stories.popitem(last=False)
+        return self._stories[source]
+
+    def _result(self, source: str, summary: list[str]) -> CheckResult:
+        story = story_index(source)
+        findings: list[Finding] = []
+        supported: list[Support] = []
+        values = []
+        for i, (bullet, scored) in enumerate(zip(summary, self.bullet_scores(source, summary))):
+            if scored.score is None:
+                continue
+            values.append(scored.score)
+            whole = _bullet_span(bullet)
+            near = () if scored.sentence is None else (story.sentences[scored.sentence],)
+            if scored.score >= self.threshold:
+                if near:
+                    supported.append(Support(self.name, "bullet", i, whole, near[0]))
+                continue
+            findings.append(Finding(
+                self.name, "weak-bullet", i, whole, f"{scored.score:.2f}", near,
+                f"story support {scored.score:.2f} < {self.threshold:g}"
+                + ("; the closest story sentence is the candidate" if near else "")
+                + (f" ({scored.note}; the first is shown)" if scored.note else "")))
+            findings += [Finding(self.name, "unsupported-phrase", i, Span(bullet[s:e], s, e),
+                                 bullet[s:e].lower(), near, reason)
+                         for s, e, reason in scored.missing]
+        return CheckResult(
+            scores={"support_precision": float(np.mean(values)) if values else 1.0,
+                    "support_min": min(values) if values else 1.0,
+                    "support_count": float(len(values)),
+                    "support_weak": float(sum(f.kind == "weak-bullet" for f in findings))},
+            findings=tuple(findings), supported=tuple(supported))
+
+
+def _bullet_span(bullet: str) -> Span:
+    start = len(bullet) - len(bullet.lstrip())
+    text = bullet.strip()
+    return Span(text, start, start + len(text))

