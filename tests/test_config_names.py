@@ -9,10 +9,10 @@ from summcheck.errors import ConfigError
 
 @pytest.mark.parametrize("section, field, suggestion, allowed", [
     ("metrics: {rouge: {use_stemming: true}}", "metrics.rouge.use_stemming", "use_stemmer",
-     "tokenizer, types, use_stemmer"),
+     "backend, tokenizer, types, use_stemmer"),
     ("metrics: {rogue: {}}", "metrics.rogue", "rouge", "coverage, rouge"),
     ("checks: {entity: {model: en_core_web_sm}}", "checks.entity", "entities",
-     "entities, numbers"),
+     "entities, numbers, support"),
     ("checks: {numbers: {tolerence: 0.1}}", "checks.numbers.tolerence", "tolerance", "tolerance"),
 ])
 def test_unknown_key_in_a_nested_section(tmp_path, section, field, suggestion, allowed):
