@@ -223,3 +223,13 @@ def test_html_shows_at_most_max_examples_those_with_most_findings_first(tmp_path
     full = write_reports([run_dir], tmp_path / "all", formats=("html",))["html"].read_text()
     assert len(re.findall(r'<tbody class="ex"', full)) == len(run.examples)
     assert "Showing" not in full
+
+
+def test_support_findings_are_described_as_bullets_not_mentions():
+    from summcheck.reports.findings import describe
+
+    weak = {"check": "support", "kind": "weak-bullet",
+            "candidates": [{"text": "The council met on Monday."}]}
+    assert describe(weak) == "weak bullet; closest story sentence: “The council met on Monday.”"
+    number = {"check": "numbers", "kind": "percent", "candidates": [{"text": "61%"}]}
+    assert describe(number) == "unsupported number (percent); did you mean 61%?"

@@ -25,9 +25,14 @@ class Found:
 
 def describe(finding: dict[str, Any]) -> str:
     """e.g. "unsupported number (percent); did you mean 61%?"."""
+    candidates = finding.get("candidates") or []
+    if finding["check"] == "support":   # a bullet or phrase, not a single mention
+        text = finding["kind"].replace("-", " ")
+        if candidates:
+            text += f"; closest story sentence: “{candidates[0]['text']}”"
+        return text
     noun = NOUNS.get(finding["check"], finding["check"])
     text = f"unsupported {noun} ({finding['kind']})"
-    candidates = finding.get("candidates") or []
     if candidates:
         text += f"; did you mean {candidates[0]['text']}?"
     return text
