@@ -330,8 +330,8 @@ class EntityCheck:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
         self.prepare([source for source, _, _ in items])
-        for source, summary, reference in items:
-            story = self._story(source)
+        stories = [self._story(source) for source, _, _ in items]   # each built once
+        for (source, summary, reference), story in zip(items, stories):
             case = story.case
             known = reference is None or (tuple(reference), case) in self._references
             bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
@@ -339,15 +339,18 @@ class EntityCheck:
                 self._prepared[(text, case)] = self._ner_input(text, case)
         self._recognise([p[0] for p in self._prepared.values()])
         try:
-            return [self.check(source=source, summary=summary, reference=reference)
-                    for source, summary, reference in items]
+            return [self._check(story, source, summary, reference)
+                    for (source, summary, reference), story in zip(items, stories)]
         finally:
             self._text_ents.clear()
             self._prepared.clear()
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
-        story = self._story(source)
+        return self._check(self._story(source), source, summary, reference)
+
+    def _check(self, story: _Story, source: str, summary: Sequence[str],
+               reference: Sequence[str] | None) -> CheckResult:
         per_bullet = self._bullet_mentions(list(summary), source, story)
         supported, findings = [], []
         for i, mentions in enumerate(per_bullet):
