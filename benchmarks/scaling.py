@@ -3,12 +3,17 @@
 For each size N a local JSONL dataset of N examples is written from the cased CNN/DM
 stories of ../shared/data (FRANK's CNN/DM rows and SummEval: 125 distinct stories with
 their references), each story made distinct by a closing sentence with its copy number,
-so every example costs real work (story NER included) and none is a cache hit. The run
-(lead-3 and textrank; ROUGE-1/2/L/Lsum; numbers and entities checks; the Markdown, CSV
-and JSON reports) goes to a fresh run folder and cache, then the same command runs again
-with everything cached. Peak memory is the run process's maximum resident set size.
+so no example is a cache hit on the first run. The run goes to a fresh run folder and
+cache, then the same command runs again with everything cached. Peak memory is the
+largest resident set size of the run's processes.
 
-    .venv/bin/python benchmarks/scaling.py [--sizes 1000,5000,20000] [--no-write]
+Workloads (--workload):
+  harness  a precomputed summarizer (each story's first three sentences, split here by a
+           plain regex), ROUGE-1/2/L/Lsum and the numbers check: what the harness itself
+           costs (loading, scoring, streaming rows, aggregating, reports) with no model
+  full     lead-3 and textrank, ROUGE, numbers and entities checks (story NER per story)
+
+    .venv/bin/python benchmarks/scaling.py [--workload harness] [--sizes 1000,5000,20000]
 
 Appends a dated section to benchmarks/results/scaling.md.
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -30,15 +36,33 @@ from checks_speed import commit_id, machine  # noqa: E402
 RESULTS = Path(__file__).resolve().parent / "results" / "scaling.md"
 SUMMCHECK = Path(sys.executable).with_name("summcheck")
 
-CONFIG = """\
-name: scaling
+CONFIGS = {
+    "harness": """\
+name: scaling-harness
+dataset: {{source: hf, path: {data}, split: test,
+          fields: {{id: id, story: story, highlights: highlights}}}}
+summarizers:
+  - {{type: precomputed, name: first-3, path: {summaries}}}
+checks: {{numbers: {{}}, entities: null}}
+report: {{formats: [md, csv, json]}}
+""",
+    "full": """\
+name: scaling-full
 dataset: {{source: hf, path: {data}, split: test,
           fields: {{id: id, story: story, highlights: highlights}}}}
 summarizers:
   - {{type: lead, k: 3}}
   - {{type: textrank, k: 3}}
 report: {{formats: [md, csv, json]}}
-"""
+""",
+}
+WORKLOADS = {
+    "harness": "precomputed first-3 bullets, ROUGE-1/2/L/Lsum, numbers check, md/csv/json "
+               "reports",
+    "full": "lead-3 + textrank, ROUGE-1/2/L/Lsum, numbers + entities checks, md/csv/json "
+            "reports",
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
 
 def stories() -> list[tuple[str, list[str]]]:
@@ -52,14 +76,18 @@ def stories() -> list[tuple[str, list[str]]]:
     return list(seen.items())
 
 
-def write_dataset(path: Path, n: int) -> None:
+def write_dataset(folder: Path, n: int) -> None:
+    """data.jsonl (the examples) and summaries.jsonl (first three sentences of each)."""
     pool = stories()
-    with path.open("w", encoding="utf-8") as fh:
+    with (folder / "data.jsonl").open("w", encoding="utf-8") as data, \
+            (folder / "summaries.jsonl").open("w", encoding="utf-8") as summaries:
         for i in range(n):
             story, reference = pool[i % len(pool)]
             row = {"id": f"ex-{i}", "highlights": reference,
                    "story": f"{story}\nThis is copy {i // len(pool) + 1} of the story."}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            data.write(json.dumps(row, ensure_ascii=False) + "\n")
+            first = _SENTENCE_END.split(story)[:3]
+            summaries.write(json.dumps({"id": row["id"], "summary": first}) + "\n")
 
 
 def timed_run(config: Path, work: Path) -> tuple[float, float]:
@@ -75,12 +103,13 @@ def timed_run(config: Path, work: Path) -> tuple[float, float]:
     return wall, peak_kb / 1024
 
 
-def measure(n: int) -> dict:
+def measure(n: int, workload: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="summcheck-scaling-") as tmp:
         work = Path(tmp)
-        write_dataset(work / "data.jsonl", n)
+        write_dataset(work, n)
         config = work / "scaling.yaml"
-        config.write_text(CONFIG.format(data=work / "data.jsonl"))
+        config.write_text(CONFIGS[workload].format(data=work / "data.jsonl",
+                                                   summaries=work / "summaries.jsonl"))
         first, first_mb = timed_run(config, work)
         again, again_mb = timed_run(config, work)
     return {"n": n, "first_s": first, "first_mb": first_mb, "rerun_s": again,
@@ -90,6 +119,7 @@ def measure(n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
+    parser.add_argument("--workload", choices=sorted(CONFIGS), default="harness")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -97,14 +127,14 @@ def main() -> None:
     header = machine()
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        rows.append(measure(n))
+        rows.append(measure(n, args.workload))
         print(rows[-1], flush=True)
     base = rows[0]
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
              "", f"- machine: {header}",
              f"- command: `python benchmarks/scaling.py {' '.join(sys.argv[1:])}`",
-             "- run: lead-3 + textrank, ROUGE-1/2/L/Lsum, numbers + entities checks, "
-             "md/csv/json reports; every story distinct (no cache hits on the first run)", "",
+             f"- workload {args.workload}: {WORKLOADS[args.workload]}; every story "
+             "distinct (no cache hits on the first run)", "",
              "| examples | first run s | s per 1k examples | peak MB | re-run s | re-run / first |"
              " re-run peak MB |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
