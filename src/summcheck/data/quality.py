@@ -33,8 +33,15 @@ def data_warnings(examples: Sequence[Example], *, rouge_tokenizer: str | None) -
 
 
 def _non_ascii_word_share(examples: Sequence[Example]) -> float:
-    words = [w for e in examples for w in e.story.split()]
-    return sum(not w.isascii() for w in words) / len(words) if words else 0.0
+    words = non_ascii = 0
+    for example in examples:
+        if example.story.isascii():
+            words += len(example.story.split())
+            continue
+        story_words = example.story.split()
+        words += len(story_words)
+        non_ascii += sum(not w.isascii() for w in story_words)
+    return non_ascii / words if words else 0.0
 
 
 def _ids(ids: list[str], shown: int = 5) -> str:

@@ -27,7 +27,14 @@ class Precomputed:
         self.path = Path(spec.path)
 
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+        """Changes with the file's content; hashed once per file version (it is asked for
+        every summary written, and re-reading a big file each time was quadratic)."""
+        stat = self.path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if getattr(self, "_digest_of", None) != version:
+            self._digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+            self._digest_of = version
+        digest = self._digest
         return fingerprint_of("precomputed", {
             "file_sha256": digest, "id_field": self.spec.id_field,
             "summary_field": self.spec.summary_field, "max_bullets": self.max_bullets,
