@@ -29,10 +29,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import DATA, load_jsonl  # noqa: E402
 
-from summcheck import runner  # noqa: E402
-from summcheck.consistency.entities import EntityCheck  # noqa: E402
-from summcheck.consistency.numbers import NumberCheck  # noqa: E402
-from summcheck.scoring import Scorer  # noqa: E402
 from summcheck.text import split_bullets  # noqa: E402
 from summcheck.types import Example, Summary  # noqa: E402
 
@@ -54,7 +50,9 @@ def workload(name: str, pairs: int) -> list[tuple[Example, Summary]]:
     return [as_pair(rows[i % len(rows)], i // len(rows)) for i in range(pairs)]
 
 
-def time_scoring(scorer: Scorer, pairs: list) -> float:
+def time_scoring(scorer, pairs: list) -> float:
+    from summcheck import runner
+
     started = time.perf_counter()
     step = runner._SCORE_CHUNK
     for start in range(0, len(pairs), step):
@@ -63,6 +61,10 @@ def time_scoring(scorer: Scorer, pairs: list) -> float:
 
 
 def measure(name: str, pairs: list, with_rouge: bool) -> dict:
+    from summcheck.consistency.entities import EntityCheck
+    from summcheck.consistency.numbers import NumberCheck
+    from summcheck.scoring import Scorer
+
     metrics = []
     if with_rouge:
         from summcheck.metrics.rouge import RougeMetric
