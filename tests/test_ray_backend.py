@@ -102,7 +102,8 @@ def test_ray_run_equals_local_run_and_resumes_from_the_cache(tmp_path, monkeypat
     for name in ("scores.jsonl", "checks.jsonl", "examples.jsonl"):
         assert read_jsonl(ray_dir / name) == read_jsonl(local_dir / name), name
     untimed = [{**r, "seconds": None} for r in read_jsonl(ray_dir / "summaries.jsonl")]
-    assert untimed == [{**r, "seconds": None} for r in read_jsonl(local_dir / "summaries.jsonl")]
+    local_rows = read_jsonl(local_dir / "summaries.jsonl")
+    assert untimed == [{**r, "seconds": None} for r in local_rows]
     assert without_timings(ray_results) == without_timings(local_results)
     assert ray_results["signatures"] == local_results["signatures"]
     t5 = ray_results["summarizers"][2]
