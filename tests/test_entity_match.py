@@ -189,3 +189,17 @@ def test_missing_spacy_raises_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "spacy", None)
     with pytest.raises(MissingExtraError, match=r"summcheck\[checks\]"):
         entities.EntityCheck().signature()
+
+
+def test_text_match_decides_without_mentions():
+    """What the text alone supports is supported with the same span whatever the
+    mentions: the entity check skips story NER for such keys."""
+    text = "Kim Jong Un met officials. Later Kim spoke in Pyongyang."
+    bare = TextIndex(text, [], require_capital=True)
+    mentions = [Mention(Span("Kim Jong Un", 0, 11), "PERSON", ("kim", "jong", "un"))]
+    full = bare.with_mentions(mentions)
+    for key, label in [(("kim",), "PERSON"), (("pyongyang",), "GPE")]:
+        assert bare.match_text(key) == full.match(key, label) == bare.match(key, label)
+    assert full.match(("kim",), "PERSON").span == Span("Kim", 0, 3)   # text first
+    assert bare.match_text(("jong", "il")) is None
+    assert full.mentions == mentions and bare.mentions == []

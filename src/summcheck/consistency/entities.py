@@ -1,9 +1,15 @@
 """Entity consistency: is every named entity in the summary supported by the story?
 
-NER is spaCy (`pip install "summcheck[checks]"`). Story entities are recognised once per
-story (`EntityCheck.prepare`, optionally persisted with `save_cache`/`load_cache`) and
-reused for every summary of it. Matching rules live in `entity_match.py`; lowercased,
-tokenized summaries are detokenized and truecased from the story (`truecasing.py`).
+NER is spaCy (`pip install "summcheck[checks]"`). Story NER is lazy: a summary entity
+that the story text itself contains (the matcher's normalized text search) is supported
+whatever the story's entities are, so a story goes through NER only when one of its
+summaries has an entity the text search misses (then aliases, acronyms, repairs and
+"did you mean" candidates need the story's mentions), or a bullet copied from it (which
+takes the story's entities). Story entities are recognised once per story and persisted
+in an SQLite file of the checks folder (`load_cache`/`save_cache`, `ner_store.py`);
+memory holds a bounded number of them. Matching rules live in `entity_match.py`;
+lowercased, tokenized summaries are detokenized and truecased from the story
+(`truecasing.py`).
 
 Scores follow Nan et al. (2021, "Entity-level factual consistency of abstractive text
 summarization") over the distinct normalized entities of a summary:
@@ -20,12 +26,13 @@ import importlib.util
 import json
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
-from summcheck.consistency.ner_pool import ParallelNER, default_processes
+from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
+from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.entity_match import (
     PROPER_ADJECTIVES, RULES_VERSION, Match, Mention, TextIndex, entity_key, singular,
     tokenize,
@@ -123,20 +130,29 @@ def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:
     return frozenset(words), suffix_rules
 
 
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as fh:
-        fh.seek(-1, 2)
-        return fh.read(1) == b"\n"
-
-
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
 class _Story:
-    index: TextIndex
+    """A story prepared for look-ups; its NER entities and the index with them are
+    filled in only when a summary needs them (`EntityCheck._with_ner`)."""
+
+    source: str
+    text_index: TextIndex          # the text alone: enough for keys the text contains
     case: CaseTable
+    ents: Ents | None = None
+    index: TextIndex | None = None     # text_index plus the story's mentions
+    _text_matches: dict = field(default_factory=dict)
+
+    def match_text(self, m: Mention) -> Match | None:
+        """`TextIndex.match_text`, remembered: a story's summaries share most keys."""
+        key = (m.key, m.acronym_like)
+        if key not in self._text_matches:
+            self._text_matches[key] = self.text_index.match_text(
+                m.key, acronym_like=m.acronym_like)
+        return self._text_matches[key]
 
 
 class EntityCheck:
@@ -147,12 +163,14 @@ class EntityCheck:
     def __init__(self, labels: Iterable[str] = DEFAULT_LABELS, model: str = "en_core_web_sm",
                  *, restore_case: bool = True, added_first_names: bool = False,
                  batch_size: int = 16, max_indexed_stories: int = 256,
-                 processes: int | None = None):
+                 max_cached_stories: int = 4096, processes: int | None = None):
         """`restore_case`: truecase lowercased summaries from the story before NER.
         `added_first_names`: accept "Sarah Storey" when the story only says "Storey"
         (off by default: a first name the story lacks is unsupported).
         `processes`: cores for NER over big batches (default: all this process may use,
-        up to 8); results do not depend on it."""
+        up to 8); results do not depend on it.
+        `max_cached_stories`: story entities kept in memory (the checks folder's file, when
+        given, holds them all)."""
         self.labels = tuple(sorted(set(labels)))
         self.model = model
         self.restore_case = restore_case
@@ -163,14 +181,16 @@ class EntityCheck:
         self._ner: ParallelNER | None = None
         self._words: frozenset[str] = frozenset()
         self._suffix_rules: dict[str, list] = {}
-        self._ner_cache: dict[str, list[tuple[int, int, str]]] = {}   # stories, by hash
+        self._story_ents: OrderedDict[str, Ents] = OrderedDict()   # LRU, by story hash
+        self._max_story_ents = max_cached_stories
+        self._store: NERStore | None = None
+        self._unsaved: set[str] = set()     # in _story_ents, recognised before a store
         self._text_ents: dict[str, list[tuple[int, int, str]]] = {}   # summaries, by text
         # NER inputs within check_many; keyed by the CaseTable object itself (identity),
         # which the key keeps alive, so an evicted story can never alias another one
         self._prepared: dict[tuple[str, CaseTable], tuple] = {}
         self._references: OrderedDict[tuple, tuple[list[list[Mention]], TextIndex]] = \
             OrderedDict()
-        self._saved: set[str] = set()
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_indexed_stories
 
@@ -206,65 +226,102 @@ class EntityCheck:
 
     # ------------------------------------------------------------------ story NER cache
     def prepare(self, sources: Sequence[str]) -> None:
-        """Recognise entities of every distinct, not yet cached story in one batch."""
-        todo = {text_key(s): s for s in sources}
-        todo = {k: s for k, s in todo.items() if k not in self._ner_cache}
-        if not todo:
-            return
-        prepared = [detokenize(s) for s in todo.values()]
+        """Nothing to do ahead of `check_many` (the Scorer calls this before each step):
+        story NER is lazy, run by `check_many` for the stories that need it. Use
+        `story_entities` to recognise stories now."""
+
+    def story_entities(self, sources: Sequence[str]) -> list[Ents]:
+        """(start, end, label) of each story's entities: from memory, else the checks
+        folder's file, else NER (one batch for all missing, then persisted)."""
+        keys = [text_key(s) for s in sources]
+        found = {k: self._story_ents[k] for k in keys if k in self._story_ents}
+        missing = {k: s for k, s in zip(keys, sources) if k not in found}
+        if missing and self._store is not None:
+            found.update(self._store.get_many(missing))
+        todo = {k: s for k, s in missing.items() if k not in found}
+        if todo:
+            new = dict(zip(todo, self._recognise_stories(list(todo.values()))))
+            found.update(new)
+            if self._store is not None:
+                self._store.put_many(new)
+            else:
+                self._unsaved.update(new)
+        for key in keys:
+            self._remember(key, found[key])
+        return [found[k] for k in keys]
+
+    def _recognise_stories(self, sources: list[str]) -> list[Ents]:
+        prepared = [detokenize(s) for s in sources]
         found = self.ner([text for text, _ in prepared])
-        for key, (_, offsets), ents in zip(todo, prepared, found):
-            self._ner_cache[key] = [(offsets[start], offsets[end - 1] + 1, label)
-                                    for start, end, label in ents]
+        return [[(offsets[start], offsets[end - 1] + 1, label) for start, end, label in ents]
+                for (_, offsets), ents in zip(prepared, found)]
+
+    def _remember(self, key: str, ents: Ents) -> None:
+        self._story_ents[key] = ents
+        self._story_ents.move_to_end(key)
+        while len(self._story_ents) > self._max_story_ents:
+            old, _ = self._story_ents.popitem(last=False)
+            self._unsaved.discard(old)      # not persisted: recognised again if needed
 
     def cache_file(self, folder: str | Path) -> Path:
-        return Path(folder) / f"entities-{self.model_id}-prep{_PREP_VERSION}.jsonl"
+        return Path(folder) / f"entities-{self.model_id}-prep{_PREP_VERSION}.sqlite"
 
-    def save_cache(self, folder: str | Path) -> Path:
-        """Append the story entities not yet in `folder`'s JSONL cache file."""
+    def _use_folder(self, folder: str | Path) -> NERStore:
+        """The story-entity file of `folder`, created on its first write. A JSONL cache of
+        earlier versions (same name, .jsonl) is copied in when the file does not exist
+        yet; the JSONL file is left as it was."""
         path = self.cache_file(folder)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        new = [k for k in self._ner_cache if k not in self._saved]
-        lines = "".join(json.dumps({"text_sha1": k, "ents": self._ner_cache[k]}) + "\n"
-                        for k in new)
-        with path.open("a", encoding="utf-8") as fh:
-            if fh.tell() and not _ends_with_newline(path):  # after a line cut short by a kill
-                lines = "\n" + lines
-            fh.write(lines)
-        self._saved.update(new)
-        return path
+        if self._store is None or self._store.path != path:
+            if self._store is not None:
+                self._store.close()
+            self._store = NERStore(path)
+            legacy = path.with_suffix(".jsonl")
+            if not path.exists() and legacy.exists():
+                self._store.migrate_jsonl(legacy)
+        return self._store
 
     def load_cache(self, folder: str | Path) -> int:
-        """Load story entities saved for this model; returns how many stories. A line cut
-        short by a killed run is skipped (that story is analysed again and re-appended)."""
-        path = self.cache_file(folder)
-        if not path.exists():
-            return 0
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                try:
-                    row = json.loads(line)
-                    ents = [tuple(e) for e in row["ents"]]
-                except (ValueError, KeyError, TypeError):
-                    continue
-                self._ner_cache[row["text_sha1"]] = ents
-                self._saved.add(row["text_sha1"])
-        return len(self._saved)
+        """Use `folder`'s story-entity file from now on: it is looked up per batch (never
+        read whole) and every story recognised later is added at once. Returns how many
+        stories the file holds."""
+        return len(self._use_folder(folder))
+
+    def save_cache(self, folder: str | Path) -> Path:
+        """Persist in `folder` the story entities recognised before a folder was given
+        (those recognised later are written as they come); returns the file's path, which
+        exists once some story has been recognised."""
+        store = self._use_folder(folder)
+        store.put_many({k: self._story_ents[k] for k in self._unsaved})
+        self._unsaved.clear()
+        return store.path
 
     def _story(self, source: str) -> _Story:
+        """The story's look-up structures, without NER (see `_with_ner`)."""
         key = text_key(source)
         if key in self._stories:
             self._stories.move_to_end(key)
             return self._stories[key]
-        self.prepare([source])
-        mentions = [_mention(source, s, e, label) for s, e, label in self._ner_cache[key]
-                    if label not in _NUMERIC_LABELS]
-        story = _Story(TextIndex(source, mentions, require_capital=not is_lowercased(source)),
+        story = _Story(source, TextIndex(source, [], require_capital=not is_lowercased(source)),
                        CaseTable(source))
         self._stories[key] = story
         if len(self._stories) > self._max_stories:
             self._stories.popitem(last=False)
         return story
+
+    def _with_ner(self, stories: Sequence[_Story]) -> None:
+        """Give the stories their entities and full index, with one NER batch for all."""
+        todo = list({id(s): s for s in stories if s.ents is None}.values())
+        for story, ents in zip(todo, self.story_entities([s.source for s in todo])):
+            story.ents = ents
+        for story in stories:
+            if story.index is None:
+                story.index = story.text_index.with_mentions(
+                    [_mention(story.source, s, e, label) for s, e, label in story.ents
+                     if label not in _NUMERIC_LABELS])
+
+    def _indexed(self, story: _Story) -> TextIndex:
+        self._with_ner([story])
+        return story.index
 
     # ------------------------------------------------------------------ summary NER
     def _is_common(self, word: str) -> bool:
@@ -329,18 +386,26 @@ class EntityCheck:
         if len(items) > _CHUNK:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
-        self.prepare([source for source, _, _ in items])
         stories = [self._story(source) for source, _, _ in items]   # each built once
+        copied_from = []
         for (source, summary, reference), story in zip(items, stories):
             case = story.case
             known = reference is None or (tuple(reference), case) in self._references
             bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
+            if len(bullets) < len(summary):
+                copied_from.append(story)
             for text in bullets + ([] if known else list(reference)):
                 self._prepared[(text, case)] = self._ner_input(text, case)
-        self._recognise([p[0] for p in self._prepared.values()])
         try:
-            return [self._check(story, source, summary, reference)
-                    for (source, summary, reference), story in zip(items, stories)]
+            self._with_ner(copied_from)
+            self._recognise([p[0] for p in self._prepared.values()])
+            per_bullet = [self._bullet_mentions(list(summary), source, story)
+                          for (source, summary, _), story in zip(items, stories)]
+            self._with_ner([story for story, found in zip(stories, per_bullet)
+                            if any(not story.match_text(m) for ms in found for m in ms)])
+            return [self._check(story, source, summary, reference, mentions)
+                    for (source, summary, reference), story, mentions
+                    in zip(items, stories, per_bullet)]
         finally:
             self._text_ents.clear()
             self._prepared.clear()
@@ -350,12 +415,15 @@ class EntityCheck:
         return self._check(self._story(source), source, summary, reference)
 
     def _check(self, story: _Story, source: str, summary: Sequence[str],
-               reference: Sequence[str] | None) -> CheckResult:
-        per_bullet = self._bullet_mentions(list(summary), source, story)
+               reference: Sequence[str] | None,
+               per_bullet: list[list[Mention]] | None = None) -> CheckResult:
+        if per_bullet is None:
+            per_bullet = self._bullet_mentions(list(summary), source, story)
         supported, findings = [], []
         for i, mentions in enumerate(per_bullet):
             for m in mentions:
-                match = self._match(story.index, m)
+                # the text's own match is the full rules' answer (TextIndex.match_text)
+                match = story.match_text(m) or self._match(self._indexed(story), m)
                 if match:
                     supported.append(Support(self.name, m.label, i, m.span, match.span))
                 else:
@@ -379,7 +447,7 @@ class EntityCheck:
     @staticmethod
     def _copied_at(bullet: str, source: str, story: _Story) -> int:
         """Where a bullet occurs verbatim in a cased story, else -1."""
-        if not story.index.require_capital or not bullet.strip():
+        if not story.text_index.require_capital or not bullet.strip():
             return -1
         return source.find(bullet)
 
@@ -389,8 +457,9 @@ class EntityCheck:
         if start < 0:
             return None
         end = start + len(bullet)
+        self._with_ner([story])
         found = [_mention(bullet, s - start, e - start, label)
-                 for s, e, label in self._ner_cache[text_key(source)]
+                 for s, e, label in story.ents
                  if start <= s and e <= end and label in self.labels]
         return [m for m in found
                 if m.key and not self._sentence_case_only(m, bullet, story.case)]

@@ -12,6 +12,7 @@ one place, not scattered over the story.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import re
@@ -21,8 +22,10 @@ from typing import Iterable, Iterator, Sequence
 
 from summcheck.consistency.base import Span
 
-# Bump when a rule below changes what is supported; it is part of the check's signature.
-RULES_VERSION = "1"
+# Bump when a rule below changes what is supported (or which span is reported as the
+# support); it is part of the check's signature.
+# 2: the exact rule reports the story text's own occurrence before a containing mention.
+RULES_VERSION = "2"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -241,18 +244,25 @@ def variants(key: tuple[str, ...], label: str) -> Iterator[tuple[tuple[str, ...]
 
 
 # ------------------------------------------------------------------------ text index
-@functools.lru_cache(maxsize=8192)
-def _needle_cached(key: tuple[str, ...]) -> re.Pattern:
-    words = ("[^ ]+" if w == WILDCARD else re.escape(w) for w in key)
-    return re.compile(" (?=" + " ".join(words) + " )")
+_NEEDLES: dict[tuple[str, ...], re.Pattern] = {}
+_MAX_NEEDLES = 50_000
 
 
 def _needle(key: Sequence[str]) -> re.Pattern:
     """A pattern for the token sequence in a " "-joined, " "-padded token string.
 
-    Lookahead so overlapping occurrences are all visited by `finditer`.
+    Lookahead so overlapping occurrences are all visited by `finditer`. Compiled once per
+    key (a plain dict look-up: this runs for every key on every story, reference and
+    summary index); the dict is emptied when it gets big.
     """
-    return _needle_cached(tuple(key))
+    key = tuple(key)
+    pattern = _NEEDLES.get(key)
+    if pattern is None:
+        if len(_NEEDLES) >= _MAX_NEEDLES:
+            _NEEDLES.clear()
+        words = ("[^ ]+" if w == WILDCARD else re.escape(w) for w in key)
+        pattern = _NEEDLES[key] = re.compile(" (?=" + " ".join(words) + " )")
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -295,6 +305,13 @@ class TextIndex:
             pos += len(tok.norm) + 1
         self._acronyms = self._build_acronyms()
 
+    def with_mentions(self, mentions: Sequence[Mention]) -> TextIndex:
+        """This index with `mentions` added, sharing the tokenized text."""
+        index = copy.copy(self)
+        index.mentions = self.mentions + [m for m in mentions if m.key]
+        index._acronyms = index._build_acronyms()
+        return index
+
     def _build_acronyms(self) -> dict[str, Span]:
         """Acronyms of multi-word place/organisation mentions whose words are all
         capitalised ("United Nations" -> "un", "Bank of England" -> "boe")."""
@@ -309,12 +326,21 @@ class TextIndex:
         return found
 
     def find(self, key: Sequence[str]) -> Span | None:
-        """Where `key` occurs: inside a mention first, else anywhere in the text."""
+        """Where `key` occurs: in the text (its first occurrence), else inside a mention.
+
+        Text first, so that whether the text supports a key, and with which span, never
+        depends on the mentions: the entity check then needs no story NER for a summary
+        whose entities the story text has (`match_text`). A mention adds something only
+        where the text search cannot see it (a lowercase mention in a cased text).
+        """
         needle = _needle(key)
+        found = self._find_in_text(needle, len(key))
+        if found:
+            return found
         for m in self.mentions:
             if needle.search(" " + " ".join(m.key) + " "):
                 return m.span
-        return self._find_in_text(needle, len(key))
+        return None
 
     def _find_in_text(self, needle: re.Pattern, n: int) -> Span | None:
         for found in needle.finditer(self._joined):
@@ -333,6 +359,17 @@ class TextIndex:
             if t.norm == acr and (raw.isupper() or "." in raw):
                 return Span(raw, t.start, t.end)
         return None
+
+    def match_text(self, key: tuple[str, ...], *, acronym_like: bool = False) -> Match | None:
+        """The exact rule of `match` on the text alone, without the mentions: when it
+        finds `key`, `match` returns the same Match whatever the mentions are."""
+        if not key:
+            return None
+        if acronym_like and len(key) == 1:
+            span = self._find_acronym_token(key[0])
+        else:
+            span = self._find_in_text(_needle(key), len(key))
+        return Match(span, "exact") if span else None
 
     def match(self, key: tuple[str, ...], label: str, *,
               acronym_like: bool = False) -> Match | None:
@@ -369,8 +406,8 @@ class TextIndex:
     def _find_acronym(self, key: Sequence[str]) -> Span | None:
         if len(key) > 1:
             return self.find(key)
-        whole = next((m.span for m in self.mentions if m.key == tuple(key)), None)
-        return whole or self._find_acronym_token(key[0])
+        return self._find_acronym_token(key[0]) or next(
+            (m.span for m in self.mentions if m.key == tuple(key)), None)
 
     def _match_acronym(self, key: tuple[str, ...]) -> Match | None:
         if len(key) == 1 and key[0] in self._acronyms:
