@@ -80,6 +80,47 @@ class JsonlWriter:
         self.partial.unlink(missing_ok=True)
 
 
+class GroupedJsonlWriter:
+    """Rows written in any order of groups (e.g. window by window, each summarizer in
+    turn), committed as one file with each group's rows together, groups in the given
+    order: one hidden partial file per group, concatenated into `path` by `commit()`."""
+
+    def __init__(self, path: Path, groups: Iterable[str]):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._parts = {g: path.with_name(f".{path.name}.{i}.partial")
+                       for i, g in enumerate(groups)}
+        self._handles = {g: p.open("w", encoding="utf-8") for g, p in self._parts.items()}
+
+    def write(self, group: str, row: dict) -> None:
+        self._handles[group].write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    def flush(self) -> None:
+        for handle in self._handles.values():
+            handle.flush()
+
+    def commit(self) -> None:
+        self._close()
+        write_atomic(self.path, (line for part in self._parts.values()
+                                 for line in _lines(part)))
+        self.discard()
+
+    def discard(self) -> None:
+        self._close()
+        for part in self._parts.values():
+            part.unlink(missing_ok=True)
+
+    def _close(self) -> None:
+        for handle in self._handles.values():
+            if not handle.closed:
+                handle.close()
+
+
+def _lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf-8") as handle:
+        yield from handle
+
+
 def read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 

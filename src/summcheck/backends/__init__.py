@@ -10,6 +10,7 @@ aggregation, reports) stays in the runner, so both backends write the same run f
 - `score(scorer, pairs)` yields one row `{"scores", "findings", "supported"}` per
   (example, summary) pair, in order, through `scorer`'s score cache.
 - `close()` releases what the backend started.
+- `window`: how many examples the runner hands over at a time (None: all at once).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..types import Example, Summary
 
 class Backend(Protocol):
     name: str
+    window: int | None
 
     def generate(self, summarizer, examples: Sequence[Example], cache: GenerationCache, *,
                  build: Callable, batch_size: int,
@@ -40,8 +42,8 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, *, score_chunk: int):
-        self.score_chunk = score_chunk
+    def __init__(self, *, score_chunk: int, window: int | None = None):
+        self.score_chunk, self.window = score_chunk, window
 
     def generate(self, summarizer, examples, cache, *, build, batch_size, on_progress):
         return summarize_with_cache(summarizer, examples, cache, batch_size=batch_size,

@@ -56,6 +56,9 @@ def _import_ray():
 
 class RayBackend:
     name = "ray"
+    # All examples in one window: each window would start its own Ray pipelines (about 7 s
+    # each here, benchmarks/results/ray_backend.md), so the driver holds the whole run.
+    window = None
 
     def __init__(self, spec, *, address: str | None = None):
         if importlib.util.find_spec("ray") is None:

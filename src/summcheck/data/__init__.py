@@ -1,18 +1,51 @@
-"""Loaders: every source becomes a list of `Example`s, sampled and limited the same way."""
+"""Loaders: every source becomes a sequence of `Example`s, sampled and limited the same way.
+
+Small sources (bundled samples, a folder of news pages) are lists; a dataset is an
+`ExampleRows`, read a chunk at a time, so memory does not grow with the test set."""
 
 from __future__ import annotations
 
 import random
-from typing import Any
-
 from dataclasses import replace
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import DataError
 from ..text import clean_markup
 from ..types import Example
 
 
-def load_examples(spec: Any, *, limit: int | None = None) -> list[Example]:
+class ExampleRows(Sequence[Example]):
+    """`n` examples made on demand by `read(start, stop)`, a chunk at a time. Indexing by a
+    slice returns a list: the runner takes one window of examples at a time."""
+
+    def __init__(self, n: int, read: Callable[[int, int], list[Example]], *,
+                 chunk: int = 1024):
+        self._n, self._read, self._chunk = n, read, chunk
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._n)
+            items = self._read(start, stop) if stop > start else []
+            return items[::step] if step != 1 else items
+        index = range(self._n)[key]   # IndexError out of range, negatives counted from the end
+        return self._read(index, index + 1)[0]
+
+    def __iter__(self) -> Iterator[Example]:
+        for start in range(0, self._n, self._chunk):
+            yield from self._read(start, min(self._n, start + self._chunk))
+
+    def head(self, n: int) -> "ExampleRows":
+        return ExampleRows(min(n, self._n), self._read, chunk=self._chunk)
+
+    def map(self, change: Callable[[Example], Example]) -> "ExampleRows":
+        return ExampleRows(self._n, lambda a, b: [change(e) for e in self._read(a, b)],
+                           chunk=self._chunk)
+
+
+def load_examples(spec: Any, *, limit: int | None = None) -> Sequence[Example]:
     """Load the examples a dataset spec names, then keep the first `limit` of them."""
     if spec.source == "bundled":
         from .bundled import load_bundled as loader
@@ -24,9 +57,12 @@ def load_examples(spec: Any, *, limit: int | None = None) -> list[Example]:
         raise DataError(f"unknown dataset source {spec.source!r}")
     examples = loader(spec)
     if getattr(spec, "clean_html", False):
-        examples = [_clean(e) for e in examples]
+        examples = examples.map(_clean) if isinstance(examples, ExampleRows) \
+            else [_clean(e) for e in examples]
     check_unique_ids(examples, where=_describe_source(spec))
-    examples = examples[:limit] if limit else examples
+    if limit:
+        examples = examples.head(limit) if isinstance(examples, ExampleRows) \
+            else examples[:limit]
     if not examples:
         raise DataError(
             f"{_describe_source(spec)}: no examples left to evaluate. Check the dataset "
@@ -52,7 +88,7 @@ def sample_indices(n: int, sample: int | None, seed: int) -> list[int]:
     return sorted(random.Random(seed).sample(range(n), sample))
 
 
-def check_unique_ids(examples: list[Example], *, where: str) -> None:
+def check_unique_ids(examples: Sequence[Example], *, where: str) -> None:
     seen: set[str] = set()
     for ex in examples:
         if ex.id in seen:

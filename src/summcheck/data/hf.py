@@ -14,7 +14,7 @@ from ..config import HFDataset
 from ..errors import DataError, MissingExtraError
 from ..text import strip_bullet
 from ..types import Example
-from . import sample_indices
+from . import ExampleRows, sample_indices
 
 # A local file given as `path:` is read by the builder its extension names.
 _BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
@@ -26,17 +26,29 @@ _OFFLINE_HINTS = (
 )
 
 
-def load_hf(spec: HFDataset) -> list[Example]:
-    """Load, sample (before converting rows) and map one split of a dataset to Examples."""
+def load_hf(spec: HFDataset) -> ExampleRows:
+    """Load and sample (before converting rows) one split of a dataset, as Examples read
+    from the memory-mapped table a chunk at a time: a run never holds them all. Every row
+    is converted once here, so bad rows fail now, not halfway through a run."""
     ds = _load_split(spec)
     _check_columns(spec, ds.column_names)
     indices = sample_indices(len(ds), spec.sample, spec.seed)
-    rows = ds.select(indices)
-    try:
-        return [_to_example(spec, row, index) for row, index in zip(rows, indices)]
-    except UnicodeDecodeError as err:  # pyarrow's JSON reader keeps invalid bytes until here
-        raise DataError(_local_file_problem(spec) or f"{_where(spec)}: not UTF-8 text ({err}). "
-                        "Re-encode the data as UTF-8.") from err
+    rows = ds.select(indices) if len(indices) < len(ds) else ds
+
+    def read(start: int, stop: int) -> list[Example]:
+        try:
+            columns = rows[start:stop]
+            names = list(columns)
+            return [_to_example(spec, dict(zip(names, values)), indices[start + i])
+                    for i, values in enumerate(zip(*(columns[n] for n in names)))]
+        except UnicodeDecodeError as err:  # pyarrow's JSON reader keeps invalid bytes until here
+            raise DataError(_local_file_problem(spec) or f"{_where(spec)}: not UTF-8 text "
+                            f"({err}). Re-encode the data as UTF-8.") from err
+
+    examples = ExampleRows(len(indices), read)
+    for _ in examples:
+        pass
+    return examples
 
 
 def _load_split(spec: HFDataset) -> Any:

@@ -2,46 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable
 
 from ..types import Example
 
 _NON_ASCII_SHARE = 0.03   # share of words; above it ROUGE's default tokenizer loses words
 
 
-def data_warnings(examples: Sequence[Example], *, rouge_tokenizer: str | None) -> list[str]:
+def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -> list[str]:
+    """Read the examples once (they may be streamed from disk) and describe what is off."""
+    empty, no_refs, cleaned = [], [], []
+    words = non_ascii = 0
+    for e in examples:
+        if not e.story.strip():
+            empty.append(e.id)
+        if not any(b.strip() for b in e.reference_bullets):
+            no_refs.append(e.id)
+        if e.meta.get("html_cleaned"):
+            cleaned.append(e.id)
+        story_words = e.story.split()
+        words += len(story_words)
+        if not e.story.isascii():
+            non_ascii += sum(not w.isascii() for w in story_words)
     warnings = []
-    empty = [e.id for e in examples if not e.story.strip()]
     if empty:
         warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
                         "their summaries will be empty and counted as failures.")
-    no_refs = [e.id for e in examples if not any(b.strip() for b in e.reference_bullets)]
     if no_refs:
         warnings.append(f"{len(no_refs)} example(s) have no reference highlights "
                         f"({_ids(no_refs)}): reference metrics are not applicable there "
                         "(left out of their means); the consistency checks still run.")
-    cleaned = [e.id for e in examples if e.meta.get("html_cleaned")]
     if cleaned:
         warnings.append(f"{len(cleaned)} example(s) contained HTML entities or tags, "
                         f"decoded and removed ({_ids(cleaned)}); set dataset.clean_html: "
                         "false to keep the text as is.")
-    if rouge_tokenizer == "default" and _non_ascii_word_share(examples) > _NON_ASCII_SHARE:
+    share = non_ascii / words if words else 0.0
+    if rouge_tokenizer == "default" and share > _NON_ASCII_SHARE:
         warnings.append("much of the text is non-ASCII: ROUGE's default tokenizer keeps only "
                         "[a-z0-9], so those words vanish from ROUGE. Set "
                         "metrics.rouge.tokenizer: unicode (scores then differ from papers').")
     return warnings
-
-
-def _non_ascii_word_share(examples: Sequence[Example]) -> float:
-    words = non_ascii = 0
-    for example in examples:
-        if example.story.isascii():
-            words += len(example.story.split())
-            continue
-        story_words = example.story.split()
-        words += len(story_words)
-        non_ascii += sum(not w.isascii() for w in story_words)
-    return non_ascii / words if words else 0.0
 
 
 def _ids(ids: list[str], shown: int = 5) -> str:
