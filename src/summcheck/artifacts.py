@@ -184,17 +184,50 @@ class RunLock:
         return True
 
 
+class JsonlRows:
+    """The rows of one run-folder file, read from disk each time they are iterated, so
+    reports on a big run never hold them all. A bad line raises a SummcheckError naming
+    the file and line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self) -> Iterator[dict]:
+        if not self.path.exists():
+            return
+        with self.path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise SummcheckError(
+                        f"{self.path}, line {number}: not JSON ({err}). The run folder is "
+                        "damaged: run the same `summcheck run` command again.") from err
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __getitem__(self, index: int) -> dict:
+        for i, row in enumerate(self):
+            if i == index:
+                return row
+        raise IndexError(index)
+
+
 @dataclass(frozen=True)
 class RunData:
-    """Everything a finished run folder holds, read back for reports, compare and regress."""
+    """Everything a finished run folder holds, read back for reports, compare and regress.
+    The per-example files are `JsonlRows` (streamed from disk) or, in tests, lists."""
 
     run_dir: Path
     spec: dict
     results: dict
-    examples: list[dict]
-    summaries: list[dict]
-    scores: list[dict]
-    checks: list[dict]
+    examples: Iterable[dict]
+    summaries: Iterable[dict]
+    scores: Iterable[dict]
+    checks: Iterable[dict]
 
     @property
     def name(self) -> str:
@@ -218,15 +251,19 @@ def load_run(run_dir: str | Path) -> RunData:
         raise SummcheckError(
             f"{run_dir}: no {RESULTS}, so the run is incomplete (still running or interrupted). "
             "Run the same `summcheck run` command again to finish it.")
+    missing = [name for name in (SPEC, EXAMPLES, SUMMARIES, SCORES) if not (run_dir / name).is_file()]
+    if missing:
+        raise SummcheckError(f"{run_dir}: unreadable run folder (no {', '.join(missing)}). "
+                             "Re-run `summcheck run`.")
     try:
         return RunData(
             run_dir=run_dir,
             spec=read_json(run_dir / SPEC),
             results=read_json(run_dir / RESULTS),
-            examples=list(read_jsonl(run_dir / EXAMPLES)),
-            summaries=list(read_jsonl(run_dir / SUMMARIES)),
-            scores=list(read_jsonl(run_dir / SCORES)),
-            checks=list(read_jsonl(run_dir / CHECKS)) if (run_dir / CHECKS).exists() else [],
+            examples=JsonlRows(run_dir / EXAMPLES),
+            summaries=JsonlRows(run_dir / SUMMARIES),
+            scores=JsonlRows(run_dir / SCORES),
+            checks=JsonlRows(run_dir / CHECKS),
         )
     except (OSError, json.JSONDecodeError, KeyError) as err:
         raise SummcheckError(f"{run_dir}: unreadable run folder ({err}). Re-run `summcheck run`.") from err

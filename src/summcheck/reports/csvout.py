@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..artifacts import RunData
 
 FIXED = ["run", "summarizer", "example_id", "error"]
 
 
-def render_csv(runs: Sequence[RunData]) -> str:
-    rows = [row for run in runs for row in run.scores]
-    metrics = list(dict.fromkeys(m for row in rows for m in row["scores"]))
+def render_csv(runs: Sequence[RunData]) -> Iterator[str]:
+    """The CSV's lines, streamed from the run folders: one pass for the metric names, one
+    for the rows."""
+    metrics = list(dict.fromkeys(m for run in runs for row in run.scores for m in row["scores"]))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(FIXED + metrics)
+
+    def line(values: list) -> str:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        return buffer.getvalue()
+
+    yield line(FIXED + metrics)
     for run in runs:
         for row in run.scores:
             values = [row["scores"].get(m, "") for m in metrics]
-            writer.writerow([run.name, row["summarizer"], row["example_id"],
-                             row.get("error") or "", *values])
-    return buffer.getvalue()
+            yield line([run.name, row["summarizer"], row["example_id"],
+                        row.get("error") or "", *values])

@@ -38,11 +38,10 @@ def describe(finding: dict[str, Any]) -> str:
     return text
 
 
-def check_rows(model: Model) -> list[dict[str, Any]]:
-    """The model's checks.jsonl rows in the run's example order."""
-    order = {e["id"]: i for i, e in enumerate(model.run.examples)}
-    rows = [r for r in model.run.checks if r["summarizer"] == model.label]
-    return sorted(rows, key=lambda r: order.get(r["example_id"], len(order)))
+def check_rows(model: Model) -> Iterator[dict[str, Any]]:
+    """The model's checks.jsonl rows, streamed; the runner writes them in the run's
+    example order."""
+    return (r for r in model.run.checks if r["summarizer"] == model.label)
 
 
 def all_findings(models: Sequence[Model]) -> Iterator[Found]:

@@ -20,47 +20,47 @@ EXAMPLE_METRIC = "rougeLsum_f"
 MAX_EXAMPLES = 300
 
 
-def union_examples(runs: Sequence[RunData]) -> list[dict[str, Any]]:
-    """Examples of all runs by id, in first-seen order (the first run's text wins; marks
-    whose offsets do not fit that text are left out)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for run in runs:
-        for example in run.examples:
-            seen.setdefault(example["id"], example)
-    return list(seen.values())
-
-
 def examples_table(runs: Sequence[RunData], models: Sequence[Model],
                    max_examples: int = MAX_EXAMPLES) -> str:
     """The per-example table: at most `max_examples` examples, those with the most
-    findings first (then in run order), with a note saying how many are left out."""
+    findings first (then in run order), with a note saying how many are left out. The run
+    files are streamed: only the shown examples' texts are held."""
+    ids = list(dict.fromkeys(e["id"] for run in runs for e in run.examples))
+    counts = _findings_per_example(models)
+    shown = sorted(ids, key=lambda eid: -counts.get(eid, 0))[:max_examples] \
+        if len(ids) > max_examples else ids                          # stable: run order
+    keep = set(shown)
+    examples: dict[str, dict[str, Any]] = {}   # the first run's text wins; marks whose
+    for run in runs:                           # offsets do not fit it are left out
+        for example in run.examples:
+            if example["id"] in keep:
+                examples.setdefault(example["id"], example)
     summaries = {(m.name, r["example_id"]): r for m in models for r in m.run.summaries
-                 if r["summarizer"] == m.label}
-    checks = {(m.name, r["example_id"]): r for m in models for r in check_rows(m)}
+                 if r["summarizer"] == m.label and r["example_id"] in keep}
+    checks = {(m.name, r["example_id"]): r for m in models for r in check_rows(m)
+              if r["example_id"] in keep}
     values = {m.name: m.per_example(EXAMPLE_METRIC) for m in models}
     head = "".join(
         ['<th data-key="example">example</th><th data-key="title">title</th>',
          '<th class="num" data-key="findings">findings</th>']
         + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
            f'{escape(m.name)}</th>' for i, m in enumerate(models)])
-    shown = _most_findings(union_examples(runs), models, checks, max_examples)
-    bodies = [_example_body(e, models, summaries, checks, values) for e in shown[0]]
-    return (shown[1] + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
+    bodies = [_example_body(examples[eid], models, summaries, checks, values) for eid in shown]
+    note = "" if len(shown) == len(ids) else (
+        f'<p class="warning">Showing {len(shown)} of {len(ids)} examples, those with '
+        "the most findings. Every example's scores are in scores.csv; findings in the "
+        "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
+    return (note + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
             f'</tr></thead>' + "".join(bodies) + "</table>")
 
 
-def _most_findings(examples: list[dict], models: Sequence[Model], checks: dict,
-                   limit: int) -> tuple[list[dict], str]:
-    if len(examples) <= limit:
-        return examples, ""
-    def n_findings(example: dict) -> int:
-        return sum(len((checks.get((m.name, example["id"])) or {}).get("findings", []))
-                   for m in models)
-    kept = sorted(examples, key=n_findings, reverse=True)[:limit]   # stable: run order
-    note = (f'<p class="warning">Showing {limit} of {len(examples)} examples, those with '
-            "the most findings. Every example's scores are in scores.csv; findings in the "
-            "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
-    return kept, note
+def _findings_per_example(models: Sequence[Model]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for model in models:
+        for row in check_rows(model):
+            if row["findings"]:
+                counts[row["example_id"]] = counts.get(row["example_id"], 0) + len(row["findings"])
+    return counts
 
 
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,

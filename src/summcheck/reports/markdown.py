@@ -69,11 +69,14 @@ def _signatures(table: ModelTable) -> list[str]:
 
 
 def _findings(table: ModelTable, limit: int) -> list[str]:
-    found = list(all_findings(table.models))
-    if not found:
+    shown, total = [], 0
+    for item in all_findings(table.models):   # streamed: keep the first `limit`, count all
+        total += 1
+        if len(shown) < limit:
+            shown.append(item)
+    if not total:
         return ["No unsupported numbers or entities."]
-    shown = found[:limit]
-    lines = [f"### Findings (first {len(shown)} of {len(found)})", ""]
+    lines = [f"### Findings (first {len(shown)} of {total})", ""]
     for item in shown:
         lines.append(f"- {_md(item.model)} / {_md(item.example_id)}, bullet {item.bullet}: "
                      f"**{_md(item.finding['span']['text'])}** {_md(describe(item.finding))}")

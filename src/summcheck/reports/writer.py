@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..artifacts import RESULTS, RunData, load_run, write_atomic
 from ..errors import SummcheckError
@@ -26,7 +26,7 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
     if not run_dirs:
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
     runs = [load_run(d) for d in run_dirs]
-    texts = _render(runs, formats, plots, max_examples)   # everything rendered before anything is written
+    texts = _render(runs, formats, plots, max_examples)   # all but the CSV's lines, streamed
     out_dir = Path(out_dir)
     written = {}
     for fmt in FORMATS:
@@ -37,7 +37,7 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
 
 
 def _render(runs: list[RunData], formats: Sequence[str], plots: bool,
-            max_examples: int) -> dict[str, str]:
+            max_examples: int) -> dict[str, str | Iterator[str]]:
     texts = {}
     if "json" in formats:
         texts["json"] = _results_json(runs)
