@@ -1,0 +1,120 @@
+"""A run streams: examples are read a chunk at a time, generated and scored one window at a
+time, written per summarizer in order, and reports read the run folder back lazily."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from summcheck import runner
+from summcheck.artifacts import GroupedJsonlWriter, JsonlRows, load_run
+from summcheck.backends import LocalBackend
+from summcheck.config import load_config
+from summcheck.data import ExampleRows
+from summcheck.errors import SummcheckError
+from summcheck.types import Example
+
+
+def _reader(calls: list):
+    def read(start: int, stop: int) -> list[Example]:
+        calls.append((start, stop))
+        return [Example(f"e{i}", f"story {i}") for i in range(start, stop)]
+    return read
+
+
+def test_example_rows_read_in_chunks_and_slice_lazily():
+    calls: list = []
+    rows = ExampleRows(10, _reader(calls), chunk=4)
+    assert calls == [] and len(rows) == 10
+    assert [e.id for e in rows] == [f"e{i}" for i in range(10)]
+    assert calls == [(0, 4), (4, 8), (8, 10)]
+    calls.clear()
+    assert [e.id for e in rows[3:6]] == ["e3", "e4", "e5"] and calls == [(3, 6)]
+    assert rows[-1].id == "e9" and rows[2:2] == []
+    with pytest.raises(IndexError):
+        rows[10]
+    head = rows.head(3).map(lambda e: Example(e.id, e.story.upper()))
+    assert len(head) == 3 and [e.story for e in head] == ["STORY 0", "STORY 1", "STORY 2"]
+
+
+def test_grouped_writer_keeps_groups_together_in_order(tmp_path):
+    path = tmp_path / "rows.jsonl"
+    writer = GroupedJsonlWriter(path, ["b", "a"])
+    for i in range(3):           # interleaved, as windows are
+        writer.write("a", {"g": "a", "i": i})
+        writer.write("b", {"g": "b", "i": i})
+    assert not path.exists()     # nothing under the real name before commit
+    writer.commit()
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [(r["g"], r["i"]) for r in rows] == [("b", 0), ("b", 1), ("b", 2),
+                                                ("a", 0), ("a", 1), ("a", 2)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl"]
+
+
+def test_grouped_writer_discard_leaves_nothing(tmp_path):
+    writer = GroupedJsonlWriter(tmp_path / "rows.jsonl", ["a"])
+    writer.write("a", {"x": 1})
+    writer.discard()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_jsonl_rows_name_the_file_and_line_of_a_bad_row(tmp_path):
+    path = tmp_path / "scores.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": 2}\n{oops\n')
+    rows = JsonlRows(path)
+    assert rows[1] == {"a": 2}
+    with pytest.raises(SummcheckError, match=r"scores\.jsonl, line 4: not JSON"):
+        list(rows)
+
+
+def _run(tmp_path: Path, name: str, window: int, monkeypatch) -> Path:
+    config = tmp_path / "stream.yaml"
+    config.write_text(
+        "name: stream\n"
+        "dataset: {source: bundled}\n"
+        "summarizers: [{type: lead, k: 2}, {type: textrank, k: 2}]\n"
+        "checks: {numbers: {}, entities: null}\n"
+        "report: {formats: [md, csv]}\n")
+    sizes: list[int] = []
+    original = LocalBackend.generate
+
+    def generate(self, summarizer, examples, *args, **kwargs):
+        sizes.append(len(examples))
+        return original(self, summarizer, examples, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "_WINDOW", window)
+    monkeypatch.setattr(LocalBackend, "generate", generate)
+    result = runner.run(load_config(config), out_dir=tmp_path / name,
+                        cache_dir=tmp_path / f"{name}-cache", show_progress=False)
+    assert max(sizes) <= window    # the runner never hands over more than one window
+    return result.run_dir
+
+
+def test_small_windows_write_the_same_run_folder(tmp_path, monkeypatch):
+    whole = _run(tmp_path, "whole", 10_000, monkeypatch)
+    windowed = _run(tmp_path, "windowed", 3, monkeypatch)
+    for name in ("examples.jsonl", "scores.jsonl", "checks.jsonl", "report/scores.csv"):
+        assert (windowed / name).read_text() == (whole / name).read_text(), name
+
+    def untimed(run_dir: Path) -> list[dict]:
+        return [{**row, "seconds": None} for row in JsonlRows(run_dir / "summaries.jsonl")]
+    assert untimed(windowed) == untimed(whole)
+    labels = [row["summarizer"] for row in JsonlRows(windowed / "scores.jsonl")]
+    order = list(dict.fromkeys(labels))
+    assert len(order) == 2 and labels == sorted(labels, key=order.index)   # grouped
+
+    def results(run_dir: Path) -> list[dict]:
+        drop = {"seconds_per_example", "n_generated"}
+        return [{k: v for k, v in m.items() if k not in drop}
+                for m in load_run(run_dir).results["summarizers"]]
+    assert results(windowed) == results(whole)
+    assert len(load_run(windowed).examples) >= 8
+
+
+def test_load_run_names_a_missing_file(tmp_path, monkeypatch):
+    run_dir = _run(tmp_path, "run", 10_000, monkeypatch)
+    (run_dir / "scores.jsonl").unlink()
+    with pytest.raises(SummcheckError, match=r"no scores\.jsonl"):
+        load_run(run_dir)
