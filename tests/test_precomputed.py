@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 
 import pytest
 
@@ -50,3 +51,20 @@ def test_fingerprint_follows_file_content(tmp_path):
     before = build(path).fingerprint()
     path.write_text('{"id": "a", "summary": "y"}\n')
     assert build(path).fingerprint() != before
+
+
+def test_jsonl_summaries_are_read_back_by_offset_not_held(tmp_path):
+    from summcheck.summarizers.precomputed import Precomputed
+
+    path = tmp_path / "s.jsonl"
+    path.write_text('{"id": "a", "summary": ["A one.", "A two."]}\n\n'
+                    '{"id": "b", "summary": "B one. B two."}\n', encoding="utf-8")
+    spec = SimpleNamespace(label="pre", path=str(path), id_field="id", summary_field="summary")
+    pre = Precomputed(spec, max_bullets=None)
+    out = pre.summarize([Example("b", "x"), Example("a", "y"), Example("c", "z")])
+    assert [s.bullets for s in out[:2]] == [("B one.", "B two."), ("A one.", "A two.")]
+    assert out[2].error and "no summary for id 'c'" in out[2].error
+    assert all(isinstance(v, int) for v in pre._index.values())   # offsets only
+    path.write_text('{"id": "z", "summary": "moved"}\n' * 3, encoding="utf-8")
+    with pytest.raises(DataError, match="changed during the run"):
+        pre.summarize([Example("b", "x")])

@@ -11,7 +11,7 @@ import hashlib
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from ..errors import DataError
 from ..text import split_bullets
@@ -41,24 +41,36 @@ class Precomputed:
         })
 
     @cached_property
-    def _rows(self) -> dict[str, object]:
-        rows = _read_rows(self.path)
-        out: dict[str, object] = {}
-        for line_no, row in rows:
+    def _index(self) -> dict[str, int | object]:
+        """{id: byte offset of its line} for JSONL (summaries are read back when asked
+        for, so a big file is never held in memory); {id: summary} for CSV."""
+        out: dict[str, int | object] = {}
+        for line_no, offset, row in _read_rows(self.path):
             for field in (self.spec.id_field, self.spec.summary_field):
                 if field not in row:
                     raise DataError(
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
                         f"{', '.join(row)}). Set id_field/summary_field in the config."
                     )
-            out[str(row[self.spec.id_field])] = row[self.spec.summary_field]
+            value = row[self.spec.summary_field]
+            out[str(row[self.spec.id_field])] = value if offset is None else offset
         return out
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
-        return [self._one(ex) for ex in examples]
+        with self.path.open("rb") as handle:
+            return [self._one(ex, handle) for ex in examples]
 
-    def _one(self, example: Example) -> Summary:
-        value = self._rows.get(example.id)
+    def _one(self, example: Example, handle) -> Summary:
+        value = self._index.get(example.id)
+        if isinstance(value, int):   # a JSONL line's offset (bool is never stored)
+            handle.seek(value)
+            try:
+                row = json.loads(handle.readline() or b"{}")
+                if str(row[self.spec.id_field]) != example.id:
+                    raise KeyError(self.spec.id_field)
+            except (json.JSONDecodeError, KeyError, TypeError):
+                raise DataError(f"{self.path} changed during the run; run again.") from None
+            value = row[self.spec.summary_field]
         if value is None:
             return Summary(example.id, (), error=f"no summary for id {example.id!r} in {self.path}")
         if isinstance(value, list):
@@ -68,24 +80,28 @@ class Precomputed:
         return Summary(example.id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
 
 
-def _read_rows(path: Path) -> list[tuple[int, dict]]:
-    """(line number, row) pairs from a .jsonl/.json-lines or .csv file."""
-    text = path.read_text(encoding="utf-8", errors="replace")
+def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
+    """(line number, byte offset, row) from a .jsonl/.json-lines file, read line by line,
+    or (line number, None, row) from a .csv file."""
     if path.suffix.lower() == ".csv":
+        text = path.read_text(encoding="utf-8", errors="replace")
         reader = csv.DictReader(text.splitlines(keepends=True))
-        return [(i + 2, row) for i, row in enumerate(reader)]
-    rows = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}, line {i}: not valid JSON ({err.msg}). Fix or remove the line.") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}, line {i}: expected a JSON object per line.")
-        rows.append((i, row))
-    return rows
+        yield from ((i + 2, None, row) for i, row in enumerate(reader))
+        return
+    offset = 0
+    with path.open("rb") as handle:
+        for i, raw in enumerate(handle, start=1):
+            start, offset = offset, offset + len(raw)
+            line = raw.decode("utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path}, line {i}: not valid JSON ({err.msg}). Fix or remove the line.") from None
+            if not isinstance(row, dict):
+                raise DataError(f"{path}, line {i}: expected a JSON object per line.")
+            yield i, start, row
 
 
 def build(spec, *, max_bullets):
