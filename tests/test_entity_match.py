@@ -191,15 +191,22 @@ def test_missing_spacy_raises_install_hint(monkeypatch):
         entities.EntityCheck().signature()
 
 
-def test_text_match_decides_without_mentions():
-    """What the text alone supports is supported with the same span whatever the
-    mentions: the entity check skips story NER for such keys."""
-    text = "Kim Jong Un met officials. Later Kim spoke in Pyongyang."
+def test_what_the_text_alone_supports_is_supported_with_mentions_too():
+    """The entity check asks an index without mentions first (no story NER needed):
+    every key it supports is supported by the index with the mentions as well."""
+    text = ("Kim Jong Un met officials of the European Central Bank. "
+            "Later Kim spoke in Pyongyang.")
+    bank = text.index("the European")
     bare = TextIndex(text, [], require_capital=True)
-    mentions = [Mention(Span("Kim Jong Un", 0, 11), "PERSON", ("kim", "jong", "un"))]
-    full = bare.with_mentions(mentions)
-    for key, label in [(("kim",), "PERSON"), (("pyongyang",), "GPE")]:
-        assert bare.match_text(key) == full.match(key, label) == bare.match(key, label)
-    assert full.match(("kim",), "PERSON").span == Span("Kim", 0, 3)   # text first
-    assert bare.match_text(("jong", "il")) is None
-    assert full.mentions == mentions and bare.mentions == []
+    full = bare.with_mentions([
+        Mention(Span("Kim Jong Un", 0, 11), "PERSON", ("kim", "jong", "un")),
+        Mention(Span(text[bank:bank + 29], bank, bank + 29), "ORG",
+                ("european", "central", "bank"))])
+    for key, label in [(("kim",), "PERSON"), (("pyongyang",), "GPE"), (("ecb",), "ORG"),
+                       (("european",), "NORP"), (("kim", "jong", "il"), "PERSON")]:
+        assert bare.match(key, label) is None or full.match(key, label) is not None
+    assert bare.match(("kim",), "PERSON").span == Span("Kim", 0, 3)
+    assert full.match(("kim",), "PERSON").span == Span("Kim Jong Un", 0, 11)
+    assert bare.match(("ecb",), "ORG", acronym_like=True) is None      # needs the mention
+    assert full.match(("ecb",), "ORG", acronym_like=True).rule == "acronym"
+    assert bare.mentions == [] and len(full.mentions) == 2

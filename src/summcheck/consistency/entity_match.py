@@ -24,7 +24,8 @@ from summcheck.consistency.base import Span
 
 # Bump when a rule below changes what is supported (or which span is reported as the
 # support); it is part of the check's signature.
-# 2: the exact rule reports the story text's own occurrence before a containing mention.
+# 2: the entity check reports the story text's own span for what the rules find in the
+#    text alone, before it looks at the story's mentions (see entities.py).
 RULES_VERSION = "2"
 
 # Dotted acronyms first, then plain words (letters/digits).
@@ -295,6 +296,7 @@ class TextIndex:
     def __init__(self, text: str, mentions: Sequence[Mention], *, require_capital: bool):
         self.text = text
         self.mentions = [m for m in mentions if m.key]
+        self._mention_keys = [" " + " ".join(m.key) + " " for m in self.mentions]
         self.require_capital = require_capital
         self.tokens = tokenize(text)
         self._joined = " " + " ".join(t.norm for t in self.tokens) + " "
@@ -309,6 +311,7 @@ class TextIndex:
         """This index with `mentions` added, sharing the tokenized text."""
         index = copy.copy(self)
         index.mentions = self.mentions + [m for m in mentions if m.key]
+        index._mention_keys = [" " + " ".join(m.key) + " " for m in index.mentions]
         index._acronyms = index._build_acronyms()
         return index
 
@@ -326,21 +329,12 @@ class TextIndex:
         return found
 
     def find(self, key: Sequence[str]) -> Span | None:
-        """Where `key` occurs: in the text (its first occurrence), else inside a mention.
-
-        Text first, so that whether the text supports a key, and with which span, never
-        depends on the mentions: the entity check then needs no story NER for a summary
-        whose entities the story text has (`match_text`). A mention adds something only
-        where the text search cannot see it (a lowercase mention in a cased text).
-        """
+        """Where `key` occurs: inside a mention first, else anywhere in the text."""
         needle = _needle(key)
-        found = self._find_in_text(needle, len(key))
-        if found:
-            return found
-        for m in self.mentions:
-            if needle.search(" " + " ".join(m.key) + " "):
+        for m, joined in zip(self.mentions, self._mention_keys):
+            if needle.search(joined):
                 return m.span
-        return None
+        return self._find_in_text(needle, len(key))
 
     def _find_in_text(self, needle: re.Pattern, n: int) -> Span | None:
         for found in needle.finditer(self._joined):
@@ -359,17 +353,6 @@ class TextIndex:
             if t.norm == acr and (raw.isupper() or "." in raw):
                 return Span(raw, t.start, t.end)
         return None
-
-    def match_text(self, key: tuple[str, ...], *, acronym_like: bool = False) -> Match | None:
-        """The exact rule of `match` on the text alone, without the mentions: when it
-        finds `key`, `match` returns the same Match whatever the mentions are."""
-        if not key:
-            return None
-        if acronym_like and len(key) == 1:
-            span = self._find_acronym_token(key[0])
-        else:
-            span = self._find_in_text(_needle(key), len(key))
-        return Match(span, "exact") if span else None
 
     def match(self, key: tuple[str, ...], label: str, *,
               acronym_like: bool = False) -> Match | None:
@@ -406,8 +389,8 @@ class TextIndex:
     def _find_acronym(self, key: Sequence[str]) -> Span | None:
         if len(key) > 1:
             return self.find(key)
-        return self._find_acronym_token(key[0]) or next(
-            (m.span for m in self.mentions if m.key == tuple(key)), None)
+        whole = next((m.span for m in self.mentions if m.key == tuple(key)), None)
+        return whole or self._find_acronym_token(key[0])
 
     def _match_acronym(self, key: tuple[str, ...]) -> Match | None:
         if len(key) == 1 and key[0] in self._acronyms:

@@ -9,7 +9,7 @@ in the prepared text map back exactly onto the original bullet.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from functools import cached_property
 from typing import Callable
 
@@ -81,22 +81,28 @@ class CaseTable:
     # Built on first use: most summaries are cased and never need the table, and building
     # it was a third of the entity check's time on big runs.
     @property
-    def forms(self) -> dict[str, Counter[str]]:
+    def forms(self) -> dict[str, dict[str, int]]:
         return self._tables[0]
 
     @property
-    def pairs(self) -> dict[tuple[str, str, int], Counter[str]]:
+    def pairs(self) -> dict[tuple[str, str, int], dict[str, int]]:
         return self._tables[1]
 
     @property
-    def next_capitalised(self) -> dict[str, Counter[bool]]:
+    def next_capitalised(self) -> dict[str, dict[bool, int]]:
         return self._tables[2]
 
     @cached_property
     def _tables(self) -> tuple[dict, dict, dict]:
-        forms: dict[str, Counter[str]] = defaultdict(Counter)
-        pairs: dict[tuple[str, str, int], Counter[str]] = defaultdict(Counter)
-        next_capitalised: dict[str, Counter[bool]] = defaultdict(Counter)
+        """Counts as plain dicts (form -> count): a story has ~2 entries per word, and
+        a Counter per entry was most of the time spent building them."""
+        forms: dict[str, dict[str, int]] = defaultdict(dict)
+        pairs: dict[tuple[str, str, int], dict[str, int]] = defaultdict(dict)
+        next_capitalised: dict[str, dict[bool, int]] = defaultdict(dict)
+
+        def add(counts: dict, item) -> None:
+            counts[item] = counts.get(item, 0) + 1
+
         text = self._text
         words = [m for m in _CASE_WORD.finditer(text)]
         keys = [_case_key(m.group()) for m in words]
@@ -104,28 +110,28 @@ class CaseTable:
             if sentence_initial(text, m.start()):
                 continue
             form = m.group().rstrip(".")[: len(keys[i])]
-            forms[keys[i]][form] += 1
+            add(forms[keys[i]], form)
             if i > 0:
-                pairs[keys[i - 1], keys[i], 1][form] += 1
+                add(pairs[keys[i - 1], keys[i], 1], form)
             if i + 1 < len(words):
-                pairs[keys[i], keys[i + 1], 0][form] += 1
+                add(pairs[keys[i], keys[i + 1], 0], form)
                 after = words[i + 1]
                 if form[:1].isupper() and text[m.end():after.start()].isspace():
-                    next_capitalised[keys[i]][after.group()[:1].isupper()] += 1
-        return forms, pairs, next_capitalised
+                    add(next_capitalised[keys[i]], after.group()[:1].isupper())
+        return dict(forms), dict(pairs), dict(next_capitalised)
 
     def inside_name(self, key: str) -> bool:
         """Is the word always followed by another capitalised word ("Jong" in "Kim Jong
         Un")? Then the word after it in a summary continues a name ("kim jong il")."""
         counts = self.next_capitalised.get(key)
-        return bool(counts) and not counts[False]
+        return bool(counts) and not counts.get(False)
 
     def capitalises(self, key: str) -> bool:
         """Does the story ever capitalise this word mid-sentence?"""
         return any(f != key for f in self.forms.get(key, ()))
 
     @staticmethod
-    def _capitalised(key: str, forms: Counter[str], *, strict: bool) -> str | None:
+    def _capitalised(key: str, forms: dict[str, int], *, strict: bool) -> str | None:
         """The usual capitalised form; `strict`: only if never written lowercase."""
         lower = forms.get(key, 0)
         form, count = max(((f, c) for f, c in forms.items() if f != key),
@@ -141,13 +147,17 @@ class CaseTable:
         Neighbour evidence wins. Without it a common English word is capitalised only
         if the story never writes it lowercase ("trump" -> "Trump", "new" stays).
         """
-        near = Counter()
-        near.update(self.pairs.get((left, key, 1), Counter()))
-        near.update(self.pairs.get((key, right, 0), Counter()))
+        before = self.pairs.get((left, key, 1), _NONE)
+        after = self.pairs.get((key, right, 0), _NONE)
+        near = dict(before)
+        for form, count in after.items():
+            near[form] = near.get(form, 0) + count
         if near:
             return self._capitalised(key, near, strict=False)
-        return self._capitalised(key, self.forms.get(key, Counter()), strict=common)
+        return self._capitalised(key, self.forms.get(key, _NONE), strict=common)
 
+
+_NONE: dict = {}
 
 _FUNCTION_WORDS = frozenset("""a an and as at but by for from had has in is of on or said
     says the to was were who with""".split())
