@@ -40,9 +40,13 @@ What it measures, on the same rows:
 - Variants: other ways to combine the two checks, and cheap lexical signals of source
   support (content words and word bigrams of the summary found in the story), alone and
   combined with the checks; defined in VARIANTS below, none with a tuned constant.
-- The support check (consistency/support.py; `checks: {support: ...}`, off by default and
-  not in the shipped score), both methods run as summcheck run would run them (one batch
-  per system), alone and multiplied into (or otherwise combined with) nums x ents; the
+- The support check (consistency/support.py; `checks: {support: ...}`, off by default;
+  when configured, `consistency` multiplies in its support_precision), the three methods
+  (lexical, embedding, lexical+embedding) run as summcheck run would run them (one batch
+  per system; the two embedding methods share one encoder memo), alone and multiplied into
+  (or otherwise combined with) nums x ents, and per-bullet combinations of the lexical and
+  embedding scores; "shipped with support" is overall_consistency with the lexical+embedding
+  check configured; two calibration probes (powers of the product); the
   per-bullet alternatives tried while designing it (content words, adjacent content
   bigrams, words and pairs pooled, MiniLM sentence cosine), each as the mean and the min
   over bullets. Its bias towards copying: Spearman with the novel-bigram share; the share
@@ -79,6 +83,7 @@ from _data import DATA, load_jsonl, roc_auc
 from summcheck import scoring
 from summcheck.config import RunSpec
 from summcheck.consistency import numbers as numbers_module
+from summcheck.consistency.base import CheckResult
 from summcheck.consistency import support as support_module
 from summcheck.consistency.support import SupportCheck, content_words, copied, story_index
 from summcheck.metrics.rouge import RougeMetric
@@ -239,8 +244,24 @@ def run_support(pairs: Sequence[tuple[Example, Summary]], groups: Sequence[Seque
                 out[i].update({f"sup_{method}": s["support_precision"],
                                f"sup_{method}_min": s["support_min"],
                                f"sup_{method}_weak": s["support_weak"],
-                               f"sup_{method}_count": s["support_count"]})
+                               f"sup_{method}_count": s["support_count"],
+                               # per bullet (None: not scored), from the warm memos
+                               f"sup_{method}_bullets": [
+                                   b.score for b in check.bullet_scores(pairs[i][0].story,
+                                                                        list(pairs[i][1].bullets))]})
     return out
+
+
+def support_checks(with_embedding: bool) -> dict[str, SupportCheck]:
+    """The support check, each method. The embedding and lexical+embedding checks share one
+    word-piece encoder and story memo (the same vectors as separate checks would compute, to
+    the last float bits of batch padding), so MiniLM runs over the data once, not twice."""
+    if not with_embedding:
+        return {"lexical": SupportCheck()}
+    checks = {m: SupportCheck(method=m) for m in ("lexical", "embedding", "lexical+embedding")}
+    checks["lexical+embedding"]._pieces = checks["embedding"]._pieces
+    checks["lexical+embedding"]._stories = checks["embedding"]._stories
+    return checks
 
 
 @lru_cache(maxsize=512)
@@ -351,9 +372,20 @@ def score_rows(rows: list[dict], checks: list, rouge: RougeMetric, rouge_story: 
     groups = list(by_system(rows).values())
     for rec, sup, alt in zip(records, run_support(pairs, groups, support),
                              support_alternatives(pairs, encoder)):
-        rec.update(sup)
-        rec.update(alt)
+        add_support(rec, sup, alt)
     return records
+
+
+def add_support(rec: dict, sup: dict, alt: dict) -> None:
+    """The support check's values into a record, and `consistency_support`: what
+    scoring.overall_consistency gives with the lexical+embedding support check configured."""
+    rec.update(sup)
+    rec.update(alt)
+    if f"sup_{BOTH}" in rec:
+        rec["consistency_support"] = overall_consistency([
+            CheckResult({"numbers_precision": rec["numbers_precision"]}),
+            CheckResult({"entities_precision_source": rec["entities_precision"]}),
+            CheckResult({"support_precision": rec[f"sup_{BOTH}"]})])
 
 
 # ---------------------------------------------------------------- candidate formulas
@@ -393,6 +425,22 @@ def _sup(key: str) -> Callable[[dict], float]:
 
 def _times_product(key: str) -> Callable[[dict], float]:
     return lambda r: _product(r) * r[key]
+
+
+def _per_bullet(combine: Callable[[float, float], float], agg: Callable,
+                times_product: bool = False) -> Callable[[dict], float]:
+    """Per bullet: combine(lexical score, embedding score); then agg over the scored bullets
+    (1.0 when none); optionally times nums x ents."""
+    def score(r: dict) -> float:
+        values = [combine(a, b) for a, b in zip(r["sup_lexical_bullets"],
+                                                r["sup_embedding_bullets"])
+                  if a is not None and b is not None]
+        value = float(agg(values)) if values else 1.0
+        return value * _product(r) if times_product else value
+    return score
+
+
+BOTH = "lexical+embedding"
 
 
 VARIANTS = [
@@ -474,6 +522,39 @@ VARIANTS = [
             lambda r: min(_product(r), r["sup_lexical_min"])),
     Variant("with support", "mean(product, sup-lex-min)", "(nums x ents + sup-lex-min) / 2",
             lambda r: (_product(r) + r["sup_lexical_min"]) / 2),
+    Variant("lexical+embedding", "shipped with support", "scoring.overall_consistency with "
+            "`checks: {support: {method: lexical+embedding}}` configured: nums x ents x "
+            "sup-lex+emb (what `summcheck run` writes as `consistency` then)",
+            _sup("consistency_support"), True),
+    Variant("lexical+embedding", "sup-lex+emb", "support check, lexical+embedding: per bullet "
+            "sup-lex x sup-emb, mean over bullets (support_precision)", _sup(f"sup_{BOTH}"),
+            True),
+    Variant("lexical+embedding", "sup-lex+emb-min", "the same, weakest bullet (support_min)",
+            _sup(f"sup_{BOTH}_min"), True),
+    Variant("lexical+embedding", "product x sup-lex+emb-min", "nums x ents x sup-lex+emb-min",
+            _times_product(f"sup_{BOTH}_min"), True),
+    Variant("lexical+embedding", "product x sup-lex x sup-emb", "nums x ents x sup-lex x "
+            "sup-emb (each a mean over bullets, multiplied per summary)",
+            lambda r: _product(r) * r["sup_lexical"] * r["sup_embedding"], True),
+    Variant("lexical+embedding", "product x sup-lex-min x sup-emb", "nums x ents x sup-lex-min"
+            " x sup-emb", lambda r: _product(r) * r["sup_lexical_min"] * r["sup_embedding"],
+            True),
+    Variant("lexical+embedding", "max(lex, emb) min", "per bullet max(sup-lex, sup-emb), "
+            "weakest bullet", _per_bullet(max, min), True),
+    Variant("lexical+embedding", "product x max(lex, emb) min", "nums x ents x the same",
+            _per_bullet(max, min, True), True),
+    Variant("lexical+embedding", "avg(lex, emb)", "per bullet (sup-lex + sup-emb) / 2, mean",
+            _per_bullet(lambda a, b: (a + b) / 2, np.mean), True),
+    Variant("lexical+embedding", "product x avg(lex, emb)", "nums x ents x the same",
+            _per_bullet(lambda a, b: (a + b) / 2, np.mean, True), True),
+    Variant("lexical+embedding", "product x min(lex, emb)", "nums x ents x per bullet "
+            "min(sup-lex, sup-emb), mean", _per_bullet(min, np.mean, True), True),
+    Variant("calibration probe", "(product x sup-lex-min)^3", "the cube of nums x ents x "
+            "sup-lex-min: the same ranks, more spread among the high (CNN/DM) scores; the "
+            "exponent chosen out of fold from {0.5, 1, 2, 3} per factor (see the notes)",
+            lambda r: (_product(r) * r["sup_lexical_min"]) ** 3),
+    Variant("calibration probe", "product x sup-lex-min^2", "nums x ents x sup-lex-min ^ 2",
+            lambda r: _product(r) * r["sup_lexical_min"] ** 2),
     Variant("reference", "ROUGE-1 F", "RougeMetric vs the reference", lambda r: r["rouge1_f"]),
     Variant("reference", "ROUGE-2 F", "RougeMetric vs the reference", lambda r: r["rouge2_f"]),
 ]
@@ -483,13 +564,16 @@ SHIPPED = "shipped"
 # the shipped score (nums x ents, recommended in the notes) in the main tables.
 BEST_LEXICAL = "product x bg"
 SUPPORT_MAIN = ["sup-lex", "sup-lex-min", "product x sup-lex", "product x sup-lex-min",
-                "sup-emb", "product x sup-emb"]
+                "sup-emb", "product x sup-emb", "sup-lex+emb", "shipped with support"]
 MAIN = [SHIPPED, "share", BEST_LEXICAL, *SUPPORT_MAIN, "ROUGE-1 F", "ROUGE-2 F"]
 
 
 def label(name: str) -> str:
     if name == SHIPPED:
         return "summcheck consistency as shipped (nums x ents)"
+    if name == "shipped with support":
+        return ("**summcheck consistency with the support check configured (method "
+                "lexical+embedding): nums x ents x sup-lex+emb**")
     if name == "share":
         return f"before: share ({BY_NAME[name].formula.split(' (')[0]})"
     if BY_NAME[name].group != "reference":
@@ -727,7 +811,8 @@ def system_means_table(ev: Evaluation, frank_rows: list[dict]) -> list[str]:
     """Per FRANK system: mean human Factuality and mean scores (what a run would report)."""
     names = [v.name for v in ev.variants([SHIPPED, "share", "content words", "bigrams",
                                           BEST_LEXICAL, "sup-lex", "sup-emb",
-                                          "product x sup-lex-min", "product x sup-emb"])]
+                                          "product x sup-lex-min", "product x sup-emb",
+                                          "sup-lex+emb", "shipped with support"])]
     lines = ["| FRANK system | summaries | human Factuality | " + " | ".join(names) + " |",
              "|---|---|---|" + "---|" * len(names)]
     systems = dict.fromkeys((r["dataset"], r["system"]) for r in frank_rows)
@@ -804,7 +889,8 @@ def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list,
     ]
     names = [n for n in [SHIPPED, "share", "content words", "bigrams", BEST_LEXICAL, "sup-lex",
                          "sup-lex-min", "sup-emb", "product x sup-lex-min", "product x sup-emb",
-                         "alt sup-lex saturated min", "product x saturated min"]
+                         "alt sup-lex saturated min", "product x saturated min",
+                         "sup-lex+emb", "shipped with support"]
              if "embedding" in support or not BY_NAME[n].embedding]
     flags = [f"{m} flagged" for m in support]
     lines = ["| text checked as a summary | n | " + " | ".join(names + flags) + " |",
@@ -825,8 +911,7 @@ def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list,
             records.append(rec)
         for rec, sup, alt in zip(records, run_support(pairs, [range(len(pairs))], support),
                                  support_alternatives(pairs, None)):
-            rec.update(sup)
-            rec.update(alt)
+            add_support(rec, sup, alt)
         means = [np.mean([BY_NAME[n].score(r) for r in records]) for n in names]
         means += [flag_share(records, m) for m in support]
         lines.append(f"| {title} | {len(records)} | " + " | ".join(f"{m:.2f}" for m in means)
@@ -879,7 +964,8 @@ def copy_bias_table(ev: Evaluation) -> list[str]:
 
     names = [SHIPPED, "bigrams", "content words", "sup-lex", "sup-lex-min", "alt words",
              "alt sup-lex saturated min", "sup-emb", "alt sentence cosine",
-             "product x sup-lex-min", "product x sup-emb", "product x saturated min"]
+             "product x sup-lex-min", "product x sup-emb", "product x saturated min",
+             "sup-lex+emb", "shipped with support"]
     for v in ev.variants(names):
         scores = ev.metric(v)
         lines.append(f"| {v.name} | " + " | ".join(cells(lambda idx, _: scores[idx])) + " |")
@@ -1057,12 +1143,16 @@ def build_report(args, ev: Evaluation, frank_rows, signatures, speed_lines,
         *[f"- check: `{s}`" for s in signatures],
         "",
         "The shipped score is `scoring.overall_consistency` as `summcheck run` writes it "
-        "(`consistency`): numbers_precision x entities_precision_source (until 2026-11-25 it was "
-        "`share`, supported numbers and entities / all checked). Candidates (see "
-        "Variants): nums, ents = the two checks' precisions (numbers_precision, "
-        "entities_precision_source); bg = share of the summary's word bigrams that occur in "
-        "the story; sup-lex, sup-emb = the support check (consistency/support.py, not part of "
-        "the shipped score), lexical and embedding method, mean over bullets (`-min`: the "
+        "(`consistency`): the product of the configured checks' precisions against the story. "
+        "With the default checks (\"as shipped\") that is numbers_precision x "
+        "entities_precision_source (until 2026-11-25 it was `share`, supported numbers and "
+        "entities / all checked); with the support check configured it also multiplies in "
+        "support_precision (\"with the support check configured\", method lexical+embedding;"
+        " opt-in, it needs the embedding extra). Candidates (see Variants): nums, ents = the two"
+        " checks' precisions (numbers_precision, entities_precision_source); bg = share of the "
+        "summary's word bigrams that occur in the story; sup-lex, sup-emb, sup-lex+emb = the "
+        "support check (consistency/support.py), lexical, embedding and lexical+embedding "
+        "method (the last: per bullet sup-lex x sup-emb), mean over bullets (`-min`: the "
         "weakest bullet).",
         "",
         "## FRANK (validation split): partial correlation with human Factuality, "
@@ -1176,8 +1266,7 @@ def main() -> None:
     print(f"scoring {len(frank_rows)} FRANK and {len(se_rows)} SummEval summaries ...",
           file=sys.stderr)
     with_embedding = not args.no_embedding
-    support = {m: SupportCheck(method=m)
-               for m in (("lexical", "embedding") if with_embedding else ("lexical",))}
+    support = support_checks(with_embedding)
     encoder = None
     if with_embedding:
         from summcheck.embeddings import get_encoder

@@ -207,13 +207,15 @@ class EntitiesCheckSpec(_Spec):
 
 class SupportSpec(_Spec):
     """Story support of each bullet as a whole (consistency/support.py): lexical (content-
-    word pairs found in one story sentence; no extra) or embedding (MiniLM word-piece
-    alignment; the `embedding` extra)."""
+    word pairs found in one story sentence; no extra), embedding (MiniLM word-piece
+    alignment; the `embedding` extra) or lexical+embedding (their product per bullet; the
+    `embedding` extra). When configured, support_precision is a factor of `consistency`."""
 
-    method: Literal["lexical", "embedding"] = "lexical"
+    method: Literal["lexical", "embedding", "lexical+embedding"] = "lexical"
     threshold: float | None = Field(
         None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
-                                      "default (lexical 0.4, embedding 0.6)")
+                                      "default (lexical 0.4, embedding 0.6, "
+                                      "lexical+embedding 0.3)")
 
 
 class ChecksSpec(_Spec):

@@ -5,7 +5,7 @@ and still say something the story does not ("X was fined" when the story says "X
 cleared"). This check scores every bullet against the story and, for a weakly supported
 bullet, shows the closest story sentence, so a reader can judge it.
 
-Two methods (`SupportCheck(method=...)`):
+Three methods (`SupportCheck(method=...)`):
 
 - "lexical" (no extra): a bullet's content words are its alphabetic words of 2+ letters
   that are not stop words, compared by Porter stem (as ROUGE stems). Its score is the share
@@ -20,6 +20,12 @@ Two methods (`SupportCheck(method=...)`):
   word piece of the story (last-layer vectors; the story encoded sentence by sentence, once
   per story), and the bullet's score is the mean of those cosines, clipped to [0, 1]. Its
   closest story sentence is the one giving the highest such precision alone.
+- "lexical+embedding" (the `embedding` extra): the product of the two scores, per bullet.
+  A bullet needs both its word pairs in the story's sentences and its word pieces close to
+  the story's to score high; the closest sentence and the unsupported phrases are the
+  lexical method's. It agrees best with the human judgements in agreement.md, and it is
+  the method to use when `support_precision` goes into the overall consistency score
+  (scoring.overall_consistency multiplies it in whenever a support check is configured).
 
 Either way a bullet found verbatim in the story (same words, ignoring case, punctuation
 and spacing) scores 1.0, and a bullet without a content word is not scored.
@@ -48,9 +54,10 @@ from summcheck import __version__
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
 
-Method = Literal["lexical", "embedding"]
+Method = Literal["lexical", "embedding", "lexical+embedding"]
 # Flag levels (findings only; the scores do not depend on them), see agreement.md.
-DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6}
+# lexical+embedding: about the lexical level times a typical paraphrase's embedding score.
+DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
 
@@ -261,14 +268,15 @@ class SupportCheck:
     def __init__(self, method: Method = "lexical", threshold: float | None = None, *,
                  encoder=None, batch_size: int = 64):
         if method not in DEFAULT_THRESHOLD:
-            raise ValueError(f"method must be 'lexical' or 'embedding', got {method!r}")
+            raise ValueError("method must be 'lexical', 'embedding' or 'lexical+embedding', "
+                             f"got {method!r}")
         self.method = method
         self.threshold = DEFAULT_THRESHOLD[method] if threshold is None else threshold
         if not 0 <= self.threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         self._pieces: _PieceEncoder | None = None
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        if method == "embedding":
+        if method != "lexical":
             from summcheck.embeddings import get_encoder
 
             self._pieces = _PieceEncoder(encoder or get_encoder(memo="support"), batch_size)
@@ -276,9 +284,13 @@ class SupportCheck:
     def signature(self) -> str:
         head = (f"support|method={self.method}|threshold={self.threshold:g}"
                 f"|split:{SENTENCE_SPLITTER}|verbatim=1|agg:mean+min")
+        lexical = f"pairs-in-one-sentence|stem:porter|stop:summcheck-{__version__}"
         if self._pieces is None:
-            return f"{head}|pairs-in-one-sentence|stem:porter|stop:summcheck-{__version__}"
-        return f"{head}|piece-precision:last-layer|{self._pieces.encoder.signature()}"
+            return f"{head}|{lexical}"
+        embedding = f"piece-precision:last-layer|{self._pieces.encoder.signature()}"
+        if self.method == "embedding":
+            return f"{head}|{embedding}"
+        return f"{head}|bullet=lexical*embedding|{lexical}|{embedding}"
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
@@ -296,7 +308,10 @@ class SupportCheck:
         story = story_index(source)
         if self._pieces is None:
             return [lexical_bullet(b, story) for b in summary]
-        return [self._embedding_bullet(b, source, story) for b in summary]
+        if self.method == "embedding":
+            return [self._embedding_bullet(b, source, story) for b in summary]
+        return [_times(lexical_bullet(b, story), self._embedding_bullet(b, source, story))
+                for b in summary]
 
     def _embedding_bullet(self, bullet: str, source: str, story: Story) -> BulletScore:
         if not content_words(bullet):
@@ -351,6 +366,15 @@ class SupportCheck:
                     "support_count": float(len(values)),
                     "support_weak": float(sum(f.kind == "weak-bullet" for f in findings))},
             findings=tuple(findings), supported=tuple(supported))
+
+
+def _times(lexical: BulletScore, embedding: BulletScore) -> BulletScore:
+    """The lexical+embedding score of a bullet: the product of the two, with the lexical
+    method's closest sentence and unsupported phrases (both None without a content word)."""
+    if lexical.score is None or embedding.score is None:
+        return BulletScore(None)
+    return BulletScore(lexical.score * embedding.score, lexical.sentence, lexical.missing,
+                       lexical.note)
 
 
 def _bullet_span(bullet: str) -> Span:
