@@ -1,5 +1,8 @@
 import math
 
+import numpy as np
+import pytest
+
 from summcheck.stats import aggregate, paired_bootstrap
 
 
@@ -47,3 +50,17 @@ def test_paired_bootstrap_noise_is_not_significant():
     b = [0.52, 0.58, 0.41, 0.54, 0.47, 0.49]
     result = paired_bootstrap(a, b, seed=0)
     assert result.p_value > 0.05 and result.low < 0 < result.high
+
+
+@pytest.mark.parametrize("n", [2999, 3000, 3001])
+def test_resample_means_do_not_depend_on_the_chunk_size(monkeypatch, n):
+    """Same draws whatever the chunk; only the matrix product's rounding may differ."""
+    from summcheck import stats
+
+    values = np.random.default_rng(1).random((n, 2))
+    monkeypatch.setattr(stats, "_CHUNK_ELEMENTS", 10**9)    # one draw
+    whole = stats._resample_means(values, 200, 7)
+    for chunk in (n * 7, n * 2, 1):
+        monkeypatch.setattr(stats, "_CHUNK_ELEMENTS", chunk)
+        chunked = stats._resample_means(values, 200, 7)
+        assert np.allclose(chunked, whole, rtol=1e-12, atol=0), chunk

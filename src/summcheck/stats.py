@@ -24,7 +24,7 @@ class Aggregate:
         return asdict(self)
 
 
-_CHUNK_ELEMENTS = 2_000_000   # resample indices drawn at a time (16 MB), whatever n is
+_CHUNK_ELEMENTS = 500_000   # resample indices drawn at a time (4 MB), whatever n is
 
 
 def _resample_means(values: np.ndarray, n_bootstrap: int, seed: int) -> np.ndarray:
