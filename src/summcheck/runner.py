@@ -83,6 +83,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results = _results(spec, summarizers, tallies, metrics + checks, started,
                            n_examples=len(examples))
         results["warnings"] = warnings
+        results["backend"] = engine.name   # where it ran; the numbers do not depend on it
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
     return RunResult(run_dir, results, reports)
