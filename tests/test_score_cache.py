@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from summcheck import stats
 from summcheck.metrics.rouge import RougeMetric
@@ -88,3 +89,15 @@ def test_resample_means_match_the_one_draw_definition():
     got = stats._resample_means(values, 50, 11)
     assert np.max(np.abs(got - expected)) < 1e-12
     assert json.dumps(list(got))   # plain floats
+
+
+@pytest.mark.parametrize("name", ["scores.sqlite", "generations.sqlite"])
+def test_a_garbage_cache_file_is_a_clear_error(tmp_path, name):
+    from summcheck.errors import SummcheckError
+    from summcheck.score_cache import ScoreCache
+    from summcheck.summarizers.cache import GenerationCache
+
+    (tmp_path / name).write_bytes(b"this is not sqlite" * 100)
+    opener = ScoreCache if name == "scores.sqlite" else GenerationCache
+    with pytest.raises(SummcheckError, match=rf"{name}: not a readable cache database.*delete it"):
+        opener(tmp_path)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .sqlite_db import open_db
 from .types import Example, Summary
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
@@ -34,11 +34,7 @@ def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
 class ScoreCache:
     def __init__(self, folder: str | Path):
         self.path = Path(folder) / "scores.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        self._db = open_db(self.path, _SCHEMA)
 
     def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

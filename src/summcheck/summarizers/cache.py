@@ -9,12 +9,12 @@ they are retried; an empty output is a (cached) result of a deterministic model.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import SummcheckError
+from ..sqlite_db import open_db
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -31,11 +31,7 @@ CREATE TABLE IF NOT EXISTS summaries (
 class GenerationCache:
     def __init__(self, folder: str | Path):
         self.path = Path(folder) / "generations.sqlite"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        self._db = open_db(self.path, _SCHEMA)
 
     def get_many(self, fingerprint: str, examples: Sequence[Example]) -> dict[str, Summary]:
         """Cached summaries by example id (re-labelled with the current id)."""
