@@ -46,7 +46,9 @@ What it measures, on the same rows:
   per system; the two embedding methods share one encoder memo), alone and multiplied into
   (or otherwise combined with) nums x ents, and per-bullet combinations of the lexical and
   embedding scores; "shipped with support" is overall_consistency with the lexical+embedding
-  check configured; two calibration probes (powers of the product); the
+  check configured; two calibration probes (powers of the product); a MiniLM layer sweep
+  (word-piece precision at every layer, with and without IDF weights from the story's
+  sentences, against the story sentence by sentence or as one text: `layer_sweep`); the
   per-bullet alternatives tried while designing it (content words, adjacent content
   bigrams, words and pairs pooled, MiniLM sentence cosine), each as the mean and the min
   over bullets. Its bias towards copying: Spearman with the novel-bigram share; the share
@@ -336,6 +338,93 @@ def support_alternatives(pairs: Sequence[tuple[Example, Summary]], encoder) -> l
     return out
 
 
+# ---------------------------------------------------------------- MiniLM layer sweep
+# BERTScore's finding: middle layers of a BERT model align tokens better than the last one.
+# The embedding method uses the last layer of MiniLM (6 layers); here every layer, with and
+# without IDF weights, against the story encoded sentence by sentence (as the check) or as
+# one text cut at the model's 256 pieces (as BERTScore encodes the article, at its limit).
+
+SWEEP_LAYERS = tuple(range(7))      # 0 = the embedding layer, 6 = the last (the check's)
+SWEEP_MODES = {"sent": "story sentence by sentence", "art": "whole story, first 254 pieces"}
+
+
+def _hidden_pieces(tokenizer, model, texts: Sequence[str], batch_size: int = 32
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text: (word-piece ids, [layers, pieces, dim] L2-normalized vectors), [CLS]/[SEP]
+    dropped, texts cut at 256 pieces as the check cuts them."""
+    import torch
+
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out: list = [None] * len(texts)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                        max_length=256, return_tensors="pt")
+        with torch.inference_mode():
+            states = model(**enc, output_hidden_states=True).hidden_states
+        stacked = torch.nn.functional.normalize(torch.stack(states, 1), dim=-1).numpy()
+        for row, i in enumerate(batch):
+            n = int(enc["attention_mask"][row].sum())
+            out[i] = (enc["input_ids"][row, 1:max(n - 1, 1)].numpy(),
+                      stacked[row, :, 1:max(n - 1, 1)])
+    return out
+
+
+def _idf(ids: np.ndarray, df: dict[int, int], n: int) -> np.ndarray:
+    """BERTScore's IDF, log((N + 1) / (df + 1)), the story's sentences as the documents."""
+    return np.array([np.log((n + 1) / (df.get(int(t), 0) + 1)) for t in ids])
+
+
+def layer_sweep(pairs: Sequence[tuple[Example, Summary]], encoder) -> list[dict]:
+    """Per pair, for each mode, layer and weighting: the mean and the min over scored bullets
+    (bullets with a content word; a verbatim copy scores 1) of the bullet's word-piece
+    precision against the story (each piece's best cosine, averaged, IDF-weighted or not);
+    also each bullet's layer-4 sentence-mode score, for the per-bullet product with sup-lex."""
+    tokenizer, model = encoder._loaded()
+    bullets = list(dict.fromkeys(b.strip() for _, s in pairs for b in s.bullets))
+    vectors = dict(zip(bullets, _hidden_pieces(tokenizer, model, bullets)))
+    by_story: dict[str, list[int]] = {}
+    for i, (example, _) in enumerate(pairs):
+        by_story.setdefault(example.story, []).append(i)
+    out: list[dict] = [{} for _ in pairs]
+    for source, index in by_story.items():
+        story = story_index(source)
+        sentences = _hidden_pieces(tokenizer, model, [x.text for x in story.sentences])
+        df: dict[int, int] = {}
+        for ids, _ in sentences:
+            for t in set(ids.tolist()):
+                df[t] = df.get(t, 0) + 1
+        stories = {"sent": np.concatenate([v for _, v in sentences], axis=1) if sentences
+                   else np.zeros((len(SWEEP_LAYERS), 0, 1), np.float32),
+                   "art": _hidden_pieces(tokenizer, model, [source])[0][1]}
+        for i in index:
+            per: dict[str, list[float]] = {}
+            for bullet in pairs[i][1].bullets:
+                if not content_words(bullet):
+                    continue
+                ids, vec = vectors[bullet.strip()]
+                is_copy = copied(bullet, story)
+                weights = _idf(ids, df, len(sentences))
+                for mode, story_vec in stories.items():
+                    best = (np.einsum("lpd,lqd->lpq", vec, story_vec).max(-1)
+                            if story_vec.shape[1] and len(ids) else np.zeros((vec.shape[0], 1)))
+                    for layer in SWEEP_LAYERS:
+                        plain = float(best[layer].mean())
+                        idf = (float(best[layer] @ weights / weights.sum())
+                               if weights.sum() > 0 else plain)
+                        for key, value in ((f"{mode}_L{layer}", plain),
+                                           (f"{mode}_L{layer}_idf", idf)):
+                            per.setdefault(key, []).append(1.0 if is_copy else value)
+            out[i]["sweep_bullets_sent_L4"] = per.get("sent_L4", [])
+            for mode in stories:
+                for layer in SWEEP_LAYERS:
+                    for key in (f"{mode}_L{layer}", f"{mode}_L{layer}_idf"):
+                        values = per.get(key, [])
+                        out[i][f"sweep_{key}"] = float(np.mean(values)) if values else 1.0
+                        out[i][f"sweep_{key}_min"] = min(values) if values else 1.0
+    return out
+
+
 # ---------------------------------------------------------------- scoring every row
 
 def score_rows(rows: list[dict], checks: list, rouge: RougeMetric, rouge_story: RougeMetric,
@@ -373,6 +462,10 @@ def score_rows(rows: list[dict], checks: list, rouge: RougeMetric, rouge_story: 
     for rec, sup, alt in zip(records, run_support(pairs, groups, support),
                              support_alternatives(pairs, encoder)):
         add_support(rec, sup, alt)
+    if encoder is not None:
+        print("MiniLM layer sweep ...", file=sys.stderr)
+        for rec, sweep in zip(records, layer_sweep(pairs, encoder)):
+            rec.update(sweep)
     return records
 
 
@@ -437,6 +530,14 @@ def _per_bullet(combine: Callable[[float, float], float], agg: Callable,
                   if a is not None and b is not None]
         value = float(agg(values)) if values else 1.0
         return value * _product(r) if times_product else value
+    return score
+
+
+def _per_bullet_l4() -> Callable[[dict], float]:
+    def score(r: dict) -> float:
+        lexical = [x for x in r["sup_lexical_bullets"] if x is not None]
+        values = [a * b for a, b in zip(lexical, r["sweep_bullets_sent_L4"])]
+        return _product(r) * (float(np.mean(values)) if values else 1.0)
     return score
 
 
@@ -549,6 +650,17 @@ VARIANTS = [
             _per_bullet(lambda a, b: (a + b) / 2, np.mean, True), True),
     Variant("lexical+embedding", "product x min(lex, emb)", "nums x ents x per bullet "
             "min(sup-lex, sup-emb), mean", _per_bullet(min, np.mean, True), True),
+    *[Variant("embedding sweep", f"emb {mode} L{layer}{' idf' if idf else ''}{agg}",
+              f"word-piece precision, layer {layer}, {SWEEP_MODES[mode]}"
+              + (", IDF over the story's sentences" if idf else "")
+              + ("; weakest bullet" if agg else "; mean over bullets"),
+              _sup(f"sweep_{mode}_L{layer}{'_idf' if idf else ''}{agg.replace(' ', '_')}"),
+              True)
+      for mode in SWEEP_MODES for layer in SWEEP_LAYERS for idf in (False, True)
+      for agg in ("", " min") if not (agg and (idf or mode == "art"))],
+    Variant("embedding sweep", "product x (lex x emb sent L4)", "nums x ents x per bullet "
+            "sup-lex x layer-4 precision (sentence by sentence), mean: lexical+embedding with "
+            "layer 4 instead of the last", _per_bullet_l4(), True),
     Variant("calibration probe", "(product x sup-lex-min)^3", "the cube of nums x ents x "
             "sup-lex-min: the same ranks, more spread among the high (CNN/DM) scores; the "
             "exponent chosen out of fold from {0.5, 1, 2, 3} per factor (see the notes)",
@@ -1254,8 +1366,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-embedding", action="store_true",
-                        help="skip the support check's embedding method and the sentence "
-                             "cosines (no `embedding` extra, or to save ~10 minutes)")
+                        help="skip the support check's embedding methods, the sentence "
+                             "cosines and the layer sweep (no `embedding` extra, or to save "
+                             "~20 minutes)")
     args = parser.parse_args()
 
     frank_rows = load_jsonl(args.data / "frank_valid.jsonl")
