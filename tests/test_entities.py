@@ -198,6 +198,11 @@ def test_story_entities_in_memory_are_bounded(tmp_path, monkeypatch):
     assert calls == [] and len(again._story_ents) == 2
 
 
+def test_truecasing_a_fresh_check_loads_the_word_lists_first(check):
+    items = [(STORY, ["kim jong un met trump , and the party ' s leaders ."], None)]
+    assert EntityCheck().check_many(items) == check.check_many(items)
+
+
 def test_garbage_cache_file_names_the_file_and_the_fix(tmp_path):
     from summcheck.consistency.ner_store import NERStoreError
 

@@ -148,7 +148,6 @@ class _Story:
     text_matches: dict = field(default_factory=dict)   # EntityCheck._text_match
 
 
-
 class EntityCheck:
     """Flags summary entities (people, organisations, places, ...) the story lacks."""
 
@@ -176,6 +175,7 @@ class EntityCheck:
         self._nlp = None
         self._ner: ParallelNER | None = None
         self._words: frozenset[str] = frozenset()
+        self._common: dict[str, bool] = {}
         self._suffix_rules: dict[str, list] = {}
         self._story_ents: OrderedDict[str, Ents] = OrderedDict()   # LRU, by story hash
         self._max_story_ents = max_cached_stories
@@ -322,7 +322,16 @@ class EntityCheck:
     # ------------------------------------------------------------------ summary NER
     def _is_common(self, word: str) -> bool:
         """Is a lowercase word ordinary English (or too short to tell)? Then truecasing
-        leaves it lowercase unless the story capitalises it."""
+        leaves it lowercase unless the story capitalises it. Remembered per word."""
+        common = self._common.get(word)
+        if common is None:
+            self.nlp    # the word lists come with the pipeline (story NER may not load it)
+            if len(self._common) > _MAX_TEXT_ENTS:
+                self._common.clear()
+            common = self._common[word] = self._is_common_uncached(word)
+        return common
+
+    def _is_common_uncached(self, word: str) -> bool:
         if singular(word) in PROPER_ADJECTIVES:
             return False    # "american", "british": always capitalised
         if len(word) < 2 or not word.isalpha() or word in self._words:

@@ -97,8 +97,10 @@ class Token:
     end: int
 
 
+@functools.lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """Lowercase and strip accents ("Pelé" -> "pele") and dots ("U.S." -> "us")."""
+    """Lowercase and strip accents ("Pelé" -> "pele") and dots ("U.S." -> "us").
+    Cached: it runs for every word of every story, summary and reference."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c) and c != ".")
 

@@ -8,6 +8,7 @@ in the prepared text map back exactly onto the original bullet.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from functools import cached_property
@@ -59,8 +60,12 @@ def is_lowercased(text: str) -> bool:
 _CASE_WORD = re.compile(DOTTED + r"|[^\W_]+(?:['’][^\W_]+)*")
 
 
+@functools.lru_cache(maxsize=65536)
 def _case_key(word: str) -> str:
-    return re.sub(r"['’]s$", "", word.lower().rstrip("."))
+    return _POSSESSIVE.sub("", word.lower().rstrip("."))
+
+
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def sentence_initial(text: str, start: int) -> bool:
@@ -77,6 +82,7 @@ class CaseTable:
 
     def __init__(self, text: str):
         self._text = text
+        self._cased: dict[tuple, str | None] = {}   # `cased` answers: summaries share words
 
     # Built on first use: most summaries are cased and never need the table, and building
     # it was a third of the entity check's time on big runs.
@@ -147,6 +153,13 @@ class CaseTable:
         Neighbour evidence wins. Without it a common English word is capitalised only
         if the story never writes it lowercase ("trump" -> "Trump", "new" stays).
         """
+        args = (key, left, right, common)
+        if args not in self._cased:
+            self._cased[args] = self._cased_uncached(key, left, right, common=common)
+        return self._cased[args]
+
+    def _cased_uncached(self, key: str, left: str | None, right: str | None, *,
+                        common: bool) -> str | None:
         before = self.pairs.get((left, key, 1), _NONE)
         after = self.pairs.get((key, right, 0), _NONE)
         near = dict(before)
