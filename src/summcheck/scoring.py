@@ -74,8 +74,8 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
     number vanish among correct names. Measured on FRANK/SummEval dev data
     (benchmarks/results/agreement.md): numbers x entities tracks human factuality better
     than the pooled share on XSum (+0.036 partial Pearson) and equally elsewhere; with the
-    support check (method lexical+embedding) the product reaches partial Pearson 0.41 /
-    0.23 / 0.31 on FRANK CNN/DM / XSum / both (numbers x entities: 0.16 / 0.15 / 0.13),
+    support check (method lexical+embedding) the product reaches partial Pearson 0.36 /
+    0.26 / 0.31 on FRANK CNN/DM / XSum / both (numbers x entities: 0.14 / 0.20 / 0.17),
     at the price of favouring summaries that copy the story (see agreement.md)."""
     if not results:
         return None
