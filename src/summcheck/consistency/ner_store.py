@@ -51,8 +51,9 @@ class NERStore:
 
     def _error(self, err: Exception) -> NERStoreError:
         return NERStoreError(
-            f"{self.path}: cannot read this story-entity cache ({err}). It only holds NER "
-            f"results that are recomputed when missing: delete it (and any "
+            f"{self.path}: cannot use this story-entity cache ({err}). If the folder is "
+            f"writable, the file is damaged or not an SQLite file: it only holds NER "
+            f"results that are recomputed when missing, so delete it (and any "
             f"{self.path.name}-wal / -shm next to it) and run again.")
 
     def __len__(self) -> int:
@@ -96,7 +97,9 @@ class NERStore:
 
     def migrate_jsonl(self, old: Path) -> int:
         """Copy a JSONL cache of an earlier version (one {"text_sha1", "ents"} per line)
-        in, streaming; lines cut short by a killed run are skipped. Returns rows read."""
+        in, streaming; lines cut short by a killed run are skipped. Returns rows read.
+        A migration killed half way is not resumed: stories it missed are recognised
+        again when needed."""
         batch: dict[str, Ents] = {}
         count = 0
         with old.open(encoding="utf-8", errors="replace") as fh:
