@@ -204,12 +204,12 @@ def test_truecasing_a_fresh_check_loads_the_word_lists_first(check):
 
 
 def test_garbage_cache_file_names_the_file_and_the_fix(tmp_path):
-    from summcheck.consistency.ner_store import NERStoreError
+    from summcheck.errors import SummcheckError
 
     fresh = EntityCheck()
     path = fresh.cache_file(tmp_path)
     path.write_bytes(b"not a database\n" * 100)
-    with pytest.raises(NERStoreError, match="delete it") as err:
+    with pytest.raises(SummcheckError, match="delete it") as err:
         fresh.load_cache(tmp_path)
     assert str(path) in str(err.value)
 

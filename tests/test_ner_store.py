@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summcheck.consistency.ner_store import NERStore, NERStoreError
+from summcheck.consistency.ner_store import NERStore
+from summcheck.errors import SummcheckError
 
 ENTS = {"a" * 40: [(0, 5, "PERSON"), (10, 16, "GPE")], "b" * 40: []}
 
@@ -35,7 +36,7 @@ def test_many_keys_are_looked_up_in_parts(tmp_path):
 def test_garbage_file_error_names_the_file_and_the_fix(tmp_path):
     path = tmp_path / "e.sqlite"
     path.write_text("{'this': 'is not SQLite'}\n" * 200)
-    with pytest.raises(NERStoreError) as err:
+    with pytest.raises(SummcheckError) as err:
         NERStore(path).get_many(["a" * 40])
     assert str(path) in str(err.value) and "delete it" in str(err.value)
 

@@ -17,19 +17,17 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable
 
-from summcheck.errors import SummcheckError
+from summcheck.sqlite_db import open_db, unreadable
 
 Ents = list[tuple[int, int, str]]
-_BUSY_TIMEOUT_S = 60
 _MAX_PARAMS = 500           # keys per SELECT (SQLite's limit is 999 on old builds)
-
-
-class NERStoreError(SummcheckError):
-    """The story-entity file cannot be read (not an SQLite file, or damaged)."""
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS story_entities "
+           "(text_sha1 TEXT PRIMARY KEY, ents TEXT NOT NULL);")
 
 
 class NERStore:
-    """{text sha1: entities} in one SQLite file."""
+    """{text sha1: entities} in one SQLite file (set up by `sqlite_db.open_db`: WAL, busy
+    timeout, a damaged file is an error naming it and saying to delete it)."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -37,24 +35,11 @@ class NERStore:
 
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if self._db is None and (create or self.path.exists()):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S,
-                                     check_same_thread=False, isolation_level=None)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("CREATE TABLE IF NOT EXISTS story_entities "
-                           "(text_sha1 TEXT PRIMARY KEY, ents TEXT NOT NULL)")
-            except sqlite3.DatabaseError as err:
-                raise self._error(err) from None
-            self._db = db
+            self._db = open_db(self.path, _SCHEMA)
         return self._db
 
-    def _error(self, err: Exception) -> NERStoreError:
-        return NERStoreError(
-            f"{self.path}: cannot use this story-entity cache ({err}). If the folder is "
-            f"writable, the file is damaged or not an SQLite file: it only holds NER "
-            f"results that are recomputed when missing, so delete it (and any "
-            f"{self.path.name}-wal / -shm next to it) and run again.")
+    def _error(self, err: Exception):
+        return unreadable(self.path, err)
 
     def __len__(self) -> int:
         db = self._connect(create=False)
@@ -88,8 +73,7 @@ class NERStore:
             return
         db = self._connect(create=True)
         try:
-            with db:
-                db.execute("BEGIN IMMEDIATE")
+            with db:    # one transaction; its first statement takes the write lock
                 db.executemany("INSERT OR IGNORE INTO story_entities VALUES (?, ?)",
                                [(k, json.dumps(v)) for k, v in items.items()])
         except sqlite3.DatabaseError as err:
