@@ -11,9 +11,9 @@ from summcheck.scoring import overall_consistency
 
 _DESCRIPTION = """\
 Consistency of summaries with their source stories: summcheck's NumberCheck and
-EntityCheck on every summary, plus "consistency", the share of all checked mentions
-(numbers and entities) that the story supports (1.0 when a summary mentions none), as in
-a `summcheck run`.
+EntityCheck on every summary, plus "consistency": numbers precision x entities precision
+against the story (each 1.0 when a summary mentions none of that kind), as in a
+`summcheck run` without a support check.
 """
 
 _CITATION = """\
