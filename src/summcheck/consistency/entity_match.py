@@ -247,25 +247,57 @@ def variants(key: tuple[str, ...], label: str) -> Iterator[tuple[tuple[str, ...]
 
 
 # ------------------------------------------------------------------------ text index
-_NEEDLES: dict[tuple[str, ...], re.Pattern] = {}
+class _Needle:
+    """A token sequence to find in a " "-joined, " "-padded token string: `finditer` and
+    `search` as a compiled pattern would give them, overlapping occurrences included, but
+    with str.find (compiling a regex per entity key cost more than the searching)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, key: Sequence[str]):
+        self.text = " " + " ".join(key) + " "
+
+    def starts(self, joined: str) -> Iterator[int]:
+        at = joined.find(self.text)
+        while at >= 0:
+            yield at
+            at = joined.find(self.text, at + 1)
+
+    def search(self, joined: str) -> bool:
+        return self.text in joined
+
+
+class _WildcardNeedle:
+    """The same for a key with a WILDCARD token (any one token), as a compiled pattern."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, key: Sequence[str]):
+        words = ("[^ ]+" if w == WILDCARD else re.escape(w) for w in key)
+        # lookahead, so overlapping occurrences are all visited
+        self.pattern = re.compile(" (?=" + " ".join(words) + " )")
+
+    def starts(self, joined: str) -> Iterator[int]:
+        return (found.start() for found in self.pattern.finditer(joined))
+
+    def search(self, joined: str) -> bool:
+        return self.pattern.search(joined) is not None
+
+
+_NEEDLES: dict[tuple[str, ...], _Needle | _WildcardNeedle] = {}
 _MAX_NEEDLES = 50_000
 
 
-def _needle(key: Sequence[str]) -> re.Pattern:
-    """A pattern for the token sequence in a " "-joined, " "-padded token string.
-
-    Lookahead so overlapping occurrences are all visited by `finditer`. Compiled once per
-    key (a plain dict look-up: this runs for every key on every story, reference and
-    summary index); the dict is emptied when it gets big.
-    """
+def _needle(key: Sequence[str]) -> _Needle | _WildcardNeedle:
+    """The needle for `key`, made once per key (a plain dict look-up: this runs for every
+    key on every story, reference and summary index); the dict is emptied when it gets big."""
     key = tuple(key)
-    pattern = _NEEDLES.get(key)
-    if pattern is None:
+    needle = _NEEDLES.get(key)
+    if needle is None:
         if len(_NEEDLES) >= _MAX_NEEDLES:
             _NEEDLES.clear()
-        words = ("[^ ]+" if w == WILDCARD else re.escape(w) for w in key)
-        pattern = _NEEDLES[key] = re.compile(" (?=" + " ".join(words) + " )")
-    return pattern
+        needle = _NEEDLES[key] = (_WildcardNeedle if WILDCARD in key else _Needle)(key)
+    return needle
 
 
 @dataclass(frozen=True)
@@ -338,9 +370,9 @@ class TextIndex:
                 return m.span
         return self._find_in_text(needle, len(key))
 
-    def _find_in_text(self, needle: re.Pattern, n: int) -> Span | None:
-        for found in needle.finditer(self._joined):
-            first = self._token_at[found.start() + 1]
+    def _find_in_text(self, needle: _Needle | _WildcardNeedle, n: int) -> Span | None:
+        for at in needle.starts(self._joined):
+            first = self._token_at[at + 1]
             toks = self.tokens[first: first + n]
             if not self.require_capital or any(
                     any(c.isupper() for c in self.text[t.start:t.end]) for t in toks):
