@@ -95,7 +95,7 @@ def write_dataset(folder: Path, n: int) -> None:
 def timed_run(config: Path, work: Path) -> tuple[float, float, float]:
     """(wall seconds, peak RSS MB, peak anonymous MB) of one `summcheck run` in its own
     process. Peak RSS (GNU time) counts file pages too, e.g. the dataset's memory-mapped
-    Arrow table as it is read; the anonymous peak (RssAnon of the run and its child
+    Arrow table as it is read; the anonymous peak (Pss_Anon of the run and its child
     processes, sampled every 50 ms) is the memory the run itself holds."""
     command = ["/usr/bin/time", "-f", "%M", str(SUMMCHECK), "run", str(config), "--out",
                str(work / "runs"), "--cache-dir", str(work / "cache"), "--no-progress"]
@@ -134,9 +134,11 @@ def _tree(pid: int) -> list[int]:
 
 
 def _anon_kb(pid: int) -> int:
+    """Proportional anonymous memory: pages a forked NER worker still shares with its
+    parent are counted once between them, not once in each."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("RssAnon:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss_Anon:"):
                 return int(line.split()[1])
     except OSError:
         pass
