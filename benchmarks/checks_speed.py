@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, load_jsonl  # noqa: E402
+from _data import DATA, load_jsonl, append_section  # noqa: E402
 
 from summcheck.text import split_bullets  # noqa: E402
 from summcheck.types import Example, Summary  # noqa: E402
@@ -133,12 +133,7 @@ def main() -> None:
              "", *table(rows), ""]
     print("\n".join(lines))
     if not args.no_write:
-        new = not RESULTS.exists()
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            if new:
-                fh.write("# Consistency-check throughput\n\nAppended by "
-                         "benchmarks/checks_speed.py; see its docstring for the workloads.\n\n")
-            fh.write("\n".join(lines) + "\n")
+        append_section(RESULTS, "Consistency-check throughput", lines)
 
 
 if __name__ == "__main__":

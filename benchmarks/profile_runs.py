@@ -11,7 +11,6 @@ commit) with this venv, for before/after figures. Appends to benchmarks/results/
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
 import pstats
 import subprocess
@@ -96,6 +95,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
+    from _data import append_section
     from checks_speed import commit_id, machine
 
     env = dict(os.environ)
@@ -133,11 +133,7 @@ def main() -> None:
              *sections]
     print("\n".join(lines))
     if not args.no_write:
-        new = not RESULTS.exists()
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            if new:
-                fh.write("# Profiles\n\nAppended by benchmarks/profile_runs.py.\n\n")
-            fh.write("\n".join(lines) + "\n")
+        append_section(RESULTS, "Profiles", lines)
 
 
 if __name__ == "__main__":

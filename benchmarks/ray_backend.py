@@ -47,7 +47,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
-from _data import DATA, load_jsonl  # noqa: E402
+from _data import DATA, load_jsonl, append_section  # noqa: E402
 
 from summcheck.backends import LocalBackend  # noqa: E402
 from summcheck.backends.ray_backend import RayBackend  # noqa: E402
@@ -238,12 +238,7 @@ def main() -> int:
              overhead(probe, f"fixed cost ({args.probe} stories)"), ""]
     print("\n".join(lines))
     if not args.no_write:
-        new = not RESULTS.exists()
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            if new:
-                fh.write("# Ray backend vs local backend on one machine\n\nAppended by "
-                         "benchmarks/ray_backend.py; see its docstring for the workloads.\n\n")
-            fh.write("\n".join(lines) + "\n")
+        append_section(RESULTS, "Ray backend vs local backend on one machine", lines)
     return 0 if all(r["same"] for r in scoring + generation + probe) else 1
 
 

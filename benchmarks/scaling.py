@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, load_jsonl  # noqa: E402
+from _data import DATA, load_jsonl, append_section  # noqa: E402
 from checks_speed import commit_id, machine  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "scaling.md"
@@ -191,12 +191,7 @@ def main() -> None:
               f"and peak anonymous memory {anon:.0f} MB.", ""]
     print("\n".join(lines))
     if not args.no_write:
-        new = not RESULTS.exists()
-        with RESULTS.open("a", encoding="utf-8") as fh:
-            if new:
-                fh.write("# Scaling of a whole run\n\nAppended by benchmarks/scaling.py; see "
-                         "its docstring for the workload.\n\n")
-            fh.write("\n".join(lines) + "\n")
+        append_section(RESULTS, "Scaling of a whole run", lines)
 
 
 if __name__ == "__main__":

@@ -194,9 +194,9 @@ def report(rows, times, deterministic, args, started, finished, load_before, cod
         f"Written by `benchmarks/soak.py` on {started:%Y-%m-%d %H:%M} UTC "
         f"({(finished - started).total_seconds() / 60:.1f} min).",
         "",
-        f"- Command (each run, fresh `OUT` and `CACHE` per iteration): "
-        f"`python -m summcheck run --no-progress --out OUT --cache-dir CACHE` "
-        f"(the bundled default config)",
+        "- Command (each run, fresh `OUT` and `CACHE` per iteration): "
+        "`python -m summcheck run --no-progress --out OUT --cache-dir CACHE` "
+        "(the bundled default config)",
         f"- Soak command: `python benchmarks/soak.py --iterations {args.iterations} "
         f"--seed {args.seed}`",
         f"- Machine: {machine()}; load average at start {load_before[0]:.1f} "
