@@ -1184,7 +1184,8 @@ def throughput(rows: list[dict], repeats: int, with_embedding: bool
         "",
         "| step | seconds | per unit | rate |",
         "|---|---|---|---|",
-        row("story NER (`EntityCheck.prepare`: batched `nlp.pipe`, once per story)",
+        row("story NER up front (`EntityCheck.prepare`; since 2026-11-25 a no-op: story NER "
+            "is lazy, inside the checks below, for the stories that need it)",
             med["run_ner"], "story", s),
         row("checks as summcheck run (one batch per system; with the reference bullets, so the "
             "entity check also runs NER on the reference for its target scores)",
