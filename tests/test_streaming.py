@@ -118,3 +118,22 @@ def test_load_run_names_a_missing_file(tmp_path, monkeypatch):
     (run_dir / "scores.jsonl").unlink()
     with pytest.raises(SummcheckError, match=r"no scores\.jsonl"):
         load_run(run_dir)
+
+
+def test_per_example_values_come_from_one_read_of_scores(tmp_path, monkeypatch):
+    run = load_run(_run(tmp_path, "run", 10_000, monkeypatch))
+    rows = list(JsonlRows(run.run_dir / "scores.jsonl"))
+    reads: list[str] = []
+    original = JsonlRows.__iter__
+
+    def counting(self):
+        reads.append(self.path.name)
+        return original(self)
+
+    monkeypatch.setattr(JsonlRows, "__iter__", counting)
+    for label in run.labels():
+        for metric in ("rouge1_f", "numbers_precision", "no_such_metric"):
+            expected = {r["example_id"]: r["scores"][metric] for r in rows
+                        if r["summarizer"] == label and r["scores"].get(metric) is not None}
+            assert run.per_example(label, metric) == expected
+    assert reads == ["scores.jsonl"]

@@ -8,13 +8,15 @@ last, results.json: a folder without results.json is incomplete and is never rep
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from .columns import FloatColumns
 from .errors import SummcheckError
 
 SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
@@ -228,6 +230,7 @@ class RunData:
     summaries: Iterable[dict]
     scores: Iterable[dict]
     checks: Iterable[dict]
+    _scores_by_label: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -237,9 +240,16 @@ class RunData:
         return [m["label"] for m in self.results["summarizers"]]
 
     def per_example(self, label: str, metric: str) -> dict[str, float]:
-        """{example_id: value} of one metric for one summarizer (missing values left out)."""
-        return {r["example_id"]: r["scores"][metric] for r in self.scores
-                if r["summarizer"] == label and r["scores"].get(metric) is not None}
+        """{example_id: value} of one metric for one summarizer (missing values left out).
+        scores.jsonl is read once, into compact float columns, for all such questions."""
+        if not self._scores_by_label:
+            for row in self.scores:
+                ids, columns = self._scores_by_label.setdefault(
+                    row["summarizer"], ([], FloatColumns()))
+                ids.append(row["example_id"])
+                columns.add(row["scores"])
+        ids, columns = self._scores_by_label.get(label, ([], FloatColumns()))
+        return {i: v for i, v in zip(ids, columns.column(metric)) if not math.isnan(v)}
 
 
 def load_run(run_dir: str | Path) -> RunData:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import math
 import platform
 import sys
-from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -17,6 +15,7 @@ import numpy as np
 
 from . import __version__, artifacts
 from .backends import Backend, LocalBackend
+from .columns import FloatColumns
 from .config import RunSpec
 from .data import load_examples
 from .data.quality import data_warnings
@@ -159,8 +158,7 @@ class _Tally:
     n_truncated: int = 0
     n_bullets: int = 0
     seconds: float = 0.0
-    n_scored: int = 0
-    columns: dict[str, array] = field(default_factory=dict)
+    scores: FloatColumns = field(default_factory=FloatColumns)
 
     def add_summaries(self, summaries: Sequence[Summary], generated: int) -> None:
         self.n_examples += len(summaries)
@@ -169,16 +167,6 @@ class _Tally:
         self.n_truncated += sum(1 for s in summaries if s.meta.get("truncated"))
         self.n_bullets += sum(len(s.bullets) for s in summaries)
         self.seconds += sum(s.seconds for s in summaries)
-
-    def add_scores(self, values: dict[str, float]) -> None:
-        """Add one row of metric values; a metric first seen late is back-filled with NaN."""
-        self.n_scored += 1
-        for name in values.keys() - self.columns.keys():
-            self.columns[name] = array("d")
-        for name, column in self.columns.items():
-            column.extend([math.nan] * (self.n_scored - 1 - len(column)))
-            value = values.get(name)
-            column.append(math.nan if value is None else value)
 
 
 def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
@@ -242,7 +230,7 @@ def _score(files: dict, label: str, examples: Sequence[Example], summaries: Sequ
         if scorer.checks:
             files[artifacts.CHECKS].write(label, {**ids, "findings": row["findings"],
                                                   "supported": row["supported"]})
-        tally.add_scores(row["scores"])
+        tally.scores.add(row["scores"])
         task.advance(1)
 
 
@@ -252,8 +240,8 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
     per_model = []
     for summarizer in summarizers:
         tally = tallies[summarizer.label]
-        names = sorted(tally.columns)
-        values = {name: np.frombuffer(tally.columns[name]) for name in names}
+        names = sorted(tally.scores.columns)
+        values = {name: np.frombuffer(tally.scores.column(name)) for name in names}
         per_model.append({
             "label": summarizer.label,
             "type": summarizer.spec.type,
