@@ -129,14 +129,15 @@ def _run_check(check, examples: Sequence[Example], summaries: Sequence[Summary]
 class Scorer:
     """Scores (example, summary) pairs through the score cache: only pairs never scored
     with this exact setup are computed, and only their stories are analysed by the checks
-    (story NER persisted in `checks_folder`, shared by every run and summarizer)."""
+    (story NER persisted in `checks_folder` as it is done, shared by every run and
+    summarizer)."""
 
     def __init__(self, metrics: list, checks: list, *, cache: ScoreCache | None = None,
                  checks_folder: Path | None = None):
         self.metrics, self.checks = metrics, checks
         self.cache, self.checks_folder = cache, checks_folder
         self.fingerprint = scoring_fingerprint(m.signature() for m in metrics + checks)
-        self._check_caches_loaded = False
+        self._check_folder_used = False
 
     def score(self, pairs: Sequence[tuple[Example, Summary]]) -> list[dict[str, Any]]:
         """One row {"scores", "findings", "supported"} per pair, in order."""
@@ -145,7 +146,7 @@ class Scorer:
         todo = [i for i, key in enumerate(keys) if key not in found]
         if todo:
             examples = [pairs[i][0] for i in todo]
-            self._prepare_checks(examples)
+            self._use_check_folder()
             scored = score_batch(examples, [pairs[i][1] for i in todo], self.metrics,
                                  self.checks)
             new = {keys[i]: {"scores": values, **_findings(results)}
@@ -155,17 +156,14 @@ class Scorer:
             found.update(new)
         return [found[key] for key in keys]
 
-    def _prepare_checks(self, examples: Sequence[Example]) -> None:
-        """Let checks analyse each story once (e.g. NER), reusing earlier runs' analyses."""
-        for check in self.checks:
-            if not hasattr(check, "prepare"):
-                continue
-            if self.checks_folder and not self._check_caches_loaded:
-                check.load_cache(self.checks_folder)
-            check.prepare([e.story for e in examples])
-            if self.checks_folder:
-                check.save_cache(self.checks_folder)
-        self._check_caches_loaded = True
+    def _use_check_folder(self) -> None:
+        """Point checks that keep per-story analyses (the entity check's story NER) at
+        `checks_folder`, once: they look stories up there and add new ones as they go."""
+        if self.checks_folder and not self._check_folder_used:
+            for check in self.checks:
+                if hasattr(check, "load_cache"):
+                    check.load_cache(self.checks_folder)
+        self._check_folder_used = True
 
 
 def _findings(results: list[CheckResult]) -> dict[str, list]:

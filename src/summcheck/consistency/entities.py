@@ -223,7 +223,7 @@ class EntityCheck:
 
     # ------------------------------------------------------------------ story NER cache
     def prepare(self, sources: Sequence[str]) -> None:
-        """Nothing to do ahead of `check_many` (the Scorer calls this before each step):
+        """Nothing to do ahead of `check_many` (kept for callers of earlier versions):
         story NER is lazy, run by `check_many` for the stories that need it. Use
         `story_entities` to recognise stories now."""
 
