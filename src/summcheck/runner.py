@@ -188,10 +188,10 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
                 label = summarizer.label
                 summaries = _generate(summarizer, spec, batch, cache, generate_tasks[label],
                                       engine, tallies[label])
+                fingerprint = summarizer.fingerprint()
                 for summary in summaries:
                     files[artifacts.SUMMARIES].write(label, {
-                        "summarizer": label, "fingerprint": summarizer.fingerprint(),
-                        **summary.to_dict()})
+                        "summarizer": label, "fingerprint": fingerprint, **summary.to_dict()})
                 files[artifacts.SUMMARIES].flush()   # a window's summaries show on disk
                 _score(files, label, batch, summaries, scorer, engine, tallies[label],
                        score_task)
