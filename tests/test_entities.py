@@ -289,7 +289,12 @@ def test_copied_bullet_takes_the_story_entities_without_ner(monkeypatch):
                 and e <= STORY.find(sentence) + len(sentence)}
     calls = []
     real = fresh.ner
-    monkeypatch.setattr(fresh, "ner", lambda texts: calls.append(list(texts)) or real(texts))
+
+    def counted(texts):
+        calls.append(list(texts))
+        return real(calls[-1])
+
+    monkeypatch.setattr(fresh, "ner", counted)
     result = fresh.check_many([(STORY, [sentence], None)])[0]
     assert calls == [], "a copied bullet needs no NER"
     offset = STORY.find(sentence)

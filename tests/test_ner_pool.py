@@ -2,56 +2,86 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from summcheck.consistency import ner_pool
-from summcheck.consistency.ner_pool import ParallelNER, entities_of, split_by_length
+from summcheck.consistency.ner_pool import ParallelNER, entities_of
 
 pytest.importorskip("spacy")
 
-
-def test_split_by_length_keeps_order_and_balances():
-    texts = ["a" * 10] * 7 + ["b" * 70]
-    parts = split_by_length(texts, 2)
-    assert [t for p in parts for t in p] == texts
-    assert len(parts) == 2
-    assert split_by_length(["x"], 4) == [["x"]]
-    assert split_by_length([], 2) == []
+TEXTS = [f"Kim Jong Un met Donald Trump in Singapore on day {i}. The United Nations "
+         f"and the European Union in Brussels said Angela Merkel agreed." for i in range(60)]
 
 
-def test_parallel_equals_inline(monkeypatch):
+@pytest.fixture(scope="module")
+def nlp():
     from summcheck.consistency.entities import load_pipeline
 
-    nlp = load_pipeline("en_core_web_sm")
-    texts = [f"Kim Jong Un met Donald Trump in Singapore on day {i}. The United Nations "
-             f"and the European Union in Brussels said Angela Merkel agreed." for i in range(60)]
-    monkeypatch.setattr(ner_pool, "_MIN_CHARS_PER_PART", 500)
+    return load_pipeline("en_core_web_sm")
+
+
+def test_parallel_equals_inline(nlp, monkeypatch):
+    monkeypatch.setattr(ner_pool, "_PIECE_CHARS", 500)
     parallel = ParallelNER(nlp, processes=2, batch_size=8)
     try:
-        got = parallel(texts)
+        got = parallel(iter(TEXTS))     # any iterable: a generator still preparing texts
         assert parallel._pool is not None, "the batch must have used a worker"
     finally:
         parallel.close()
-    assert got == entities_of(nlp, texts, 8)
+    assert got == entities_of(nlp, TEXTS, 8)
     assert any(label == "PERSON" for ents in got for _, _, label in ents)
 
 
-def test_small_batches_stay_in_this_process():
+def test_pieces_no_worker_started_run_here(nlp, monkeypatch):
+    """Work sharing: a piece still queued when this process is done is cancelled and run
+    here, so nothing waits on a slow or busy worker."""
+    monkeypatch.setattr(ner_pool, "_PIECE_CHARS", 500)
+    parallel = ParallelNER(nlp, processes=2, batch_size=8)
+    ran_here = []
+    real = ner_pool.entities_of
+    monkeypatch.setattr(ner_pool, "entities_of",
+                        lambda *a: ran_here.append(len(a[1])) or real(*a))
+    try:
+        got = parallel(TEXTS)
+    finally:
+        parallel.close()
+    assert got == real(nlp, TEXTS, 8)
+    assert len(ran_here) > 1, "besides its partial last piece, this process took queued ones"
+
+
+def _die(texts, batch_size):
+    os._exit(1)
+
+
+# CPython < 3.12 (gh-107219): when a pool breaks, its manager thread raises on futures
+# this process cancelled to run them itself; harmless, the thread was ending anyway.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_worker_is_replaced_by_this_process(nlp, monkeypatch):
+    monkeypatch.setattr(ner_pool, "_PIECE_CHARS", 500)
+    monkeypatch.setattr(ner_pool, "_work", _die)    # forked workers inherit it
+    parallel = ParallelNER(nlp, processes=2, batch_size=8)
+    try:
+        got = parallel(TEXTS)
+    finally:
+        parallel.close()
+    assert got == entities_of(nlp, TEXTS, 8)
+    assert parallel.processes == 1 and parallel._pool is None
+
+
+def test_small_batches_stay_in_this_process(nlp):
     class NoPool(ParallelNER):
         def _pool_or_new(self):
             raise AssertionError("no worker for a small batch")
 
-    from summcheck.consistency.entities import load_pipeline
-
-    nlp = load_pipeline("en_core_web_sm")
     assert NoPool(nlp, processes=4, batch_size=8)(["Paris is in France."])[0]
+    assert NoPool(nlp, processes=4, batch_size=8)([]) == []
 
 
 def test_workers_die_with_a_killed_parent(tmp_path):
     """SIGKILL of the run must not leave forked NER workers behind."""
-    import os
     import signal
     import subprocess
     import sys
@@ -62,7 +92,7 @@ def test_workers_die_with_a_killed_parent(tmp_path):
         "import time\n"
         "from summcheck.consistency import ner_pool\n"
         "from summcheck.consistency.entities import load_pipeline\n"
-        "ner_pool._MIN_CHARS_PER_PART = 10\n"
+        "ner_pool._PIECE_CHARS = 10\n"
         "ner = ner_pool.ParallelNER(load_pipeline('en_core_web_sm'), processes=2, batch_size=4)\n"
         "ner(['Paris is in France.'] * 8)\n"
         "print(*ner._pool._processes, flush=True)\n"

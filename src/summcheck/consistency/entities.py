@@ -24,12 +24,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import itertools
 import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
 from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
@@ -199,7 +200,7 @@ class EntityCheck:
             self._words, self._suffix_rules = _english_words(self._nlp)
         return self._nlp
 
-    def ner(self, texts: Sequence[str]) -> list[list[tuple[int, int, str]]]:
+    def ner(self, texts: Iterable[str]) -> list[list[tuple[int, int, str]]]:
         """(start, end, label) of every entity in each text, NER spread over the cores."""
         if self._ner is None:
             self._ner = ParallelNER(self.nlp, processes=self.processes,
@@ -362,15 +363,27 @@ class EntityCheck:
         return (len(m.key) == 1 and sentence_initial(text, m.span.start)
                 and self._is_common(word) and not case.capitalises(word))
 
-    def _recognise(self, ner_inputs: Sequence[str]) -> None:
+    def _recognise(self, ner_inputs: Iterable[str]) -> None:
         """NER over every input not seen yet, in one batched pipe (much faster than one
-        call per summary); results stay in `_text_ents` until `check_many` ends."""
+        call per summary); results stay in `_text_ents` until `check_many` ends.
+        `ner_inputs` may be a generator still preparing texts: NER of the first ones
+        starts on the other cores meanwhile."""
         if len(self._text_ents) > _MAX_TEXT_ENTS:   # many single check() calls: bound memory
             self._text_ents.clear()
-        todo = list(dict.fromkeys(t for t in ner_inputs if t not in self._text_ents))
-        if not todo:
+        new: dict[str, None] = {}       # insertion-ordered set
+
+        def unseen() -> Iterator[str]:
+            for text in ner_inputs:
+                if text not in self._text_ents and text not in new:
+                    new[text] = None
+                    yield text
+
+        todo = unseen()
+        first = next(todo, None)
+        if first is None:
             return
-        self._text_ents.update(zip(todo, self.ner(todo)))
+        found = self.ner(itertools.chain([first], todo))
+        self._text_ents.update(zip(new, found))
 
     def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
         """Entity mentions of each text, with spans in that (original) text."""
@@ -393,19 +406,11 @@ class EntityCheck:
         if len(items) > _CHUNK:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
-        stories = [self._story(source) for source, _, _ in items]   # each built once
-        copied_from = []
-        for (source, summary, reference), story in zip(items, stories):
-            case = story.case
-            known = reference is None or (tuple(reference), story.key) in self._references
-            bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
-            if len(bullets) < len(summary):
-                copied_from.append(story)
-            for text in bullets + ([] if known else list(reference)):
-                self._prepared[(text, case)] = self._ner_input(text, case)
+        stories: list[_Story] = []          # one per item, each story built once
+        copied_from: list[_Story] = []
         try:
+            self._recognise(self._ner_inputs(items, stories, copied_from))
             self._with_ner(copied_from)
-            self._recognise([p[0] for p in self._prepared.values()])
             per_bullet = [self._bullet_mentions(list(summary), source, story)
                           for (source, summary, _), story in zip(items, stories)]
             self._with_ner([story for story, found in zip(stories, per_bullet)
@@ -416,6 +421,23 @@ class EntityCheck:
         finally:
             self._text_ents.clear()
             self._prepared.clear()
+
+    def _ner_inputs(self, items: Sequence[tuple], stories: list[_Story],
+                    copied_from: list[_Story]) -> Iterator[str]:
+        """Prepare (`_prepared`) and yield the NER input of every summary bullet not
+        copied from its story and of every reference not seen before. Fills `stories`
+        (one per item) and `copied_from` (the stories bullets were copied from) as it
+        goes, so that NER of the first inputs runs while later stories are indexed."""
+        for source, summary, reference in items:
+            story = self._story(source)
+            stories.append(story)
+            known = reference is None or (tuple(reference), story.key) in self._references
+            bullets = [b for b in summary if self._copied_at(b, source, story) < 0]
+            if len(bullets) < len(summary):
+                copied_from.append(story)
+            for text in bullets + ([] if known else list(reference)):
+                prepared = self._prepared[(text, story.case)] = self._ner_input(text, story.case)
+                yield prepared[0]
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:

@@ -1,15 +1,18 @@
 """Named-entity recognition over many texts on every core this process may use.
 
-NER is most of the consistency checks' time, and spaCy runs one core. A big batch is cut
-into contiguous parts of about equal length; forked worker processes, which inherit the
-already loaded pipeline (fork copies it: no second model load), take all parts but the
-first, which runs here meanwhile. Written here because spaCy's own `n_process` starts
-new processes and pickles the pipeline on every `pipe` call, which costs more than it
-saves on the few hundred texts of one scoring step.
+NER is most of the consistency checks' time, and spaCy runs one core. Texts are taken as
+they come (an iterable: the caller may still be preparing the next ones) and cut into
+pieces of about `_PIECE_CHARS` characters; each full piece goes to forked worker
+processes, which inherit the already loaded pipeline (fork copies it: no second model
+load). At the end this process runs the last, partial piece, then every piece no worker
+has started yet (it cancels them, from the back: workers take them from the front), so
+the work is shared out however fast each process turns out to be. Written here because
+spaCy's own `n_process` starts new processes and pickles the pipeline on every `pipe`
+call, which costs more than it saves on the few hundred texts of one scoring step.
 
 Fork, not spawn: the workers only run spaCy (numpy/blis), never torch, so a parent that
 imported torch is safe to fork. Where fork is unavailable (not Linux), or a worker dies,
-everything runs here, one core, with the same results.
+the work runs here, one core, with the same results.
 """
 
 from __future__ import annotations
@@ -19,13 +22,15 @@ import os
 import signal
 import sys
 import weakref
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Sequence
+from typing import Iterable, Sequence
 
 Ents = list[tuple[int, int, str]]   # (start char, end char, label) per entity
 
-_MIN_CHARS_PER_PART = 20_000   # below this, a worker costs more than it saves
+# Texts per piece, in characters: small enough that the last pieces a worker is still
+# running when this process has nothing left are short, big enough to batch spaCy well.
+_PIECE_CHARS = 6_000
 _worker_nlp = None              # the pipeline inside a forked worker
 
 
@@ -66,19 +71,6 @@ def _work(texts: list[str], batch_size: int) -> list[Ents]:
     return entities_of(_worker_nlp, texts, batch_size)
 
 
-def split_by_length(texts: Sequence[str], parts: int) -> list[list[str]]:
-    """Contiguous slices of about equal total length (order kept when joined)."""
-    total = sum(len(t) for t in texts) or 1
-    out: list[list[str]] = [[]]
-    done = 0
-    for text in texts:
-        if done >= total * len(out) / parts and len(out) < parts:
-            out.append([])
-        out[-1].append(text)
-        done += len(text)
-    return [p for p in out if p]
-
-
 class ParallelNER:
     """`ner(texts)` -> entities per text, in order, on up to `processes` cores."""
 
@@ -88,21 +80,44 @@ class ParallelNER:
         self.processes = processes if can_fork else 1
         self._pool: ProcessPoolExecutor | None = None
 
-    def __call__(self, texts: Sequence[str]) -> list[Ents]:
-        chars = sum(len(t) for t in texts)
-        parts = min(self.processes, chars // _MIN_CHARS_PER_PART)
-        if parts < 2:
-            return entities_of(self.nlp, texts, self.batch_size)
-        pieces = split_by_length(texts, parts)
+    def __call__(self, texts: Iterable[str]) -> list[Ents]:
+        pieces: list[tuple[list[str], Future | None]] = []
+        piece, chars = [], 0
+        for text in texts:
+            piece.append(text)
+            chars += len(text)
+            if chars >= _PIECE_CHARS and self.processes > 1:
+                pieces.append((piece, self._submit(piece)))
+                piece, chars = [], 0
+        pieces.append((piece, None))
+        return [ents for found in self._gather(pieces) for ents in found]
+
+    def _submit(self, texts: list[str]) -> Future | None:
+        """The piece as a worker's task, or None (run here) when no worker can start."""
         try:
-            pool = self._pool_or_new()
-            futures = [pool.submit(_work, piece, self.batch_size) for piece in pieces[1:]]
-            here = entities_of(self.nlp, pieces[0], self.batch_size)
-            return here + [ents for f in futures for ents in f.result()]
-        except (BrokenProcessPool, OSError):
-            self.close()
-            self.processes = 1      # a worker died: go on in this process
-            return entities_of(self.nlp, texts, self.batch_size)
+            return self._pool_or_new().submit(_work, texts, self.batch_size)
+        except (BrokenProcessPool, OSError, RuntimeError):
+            self._give_up_workers()
+            return None
+
+    def _gather(self, pieces: list[tuple[list[str], Future | None]]) -> list[list[Ents]]:
+        found: list[list[Ents] | None] = [None] * len(pieces)
+        for i in reversed(range(len(pieces))):
+            texts, future = pieces[i]
+            if future is None or future.cancel():
+                found[i] = entities_of(self.nlp, texts, self.batch_size) if texts else []
+        for i, (texts, future) in enumerate(pieces):
+            if found[i] is None:
+                try:
+                    found[i] = future.result()
+                except (BrokenProcessPool, CancelledError, OSError):
+                    self._give_up_workers()     # a worker died: go on in this process
+                    found[i] = entities_of(self.nlp, texts, self.batch_size)
+        return found
+
+    def _give_up_workers(self) -> None:
+        self.close()
+        self.processes = 1
 
     def _pool_or_new(self) -> ProcessPoolExecutor:
         if self._pool is None:
