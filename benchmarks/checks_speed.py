@@ -11,9 +11,12 @@ Each is timed cold (story NER included: a new check, no persisted story cache) a
 (story NER cached, as when a second summarizer or a re-run meets the same stories).
 Story NER is lazy (only stories where a summary entity is not supported by the story text
 alone): "NER'd stories" counts the stories that needed it in the cold pass.
-Prints a table and appends it to benchmarks/results/checks_speed.md.
+`--repeat N` measures each workload N times, each time with a new check (the machine is
+a shared 2-core VM whose speed varies by about 30% from run to run) and reports the median
+and the range. Prints a table and appends it to benchmarks/results/checks_speed.md.
 
-    .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--no-write]
+    .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--repeat 5]
+                                                [--no-write]
 """
 
 from __future__ import annotations
@@ -84,6 +87,19 @@ def measure(name: str, pairs: list, with_rouge: bool) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def summarise(runs: list[dict]) -> dict:
+    """The median run's figures (by cold time), with the range of cold and warm times."""
+    ordered = sorted(runs, key=lambda r: r["cold_s"])
+    row = dict(ordered[len(ordered) // 2])
+    row["cold_range"] = (ordered[0]["cold_s"], ordered[-1]["cold_s"])
+    warm = sorted(r["warm_s"] for r in runs)
+    row["warm_s"] = warm[len(warm) // 2]
+    row["warm_per_s"] = row["pairs"] / row["warm_s"]
+    row["warm_range"] = (warm[0], warm[-1])
+    row["runs"] = len(runs)
+    return row
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
                 .splitlines() if line.startswith("model name")), platform.processor())
@@ -102,12 +118,17 @@ def commit_id() -> str:
 
 
 def table(rows: list[dict]) -> list[str]:
-    out = ["| workload | pairs | stories | NER'd stories | cold s | cold pairs/s | warm s | "
-           "warm pairs/s | peak RSS MB |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    out += [f"| {r['workload']} | {r['pairs']} | {r['stories']} | {r['ner_stories']} | "
-            f"{r['cold_s']:.1f} | "
-            f"{r['cold_per_s']:.0f} | {r['warm_s']:.1f} | {r['warm_per_s']:.0f} | "
-            f"{r['peak_rss_mb']:.0f} |" for r in rows]
+    out = ["| workload | pairs | stories | NER'd stories | runs | cold s (range) | "
+           "cold pairs/s (range) | warm s (range) | warm pairs/s | peak RSS MB |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lo, hi = r["cold_range"]
+        wlo, whi = r["warm_range"]
+        out.append(f"| {r['workload']} | {r['pairs']} | {r['stories']} | {r['ner_stories']} | "
+                   f"{r['runs']} | {r['cold_s']:.1f} ({lo:.1f}-{hi:.1f}) | "
+                   f"{r['cold_per_s']:.0f} ({r['pairs'] / hi:.0f}-{r['pairs'] / lo:.0f}) | "
+                   f"{r['warm_s']:.1f} ({wlo:.1f}-{whi:.1f}) | {r['warm_per_s']:.0f} | "
+                   f"{r['peak_rss_mb']:.0f} |")
     return out
 
 
@@ -117,13 +138,17 @@ def main() -> None:
     parser.add_argument("--with-rouge", action="store_true",
                         help="score ROUGE-1/2/Lsum too (the whole per-summary scoring)")
     parser.add_argument("--workloads", default="frank-cnndm,realsumm")
+    parser.add_argument("--repeat", type=int, default=1, help="measurements per workload")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
     header = machine()
-    rows = [measure(name, workload(name, args.pairs), args.with_rouge)
-            for name in args.workloads.split(",")]
+    rows = []
+    for name in args.workloads.split(","):
+        pairs = workload(name, args.pairs)
+        rows.append(summarise([measure(name, pairs, args.with_rouge)
+                               for _ in range(max(1, args.repeat))]))
     command = "python benchmarks/checks_speed.py " + " ".join(sys.argv[1:])
     what = "numbers + entities" + (" + ROUGE-1/2/Lsum" if args.with_rouge else "")
     end_load = "/".join(f"{x:.2f}" for x in os.getloadavg())

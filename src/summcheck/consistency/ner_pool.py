@@ -5,8 +5,11 @@ they come (an iterable: the caller may still be preparing the next ones) and cut
 pieces of about `_PIECE_CHARS` characters; each full piece goes to forked worker
 processes, which inherit the already loaded pipeline (fork copies it: no second model
 load). At the end this process runs the last, partial piece, then every piece no worker
-has started yet (it cancels them, from the back: workers take them from the front), so
-the work is shared out however fast each process turns out to be. Written here because
+has started yet (from the back: workers take them from the front), so the work is shared
+out however fast each process turns out to be. Who runs a piece is settled by a claim
+flag in shared memory (`_Claims`), not by cancelling futures: the executor hands a
+worker its next pieces before it starts them, and those can no longer be cancelled, so
+this process would wait for them idle. Written here because
 spaCy's own `n_process` starts new processes and pickles the pipeline on every `pipe`
 call, which costs more than it saves on the few hundred texts of one scoring step.
 
@@ -22,6 +25,7 @@ import os
 import signal
 import sys
 import weakref
+from dataclasses import dataclass
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Iterable, Sequence
@@ -31,7 +35,9 @@ Ents = list[tuple[int, int, str]]   # (start char, end char, label) per entity
 # Texts per piece, in characters: small enough that the last pieces a worker is still
 # running when this process has nothing left are short, big enough to batch spaCy well.
 _PIECE_CHARS = 6_000
+_CLAIM_SLOTS = 1 << 16          # claim flags, reused round-robin by piece number
 _worker_nlp = None              # the pipeline inside a forked worker
+_worker_claims = None           # the parent's `_Claims`, inherited through fork
 
 
 def default_processes() -> int:
@@ -47,9 +53,37 @@ def entities_of(nlp, texts: Sequence[str], batch_size: int) -> list[Ents]:
             for doc in nlp.pipe(texts, batch_size=batch_size)]
 
 
-def _init_worker(nlp, parent: int) -> None:
-    global _worker_nlp
-    _worker_nlp = nlp
+class _Claims:
+    """Whoever claims a piece first, this process or a worker, runs it. Made before the
+    workers fork, so they share its memory and lock."""
+
+    def __init__(self, context):
+        self._flags = context.RawArray("b", _CLAIM_SLOTS)
+        self._lock = context.Lock()
+        self._count = 0
+
+    def new_piece(self) -> int:
+        slot = self._count % _CLAIM_SLOTS    # last used 65,536 pieces ago: long finished
+        self._count += 1
+        self._flags[slot] = 0
+        return slot
+
+    def claim(self, slot: int) -> bool:
+        # a timeout, not a hang, should a worker die holding the lock: the parent then
+        # waits for that piece's future, which reports the broken pool
+        if not self._lock.acquire(timeout=1.0):
+            return False
+        try:
+            free = not self._flags[slot]
+            self._flags[slot] = 1
+            return free
+        finally:
+            self._lock.release()
+
+
+def _init_worker(nlp, parent: int, claims: _Claims) -> None:
+    global _worker_nlp, _worker_claims
+    _worker_nlp, _worker_claims = nlp, claims
     _exit_with_parent(parent)
 
 
@@ -67,8 +101,18 @@ def _exit_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _work(texts: list[str], batch_size: int) -> list[Ents]:
+def _work(slot: int, texts: list[str], batch_size: int) -> list[Ents] | None:
+    """The piece's entities, or None when the parent claimed it first."""
+    if not _worker_claims.claim(slot):
+        return None
     return entities_of(_worker_nlp, texts, batch_size)
+
+
+@dataclass
+class _Piece:
+    texts: list[str]
+    slot: int = -1                  # its claim flag, when a worker may take it
+    future: Future | None = None
 
 
 class ParallelNER:
@@ -79,41 +123,48 @@ class ParallelNER:
         can_fork = sys.platform.startswith("linux")
         self.processes = processes if can_fork else 1
         self._pool: ProcessPoolExecutor | None = None
+        self._claims: _Claims | None = None
 
     def __call__(self, texts: Iterable[str]) -> list[Ents]:
-        pieces: list[tuple[list[str], Future | None]] = []
+        pieces: list[_Piece] = []
         piece, chars = [], 0
         for text in texts:
             piece.append(text)
             chars += len(text)
             if chars >= _PIECE_CHARS and self.processes > 1:
-                pieces.append((piece, self._submit(piece)))
+                pieces.append(self._submit(piece))
                 piece, chars = [], 0
-        pieces.append((piece, None))
+        pieces.append(_Piece(piece))
         return [ents for found in self._gather(pieces) for ents in found]
 
-    def _submit(self, texts: list[str]) -> Future | None:
-        """The piece as a worker's task, or None (run here) when no worker can start."""
+    def _submit(self, texts: list[str]) -> _Piece:
+        """The piece, offered to the workers (run here when no worker can start)."""
         try:
-            return self._pool_or_new().submit(_work, texts, self.batch_size)
+            pool = self._pool_or_new()
+            slot = self._claims.new_piece()
+            return _Piece(texts, slot, pool.submit(_work, slot, texts, self.batch_size))
         except (BrokenProcessPool, OSError, RuntimeError):
             self._give_up_workers()
-            return None
+            return _Piece(texts)
 
-    def _gather(self, pieces: list[tuple[list[str], Future | None]]) -> list[list[Ents]]:
+    def _gather(self, pieces: list[_Piece]) -> list[list[Ents]]:
         found: list[list[Ents] | None] = [None] * len(pieces)
         for i in reversed(range(len(pieces))):
-            texts, future = pieces[i]
-            if future is None or future.cancel():
-                found[i] = entities_of(self.nlp, texts, self.batch_size) if texts else []
-        for i, (texts, future) in enumerate(pieces):
+            piece = pieces[i]
+            if piece.future is None or self._claims.claim(piece.slot):
+                found[i] = self._here(piece.texts)
+        for i, piece in enumerate(pieces):
             if found[i] is None:
                 try:
-                    found[i] = future.result()
+                    found[i] = piece.future.result()
                 except (BrokenProcessPool, CancelledError, OSError):
                     self._give_up_workers()     # a worker died: go on in this process
-                    found[i] = entities_of(self.nlp, texts, self.batch_size)
+                if found[i] is None:
+                    found[i] = self._here(piece.texts)
         return found
+
+    def _here(self, texts: list[str]) -> list[Ents]:
+        return entities_of(self.nlp, texts, self.batch_size) if texts else []
 
     def _give_up_workers(self) -> None:
         self.close()
@@ -121,9 +172,11 @@ class ParallelNER:
 
     def _pool_or_new(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            context = multiprocessing.get_context("fork")
+            self._claims = _Claims(context)
             self._pool = ProcessPoolExecutor(
-                max_workers=self.processes - 1, mp_context=multiprocessing.get_context("fork"),
-                initializer=_init_worker, initargs=(self.nlp, os.getpid()))
+                max_workers=self.processes - 1, mp_context=context,
+                initializer=_init_worker, initargs=(self.nlp, os.getpid(), self._claims))
             weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
         return self._pool
 
