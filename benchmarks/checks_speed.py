@@ -11,9 +11,10 @@ Each is timed cold (story NER included: a new check, no persisted story cache) a
 (story NER cached, as when a second summarizer or a re-run meets the same stories).
 Story NER is lazy (only stories where a summary entity is not supported by the story text
 alone): "NER'd stories" counts the stories that needed it in the cold pass.
-`--repeat N` measures each workload N times, each time with a new check (the machine is
-a shared 2-core VM whose speed varies by about 30% from run to run) and reports the median
-and the range. Prints a table and appends it to benchmarks/results/checks_speed.md.
+`--repeat N` measures each workload N times, each in a new Python process (as a run
+would be: a second check in one process loads a second spaCy pipeline, and the bigger heap
+slows it down), and reports the median and the range: this shared 2-core VM's speed
+varies by about 30% from run to run. Prints a table and appends it to benchmarks/results/checks_speed.md.
 
     .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--repeat 5]
                                                 [--no-write]
@@ -22,6 +23,7 @@ and the range. Prints a table and appends it to benchmarks/results/checks_speed.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -87,6 +89,14 @@ def measure(name: str, pairs: list, with_rouge: bool) -> dict:
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def measured(name: str, args: argparse.Namespace) -> dict:
+    """`measure` in a new Python process."""
+    command = [sys.executable, __file__, "--one", "--workloads", name, "--pairs", str(args.pairs)]
+    command += ["--with-rouge"] if args.with_rouge else []
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def summarise(runs: list[dict]) -> dict:
     """The median run's figures (by cold time), with the range of cold and warm times."""
     ordered = sorted(runs, key=lambda r: r["cold_s"])
@@ -140,15 +150,18 @@ def main() -> None:
     parser.add_argument("--workloads", default="frank-cnndm,realsumm")
     parser.add_argument("--repeat", type=int, default=1, help="measurements per workload")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # see measured
     args = parser.parse_args()
+    if args.one:
+        name = args.workloads
+        print(json.dumps(measure(name, workload(name, args.pairs), args.with_rouge)))
+        return
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
     header = machine()
     rows = []
     for name in args.workloads.split(","):
-        pairs = workload(name, args.pairs)
-        rows.append(summarise([measure(name, pairs, args.with_rouge)
-                               for _ in range(max(1, args.repeat))]))
+        rows.append(summarise([measured(name, args) for _ in range(max(1, args.repeat))]))
     command = "python benchmarks/checks_speed.py " + " ".join(sys.argv[1:])
     what = "numbers + entities" + (" + ROUGE-1/2/Lsum" if args.with_rouge else "")
     end_load = "/".join(f"{x:.2f}" for x in os.getloadavg())

@@ -9,9 +9,11 @@ has started yet (from the back: workers take them from the front), so the work i
 out however fast each process turns out to be. Who runs a piece is settled by a claim
 flag in shared memory (`_Claims`), not by cancelling futures: the executor hands a
 worker its next pieces before it starts them, and those can no longer be cancelled, so
-this process would wait for them idle. Written here because
-spaCy's own `n_process` starts new processes and pickles the pipeline on every `pipe`
-call, which costs more than it saves on the few hundred texts of one scoring step.
+this process would wait for them idle.
+
+Written here because spaCy's own `n_process` starts new processes and pickles the
+pipeline on every `pipe` call, which costs more than it saves on the few hundred texts of
+one scoring step.
 
 Fork, not spawn: the workers only run spaCy (numpy/blis), never torch, so a parent that
 imported torch is safe to fork. Where fork is unavailable (not Linux), or a worker dies,
@@ -25,9 +27,9 @@ import os
 import signal
 import sys
 import weakref
-from dataclasses import dataclass
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 Ents = list[tuple[int, int, str]]   # (start char, end char, label) per entity
