@@ -6,6 +6,11 @@ Workloads (data from ../shared/data, never copied):
   realsumm     REALSumm dev rows (1,250 summaries of 50 stories) repeated in whole blocks
                to --pairs (default 11,490, the CNN/DM test set size), issue 6's target;
                blocks never share a scoring step, so a step holds no duplicate summary
+  frank-cnndm-cli  the same 375 FRANK CNN/DM summaries through `summcheck run`, timed
+               from process start to the last report: a JSON dataset of the 75 stories
+               (the first reference seen for each) and one precomputed summarizer per
+               system, written to a temporary folder; numbers + entities, no metric; cold
+               = empty cache, warm = the same command again (everything cached)
 
 Each is timed cold (story NER included: a new check, no persisted story cache) and warm
 (story NER cached, as when a second summarizer or a re-run meets the same stories).
@@ -55,6 +60,57 @@ def workload(name: str, pairs: int) -> list[tuple[Example, Summary]]:
         return [as_pair(r, 0) for r in rows]
     rows = load_jsonl(DATA / "realsumm_dev.jsonl")
     return [as_pair(rows[i % len(rows)], i // len(rows)) for i in range(pairs)]
+
+
+def cli_config(folder: Path) -> Path:
+    """The frank-cnndm rows as a `summcheck run` config in `folder` (a temporary one)."""
+    rows = [r for r in load_jsonl(DATA / "frank_valid.jsonl") if r["dataset"] == "cnndm"]
+    ids: dict[str, str] = {}
+    stories, by_system = [], {}
+    for row in rows:
+        if row["article"] not in ids:
+            ids[row["article"]] = f"story-{len(ids)}"
+            stories.append({"id": ids[row["article"]], "article": row["article"],
+                            "highlights": row["reference"]})
+        by_system.setdefault(row["system"], []).append(
+            {"id": ids[row["article"]], "summary": split_bullets(row["summary"])})
+    write_jsonl(folder / "stories.jsonl", stories)
+    summarizers = []
+    for system, summaries in by_system.items():
+        write_jsonl(folder / f"{system}.jsonl", summaries)
+        summarizers.append({"type": "precomputed", "name": system, "path": f"{system}.jsonl"})
+    config = {"name": "frank-cnndm", "summarizers": summarizers,
+              "dataset": {"source": "hf", "path": "json", "data_files": "stories.jsonl",
+                          "split": "train", "highlights_sep": None},
+              "metrics": {"rouge": None},
+              "checks": {"numbers": {"tolerance": 0.02}, "entities": {"model": "en_core_web_sm"}}}
+    (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    return folder / "config.json"
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+
+
+def measure_cli(name: str) -> dict:
+    """`summcheck run` on the frank-cnndm rows, cold (empty cache) and warm (run again)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = cli_config(Path(tmp))
+        command = [str(Path(sys.executable).with_name("summcheck")), "run", str(config),
+                   "--no-progress", "--out", str(Path(tmp) / "runs"),
+                   "--cache-dir", str(Path(tmp) / "cache")]
+        timings = []
+        for _ in range(2):
+            started = time.perf_counter()
+            subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp)
+            timings.append(time.perf_counter() - started)
+    pairs = 375
+    return {"workload": name, "pairs": pairs, "stories": 75, "ner_stories": "-",
+            "cold_s": timings[0], "cold_per_s": pairs / timings[0], "warm_s": timings[1],
+            "warm_per_s": pairs / timings[1],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
 def time_scoring(scorer, pairs: list) -> float:
@@ -154,7 +210,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         name = args.workloads
-        print(json.dumps(measure(name, workload(name, args.pairs), args.with_rouge)))
+        print(json.dumps(measure_cli(name) if name.endswith("-cli")
+                         else measure(name, workload(name, args.pairs), args.with_rouge)))
         return
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")

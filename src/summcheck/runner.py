@@ -172,7 +172,9 @@ class _Tally:
 def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
                  cache, scorer: Scorer, progress, engine: Backend) -> dict[str, _Tally]:
     """Generate (cached), score and write out one window of examples at a time; each
-    summarizer's rows stay together in the run folder's files."""
+    summarizer's rows stay together in the run folder's files. A window's summaries of
+    every summarizer are scored in one go: the checks batch their NER over all of them
+    (and share each story's work), which a step per summarizer cut into small pieces."""
     labels = [s.label for s in summarizers]
     tallies = {label: _Tally() for label in labels}
     generate_tasks = {label: progress.task(f"generate {label}", total=len(examples))
@@ -184,17 +186,17 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     try:
         for start in range(0, len(examples), window):
             batch = list(examples[start:start + window])
+            summaries = {}
             for summarizer in summarizers:
                 label = summarizer.label
-                summaries = _generate(summarizer, spec, batch, cache, generate_tasks[label],
-                                      engine, tallies[label])
+                summaries[label] = _generate(summarizer, spec, batch, cache,
+                                             generate_tasks[label], engine, tallies[label])
                 fingerprint = summarizer.fingerprint()
-                for summary in summaries:
+                for summary in summaries[label]:
                     files[artifacts.SUMMARIES].write(label, {
                         "summarizer": label, "fingerprint": fingerprint, **summary.to_dict()})
                 files[artifacts.SUMMARIES].flush()   # a window's summaries show on disk
-                _score(files, label, batch, summaries, scorer, engine, tallies[label],
-                       score_task)
+            _score(files, batch, summaries, scorer, engine, tallies, score_task)
         for writer in files.values():
             writer.commit()
     finally:
@@ -216,21 +218,24 @@ def _generate(summarizer, spec: RunSpec, examples, cache, task, engine,
     return summaries
 
 
-def _score(files: dict, label: str, examples: Sequence[Example], summaries: Sequence[Summary],
-           scorer: Scorer, engine: Backend, tally: _Tally, task) -> None:
-    """Score one summarizer's summaries of a window through the backend, writing one score
-    row and one check row per summary as rows arrive and keeping only the metric values.
-    A failed summary scores as an empty one (zero ROUGE): a model that fails should not
-    look better for it; failures are also counted."""
-    pairs = list(zip(examples, summaries, strict=True))
-    for (_, summary), row in zip(pairs, engine.score(scorer, pairs), strict=True):
+def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[Summary]],
+           scorer: Scorer, engine: Backend, tallies: dict[str, _Tally], task) -> None:
+    """Score every summarizer's summaries of a window (`summaries` by label) through the
+    backend, writing one score row and one check row per summary as rows arrive and
+    keeping only the metric values. A failed summary scores as an empty one (zero ROUGE):
+    a model that fails should not look better for it; failures are also counted."""
+    labels = [label for label in summaries for _ in examples]
+    pairs = [pair for label in summaries
+             for pair in zip(examples, summaries[label], strict=True)]
+    for label, (_, summary), row in zip(labels, pairs, engine.score(scorer, pairs),
+                                        strict=True):
         ids = {"summarizer": label, "example_id": summary.example_id}
         files[artifacts.SCORES].write(label, {**ids, "scores": row["scores"],
                                               "error": summary.error})
         if scorer.checks:
             files[artifacts.CHECKS].write(label, {**ids, "findings": row["findings"],
                                                   "supported": row["supported"]})
-        tally.scores.add(row["scores"])
+        tallies[label].scores.add(row["scores"])
         task.advance(1)
 
 
