@@ -187,6 +187,7 @@ DATE_RES = (  # most specific first
     re.compile(rf"\b(?:in|since|until|till|by|last|next|early|late|mid|during|this|from|through"
                rf"|before|after|of)(?:\s+|-)(?P<mon>{_FULLMON_RE})\b", _I),
 )
+_ANY_MONTH = re.compile(rf"\b{_MON_RE}", _I)
 TIME_RE = re.compile(r"(?<![\w.:])(?P<h>[01]?\d|2[0-3])(?:[:.](?P<min>[0-5]\d))?\s?"
                      r"(?P<ap>a\.m\.|p\.m\.|am|pm)(?![a-z])"
                      r"|(?<![\w.:])(?P<h24>[01]?\d|2[0-3]):(?P<m24>[0-5]\d)(?![\d:])", _I)
@@ -235,6 +236,8 @@ def _claim(mask: bytearray, start: int, end: int) -> bool:
 
 
 def _dates(text: str, mask: bytearray) -> list[_Raw]:
+    if not _ANY_MONTH.search(text):     # every date pattern has a month: one scan, not four
+        return []
     out = []
     for rx in DATE_RES:
         for m in rx.finditer(text):

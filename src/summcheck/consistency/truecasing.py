@@ -106,24 +106,30 @@ class CaseTable:
         pairs: dict[tuple[str, str, int], dict[str, int]] = defaultdict(dict)
         next_capitalised: dict[str, dict[bool, int]] = defaultdict(dict)
 
-        def add(counts: dict, item) -> None:
-            counts[item] = counts.get(item, 0) + 1
-
         text = self._text
-        words = [m for m in _CASE_WORD.finditer(text)]
+        words = list(_CASE_WORD.finditer(text))
         keys = [_case_key(m.group()) for m in words]
+        last = len(words) - 1
         for i, m in enumerate(words):
-            if sentence_initial(text, m.start()):
+            start = m.start()
+            if sentence_initial(text, start):
                 continue
-            form = m.group().rstrip(".")[: len(keys[i])]
-            add(forms[keys[i]], form)
+            key = keys[i]
+            form = m.group().rstrip(".")[: len(key)]
+            counts = forms[key]
+            counts[form] = counts.get(form, 0) + 1
             if i > 0:
-                add(pairs[keys[i - 1], keys[i], 1], form)
-            if i + 1 < len(words):
-                add(pairs[keys[i], keys[i + 1], 0], form)
-                after = words[i + 1]
-                if form[:1].isupper() and text[m.end():after.start()].isspace():
-                    add(next_capitalised[keys[i]], after.group()[:1].isupper())
+                counts = pairs[keys[i - 1], key, 1]
+                counts[form] = counts.get(form, 0) + 1
+            if i < last:
+                counts = pairs[key, keys[i + 1], 0]
+                counts[form] = counts.get(form, 0) + 1
+                if form[:1].isupper():
+                    after = words[i + 1]
+                    if text[m.end():after.start()].isspace():
+                        capital = after.group()[:1].isupper()
+                        counts = next_capitalised[key]
+                        counts[capital] = counts.get(capital, 0) + 1
         return dict(forms), dict(pairs), dict(next_capitalised)
 
     def inside_name(self, key: str) -> bool:
