@@ -19,7 +19,8 @@ alone): "NER'd stories" counts the stories that needed it in the cold pass.
 `--repeat N` measures each workload N times, each in a new Python process (as a run
 would be: a second check in one process loads a second spaCy pipeline, and the bigger heap
 slows it down), and reports the median and the range: this shared 2-core VM's speed
-varies by about 30% from run to run. Prints a table and appends it to benchmarks/results/checks_speed.md.
+varies by about 30% from run to run. Prints a table and appends it to
+benchmarks/results/checks_speed.md.
 
     .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--repeat 5]
                                                 [--no-write]
@@ -62,8 +63,9 @@ def workload(name: str, pairs: int) -> list[tuple[Example, Summary]]:
     return [as_pair(rows[i % len(rows)], i // len(rows)) for i in range(pairs)]
 
 
-def cli_config(folder: Path) -> Path:
-    """The frank-cnndm rows as a `summcheck run` config in `folder` (a temporary one)."""
+def cli_config(folder: Path) -> tuple[Path, int, int]:
+    """The frank-cnndm rows as a `summcheck run` config in `folder` (a temporary one);
+    returns its path and how many summaries and stories it has."""
     rows = [r for r in load_jsonl(DATA / "frank_valid.jsonl") if r["dataset"] == "cnndm"]
     ids: dict[str, str] = {}
     stories, by_system = [], {}
@@ -85,7 +87,7 @@ def cli_config(folder: Path) -> Path:
               "metrics": {"rouge": None},
               "checks": {"numbers": {"tolerance": 0.02}, "entities": {"model": "en_core_web_sm"}}}
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
-    return folder / "config.json"
+    return folder / "config.json", len(rows), len(stories)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> None:
@@ -97,7 +99,7 @@ def measure_cli(name: str) -> dict:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
-        config = cli_config(Path(tmp))
+        config, pairs, stories = cli_config(Path(tmp))
         command = [str(Path(sys.executable).with_name("summcheck")), "run", str(config),
                    "--no-progress", "--out", str(Path(tmp) / "runs"),
                    "--cache-dir", str(Path(tmp) / "cache")]
@@ -106,8 +108,7 @@ def measure_cli(name: str) -> dict:
             started = time.perf_counter()
             subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp)
             timings.append(time.perf_counter() - started)
-    pairs = 375
-    return {"workload": name, "pairs": pairs, "stories": 75, "ner_stories": "-",
+    return {"workload": name, "pairs": pairs, "stories": stories, "ner_stories": "-",
             "cold_s": timings[0], "cold_per_s": pairs / timings[0], "warm_s": timings[1],
             "warm_per_s": pairs / timings[1],
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
@@ -202,7 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pairs", type=int, default=11_490)
     parser.add_argument("--with-rouge", action="store_true",
-                        help="score ROUGE-1/2/Lsum too (the whole per-summary scoring)")
+                        help="score ROUGE-1/2/Lsum too (not in the -cli workload)")
     parser.add_argument("--workloads", default="frank-cnndm,realsumm")
     parser.add_argument("--repeat", type=int, default=1, help="measurements per workload")
     parser.add_argument("--no-write", action="store_true")
