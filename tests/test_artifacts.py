@@ -41,8 +41,28 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path):
     dead.wait()
     (tmp_path / artifacts.LOCK).write_text(str(dead.pid))
     with artifacts.RunLock(tmp_path):
-        assert (tmp_path / artifacts.LOCK).read_text() == str(os.getpid())
+        assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
     assert not (tmp_path / artifacts.LOCK).exists()
+
+
+def test_lock_of_a_reused_pid_is_taken_over(tmp_path):
+    """The pid is alive, but it is another process than the one that wrote the lock (it
+    started at another time): a crashed run's lock, its pid reused."""
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = artifacts._start_time(holder.pid)
+        if started is None:
+            pytest.skip("no /proc here: the start time cannot be read")
+        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {int(started) - 1}")
+        with artifacts.RunLock(tmp_path):
+            assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
+        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {started}")
+        with pytest.raises(SummcheckError, match=f"pid {holder.pid}"):
+            with artifacts.RunLock(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_written_files_get_the_usual_mode(tmp_path):

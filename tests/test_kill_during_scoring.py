@@ -103,7 +103,7 @@ def lock_holder(runs: Path) -> str | None:
     """The pid written in the lock of the run folder under `runs`, if any yet."""
     for lock in runs.glob("*/.lock"):
         try:
-            return lock.read_text()
+            return (lock.read_text().split() or [None])[0]
         except FileNotFoundError:
             return None
     return None
@@ -161,7 +161,7 @@ def test_sigkill_mid_scoring_then_resume_loses_nothing(workspace, uninterrupted,
     assert not (run_dir / "scores.jsonl").exists(), "the kill must land mid-scoring"
     assert not (run_dir / "results.json").exists()
     assert _ner_cache_written(workspace, name) == (moment == "summary scoring")
-    assert (run_dir / ".lock").read_text() == str(proc.pid)  # left behind by the kill
+    assert lock_holder(runs) == str(proc.pid)  # left behind by the kill
 
     resumed = run(workspace, name)
     assert resumed.returncode == 0, resumed.stderr

@@ -139,7 +139,11 @@ def is_complete(run_dir: Path) -> bool:
 
 
 class RunLock:
-    """Refuses a second run on the same folder; a lock left by a dead process is taken over."""
+    """Refuses a second run on the same folder; a lock left by a dead process is taken over.
+
+    The lock holds the pid and, on Linux, the process's start time: a pid that was reused
+    after a crash (a restarted container numbers its processes from 1 again) is then not
+    taken for the run that left the lock."""
 
     def __init__(self, run_dir: Path):
         self.path = run_dir / LOCK
@@ -152,27 +156,29 @@ class RunLock:
             except FileExistsError:
                 if self._holder_alive():
                     raise SummcheckError(
-                        f"{self.path.parent}: another summcheck run (pid {self._holder()}) is "
-                        "writing this run folder. Wait for it to finish, or use --out for a "
-                        "different folder."
+                        f"{self.path.parent}: another summcheck run (pid {self._holder()[0]}) "
+                        "is writing this run folder. Wait for it to finish, or use --out for "
+                        "a different folder."
                     ) from None
                 self.path.unlink(missing_ok=True)  # stale lock from a crashed run
                 continue
             with os.fdopen(fd, "w") as handle:
-                handle.write(str(os.getpid()))
+                handle.write(f"{os.getpid()} {_start_time(os.getpid()) or ''}".strip())
             return self
 
     def __exit__(self, *exc) -> None:
         self.path.unlink(missing_ok=True)
 
-    def _holder(self) -> int | None:
+    def _holder(self) -> tuple[int | None, str | None]:
+        """(pid, start time or None) written in the lock; pid None if unreadable."""
         try:
-            return int(self.path.read_text().strip())
+            pid, *started = self.path.read_text().split()
+            return int(pid), (started[0] if started else None)
         except (OSError, ValueError):
-            return None
+            return None, None
 
     def _holder_alive(self) -> bool:
-        pid = self._holder()
+        pid, started = self._holder()
         if pid is None:  # being written right now, or left empty by a crash long ago
             return time.time() - self.path.stat().st_mtime < 10
         if pid == os.getpid():
@@ -182,8 +188,20 @@ class RunLock:
         except ProcessLookupError:
             return False
         except PermissionError:
-            return True
-        return True
+            pass
+        now = _start_time(pid)
+        return started is None or now is None or now == started
+
+
+def _start_time(pid: int) -> str | None:
+    """When process `pid` started, in clock ticks after boot (field 22 of
+    /proc/<pid>/stat); None where /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()    # fields 3... (the name may hold spaces)
+    return fields[19] if len(fields) > 19 else None
 
 
 class JsonlRows:
