@@ -303,3 +303,23 @@ def test_copied_bullet_takes_the_story_entities_without_ner(monkeypatch):
     assert result.scores["entities_count"] >= 1
     invented = fresh.check_many([(STORY, [sentence + " Boris Karloff agreed."], None)])[0]
     assert "Boris Karloff" in {f.span.text for f in invented.findings}
+
+
+def test_spacy_is_imported_without_torch_and_torch_still_imports_after():
+    """thinc imports torch whenever it is installed (a second per run); the CNN pipeline
+    never uses it, so the check keeps it out, and torch still imports normally later."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from summcheck.consistency.entities import EntityCheck\n"
+        "check = EntityCheck()\n"
+        "result = check.check(source='Kim Jong Un met Donald Trump in Singapore.',\n"
+        "                     summary=['Kim Jong Il met Donald Trump.'])\n"
+        "print('torch' in sys.modules, [f.span.text for f in result.findings])\n"
+        "import torch\n"
+        "print(torch.tensor([1, 2]).sum().item())\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.split("\n")[:2] == ["False ['Kim Jong Il']", "3"]

