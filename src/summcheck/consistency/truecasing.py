@@ -111,8 +111,7 @@ class CaseTable:
         keys = [_case_key(m.group()) for m in words]
         last = len(words) - 1
         for i, m in enumerate(words):
-            start = m.start()
-            if sentence_initial(text, start):
+            if sentence_initial(text, m.start()):
                 continue
             key = keys[i]
             form = m.group().rstrip(".")[: len(key)]
