@@ -42,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import DATA, load_jsonl, append_section  # noqa: E402
 
+from summcheck.artifacts import write_jsonl  # noqa: E402
 from summcheck.text import split_bullets  # noqa: E402
 from summcheck.types import Example, Summary  # noqa: E402
 
@@ -88,10 +89,6 @@ def cli_config(folder: Path) -> tuple[Path, int, int]:
               "checks": {"numbers": {"tolerance": 0.02}, "entities": {"model": "en_core_web_sm"}}}
     (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
     return folder / "config.json", len(rows), len(stories)
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
 def measure_cli(name: str) -> dict:
