@@ -433,8 +433,6 @@ def score_rows(rows: list[dict], checks: list, rouge: RougeMetric, rouge_story: 
     as summcheck computes it, ROUGE against the reference, lexical source support, the
     support check (each method in `support`) and its alternatives (sentence cosines with
     `encoder`, when given)."""
-    entity_check = next(c for c in checks if c.name == "entities")
-    entity_check.prepare([r["article"] for r in rows])      # story NER, batched, once
     pairs = [as_example(r) for r in rows]
     scored: list = [None] * len(rows)
     for index in by_system(rows).values():
@@ -1007,9 +1005,7 @@ def calibration_table(frank_rows: list[dict], se_rows: list[dict], checks: list,
     flags = [f"{m} flagged" for m in support]
     lines = ["| text checked as a summary | n | " + " | ".join(names + flags) + " |",
              "|---|---|" + "---|" * (len(names) + len(flags))]
-    entity_check = next(c for c in checks if c.name == "entities")
     for title, items in groups:
-        entity_check.prepare([story for story, _ in items])
         pairs = [(Example(f"cal-{i}", story), Summary(f"cal-{i}", tuple(bullets)))
                  for i, (story, bullets) in enumerate(items)]
         records = []
@@ -1090,9 +1086,9 @@ def copy_bias_table(ev: Evaluation) -> list[str]:
 
 def _timed_checks(rows, pairs, stories, *, with_reference: bool, load_from: Path | None = None,
                   save_to: Path | None = None) -> dict[str, float]:
-    """One pass with fresh checks: story NER (after loading what `load_from` has), then
-    every system's summaries checked as summcheck run checks them; model loading and
-    saving the NER cache to `save_to` are not counted."""
+    """One pass with fresh checks: loading what `load_from` has ("ner"; story NER itself
+    is lazy, inside the checks), then every system's summaries checked as summcheck run
+    checks them; model loading and saving the NER cache to `save_to` are not counted."""
     numbers_module.story_numbers.cache_clear()
     numbers_module.story_points.cache_clear()
     checks = build_checks(default_spec())
@@ -1103,7 +1099,6 @@ def _timed_checks(rows, pairs, stories, *, with_reference: bool, load_from: Path
     start = time.perf_counter()
     if load_from is not None:
         entity_check.load_cache(load_from)
-    entity_check.prepare(stories)
     ner = time.perf_counter() - start
     if save_to is not None:
         entity_check.save_cache(save_to)
@@ -1184,8 +1179,8 @@ def throughput(rows: list[dict], repeats: int, with_embedding: bool
         "",
         "| step | seconds | per unit | rate |",
         "|---|---|---|---|",
-        row("story NER up front (`EntityCheck.prepare`; since 2026-11-25 a no-op: story NER "
-            "is lazy, inside the checks below, for the stories that need it)",
+        row("story NER up front (none since 2026-11-25, only a re-run's `load_cache`: story "
+            "NER is lazy, inside the checks below, for the stories that need it)",
             med["run_ner"], "story", s),
         row("checks as summcheck run (one batch per system; with the reference bullets, so the "
             "entity check also runs NER on the reference for its target scores)",

@@ -80,7 +80,6 @@ def run(frank: Path, summeval: Path, cache: Path | None, **options) -> dict:
     refs = {r["article"]: r["reference"] for r in rows if r["dataset"] == "cnndm"}
     if summeval.exists():
         se_rows = [json.loads(line) for line in summeval.open(encoding="utf-8")]
-        check.prepare([r["article"] for r in se_rows])
         se_results = [check.check(source=r["article"], summary=[r["summary"]]) for r in se_rows]
         report["summeval_consistency<5"] = agreement(
             [r["expert"]["consistency"] < 5 for r in se_rows], se_results)

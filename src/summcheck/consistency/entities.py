@@ -238,11 +238,6 @@ class EntityCheck:
                 f"|prep={_PREP_VERSION}|rules={RULES_VERSION}")
 
     # ------------------------------------------------------------------ story NER cache
-    def prepare(self, sources: Sequence[str]) -> None:
-        """Nothing to do ahead of `check_many` (kept for callers of earlier versions):
-        story NER is lazy, run by `check_many` for the stories that need it. Use
-        `story_entities` to recognise stories now."""
-
     def story_entities(self, sources: Sequence[str]) -> list[Ents]:
         """(start, end, label) of each story's entities: from memory, else the checks
         folder's file, else NER (one batch for all missing, then persisted)."""
