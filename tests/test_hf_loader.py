@@ -148,7 +148,7 @@ def test_missing_column_suggests_the_closest(tmp_path):
 def test_non_string_story(tmp_path):
     rows = [{"id": "a", "article": 12, "highlights": "One."}]
     path = write_rows(tmp_path, "jsonl", rows)
-    with pytest.raises(DataError, match=r"row 0: fields.story column 'article' holds int"):
+    with pytest.raises(DataError, match=r"line 1: 'article' \(fields.story\) is a number, not text"):
         load_hf(spec(path=str(path)))
 
 
@@ -162,7 +162,7 @@ def test_empty_id_says_how_to_fix(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match="file not found"):
         load_hf(spec(path=str(tmp_path / "absent.jsonl")))
-    with pytest.raises(DataError, match="could not load"):
+    with pytest.raises(DataError, match="dataset.data_files: file not found: .*absent.jsonl"):
         load_hf(spec(path="json", data_files=str(tmp_path / "absent.jsonl")))
 
 

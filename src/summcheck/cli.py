@@ -124,12 +124,16 @@ def baseline(
 
 @app.command()
 def validate(config: Path = typer.Argument(..., help="YAML config to check")) -> None:
-    """Check a config without running it."""
+    """Check a config and read its local data files (every row) without running it."""
     from .config import load_config
+    from .data import check_data
 
     with _user_errors():
         spec = load_config(config)
-    typer.echo(f"{config}: ok (run name {spec.run_name()}, {len(spec.summarizers)} summarizers)")
+        rows = check_data(spec.dataset)
+    checked = f", {rows} dataset rows checked" if rows is not None else ""
+    typer.echo(f"{config}: ok (run name {spec.run_name()}, {len(spec.summarizers)} summarizers"
+               f"{checked})")
 
 
 @app.command("list")

@@ -7,6 +7,7 @@ Relative paths inside a config are resolved against the config file's folder.
 from __future__ import annotations
 
 import difflib
+import glob
 import hashlib
 import json
 import re
@@ -321,6 +322,8 @@ class RunSpec(_Spec):
 
 # ---------------------------------------------------------------- loading
 _PATH_FIELDS = {("dataset", "dir"), ("dataset", "data_files"), ("summarizers", "path")}
+LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
+DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
 
 
 def load_config(path: str | Path, **overrides: Any) -> RunSpec:
@@ -341,7 +344,7 @@ def load_config(path: str | Path, **overrides: Any) -> RunSpec:
         spec = RunSpec.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(_describe(err, path, text)) from None
-    _check_files_exist(spec, path)
+    _check_files_exist(spec, path, text)
     return spec
 
 
@@ -360,10 +363,11 @@ def _resolve_paths(raw: dict, base: Path) -> None:
     if isinstance(dataset, dict):
         if "dir" in dataset:
             dataset["dir"] = resolve(dataset["dir"])
-        if dataset.get("data_files") is not None:
-            dataset["data_files"] = resolve(dataset["data_files"])
         local_path = dataset.get("path")
-        if isinstance(local_path, str) and (base / local_path).exists():
+        hub_id = isinstance(local_path, str) and not _is_local(local_path, base)
+        if dataset.get("data_files") is not None and not hub_id:  # a hub repo's files stay as given
+            dataset["data_files"] = resolve(dataset["data_files"])
+        if isinstance(local_path, str) and not hub_id and local_path not in LOCAL_BUILDERS:
             dataset["path"] = resolve(local_path)
     for summ in raw.get("summarizers") or []:
         if isinstance(summ, dict):
@@ -376,11 +380,32 @@ def _resolve_paths(raw: dict, base: Path) -> None:
                 summ["model"] = resolve(model)
 
 
-def _check_files_exist(spec: RunSpec, path: Path) -> None:
+def _is_local(dataset_path: str, base: Path) -> bool:
+    """True unless `dataset.path` names a hub dataset: a builder (json, csv, ...), a data
+    file (by its extension, even if missing) or an existing local path is local."""
+    return (dataset_path in LOCAL_BUILDERS or Path(dataset_path).suffix.lower() in DATA_SUFFIXES
+            or (base / Path(dataset_path).expanduser()).exists())
+
+
+def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
+    def missing(loc: list, what: str, fix: str = "Fix the path") -> ConfigError:
+        line = _yaml_line(text, loc)
+        return ConfigError(
+            f"{path}: {f'line {line}, ' if line else ''}{_format_loc(loc)}: {what}. {fix} "
+            "(relative paths are read from the config file's folder).")
+
     ds = spec.dataset
-    if isinstance(ds, NewsPagesDataset) and not Path(ds.dir).is_dir():
-        raise ConfigError(f"{path}: dataset.dir: folder {ds.dir} does not exist. Fix the path.")
-    if isinstance(ds, HFDataset) and ds.data_files is not None:
+    if isinstance(ds, NewsPagesDataset):
+        if not Path(ds.dir).is_dir():
+            raise missing(["dataset", "dir"], f"folder {ds.dir} does not exist")
+        if not any(p.is_file() for p in Path(ds.dir).glob(ds.glob)):
+            raise missing(["dataset", "glob"], f"no file in {ds.dir} matches {ds.glob!r}",
+                          "Fix dataset.glob or dataset.dir")
+    if isinstance(ds, HFDataset) and Path(ds.path).suffix.lower() in DATA_SUFFIXES \
+            and not Path(ds.path).is_file():
+        raise missing(["dataset", "path"], f"file {ds.path} does not exist")
+    if isinstance(ds, HFDataset) and ds.data_files is not None \
+            and _is_local(ds.path, path.resolve().parent):  # a hub repo's files are not checked
         files = ds.data_files
         flat = (
             [files] if isinstance(files, str)
@@ -388,17 +413,14 @@ def _check_files_exist(spec: RunSpec, path: Path) -> None:
             else [f for v in files.values() for f in ([v] if isinstance(v, str) else v)]
         )
         for f in flat:
-            if not any(ch in f for ch in "*?[") and not Path(f).exists():
-                raise ConfigError(
-                    f"{path}: dataset.data_files: file {f} does not exist. Fix the path "
-                    "(relative paths are read from the config file's folder)."
-                )
+            if glob.has_magic(f) and not glob.glob(f, recursive=True):
+                raise missing(["dataset", "data_files"], f"pattern {f} matches no file",
+                              "Fix the pattern")
+            if not glob.has_magic(f) and not Path(f).is_file():
+                raise missing(["dataset", "data_files"], f"file {f} does not exist")
     for i, summ in enumerate(spec.summarizers):
         if isinstance(summ, PrecomputedSpec) and not Path(summ.path).is_file():
-            raise ConfigError(
-                f"{path}: summarizers[{i}].path: file {summ.path} does not exist. Fix the path "
-                "(relative paths are read from the config file's folder)."
-            )
+            raise missing(["summarizers", i, "path"], f"file {summ.path} does not exist")
 
 
 def _describe(err: ValidationError, path: Path, text: str) -> str:

@@ -71,6 +71,21 @@ def load_examples(spec: Any, *, limit: int | None = None) -> Sequence[Example]:
     return examples
 
 
+def check_data(spec: Any) -> int | None:
+    """Read a dataset's local files without loading them (what `summcheck validate` does):
+    DataError at the first bad row; the number of rows checked, or None when nothing
+    local was read (bundled samples, a hub dataset)."""
+    if spec.source == "hf":
+        from .hf import check_local_files
+
+        return check_local_files(spec) or None
+    if spec.source == "news_pages":
+        from .news_pages import load_news_pages
+
+        return len(load_news_pages(spec))
+    return None
+
+
 def _clean(example: Example) -> Example:
     """Example with HTML entities decoded and tags dropped; meta records that it happened."""
     story, title = clean_markup(example.story), clean_markup(example.title)
