@@ -324,6 +324,8 @@ class RunSpec(_Spec):
 _PATH_FIELDS = {("dataset", "dir"), ("dataset", "data_files"), ("summarizers", "path")}
 LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
+LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
+DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
 
 
 def load_config(path: str | Path, **overrides: Any) -> RunSpec:
@@ -388,6 +390,9 @@ def _is_local(dataset_path: str, base: Path) -> bool:
 
 
 def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
+    """A missing data file, pages folder or summaries file is a ConfigError; a missing
+    `dataset.path` file is reported when the data is read (validate, run), because a script
+    may load the config to learn where to write it (benchmarks/realsumm_models.py)."""
     def missing(loc: list, what: str, fix: str = "Fix the path") -> ConfigError:
         line = _yaml_line(text, loc)
         return ConfigError(
@@ -401,9 +406,6 @@ def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
         if not any(p.is_file() for p in Path(ds.dir).glob(ds.glob)):
             raise missing(["dataset", "glob"], f"no file in {ds.dir} matches {ds.glob!r}",
                           "Fix dataset.glob or dataset.dir")
-    if isinstance(ds, HFDataset) and Path(ds.path).suffix.lower() in DATA_SUFFIXES \
-            and not Path(ds.path).is_file():
-        raise missing(["dataset", "path"], f"file {ds.path} does not exist")
     if isinstance(ds, HFDataset) and ds.data_files is not None \
             and _is_local(ds.path, path.resolve().parent):  # a hub repo's files are not checked
         files = ds.data_files

@@ -25,6 +25,7 @@ from . import ExampleRows, sample_indices
 _BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".tar")  # read by datasets only
 _JSON_CHUNK_BYTES = 1 << 20
+_RELATIVE = "(relative paths are read from the config file's folder)"
 
 _OFFLINE_HINTS = (
     "couldn't reach", "offline", "name or service not known", "temporary failure in name",
@@ -107,7 +108,8 @@ def _resolve_source(spec: HFDataset) -> tuple[str, Any]:
                 f"write `path: {spec.path}` alone, or `path: {_BUILDERS[suffix]}` with data_files."
             )
         if not Path(spec.path).is_file():
-            raise DataError(f"{_where(spec)}: file not found. Fix dataset.path.")
+            raise DataError(f"dataset.path: file not found: {spec.path}. Fix dataset.path "
+                            f"{_RELATIVE}.")
         return _BUILDERS[suffix], {spec.split: spec.path}
     if isinstance(spec.data_files, (str, list)):
         return spec.path, {spec.split: spec.data_files}
@@ -172,7 +174,7 @@ def _local_files(spec: HFDataset, field: str) -> list[str]:
             else [pattern] if Path(pattern).is_file() else []
         if not found:
             what = "no file matches" if glob.has_magic(pattern) else "file not found:"
-            raise DataError(f"{field}: {what} {pattern}. Fix {field}.")
+            raise DataError(f"{field}: {what} {pattern}. Fix {field} {_RELATIVE}.")
         out += [f for f in found if Path(f).is_file()]
     return out
 

@@ -1,0 +1,289 @@
+"""Errors the docs promise (docs/config.md): a missing file, a malformed data line, a
+missing column stop `summcheck validate` and `summcheck run` with exit 2 and one message
+naming the file, the 1-based line or the field, what is wrong and the fix. No network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summcheck.cli import app
+
+ROWS = [{"id": f"s{i}", "article": f"Story {i} began. It went on. It ended.",
+         "highlights": f"Point {i}."} for i in range(5)]
+JSONL_CONFIG = ("name: bad-data\n"
+                "dataset: {source: hf, path: json, data_files: ex.jsonl, split: train,\n"
+                "          fields: {id: id, story: article, highlights: highlights}}\n"
+                "summarizers: [{type: lead}]\nreport: {enabled: false}\n")
+JSON_FIX = ('Each line must be one JSON object, like {"id": ..., "article": ..., '
+            '"highlights": ...}; fix or remove it.')
+
+# line 3 of ex.jsonl, and what the message must say about it
+BAD_LINES = {
+    "truncated": (b'{"id": "s2", "article": "Story 2 be',
+                  ["not valid JSON (Unterminated string", JSON_FIX]),
+    "not-json": (b"id=s2 article=Story", ["not valid JSON (Expecting value: column 1)", JSON_FIX]),
+    "array": (b"[1, 2]", ["a list, not a JSON object", JSON_FIX]),
+    "string": (b'"Story 2 began."', ["a string, not a JSON object", JSON_FIX]),
+    "missing-story": (b'{"id": "s2", "highlights": "Point 2."}',
+                      ["no key 'article' (fields.story); its keys are id, highlights",
+                       "set fields.story to the key that holds it"]),
+    "story-number": (b'{"id": "s2", "article": 42, "highlights": "x"}',
+                     ["'article' (fields.story) is a number, not text",
+                      "Give the story as a string"]),
+    "story-null": (b'{"id": "s2", "article": null, "highlights": "x"}',
+                   ["'article' (fields.story) is empty (null), not text"]),
+    "id-missing": (b'{"article": "Story.", "highlights": "x"}',
+                   ["'id' (fields.id) is missing or empty", "`fields.id: null`"]),
+    "highlights-number": (b'{"id": "s2", "article": "S.", "highlights": 7}',
+                          ["'highlights' (fields.highlights) is a number",
+                           "a string or a list of strings"]),
+}
+
+
+def write_jsonl(folder: Path, line3: bytes | None = None) -> Path:
+    lines = [json.dumps(r).encode() for r in ROWS]
+    if line3 is not None:
+        lines[2] = line3
+    path = folder / "ex.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def cli(*args: str):
+    """Run summcheck in `folder`; (exit code, everything printed)."""
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def config(folder: Path, text: str = JSONL_CONFIG) -> Path:
+    (folder / "c.yaml").write_text(text)
+    return folder / "c.yaml"
+
+
+# ---------------------------------------------------------------- malformed lines
+@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("kind", BAD_LINES)
+def test_malformed_jsonl_line_names_file_line_problem_and_fix(here, kind, command):
+    pytest.importorskip("datasets")
+    line3, expected = BAD_LINES[kind]
+    data = write_jsonl(here, line3)
+    config(here)
+    args = [command, "c.yaml"] + (["--no-progress"] if command == "run" else [])
+    code, output = cli(*args)
+    assert code == 2, output
+    assert output.startswith(f"error: dataset.data_files: {data}, line 3: "), output
+    for text in expected:
+        assert text in output, output
+    assert "Traceback" not in output and "DatasetGenerationError" not in output
+    assert not (here / "runs").exists()
+
+
+def test_non_utf8_line(here):
+    data = write_jsonl(here, '{"id": "s2", "article": "Caf\u00e9.", "highlights": "x"}'
+                       .encode("latin-1"))
+    config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert f"{data} is not UTF-8 text (line 3 has byte 0xe9)" in output
+    assert "Re-encode it as UTF-8" in output
+
+
+def test_run_prints_one_message_without_datasets_noise(here):
+    """The whole process: stderr is the one message (no traceback, no datasets log)."""
+    pytest.importorskip("datasets")
+    data = write_jsonl(here, b'{"id": "s2", "article": "Story 2 be')
+    config(here)
+    done = subprocess.run([sys.executable, "-m", "summcheck", "run", "c.yaml", "--no-progress"],
+                          capture_output=True, text=True, cwd=here, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: dataset.data_files: {data}, line 3: not valid JSON (Unterminated string "
+        f"starting at: column 25). {JSON_FIX}"]
+
+
+def test_good_file_validates_and_counts_rows(here):
+    write_jsonl(here)
+    config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 0, output
+    assert "5 dataset rows checked" in output
+
+
+@pytest.mark.parametrize("text", [
+    "[\n" + ",\n".join(json.dumps(r) for r in ROWS) + "\n]\n",         # one JSON array
+    json.dumps(ROWS),                                                  # the array on one line
+    "".join(json.dumps(r, indent=2) + "\n" for r in ROWS),             # objects over lines
+    "\ufeff" + "".join(json.dumps(r) + "\n\n" for r in ROWS),          # BOM, blank lines
+])
+def test_other_json_that_datasets_reads_is_accepted(here, text):
+    (here / "ex.jsonl").write_text(text, encoding="utf-8")
+    config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 0, output
+    assert "5 dataset rows checked" in output
+
+
+def test_bad_item_of_a_json_array(here):
+    rows = [*ROWS[:3], {"id": "s3", "article": ["a", "b"]}]
+    (here / "ex.jsonl").write_text(json.dumps(rows, indent=1))
+    config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert "ex.jsonl, item 4 of the array: 'article' (fields.story) is a list of strings" in output
+
+
+def test_mapped_key_in_no_row(here):
+    write_jsonl(here)
+    config(here, JSONL_CONFIG.replace("highlights: highlights}", "highlights: highlight}"))
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert "fields.highlights: column 'highlight' does not exist. Did you mean 'highlights'?" \
+        in output and "Columns: id, article, highlights" in output
+
+
+# ---------------------------------------------------------------- missing files (validate)
+def test_missing_data_file(here):
+    path = config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert output.strip() == (
+        f"error: {path.name}: line 2, dataset.data_files: file {here / 'ex.jsonl'} does not "
+        "exist. Fix the path (relative paths are read from the config file's folder).")
+
+
+@pytest.mark.parametrize("data_files, what", [
+    ("[ex.jsonl, more.jsonl]", "file {here}/more.jsonl does not exist"),
+    ("'parts/*.jsonl'", "pattern {here}/parts/*.jsonl matches no file. Fix the pattern"),
+    ("{train: [ex.jsonl, nope.jsonl]}", "file {here}/nope.jsonl does not exist"),
+])
+def test_missing_data_files_list_glob_and_split_map(here, data_files, what):
+    write_jsonl(here)
+    config(here, JSONL_CONFIG.replace("data_files: ex.jsonl", f"data_files: {data_files}"))
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert f"line 2, dataset.data_files: {what.format(here=here)}" in output
+
+
+def test_glob_pattern_is_expanded_and_each_file_checked(here):
+    (here / "parts").mkdir()
+    write_jsonl(here / "parts")
+    (here / "parts" / "b.jsonl").write_text('{"id": "x", "article": "S.", "highlights": 1}\n')
+    config(here, JSONL_CONFIG.replace("data_files: ex.jsonl", "data_files: 'parts/*.jsonl'"))
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert f"{here / 'parts' / 'b.jsonl'}, line 1: 'highlights' (fields.highlights)" in output
+
+
+def test_missing_dataset_path_file(here):
+    config(here, "name: t\ndataset: {source: hf, path: data/stories.jsonl}\n"
+                 "summarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert output.strip() == (
+        f"error: dataset.path: file not found: {here / 'data' / 'stories.jsonl'}. Fix "
+        "dataset.path (relative paths are read from the config file's folder).")
+
+
+def test_missing_precomputed_path(here):
+    config(here, "name: t\nsummarizers:\n  - {type: lead}\n"
+                 "  - {type: precomputed, path: out/summaries.jsonl}\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert (f"c.yaml: line 4, summarizers[1].path: file {here / 'out' / 'summaries.jsonl'} "
+            "does not exist. Fix the path") in output
+
+
+def test_news_pages_dir_missing_or_empty(here):
+    config(here, "name: t\ndataset: {source: news_pages, dir: pages}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and f"line 2, dataset.dir: folder {here / 'pages'} does not exist" in output
+    (here / "pages").mkdir()
+    (here / "pages" / "one.md").write_text("Title\n\nStory\nText.\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert f"dataset.glob: no file in {here / 'pages'} matches '*.txt'. Fix dataset.glob" in output
+
+
+def test_hub_data_files_are_left_to_the_hub(here):
+    config(here, "name: t\ndataset: {source: hf, path: someone/news, data_files: 'en/*.parquet'}\n"
+                 "summarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 0, output
+
+
+# ---------------------------------------------------------------- CSV and empty files
+CSV = "id,article,highlights\ns0,Story zero. It ended.,Point.\n"
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_csv_missing_mapped_column(here, command):
+    pytest.importorskip("datasets")
+    (here / "ex.csv").write_text(CSV.replace("article", "body"))
+    config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")
+    code, output = cli(command, "c.yaml", *(["--no-progress"] if command == "run" else []))
+    assert code == 2
+    assert output.strip() == (
+        f"error: dataset.path: {here / 'ex.csv'}, line 1 (the header): fields.story: column "
+        "'article' does not exist. Columns: id, body, highlights. Set fields.story to one of "
+        "them.")
+
+
+@pytest.mark.parametrize("row, expected", [
+    ('s1,"Story, with a comma",Point.,extra\n', "line 3: 4 fields, but the header has 3"),
+    ("s1,,Point.\n", "line 3: 'article' (fields.story) is empty (null), not text"),
+])
+def test_csv_bad_row(here, row, expected):
+    (here / "ex.csv").write_text(CSV + row)
+    config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and f"{here / 'ex.csv'}, {expected}" in output
+
+
+def test_csv_line_numbers_count_quoted_newlines(here):
+    (here / "ex.csv").write_text(CSV + 's1,"Para one.\n\nPara two.",Point.\ns2,,x\n')
+    config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and f"{here / 'ex.csv'}, line 6: 'article'" in output
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_empty_file(here, command):
+    pytest.importorskip("datasets")
+    (here / "ex.jsonl").write_text("")
+    config(here)
+    code, output = cli(command, "c.yaml", *(["--no-progress"] if command == "run" else []))
+    assert code == 2
+    assert output.strip() == (f"error: dataset.data_files: {here / 'ex.jsonl'} has no rows. "
+                              "Add examples to it or fix dataset.data_files.")
+
+
+def test_parquet_missing_column_and_story_that_is_not_text(here):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    config(here, "name: t\ndataset: {source: hf, path: ex.parquet}\nsummarizers: [{type: lead}]\n")
+    pd.DataFrame({"id": ["a"], "body": ["S."], "highlights": ["x"]}).to_parquet(here / "ex.parquet")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and "fields.story: column 'article' does not exist" in output
+    assert "Columns: id, body, highlights" in output
+    pd.DataFrame({"id": ["a"], "article": [3], "highlights": ["x"]}).to_parquet(here / "ex.parquet")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2
+    assert f"{here / 'ex.parquet'}: fields.story column 'article' holds int64, not text" in output
+
+
+def test_run_also_stops_on_a_missing_data_file(here):
+    config(here)
+    code, output = cli("run", "c.yaml", "--no-progress")
+    assert code == 2 and "dataset.data_files: file" in output and "does not exist" in output
