@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from fake_runs import BASE, SIGNATURES, make_run, noisy, values
+from fake_runs import BASE, SIGNATURES, make_run, noisy, shifted, values
 from summcheck.cli import app
 from summcheck.compare import compare_runs
 from summcheck.errors import SummcheckError
@@ -132,7 +132,11 @@ def test_cli_writes_markdown_and_strict_json(tmp_path):
     assert data["bootstrap"] == {"n": 1000, "seed": 0, "confidence": 0.95}
     assert data["pairs"][0]["rows"][0]["n_shared"] == 5
     assert (tmp_path / "c.md").read_text() in result.output
-    assert "| lead-3 | rouge2_f | 5 (15 only A, 0 only B) |" in result.output
+    assert "| 1.0000 (1.0000) | 5 (15 only A, 0 only B) | no significant difference |" \
+        in result.output
+    row = data["pairs"][0]["rows"][0]
+    assert (row["p_value"], row["p_adjusted"], row["n_differ"], row["test"]) == (1, 1, 0, "exact")
+    assert data["test"]["correction"] == "holm" and data["test"]["family"] == 1
 
 
 def test_needs_two_runs(tmp_path):
@@ -155,8 +159,9 @@ def test_real_runs_through_the_cli(tmp_path, monkeypatch):
     result = RUNNER.invoke(app, ["compare", str(small), str(large)])
     assert result.exit_code == 0, result.output
     assert "3 shared, 0 only in" in result.output and "3 only in" in result.output
-    assert "| lead-3 | rouge1_f | 3 (0 only A, 3 only B) | " in result.output
-    assert "+0.000 [+0.000, +0.000] | 1.000 | no significant difference |" in result.output
+    assert ("| +0.000 [+0.000, +0.000] | 1.0000 (1.0000) | 3 (0 only A, 3 only B) | "
+            "no significant difference |") in result.output
+    assert "Holm-adjusted over the 3 comparisons below" in result.output
 
 
 def test_rouge_implementations_with_identical_scores_are_comparable(tmp_path):
@@ -172,3 +177,42 @@ def test_rouge_implementations_with_identical_scores_are_comparable(tmp_path):
     c = make_run(tmp_path, "c", {"lead-3": {"rouge2_f": values(BASE)}}, signatures=unstemmed)
     (warning,) = compare_runs([a, c]).pairs[0].warnings
     assert "stem:porter" in warning
+
+
+def test_five_examples_are_too_few_to_name_a_winner(tmp_path):
+    """With 5 pairs no two-sided test can go below 2/2^5 = 0.0625: no winner at 0.05."""
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE[:5])}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(shifted(0.2)[:5])}})
+    comparison = compare_runs([a, b])
+    row = one_row(comparison)
+    assert row.p_value == 0.0625 and row.n_differ == 5 and row.winner is None
+    assert row.verdict == "n=5 too small to rank (smallest possible p 0.0625 >= 0.05)"
+    assert row.verdict in comparison.to_markdown()
+    row = one_row(compare_runs([a, b], alpha=0.1))    # reachable at alpha 0.1
+    assert row.winner == "B" and row.p_adjusted == 0.0625
+
+
+def test_one_shared_example_prints_no_interval(tmp_path):
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE[:1])}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(shifted(0.1)[:1])}})
+    md = compare_runs([a, b]).to_markdown()
+    assert "| +0.100 (no interval, n=1) | 1.0000 (1.0000) | 1 | n=1 too small to rank" in md
+    assert "[+0.100, +0.100]" not in md
+
+
+def test_winners_use_holm_adjusted_p_over_every_row(tmp_path):
+    """Two borderline metrics (raw p 0.034 each): Holm doubles the smaller p, so neither
+    keeps its winner; a metric alone is a family of one and does. The JSON has both p."""
+    borderline = values([x + (0.03 if i % 5 else -0.04) for i, x in enumerate(BASE)])
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge1_f": values(BASE), "rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge1_f": borderline, "rouge2_f": borderline}})
+    comparison = compare_runs([a, b])
+    assert comparison.test["family"] == 2
+    for metric in ("rouge1_f", "rouge2_f"):
+        row = one_row(comparison, metric)
+        assert 0.025 <= row.p_value < 0.05 <= row.p_adjusted == pytest.approx(2 * row.p_value)
+        assert row.winner is None and row.verdict == "no significant difference"
+    alone = one_row(compare_runs([a, b], metrics=["rouge2_f"]))
+    assert alone.p_adjusted == alone.p_value and alone.winner == "B"
+    data = comparison.to_dict()["pairs"][0]["rows"][0]
+    assert data["p_value"] < 0.05 <= data["p_adjusted"]

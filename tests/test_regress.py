@@ -37,8 +37,8 @@ def test_same_scores_pass(tmp_path, baseline):
     result = regress(run(tmp_path, "cur", BASE), "--baseline", baseline)
     assert result.exit_code == 0, result.output
     assert gate_lines(result.output) == [
-        "OK lead-3 rouge2_f: 0.300 -> 0.300 (delta +0.000 [+0.000, +0.000], p=1.000, "
-        "allowed drop 0.010, n=20)"]
+        "OK lead-3 rouge2_f: 0.300 -> 0.300 (delta +0.000 [+0.000, +0.000], p=1.0000, "
+        "Holm p=1.0000, allowed drop 0.010, n=20)"]
     assert result.output.splitlines()[-1] == "1 ok, 0 improved, 0 not significant, 0 regressed: PASS"
 
 
@@ -47,7 +47,8 @@ def test_significant_drop_beyond_allowed_regresses(tmp_path, baseline):
     assert result.exit_code == 1, result.output
     (line,) = gate_lines(result.output)
     assert line.startswith("REGRESSED lead-3 rouge2_f: 0.300 -> 0.250 (delta -0.050 [-0.05")
-    assert line.endswith("], p<0.001, allowed drop 0.010, n=20)")
+    # 20 drops of one sign: the exact test's smallest p, 2/2^20
+    assert line.endswith("], p=1.9e-06, Holm p=1.9e-06, allowed drop 0.010, n=20)")
     assert result.output.splitlines()[-1].endswith("1 regressed: FAIL (exit 1)")
 
 
@@ -69,7 +70,7 @@ def test_significant_drop_within_allowed_is_ok(tmp_path, baseline):
     result = regress(run(tmp_path, "cur", noisy(-0.005, spread=0.001)), "--baseline", baseline)
     assert result.exit_code == 0
     (line,) = gate_lines(result.output)
-    assert line.startswith("OK lead-3 rouge2_f: 0.300 -> 0.295 (delta -0.005") and "p<0.001" in line
+    assert line.startswith("OK lead-3 rouge2_f: 0.300 -> 0.295 (delta -0.005") and "p=1.9e-06" in line
 
 
 def test_lower_is_better_metric_regresses_when_it_rises(tmp_path):
@@ -240,3 +241,38 @@ def test_baseline_round_trip_on_a_real_run(tmp_path, monkeypatch):
         lines = [ln for ln in result.output.splitlines() if "_f:" in ln]
         assert len(lines) == 6 and all(ln.startswith("OK ") for ln in lines)  # 2 x 3 ROUGE
         assert "SKIPPED consistency" in result.output
+
+
+# ---------------------------------------------------------------- small n, Holm
+def test_five_examples_cannot_fail_the_gate_and_say_so(tmp_path):
+    """5 pairs: the smallest two-sided p is 2/2^5 = 0.0625 >= alpha, whatever the drop."""
+    base = run(tmp_path, "base", BASE[:5])
+    result = regress(run(tmp_path, "cur", [x - 0.2 for x in BASE[:5]]), "--baseline", base)
+    assert result.exit_code == 0, result.output
+    (line,) = gate_lines(result.output)
+    assert line.startswith("NOT SIGNIFICANT lead-3 rouge2_f: ") and "p=0.0625" in line
+    assert line.endswith("beyond the allowed drop but n=5 too small to rank (smallest possible "
+                         "p 0.0625 >= 0.05): cannot fail the gate; passes")
+
+
+def test_drops_are_judged_by_holm_adjusted_p_over_the_gate(tmp_path):
+    """A borderline drop (raw p 0.034) regresses when gated alone, not when a second gated
+    metric with the same borderline drop makes the family two (Holm: 2 x 0.034)."""
+    drop = [x - (0.03 if i % 5 else -0.04) for i, x in enumerate(BASE)]
+    both = {"max_drop": {"rouge1_f": 0.01, "rouge2_f": 0.01}, "alpha": 0.05}
+    base = make_run(tmp_path, "base", {"lead-3": {"rouge1_f": values(BASE),
+                                                  "rouge2_f": values(BASE)}}, regress=both)
+    cur = make_run(tmp_path, "cur", {"lead-3": {"rouge1_f": values(drop),
+                                                "rouge2_f": values(drop)}}, regress=both)
+    out = tmp_path / "v.json"
+    result = regress(cur, "--baseline", base, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert "Holm-adjusted over 2 gated rows" in result.output
+    verdict = json.loads(out.read_text())
+    assert verdict["test"]["correction"] == "holm" and verdict["test"]["family"] == 2
+    for row in verdict["rows"]:
+        assert row["verdict"] == "not significant" and row["n_differ"] == 20
+        assert row["p_value"] < 0.05 <= row["p_adjusted"] == pytest.approx(2 * row["p_value"])
+    alone = {"max_drop": {"rouge2_f": 0.01}, "alpha": 0.05}
+    cur = make_run(tmp_path, "one", {"lead-3": {"rouge2_f": values(drop)}}, regress=alone)
+    assert regress(cur, "--baseline", base).exit_code == 1

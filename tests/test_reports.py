@@ -18,7 +18,8 @@ from summcheck.config import ReportSpec, load_config
 from summcheck.errors import MissingExtraError
 from summcheck.reports import write_reports
 from summcheck.reports import plots as plots_module
-from summcheck.reports.model_table import Model, fmt_ci, significantly_best
+from summcheck.reports.model_table import Model, best_marks, fmt_ci, significantly_best
+from summcheck.tables import format_ci
 
 HEADLINE = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
@@ -69,7 +70,8 @@ def test_html_model_table_has_every_model_and_interval(run_dir, html):
         for metric in HEADLINE:
             mean, interval = fmt_ci(model["metrics"][metric], metric).split(" ", 1)
             assert f"{mean}" in table and f'<span class="ci">{interval}</span>' in table
-    assert "significantly" in html and "p &lt; 0.05" in html
+    assert "significantly" in html and "adjusted p &lt; 0.05" in html
+    assert "paired permutation test" in html and "Holm-adjusted over the " in html
 
 
 def test_html_highlights_the_planted_error_and_its_story_candidate(html):
@@ -101,6 +103,11 @@ def test_markdown_table_and_findings(run_dir, report):
     assert ("- demo-abstractive / politics-02, bullet 2: **64%** unsupported number "
             "(percent); did you mean 61%?") in md
     assert re.search(r"### Findings \(first \d+ of \d+\)", md)
+    # the test and the correction are named; each shown metric's verdict carries its n
+    assert re.search(r"paired permutation test .*Holm-adjusted over the \d+ \(metric, other "
+                     r"model\) comparisons", md)
+    assert re.search(r"^Significance: rouge1_f: n=4 too small to rank \(smallest possible p "
+                     r"0\.1250 \\>= 0\.05\);", md, re.MULTILINE)
 
 
 def test_csv_has_a_row_per_model_and_example_with_every_metric(run_dir, report):
@@ -185,7 +192,7 @@ def _model(name: str, values: dict[str, float], metric: str) -> Model:
 
 
 def _best(models, metric):
-    return significantly_best(models, metric, n_bootstrap=1000, seed=0)
+    return significantly_best(models, metric, seed=0)
 
 
 def test_best_is_marked_only_when_it_beats_every_other_model_significantly():
@@ -198,6 +205,44 @@ def test_best_is_marked_only_when_it_beats_every_other_model_significantly():
     trio = [_model("a", low, metric), _model("b", high, metric), _model("c", close, metric)]
     assert _best(trio, metric) is None                      # b is not clearly above c
     assert _best([_model("a", low, metric)], metric) is None  # nothing to beat
+
+
+def test_five_examples_are_too_few_for_a_star():
+    """5 pairs: the smallest two-sided p is 0.0625, so no star, and the verdict says why."""
+    ids = [f"e{i}" for i in range(5)]
+    low, high = dict.fromkeys(ids, 0.2), {i: 0.4 + k / 100 for k, i in enumerate(ids)}
+    models = [_model("a", low, "rouge1_f"), _model("b", high, "rouge1_f")]
+    (verdict,) = best_marks(models, ["rouge1_f"], seed=0).values()
+    assert verdict.best is None and verdict.n == 5
+    assert verdict.text == "n=5 too small to rank (smallest possible p 0.0625 >= 0.05)"
+
+
+def test_stars_are_holm_adjusted_over_every_metric_and_model():
+    """A leader with raw p 0.034 (20 pairs) is starred alone; with a second metric of
+    the same kind in the table, Holm doubles it and neither is starred."""
+    ids = [f"e{i}" for i in range(20)]
+    base = {i: 0.3 + 0.01 * (k % 5) for k, i in enumerate(ids)}
+    ahead = {i: v + (0.03 if k % 5 else -0.04) for k, (i, v) in enumerate(base.items())}
+    alone = [_model("a", base, "rouge1_f"), _model("b", ahead, "rouge1_f")]
+    assert best_marks(alone, ["rouge1_f"], seed=0)["rouge1_f"].best == "b"
+    two = [_two_metric_model("a", base), _two_metric_model("b", ahead)]
+    verdicts = best_marks(two, ["rouge1_f", "rouge2_f"], seed=0)
+    assert [v.best for v in verdicts.values()] == [None, None]
+    assert all(0.05 <= v.p_adjusted < 0.1 for v in verdicts.values())
+
+
+def _two_metric_model(name: str, values: dict[str, float]) -> Model:
+    one, two = _model(name, values, "rouge1_f"), _model(name, values, "rouge2_f")
+    for row, other in zip(one.run.scores, two.run.scores):
+        row["scores"].update(other["scores"])
+    one.summary["metrics"].update(two.summary["metrics"])
+    return one
+
+
+def test_one_example_shows_no_interval():
+    agg = {"mean": 0.447, "low": 0.447, "high": 0.447, "n": 1}
+    assert fmt_ci(agg, "rouge1_f") == "44.7 (no interval, n=1)"
+    assert format_ci(agg) == "44.7 (no interval, n=1)"
 
 
 def test_lower_is_better_for_unsupported_counts_and_counts_are_unmarked():

@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from summcheck.stats import aggregate, paired_bootstrap
+from summcheck.stats import aggregate, paired_test
 
 
 def test_mean_is_the_plain_mean_and_interval_brackets_it():
@@ -36,19 +36,20 @@ def test_wider_confidence_gives_wider_interval():
     assert wide.low <= narrow.low and wide.high >= narrow.high
 
 
-def test_paired_bootstrap_identical_and_clearly_better():
+def test_paired_test_identical_and_clearly_better():
     a = [0.2, 0.3, 0.4, 0.5, 0.6]
-    same = paired_bootstrap(a, a, seed=0)
+    same = paired_test(a, a, seed=0)
     assert same.delta == 0 and same.p_value == 1.0
-    better = paired_bootstrap(a, [x + 0.1 for x in a], seed=0)
-    assert math.isclose(better.delta, 0.1) and better.p_value == 0.0
-    assert better.low > 0
+    better = paired_test(a, [x + 0.1 for x in a], seed=0)
+    # 5 pairs all better: the interval excludes 0 but the p cannot go below 2/2^5
+    assert math.isclose(better.delta, 0.1) and better.p_value == 0.0625
+    assert better.low > 0 and better.test.too_small(0.05)
 
 
-def test_paired_bootstrap_noise_is_not_significant():
+def test_paired_test_noise_is_not_significant():
     a = [0.5, 0.6, 0.4, 0.55, 0.45, 0.5]
     b = [0.52, 0.58, 0.41, 0.54, 0.47, 0.49]
-    result = paired_bootstrap(a, b, seed=0)
+    result = paired_test(a, b, seed=0)
     assert result.p_value > 0.05 and result.low < 0 < result.high
 
 

@@ -3,9 +3,11 @@
 The first run is the reference A; every other run is a B compared with it. For each
 summarizer in both runs (or the only summarizer of each, when their labels differ) and each
 metric, the delta is the mean of per-example differences over the examples both runs
-scored, with a seeded paired-bootstrap interval and p-value (n and seed from A's spec
-bootstrap section; interval level 1 - alpha, so it excludes 0 exactly when p < alpha).
-A winner is named only when p < alpha. Differing example sets and differing metric
+scored, with a seeded paired-bootstrap interval (n and seed from A's spec bootstrap
+section, level 1 - alpha; descriptive) and the p-value of a paired permutation test.
+Every row of every B is one family: p-values are Holm-adjusted over all of them, and a
+winner is named only when the adjusted p < alpha. Rows with too few differing examples
+for any p to reach alpha say so instead. Differing example sets and differing metric
 signatures are reported as warnings, never silently dropped.
 """
 
@@ -19,8 +21,9 @@ from typing import Sequence
 from .artifacts import load_run, write_atomic, write_json
 from .errors import SummcheckError
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, direction, example_warnings,
-                     format_p, pair_labels, paired_delta, scoreset_from_run,
-                     signature_warnings, unknown_metric_error)
+                     format_interval, format_p, pair_labels, paired_delta, scoreset_from_run,
+                     signature_warnings, too_small_text, unknown_metric_error)
+from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
 
 NO_DIFFERENCE = "no significant difference"
 
@@ -38,7 +41,10 @@ class Row:
     delta: float
     low: float
     high: float
-    p_value: float
+    p_value: float     # two-sided paired permutation test
+    p_adjusted: float  # Holm over every row of the comparison (all pairs)
+    n_differ: int      # shared examples whose scores differ: the test's effective n
+    test: str          # "exact" or "approximate"
     winner: str | None  # "A", "B" or None (not significant, or a metric with no better side)
     winner_name: str | None  # the winning run (same label) or summarizer (labels differ)
     verdict: str
@@ -59,6 +65,7 @@ class Comparison:
     metrics: list[str]
     alpha: float
     bootstrap: dict  # {n, seed, confidence} actually used
+    test: dict       # {name, exact_max_pairs, resamples, seed, correction, family}
     pairs: list[PairComparison]
 
     def to_dict(self) -> dict:
@@ -71,12 +78,14 @@ class Comparison:
         write_atomic(Path(path), self.to_markdown())
 
     def to_markdown(self) -> str:
-        boot = self.bootstrap
+        boot, test = self.bootstrap, self.test
         lines = ["# summcheck compare", "",
                  f"A (reference): `{self.runs[0]}`", "",
                  f"delta = B - A, paired over the examples both runs scored (means are over "
-                 f"those examples); {boot['confidence']:.0%} paired-bootstrap interval, "
-                 f"n={boot['n']}, seed={boot['seed']}; a winner only when p < {self.alpha:g}.", ""]
+                 f"those examples), with its {boot['confidence']:.0%} paired-bootstrap interval "
+                 f"(n={boot['n']}, seed={boot['seed']}; descriptive, not adjusted). p: "
+                 f"{test['name']}; in brackets Holm-adjusted over the {test['family']} "
+                 f"comparisons below. A winner only when the adjusted p < {self.alpha:g}.", ""]
         for pair in self.pairs:
             lines += _pair_markdown(pair, self.bootstrap)
         return "\n".join(lines)
@@ -94,8 +103,18 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
     boot = sets[0].bootstrap
     settings = {"n": int(boot.get("n", 1000)), "seed": int(boot.get("seed", 0)),
                 "confidence": 1 - alpha}
-    pairs = [compare_pair(sets[0], b, chosen, alpha, settings) for b in sets[1:]]
-    return Comparison([s.name for s in sets], chosen, alpha, settings, pairs)
+    measured = [_measure_pair(sets[0], b, chosen, settings) for b in sets[1:]]
+    raw = [paired.result.p_value for pair in measured for _, _, paired in pair.items]
+    adjusted = iter(holm(raw))
+    pairs = [PairComparison(pair.a.name, pair.b.name,
+                            [_row(labels, metric, paired, next(adjusted), alpha,
+                                  (pair.a.name, pair.b.name))
+                             for labels, metric, paired in pair.items],
+                            pair.warnings, pair.notes) for pair in measured]
+    test = {"name": describe_test(seed=settings["seed"]), "exact_max_pairs": EXACT_MAX_PAIRS,
+            "resamples": PERMUTATIONS, "seed": settings["seed"], "correction": "holm",
+            "family": sum(not math.isnan(p) for p in raw)}
+    return Comparison([s.name for s in sets], chosen, alpha, settings, test, pairs)
 
 
 def _choose_metrics(sets: list[ScoreSet], metrics: list[str] | None) -> list[str]:
@@ -108,14 +127,24 @@ def _choose_metrics(sets: list[ScoreSet], metrics: list[str] | None) -> list[str
     return list(dict.fromkeys(metrics))
 
 
-def compare_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], alpha: float,
-                 settings: dict) -> PairComparison:
+@dataclass(frozen=True)
+class _Measured:
+    """One B against A before the family's correction: (labels, metric, paired) items."""
+
+    a: ScoreSet
+    b: ScoreSet
+    items: list[tuple[tuple[str, str], str, Paired]]
+    warnings: list[str]
+    notes: list[str]
+
+
+def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) -> _Measured:
     warnings = example_warnings(a, b)
     labels = pair_labels(a, b)
     if not labels:
         warnings.append(f"WARNING: no summarizer in common ({a.name}: {', '.join(a.labels())}; "
                         f"{b.name}: {', '.join(b.labels())}); nothing compared")
-    rows = []
+    items = []
     for label_a, label_b in labels:
         for metric in metrics:
             va, vb = a.values[label_a].get(metric), b.values[label_b].get(metric)
@@ -127,27 +156,30 @@ def compare_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], alpha: float,
                                   confidence=settings["confidence"])
             if paired.n_shared == 0:
                 warnings.append(f"WARNING: {label_a} {metric}: no shared examples; not compared")
-            rows.append(_row((label_a, label_b), metric, paired, alpha, (a.name, b.name)))
-    compared = list(dict.fromkeys(row.metric for row in rows))
+            items.append(((label_a, label_b), metric, paired))
+    compared = list(dict.fromkeys(metric for _, metric, _ in items))
     warnings = signature_warnings(a, b, compared) + warnings
-    return PairComparison(a.name, b.name, rows, warnings, _notes(a, b, labels))
+    return _Measured(a, b, items, warnings, _notes(a, b, labels))
 
 
-def _row(labels: tuple[str, str], metric: str, paired: Paired, alpha: float,
-         run_names: tuple[str, str]) -> Row:
+def _row(labels: tuple[str, str], metric: str, paired: Paired, p_adjusted: float,
+         alpha: float, run_names: tuple[str, str]) -> Row:
     r = paired.result
     winner, winner_name, verdict = None, None, NO_DIFFERENCE
     if paired.n_shared == 0:
         verdict = "no shared examples"
-    elif r.p_value < alpha and direction(metric) == 0:
+    elif r.test.too_small(alpha):
+        verdict = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha)
+    elif p_adjusted < alpha and direction(metric) == 0:
         verdict = f"{'B' if r.delta > 0 else 'A'} higher (a count: no better side)"
-    elif r.p_value < alpha:
+    elif p_adjusted < alpha:
         winner = "B" if direction(metric) * r.delta > 0 else "A"
         names = run_names if labels[0] == labels[1] else labels
         winner_name = names[winner == "B"]
         verdict = f"{winner} better: {winner_name}"
     return Row(*labels, metric, paired.n_shared, paired.only_a, paired.only_b, paired.mean_a,
-               paired.mean_b, r.delta, r.low, r.high, r.p_value, winner, winner_name, verdict)
+               paired.mean_b, r.delta, r.low, r.high, r.p_value, p_adjusted,
+               r.test.n_nonzero, r.test.method, winner, winner_name, verdict)
 
 
 def _notes(a: ScoreSet, b: ScoreSet, labels: list[tuple[str, str]]) -> list[str]:
@@ -169,15 +201,17 @@ def _pair_markdown(pair: PairComparison, boot: dict) -> list[str]:
     level = f"{boot['confidence']:.0%}"
     lines = [f"## B: `{pair.b}`", ""]
     lines += [f"> **{w}**  " for w in pair.warnings] + ([""] if pair.warnings else [])
-    lines += ["| summarizer | metric | n | A mean | B mean | delta [" + level + " CI] | p | verdict |",
-              "|---|---|---:|---:|---:|---|---:|---|"]
+    lines += ["| summarizer | metric | A mean | B mean | delta [" + level + " CI] | p (Holm) "
+              "| n | verdict |",
+              "|---|---|---:|---:|---|---:|---:|---|"]
     for row in pair.rows:
         name = row.summarizer_a if row.summarizer_a == row.summarizer_b else \
             f"{row.summarizer_a} → {row.summarizer_b}"
         verdict = f"**{row.verdict}**" if row.winner else row.verdict
-        lines.append(f"| {name} | {row.metric} | {_n(row)} | {_f(row.mean_a)} | {_f(row.mean_b)} | "
-                     f"{_f(row.delta, '+')} [{_f(row.low, '+')}, {_f(row.high, '+')}] | "
-                     f"{format_p(row.p_value, boot['n'])} | {verdict} |")
+        lines.append(f"| {name} | {row.metric} | {_f(row.mean_a)} | {_f(row.mean_b)} | "
+                     f"{_f(row.delta, '+')} {format_interval(row.low, row.high, row.n_shared)} | "
+                     f"{format_p(row.p_value)} ({format_p(row.p_adjusted)}) | {_n(row)} | "
+                     f"{verdict} |")
     lines += [""] + [f"- {note}" for note in pair.notes] + ([""] if pair.notes else [])
     return lines
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from .artifacts import RunData
 from .errors import SummcheckError
-from .stats import PairedResult, paired_bootstrap
+from .stats import PairedResult, paired_test
 
 HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
@@ -99,7 +99,7 @@ def paired_delta(a: Values, b: Values, *, n_bootstrap: int, seed: int,
                  confidence: float) -> Paired:
     shared = sorted(set(a) & set(b))
     xs, ys = [a[i] for i in shared], [b[i] for i in shared]
-    result = paired_bootstrap(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    result = paired_test(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
     nan = float("nan")
     return Paired(len(shared), len(set(a) - set(b)), len(set(b) - set(a)),
                   sum(xs) / len(xs) if xs else nan, sum(ys) / len(ys) if ys else nan, result)
@@ -181,8 +181,21 @@ def some_ids(ids: set[str], k: int = 5) -> str:
     return f" ({', '.join(shown)}{', ...' if len(ids) > k else ''})"
 
 
-def format_p(p: float, n_bootstrap: int) -> str:
-    """Bootstrap p-values resolve to 1/n; 0 is shown as '<1/n'."""
+def format_p(p: float) -> str:
+    """4 decimals (0.0625 stays exact), scientific below 0.0001."""
     if math.isnan(p):
         return "n/a"
-    return f"<{1 / n_bootstrap:g}" if p < 1 / n_bootstrap else f"{p:.3f}"
+    return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
+
+
+def format_interval(low: float, high: float, n: int, sign: str = "+") -> str:
+    """"[+0.010, +0.030]"; "(no interval, n=1)" when fewer than 2 examples make one."""
+    if n < 2 or math.isnan(low):
+        return f"(no interval, n={n})"
+    return f"[{low:{sign}.3f}, {high:{sign}.3f}]"
+
+
+def too_small_text(n: int, n_differ: int, min_p: float, alpha: float) -> str:
+    """e.g. "n=5 too small to rank (smallest possible p 0.0625 >= 0.05)"."""
+    size = f"n={n}" if n_differ == n else f"n={n} with {n_differ} differing"
+    return f"{size} too small to rank (smallest possible p {format_p(min_p)} >= {alpha:g})"

@@ -2,12 +2,16 @@
 
 Rule, per summarizer and gated metric, with delta = current - baseline averaged over the
 examples both scored (sign flipped for lower-is-better metrics, so a negative delta is
-always a drop) and p the two-sided paired-bootstrap p-value:
+always a drop) and p the two-sided paired permutation test's p-value, Holm-adjusted over
+every (summarizer, gated metric) row of the gate:
 
     regressed        delta < -max_drop and p <  alpha   -> exit 1
     not significant  delta < -max_drop and p >= alpha   -> passes, with a warning
     improved         delta > 0         and p <  alpha
     ok               anything else (a drop within max_drop, or noise)
+
+With m differing examples no p can go below 2/2^m: a drop beyond max_drop on m <= 5
+(at alpha 0.05) is "not significant" and its line says the n is too small to gate.
 
 Gated metrics and their allowed drops come from the current run's `regress` config section
 (else the baseline's), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
@@ -26,15 +30,17 @@ from typing import Callable
 from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
-from .paired import (ScoreSet, changed_examples_warning, direction, format_p, pair_labels,
-                     paired_delta, scoreset_from_run, signature_warnings, some_ids,
-                     unknown_metric_error)
+from .paired import (Paired, ScoreSet, changed_examples_warning, direction, format_interval,
+                     format_p, pair_labels, paired_delta, scoreset_from_run,
+                     signature_warnings, some_ids, too_small_text, unknown_metric_error)
+from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
         "warning) when delta < -max_drop and p >= alpha; improved when delta > 0 and p < alpha; "
         "else ok. delta = current - baseline on shared examples (negated for lower-is-better "
-        "metrics)")
+        "metrics); p = two-sided paired permutation test, Holm-adjusted over every gated "
+        "(summarizer, metric) row")
 OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED = "ok", "improved", "not significant", "regressed"
 
 
@@ -158,12 +164,17 @@ class GateRow:
     delta: float  # current - baseline
     low: float
     high: float
-    p_value: float
+    p_value: float     # two-sided paired permutation test
+    p_adjusted: float  # Holm over every row of the gate
+    n_differ: int      # shared examples whose values differ
+    min_p: float       # smallest p those n_differ examples can give
+    test: str          # "exact" or "approximate"
     allowed_drop: float
     verdict: str
 
 
 def verdict(metric: str, delta: float, p_value: float, allowed: float, alpha: float) -> str:
+    """The rule, with p_value the Holm-adjusted p."""
     change = direction(metric) * delta  # negative = worse
     if change < -allowed:
         return REGRESSED if p_value < alpha else NOT_SIGNIFICANT
@@ -179,7 +190,7 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
                              f"current run has {', '.join(current.labels())}.")
     boot = {"n_bootstrap": int(base.bootstrap.get("n", 1000)),
             "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha}
-    rows, notes = [], []
+    measured, notes = [], []
     present = base.metrics() | current.metrics()
     notes += [f"SKIPPED {m}: in neither run (its check is off); not gated"
               for m in gate.max_drop if m not in present]
@@ -196,20 +207,27 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
                 raise SummcheckError(
                     f"{label_c} {metric}: gated and in the baseline, but the current run has no "
                     "values for it. Turn its check back on, or remove it from regress.max_drop.")
-            rows.append(_gate_row(label_b, label_c, metric, vb, vc, allowed, gate.alpha, boot))
+            measured.append((label_b, label_c, metric, allowed, _paired(label_c, metric, vb, vc, boot)))
+    adjusted = holm([paired.result.p_value for *_, paired in measured])
+    rows = [_gate_row(*item, p_adj, gate.alpha) for item, p_adj in zip(measured, adjusted)]
     return rows, notes
 
 
-def _gate_row(label_b: str, label_c: str, metric: str, vb: dict, vc: dict, allowed: float,
-              alpha: float, boot: dict) -> GateRow:
+def _paired(label_c: str, metric: str, vb: dict, vc: dict, boot: dict) -> Paired:
     paired = paired_delta(vb, vc, **boot)
     if paired.n_shared == 0:
         raise SummcheckError(f"{label_c} {metric}: the baseline and the current run share no "
                              "examples, so nothing can be compared. Run the same dataset.")
+    return paired
+
+
+def _gate_row(label_b: str, label_c: str, metric: str, allowed: float, paired: Paired,
+              p_adjusted: float, alpha: float) -> GateRow:
     r = paired.result
     return GateRow(label_c, label_b, metric, paired.n_shared, paired.only_a, paired.only_b,
-                   paired.mean_a, paired.mean_b, r.delta, r.low, r.high, r.p_value, allowed,
-                   verdict(metric, r.delta, r.p_value, allowed, alpha))
+                   paired.mean_a, paired.mean_b, r.delta, r.low, r.high, r.p_value, p_adjusted,
+                   r.test.n_nonzero, r.test.min_p, r.test.method, allowed,
+                   verdict(metric, r.delta, p_adjusted, allowed, alpha))
 
 
 def _example_lines(base: ScoreSet, current: ScoreSet) -> list[str]:
@@ -233,18 +251,27 @@ def _label_lines(base: ScoreSet, current: ScoreSet) -> list[str]:
             + [f"note: summarizer {lab} is not in the baseline: not gated" for lab in new])
 
 
-def format_row(row: GateRow, n_bootstrap: int, alpha: float) -> str:
+def format_row(row: GateRow, alpha: float) -> str:
     name = row.summarizer if row.summarizer == row.baseline_summarizer else \
         f"{row.baseline_summarizer} -> {row.summarizer}"
-    p = format_p(row.p_value, n_bootstrap)
     word = "drop" if direction(row.metric) > 0 else "rise"
     line = (f"{row.verdict.upper()} {name} {row.metric}: {row.baseline_mean:.3f} -> "
-            f"{row.current_mean:.3f} (delta {row.delta:+.3f} [{row.low:+.3f}, {row.high:+.3f}], "
-            f"p{p if p.startswith('<') else '=' + p}, allowed {word} {row.allowed_drop:.3f}, "
+            f"{row.current_mean:.3f} (delta {row.delta:+.3f} "
+            f"{format_interval(row.low, row.high, row.n_shared)}, p={format_p(row.p_value)}, "
+            f"Holm p={format_p(row.p_adjusted)}, allowed {word} {row.allowed_drop:.3f}, "
             f"n={row.n_shared})")
-    if row.verdict == NOT_SIGNIFICANT:
+    if row.verdict == NOT_SIGNIFICANT and row.min_p >= alpha:
+        small = too_small_text(row.n_shared, row.n_differ, row.min_p, alpha)
+        line += f": beyond the allowed {word} but {small}: cannot fail the gate; passes"
+    elif row.verdict == NOT_SIGNIFICANT:
         line += f": beyond the allowed {word} but not significant at alpha={alpha:g}; passes"
     return line
+
+
+def test_settings(base: ScoreSet) -> dict:
+    seed = int(base.bootstrap.get("seed", 0))
+    return {"name": describe_test(seed=seed), "exact_max_pairs": EXACT_MAX_PAIRS,
+            "resamples": PERMUTATIONS, "seed": seed, "correction": "holm"}
 
 
 def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: list[str],
@@ -264,11 +291,12 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     code = 1 if counts[REGRESSED] else 0
     n_bootstrap = int(base.bootstrap.get("n", 1000))
     echo(f"summcheck regress: {current.name} against baseline {base.name} "
-         f"(alpha={gate.alpha:g}, paired bootstrap n={n_bootstrap})")
+         f"(alpha={gate.alpha:g}; p: {test_settings(base)['name']}, Holm-adjusted over "
+         f"{len(rows)} gated rows; intervals: paired bootstrap n={n_bootstrap})")
     for line in warnings:
         echo(line)
     for row in rows:
-        echo(format_row(row, n_bootstrap, gate.alpha))
+        echo(format_row(row, gate.alpha))
     echo(", ".join(f"{n} {v}" for v, n in counts.items())
          + (": FAIL (exit 1)" if code else ": PASS"))
     if out:
@@ -285,5 +313,6 @@ def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[Gate
         "alpha": gate.alpha, "max_drop": gate.max_drop, "max_drop_source": gate.source,
         "bootstrap": {"n": int(base.bootstrap.get("n", 1000)),
                       "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha},
+        "test": {**test_settings(base), "family": len(rows)},
         "counts": counts, "warnings": warnings, "rows": [asdict(row) for row in rows],
     }

@@ -1,12 +1,18 @@
-"""Seeded bootstrap intervals and paired tests.
+"""Seeded bootstrap intervals, the paired permutation test and Holm's correction.
 
 rouge_score's BootstrapAggregator draws from the global unseeded RNG and reports the
 median of bootstrap means; here the point estimate is the plain mean, the interval is a
 percentile bootstrap from numpy's seeded Generator, so the same seed gives the same CI.
+
+Intervals describe; verdicts come from p-values of a paired sign-flip permutation test
+(exact when it is cheap, else seeded approximate randomization), which stays valid at any
+n. A bootstrap p-value does not: with 5 pairs it can print 0 where the smallest p any
+valid two-sided test can reach is 2/2^5 = 0.0625.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
@@ -81,31 +87,141 @@ def aggregate_columns(columns: dict[str, np.ndarray], *, n_bootstrap: int = 1000
     return {k: out[k] for k in columns}
 
 
+# Exact up to 30 non-zero differences: meeting in the middle, that is 2 x 2^15 sums, about
+# as cheap as the random flips (benchmarks/results/calibration.md times both); the cost
+# doubles with every 2 more pairs, while the random flips' cost grows only linearly.
+EXACT_MAX_PAIRS = 30
+PERMUTATIONS = 10_000   # random sign flips beyond it (sacrebleu's paired-ar default)
+
+
+@dataclass(frozen=True)
+class PermutationResult:
+    p_value: float
+    method: str        # "exact" (all 2^m sign flips) or "approximate" (R random ones)
+    n_nonzero: int     # m: pairs whose difference is not 0 (a 0 flips to itself)
+    min_p: float       # smallest p this n can give: 2/2^m; 1 when m == 0
+
+    def too_small(self, alpha: float) -> bool:
+        """True when some pairs differ but too few for any outcome to reach p < alpha
+        (m <= 5 at alpha 0.05)."""
+        return self.n_nonzero > 0 and self.min_p >= alpha
+
+
+def permutation_test(diffs: Sequence[float], *, seed: int = 0,
+                     resamples: int = PERMUTATIONS) -> PermutationResult:
+    """Two-sided paired sign-flip test of mean(diffs) = 0.
+
+    Under the null each difference is as likely to have either sign, so the statistic
+    |sum d| is compared with |sum s_i |d_i|| over sign vectors s. It depends only on the
+    multiset of |d|, so the p-value is the same when a and b swap or examples are renamed
+    or reordered. Exact for up to EXACT_MAX_PAIRS non-zero differences; beyond that
+    `resamples` seeded random sign vectors, p = (1 + #{|stat*| >= |stat|}) / (1 + R),
+    which is a valid p-value (never 0)."""
+    d = np.asarray(diffs, dtype=float)
+    magnitudes = np.sort(np.abs(d[d != 0]))
+    m = len(magnitudes)
+    if m == 0:
+        return PermutationResult(1.0, "exact", 0, 1.0)
+    # sums in another order may differ by rounding: a tie must count as a tie
+    threshold = abs(d.sum()) - 1e-9 * magnitudes.sum()
+    min_p = math.ldexp(1.0, 1 - m)   # 2 / 2^m, 0.0 once it underflows
+    if m <= EXACT_MAX_PAIRS:
+        return PermutationResult(math.ldexp(_exact_tail(magnitudes, threshold), -m), "exact", m, min_p)
+    hits = _random_tail(magnitudes, threshold, seed, resamples)
+    return PermutationResult((1 + hits) / (1 + resamples), "approximate", m, min_p)
+
+
+def _signed_sums(values: np.ndarray) -> np.ndarray:
+    """All 2^k sums +-v_1 +-v_2 ... +-v_k, sorted."""
+    sums = np.zeros(1)
+    for v in values:
+        sums = np.concatenate([sums + v, sums - v])
+    return np.sort(sums)
+
+
+def _exact_tail(magnitudes: np.ndarray, threshold: float) -> int:
+    """#{sign vectors s: |s . magnitudes| >= threshold}, counted by meeting in the middle:
+    the 2^m sums are pairs (x, y) of sums over the two halves, so for each x the y with
+    x + y >= t or x + y <= -t are found by binary search in the sorted sums of the other
+    half: 2 * 2^(m/2) sums instead of 2^m."""
+    if threshold <= 0:
+        return 2 ** len(magnitudes)
+    half = len(magnitudes) // 2
+    xs, ys = _signed_sums(magnitudes[:half]), _signed_sums(magnitudes[half:])
+    upper = len(ys) - np.searchsorted(ys, threshold - xs, side="left")
+    lower = np.searchsorted(ys, -threshold - xs, side="right")
+    return int(upper.sum() + lower.sum())
+
+
+def _random_tail(magnitudes: np.ndarray, threshold: float, seed: int, resamples: int) -> int:
+    """#{random sign vectors s: |s . magnitudes| >= threshold} over `resamples` seeded
+    draws, in chunks so memory stays flat in n. A sign vector is a row of random bytes,
+    8 signs each (s = 2b - 1 for bits b, so s . v = 2 (b . v) - sum(v)), and b . v is a
+    sum of table look-ups: each byte position's 256 possible sums of its 8 values."""
+    rng = np.random.default_rng(seed)
+    n_bytes = (len(magnitudes) + 7) // 8
+    padded = np.zeros(n_bytes * 8)
+    padded[:len(magnitudes)] = magnitudes
+    byte_bits = np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1)
+    tables = byte_bits @ padded.reshape(n_bytes, 8).T          # (256, n_bytes)
+    columns = np.arange(n_bytes)
+    rows_per_chunk = max(1, _CHUNK_ELEMENTS // n_bytes)
+    hits = 0
+    for start in range(0, resamples, rows_per_chunk):
+        rows = min(rows_per_chunk, resamples - start)
+        raw = np.frombuffer(rng.bytes(rows * n_bytes), dtype=np.uint8).reshape(rows, n_bytes)
+        stats = 2.0 * tables[raw, columns].sum(axis=1) - magnitudes.sum()
+        hits += int(np.count_nonzero(np.abs(stats) >= threshold))
+    return hits
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p-values (step-down Bonferroni): family-wise error <= alpha when every
+    adjusted p < alpha is called significant. NaN entries are not part of the family and
+    stay NaN."""
+    finite = [(p, i) for i, p in enumerate(p_values) if not math.isnan(p)]
+    k = len(finite)
+    out = [float("nan")] * len(p_values)
+    running = 0.0
+    for rank, (p, i) in enumerate(sorted(finite)):
+        running = max(running, min(1.0, (k - rank) * p))
+        out[i] = running
+    return out
+
+
 @dataclass(frozen=True)
 class PairedResult:
-    delta: float
-    low: float
+    delta: float       # mean of b - a
+    low: float         # percentile-bootstrap interval of delta (descriptive, unadjusted)
     high: float
-    p_value: float
+    p_value: float     # two-sided paired permutation test
     n: int
+    test: PermutationResult
 
 
-def paired_bootstrap(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 1000,
-                     seed: int = 0, confidence: float = 0.95) -> PairedResult:
-    """Mean of b - a over paired examples, its bootstrap interval, and a two-sided p-value
-    (share of resampled deltas on the other side of zero, doubled; Efron & Tibshirani)."""
+def paired_test(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 1000,
+                seed: int = 0, confidence: float = 0.95,
+                resamples: int = PERMUTATIONS) -> PairedResult:
+    """Mean of b - a over paired examples, its bootstrap interval, and the permutation
+    test's two-sided p-value."""
     a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a_arr.shape != b_arr.shape:
-        raise ValueError("paired_bootstrap needs two equally long sequences")
+        raise ValueError("paired_test needs two equally long sequences")
     diffs = b_arr - a_arr
     if len(diffs) == 0:
-        return PairedResult(float("nan"), float("nan"), float("nan"), float("nan"), 0)
+        nan = float("nan")
+        return PairedResult(nan, nan, nan, nan, 0, PermutationResult(nan, "exact", 0, 1.0))
     means = _resample_means(diffs, n_bootstrap, seed)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
-    delta = float(diffs.mean())
-    if np.all(diffs == 0):
-        p = 1.0
-    else:
-        p = 2 * min(np.mean(means <= 0), np.mean(means >= 0))
-    return PairedResult(delta, float(low), float(high), float(min(1.0, p)), len(diffs))
+    test = permutation_test(diffs, seed=seed, resamples=resamples)
+    return PairedResult(float(diffs.mean()), float(low), float(high), test.p_value,
+                        len(diffs), test)
+
+
+def describe_test(resamples: int = PERMUTATIONS, seed: int | None = None) -> str:
+    """One phrase naming the test, for output headers and legends."""
+    seeded = f", seed={seed}" if seed is not None else ""
+    return (f"two-sided paired permutation test (exact over all 2^m sign flips when "
+            f"m <= {EXACT_MAX_PAIRS} examples differ, else approximate randomization "
+            f"R={resamples}{seeded})")

@@ -8,8 +8,11 @@ HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
 
 def format_ci(agg: dict[str, Any], scale: float = 100.0) -> str:
+    """"44.7 [41.2, 48.0]"; one example makes no interval: "44.7 (no interval, n=1)"."""
     if not agg or agg.get("n", 0) == 0:
         return "n/a"
+    if agg["n"] < 2:
+        return f"{agg['mean'] * scale:.1f} (no interval, n={agg['n']})"
     return f"{agg['mean'] * scale:.1f} [{agg['low'] * scale:.1f}, {agg['high'] * scale:.1f}]"
 
 

@@ -13,7 +13,7 @@ from typing import Sequence
 from ..artifacts import RunData
 from . import assets
 from .html_examples import MAX_EXAMPLES, examples_table
-from .model_table import ALPHA, Model, ModelTable, fmt_ci
+from .model_table import ALPHA, Model, ModelTable, fmt_ci, significance_legend
 from .plots import Plot
 
 
@@ -23,7 +23,7 @@ def render_page(table: ModelTable, plots: list[Plot] | None,
     title = "summcheck report: " + ", ".join(run.name for run in table.runs)
     body = "".join([
         f"<h1>{escape(title)}</h1>", _runs(table.runs),
-        "<h2>Models</h2>", _model_table(table), _legend(table.n_bootstrap, table.seed),
+        "<h2>Models</h2>", _model_table(table), _legend(table), _verdicts(table),
         "<h2>Plots</h2>", _plots(plots),
         "<h2>Examples</h2>", _example_controls(),
         f'<div class="wrap">{examples_table(table.runs, table.models, max_examples)}</div>',
@@ -101,15 +101,22 @@ def _unsupported_cell(model: Model) -> str:
     return f'<td class="num" data-sort="{sum(counts.values())}">{text or "–"}</td>'
 
 
-def _legend(n_bootstrap: int, seed: int) -> str:
+def _legend(table: ModelTable) -> str:
     return (
-        '<p class="legend">Each cell: mean over examples [95% bootstrap interval]. ROUGE, '
-        "consistency and precision/recall are rates shown x100; *_count and *_unsupported "
-        "are mentions per summary (lower is better for *_unsupported). <b>Bold ★</b>: the "
-        "best value in its column, marked only where that model beats every other model "
-        f"significantly (paired bootstrap on their shared examples, p &lt; {ALPHA}, "
-        f"n={n_bootstrap}, seed={seed}); no mark means no model is significantly best. "
-        "Click a header to sort.</p>")
+        '<p class="legend">Each cell: mean over examples [95% bootstrap interval, '
+        f"n={table.n_bootstrap}, seed={table.seed}]. ROUGE, consistency and precision/recall "
+        "are rates shown x100; *_count and *_unsupported are mentions per summary (lower is "
+        "better for *_unsupported). <b>Bold ★</b>: the best value in its column, marked only "
+        "where that model beats every other model significantly on their shared examples: "
+        f"adjusted p &lt; {ALPHA} by a {escape(significance_legend(table))}. No mark means no "
+        "model is significantly best. Click a header to sort.</p>")
+
+
+def _verdicts(table: ModelTable) -> str:
+    """Each default column's verdict with its n, e.g. "n=5 too small to rank"."""
+    items = [f"<li>{escape(m)}: {escape(table.verdicts[m].text)}</li>"
+             for m in table.primary if m in table.verdicts]
+    return f'<ul class="legend">{"".join(items)}</ul>' if items else ""
 
 
 def _plots(plots: list[Plot] | None) -> str:

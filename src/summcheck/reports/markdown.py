@@ -6,7 +6,7 @@ import re
 
 from ..tables import HEADLINE_METRICS
 from .findings import all_findings, describe
-from .model_table import ALPHA, ModelTable, fmt_ci
+from .model_table import ALPHA, ModelTable, fmt_ci, significance_legend
 
 N_FINDINGS = 10
 
@@ -17,6 +17,7 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
         _summary_line(table), "",
         *_model_rows(table), "",
         _legend(table), "",
+        *_verdicts(table),
         *_signatures(table), "",
         *_findings(table, n_findings),
     ]) + "\n"
@@ -53,10 +54,19 @@ def _model_rows(table: ModelTable) -> list[str]:
 
 
 def _legend(table: ModelTable) -> str:
-    return ("★ bold: best in its column and significantly better than every other model "
-            f"(paired bootstrap on shared examples, p < {ALPHA}); unmarked columns have no "
-            "significant winner. Unsupported: mentions the story does not support, over all "
-            "bullets.")
+    return ("★ bold: best in its column and significantly better than every other model on "
+            f"their shared examples: adjusted p < {ALPHA} by a {_md(significance_legend(table))}. "
+            "Unmarked columns have no significant winner. Unsupported: mentions the story "
+            "does not support, over all bullets.")
+
+
+def _verdicts(table: ModelTable) -> list[str]:
+    """One line per shown metric: who is starred and on how many examples, or why not."""
+    shown = [m for m in HEADLINE_METRICS if m in table.verdicts]
+    if not shown:
+        return []
+    return ["Significance: " + "; ".join(f"{m}: {_md(table.verdicts[m].text)}"
+                                         for m in shown) + ".", ""]
 
 
 def _signatures(table: ModelTable) -> list[str]:

@@ -1,8 +1,10 @@
 """The models of one or more run folders, their metric columns, and significance marks.
 
 Shared by the HTML and Markdown reports. Nothing is rescored: means and intervals come
-from results.json; the "significantly best" mark is a paired bootstrap over the per-example
-scores in scores.jsonl, with the first run's bootstrap count and seed.
+from results.json; the "significantly best" mark is a paired permutation test of the
+leading model against each other model over their per-example scores in scores.jsonl
+(the first run's seed), Holm-adjusted over every (metric, other model) comparison the
+table stars over.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..artifacts import RunData
-from ..stats import paired_bootstrap
+from ..paired import format_p, too_small_text
+from ..stats import PermutationResult, describe_test, holm, permutation_test
 
 ALPHA = 0.05
 # Shown first, in this order; unknown metrics follow; the rest are "all metrics" extras.
@@ -67,9 +70,12 @@ def fmt(value: float | None, metric: str) -> str:
 
 
 def fmt_ci(agg: dict[str, Any], metric: str) -> str:
-    """e.g. "42.8 [38.9, 46.8]" (rates x100) or "0.35 [0.12, 0.59]" (counts)."""
+    """e.g. "42.8 [38.9, 46.8]" (rates x100) or "0.35 [0.12, 0.59]" (counts); one example
+    makes no interval: "44.7 (no interval, n=1)"."""
     if not agg or not agg.get("n"):
         return "n/a"
+    if agg["n"] < 2:
+        return f"{fmt(agg['mean'], metric)} (no interval, n={agg['n']})"
     return f"{fmt(agg['mean'], metric)} [{fmt(agg['low'], metric)}, {fmt(agg['high'], metric)}]"
 
 
@@ -91,40 +97,91 @@ def bootstrap_settings(runs: Sequence[RunData]) -> tuple[int, int]:
     return int(boot.get("n", 1000)), int(boot.get("seed", 0))
 
 
-def best_marks(models: Sequence[Model], metrics: Sequence[str], *, n_bootstrap: int,
-               seed: int, alpha: float = ALPHA) -> dict[str, str]:
-    """{metric: model name} for each metric whose best model beats every other model
-    significantly (paired bootstrap on their shared examples, p < alpha)."""
-    marks = {}
-    for metric in metrics:
-        best = significantly_best(models, metric, n_bootstrap=n_bootstrap, seed=seed,
-                                  alpha=alpha)
-        if best is not None:
-            marks[metric] = best
-    return marks
+@dataclass(frozen=True)
+class Rival:
+    """The leading model of a metric against one other model, on their shared examples."""
+
+    other: str
+    n: int
+    delta: float                # leader - other, oriented so > 0 means the leader is better
+    test: PermutationResult
 
 
-def significantly_best(models: Sequence[Model], metric: str, *, n_bootstrap: int,
-                       seed: int, alpha: float = ALPHA) -> str | None:
+@dataclass(frozen=True)
+class Verdict:
+    """One metric's significance mark: `best` is starred, or None (with `text` saying why)."""
+
+    metric: str
+    best: str | None
+    n: int                      # fewest shared examples over the leader's comparisons
+    p_adjusted: float           # largest Holm-adjusted p over them
+    text: str
+    comparisons: int            # other models the leader was tested against
+
+
+def best_marks(models: Sequence[Model], metrics: Sequence[str], *, seed: int,
+               alpha: float = ALPHA) -> dict[str, Verdict]:
+    """{metric: Verdict} for each metric with a better side and two scored models. The
+    leader (best mean) is starred when it beats every other model with a Holm-adjusted
+    p < alpha; the family is every (metric, other model) comparison made here."""
+    contests = {m: _contest(models, m, seed) for m in metrics}
+    contests = {m: c for m, c in contests.items() if c is not None}
+    adjusted = iter(holm([r.test.p_value for _, rivals in contests.values() for r in rivals]))
+    return {m: _verdict(m, leader, rivals, [next(adjusted) for _ in rivals], alpha)
+            for m, (leader, rivals) in contests.items()}
+
+
+def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list[Rival]] | None:
     sign = direction(metric)
     scored = [m for m in models if m.agg(metric).get("n")]
     if sign == 0 or len(scored) < 2:
         return None
     best = max(scored, key=lambda m: sign * m.agg(metric)["mean"])
     best_values = best.per_example(metric)
+    rivals = []
     for other in scored:
         if other is best:
             continue
         other_values = other.per_example(metric)
         shared = sorted(best_values.keys() & other_values.keys())
-        if not shared:
-            return None
-        result = paired_bootstrap([other_values[i] for i in shared],
-                                  [best_values[i] for i in shared],
-                                  n_bootstrap=n_bootstrap, seed=seed)
-        if sign * result.delta <= 0 or not result.p_value < alpha:
-            return None
-    return best.name
+        diffs = [sign * (best_values[i] - other_values[i]) for i in shared]
+        if not diffs:   # nothing to compare: outside the family, and no star
+            rivals.append(Rival(other.name, 0, math.nan, PermutationResult(math.nan, "", 0, 1)))
+            continue
+        test = permutation_test(diffs, seed=seed)
+        rivals.append(Rival(other.name, len(shared), sum(diffs) / len(diffs), test))
+    return best.name, rivals
+
+
+def _verdict(metric: str, leader: str, rivals: list[Rival], adjusted: list[float],
+             alpha: float) -> Verdict:
+    n, k = min(r.n for r in rivals), sum(r.n > 0 for r in rivals)
+    if n == 0:
+        return Verdict(metric, None, 0, math.nan, "no shared examples with every model", k)
+    worst = max(adjusted)
+    small = [r for r in rivals if r.test.too_small(alpha)]
+    if small:
+        r = min(small, key=lambda r: r.test.n_nonzero)
+        text = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha)
+        return Verdict(metric, None, n, worst, text, k)
+    if all(r.delta > 0 for r in rivals) and worst < alpha:
+        bound = "<=" if k > 1 else "="
+        return Verdict(metric, leader, n, worst,
+                       f"{leader} best (n={n}, adjusted p {bound} {format_p(worst)})", k)
+    return Verdict(metric, None, n, worst, f"no significant best (n={n})", k)
+
+
+def significantly_best(models: Sequence[Model], metric: str, *, seed: int,
+                       alpha: float = ALPHA) -> str | None:
+    """The starred model of a table with this one metric (a family of its comparisons)."""
+    verdict = best_marks(models, [metric], seed=seed, alpha=alpha).get(metric)
+    return verdict.best if verdict else None
+
+
+def significance_legend(table: "ModelTable") -> str:
+    """Names the test and the correction, for the reports' legends."""
+    return (f"{describe_test(seed=table.seed)}, Holm-adjusted over the {table.family} "
+            f"(metric, other model) comparisons of {len(table.verdicts)} metrics")
 
 
 @dataclass(frozen=True)
@@ -135,14 +192,24 @@ class ModelTable:
     models: list[Model]
     primary: list[str]      # metric columns shown by default
     extra: list[str]        # the rest (precision/recall, counts)
-    marks: dict[str, str]   # metric -> name of the significantly best model
+    verdicts: dict[str, Verdict]  # metric -> its significance mark
     n_bootstrap: int
     seed: int
+
+    @property
+    def family(self) -> int:
+        """The comparisons Holm's correction is over."""
+        return sum(v.comparisons for v in self.verdicts.values())
+
+    @property
+    def marks(self) -> dict[str, str]:
+        """metric -> name of the significantly best model."""
+        return {m: v.best for m, v in self.verdicts.items() if v.best}
 
 
 def build_table(runs: Sequence[RunData]) -> ModelTable:
     models = collect_models(runs)
     primary, extra = metric_columns(models)
     n_bootstrap, seed = bootstrap_settings(runs)
-    marks = best_marks(models, primary + extra, n_bootstrap=n_bootstrap, seed=seed)
-    return ModelTable(list(runs), models, primary, extra, marks, n_bootstrap, seed)
+    verdicts = best_marks(models, primary + extra, seed=seed)
+    return ModelTable(list(runs), models, primary, extra, verdicts, n_bootstrap, seed)
