@@ -243,6 +243,9 @@ def test_csv_missing_mapped_column(here, command):
 @pytest.mark.parametrize("row, expected", [
     ('s1,"Story, with a comma",Point.,extra\n', "line 3: 4 fields, but the header has 3"),
     ("s1,,Point.\n", "line 3: 'article' (fields.story) is empty (null), not text"),
+    ('s1,"Story one, no end quote,Point.\ns2,Two.,P.\n',
+     "line 3: a quoted field opened on this line is never closed"),
+    ('s1,"He said "hi" then",P.\ns2,,P.\n', "line 4: 'article' (fields.story) is empty"),
 ])
 def test_csv_bad_row(here, row, expected):
     (here / "ex.csv").write_text(CSV + row)

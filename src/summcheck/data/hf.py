@@ -140,14 +140,14 @@ def check_local_files(spec: HFDataset) -> int:
     field = "dataset.path" if Path(spec.path).suffix.lower() in _BUILDERS else "dataset.data_files"
     rows = 0
     for file in _local_files(spec, field):
+        where = f"{field}: {file}"
         if Path(file).suffix.lower() in _COMPRESSED:
             continue
-        if _has_no_rows(file, builder):
-            raise DataError(f"{field}: {file} has no rows. Add examples to it or fix {field}.")
-        where = f"{field}: {file}"
         if builder == "parquet":
-            rows += _check_parquet(spec, file, where)
+            rows += _check_parquet(spec, file, where, field)
             continue
+        if _has_no_rows(file, builder):
+            raise _no_rows(field, file)
         bad = _first_non_utf8(file)
         if bad:
             line, byte = bad
@@ -179,16 +179,12 @@ def _local_files(spec: HFDataset, field: str) -> list[str]:
     return out
 
 
-def _has_no_rows(file: str, builder: str) -> bool:
-    """True for an empty or blank file, a CSV with only its header, a JSON `[]`, or a
-    parquet file of 0 rows."""
-    if builder == "parquet":
-        import pyarrow.parquet as pq
+def _no_rows(field: str, file: str) -> DataError:
+    return DataError(f"{field}: {file} has no rows. Add examples to it or fix {field}.")
 
-        try:
-            return pq.ParquetFile(file).metadata.num_rows == 0
-        except Exception:  # noqa: BLE001 - not readable at all: datasets' error says more
-            return False
+
+def _has_no_rows(file: str, builder: str) -> bool:
+    """True for an empty or blank text file, a CSV with only its header, or a JSON `[]`."""
     with open(file, "rb") as handle:
         lines = list(islice((line.strip() for line in handle if line.strip()), 2))
     if builder == "json" and lines in ([b"[]"], [b"[", b"]"]):
@@ -278,38 +274,65 @@ def _json_values(text: str) -> list[tuple[int, Any]] | None:
 
 
 def _check_csv(spec: HFDataset, file: str, where: str) -> int:
-    with open(file, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        _check_columns(spec, header, where=f"{where}, line 1 (the header):")
-        rows, start = 0, reader.line_num + 1
-        for values in reader:
-            at, start = f"line {start}", reader.line_num + 1
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) > len(header):
-                raise DataError(
-                    f"{where}, {at}: {len(values)} fields, but the header has {len(header)}. "
-                    'Quote fields that hold commas ("a, b") or remove the extra fields.')
-            row = {k: v or None for k, v in zip(header, values)}  # datasets reads "" as null
-            problem = _row_problem(spec, row)
-            if problem:
-                raise DataError(f"{where}, {at}: {problem}")
-            rows += 1
+    rows, header = 0, None
+    for at, values in _csv_records(file, where):
+        if header is None:
+            header = values
+            _check_columns(spec, header, where=f"{where}, line 1 (the header):")
+            continue
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise DataError(
+                f"{where}, {at}: {len(values)} fields, but the header has {len(header)}. "
+                'Quote fields that hold commas ("a, b") or remove the extra fields.')
+        row = {k: v or None for k, v in zip(header, values)}  # datasets reads "" as null
+        problem = _row_problem(spec, row)
+        if problem:
+            raise DataError(f"{where}, {at}: {problem}")
+        rows += 1
     return rows
 
 
-def _check_parquet(spec: HFDataset, file: str, where: str) -> int:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def _csv_records(file: str, where: str, strict: bool = True) -> Iterator[tuple[str, list[str]]]:
+    """("line N", fields) of each CSV record, N the line it starts on. A quote left open to
+    the end of the file is an error (datasets' pandas reader refuses it too); other quoting
+    that only Python's strict reader refuses is read leniently, as pandas does."""
+    done = 0
+    with open(file, encoding="utf-8-sig", newline="") as handle:
+        reader, start = csv.reader(handle, strict=strict), 1
+        try:
+            for values in reader:
+                yield f"line {start}", values
+                done, start = done + 1, reader.line_num + 1
+        except csv.Error as err:
+            if "unexpected end of data" in str(err):
+                raise DataError(
+                    f"{where}, line {start}: a quoted field opened on this line is never "
+                    'closed. Close the quote, and double any quote inside it ("").') from None
+            yield from islice(_csv_records(file, where, strict=False), done, None)
 
-    schema = pq.read_schema(file)
+
+def _check_parquet(spec: HFDataset, file: str, where: str, field: str) -> int:
+    """Rows of a parquet file whose schema has the mapped columns and a text story column."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingExtraError("pyarrow", "hf") from None
+    try:
+        parquet = pq.ParquetFile(file)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises several kinds
+        raise DataError(f"{where}: not a readable parquet file ({err}). Write it again (e.g. "
+                        f"pandas' to_parquet) or fix {field}.") from None
+    if parquet.metadata.num_rows == 0:
+        raise _no_rows(field, file)
+    schema = parquet.schema_arrow
     _check_columns(spec, schema.names, where=f"{where}:")
     story = schema.field(spec.fields.story).type
-    if not (pa.types.is_string(story) or pa.types.is_large_string(story)):
+    if str(story) not in ("string", "large_string", "string_view"):
         raise DataError(f"{where}: fields.story column {spec.fields.story!r} holds {story}, "
                         "not text. Map fields.story to the article text column.")
-    return pq.ParquetFile(file).metadata.num_rows
+    return parquet.metadata.num_rows
 
 
 def _row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
