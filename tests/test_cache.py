@@ -83,11 +83,44 @@ def test_empty_output_is_a_recorded_failure(cache):
     assert summaries[2].error == "empty summary"
 
 
-def test_cache_relabels_ids_for_identical_content(cache):
-    summarize_with_cache(Counting(), [Example("x", "same")], cache, batch_size=1)
-    model = Counting()
+class ById(Counting):
+    """Output depends on the id (like a precomputed file); declares nothing."""
+
+    def summarize(self, examples):
+        return [Summary(ex.id, (f"{ex.id}:{ex.story}",)) for ex in examples]
+
+
+class Pure(Counting):
+    reads_example_id = False
+
+
+def test_a_pure_summarizer_shares_summaries_of_identical_content(cache):
+    summarize_with_cache(Pure(), [Example("x", "same")], cache, batch_size=1)
+    model = Pure()
     summaries, generated = summarize_with_cache(model, [Example("y", "same")], cache, batch_size=1)
     assert generated == 0 and summaries[0].example_id == "y"
+
+
+def test_a_pure_summarizer_generates_each_distinct_input_once(cache):
+    model = Pure()
+    examples = [Example("a1", "one"), Example("b1", "two"), Example("a2", "one"),
+                Example("a3", "one", title="other title")]
+    summaries, generated = summarize_with_cache(model, examples, cache, batch_size=2)
+    assert generated == 3 and sorted(model.seen) == ["a1", "a3", "b1"]
+    assert [s.example_id for s in summaries] == ["a1", "b1", "a2", "a3"]
+    assert summaries[2].bullets == summaries[0].bullets
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_summarizer_that_does_not_declare_purity_is_keyed_by_id(cache, split):
+    """The id is part of the key unless a summarizer says its output ignores it, in one
+    call or across calls (a later window, a --limit run followed by a full one)."""
+    examples = [Example("doc1-systemA", "same story"), Example("doc1-systemB", "same story")]
+    calls = [examples[:1], examples] if split else [examples]
+    for part in calls:
+        summaries, _ = summarize_with_cache(ById(), part, cache, batch_size=2)
+    assert [s.bullets for s in summaries] == [("doc1-systemA:same story",),
+                                             ("doc1-systemB:same story",)]
 
 
 def test_batches_hold_similar_lengths_longest_first(cache):

@@ -81,7 +81,7 @@ def test_ray_run_equals_local_run_and_resumes_from_the_cache(tmp_path, monkeypat
                             "local", "--cache-dir", "local-cache", "--no-progress"],
                            capture_output=True, text=True)
     assert local.returncode == 0, local.stderr
-    local_dir = tmp_path / "local" / spec.run_name()
+    (local_dir,) = (tmp_path / "local").iterdir()
     local_results = json.loads((local_dir / "results.json").read_text())
 
     # Ray resumes from the local run's generations minus the last 5 stories' (not its

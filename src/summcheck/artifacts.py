@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
     "spec.json", "examples.jsonl", "summaries.jsonl", "scores.jsonl", "checks.jsonl",
     "results.json",
 )
-LOCK = ".lock"
+LOCK, REPORT = ".lock", "report"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 
@@ -121,6 +122,14 @@ class GroupedJsonlWriter:
 def _lines(path: Path) -> Iterator[str]:
     with path.open(encoding="utf-8") as handle:
         yield from handle
+
+
+def clear_outputs(run_dir: Path) -> None:
+    """Remove what an earlier run of this folder concluded (results.json, report/) before
+    a new run writes anything: a run stopped part way never sits beside an old report."""
+    (run_dir / RESULTS).unlink(missing_ok=True)
+    if (run_dir / REPORT).exists():
+        shutil.rmtree(run_dir / REPORT)
 
 
 def read_json(path: Path) -> Any:

@@ -132,8 +132,8 @@ def validate(config: Path = typer.Argument(..., help="YAML config to check")) ->
         spec = load_config(config)
         rows = check_data(spec.dataset)
     checked = f", {rows} dataset rows checked" if rows is not None else ""
-    typer.echo(f"{config}: ok (run name {spec.run_name()}, {len(spec.summarizers)} summarizers"
-               f"{checked})")
+    typer.echo(f"{config}: ok (name {spec.name}, spec hash {spec.spec_hash()}, "
+               f"{len(spec.summarizers)} summarizers{checked})")
 
 
 @app.command("list")

@@ -131,6 +131,9 @@ class PrecomputedSpec(_SummarizerBase):
     path: str
     id_field: str = "id"
     summary_field: str = "summary"
+    max_missing: float = Field(
+        0.5, ge=0, le=1, description="largest share of examples that may lack a summary "
+        "in the file (they count as failed); more stops the run (exit 2)")
 
 
 class EmbeddingSpec(_SummarizerBase):
@@ -316,14 +319,9 @@ class RunSpec(_Spec):
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
-    def run_name(self) -> str:
-        return f"{self.name}-{self.spec_hash()}"
-
 
 # ---------------------------------------------------------------- loading
 _PATH_FIELDS = {("dataset", "dir"), ("dataset", "data_files"), ("summarizers", "path")}
-LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
-DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
 LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
 DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import sys
 from dataclasses import dataclass, field
@@ -53,18 +54,20 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     `backend`: "local" (this process) or "ray" (Ray Data pipelines; `address` joins an
     existing cluster, none starts a local instance); both write the same run folder."""
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
-    run_dir = Path(out_dir) / spec.run_name()
+    examples = load_examples(spec.dataset, limit=spec.limit)
+    rouge = spec.metrics.rouge
+    warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summarizers = _build_summarizers(spec, warnings)
+    _check_ids(summarizers, examples, warnings)   # ids no summary file matches: stop here
+    metrics, checks = build_metrics(spec), build_checks(spec)
+    data = data_fingerprint(examples)
+    run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):
-        (run_dir / artifacts.RESULTS).unlink(missing_ok=True)  # incomplete until rewritten
+        artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
         started = _now()
-        examples = load_examples(spec.dataset, limit=spec.limit)
-        rouge = spec.metrics.rouge
-        warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
-        for warning in warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        summarizers = _build_summarizers(spec, warnings)
-        metrics, checks = build_metrics(spec), build_checks(spec)
-        artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, config_path))
+        artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
         artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
         cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
@@ -80,12 +83,37 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
             progress.close()
             engine.close()
         results = _results(spec, summarizers, tallies, metrics + checks, started,
-                           n_examples=len(examples))
+                           n_examples=len(examples), data=data, name=run_dir.name)
         results["warnings"] = warnings
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
     return RunResult(run_dir, results, reports)
+
+
+def data_fingerprint(examples: Sequence[Example]) -> str:
+    """Hash of the examples as loaded: ids, content and order."""
+    digest = hashlib.sha256()
+    for example in examples:
+        digest.update(f"{example.id}\0{example.content_hash()}\n".encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def run_name(spec: RunSpec, data: str) -> str:
+    """The run folder's name: the config's name and a hash of everything that moves a
+    number, the spec and the data as loaded (an edited data file is a new run)."""
+    identity = hashlib.sha256(f"{spec.spec_hash()}:{data}".encode()).hexdigest()[:10]
+    return f"{spec.name}-{identity}"
+
+
+def _check_ids(summarizers, examples: Sequence[Example], warnings: list[str]) -> None:
+    """Summarizers that answer by id (precomputed files) say how their ids meet the
+    examples': warnings printed and kept for results.json, or an error before any work."""
+    for summarizer in summarizers:
+        if hasattr(summarizer, "check_ids"):
+            for warning in summarizer.check_ids(examples):
+                warnings.append(warning)
+                print(f"warning: {warning}", file=sys.stderr)
 
 
 def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Backend:
@@ -107,7 +135,7 @@ def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
         return {}
     from .reports import write_reports
 
-    out, formats = run_dir / "report", spec.report.formats
+    out, formats = run_dir / artifacts.REPORT, spec.report.formats
     shown = spec.report.html_max_examples
     try:
         return write_reports([run_dir], out, formats=formats, max_examples=shown)
@@ -240,7 +268,7 @@ def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[S
 
 
 def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
-             n_examples: int) -> dict[str, Any]:
+             n_examples: int, data: str, name: str) -> dict[str, Any]:
     boot = spec.bootstrap
     per_model = []
     for summarizer in summarizers:
@@ -267,8 +295,9 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
         })
     return {
         "schema_version": 1,
-        "run_name": spec.run_name(),
+        "run_name": name,
         "spec_hash": spec.spec_hash(),
+        "data_fingerprint": data,
         "started": started,
         "finished": _now(),
         "n_examples": n_examples,
@@ -291,9 +320,10 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     return sigs
 
 
-def _spec_record(spec: RunSpec, config_path: str | None) -> dict[str, Any]:
-    return {"run_name": spec.run_name(), "spec_hash": spec.spec_hash(),
-            "config_path": config_path, "spec": spec.model_dump(mode="json")}
+def _spec_record(spec: RunSpec, data: str, config_path: str | None) -> dict[str, Any]:
+    return {"run_name": run_name(spec, data), "spec_hash": spec.spec_hash(),
+            "data_fingerprint": data, "config_path": config_path,
+            "spec": spec.model_dump(mode="json")}
 
 
 def _pkg_version(name: str) -> str | None:

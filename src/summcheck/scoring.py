@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 from .consistency.base import CheckResult
 from .errors import MissingExtraError
+from .metric_kinds import failure_scores
 from .score_cache import ScoreCache, score_key, scoring_fingerprint
 from .types import Example, Summary
 
@@ -89,6 +90,7 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
 def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
                 checks: list) -> list[tuple[dict[str, float], list[CheckResult]]]:
     """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
+    A failed summary gets `failure_scores` (0 on every rate, no counts).
 
     Checks get the whole batch (`check_many` when they have it, e.g. to run NER over all
     summaries at once); so do metrics with `score_many` (e.g. to encode texts in batches)."""
@@ -105,6 +107,8 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         overall = overall_consistency(results)
         if overall is not None:
             values["consistency"] = overall
+        if summary.error is not None:
+            values = failure_scores(values)
         out.append((values, results))
     return out
 

@@ -5,10 +5,24 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
+# Bullet parsing feeds cached generations: a change here needs hf_common.CODE_VERSION bumped.
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
-SENTENCE_SPLITTER = "pysbd-0.3.4-en"
+
+
+def _pysbd_version() -> str:
+    try:
+        return version("pysbd")
+    except PackageNotFoundError:
+        return "missing"
+
+
+# The sentence splitter that is installed, not the one pinned: extractive summarizers'
+# fingerprints, the support check's signature and results.json carry it, so another pysbd
+# gives other cache keys (docs/caches.md).
+SENTENCE_SPLITTER = f"pysbd-{_pysbd_version()}-en"
 
 
 @lru_cache(maxsize=1)
@@ -82,3 +96,8 @@ def clean_markup(text: str) -> str:
         return text
     untagged = _TAG_RE.sub(lambda m: "\n" if m.group(1).lower() in _BLOCK_TAGS else "", text)
     return html.unescape(untagged)
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """"1 example", "2 examples" (or the given plural)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

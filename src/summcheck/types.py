@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -19,10 +20,23 @@ class Example:
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def content_hash(self) -> str:
-        """Hash of everything a summarizer may read; keys the generation cache."""
+        """Hash of the example's content (title, story, reference bullets), not its id."""
+        return self._content_digest
+
+    @cached_property
+    def _content_digest(self) -> str:   # asked for by every cache: computed once
         payload = json.dumps(
             [self.title, self.story, list(self.reference_bullets)], ensure_ascii=False
         )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+    def input_hash(self, *, with_id: bool) -> str:
+        """What a summarizer's output may depend on: the content, and the id when the
+        summarizer reads it (a precomputed file is looked up by id, so two examples with
+        the same story can have different summaries)."""
+        if not with_id:
+            return self.content_hash()
+        payload = json.dumps([self.id, self.content_hash()], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from typing import Callable, Iterator, Sequence
 
 from ..errors import ConfigError, MissingExtraError, SummcheckError
 from ..score_cache import score_key
-from ..summarizers.cache import _summarize_batch
+from ..summarizers.cache import _summarize_batch, distinct_inputs, record
 from ..types import Example, Summary
 
 # Pairs per scoring dataset: the driver holds one part's pairs as JSON at a time.
@@ -100,17 +100,17 @@ class RayBackend:
     def generate(self, summarizer, examples: Sequence[Example], cache, *, build: Callable,
                  batch_size: int, on_progress: Callable[[int], None]):
         fingerprint = summarizer.fingerprint()
-        done = cache.get_many(fingerprint, examples)
+        done = cache.get_many(summarizer, examples)
         on_progress(len(done))
-        todo = sorted((ex for ex in examples if ex.id not in done), key=lambda ex: -len(ex.story))
+        todo, copies = distinct_inputs(summarizer,
+                                       [ex for ex in examples if ex.id not in done])
         by_id = {ex.id: ex for ex in todo}
         pool = self._pool(summarizer.label, batch_size)
         size = pool.pop("batch_size")
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
         for summaries in self._summarize(batches, build, fingerprint, pool):
-            cache.put_many(fingerprint, [(by_id[s.example_id], s) for s in summaries])
-            done.update((s.example_id, s) for s in summaries)
-            on_progress(len(summaries))
+            cache.put_many(summarizer, [(by_id[s.example_id], s) for s in summaries])
+            on_progress(record(summaries, copies, done))
         return [done[ex.id] for ex in examples], len(todo)
 
     def _pool(self, label: str, batch_size: int) -> dict:

@@ -3,7 +3,9 @@
 A summarizer is a controller: it holds behaviour (and maybe a loaded model) and is never
 serialized. `summarize` takes a batch and returns one Summary per example, in order.
 `fingerprint` changes whenever anything that could change the output changes; the
-generation cache keys on it.
+generation cache keys on it, on the example's content and, unless the summarizer declares
+`reads_example_id = False` (its output is a function of title, story and references
+only), on the example id too.
 """
 
 from __future__ import annotations
@@ -18,10 +20,19 @@ from ..types import Example, Summary
 
 class Summarizer(Protocol):
     label: str
+    reads_example_id: bool   # False: same content, same summary, whatever the id
+
 
     def fingerprint(self) -> str: ...
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]: ...
+
+
+def reads_example_id(summarizer: Summarizer) -> bool:
+    """Whether the summarizer's output may depend on the example id; True unless it says
+    otherwise, so a summarizer that forgets to declare it is never served another
+    example's summary."""
+    return getattr(summarizer, "reads_example_id", True)
 
 
 def fingerprint_of(kind: str, settings: dict[str, Any]) -> str:

@@ -1,4 +1,8 @@
-"""On-disk generation cache keyed by (summarizer fingerprint, example content hash).
+"""On-disk generation cache keyed by (summarizer fingerprint, example input hash).
+
+The input hash covers the example's title, story and reference bullets, and its id unless
+the summarizer declares `reads_example_id = False` (base.reads_example_id): a precomputed
+file answers by id, so two examples with the same story may have different summaries.
 
 SQLite (stdlib) gives atomic commits: each finished batch is committed at once, so a run
 killed mid-generation (Ctrl-C or SIGKILL) loses at most the batch in flight, and a re-run
@@ -16,7 +20,7 @@ from typing import Callable, Sequence
 from ..errors import SummcheckError
 from ..sqlite_db import open_db
 from ..types import Example, Summary
-from .base import Summarizer
+from .base import Summarizer, reads_example_id
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS summaries (
@@ -33,13 +37,15 @@ class GenerationCache:
         self.path = Path(folder) / "generations.sqlite"
         self._db = open_db(self.path, _SCHEMA)
 
-    def get_many(self, fingerprint: str, examples: Sequence[Example]) -> dict[str, Summary]:
+    def get_many(self, summarizer: Summarizer, examples: Sequence[Example]
+                 ) -> dict[str, Summary]:
         """Cached summaries by example id (re-labelled with the current id)."""
+        fingerprint, with_id = summarizer.fingerprint(), reads_example_id(summarizer)
         found: dict[str, Summary] = {}
         for ex in examples:
             row = self._db.execute(
                 "SELECT summary FROM summaries WHERE fingerprint=? AND content_hash=?",
-                (fingerprint, ex.content_hash()),
+                (fingerprint, ex.input_hash(with_id=with_id)),
             ).fetchone()
             if row:
                 data = json.loads(row[0])
@@ -47,9 +53,12 @@ class GenerationCache:
                 found[ex.id] = Summary.from_dict(data)
         return found
 
-    def put_many(self, fingerprint: str, pairs: Sequence[tuple[Example, Summary]]) -> None:
+    def put_many(self, summarizer: Summarizer, pairs: Sequence[tuple[Example, Summary]]
+                 ) -> None:
+        fingerprint, with_id = summarizer.fingerprint(), reads_example_id(summarizer)
         rows = [
-            (fingerprint, ex.content_hash(), json.dumps(s.to_dict(), ensure_ascii=False), time.time())
+            (fingerprint, ex.input_hash(with_id=with_id),
+             json.dumps(s.to_dict(), ensure_ascii=False), time.time())
             for ex, s in pairs if not s.meta.get("exception")
         ]
         with self._db:
@@ -69,24 +78,50 @@ def summarize_with_cache(
 ) -> tuple[list[Summary], int]:
     """Summaries for all examples in order, generating only what the cache lacks.
 
-    Returns (summaries, number generated now). A batch that raises is retried one example
+    Returns (summaries, number of generations made now: one per distinct input). A batch that raises is retried one example
     at a time so one bad example is recorded as failed instead of sinking the run.
     """
-    fingerprint = summarizer.fingerprint()
-    done = cache.get_many(fingerprint, examples)
+    done = cache.get_many(summarizer, examples)
     on_progress(len(done))
-    # Longest stories first across the whole run, so each batch holds similar lengths
-    # (less padding for model summarizers); results are put back in input order below.
-    todo = sorted((ex for ex in examples if ex.id not in done), key=lambda ex: -len(ex.story))
+    todo, copies = distinct_inputs(summarizer, [ex for ex in examples if ex.id not in done])
     if todo and hasattr(summarizer, "load"):
         summarizer.load()   # a model that cannot load stops the run here, with the reason
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         summaries = _summarize_batch(summarizer, batch)
-        cache.put_many(fingerprint, list(zip(batch, summaries)))
-        done.update((s.example_id, s) for s in summaries)
-        on_progress(len(batch))
+        cache.put_many(summarizer, list(zip(batch, summaries)))
+        on_progress(record(summaries, copies, done))
     return [done[ex.id] for ex in examples], len(todo)
+
+
+def distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
+                    ) -> tuple[list[Example], dict[str, list[str]]]:
+    """(examples to generate, {generated id: ids of the examples with the same input}):
+    one generation per distinct input (many systems' rows of one article share a story),
+    longest stories first across the whole run, so each batch holds similar lengths (less
+    padding for model summarizers); results are put back in input order by the caller."""
+    with_id = reads_example_id(summarizer)
+    first: dict[str, Example] = {}
+    copies: dict[str, list[str]] = {}
+    for ex in examples:
+        key = ex.input_hash(with_id=with_id)
+        if key in first:
+            copies.setdefault(first[key].id, []).append(ex.id)
+        else:
+            first[key] = ex
+    return sorted(first.values(), key=lambda ex: -len(ex.story)), copies
+
+
+def record(summaries: Sequence[Summary], copies: dict[str, list[str]],
+           done: dict[str, Summary]) -> int:
+    """Put new summaries, and their copies for examples with the same input, in `done`;
+    returns how many examples that settles."""
+    before = len(done)
+    for summary in summaries:
+        done[summary.example_id] = summary
+        for twin in copies.get(summary.example_id, ()):
+            done[twin] = Summary.from_dict({**summary.to_dict(), "example_id": twin})
+    return len(done) - before
 
 
 def _summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
@@ -120,4 +155,4 @@ def _check_output(example: Example, summary: Summary) -> Summary:
 
 def pending(summarizer: Summarizer, examples: Sequence[Example], cache: GenerationCache) -> int:
     """How many examples this summarizer still has to generate."""
-    return len(examples) - len(cache.get_many(summarizer.fingerprint(), examples))
+    return len(examples) - len(cache.get_many(summarizer, examples))

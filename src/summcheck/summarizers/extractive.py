@@ -24,6 +24,7 @@ class _Extractive:
     """Shared loop: pick sentence indices per example, emit them in story order."""
 
     kind = "extractive"
+    reads_example_id = False
 
     def __init__(self, spec, *, max_bullets: int | None):
         self.spec = spec

