@@ -193,3 +193,12 @@ def test_consistency_module_numbers_only(load):
     with pytest.raises(ValueError, match="checks"):
         consistency.compute(predictions=PREDICTIONS, references=REFERENCES, sources=SOURCES,
                             checks=["rouge"])
+
+
+def test_an_empty_prediction_scores_as_a_failure_not_as_consistent():
+    """Nothing to check is not consistent: an empty summary must never raise a mean."""
+    module = evaluate.load(evaluate_modules.path("summcheck_numbers"))
+    out = module.compute(predictions=["- It cost 5 dollars.", ""],
+                         sources=["It cost 5 dollars."] * 2, use_aggregator=False)
+    assert out["numbers_precision"] == [1.0, 0.0]
+    assert out["numbers_unsupported"][1] is None

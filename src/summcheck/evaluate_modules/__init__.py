@@ -23,13 +23,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
+from summcheck.metric_kinds import failure_scores
 from summcheck.text import strip_bullet
 
 NAMES = ("summcheck_rouge", "summcheck_numbers", "summcheck_entities", "summcheck_consistency")
 
 BULLETS_DOC = """\
 predictions: list of summaries, one string each, one bullet per line ("\\n"); a leading
-    bullet marker ("- ", "* ", "1.") is removed and empty lines are ignored.
+    bullet marker ("- ", "* ", "1.") is removed and empty lines are ignored. An empty
+    prediction is a failed summary: 0 on every score, None for counts (as in a run).
 """
 
 
@@ -45,9 +47,14 @@ def to_bullets(text: str) -> list[str]:
     return [b for b in (strip_bullet(line) for line in text.splitlines()) if b]
 
 
-def summarize(rows: Sequence[dict[str, Any]], use_aggregator: bool) -> dict[str, Any]:
+def summarize(rows: Sequence[dict[str, Any]], use_aggregator: bool,
+              predictions: Sequence[str]) -> dict[str, Any]:
     """Per-example score dicts -> the mean of each key over the examples that have it, or
-    (use_aggregator=False) one list per key with None where an example lacks the key."""
+    (use_aggregator=False) one list per key with None where an example lacks the key.
+    An empty prediction is a failed summary, scored as `summcheck run` scores one: 0 on
+    every rate, no counts (metric_kinds.failure_scores)."""
+    rows = [row if to_bullets(pred) else failure_scores(row)
+            for row, pred in zip(rows, predictions, strict=True)]
     keys = list(dict.fromkeys(k for row in rows for k in row))
     if not use_aggregator:
         return {k: [row.get(k) for row in rows] for k in keys}

@@ -62,7 +62,7 @@ class SummcheckConsistency(evaluate.Metric):
         rows = [{"consistency": overall_consistency(results),
                  **{k: v for r in results for k, v in r.scores.items()}}
                 for results in per_example]
-        out = summarize(rows, use_aggregator)
+        out = summarize(rows, use_aggregator, predictions)
         if return_findings:
             out["findings"] = [findings(results) for results in per_example]
         return {**out, "signature": " + ".join(check.signature() for check in run)}

@@ -57,7 +57,7 @@ class SummcheckEntities(evaluate.Metric):
                  use_aggregator=True, return_findings=False):
         check = entity_check(tuple(labels) if labels else None, model)
         results = run_check(check, predictions, sources, references)
-        out = summarize([r.scores for r in results], use_aggregator)
+        out = summarize([r.scores for r in results], use_aggregator, predictions)
         if return_findings:
             out["findings"] = [findings([r]) for r in results]
         return {**out, "signature": check.signature()}

@@ -45,7 +45,7 @@ class SummcheckNumbers(evaluate.Metric):
                  return_findings=False):
         check = NumberCheck(tolerance=tolerance)
         results = run_check(check, predictions, sources)
-        out = summarize([r.scores for r in results], use_aggregator)
+        out = summarize([r.scores for r in results], use_aggregator, predictions)
         if return_findings:
             out["findings"] = [findings([r]) for r in results]
         return {**out, "signature": check.signature()}

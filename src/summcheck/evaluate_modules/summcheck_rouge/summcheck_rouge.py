@@ -79,4 +79,4 @@ class SummcheckRouge(evaluate.Metric):
             if not scores:
                 raise ValueError(f"prediction {i} has no non-empty reference")
             rows.append(_hf_names(scores, metric.types))
-        return {**summarize(rows, use_aggregator), "signature": metric.signature()}
+        return {**summarize(rows, use_aggregator, predictions), "signature": metric.signature()}

@@ -1,0 +1,188 @@
+"""A failure never looks like a success, precomputed ids are checked against the data, and
+a run folder never mixes one run's results with another's data.
+
+Runs use the numbers check and ROUGE only (no spaCy), on local JSONL files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from summcheck import runner
+from summcheck.cli import app
+from summcheck.config import RunSpec
+from summcheck.consistency.numbers import NumberCheck
+from summcheck.metric_kinds import is_count
+from summcheck.metrics.rouge import RougeMetric
+from summcheck.scoring import score_batch
+from summcheck.types import Example, Summary
+
+pytest.importorskip("datasets")
+
+STORY = "The council approved a budget of 12 million pounds on Monday after 3 hours."
+SUMMARIES = ["The council approved 12 million pounds.", "A budget of 40 million pounds.",
+             "Council approves budget.", "It took 3 hours on Monday."]
+
+
+# ---------------------------------------------------------------- the failure rule
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(SUMMARIES), st.booleans()), min_size=1,
+                max_size=8))
+def test_failing_some_summaries_never_raises_a_rate_mean(rows):
+    """Every rate's mean with some summaries failed is <= the mean had they succeeded."""
+    examples = [Example(f"e{i}", STORY, ("Council approves 12 million pound budget.",))
+                for i in range(len(rows))]
+    metrics, checks = [RougeMetric(["rouge1", "rougeLsum"])], [NumberCheck()]
+    ok = [Summary(ex.id, (text,)) for ex, (text, _) in zip(examples, rows)]
+    mixed = [Summary(s.example_id, (), error="no summary") if failed else s
+             for s, (_, failed) in zip(ok, rows)]
+    scored_ok = [values for values, _ in score_batch(examples, ok, metrics, checks)]
+    scored_mixed = [values for values, _ in score_batch(examples, mixed, metrics, checks)]
+    for name in scored_ok[0]:
+        if is_count(name):
+            assert all(name not in v for v, (_, failed) in zip(scored_mixed, rows) if failed)
+            continue
+        assert sum(v[name] for v in scored_mixed) <= sum(v[name] for v in scored_ok) + 1e-12
+        assert all(v[name] == 0.0 for v, (_, failed) in zip(scored_mixed, rows) if failed)
+
+
+# ---------------------------------------------------------------- runs on local files
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def dataset(folder: Path, ids: list[str], story: str = STORY) -> Path:
+    return write_jsonl(folder / "ex.jsonl", [
+        {"id": i, "article": story, "highlights": "Council approves 12 million pound budget."}
+        for i in ids])
+
+
+def write_config(folder: Path, summaries: list[dict], **precomputed) -> Path:
+    write_jsonl(folder / "sums.jsonl", summaries)
+    options = "".join(f", {k}: {v}" for k, v in precomputed.items())
+    config = folder / "c.yaml"
+    config.write_text(
+        "name: repro\n"
+        "dataset: {source: hf, path: json, data_files: ex.jsonl, split: train, "
+        "fields: {id: id, story: article, highlights: highlights}}\n"
+        f"summarizers: [{{type: precomputed, name: sys, path: sums.jsonl{options}}}]\n"
+        "checks: {entities: null}\nbootstrap: {n: 100}\nreport: {formats: [md]}\n")
+    return config
+
+
+def run_cli(folder: Path, *args: str):
+    return CliRunner().invoke(app, ["run", str(folder / "c.yaml"), "--no-progress",
+                                    "--cache-dir", str(folder / "cache"), *args],
+                              catch_exceptions=False)
+
+
+@pytest.fixture()
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def results_of(out: Path) -> dict:
+    (run_dir,) = [p for p in out.iterdir() if p.is_dir()]
+    return json.loads((run_dir / "results.json").read_text())
+
+
+def test_a_missing_summary_is_a_failure_warned_about_with_ids(folder):
+    dataset(folder, ["a", "b", "c"])
+    write_config(folder, [{"id": "a", "summary": SUMMARIES[0]},
+                          {"id": "b", "summary": SUMMARIES[0]},
+                          {"id": "z", "summary": SUMMARIES[0]}])
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 0, result.output
+    results = results_of(folder / "r")
+    (model,) = results["summarizers"]
+    assert model["n_failed"] == 1
+    assert model["metrics"]["consistency"]["mean"] == pytest.approx(2 / 3)
+    (warning,) = [w for w in results["warnings"] if "no summary" in w]
+    assert "1 of 3 examples" in warning and "'c'" in warning and "'z'" in warning
+    assert warning in result.output   # printed too (the CLI runner mixes stderr in)
+
+
+@pytest.mark.parametrize("rows, max_missing, message", [
+    ([{"id": "A", "summary": "x"}, {"id": "B", "summary": "y"}], None,
+     "none of the 3 example ids has a summary"),
+    ([{"id": "a", "summary": "x"}], None, "2 of 3 examples (67%) have no summary"),
+    ([{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}], 0.2,
+     "1 of 3 examples (33%) have no summary"),
+])
+def test_too_few_matching_ids_stop_the_run_naming_the_file(folder, rows, max_missing,
+                                                           message):
+    dataset(folder, ["a", "b", "c"])
+    options = {} if max_missing is None else {"max_missing": max_missing}
+    write_config(folder, rows, **options)
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 2
+    assert "sums.jsonl" in result.output and message in result.output
+    assert not (folder / "r").exists()   # stopped before any run folder was made
+
+
+def test_a_duplicate_id_is_an_error_naming_both_lines(folder):
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"},
+                          {"id": "a", "summary": "z"}])
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 2
+    assert "lines 1 and 3: the same id 'a'" in result.output
+
+
+def test_ids_the_dataset_lacks_are_reported(folder):
+    dataset(folder, ["a"])
+    write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}])
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 0
+    assert any("1 id in" in w and "'b'" in w for w in results_of(folder / "r")["warnings"])
+
+
+# ---------------------------------------------------------------- run identity
+def test_edited_data_is_a_new_run_folder(folder):
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}])
+    run_cli(folder, "--out", "r")
+    dataset(folder, ["a", "b"], story=STORY + " It was late.")
+    run_cli(folder, "--out", "r")
+    first, second = sorted((folder / "r").iterdir())
+    assert first.name != second.name
+    assert {json.loads((d / "results.json").read_text())["data_fingerprint"]
+            for d in (first, second)} == {
+        json.loads((d / "spec.json").read_text())["data_fingerprint"] for d in (first, second)}
+
+
+def test_a_stopped_run_leaves_no_earlier_results_or_report(folder, monkeypatch):
+    """Whatever stops a re-run of a folder part way, the earlier run's results.json and
+    report are gone: the folder reads as incomplete, never as the old run's."""
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}])
+    spec = RunSpec.model_validate({**_spec_dict(folder)})
+    run_dir = runner.run(spec, out_dir=folder / "r", cache_dir=folder / "cache",
+                         show_progress=False).run_dir
+    assert (run_dir / "report" / "report.md").is_file()
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(runner, "_run_windows", stop)
+    with pytest.raises(KeyboardInterrupt):
+        runner.run(spec, out_dir=folder / "r", cache_dir=folder / "cache", show_progress=False)
+    assert not (run_dir / "results.json").exists() and not (run_dir / "report").exists()
+    result = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(folder / "rep")])
+    assert result.exit_code == 2 and "incomplete" in result.output
+
+
+def _spec_dict(folder: Path) -> dict:
+    return {"name": "repro", "dataset": {
+        "source": "hf", "path": "json", "data_files": str(folder / "ex.jsonl"),
+        "split": "train", "fields": {"id": "id", "story": "article", "highlights": "highlights"}},
+        "summarizers": [{"type": "precomputed", "name": "sys",
+                         "path": str(folder / "sums.jsonl")}],
+        "checks": {"entities": None}, "bootstrap": {"n": 100},
+        "report": {"formats": ["md"]}}
