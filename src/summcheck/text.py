@@ -7,8 +7,10 @@ import re
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
+# Bump when `split_bullets` parses some text differently: generations parsed by it are
+# cached, and the fingerprints of the summarizers that use it name this version.
+BULLETS_VERSION = "1"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
-# Bullet parsing feeds cached generations: a change here needs hf_common.CODE_VERSION bumped.
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
 
 

@@ -116,6 +116,23 @@ def _installed_meta(model: str) -> dict | None:
     return None
 
 
+def _pipeline_files_digest(model: str) -> str | None:
+    """Content hash of every file of a pipeline given as a folder path, None for an
+    installed package (named by its version). A pipeline trained with `spacy train` keeps
+    meta.json's version ("0.0.0") from one training to the next, so name and version do
+    not tell two trainings apart; the files do."""
+    folder = Path(model)
+    if not (folder / "meta.json").is_file():
+        return None
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(json.dumps([path.relative_to(folder).as_posix(), path.stat().st_size]).encode())
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:12]
+
+
 def _spacy_version() -> str:
     """spaCy's version, without importing it; MissingExtraError when it cannot import."""
     try:
@@ -190,6 +207,7 @@ class EntityCheck:
         self.batch_size = batch_size
         self.processes = processes or default_processes()
         self._nlp = None
+        self._model_id: str | None = None
         self._ner: ParallelNER | None = None
         self._words: frozenset[str] = frozenset()
         self._common: dict[str, bool] = {}
@@ -224,10 +242,16 @@ class EntityCheck:
 
     @property
     def model_id(self) -> str:
-        meta = self._nlp.meta if self._nlp is not None else _installed_meta(self.model)
-        if meta is None:
-            meta = self.nlp.meta
-        return f"{meta['lang']}_{meta['name']}-{meta['version']}"
+        """lang_name-version of the pipeline, plus a hash of its files when it is a folder
+        path (`_pipeline_files_digest`); computed once per check."""
+        if self._model_id is None:
+            meta = self._nlp.meta if self._nlp is not None else _installed_meta(self.model)
+            if meta is None:
+                meta = self.nlp.meta
+            files = _pipeline_files_digest(self.model)
+            self._model_id = (f"{meta['lang']}_{meta['name']}-{meta['version']}"
+                              + (f"+files.{files}" if files else ""))
+        return self._model_id
 
     def signature(self) -> str:
         """Without importing spaCy when its pipeline is installed as a package: importing
@@ -272,7 +296,11 @@ class EntityCheck:
             self._unsaved.discard(old)      # not persisted: recognised again if needed
 
     def cache_file(self, folder: str | Path) -> Path:
-        return Path(folder) / f"entities-{self.model_id}-prep{_PREP_VERSION}.sqlite"
+        """The story-entity file: named by everything a story's entities depend on besides
+        its text (the row key): the pipeline (name, version, files of a folder pipeline),
+        the spaCy that runs it and how a story is prepared for NER (docs/caches.md)."""
+        return Path(folder) / (f"entities-{self.model_id}-spacy{_spacy_version()}"
+                               f"-prep{_PREP_VERSION}.sqlite")
 
     def _use_folder(self, folder: str | Path) -> NERStore:
         """The story-entity file of `folder`, created on its first write. A JSONL cache of

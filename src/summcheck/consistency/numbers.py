@@ -47,6 +47,11 @@ from summcheck.consistency.number_extract import (
 )
 
 APPROX_TOLERANCE = 0.1
+# Bump when extraction (number_extract.py) or a matching rule below changes what is found
+# or supported; it is part of the signature, so the score cache keys on it (summcheck's
+# own version, also there, is not bumped per change).
+# 2: a percent followed by money is a change, not a range (44a299e).
+RULES_VERSION = "2"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -243,7 +248,8 @@ class NumberCheck:
         self.tolerance = tolerance
 
     def signature(self) -> str:
-        return (f"numbers|extract:summcheck-{__version__}|tol={self.tolerance:g}"
+        return (f"numbers|extract:summcheck-{__version__}|rules={RULES_VERSION}"
+                f"|tol={self.tolerance:g}"
                 f"|approx_tol={APPROX_TOLERANCE:g}|qualifiers:on|skip:generic-one")
 
     def check(self, *, source: str, summary: Sequence[str],

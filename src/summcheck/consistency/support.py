@@ -46,6 +46,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 from typing import Literal, Sequence
 
 import numpy as np
@@ -60,6 +61,9 @@ Method = Literal["lexical", "embedding", "lexical+embedding"]
 DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
+# Bump when a scoring rule or the stop words change what a bullet scores; it is part of the
+# signature, so the score cache keys on it (summcheck's own version is not bumped per change).
+RULES_VERSION = "1"
 
 # English function words (pronouns, determiners, auxiliaries, prepositions, conjunctions,
 # common adverbs), plus "unk" (summarizers' unknown-word placeholder). Written for summcheck.
@@ -83,6 +87,14 @@ via was we well were what whatever when whence whenever where whereafter whereas
 wherein whereupon wherever whether which while whither who whoever whole whom whose why will
 with within without would yet you your yours yourself yourselves s t ll ve d m unk
 """.split())
+
+
+def _nltk_version() -> str:
+    """The Porter stemmer's library version (it has changed stems between releases)."""
+    try:
+        return version("nltk")
+    except PackageNotFoundError:
+        return "missing"
 
 
 @lru_cache(maxsize=1)
@@ -284,7 +296,8 @@ class SupportCheck:
     def signature(self) -> str:
         head = (f"support|method={self.method}|threshold={self.threshold:g}"
                 f"|split:{SENTENCE_SPLITTER}|verbatim=1|agg:mean+min")
-        lexical = f"pairs-in-one-sentence|stem:porter|stop:summcheck-{__version__}"
+        lexical = (f"pairs-in-one-sentence|stem:porter(nltk-{_nltk_version()})"
+                   f"|stop:summcheck-{__version__}|rules={RULES_VERSION}")
         if self._pieces is None:
             return f"{head}|{lexical}"
         embedding = f"piece-precision:last-layer|{self._pieces.encoder.signature()}"

@@ -10,8 +10,9 @@ renamed into place, so an interrupted conversion never leaves a half-written mod
 
 Cache: `cache_dir` of the spec, else $SUMMCHECK_MODEL_CACHE/gemma-270m, else
 ~/.cache/summcheck/gemma-270m, in a folder named by the GGUF packages' versions, the
-conversion code and the library versions that converted it (`conversion_inputs`). The model is prompted as a base model (the story, then
-"Highlights:\\n-") and its continuation parsed into bullets, as `hf-causal` does.
+conversion code and the library versions that converted it (`conversion_inputs`). The
+model is prompted as a base model (the story, then "Highlights:\\n-") and its
+continuation parsed into bullets, as `hf-causal` does.
 """
 
 from __future__ import annotations

@@ -16,11 +16,12 @@ from typing import Any, Callable, Sequence
 
 from ..config import _HFModelBase
 from ..errors import MissingExtraError, SummcheckError
+from ..text import BULLETS_VERSION
 from ..types import Example, Summary
 from .base import fingerprint_of
 
-# Bump when pre/post-processing in these modules (or text.split_bullets, which parses
-# their output) changes what a summarizer outputs.
+# Bump when pre/post-processing in these modules changes what a summarizer outputs
+# (text.split_bullets, which parses their output, has its own BULLETS_VERSION).
 CODE_VERSION = 1
 
 _HEAD_TAIL = 1 << 20  # bytes read from each end of a large file for its digest
@@ -177,6 +178,7 @@ def hf_fingerprint(
         "max_input_tokens": spec.max_input_tokens,
         **settings,
         "code_version": CODE_VERSION,
+        "bullets": BULLETS_VERSION,
         "transformers": _version("transformers"),
         "tokenizers": _version("tokenizers"),   # encodes the prompt, decodes the output
         "torch": _version("torch"),

