@@ -207,7 +207,8 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
                 raise SummcheckError(
                     f"{label_c} {metric}: gated and in the baseline, but the current run has no "
                     "values for it. Turn its check back on, or remove it from regress.max_drop.")
-            measured.append((label_b, label_c, metric, allowed, _paired(label_c, metric, vb, vc, boot)))
+            paired = _paired(label_c, metric, vb, vc, boot)
+            measured.append((label_b, label_c, metric, allowed, paired))
     adjusted = holm([paired.result.p_value for *_, paired in measured])
     rows = [_gate_row(*item, p_adj, gate.alpha) for item, p_adj in zip(measured, adjusted)]
     return rows, notes
@@ -268,7 +269,7 @@ def format_row(row: GateRow, alpha: float) -> str:
     return line
 
 
-def test_settings(base: ScoreSet) -> dict:
+def significance_settings(base: ScoreSet) -> dict:
     seed = int(base.bootstrap.get("seed", 0))
     return {"name": describe_test(seed=seed), "exact_max_pairs": EXACT_MAX_PAIRS,
             "resamples": PERMUTATIONS, "seed": seed, "correction": "holm"}
@@ -291,7 +292,7 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     code = 1 if counts[REGRESSED] else 0
     n_bootstrap = int(base.bootstrap.get("n", 1000))
     echo(f"summcheck regress: {current.name} against baseline {base.name} "
-         f"(alpha={gate.alpha:g}; p: {test_settings(base)['name']}, Holm-adjusted over "
+         f"(alpha={gate.alpha:g}; p: {significance_settings(base)['name']}, Holm-adjusted over "
          f"{len(rows)} gated rows; intervals: paired bootstrap n={n_bootstrap})")
     for line in warnings:
         echo(line)
@@ -313,6 +314,6 @@ def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[Gate
         "alpha": gate.alpha, "max_drop": gate.max_drop, "max_drop_source": gate.source,
         "bootstrap": {"n": int(base.bootstrap.get("n", 1000)),
                       "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha},
-        "test": {**test_settings(base), "family": len(rows)},
+        "test": {**significance_settings(base), "family": len(rows)},
         "counts": counts, "warnings": warnings, "rows": [asdict(row) for row in rows],
     }

@@ -87,10 +87,11 @@ def aggregate_columns(columns: dict[str, np.ndarray], *, n_bootstrap: int = 1000
     return {k: out[k] for k in columns}
 
 
-# Exact up to 30 non-zero differences: meeting in the middle, that is 2 x 2^15 sums, about
-# as cheap as the random flips (benchmarks/results/calibration.md times both); the cost
-# doubles with every 2 more pairs, while the random flips' cost grows only linearly.
-EXACT_MAX_PAIRS = 30
+# Exact (no Monte Carlo error) while it costs no more than the random flips: up to 24
+# non-zero differences, meeting in the middle sums 2 x 2^12 sign patterns, about the time
+# of 10,000 random flips (benchmarks/results/calibration.md times both sides of the
+# cutoff); every 2 more pairs double the exact cost.
+EXACT_MAX_PAIRS = 24
 PERMUTATIONS = 10_000   # random sign flips beyond it (sacrebleu's paired-ar default)
 
 
@@ -122,11 +123,13 @@ def permutation_test(diffs: Sequence[float], *, seed: int = 0,
     m = len(magnitudes)
     if m == 0:
         return PermutationResult(1.0, "exact", 0, 1.0)
-    # sums in another order may differ by rounding: a tie must count as a tie
-    threshold = abs(d.sum()) - 1e-9 * magnitudes.sum()
+    # fsum is exactly rounded, so the same in any order and for -d; the signed sums are
+    # not, and may miss a tie by rounding: a tie must count as one
+    threshold = abs(math.fsum(d)) - 1e-9 * magnitudes.sum()
     min_p = math.ldexp(1.0, 1 - m)   # 2 / 2^m, 0.0 once it underflows
     if m <= EXACT_MAX_PAIRS:
-        return PermutationResult(math.ldexp(_exact_tail(magnitudes, threshold), -m), "exact", m, min_p)
+        p = math.ldexp(_exact_tail(magnitudes, threshold), -m)   # count / 2^m
+        return PermutationResult(p, "exact", m, min_p)
     hits = _random_tail(magnitudes, threshold, seed, resamples)
     return PermutationResult((1 + hits) / (1 + resamples), "approximate", m, min_p)
 
