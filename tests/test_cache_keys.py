@@ -246,3 +246,59 @@ def test_gemma_fingerprint_moves_with_the_converting_libraries(tmp_path, monkeyp
     before = build_summarizer(spec, max_bullets=3).fingerprint()
     _with_library_version(monkeypatch, gemma, "gguf", "0.0.1")
     assert build_summarizer(spec, max_bullets=3).fingerprint() != before
+
+
+# ---------------------------------------------------------------- precomputed files
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_precomputed_file_rewritten_with_its_stat_restored_gives_the_new_summaries(
+        tmp_path, suffix):
+    """Same size, same mtime, new content: the digest, the fingerprint and the id index
+    (CSV keeps its values in it) all follow the content."""
+    import os
+
+    from summcheck.config import PrecomputedSpec
+    from summcheck.summarizers.base import build_summarizer
+    from summcheck.types import Example
+
+    path = tmp_path / f"s{suffix}"
+    write = {".jsonl": lambda t: path.write_text(json.dumps({"id": "a", "summary": t}) + "\n"),
+             ".csv": lambda t: path.write_text(f"id,summary\na,{t}\n")}[suffix]
+    write("Old one.")
+    pre = build_summarizer(PrecomputedSpec(type="precomputed", path=str(path)), max_bullets=None)
+    before = pre.fingerprint()
+    assert pre.summarize([Example("a", "s")])[0].bullets == ("Old one.",)
+    stat = path.stat()
+    write("New one.")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    assert pre.fingerprint() != before
+    assert pre.summarize([Example("a", "s")])[0].bullets == ("New one.",)
+
+
+# ---------------------------------------------------------------- summarizer libraries
+@pytest.mark.parametrize("kind, package", [("textrank", "networkx"), ("oracle", "rouge-score"),
+                                           ("oracle", "nltk")])
+def test_extractive_fingerprints_name_the_libraries_that_pick_sentences(monkeypatch, kind,
+                                                                       package):
+    from summcheck.config import OracleSpec, TextRankSpec
+    from summcheck.summarizers import extractive
+
+    spec = {"textrank": TextRankSpec, "oracle": OracleSpec}[kind](type=kind)
+    before = extractive.build_textrank(spec, max_bullets=None).fingerprint() \
+        if kind == "textrank" else extractive.build_oracle(spec, max_bullets=None).fingerprint()
+    real = extractive.version
+    monkeypatch.setattr(extractive, "version",
+                        lambda name: "0.0-other" if name == package else real(name))
+    build = extractive.build_textrank if kind == "textrank" else extractive.build_oracle
+    assert build(spec, max_bullets=None).fingerprint() != before
+
+
+# ---------------------------------------------------------------- scoring rules
+def test_the_scoring_rules_are_part_of_every_score_key(monkeypatch):
+    """`consistency`'s product and the failure rule live in scoring.py, not in any metric
+    or check signature: they must still move the score cache's key."""
+    from summcheck import scoring
+
+    before = scoring.Scorer([], [NumberCheck()]).fingerprint
+    monkeypatch.setattr(scoring, "RULES_SIGNATURE", scoring.RULES_SIGNATURE + "|changed")
+    assert scoring.Scorer([], [NumberCheck()]).fingerprint != before

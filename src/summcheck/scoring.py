@@ -64,6 +64,11 @@ def build_checks(spec) -> list:
 
 # Each check's precision against the story; the overall score multiplies them.
 PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_precision")
+# The rules of this module that move numbers besides the metrics' and checks' own (which
+# precisions `consistency` multiplies; how a failed summary scores): part of every score's
+# cache key and of results.json's signatures. Change the version with either rule.
+RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
+                   "|failed:rates=0,counts=none|rules=2")
 
 
 def overall_consistency(results: Sequence[CheckResult]) -> float | None:
@@ -140,7 +145,8 @@ class Scorer:
                  checks_folder: Path | None = None):
         self.metrics, self.checks = metrics, checks
         self.cache, self.checks_folder = cache, checks_folder
-        self.fingerprint = scoring_fingerprint(m.signature() for m in metrics + checks)
+        self.fingerprint = scoring_fingerprint(
+            [RULES_SIGNATURE, *(m.signature() for m in metrics + checks)])
         self._check_folder_used = False
 
     def score(self, pairs: Sequence[tuple[Example, Summary]]) -> list[dict[str, Any]]:

@@ -134,13 +134,19 @@ def _pipeline_files_digest(model: str) -> str | None:
 
 
 def _spacy_version() -> str:
-    """spaCy's version, without importing it; MissingExtraError when it cannot import."""
+    """spaCy's version and thinc's (its numeric backend: the model's arithmetic), without
+    importing them; MissingExtraError when spaCy cannot import. In the signature and in
+    the story-entity file's name."""
     try:
         if importlib.util.find_spec("spacy") is None:
             raise MissingExtraError("spacy", "checks")
-        return importlib.metadata.version("spacy")
+        spacy = importlib.metadata.version("spacy")
     except importlib.metadata.PackageNotFoundError:
         raise MissingExtraError("spacy", "checks") from None
+    try:
+        return f"{spacy}+thinc-{importlib.metadata.version('thinc')}"
+    except importlib.metadata.PackageNotFoundError:
+        return spacy
 
 
 def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:

@@ -11,6 +11,7 @@ import math
 import re
 import time
 from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
 from ..text import SENTENCE_SPLITTER, split_sentences
@@ -31,9 +32,12 @@ class _Extractive:
         self.label = spec.label
         self.max_bullets = max_bullets
 
+    libraries: tuple[str, ...] = ()   # packages whose code picks the sentences
+
     def _settings(self) -> dict:
         settings = self.spec.model_dump(exclude={"name", "max_bullets", "optional"})
-        return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER}
+        return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER,
+                **{name: _version(name) for name in self.libraries}}
 
     def fingerprint(self) -> str:
         return fingerprint_of(self.kind, self._settings())
@@ -62,6 +66,7 @@ class Lead(_Extractive):
 
 class TextRank(_Extractive):
     kind = "textrank"
+    libraries = ("networkx",)   # PageRank
 
     def select(self, sentences, example):
         import networkx as nx
@@ -81,6 +86,13 @@ class TextRank(_Extractive):
         return sorted(ranks, key=lambda i: (-ranks[i], i))[: self.spec.k]
 
 
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
 def _overlap_similarity(a: set[str], b: set[str]) -> float:
     """Mihalcea & Tarau's sentence similarity: shared words over log lengths."""
     if len(a) < 2 or len(b) < 2:
@@ -93,6 +105,7 @@ class Oracle(_Extractive):
     reference highlights most, until no sentence helps or k sentences are chosen."""
 
     kind = "oracle"
+    libraries = ("rouge-score", "nltk")   # the ROUGE gains (nltk: Porter stems)
 
     @cached_property
     def _scorer(self):

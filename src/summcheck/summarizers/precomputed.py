@@ -14,32 +14,43 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from ..errors import DataError
-from ..text import counted, split_bullets
+from ..text import BULLETS_VERSION, counted, split_bullets
 from ..types import Example, Summary
 from .base import fingerprint_of
 
 
 class Precomputed:
     reads_example_id = True   # the file is looked up by id
+
     def __init__(self, spec, *, max_bullets: int | None):
         self.spec = spec
         self.label = spec.label
         self.max_bullets = max_bullets
         self.path = Path(spec.path)
+        self._seen: tuple | None = None   # the file version the digest and index are of
+        self._digest = ""
 
     def fingerprint(self) -> str:
-        """Changes with the file's content; hashed once per file version (it is asked for
-        every summary written, and re-reading a big file each time was quadratic)."""
-        stat = self.path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-        if getattr(self, "_digest_of", None) != version:
-            self._digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
-            self._digest_of = version
-        digest = self._digest
+        """Changes with the file's content (and the bullet splitting of text summaries)."""
         return fingerprint_of("precomputed", {
-            "file_sha256": digest, "id_field": self.spec.id_field,
+            "file_sha256": self._file_digest(), "id_field": self.spec.id_field,
             "summary_field": self.spec.summary_field, "max_bullets": self.max_bullets,
+            "bullets": BULLETS_VERSION,
         })
+
+    def _file_digest(self) -> str:
+        """The file's sha256, hashed again only when its stat changes (it is asked for
+        every window; re-reading a big file per summary was quadratic). Any rewrite moves
+        the inode's ctime, which a program cannot set back; a new content also drops the
+        id index built from the old one."""
+        stat = self.path.stat()
+        seen = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        if seen != self._seen:
+            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+            if digest != self._digest:
+                self.__dict__.pop("_index", None)
+            self._seen, self._digest = seen, digest
+        return self._digest
 
     @cached_property
     def _index(self) -> dict[str, int | object]:
