@@ -302,3 +302,26 @@ def test_the_scoring_rules_are_part_of_every_score_key(monkeypatch):
     before = scoring.Scorer([], [NumberCheck()]).fingerprint
     monkeypatch.setattr(scoring, "RULES_SIGNATURE", scoring.RULES_SIGNATURE + "|changed")
     assert scoring.Scorer([], [NumberCheck()]).fingerprint != before
+
+
+# ---------------------------------------------------------------- unpinned hub models
+@needs_hf
+def test_an_unpinned_hub_model_is_keyed_by_the_commit_its_branch_points_to(tmp_path,
+                                                                          monkeypatch):
+    import huggingface_hub.constants
+
+    from summcheck.config import HFSeq2SeqSpec
+    from summcheck.summarizers.hf_common import hf_fingerprint
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path))
+    spec = HFSeq2SeqSpec(type="hf-seq2seq", model="org/model")
+    key = lambda: hf_fingerprint("hf-seq2seq", spec, {}, lambda: "")  # noqa: E731
+    never_downloaded = key()
+    refs = tmp_path / "models--org--model" / "refs"
+    refs.mkdir(parents=True)
+    (refs / "main").write_text("a" * 40)
+    first = key()
+    (refs / "main").write_text("b" * 40)   # main moved and was downloaded again
+    assert len({never_downloaded, first, key()}) == 3
+    pinned = HFSeq2SeqSpec(type="hf-seq2seq", model="org/model", revision="c" * 40)
+    assert hf_fingerprint("hf-seq2seq", pinned, {}, lambda: "") != key()

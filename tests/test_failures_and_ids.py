@@ -186,3 +186,27 @@ def _spec_dict(folder: Path) -> dict:
                          "path": str(folder / "sums.jsonl")}],
         "checks": {"entities": None}, "bootstrap": {"n": 100},
         "report": {"formats": ["md"]}}
+
+
+# ---------------------------------------------------------------- compare and regress
+def test_compare_and_regress_show_failed_summaries(folder):
+    """A run whose file lacks summaries is compared and gated with its failures named."""
+    dataset(folder, ["a", "b", "c", "d"])
+    full = [{"id": i, "summary": SUMMARIES[0]} for i in "abcd"]
+    write_config(folder, full)
+    run_cli(folder, "--out", "before")
+    write_config(folder, full[:3])
+    run_cli(folder, "--out", "after")
+    (before,), (after,) = (folder / "before").iterdir(), (folder / "after").iterdir()
+    compared = CliRunner().invoke(app, ["compare", str(before), str(after)])
+    assert compared.exit_code == 0, compared.output
+    assert "sys: failed summaries (each scores 0 on every rate): 0 in" in compared.output
+    assert "1 in" in compared.output and "(d)" in compared.output
+    baseline = folder / "baseline.json"
+    CliRunner().invoke(app, ["baseline", str(before), "--out", str(baseline)])
+    assert json.loads(baseline.read_text())["summarizers"]["sys"]["failed"] == []
+    gated = CliRunner().invoke(app, ["regress", "--baseline", str(baseline), str(after),
+                                     "--out", str(folder / "verdict.json")])
+    assert "WARNING: sys: failed summaries" in gated.output
+    verdict = json.loads((folder / "verdict.json").read_text())
+    assert any("failed summaries" in w for w in verdict["warnings"])

@@ -21,8 +21,9 @@ from typing import Sequence
 from .artifacts import load_run, write_atomic, write_json
 from .errors import SummcheckError
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, direction, example_warnings,
-                     format_interval, format_p, pair_labels, paired_delta, scoreset_from_run,
-                     signature_warnings, too_small_text, unknown_metric_error)
+                     failure_lines, format_interval, format_p, pair_labels, paired_delta,
+                     scoreset_from_run, signature_warnings, too_small_text,
+                     unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
 
 NO_DIFFERENCE = "no significant difference"
@@ -158,7 +159,7 @@ def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) 
                 warnings.append(f"WARNING: {label_a} {metric}: no shared examples; not compared")
             items.append(((label_a, label_b), metric, paired))
     compared = list(dict.fromkeys(metric for _, metric, _ in items))
-    warnings = signature_warnings(a, b, compared) + warnings
+    warnings = signature_warnings(a, b, compared) + warnings + failure_lines(a, b, labels)
     return _Measured(a, b, items, warnings, _notes(a, b, labels))
 
 

@@ -32,6 +32,7 @@ class ScoreSet:
     example_hashes: dict[str, str]  # example_id -> hash of story + reference bullets
     bootstrap: dict = field(default_factory=dict)  # {n, seed, confidence}
     regress: dict | None = None  # the run spec's regress section {max_drop, alpha}
+    failed: dict[str, list[str]] | None = None  # label -> ids of failed summaries (None: unknown)
 
     def labels(self) -> list[str]:
         return list(self.values)
@@ -47,8 +48,11 @@ def example_hash(example: dict) -> str:
 
 def scoreset_from_run(run: RunData) -> ScoreSet:
     values: dict[str, dict[str, Values]] = {label: {} for label in run.labels()}
+    failed: dict[str, list[str]] = {label: [] for label in run.labels()}
     for row in run.scores:
         per_metric = values.setdefault(row["summarizer"], {})
+        if row.get("error"):
+            failed.setdefault(row["summarizer"], []).append(row["example_id"])
         for metric, value in (row.get("scores") or {}).items():
             if value is not None and math.isfinite(value):
                 per_metric.setdefault(metric, {})[row["example_id"]] = float(value)
@@ -56,7 +60,25 @@ def scoreset_from_run(run: RunData) -> ScoreSet:
     return ScoreSet(
         name=run.name, signatures=run.results.get("signatures", {}), values=values,
         example_hashes={e["id"]: example_hash(e) for e in run.examples},
-        bootstrap=spec.get("bootstrap", {}), regress=spec.get("regress"))
+        bootstrap=spec.get("bootstrap", {}), regress=spec.get("regress"), failed=failed)
+
+
+def failure_lines(a: ScoreSet, b: ScoreSet, labels: list[tuple[str, str]]) -> list[str]:
+    """One line per compared summarizer with failed summaries on either side: a failure
+    scores 0 on every rate, so a drop may be failures rather than worse summaries."""
+    out = []
+    for label_a, label_b in labels:
+        fa = None if a.failed is None else a.failed.get(label_a, [])
+        fb = None if b.failed is None else b.failed.get(label_b, [])
+        if not fa and not fb:
+            continue
+        name = label_a if label_a == label_b else f"{label_a} -> {label_b}"
+        count = lambda f: "unknown" if f is None else str(len(f))  # noqa: E731
+        shown = some_ids(set(fb or fa or []))
+        level = "WARNING" if fb and len(fb) > len(fa or []) else "note"
+        out.append(f"{level}: {name}: failed summaries (each scores 0 on every rate): "
+                   f"{count(fa)} in {a.name}, {count(fb)} in {b.name}{shown}")
+    return out
 
 
 def direction(metric: str) -> int:
@@ -141,8 +163,8 @@ def signature_families(metric: str) -> tuple[str, ...]:
     """The results.json signatures that can move a metric's values ("bullets" moves all)."""
     if metric.startswith("rouge"):
         return ("rouge",)
-    if metric == "consistency":
-        return ("numbers", "entities")
+    if metric == "consistency":   # the product of the checks' precisions (scoring.py)
+        return ("numbers", "entities", "support", "consistency")
     return (metric.split("_")[0],)
 
 

@@ -30,8 +30,8 @@ from typing import Callable
 from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
-from .paired import (Paired, ScoreSet, changed_examples_warning, direction, format_interval,
-                     format_p, pair_labels, paired_delta, scoreset_from_run,
+from .paired import (Paired, ScoreSet, changed_examples_warning, direction, failure_lines,
+                     format_interval, format_p, pair_labels, paired_delta, scoreset_from_run,
                      signature_warnings, some_ids, too_small_text, unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
 
@@ -57,6 +57,7 @@ def baseline_dict(run_dir: str | Path) -> dict:
         "regress": scores.regress, "examples": scores.example_hashes,
         "summarizers": {
             label: {"fingerprint": fingerprints.get(label),
+                    "failed": (scores.failed or {}).get(label, []),
                     "means": {m: sum(v.values()) / len(v) for m, v in per_metric.items()},
                     "values": per_metric}
             for label, per_metric in scores.values.items()},
@@ -97,9 +98,12 @@ def _scoreset_from_baseline(data: object, path: Path) -> ScoreSet:
         values = {label: {m: {i: float(v) for i, v in ids.items()}
                           for m, ids in s["values"].items()}
                   for label, s in data["summarizers"].items()}
+        failed = {label: list(s["failed"]) for label, s in data["summarizers"].items()
+                  if "failed" in s}   # baselines written before failures were recorded lack it
         return ScoreSet(name=data["run_name"], signatures=data.get("signatures", {}),
                         values=values, example_hashes=data.get("examples", {}),
-                        bootstrap=data.get("bootstrap", {}), regress=data.get("regress"))
+                        bootstrap=data.get("bootstrap", {}), regress=data.get("regress"),
+                        failed=failed if len(failed) == len(values) else None)
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise SummcheckError(f"{path}: malformed baseline ({err!r}). Write it again with "
                              "`summcheck baseline`.") from err
@@ -286,7 +290,8 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     rows, notes = gate_rows(base, current, gate)
     gated = list(dict.fromkeys(row.metric for row in rows))
     warnings = (signature_warnings(base, current, gated) + _example_lines(base, current)
-                + _label_lines(base, current) + notes)
+                + _label_lines(base, current)
+                + failure_lines(base, current, pair_labels(base, current)) + notes)
     counts = {v: sum(row.verdict == v for row in rows)
               for v in (OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED)}
     code = 1 if counts[REGRESSED] else 0

@@ -10,6 +10,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -169,7 +170,8 @@ def hf_fingerprint(
     if is_local_model(spec.model):
         model_id: dict[str, Any] = {"model_files": digest()}
     else:
-        model_id = {"model": spec.model, "revision": spec.revision}
+        model_id = {"model": spec.model, "revision": spec.revision,
+                    "commit": cached_commit(spec.model, spec.revision)}
     return fingerprint_of(kind, {
         **model_id,
         "dtype": spec.dtype,
@@ -183,6 +185,24 @@ def hf_fingerprint(
         "tokenizers": _version("tokenizers"),   # encodes the prompt, decodes the output
         "torch": _version("torch"),
     })
+
+
+def cached_commit(model: str, revision: str | None) -> str | None:
+    """The commit a hub model's branch or tag points to in the local hub cache (None when
+    it was never downloaded): an unpinned `main` that moved gives another key, so a cached
+    summary of the old weights is not served for the new ones. Read from the cache's refs
+    file, without the network; pin `revision:` to a commit for numbers that reproduce."""
+    if revision and re.fullmatch(r"[0-9a-f]{40}", revision):
+        return revision
+    try:
+        from huggingface_hub.constants import HF_HUB_CACHE
+    except ImportError:
+        return None
+    ref = Path(HF_HUB_CACHE) / f"models--{model.replace('/', '--')}" / "refs" / (revision or "main")
+    try:
+        return ref.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def folder_digest(folder: str | Path) -> str:
