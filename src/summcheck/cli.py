@@ -81,7 +81,8 @@ def compare(
     out: Optional[Path] = typer.Option(None, "--out", help="write the comparison as JSON"),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="write the comparison as Markdown"),
 ) -> None:
-    """Paired differences between runs on their shared examples, with bootstrap intervals and permutation-test p-values (Holm)."""
+    """Paired differences between runs on their shared examples: bootstrap intervals,
+    permutation-test p-values (Holm-adjusted)."""
     from .compare import compare_runs
 
     with _user_errors():

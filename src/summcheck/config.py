@@ -252,7 +252,8 @@ class ReportSpec(_Spec):
 
 class RegressSpec(_Spec):
     """CI gate: a metric regresses when it drops by more than its allowed drop (absolute,
-    in the metric's 0-1 units) and the drop is significant at `alpha` (paired permutation test, Holm-adjusted over the gated rows)."""
+    in the metric's 0-1 units) and the drop is significant at `alpha` (paired permutation
+    test, Holm-adjusted over the gated rows)."""
 
     max_drop: dict[str, float] = Field(
         default_factory=lambda: {"rouge1_f": 0.01, "rouge2_f": 0.01, "rougeLsum_f": 0.01,
