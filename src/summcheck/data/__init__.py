@@ -96,10 +96,11 @@ def _clean(example: Example) -> Example:
                    meta={**example.meta, "html_cleaned": True})
 
 
-def sample_indices(n: int, sample: int | None, seed: int) -> list[int]:
-    """Indices of a seeded random sample of size `sample` (all rows if None), in row order."""
+def sample_indices(n: int, sample: int | None, seed: int) -> Sequence[int]:
+    """Indices of a seeded random sample of size `sample` (all rows if None: a range, which
+    takes no memory per row), in row order."""
     if sample is None or sample >= n:
-        return list(range(n))
+        return range(n)
     return sorted(random.Random(seed).sample(range(n), sample))
 
 

@@ -1,0 +1,131 @@
+"""The field mapping (`fields: {id, story, highlights, title}`): what a data row must hold
+and how it becomes an `Example`. Shared by every reader of tabular data (summcheck's own
+local-file reader and `datasets`), so both give the same examples and the same messages."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ..config import HFDataset
+from ..errors import DataError
+from ..text import strip_bullet
+from ..types import Example
+
+
+def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
+    """What is wrong with one row (a JSON object, a CSV or parquet row) and the fix; None
+    if nothing is. Missing highlights and title are allowed: the run warns about them."""
+    f = spec.fields
+    if f.story not in row:
+        close = difflib.get_close_matches(f.story, list(row), n=1, cutoff=0.5)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return (f"no key {f.story!r} (fields.story); its keys are {', '.join(row) or 'none'}."
+                f"{hint} Add the story as {f.story!r}, or set fields.story to the key that "
+                "holds it.")
+    if not isinstance(row[f.story], str):
+        return (f"{f.story!r} (fields.story) is {kind(row[f.story])}, not text. Give the "
+                f"story as a string, or set fields.story to the key that holds it.")
+    if f.id is not None:
+        value = row.get(f.id)
+        if value is None or str(value).strip() == "":
+            return (f"{f.id!r} (fields.id) is missing or empty. Give every row an id, or "
+                    "set `fields.id: null` to use row numbers.")
+        if isinstance(value, (bool, list, dict)):
+            return f"{f.id!r} (fields.id) is {kind(value)}. Make the id a string or a number."
+    value = row.get(f.highlights) if f.highlights else None
+    if value is not None and not isinstance(value, str) and not (
+            isinstance(value, list) and all(isinstance(v, (str, type(None))) for v in value)):
+        return (f"{f.highlights!r} (fields.highlights) is {kind(value)}. Give the reference "
+                "highlights as a string or a list of strings (or null).")
+    return None
+
+
+def kind(value: Any) -> str:
+    """`value`'s JSON kind, as in "the line is a number"."""
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list" if not value or not all(isinstance(v, str) for v in value) \
+            else "a list of strings"
+    return "an object" if isinstance(value, dict) else "a string"
+
+
+def check_columns(spec: HFDataset, columns: list[str], *, where: str) -> None:
+    """Every mapped field names a column (key) the data has; else the closest one."""
+    f = spec.fields
+    mapped = {"id": f.id, "story": f.story, "highlights": f.highlights, "title": f.title}
+    for key, column in mapped.items():
+        if column is not None and column not in columns:
+            close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            null_ok = " (or null)" if key in ("id", "highlights", "title") else ""
+            raise DataError(
+                f"{where} fields.{key}: column {column!r} does not exist.{hint} "
+                f"Columns: {', '.join(columns)}. Set fields.{key} to one of them{null_ok}."
+            )
+
+
+def mapped_columns(spec: HFDataset) -> list[str]:
+    """The columns the mapping reads, each once (a reader may read only these)."""
+    f = spec.fields
+    return list(dict.fromkeys(c for c in (f.id, f.story, f.highlights, f.title) if c))
+
+
+def to_example(spec: HFDataset, row: dict[str, Any], index: int) -> Example:
+    """The Example for row `index` (0-based over the whole split, before sampling). A key
+    missing from the row reads as null, as it does in a `datasets` table."""
+    f = spec.fields
+    story = row.get(f.story)
+    if not isinstance(story, str):
+        raise DataError(
+            f"{where(spec)}: row {index}: fields.story column {f.story!r} holds "
+            f"{type(story).__name__}, not text. Map fields.story to the article text column."
+        )
+    return Example(
+        id=_row_id(spec, row, index),
+        story=story,
+        reference_bullets=bullets(row.get(f.highlights), spec.highlights_sep)
+        if f.highlights else (),
+        title=str(row.get(f.title) or "") if f.title else "",
+        meta={
+            "dataset": spec.path, "config": spec.name, "split": spec.split,
+            "revision": spec.revision, "row": index,
+        },
+    )
+
+
+def _row_id(spec: HFDataset, row: dict[str, Any], index: int) -> str:
+    if spec.fields.id is None:
+        return str(index)
+    value = row.get(spec.fields.id)
+    if value is None or str(value).strip() == "":
+        raise DataError(
+            f"{where(spec)}: row {index}: fields.id column {spec.fields.id!r} is empty. "
+            "Fill in the ids, or set `fields.id: null` to use row numbers."
+        )
+    return str(value)
+
+
+def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
+    """Reference bullets from a list column, a joined string (split on `sep`), or one string."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value if v is not None]
+    elif sep is None:
+        parts = [str(value)]
+    else:
+        parts = str(value).split(sep)
+    cleaned = (" ".join(strip_bullet(p).split()) for p in parts)
+    return tuple(b for b in cleaned if b)
+
+
+def where(spec: HFDataset) -> str:
+    """The dataset as a message names it: path, config name, data_files."""
+    out = f"dataset {spec.path}" + (f" ({spec.name})" if spec.name else "")
+    return out + (f" with data_files {spec.data_files}" if spec.data_files else "")

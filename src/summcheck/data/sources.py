@@ -1,0 +1,126 @@
+"""Which files a dataset spec reads, and whether a file is still the one that was read.
+
+A `path:` with a data-file suffix, or a `datasets` builder name (`json`, `csv`, ...) with
+`data_files:`, names local files; anything else is a hub id whose `data_files` name files
+in the hub repo. Needs neither `datasets` nor pyarrow."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import LOCAL_BUILDERS, HFDataset
+from ..errors import DataError
+from .mapping import where
+
+# A local file given as `path:` is read by the builder its extension names.
+BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+# Read by summcheck itself; other local builders (text, arrow, pandas) go to `datasets`.
+OWN_BUILDERS = ("json", "csv", "parquet")
+COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4", ".tar")  # read by datasets only
+_RELATIVE = "(relative paths are read from the config file's folder)"
+
+
+@dataclass(frozen=True)
+class LocalFiles:
+    """The local files of one split, in the order `datasets` would concatenate them."""
+
+    builder: str         # json, csv, parquet (or another datasets builder)
+    files: list[str]
+    field: str           # the config field that names them, for messages
+
+    @property
+    def compressed(self) -> bool:
+        return any(Path(f).suffix.lower() in COMPRESSED for f in self.files)
+
+    @property
+    def readable_here(self) -> bool:
+        """True when summcheck reads these files itself (no `datasets`)."""
+        return self.builder in OWN_BUILDERS and not self.compressed
+
+
+def resolve(spec: HFDataset) -> tuple[str, Any]:
+    """The (builder or hub id, data_files) pair `datasets.load_dataset` would be given.
+
+    A single file or list of files is keyed by `spec.split`: `datasets` would otherwise
+    call it "train" and `split: test` (the default) would not find it.
+    """
+    suffix = Path(spec.path).suffix.lower()
+    if suffix in BUILDERS:
+        if spec.data_files is not None:
+            raise DataError(
+                f"{where(spec)}: path is a data file, so data_files must be left out. Either "
+                f"write `path: {spec.path}` alone, or `path: {BUILDERS[suffix]}` with data_files."
+            )
+        if not Path(spec.path).is_file():
+            raise DataError(f"dataset.path: file not found: {spec.path}. Fix dataset.path "
+                            f"{_RELATIVE}.")
+        return BUILDERS[suffix], {spec.split: spec.path}
+    if isinstance(spec.data_files, (str, list)):
+        return spec.path, {spec.split: spec.data_files}
+    return spec.path, spec.data_files
+
+
+def local_files(spec: HFDataset) -> LocalFiles | None:
+    """The local files the split reads (globs expanded, sorted); None for a hub dataset.
+    A missing file, a pattern matching nothing or a split data_files lacks is a DataError."""
+    builder, data_files = resolve(spec)
+    if builder not in LOCAL_BUILDERS or data_files is None:
+        return None
+    field = "dataset.path" if Path(spec.path).suffix.lower() in BUILDERS else "dataset.data_files"
+    if isinstance(data_files, dict) and spec.split not in data_files:
+        raise DataError(
+            f"{field}: could not load split {spec.split!r}: data_files names files for "
+            f"{', '.join(map(repr, data_files))} only. Set dataset.split to one of them, or "
+            f"add {spec.split!r} to data_files.")
+    files = data_files.get(spec.split) if isinstance(data_files, dict) else data_files
+    out: list[str] = []
+    for pattern in [files] if isinstance(files, str) else list(files or []):
+        found = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) \
+            else [pattern] if Path(pattern).is_file() else []
+        if not found:
+            what = "no file matches" if glob.has_magic(pattern) else "file not found:"
+            raise DataError(f"{field}: {what} {pattern}. Fix {field} {_RELATIVE}.")
+        out += [f for f in found if Path(f).is_file()]
+    return LocalFiles(builder, out, field)
+
+
+def stamp(file: str) -> tuple[int, ...]:
+    """What identifies one version of a file: device, inode, size, mtime and ctime (ns).
+    ctime cannot be set back (`touch -d`, `cp -p` restore mtime only), so a file rewritten
+    with its old mtime and size still gets a new stamp."""
+    st = os.stat(file)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def open_unchanged(file: str, expected: tuple[int, ...], where: str):
+    """`file` opened for binary reading, if it is still the version that was indexed;
+    otherwise a DataError: byte offsets into an edited file would read wrong rows."""
+    try:
+        handle = open(file, "rb")
+    except OSError as err:
+        raise DataError(f"{where}: could not be read again during the run ({err}). Keep the "
+                        "data files in place until the run ends.") from None
+    st = os.fstat(handle.fileno())
+    if (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns) != expected:
+        handle.close()
+        raise DataError(f"{where}: the file changed while this run was reading it (it was "
+                        "indexed when the run started). Run again once it is written.")
+    return handle
+
+
+def no_rows(field: str, file: str) -> DataError:
+    return DataError(f"{field}: {file} has no rows. Add examples to it or fix {field}.")
+
+
+def not_utf8(field: str, file: str, line: int, byte: int) -> DataError:
+    """A file that is not UTF-8: its first bad byte and line, and a command that fixes it."""
+    fixed = Path(file).with_name(f"{Path(file).stem}-utf8{Path(file).suffix}")
+    return DataError(
+        f"{field}: {file} is not UTF-8 text (line {line} has byte 0x{byte:02x}). Re-encode it "
+        f"as UTF-8 (for Latin-1: `iconv -f latin1 -t utf-8 {shlex.quote(file)} > "
+        f"{shlex.quote(str(fixed))}`) and point {field} at the result.")
