@@ -79,6 +79,20 @@ def test_variants_a_reader_accepts_are_not_flagged(check, bullet, supported):
     _assert_spans_valid(result, [bullet])
 
 
+def test_person_named_without_middle_name_is_supported_namesake_is_not(check):
+    """The known false alarm of the planted suite (benchmarks/results/planted.md).
+    A check of its own: the shared one's story cache is counted by other tests."""
+    check = EntityCheck()
+    story = ("Barcelona president Josep Maria Bartomeu has said the club will not sell "
+             "Lionel Messi. Bartomeu spoke on Tuesday.")
+    ok = check.check(source=story, summary=["Josep Bartomeu said Barcelona will keep Messi."])
+    assert ok.findings == ()
+    assert [s.source_span.text for s in ok.supported if s.span.text == "Josep Bartomeu"] \
+        == ["Josep Maria Bartomeu"]
+    namesake = check.check(source=story, summary=["Jordi Bartomeu said Messi will stay."])
+    assert [f.span.text for f in namesake.findings] == ["Jordi Bartomeu"]
+
+
 def test_invented_person_is_flagged(check):
     bullets = ["Kim met Donald Trump.", "Vladimir Putin thanked North Korea."]
     result = check.check(source=STORY, summary=bullets)

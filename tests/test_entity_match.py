@@ -72,8 +72,12 @@ def test_swapped_or_invented_names_are_not_supported(name):
 def test_partial_match_needs_one_contiguous_sequence():
     # "Kim" and "Un" are both in the story, but never next to "Il" or each other alone
     index = _index()
-    assert index.match(("kim", "un"), "PERSON") is None
+    assert index.match(("un", "kim"), "PERSON") is None
     assert index.match(("kim", "jong", "un"), "PERSON").span.text == "Kim Jong Un"
+    # in the text alone; with the story's mentions, "Kim Un" is the person "Kim Jong Un"
+    # without a middle name (test_person_without_the_story_persons_middle_names_...)
+    assert TextIndex(STORY, [], require_capital=True).match(("kim", "un"), "PERSON") is None
+    assert index.match(("kim", "un"), "PERSON").rule == "middle-name"
 
 
 @pytest.mark.parametrize("name,label", [
@@ -134,6 +138,41 @@ def test_added_first_name_rule_is_blocked_by_another_full_name():
     assert only_surname.match_added_first_name(("sarah", "storey")).rule == "surname"
     full = _index("Peter Szijjarto spoke. Szijjarto said no.", [("PERSON", "Peter Szijjarto")])
     assert full.match_added_first_name(("michel", "szijjarto")) is None
+
+
+MIDDLE_STORY = ("Barcelona president Josep Maria Bartomeu spoke. George W. Bush and "
+                "John Smith agreed with Maria Lopez.")
+MIDDLE_ENTS = [("GPE", "Barcelona"), ("PERSON", "Josep Maria Bartomeu"),
+               ("PERSON", "George W. Bush"), ("PERSON", "John Smith"),
+               ("PERSON", "Maria Lopez")]
+
+
+@pytest.mark.parametrize("name", ["Josep Bartomeu", "George Bush", "josep bartomeu",
+                                  "Josep Maria Bartomeu", "President Josep Bartomeu"])
+def test_person_without_the_story_persons_middle_names_is_supported(name):
+    index = _index(MIDDLE_STORY, MIDDLE_ENTS)
+    assert index.match(entity_key(name), "PERSON").span.text in (
+        "Josep Maria Bartomeu", "George W. Bush")
+
+
+@pytest.mark.parametrize("name", [
+    "Jordi Bartomeu",         # another first name: a namesake, not the same person
+    "Josep Smith",            # first name of one person, surname of another
+    "Bartomeu Josep",         # the order matters
+    "Josep Lopez Bartomeu",   # a middle name the story person does not have
+    "George H. W. Bush",      # ... nor this one
+    "John Bush",
+])
+def test_middle_name_rule_needs_both_ends_of_one_story_person(name):
+    assert not _supported(name, "PERSON", _index(MIDDLE_STORY, MIDDLE_ENTS))
+
+
+def test_middle_name_rule_is_for_people_named_by_story_ner():
+    full = _index(MIDDLE_STORY, MIDDLE_ENTS)
+    assert full.match(("josep", "bartomeu"), "PERSON").rule == "middle-name"
+    assert full.match(("josep", "bartomeu"), "ORG") is None
+    assert TextIndex(MIDDLE_STORY, [], require_capital=True).match(
+        ("josep", "bartomeu"), "PERSON") is None
 
 
 def test_closest_candidates_rank_by_similarity():

@@ -26,7 +26,8 @@ from summcheck.consistency.base import Span
 # support); it is part of the check's signature.
 # 2: the entity check reports the story text's own span for what the rules find in the
 #    text alone, before it looks at the story's mentions (see entities.py).
-RULES_VERSION = "2"
+# 3: a person named without a story person's middle names is supported ("middle-name").
+RULES_VERSION = "3"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -211,6 +212,12 @@ def _number_forms(word: str) -> list[str]:
     return [word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")]
 
 
+def _in_order(part: Sequence[str], whole: Sequence[str]) -> bool:
+    """Is `part` a subsequence of `whole` (same order, gaps allowed)?"""
+    rest = iter(whole)
+    return all(word in rest for word in part)
+
+
 def _alias_swaps(key: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     """`key` with one aliased part replaced: "south la" -> "south los angeles"."""
     for i in range(len(key)):
@@ -318,7 +325,7 @@ class Mention:
 @dataclass(frozen=True)
 class Match:
     span: Span
-    rule: str     # "exact", "alias", "plural", "demonym", "acronym", "surname"
+    rule: str     # "exact", "alias", "plural", "demonym", "middle-name", "acronym", "surname"
 
 
 class TextIndex:
@@ -407,7 +414,25 @@ class TextIndex:
             span = self.find(variant)
             if span:
                 return Match(span, rule)
+        span = self._find_without_middle_names(key) if label == "PERSON" else None
+        if span:
+            return Match(span, "middle-name")
         return self._match_acronym(key)
+
+    def _find_without_middle_names(self, key: tuple[str, ...]) -> Span | None:
+        """A story PERSON mention that `key` names with middle names left out: "Josep
+        Bartomeu" for "Josep Maria Bartomeu", "George Bush" for "George W. Bush". Tight on
+        purpose: the first and the last name must both be the story person's own first
+        and last (a namesake with another first name stays unsupported) and any middle
+        name the summary keeps must be one of theirs, in order. Needs the story's
+        mentions (NER), so the text alone never supports it."""
+        if len(key) < 2 or WILDCARD in key:
+            return None
+        for m in self.mentions:
+            if (m.label == "PERSON" and len(m.key) > len(key) and m.key[0] == key[0]
+                    and m.key[-1] == key[-1] and _in_order(key[1:-1], m.key[1:-1])):
+                return m.span
+        return None
 
     def match_added_first_name(self, key: tuple[str, ...]) -> Match | None:
         """ "Sarah Storey" when the story only says "Storey": the surname is there and no
