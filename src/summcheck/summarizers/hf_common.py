@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..config import _HFModelBase
+from .. import hub
 from ..errors import MissingExtraError, SummcheckError
 from ..text import BULLETS_VERSION
 from ..types import Example, Summary
@@ -67,6 +68,34 @@ def check_model_exists(model: str) -> None:
         )
 
 
+def model_source(model: str) -> str:
+    """What to hand `from_pretrained`: a local folder's path, or the hub id, after asking
+    once whether the hub answers (`hub.offline`: no answer in seconds means offline mode,
+    so a model missing from the local cache fails at once instead of after retries)."""
+    if is_local_model(model):
+        return str(Path(model).expanduser())
+    hub.offline()
+    return model
+
+
+def _in_hub_cache(spec: _HFModelBase) -> bool:
+    """Whether the hub cache holds the model's config (asked without importing torch)."""
+    try:
+        from huggingface_hub import try_to_load_from_cache
+    except ImportError:
+        return True   # let transformers say what is missing
+    found = try_to_load_from_cache(spec.model, "config.json", revision=spec.revision)
+    return isinstance(found, str)
+
+
+def cannot_load(model: str, err: Exception) -> str:
+    if is_local_model(model) or not hub.offline():
+        return f"cannot load model {model}: {err}"
+    return (f"cannot load model {model}: the Hugging Face hub is not reachable (or "
+            "HF_HUB_OFFLINE is set) and the model is not in the local hub cache. Run once "
+            "where the hub is reachable, or point `model:` at a local folder.")
+
+
 def load_model(spec: _HFModelBase, auto_class_name: str) -> tuple[Any, Any]:
     """Load (tokenizer, model) for a spec; `auto_class_name` e.g. "AutoModelForSeq2SeqLM".
 
@@ -74,7 +103,7 @@ def load_model(spec: _HFModelBase, auto_class_name: str) -> tuple[Any, Any]:
     """
     torch, transformers = import_hf()
     check_model_exists(spec.model)
-    source = str(Path(spec.model).expanduser()) if is_local_model(spec.model) else spec.model
+    source = model_source(spec.model)
     dtype = spec.dtype if spec.dtype == "auto" else getattr(torch, spec.dtype)
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(source, revision=spec.revision)
@@ -82,7 +111,7 @@ def load_model(spec: _HFModelBase, auto_class_name: str) -> tuple[Any, Any]:
         model = auto_class.from_pretrained(source, revision=spec.revision, dtype=dtype)
         model.to(spec.device)
     except Exception as err:  # noqa: BLE001 - translated into one clear user-facing error
-        raise SummcheckError(f"cannot load model {spec.model}: {err}") from err
+        raise SummcheckError(cannot_load(spec.model, err)) from err
     model.eval()
     return tokenizer, model
 
@@ -338,13 +367,14 @@ class HFSummarizer:
     def preflight(self) -> None:
         """Fail fast, before any generation, when the model's config cannot be read
         (wrong id, missing folder, no hub access): much cheaper than loading weights."""
+        source = model_source(self.spec.model)
+        if not is_local_model(source) and hub.offline() and not _in_hub_cache(self.spec):
+            raise SummcheckError(cannot_load(self.spec.model, LookupError("not cached")))
         _, transformers = import_hf()
-        source = str(Path(self.spec.model).expanduser()) if is_local_model(self.spec.model) \
-            else self.spec.model
         try:
             transformers.AutoConfig.from_pretrained(source, revision=self.spec.revision)
         except Exception as err:  # noqa: BLE001 - one clear user-facing error
-            raise SummcheckError(f"cannot load model {self.spec.model}: {err}") from err
+            raise SummcheckError(cannot_load(self.spec.model, err)) from err
 
     def load(self) -> None:
         """Load the weights now, so a failure stops the run instead of failing each example."""
