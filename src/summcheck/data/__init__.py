@@ -27,9 +27,14 @@ class ExampleRows(Sequence[Example]):
 
     def __getitem__(self, key):
         if isinstance(key, slice):
-            start, stop, step = key.indices(self._n)
-            items = self._read(start, stop) if stop > start else []
-            return items[::step] if step != 1 else items
+            picked = range(self._n)[key]
+            if not picked:
+                return []
+            if picked.step == 1:
+                return self._read(picked.start, picked.stop)
+            low, high = min(picked[0], picked[-1]), max(picked[0], picked[-1])
+            items = self._read(low, high + 1)
+            return [items[i - low] for i in picked]
         index = range(self._n)[key]   # IndexError out of range, negatives counted from the end
         return self._read(index, index + 1)[0]
 
