@@ -270,6 +270,7 @@ def test_optional_parts_are_skipped_with_a_warning_when_the_extra_is_missing(
     assert [m["label"] for m in results["summarizers"]] == ["lead"]
     assert "coverage_mean" not in results["summarizers"][0]["metrics"]
     assert any("skipped optional summarizer embedding" in w for w in results["warnings"])
+    assert any("skipping optional metric coverage" in w for w in results["warnings"])
     err = capsys.readouterr().err
     assert 'summcheck[embedding]' in err and "optional metric coverage" in err
     for summarizers, coverage in (([{"type": "embedding"}], None),

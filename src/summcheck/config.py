@@ -76,6 +76,9 @@ class _SummarizerBase(_Spec):
     max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
     optional: bool = Field(
         False, description="skip (with a warning) when its extra is not installed")
+    note: str | None = Field(
+        None, description="shown with the model's results, e.g. what it is and why its "
+                          "numbers look as they do (does not change any number)")
 
     @property
     def label(self) -> str:
@@ -316,7 +319,7 @@ class RunSpec(_Spec):
         """Hash of everything that can move a number; report/gate settings are left out."""
         numbers_only = self.model_dump(mode="json", exclude={
             "description": True, "report": True, "regress": True, "ray": True,
-            "metrics": {"rouge": {"backend"}}})
+            "metrics": {"rouge": {"backend"}}, "summarizers": {"__all__": {"note"}}})
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 

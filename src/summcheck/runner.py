@@ -23,7 +23,8 @@ from .data.quality import data_warnings
 from .errors import MissingExtraError, SummcheckError
 from .progress import Progress
 from .score_cache import ScoreCache
-from .scoring import RULES_SIGNATURE, Scorer, build_checks, build_metrics
+from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
+                      describe_consistency)
 from .stats import aggregate_columns
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, pending
@@ -61,7 +62,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         print(f"warning: {warning}", file=sys.stderr)
     summarizers = _build_summarizers(spec, warnings)
     _check_ids(summarizers, examples, warnings)   # ids no summary file matches: stop here
-    metrics, checks = build_metrics(spec), build_checks(spec)
+    metrics, checks = build_metrics(spec, warnings), build_checks(spec)
     data = data_fingerprint(examples)
     run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):
@@ -85,6 +86,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results = _results(spec, summarizers, tallies, metrics + checks, started,
                            n_examples=len(examples), data=data, name=run_dir.name)
         results["warnings"] = warnings
+        results["metric_notes"] = _metric_notes(checks)
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
@@ -278,6 +280,7 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
         per_model.append({
             "label": summarizer.label,
             "type": summarizer.spec.type,
+            **({"note": summarizer.spec.note} if summarizer.spec.note else {}),
             "fingerprint": summarizer.fingerprint(),
             "n_examples": tally.n_examples,
             "n_failed": tally.n_failed,
@@ -304,6 +307,12 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
         "signatures": _signatures(spec, metrics),
         "summarizers": per_model,
     }
+
+
+def _metric_notes(checks: list) -> dict[str, str]:
+    """{metric: one sentence on what it measures}, shown by the reports next to it."""
+    meaning = describe_consistency(checks)
+    return {"consistency": meaning} if meaning else {}
 
 
 def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:

@@ -13,7 +13,9 @@ from .score_cache import ScoreCache, score_key, scoring_fingerprint
 from .types import Example, Summary
 
 
-def build_metrics(spec) -> list:
+def build_metrics(spec, warnings: list[str] | None = None) -> list:
+    """The configured metrics; an optional one whose extra is missing is skipped with a
+    warning, printed and added to `warnings` (for results.json)."""
     from .metrics.rouge import RougeMetric
 
     rouge = spec.metrics.rouge
@@ -21,7 +23,8 @@ def build_metrics(spec) -> list:
                            tokenizer=rouge.tokenizer, backend=rouge.backend)] if rouge else []
     coverage = spec.metrics.coverage
     if coverage is not None:
-        metrics += _optional(coverage, lambda: _coverage_metric(coverage.threshold))
+        metrics += _optional(coverage, lambda: _coverage_metric(coverage.threshold),
+                             warnings if warnings is not None else [])
     return metrics
 
 
@@ -31,14 +34,15 @@ def _coverage_metric(threshold: float):
     return CoverageMetric(threshold)
 
 
-def _optional(spec, build) -> list:
+def _optional(spec, build, warnings: list[str]) -> list:
     """[build()], or [] with a warning when its extra is missing and the spec says optional."""
     try:
         return [build()]
     except MissingExtraError as err:
         if not spec.optional:
             raise
-        print(f"warning: skipping optional metric coverage: {err}", file=sys.stderr)
+        warnings.append(f"skipping optional metric coverage: {err}")
+        print(f"warning: {warnings[-1]}", file=sys.stderr)
         return []
 
 
@@ -69,6 +73,23 @@ PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_pre
 # cache key and of results.json's signatures. Change the version with either rule.
 RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
                    "|failed:rates=0,counts=none|rules=2")
+
+
+# What each multiplied precision measures, in words (keyed by check name).
+_PRECISION_WORDS = {"numbers": "the share of the summary's numbers the story supports",
+                    "entities": "the share of its names the story supports",
+                    "support": "how well a story sentence supports each bullet as a whole"}
+
+
+def describe_consistency(checks: list) -> str | None:
+    """One sentence saying what `consistency` measures with these checks, for the reports
+    (written into results.json, so a report says what its own run measured)."""
+    parts = [_PRECISION_WORDS[c.name] for c in checks if c.name in _PRECISION_WORDS]
+    if not parts:
+        return None
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (f"consistency is how far the story backs the summary: the product of {listed} "
+            "(1.0 = nothing unsupported; a failed summary scores 0).")
 
 
 def overall_consistency(results: Sequence[CheckResult]) -> float | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .text import counted
+
 HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
 
@@ -21,7 +23,8 @@ def print_results(results: dict[str, Any]) -> None:
     from rich.table import Table
 
     conf = results["signatures"]["aggregation"].split("conf=")[1].split("|")[0]
-    table = Table(title=f"{results['run_name']} ({results['n_examples']} examples; "
+    n = counted(results["n_examples"], "example")
+    table = Table(title=f"{results['run_name']} ({n}; "
                         f"mean x100 [{float(conf):.0%} bootstrap CI])")
     table.add_column("summarizer", no_wrap=True)
     shown = [n for n in HEADLINE_METRICS
@@ -42,6 +45,10 @@ def print_results(results: dict[str, Any]) -> None:
     console = Console()
     console.width = max(console.width, 150)  # CI logs default to 80 columns
     console.print(table)
+    notes = [*(results.get("metric_notes") or {}).values(),
+             *(f"{m['label']}: {m['note']}" for m in results["summarizers"] if m.get("note"))]
+    for note in notes:
+        console.print(f"note: {note}", highlight=False, soft_wrap=True)
 
 
 def _unsupported(model: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from html import escape
 from typing import Sequence
 
 from ..artifacts import RunData
+from ..text import counted
 from . import assets
 from .html_examples import MAX_EXAMPLES, examples_table
 from .model_table import ALPHA, Model, ModelTable, fmt_ci, significance_legend
@@ -23,7 +24,8 @@ def render_page(table: ModelTable, plots: list[Plot] | None,
     title = "summcheck report: " + ", ".join(run.name for run in table.runs)
     body = "".join([
         f"<h1>{escape(title)}</h1>", _runs(table.runs),
-        "<h2>Models</h2>", _model_table(table), _legend(table), _verdicts(table),
+        "<h2>Models</h2>", _model_table(table), _legend(table), _notes(table),
+        _verdicts(table),
         "<h2>Plots</h2>", _plots(plots),
         "<h2>Examples</h2>", _example_controls(),
         f'<div class="wrap">{examples_table(table.runs, table.models, max_examples)}</div>',
@@ -41,7 +43,7 @@ def _runs(runs: Sequence[RunData]) -> str:
         models = ", ".join(run.labels())
         items.append(
             f"<li><b>{escape(run.name)}</b>: dataset {escape(_dataset(run))}; "
-            f"{res['n_examples']} examples; models {escape(models)}; "
+            f"{counted(res['n_examples'], 'example')}; models {escape(models)}; "
             f"finished {escape(str(res.get('finished', '?')))}</li>")
         items += [f'<li class="warning">warning: {escape(str(w))}</li>'
                   for w in res.get("warnings") or []]
@@ -101,10 +103,15 @@ def _unsupported_cell(model: Model) -> str:
     return f'<td class="num" data-sort="{sum(counts.values())}">{text or "–"}</td>'
 
 
+def _notes(table: ModelTable) -> str:
+    items = "".join(f"<li>{escape(note)}</li>" for note in table.notes)
+    return f'<ul class="notes">{items}</ul>' if items else ""
+
+
 def _legend(table: ModelTable) -> str:
     return (
-        '<p class="legend">Each cell: mean over examples [95% bootstrap interval, '
-        f"n={table.n_bootstrap}, seed={table.seed}]. ROUGE, consistency and precision/recall "
+        f'<p class="legend">Each cell: mean over examples [{table.interval_label} bootstrap '
+        f"interval, n={table.n_bootstrap}, seed={table.seed}]. ROUGE, consistency and precision/recall "
         "are rates shown x100; *_count and *_unsupported are mentions per summary (lower is "
         "better for *_unsupported). <b>Bold ★</b>: the best value in its column, marked only "
         "where that model beats every other model significantly on their shared examples: "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..tables import HEADLINE_METRICS
+from ..text import counted
 from .findings import all_findings, describe
 from .model_table import ALPHA, ModelTable, fmt_ci, significance_legend
 
@@ -17,6 +18,7 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
         _summary_line(table), "",
         *_model_rows(table), "",
         _legend(table), "",
+        *[f"- {_md(note)}" for note in table.notes], *([""] if table.notes else []),
         *_verdicts(table),
         *_signatures(table), "",
         *_findings(table, n_findings),
@@ -29,10 +31,13 @@ def _md(text: str) -> str:
 
 
 def _summary_line(table: ModelTable) -> str:
-    parts = [f"{run.results['n_examples']} examples, {len(run.labels())} models"
-             for run in table.runs]
-    return (f"{'; '.join(parts)}. Means x100 (counts per summary) with 95% bootstrap "
-            f"intervals (n={table.n_bootstrap}, seed={table.seed}).")
+    parts = [f"{counted(run.results['n_examples'], 'example')}, "
+             f"{counted(len(run.labels()), 'model')}" for run in table.runs]
+    if len(parts) > 1:   # name the runs, or several alike read as one repeated
+        parts = [f"{_md(run.name)}: {part}" for run, part in zip(table.runs, parts)]
+    return (f"{'; '.join(parts)}. Means x100 (counts per summary) with "
+            f"{table.interval_label} bootstrap intervals (n={table.n_bootstrap}, "
+            f"seed={table.seed}).")
 
 
 def _model_rows(table: ModelTable) -> list[str]:

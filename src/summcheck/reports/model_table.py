@@ -197,6 +197,24 @@ class ModelTable:
     seed: int
 
     @property
+    def interval_label(self) -> str:
+        """The intervals' level as shown ("95%"): each run's bootstrap confidence, or a
+        pointer to the signatures when the runs were aggregated at different levels."""
+        levels = {run.spec.get("spec", {}).get("bootstrap", {}).get("confidence", 0.95)
+                  for run in self.runs}
+        return f"{levels.pop():.0%}" if len(levels) == 1 else "per-run (see signatures)"
+
+    @property
+    def notes(self) -> list[str]:
+        """What the metrics measure (each run's results.json says it for its own run) and
+        the models' notes from the config, once each."""
+        metric_notes = [note for run in self.runs
+                        for note in (run.results.get("metric_notes") or {}).values()]
+        model_notes = [f"{m.name}: {m.summary['note']}" for m in self.models
+                       if m.summary.get("note")]
+        return list(dict.fromkeys(metric_notes + model_notes))
+
+    @property
     def family(self) -> int:
         """The comparisons Holm's correction is over."""
         return sum(v.comparisons for v in self.verdicts.values())

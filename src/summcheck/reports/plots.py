@@ -31,14 +31,16 @@ class Plot:
 
 
 def make_plots(models: Sequence[Model], metrics: Sequence[str],
-               rates: dict[str, dict[str, dict[str, float]]]) -> list[Plot]:
-    """Score distributions, means with intervals, unsupported mentions per 100 bullets."""
+               rates: dict[str, dict[str, dict[str, float]]], *,
+               interval_label: str = "95%") -> list[Plot]:
+    """Score distributions, means with intervals (at `interval_label`, e.g. "95%"),
+    unsupported mentions per 100 bullets."""
     matplotlib = _matplotlib()
     with matplotlib.rc_context(RC):
         plots = [
             Plot("Per-example score distributions", _svg(_distributions(models, metrics)),
                  "box and strip plots of per-example scores per model"),
-            Plot("Means with 95% intervals", _svg(_intervals(models, metrics)),
+            Plot(f"Means with {interval_label} intervals", _svg(_intervals(models, metrics)),
                  "mean and bootstrap interval per model"),
         ]
         if rates:

@@ -59,8 +59,8 @@ def _html(table, plots: bool, max_examples: int) -> str:
     from .html import render_page
     from .plots import make_plots
 
-    figures = make_plots(table.models, _plot_metrics(table), per_100_bullets(table.models)) \
-        if plots else None
+    figures = make_plots(table.models, _plot_metrics(table), per_100_bullets(table.models),
+                         interval_label=table.interval_label) if plots else None
     return render_page(table, figures, max_examples)
 
 

@@ -154,7 +154,8 @@ def save_plain(model: Any, tokenizer: Any, out: Path) -> None:
 # ---------------------------------------------------------------- the summarizer
 def _causal_spec(spec: Gemma270mSpec) -> HFCausalSpec:
     return HFCausalSpec(
-        type="hf-causal", name=spec.label, max_bullets=spec.max_bullets, model=UPSTREAM,
+        type="hf-causal", name=spec.label, note=spec.note, max_bullets=spec.max_bullets,
+        model=UPSTREAM,
         batch_size=spec.batch_size, max_input_tokens=spec.max_input_tokens,
         generation=spec.generation, seed=spec.seed, prompt_template=spec.prompt_template,
         chat_template="never",

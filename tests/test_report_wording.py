@@ -1,0 +1,56 @@
+"""What the reports say around the numbers: the interval level the run used, counts in
+words that agree in number, and several runs told apart."""
+
+from __future__ import annotations
+
+from summcheck.config import RunSpec
+from summcheck.reports import write_reports
+from summcheck.runner import run
+
+
+def bundled_run(tmp_path, *, limit: int, confidence: float = 0.95):
+    spec = RunSpec.model_validate({
+        "name": f"w{limit}", "limit": limit, "summarizers": [{"type": "lead"}],
+        "checks": {"entities": None}, "bootstrap": {"n": 100, "confidence": confidence},
+        "report": {"formats": ["md", "html"]}})
+    return run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+               show_progress=False)
+
+
+def test_the_interval_level_is_the_runs_and_one_example_is_singular(tmp_path):
+    result = bundled_run(tmp_path, limit=1, confidence=0.9)
+    md = result.reports["md"].read_text()
+    html = result.reports["html"].read_text()
+    assert "90% bootstrap intervals" in md and "95%" not in md
+    assert "90% bootstrap interval" in html and "95%" not in html
+    assert "1 example, 1 model." in md and "1 examples" not in md + html
+
+
+def test_a_combined_report_names_each_run(tmp_path):
+    a, b = bundled_run(tmp_path, limit=2), bundled_run(tmp_path, limit=3)
+    out = write_reports([a.run_dir, b.run_dir], tmp_path / "both", formats=["md"])
+    line = next(l for l in out["md"].read_text().splitlines() if "examples, " in l)
+    assert f"{a.run_dir.name}: 2 examples, 1 model; {b.run_dir.name}: 3 examples" in \
+        line.replace("\\", "")
+
+
+def test_notes_say_what_consistency_measures_and_what_a_model_is(tmp_path, capsys):
+    from summcheck.tables import print_results
+
+    spec = RunSpec.model_validate({
+        "name": "notes", "limit": 2, "bootstrap": {"n": 100},
+        "summarizers": [{"type": "lead", "note": "the first three sentences"}],
+        "checks": {"entities": None}, "report": {"formats": ["md", "html"]}})
+    result = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                 show_progress=False)
+    meaning = result.results["metric_notes"]["consistency"]
+    assert meaning.startswith("consistency is") and "numbers" in meaning
+    assert "names" not in meaning   # no entity check configured
+    print_results(result.results)
+    shown = [capsys.readouterr().out, result.reports["md"].read_text(),
+             result.reports["html"].read_text()]
+    for text in shown:
+        assert "lead: the first three sentences" in text
+        assert "consistency is how far the story backs the summary" in text
+    no_note = RunSpec.model_validate({**spec.model_dump(), "summarizers": [{"type": "lead"}]})
+    assert no_note.spec_hash() == spec.spec_hash()   # a note moves no number
