@@ -80,8 +80,33 @@ def test_findings_only_filter_hides_examples_without_findings(report_html, tmp_p
     with_findings = [b for b in page.bodies if b["data-findings"] != "0"]
     assert with_findings and len(with_findings) < len(page.bodies)
     for body in page.bodies:
-        assert ("hidden" in body) == (body["data-findings"] == "0"), body
+        quiet = body["data-findings"] == "0" and body["data-failed"] == "0"
+        assert ("hidden" in body) == quiet, body
     assert page.count == f"{len(with_findings)} of 4 examples shown"
+
+
+def test_findings_only_filter_keeps_examples_with_a_failed_summary(tmp_path):
+    """A summary that failed has no findings, but it belongs in the problems view."""
+    import json
+
+    from summcheck.config import RunSpec
+    from summcheck.data import load_examples
+
+    examples = load_examples(RunSpec(name="x", summarizers=[{"type": "lead"}]).dataset,
+                             limit=4)
+    sums = tmp_path / "sums.jsonl"   # the last example has no summary: it fails
+    sums.write_text("".join(json.dumps({"id": ex.id, "summary": ex.reference_bullets[0]})
+                            + "\n" for ex in examples[:3]))
+    spec = RunSpec.model_validate({
+        "name": "failing", "limit": 4, "bootstrap": {"n": 100},
+        "summarizers": [{"type": "precomputed", "path": str(sums)}],
+        "checks": {"entities": None}, "report": {"formats": ["html"]}})
+    html = runner.run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                      show_progress=False).reports["html"]
+    page = dom(tmp_path, html.as_uri() + "#findings-only")
+    failed = [b for b in page.bodies if b["data-failed"] != "0"]
+    assert [b["id"] for b in failed] == [f"ex-{examples[3].id}"]
+    assert "hidden" not in failed[0]
 
 
 def test_sorting_by_findings_descending(report_html, tmp_path):

@@ -278,3 +278,20 @@ def test_support_findings_are_described_as_bullets_not_mentions():
     assert describe(weak) == "weak bullet; closest story sentence: “The council met on Monday.”"
     number = {"check": "numbers", "kind": "percent", "candidates": [{"text": "61%"}]}
     assert describe(number) == "unsupported number (percent); did you mean 61%?"
+
+
+def test_did_you_mean_is_text_under_the_bullet_not_only_a_tooltip(tmp_path):
+    """Readable by keyboard, touch and screen-reader users: each unsupported mention is
+    explained in a list under its bullet, and the marks can take keyboard focus."""
+    import re
+
+    from summcheck.cli import default_config_path
+    from summcheck.config import load_config
+    from summcheck.runner import run
+
+    spec = load_config(default_config_path(), limit=4)
+    html = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+               show_progress=False).reports["html"].read_text()
+    explained = re.findall(r'<ul class="why"><li>(.*?)</li>', html)
+    assert explained and any("did you mean" in text for text in explained)
+    assert re.search(r'<mark class="bad"[^>]*tabindex="0"', html)

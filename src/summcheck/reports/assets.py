@@ -1,7 +1,8 @@
 """The HTML report's inline CSS and JavaScript (no network, no libraries).
 
 The script sorts tables by a click on a header, filters the examples ("only examples with
-findings"), outlines the story spans of a hovered bullet mention, and honours URL options
+findings or failures"), outlines the story spans of a hovered or keyboard-focused bullet
+mention, and honours URL options
 in the query or fragment: `findings-only`, `sort=<column key>` (`sort=-findings` sorts
 descending), and `#ex-<id>` (opens that example). When done it sets
 `<html data-ready="1">` so a headless browser can tell the script ran.
@@ -14,6 +15,8 @@ h1 { font-size: 1.5rem; margin: .3rem 0; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid #ddd; }
 h4 { margin: .8rem 0 .2rem; }
 .muted, .legend { color: #555; }
+ul.why { margin: .1rem 0 .4rem; padding-left: 1.1rem; font-size: .9em; color: #7a1f1f; }
+mark:focus { outline: 2px solid #1a5fb4; }
 .legend { font-size: .9em; max-width: 75rem; }
 .warning { color: #8a5300; }
 .wrap { overflow-x: auto; }
@@ -98,7 +101,7 @@ JS = r"""
   function filter() {
     var shown = 0, all = document.querySelectorAll("#examples tbody.ex");
     all.forEach(function (tb) {
-      var hide = box.checked && tb.dataset.findings === "0";
+      var hide = box.checked && tb.dataset.findings === "0" && tb.dataset.failed === "0";
       if (hide) tb.setAttribute("hidden", ""); else { tb.removeAttribute("hidden"); shown++; }
     });
     if (count) count.textContent = shown + " of " + all.length + " examples shown";
@@ -119,6 +122,8 @@ JS = r"""
     }
     mark.addEventListener("mouseenter", function () { outline(true); });
     mark.addEventListener("mouseleave", function () { outline(false); });
+    mark.addEventListener("focus", function () { outline(true); });
+    mark.addEventListener("blur", function () { outline(false); });
   });
 
   var opts = new URLSearchParams(location.search.slice(1) + "&" + location.hash.slice(1));

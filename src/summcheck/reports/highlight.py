@@ -56,6 +56,6 @@ def render(text: str, marks: Iterable[Mark]) -> str:
 
 def _mark_html(mark: Mark, inner: str) -> str:
     attrs = f' class="{mark.css}" title="{escape(chr(10).join(mark.notes))}"'
-    if mark.keys:
-        attrs += f' data-keys="{escape(" ".join(mark.keys))}"'
+    if mark.keys:   # focusable, so the keyboard outlines its story spans as hover does
+        attrs += f' data-keys="{escape(" ".join(mark.keys))}" tabindex="0"'
     return f"<mark{attrs}>{escape(inner)}</mark>"

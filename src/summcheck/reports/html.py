@@ -138,9 +138,10 @@ def _plots(plots: list[Plot] | None) -> str:
 
 def _example_controls() -> str:
     return ('<p class="controls"><label><input type="checkbox" id="findings-only"> only '
-            'examples with findings</label> <span id="shown-count" class="muted"></span></p>'
-            '<p class="legend">Bullets: <mark class="bad">unsupported</mark> (hover for the '
-            'kind and "did you mean"), <mark class="ok">supported</mark>. Story: '
+            'examples with findings or failed summaries</label> '
+            '<span id="shown-count" class="muted"></span></p>'
+            '<p class="legend">Bullets: <mark class="bad">unsupported</mark> (explained under '
+            'the bullet, with "did you mean"), <mark class="ok">supported</mark>. Story: '
             '<mark class="src">supports a bullet mention</mark>, <mark class="cand">closest '
             'candidate for an unsupported mention</mark>. Hover a bullet mention to outline '
             'its story spans. Per-model columns: rougeLsum_f x100 and the number of '

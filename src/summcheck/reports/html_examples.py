@@ -1,8 +1,8 @@
 """The per-example part of the HTML report: one sortable row per example, expanding to the
 story, the reference highlights and every model's bullets with the findings highlighted.
 
-Bullets: unsupported mentions in red (tooltip: kind, "did you mean ...?"), supported ones
-underlined green. Story: the closest candidates of unsupported mentions in amber, the spans
+Bullets: unsupported mentions in red, each explained in a line under its bullet (kind,
+"did you mean ...?"), readable without a mouse; supported ones underlined green. Story: the closest candidates of unsupported mentions in amber, the spans
 that support a summary mention in green. Hovering a bullet mark outlines its story spans.
 """
 
@@ -26,9 +26,9 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
     findings first (then in run order), with a note saying how many are left out. The run
     files are streamed: only the shown examples' texts are held."""
     ids = list(dict.fromkeys(e["id"] for run in runs for e in run.examples))
-    counts = _findings_per_example(models)
-    shown = sorted(ids, key=lambda eid: -counts.get(eid, 0))[:max_examples] \
-        if len(ids) > max_examples else ids                          # stable: run order
+    counts, failed = _findings_per_example(models), _failures_per_example(models)
+    shown = sorted(ids, key=lambda eid: -counts.get(eid, 0) - failed.get(eid, 0)
+                   )[:max_examples] if len(ids) > max_examples else ids   # stable: run order
     keep = set(shown)
     examples: dict[str, dict[str, Any]] = {}   # the first run's text wins; marks whose
     for run in runs:                           # offsets do not fit it are left out
@@ -45,10 +45,11 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
          '<th class="num" data-key="findings">findings</th>']
         + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
            f'{escape(m.name)}</th>' for i, m in enumerate(models)])
-    bodies = [_example_body(examples[eid], models, summaries, checks, values) for eid in shown]
+    bodies = [_example_body(examples[eid], models, summaries, checks, values,
+                            failed.get(eid, 0)) for eid in shown]
     note = "" if len(shown) == len(ids) else (
         f'<p class="warning">Showing {len(shown)} of {len(ids)} examples, those with '
-        "the most findings. Every example's scores are in scores.csv; findings in the "
+        "the most findings and failed summaries. Every example's scores are in scores.csv; findings in the "
         "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
     return (note + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
             f'</tr></thead>' + "".join(bodies) + "</table>")
@@ -63,8 +64,18 @@ def _findings_per_example(models: Sequence[Model]) -> dict[str, int]:
     return counts
 
 
+def _failures_per_example(models: Sequence[Model]) -> dict[str, int]:
+    """{example id: number of models whose summary of it failed}."""
+    counts: dict[str, int] = {}
+    for model in models:
+        for row in model.run.scores:
+            if row["summarizer"] == model.label and row.get("error"):
+                counts[row["example_id"]] = counts.get(row["example_id"], 0) + 1
+    return counts
+
+
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,
-                  values: dict[str, dict[str, float]]) -> str:
+                  values: dict[str, dict[str, float]], n_failed: int) -> str:
     eid = example["id"]
     rows = {m.name: checks.get((m.name, eid)) or {"findings": [], "supported": []}
             for m in models}
@@ -75,13 +86,16 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
     for model in models:
         value = values[model.name].get(eid)
         shown = "–" if value is None else fmt(value, EXAMPLE_METRIC)
+        summary = summaries.get((model.name, eid)) or {}
+        flag = ' <span class="failed">failed</span>' if summary.get("error") else ""
         cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'
-                     f'{shown} {_badge(len(rows[model.name]["findings"]))}</td>')
+                     f'{shown} {_badge(len(rows[model.name]["findings"]))}{flag}</td>')
     detail = _detail(example, models, summaries, rows)
-    return (f'<tbody class="ex" id="ex-{escape(eid)}" data-findings="{n_findings}">'
-            f'<tr>{"".join(cells)}</tr><tr class="detail"><td colspan="{len(cells)}">'
-            f'<details{" open" if n_findings else ""}><summary>story, reference and '
-            f'bullets</summary>{detail}</details></td></tr></tbody>')
+    return (f'<tbody class="ex" id="ex-{escape(eid)}" data-findings="{n_findings}" '
+            f'data-failed="{n_failed}"><tr>{"".join(cells)}</tr><tr class="detail">'
+            f'<td colspan="{len(cells)}"><details{" open" if n_findings or n_failed else ""}>'
+            f'<summary>story, reference and bullets</summary>{detail}</details></td></tr>'
+            '</tbody>')
 
 
 def _badge(n: int) -> str:
@@ -112,7 +126,7 @@ def _marks(row: dict, prefix: str, model: str) -> tuple[dict[int, list[Mark]], l
     for item in row["findings"]:
         key, where = _key(prefix, item), _where(model, item)
         bullets.setdefault(item["bullet_index"], []).append(
-            _mark(item["span"], "bad", [describe(item), item.get("reason", "")], key))
+            _mark(item["span"], "bad", [explain(item)], key))
         story += [_mark(c, "cand", [f"candidate for {where}"], key)
                   for c in item.get("candidates") or []]
     for item in row["supported"]:
@@ -128,9 +142,24 @@ def _bullets(summary: dict | None, marks: dict[int, list[Mark]]) -> str:
         return '<p class="muted">not in this run</p>'
     if summary.get("error"):
         return f'<p class="failed">failed: {escape(str(summary["error"]))}</p>'
-    items = [f"<li>{render(bullet, marks.get(i, []))}</li>"
+    items = [f"<li>{render(bullet, marks.get(i, []))}{_why(marks.get(i, []))}</li>"
              for i, bullet in enumerate(summary["bullets"])]
     return f'<ol>{"".join(items)}</ol>' if items else '<p class="muted">no bullets</p>'
+
+
+def explain(finding: dict) -> str:
+    """“span”: what is wrong, and "did you mean" when the story has a close candidate."""
+    reason = finding.get("reason")
+    text = f"“{finding['span']['text']}”: {describe(finding)}"
+    return f"{text} ({reason})" if reason else text
+
+
+def _why(marks: list[Mark]) -> str:
+    """The bullet's unsupported mentions explained in text under it (not only in a hover
+    tooltip): for keyboard, touch and screen-reader users."""
+    notes = [note for mark in marks if mark.css == "bad" for note in mark.notes]
+    return f'<ul class="why">{"".join(f"<li>{escape(n)}</li>" for n in notes)}</ul>' \
+        if notes else ""
 
 
 def _key(prefix: str, item: dict) -> str:
