@@ -38,6 +38,9 @@ class _DatasetBase(_Spec):
     sample: int | None = Field(None, ge=1, description="random sample of this many examples")
     seed: int = 0
     clean_html: bool = Field(True, description="decode HTML entities and drop tags")
+    prepare: str | None = Field(
+        None, description="how to make the data when it is not there yet (a command); "
+                          "added to the error when the data cannot be read")
 
 
 class BundledDataset(_DatasetBase):
@@ -319,6 +322,7 @@ class RunSpec(_Spec):
         """Hash of everything that can move a number; report/gate settings are left out."""
         numbers_only = self.model_dump(mode="json", exclude={
             "description": True, "report": True, "regress": True, "ray": True,
+            "dataset": {"prepare"},
             "metrics": {"rouge": {"backend"}}, "summarizers": {"__all__": {"note"}}})
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]

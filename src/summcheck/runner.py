@@ -20,7 +20,7 @@ from .columns import FloatColumns
 from .config import RunSpec
 from .data import load_examples
 from .data.quality import data_warnings
-from .errors import MissingExtraError, SummcheckError
+from .errors import DataError, MissingExtraError, SummcheckError
 from .progress import Progress
 from .score_cache import ScoreCache
 from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
@@ -55,7 +55,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     `backend`: "local" (this process) or "ray" (Ray Data pipelines; `address` joins an
     existing cluster, none starts a local instance); both write the same run folder."""
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
-    examples = load_examples(spec.dataset, limit=spec.limit)
+    examples = _load(spec)
     rouge = spec.metrics.rouge
     warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
     for warning in warnings:
@@ -91,6 +91,17 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
         reports = _write_reports(spec, run_dir)
     return RunResult(run_dir, results, reports)
+
+
+def _load(spec: RunSpec) -> Sequence[Example]:
+    """The examples; when they cannot be read and the config says how to prepare them,
+    the error says it too."""
+    try:
+        return load_examples(spec.dataset, limit=spec.limit)
+    except DataError as err:
+        if spec.dataset.prepare:
+            raise DataError(f"{err} Prepare the data first: {spec.dataset.prepare}") from err
+        raise
 
 
 def data_fingerprint(examples: Sequence[Example]) -> str:
