@@ -15,10 +15,10 @@ from typing import Any
 
 from ..config import HFDataset
 from ..errors import DataError, MissingExtraError, SummcheckError
+from ..types import Example
 from . import ExampleRows, sample_indices
 from .mapping import check_columns, to_example, where
-from ..types import Example
-from .sources import COMPRESSED, LocalFiles, local_files, resolve
+from .sources import COMPRESSED, OWN_BUILDERS, LocalFiles, local_files, resolve
 
 _JSON_CHUNK_BYTES = 1 << 20
 
@@ -48,7 +48,7 @@ def check_local_files(spec: HFDataset) -> int:
     from .local import check_local
 
     files = local_files(spec)
-    if files is None or files.builder not in ("json", "csv", "parquet"):
+    if files is None or files.builder not in OWN_BUILDERS:
         return 0
     plain = [f for f in files.files if Path(f).suffix.lower() not in COMPRESSED]
     return check_local(spec, LocalFiles(files.builder, plain, files.field))
