@@ -40,14 +40,14 @@ from pathlib import Path
 import numpy as np
 
 from _data import DATA, append_section, load_jsonl, roc_auc
-from summcheck.consistency.relations import CLASSES, RelationCheck
+from summcheck.consistency.relations import CLASSES, RelationCheck, verdict
 
 RESULTS = Path(__file__).resolve().parent / "results" / "relations_frank.md"
 LABELS = ("EntE", "RelE")
-VARIANTS = [dict(scope=s, roles=r, flag=f) for s, r, f in itertools.product(
-    ("names", "all"), ("strict", "lenient"),
-    [CLASSES[:n] for n in range(1, len(CLASSES) + 1)])]
-
+SETTINGS = [dict(scope=s, roles=r) for s in ("names", "all") for r in ("strict", "lenient")]
+# Every non-empty set of verdict classes that may count as findings.
+FLAGS = [c for n in range(1, len(CLASSES) + 1) for c in itertools.combinations(CLASSES, n)]
+VARIANTS = [dict(setting, flag=flag) for setting in SETTINGS for flag in FLAGS]
 
 def data_dir(arg: Path | None) -> Path:
     return arg or Path(os.environ.get("SUMMCHECK_DATA", DATA))
@@ -58,15 +58,21 @@ def items(rows: list[dict], field: str = "summary") -> list[tuple]:
 
 
 def variant_scores(rows: list[dict], folder: Path) -> dict[tuple[int, str], np.ndarray]:
-    """{(variant index, "count" | "share"): score per row}; story analyses shared
-    through the cache file in `folder`."""
+    """{(variant index, "count" | "share"): score per row}. One run per setting with
+    every class flagged; a variant's scores keep the findings of its classes (the
+    others drop out of its count, as they would with `flag` set to its classes). Story
+    analyses are shared through the cache file in `folder`."""
     out = {}
-    for v, options in enumerate(VARIANTS):
-        check = RelationCheck(**options)
+    for setting in SETTINGS:
+        check = RelationCheck(**setting, flag=CLASSES)
         check.load_cache(folder)
         results = check.check_many(items(rows))
-        out[v, "count"] = np.array([r.scores["relations_unsupported"] for r in results])
-        out[v, "share"] = np.array([1 - r.scores["relations_precision"] for r in results])
+        supported = np.array([r.scores["relations_count"] - len(r.findings) for r in results])
+        for flag in FLAGS:
+            v = VARIANTS.index(dict(setting, flag=flag))
+            found = np.array([sum(verdict(f) in flag for f in r.findings) for r in results])
+            out[v, "count"] = found
+            out[v, "share"] = found / np.maximum(found + supported, 1)
     return out
 
 

@@ -38,6 +38,7 @@ from summcheck.consistency.entity_match import (
 # relation check's signature and of its story-analysis file's name.
 RULES_VERSION = "1"
 PRONOUN = "<pron>"
+SUBJ_OR_OBJ = "subj|obj"     # the subject of a possible passive without its auxiliary
 _PRONOUNS = frozenset("he she him her his hers they them their theirs it its".split())
 _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ"})
 _NAME_ALIASES = {name: group[0] for group in ALIAS_GROUPS for name in group}
@@ -155,7 +156,7 @@ def _own_arguments(pred) -> list[tuple[str, object]]:
         if pred.dep_ == "relcl" and child.lower_ in _REL_PRONOUNS and dep != "pobj":
             child = pred.head       # "Copeland, who plays": Copeland plays
         if dep == "nsubj":
-            found.append(("subj", child))
+            found.append((SUBJ_OR_OBJ if _reduced_passive(pred) else "subj", child))
         elif dep in ("dobj", "nsubjpass"):
             found.append(("obj", child))
         elif dep == "attr" and pred.lemma_ != "be":
@@ -169,18 +170,26 @@ def _own_arguments(pred) -> list[tuple[str, object]]:
     return found
 
 
+def _reduced_passive(pred) -> bool:
+    """ "Wright confirmed as the man", "concept revealed at the expo": a past form with
+    a subject, no auxiliary and no object may be a passive without its auxiliary, so
+    its subject may be the object."""
+    return pred.tag_ in ("VBN", "VBD") and not any(
+        c.dep_ in ("aux", "auxpass", "dobj", "ccomp", "xcomp", "dative") for c in pred.children)
+
+
 def _subjects(pred, own: list[tuple[str, object]]) -> list[tuple[str, object]]:
     """Arguments a predicate takes from its governor: the subject of an open complement
     or conjoined verb, the noun of a relative or participle clause."""
-    if any(role == "subj" or child.dep_ == "nsubjpass" for role, child in own):
+    if any(c.dep_ in ("nsubj", "nsubjpass", "agent", "csubj") for c in pred.children):
         return []
     head, dep = pred.head, pred.dep_
     if dep in ("xcomp", "conj") and head is not pred:
         if head.dep_ in ("acomp", "attr") and head.head.lemma_ == "be":
             head = head.head        # "Derby are ready to poach": the copula's subject
         return [(role, c) for role, c in _predicate_arguments(head)
-                if role in ("subj", "obj") and c.dep_ in ("nsubj", "nsubjpass", "pobj")
-                and (role == "subj" or dep == "conj")]
+                if role in ("subj", "obj", SUBJ_OR_OBJ) and c.dep_ in ("nsubj", "nsubjpass", "pobj")
+                and (role != "obj" or dep == "conj")]
     if dep == "relcl":
         if any(c.lower_ in _REL_PRONOUNS and c.dep_ != "pobj" for c in pred.children):
             return []               # the relative pronoun's role (`_own_arguments`)

@@ -47,13 +47,13 @@ from summcheck.consistency.entities import (   # shared spaCy plumbing of the en
 from summcheck.consistency.entity_match import tokenize
 from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.relation_arcs import (
-    PRONOUN, RULES_VERSION, Analysis, Arc, analyse, last_word, names_agree,
+    PRONOUN, RULES_VERSION, SUBJ_OR_OBJ, Analysis, Arc, analyse, last_word, names_agree,
 )
 from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
-_KINDS = {"subj": "subject", "obj": "object", "of": "modifier", "appos": "modifier",
+_KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier", "appos": "modifier",
           "compound": "modifier", "amod": "modifier"}
 _NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
 _PRONOUN_WINDOW = 2         # story sentences before a pronoun whose names it may stand for
@@ -105,9 +105,11 @@ class RelationCheck:
 
     name = "relations"
 
-    def __init__(self, model: str = "en_core_web_sm", *, scope: str = "names",
-                 flag: Iterable[str] = ("conflict", "unlinked"), roles: str = "strict",
+    def __init__(self, model: str = "en_core_web_sm", *, scope: str = "all",
+                 flag: Iterable[str] = CLASSES, roles: str = "strict",
                  batch_size: int = 64, max_cached_stories: int = 1024):
+        """Defaults: the setting 5-fold cross-validation by article chose on FRANK's
+        CNN/DM dev half against EntE (benchmarks/results/relations_frank.md)."""
         if scope not in ("names", "all") or roles not in ("strict", "lenient"):
             raise ValueError(f"scope must be names|all and roles strict|lenient, got "
                              f"{scope!r}, {roles!r}")
@@ -245,6 +247,8 @@ class RelationCheck:
 def roles_match(summary_role: str, story_role: str, roles: str) -> bool:
     if summary_role == story_role:
         return True
+    if SUBJ_OR_OBJ in (summary_role, story_role):
+        return {summary_role, story_role} <= {"subj", "obj", SUBJ_OR_OBJ}
     if summary_role.startswith("prep:") and story_role.startswith("prep:"):
         return True
     return (roles == "lenient" and summary_role.startswith(_NOUN_MODIFIERS)
@@ -283,10 +287,10 @@ def _conflicting(arc: Arc, story: _Story) -> Arc | None:
     same = _pairs(story, arc.head, arc.child) or _pairs(story, arc.child, arc.head)
     if same:
         return same[0]
-    if arc.role in ("subj", "obj"):
+    if arc.role in ("subj", "obj", SUBJ_OR_OBJ):
         terms, child = story.analysis.terms, last_word(arc.child)
         for other in story.by_head.get(last_word(arc.head), ()):
-            if (other.role == arc.role and other.child != PRONOUN
+            if (roles_match(arc.role, other.role, "strict") and other.child != PRONOUN
                     and names_agree(arc.head, other.head)
                     and not names_agree(arc.child, other.child)
                     and child in terms[other.sent]):
@@ -342,6 +346,11 @@ def _copied_span(story: _Story, at: int, window: str) -> Span:
     last = first + window.count(" ")
     start, end = story.tokens[first].start, story.tokens[last].end
     return Span(story.source[start:end], start, end)
+
+
+def verdict(finding: Finding) -> str:
+    """The class of a relation finding: "conflict", "together", "unlinked" or "novel"."""
+    return finding.reason.partition(":")[0]
 
 
 def _finding(check: str, kind: str, bullet_index: int, span: Span, arc: Arc, verdict: str,
