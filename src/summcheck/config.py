@@ -228,12 +228,26 @@ class SupportSpec(_Spec):
                                       "lexical+embedding 0.3)")
 
 
+class RelationsCheckSpec(_Spec):
+    """Who did what to whom (consistency/relations.py): each relation arc of a bullet's
+    parse must be in one story sentence. The defaults are the setting cross-validation
+    chose on FRANK CNN/DM (benchmarks/results/relations_frank.md)."""
+
+    model: str = "en_core_web_sm"
+    scope: Literal["all", "names"] = "all"
+    roles: Literal["strict", "lenient"] = "strict"
+    flag: tuple[Literal["conflict", "together", "unlinked", "novel"], ...] = Field(
+        ("conflict", "together", "unlinked", "novel"), min_length=1,
+        description="which unsupported relations count as findings")
+
+
 class ChecksSpec(_Spec):
     """Consistency checks against the story; null disables one."""
 
     numbers: NumbersCheckSpec | None = NumbersCheckSpec()
     entities: EntitiesCheckSpec | None = EntitiesCheckSpec()
     support: SupportSpec | None = None
+    relations: RelationsCheckSpec | None = None
 
 
 class BulletSpec(_Spec):
@@ -320,10 +334,13 @@ class RunSpec(_Spec):
 
     def spec_hash(self) -> str:
         """Hash of everything that can move a number; report/gate settings are left out."""
-        numbers_only = self.model_dump(mode="json", exclude={
+        exclude: dict = {
             "description": True, "report": True, "regress": True, "ray": True,
             "dataset": {"prepare"},
-            "metrics": {"rouge": {"backend"}}, "summarizers": {"__all__": {"note"}}})
+            "metrics": {"rouge": {"backend"}}, "summarizers": {"__all__": {"note"}}}
+        if self.checks.relations is None:   # off: configs keep the hash they had before it
+            exclude["checks"] = {"relations"}
+        numbers_only = self.model_dump(mode="json", exclude=exclude)
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 

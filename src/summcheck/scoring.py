@@ -63,6 +63,12 @@ def build_checks(spec) -> list:
 
         support = spec.checks.support
         checks.append(SupportCheck(method=support.method, threshold=support.threshold))
+    if spec.checks.relations is not None:
+        from .consistency.relations import RelationCheck
+
+        rel = spec.checks.relations
+        checks.append(RelationCheck(model=rel.model, scope=rel.scope, roles=rel.roles,
+                                    flag=rel.flag))
     return checks
 
 
