@@ -1,0 +1,188 @@
+"""Speed of the MiniLM sentence encoder: numpy (summcheck.minilm) against transformers +
+torch, in the same process, interleaved, on news sentences.
+
+Workload: the sentences of FRANK's validation articles (../shared/data/frank_valid.jsonl,
+read, never copied), split as the support check splits stories (summcheck.text), the
+first --sentences of them in story order. Both backends encode the same sentences into
+mean-pooled, L2-normalised all-MiniLM-L6-v2 vectors (max 256 word pieces), tokenization
+included, in batches of texts of similar length:
+
+  numpy      BertEncoder.sentence_vectors: batches on `--threads` worker threads, each
+             with single-threaded BLAS (threadpoolctl)
+  torch      AutoTokenizer + AutoModel under inference_mode, mean pool + normalize (the
+             path summcheck.embeddings used before), torch.set_num_threads(--threads)
+
+Each round runs every (batch size, backend) once, the backends' order alternating from
+round to round, so both meet the same machine load; a row reports the median of the
+rounds and the numpy/torch ratio of the medians. Word pieces/s counts [CLS] and [SEP]
+(the model's real input). The max abs difference of the two backends' vectors is recorded
+too. Prints a table and appends it to benchmarks/results/encoder_speed.md.
+
+    .venv/bin/python benchmarks/encoder_speed.py [--sentences 600] [--batch-sizes 8,32,64]
+                                                 [--rounds 3] [--threads 2] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import DATA, append_section, load_jsonl  # noqa: E402
+
+from summcheck.embeddings import MAX_TOKENS, packaged_model_dir  # noqa: E402
+from summcheck.text import split_sentences  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "encoder_speed.md"
+
+
+def news_sentences(limit: int) -> tuple[list[str], dict]:
+    """The first `limit` sentences of FRANK's articles (each article once), and the mean
+    sentences per CNN/DM story (what one new story costs the support check)."""
+    rows = load_jsonl(DATA / "frank_valid.jsonl")
+    articles = {r["article"]: r["dataset"] for r in rows}
+    per_story = [len(split_sentences(a)) for a, d in articles.items() if d == "cnndm"]
+    sentences = [s for article in articles for s in split_sentences(article)][:limit]
+    return sentences, {"cnndm_stories": len(per_story),
+                       "sentences_per_story": statistics.mean(per_story)}
+
+
+class TorchEncoder:
+    """The transformers + torch path summcheck.embeddings had before the numpy one."""
+
+    def __init__(self, folder: Path, threads: int):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(folder)
+        self.model = AutoModel.from_pretrained(folder).eval()
+
+    def sentence_vectors(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        torch = self.torch
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.model.config.hidden_size), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            enc = self.tokenizer([texts[i] for i in rows], padding=True, truncation=True,
+                                 max_length=MAX_TOKENS, return_tensors="pt")
+            with torch.inference_mode():
+                hidden = self.model(**enc).last_hidden_state
+            mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            out[rows] = torch.nn.functional.normalize(pooled, dim=-1).numpy()
+        return out
+
+
+def timed(encoder, texts: list[str], batch_size: int) -> tuple[float, float, np.ndarray]:
+    """(wall s, CPU s of the process, vectors)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    vectors = encoder.sentence_vectors(texts, batch_size=batch_size)
+    return time.perf_counter() - wall, time.process_time() - cpu, vectors
+
+
+def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
+    from summcheck.minilm import BertEncoder
+
+    os.environ["SUMMCHECK_ENCODER_THREADS"] = str(args.threads)
+    folder = packaged_model_dir()
+    texts, story = news_sentences(args.sentences)
+    encoders = {"numpy": BertEncoder(folder, max_tokens=MAX_TOKENS),
+                "torch": TorchEncoder(folder, args.threads)}
+    pieces = sum(len(ids) for ids in encoders["numpy"].tokenize(texts))
+    for encoder in encoders.values():           # warm-up: first-call costs are not timed
+        encoder.sentence_vectors(texts[:64], batch_size=32)
+    times: dict[tuple[int, str], list[tuple[float, float]]] = {}
+    diff = 0.0
+    for round_ in range(args.rounds):
+        for batch_size in args.batch_sizes:
+            names = ["numpy", "torch"] if round_ % 2 == 0 else ["torch", "numpy"]
+            vectors = {}
+            for name in names:
+                wall, cpu, vectors[name] = timed(encoders[name], texts, batch_size)
+                times.setdefault((batch_size, name), []).append((wall, cpu))
+            diff = max(diff, float(np.abs(vectors["numpy"] - vectors["torch"]).max()))
+    rows = []
+    for batch_size in args.batch_sizes:
+        medians = {name: (statistics.median(w for w, _ in times[(batch_size, name)]),
+                          statistics.median(c for _, c in times[(batch_size, name)]))
+                   for name in ("numpy", "torch")}
+        for name, (wall, cpu) in medians.items():
+            rows.append({"batch": batch_size, "backend": name, "wall": wall, "cpu": cpu,
+                         "sent_s": len(texts) / wall, "pieces_s": pieces / wall,
+                         "range": [len(texts) / w for w, _ in times[(batch_size, name)]],
+                         "ratio": medians["torch"][0] / wall if name == "numpy" else None})
+    info = {**story, "sentences": len(texts), "pieces": pieces, "max_abs_diff": diff}
+    return rows, info
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
+
+
+def load() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def table(rows: list[dict], info: dict, args: argparse.Namespace, before: str,
+          after: str) -> list[str]:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    versions = ", ".join(f"{p} {version(p)}" for p in
+                         ("numpy", "scipy", "tokenizers", "safetensors", "threadpoolctl",
+                          "torch", "transformers"))
+    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}", "",
+             f"- machine: {machine()}",
+             f"- uptime at start: `{before}`", f"- uptime at the end: `{after}`",
+             f"- command: `python benchmarks/encoder_speed.py {' '.join(sys.argv[1:])}`",
+             f"- threads: {args.threads} (numpy: worker threads, BLAS 1 each; torch: "
+             "set_num_threads)", f"- versions: {versions}",
+             f"- workload: {info['sentences']} FRANK article sentences, {info['pieces']} word "
+             f"pieces ({info['pieces'] / info['sentences']:.1f} per sentence); a FRANK CNN/DM "
+             f"story has {info['sentences_per_story']:.1f} sentences on average "
+             f"({info['cnndm_stories']} stories)",
+             f"- max abs difference numpy vs torch, sentence vectors: {info['max_abs_diff']:.2g}",
+             "", "| batch | backend | rounds | sentences/s (range) | word pieces/s | CPU s "
+             "| numpy/torch |", "|---:|---|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        spread = f"{min(r['range']):.0f}-{max(r['range']):.0f}"
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else ""
+        lines.append(f"| {r['batch']} | {r['backend']} | {len(r['range'])} | "
+                     f"{r['sent_s']:.0f} ({spread}) | {r['pieces_s']:.0f} | {r['cpu']:.1f} | "
+                     f"{ratio} |")
+    return lines + [""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=600)
+    parser.add_argument("--batch-sizes", type=lambda s: [int(x) for x in s.split(",")],
+                        default=[8, 32, 64])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    before = load()
+    rows, info = measure(args)
+    lines = table(rows, info, args, before, load())
+    print("\n".join(lines))
+    if not args.no_write:
+        append_section(RESULTS, "MiniLM encoder speed: numpy vs torch", lines)
+
+
+if __name__ == "__main__":
+    main()
