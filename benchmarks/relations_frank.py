@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.stats import rankdata
 
 from _data import DATA, append_section, load_jsonl, roc_auc
 from summcheck.consistency.relations import CLASSES, RelationCheck, verdict
@@ -228,6 +229,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         scores = variant_scores(rows, Path(folder))
     extra = baselines(rows)
+    d = default_index()
+    extra["default share + support lexical (mean of ranks, untuned)"] = (
+        rankdata(scores[d, "share"]) + rankdata(extra["support lexical (1 - precision)"]))
     lines = section_header(args, speed)
     subsets = [(d, [i for i, r in enumerate(rows) if r["dataset"] == d]) for d in wanted]
     if len(wanted) > 1:

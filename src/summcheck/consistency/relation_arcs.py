@@ -36,7 +36,9 @@ from summcheck.consistency.entity_match import (
 
 # Bump when extraction or matching changes which arcs are found or supported; part of the
 # relation check's signature and of its story-analysis file's name.
-RULES_VERSION = "1"
+# 2: a story's possible passive without auxiliary no longer supports the bullet's object;
+#    "of" is one role on nouns and predicates alike ("the assistant of X" ~ "X's assistant").
+RULES_VERSION = "2"
 PRONOUN = "<pron>"
 SUBJ_OR_OBJ = "subj|obj"     # the subject of a possible passive without its auxiliary
 _PRONOUNS = frozenset("he she him her his hers they them their theirs it its".split())
@@ -166,7 +168,8 @@ def _own_arguments(pred) -> list[tuple[str, object]]:
         elif dep == "agent":
             found += [("subj", g) for g in child.children if g.dep_ == "pobj"]
         elif dep == "prep":
-            found += [(f"prep:{child.lower_}", g) for g in child.children if g.dep_ == "pobj"]
+            role = "of" if child.lower_ == "of" else f"prep:{child.lower_}"
+            found += [(role, g) for g in child.children if g.dep_ == "pobj"]
     return found
 
 

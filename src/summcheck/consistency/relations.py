@@ -245,10 +245,15 @@ class RelationCheck:
 
 # ---------------------------------------------------------------------- matching
 def roles_match(summary_role: str, story_role: str, roles: str) -> bool:
+    """Does a story arc's role state the bullet arc's? Only the bullet's side of a
+    possible passive is read both ways: "Arsenal beat Chelsea 3-1" (no object found) is
+    evidence against "Chelsea beat Arsenal", not for it."""
     if summary_role == story_role:
         return True
-    if SUBJ_OR_OBJ in (summary_role, story_role):
-        return {summary_role, story_role} <= {"subj", "obj", SUBJ_OR_OBJ}
+    if summary_role == SUBJ_OR_OBJ:     # a bullet's possible passive: either role
+        return story_role in ("subj", "obj")
+    if story_role == SUBJ_OR_OBJ:       # the story's is taken as written (a subject)
+        return summary_role == "subj"
     if summary_role.startswith("prep:") and story_role.startswith("prep:"):
         return True
     return (roles == "lenient" and summary_role.startswith(_NOUN_MODIFIERS)

