@@ -154,8 +154,8 @@ class _ByteOffsets:
     asked in increasing order (each slice of text is encoded once)."""
 
     def __init__(self, text: str, base: int):
-        self.text, self.char, self.byte, self.ascii = text, 0, base, text.isascii()
-        self.base = base
+        self.text, self.base, self.ascii = text, base, text.isascii()
+        self.char, self.byte = 0, base
 
     def __call__(self, char: int) -> int:
         if self.ascii:
