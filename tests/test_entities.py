@@ -93,6 +93,17 @@ def test_person_named_without_middle_name_is_supported_namesake_is_not(check):
     assert [f.span.text for f in namesake.findings] == ["Jordi Bartomeu"]
 
 
+def test_names_merged_across_a_detached_quote_are_matched_part_by_part(check):
+    """A false alarm of the planted suite: NER merged a quote's end and the next name
+    ("... back with Labour ' Eddie Izzard said ...", a FRANK reference bullet)."""
+    check = EntityCheck()
+    story = "Ben Elton said he was back with Labour. Eddie Izzard backed the party."
+    bullet = "Ben Elton told supporters he was now ' back with Labour ' Eddie Izzard said so."
+    assert check.check(source=story, summary=[bullet]).findings == ()
+    other = check.check(source=story, summary=[bullet.replace("Eddie Izzard", "Eddie Murphy")])
+    assert [f.value for f in other.findings] in (["eddie murphy"], ["labour eddie murphy"])
+
+
 def test_invented_person_is_flagged(check):
     bullets = ["Kim met Donald Trump.", "Vladimir Putin thanked North Korea."]
     result = check.check(source=STORY, summary=bullets)

@@ -558,9 +558,9 @@ class EntityCheck:
 
     def _match_repaired(self, index: TextIndex, m: Mention) -> Match | None:
         """Second chance for spans NER gets wrong in predictable ways: two names merged
-        ("Headingley and Armley": every part must match), a trailing
-        lowercase word ("the Tour Down Under by"), or an ordinary word capitalised at the
-        start of a bullet ("Volunteer Frank DeLuca": at least two names must remain).
+        ("Headingley and Armley", "Labour ' Eddie Izzard": every part must match), a
+        trailing lowercase word ("the Tour Down Under by"), or an ordinary word capitalised
+        at the start of a bullet ("Volunteer Frank DeLuca": at least two names must remain).
         A swapped name still fails: every remaining token must match in one place."""
         parts = [p for p in _MERGED_NAMES.split(m.span.text) if p.strip()]
         if len(parts) > 1:
@@ -613,8 +613,9 @@ _MAX_TEXT_ENTS = 50_000      # summary NER results kept between check() calls
 _MAX_REFERENCES = 4096       # reference mentions remembered across check_many calls
 
 # Not possessives: "Doncaster's Fleetwood Town" states a relation that may be wrong
-# (FRANK labels such cases as entity errors), so it must match as a whole.
-_MERGED_NAMES = re.compile(r"\s+and\s+|\s*&\s*")
+# (FRANK labels such cases as entity errors), so it must match as a whole. A quote with
+# spaces on both sides is never inside a name ("back with Labour ' Eddie Izzard said").
+_MERGED_NAMES = re.compile(r"\s+and\s+|\s*&\s*|\s+['\"‘’“”`]\s+")
 
 
 def _mention(text: str, start: int, end: int, label: str) -> Mention:

@@ -27,7 +27,9 @@ from summcheck.consistency.base import Span
 # 2: the entity check reports the story text's own span for what the rules find in the
 #    text alone, before it looks at the story's mentions (see entities.py).
 # 3: a person named without a story person's middle names is supported ("middle-name").
-RULES_VERSION = "3"
+# 4: ... or with initials or a shortened first name ("short-name", was "middle-name"); "Man
+#    United"/"Man City"; names written with a space the story does not have ("spacing").
+RULES_VERSION = "4"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -53,6 +55,8 @@ ALIAS_GROUPS: tuple[tuple[str, ...], ...] = (
     ("nyc", "new york city", "new york"),
     ("la", "los angeles"),
     ("dc", "washington dc", "district of columbia"),
+    ("manchester united", "man united", "man utd"),
+    ("manchester city", "man city"),
 )
 
 # Demonyms the suffix rules below cannot derive (demonym -> place names).
@@ -212,10 +216,21 @@ def _number_forms(word: str) -> list[str]:
     return [word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")]
 
 
-def _in_order(part: Sequence[str], whole: Sequence[str]) -> bool:
-    """Is `part` a subsequence of `whole` (same order, gaps allowed)?"""
-    rest = iter(whole)
-    return all(word in rest for word in part)
+def short_name_of(short: Sequence[str], full: Sequence[str]) -> bool:
+    """Is the person name `short` a shorter form of `full`? Middle names may be left out
+    or given as initials ("George Bush", "George W. Bush" for "George Walker Bush"), the
+    first name given as its initial or a prefix of 3+ letters ("J. Smith", "Alex" for
+    "Alexander"). Tight on purpose: the last name must be the same and the first token
+    must be the same first name shortened, so a namesake ("Jordi Bartomeu" for "Josep
+    Maria Bartomeu") stays unsupported; a middle name the story person lacks, too."""
+    if len(short) < 2 or len(full) < len(short) or short[-1] != full[-1]:
+        return False
+    first, given = short[0], full[0]
+    if not (first == given or (given.startswith(first) and len(first) != 2)):
+        return False
+    middles = iter(full[1:-1])      # the summary's middle names, in the story's order
+    return all(any(m == w or (len(w) == 1 and m.startswith(w)) for m in middles)
+               for w in short[1:-1])
 
 
 def _alias_swaps(key: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -239,6 +254,8 @@ def variants(key: tuple[str, ...], label: str) -> Iterator[tuple[tuple[str, ...]
     name, head, last = " ".join(key), key[:-1], key[-1]
     seen = {key}
     candidates = [(swapped, "alias") for swapped in _alias_swaps(key)]
+    if len(key) > 1 and WILDCARD not in key:    # "South Hampton" ~ "Southampton"
+        candidates.append((("".join(key),), "spacing"))
     if label != "PERSON":   # "Williams" is not "William"
         candidates += [(head + (form,), "plural") for form in _number_forms(last)]
     if label in DEMONYM_LABELS:
@@ -325,7 +342,8 @@ class Mention:
 @dataclass(frozen=True)
 class Match:
     span: Span
-    rule: str     # "exact", "alias", "plural", "demonym", "middle-name", "acronym", "surname"
+    rule: str     # "exact", "alias", "plural", "demonym", "spacing", "short-name", "acronym",
+                  # "surname"
 
 
 class TextIndex:
@@ -414,23 +432,20 @@ class TextIndex:
             span = self.find(variant)
             if span:
                 return Match(span, rule)
-        span = self._find_without_middle_names(key) if label == "PERSON" else None
+        span = self._find_short_name(key) if label == "PERSON" else None
         if span:
-            return Match(span, "middle-name")
+            return Match(span, "short-name")
         return self._match_acronym(key)
 
-    def _find_without_middle_names(self, key: tuple[str, ...]) -> Span | None:
-        """A story PERSON mention that `key` names with middle names left out: "Josep
-        Bartomeu" for "Josep Maria Bartomeu", "George Bush" for "George W. Bush". Tight on
-        purpose: the first and the last name must both be the story person's own first
-        and last (a namesake with another first name stays unsupported) and any middle
-        name the summary keeps must be one of theirs, in order. Needs the story's
-        mentions (NER), so the text alone never supports it."""
+    def _find_short_name(self, key: tuple[str, ...]) -> Span | None:
+        """A story PERSON mention that `key` names in a shorter form (`short_name_of`):
+        "Josep Bartomeu" or "J. Bartomeu" for "Josep Maria Bartomeu", "Alex Soumbadze" for
+        "Alexander Soumbadze". Needs the story's mentions (NER), so the text alone never
+        supports it."""
         if len(key) < 2 or WILDCARD in key:
             return None
         for m in self.mentions:
-            if (m.label == "PERSON" and len(m.key) > len(key) and m.key[0] == key[0]
-                    and m.key[-1] == key[-1] and _in_order(key[1:-1], m.key[1:-1])):
+            if m.label == "PERSON" and short_name_of(key, m.key):
                 return m.span
         return None
 
