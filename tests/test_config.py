@@ -92,3 +92,19 @@ def test_spec_is_frozen_and_hash_tracks_content():
 def test_limit_override(tmp_path):
     spec = load_config(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"), limit=5)
     assert spec.limit == 5
+
+
+def test_a_model_folder_beside_the_config_is_found_from_anywhere(tmp_path, monkeypatch):
+    """`model: models/x` names a folder beside the config when one is there (like every
+    other relative path in a config), else a hub id such as facebook/bart-large-cnn."""
+    from summcheck.config import load_config
+
+    (tmp_path / "models" / "x").mkdir(parents=True)
+    config = tmp_path / "c.yaml"
+    config.write_text("name: m\nsummarizers:\n"
+                      "  - {type: hf-seq2seq, name: local, model: models/x}\n"
+                      "  - {type: hf-seq2seq, name: hub, model: facebook/bart-large-cnn}\n")
+    monkeypatch.chdir(tmp_path.parent)
+    local, hub = load_config(config).summarizers
+    assert local.model == str(tmp_path / "models" / "x")
+    assert hub.model == "facebook/bart-large-cnn"

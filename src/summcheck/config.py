@@ -400,8 +400,9 @@ def _resolve_paths(raw: dict, base: Path) -> None:
                 summ["path"] = resolve(summ["path"])
             if summ.get("type") == "gemma-270m" and summ.get("cache_dir"):
                 summ["cache_dir"] = resolve(summ["cache_dir"])
-            model = summ.get("model")
-            if isinstance(model, str) and model.startswith((".", "/", "~")):
+            model = summ.get("model")   # a folder beside the config, else a hub id
+            if isinstance(model, str) and (model.startswith((".", "/", "~"))
+                                           or (base / model).is_dir()):
                 summ["model"] = resolve(model)
 
 
