@@ -73,3 +73,17 @@ def test_an_uncached_hub_model_fails_at_once_when_offline(monkeypatch, tmp_path)
         HFSeq2SeqSpec(type="hf-seq2seq", model="org/never-downloaded"), max_bullets=3)
     with pytest.raises(SummcheckError, match="hub is not reachable.*not in the local hub cache"):
         summarizer.preflight()   # from the cache check, before any request is retried
+
+
+def test_a_hub_dataset_fails_at_once_when_the_hub_does_not_answer(monkeypatch, tmp_path):
+    pytest.importorskip("datasets")
+    from summcheck.config import HFDataset
+    from summcheck.data import load_examples
+    from summcheck.errors import DataError
+
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "ds"))
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    spec = HFDataset(source="hf", path="someone/never-downloaded", split="test")
+    with pytest.raises(DataError, match="hub is not reachable"):
+        load_examples(spec)

@@ -85,6 +85,9 @@ def run(
     from .tables import print_results
 
     config_path = config or default_config_path()
+    if not progress:   # the Hugging Face libraries' own bars (read when they are imported)
+        os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     with _user_errors():
         spec = load_config(config_path, limit=limit)
         result = run_spec(spec, out_dir=out, cache_dir=cache_dir or default_cache_dir(),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import HFDataset
+from .. import hub
 from ..errors import DataError, MissingExtraError, SummcheckError
 from ..types import Example
 from . import ExampleRows, sample_indices
@@ -85,6 +86,9 @@ def _load_split(spec: HFDataset) -> Any:
     """The split as a `datasets` table. Local files are converted again on every load:
     `datasets` keys its converted copy of a local file by path and mtime only, so a file
     rewritten with its old mtime would be served stale."""
+    if local_files(spec) is None and not Path(spec.path).exists():
+        hub.offline()   # asked once: no answer means offline mode, not retries (datasets
+                        # reads HF_HUB_OFFLINE when imported, below)
     try:
         import datasets
     except ImportError:
