@@ -240,6 +240,7 @@ def main() -> None:
         sub = [rows[i] for i in idx]
         lines += evaluate(name, sub, {c: s[idx] for c, s in scores.items()},
                           {k: v[idx] for k, v in extra.items()}, args)
+    lines += single_classes(rows, scores, subsets)
     lines += factuality_and_alarms(rows, scores, subsets, args)
     print("\n".join(lines))
     if args.write:
@@ -261,6 +262,28 @@ def section_header(args, speed: dict) -> list[str]:
         "| label <1 | data | n | errors | scores | ROC-AUC [95% CI] | within-system AUC |",
         "|---|---|---|---|---|---|---|",
     ]
+
+
+def single_classes(rows: list[dict], scores: dict, subsets: list) -> list[str]:
+    """Per verdict class (scope all, strict roles): the EntE AUC of its count alone, and
+    its mean count per summary with / without an EntE error; then the same means for
+    the default setting's share of unsupported relations."""
+    lines = ["", "| scope all, strict: verdict class | "
+             + " | ".join(f"{name} EntE AUC (count alone) | {name} mean per summary: "
+                          "EntE error / clean" for name, _ in subsets) + " |",
+             "|---|" + "---|---|" * len(subsets)]
+    errors = np.array([r["labels"]["EntE"] < 1 for r in rows])
+    d = default_index()
+    keyed = [(cls, (VARIANTS.index(dict(scope="all", roles="strict", flag=(cls,))),
+                    "count")) for cls in CLASSES] + [("default: share", (d, "share"))]
+    for label, key in keyed:
+        cells = []
+        for _, idx in subsets:
+            s, e = scores[key][idx], errors[idx]
+            auc = f"{roc_auc(s, e):.3f}" if key[1] == "count" else "-"
+            cells.append(f"{auc} | {s[e].mean():.2f} / {s[~e].mean():.2f}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def factuality_and_alarms(rows: list[dict], scores: dict, subsets: list, args
