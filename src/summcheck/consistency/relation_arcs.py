@@ -19,10 +19,12 @@ Two kinds of arcs, each (head term, role, child term):
   ("Pacers player"; not the parts of one name), `amod` (a proper adjective: "British"),
   `prep:<p>` ("player for the Pacers").
 
-A term is a folded name ("copeland": the last word of a compound name, or the alias
-table's canonical form of the whole name: "United States" -> "us") or a folded lemma,
-made singular; numbers are the numbers check's and give no term. Story pronouns keep a
-marker term and are resolved by the matcher; bullet pronouns are not checked.
+A term is a folded whole name ("chris copeland"; the alias table's canonical form when
+it has it: "United States" -> "us") or a folded lemma, made singular. Names are looked up
+by their last word and agree when one ends the other ("copeland" ~ "chris copeland",
+`names_agree`). Numbers and time words are the numbers check's (or circumstances) and
+give no term. Story pronouns, and "the 39-year-old", keep a marker term the matcher
+resolves; bullet pronouns are not checked.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from summcheck.consistency.entity_match import (
 # relation check's signature and of its story-analysis file's name.
 # 2: a story's possible passive without auxiliary no longer supports the bullet's object;
 #    "of" is one role on nouns and predicates alike ("the assistant of X" ~ "X's assistant").
-RULES_VERSION = "2"
+# 3: a copula's subject is never read as a possible passive's ("Gullit was assistant").
+RULES_VERSION = "3"
 PRONOUN = "<pron>"
 SUBJ_OR_OBJ = "subj|obj"     # the subject of a possible passive without its auxiliary
 _PRONOUNS = frozenset("he she him her his hers they them their theirs it its".split())
@@ -96,6 +99,8 @@ class Analysis:
 
 # ------------------------------------------------------------------------------ terms
 def is_name(tok) -> bool:
+    """A proper noun (tagged; lowercased bullets are truecased first, so names tag as
+    names)."""
     return tok.pos_ == "PROPN"
 
 
@@ -177,8 +182,9 @@ def _reduced_passive(pred) -> bool:
     """ "Wright confirmed as the man", "concept revealed at the expo": a past form with
     a subject, no auxiliary and no object may be a passive without its auxiliary, so
     its subject may be the object."""
-    return pred.tag_ in ("VBN", "VBD") and not any(
-        c.dep_ in ("aux", "auxpass", "dobj", "ccomp", "xcomp", "dative") for c in pred.children)
+    blocking = ("aux", "auxpass", "dobj", "ccomp", "xcomp", "dative")
+    return (pred.pos_ == "VERB" and pred.tag_ in ("VBN", "VBD")
+            and not any(c.dep_ in blocking for c in pred.children))
 
 
 def _subjects(pred, own: list[tuple[str, object]]) -> list[tuple[str, object]]:
@@ -191,7 +197,8 @@ def _subjects(pred, own: list[tuple[str, object]]) -> list[tuple[str, object]]:
         if head.dep_ in ("acomp", "attr") and head.head.lemma_ == "be":
             head = head.head        # "Derby are ready to poach": the copula's subject
         return [(role, c) for role, c in _predicate_arguments(head)
-                if role in ("subj", "obj", SUBJ_OR_OBJ) and c.dep_ in ("nsubj", "nsubjpass", "pobj")
+                if role in ("subj", "obj", SUBJ_OR_OBJ)
+                and c.dep_ in ("nsubj", "nsubjpass", "pobj")
                 and (role != "obj" or dep == "conj")]
     if dep == "relcl":
         if any(c.lower_ in _REL_PRONOUNS and c.dep_ != "pobj" for c in pred.children):
@@ -207,24 +214,25 @@ def _predicate_arguments(pred) -> list[tuple[str, object]]:
     return own + _subjects(pred, own)
 
 
-def _copula_parts(tok):
-    """(predicate, subject-carrying token) for "X is Y": Y's term stands for the relation,
-    X and the copula's other arguments (prepositions) are Y's."""
+def _copula_complement(tok):
+    """Y of "X is Y": its term stands for the relation, and X and the copula's other
+    arguments are Y's ("Gullit was assistant to Hiddink": assistant, subj gullit,
+    prep:to hiddink). None when `tok` is no copula with a complement."""
     if tok.lemma_ != "be":
         return None
-    complement = next((c for c in tok.children if c.dep_ in ("attr", "acomp")), None)
-    return complement
+    return next((c for c in tok.children if c.dep_ in ("attr", "acomp")), None)
 
 
-def predicate_arcs(sent, index: int) -> Iterator:
+def predicate_arcs(sent, index: int) -> Iterator[Arc]:
+    """Arcs of every verb of a sentence, and of copulas heading a clause."""
     for tok in sent:
         if tok.pos_ == "VERB" or (tok.pos_ == "AUX" and tok.dep_ in ("ROOT", "conj",
                                                                       "relcl", "ccomp")):
             yield from _arcs_of(tok, index)
 
 
-def _arcs_of(pred, index: int):
-    complement = _copula_parts(pred) if pred.pos_ == "AUX" else None
+def _arcs_of(pred, index: int) -> Iterator[Arc]:
+    complement = _copula_complement(pred) if pred.pos_ == "AUX" else None
     shown = complement if complement is not None else pred
     head_term = term(shown)
     if head_term is None:
@@ -240,7 +248,8 @@ def _arcs_of(pred, index: int):
 
 
 # -------------------------------------------------------------------- modifier arcs
-def modifier_arcs(sent, index: int):
+def modifier_arcs(sent, index: int) -> Iterator[Arc]:
+    """Arcs of the modifiers of every noun of a sentence (module docstring)."""
     for tok in sent:
         if tok.pos_ not in ("NOUN", "PROPN"):
             continue

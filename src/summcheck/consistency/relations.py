@@ -9,14 +9,17 @@ voice normalised ("B was beaten by A" is "A beat B"), and modifier arcs around n
 ("X's Y", "Y of X", "X, the Y").
 
 A bullet arc (head, role, child) is *supported* when one story sentence has the same arc:
-same head and child terms (lemmas; names by their last word or alias), a compatible role
-(`roles`: "strict" needs the same role, any preposition matching any other; "lenient"
-also lets noun modifiers stand for one another), a story pronoun standing for a name of
-its sentence or the two before. An arc is also supported when the bullet's words from
-head to child occur word for word in the story, so a copied bullet is never flagged.
-An unsupported arc is:
+the same head and child terms (lemmas; names that agree, "Copeland" ~ "Chris Copeland"
+but not "Frank Jordan" ~ "Louis Jordan"), a compatible role (`roles`: "strict" needs the
+same role, any preposition matching any other; "lenient" also lets noun modifiers stand
+for one another), where a story pronoun may stand for a name of its sentence or the two
+before. An arc is also supported when the bullet's words from head to child occur word
+for word in the story, so a copied bullet is never flagged. An unsupported arc is:
 
-- "conflict": one story sentence has both terms, related otherwise (a role swap);
+- "conflict": the story relates the two terms otherwise (another role, the other way
+  round), or gives a subject or object role of the head to another word in a sentence
+  that has the child (a role swap: "Copeland was arrested" where the story's suspect was);
+- "together": one story sentence has both terms, with no arc between them;
 - "unlinked": both terms are in the story, never in one sentence;
 - "novel": a term is not in the story at all (a paraphrase, or the entity and support
   checks' business).
@@ -28,7 +31,8 @@ Which of these count as findings is `flag`; the arcs counted are those of names 
 closest story sentence as its candidate.
 
 Story analyses are made once per story: in memory (LRU) and, with `load_cache(folder)`,
-in an SQLite file named by the pipeline, spaCy and thinc versions and `RULES_VERSION`.
+in an SQLite file keyed by the story's hash and named by the pipeline, the spaCy and thinc
+versions, the text preparation version and `RULES_VERSION`.
 Lowercased, tokenized bullets are detokenized and truecased from the story before parsing
 (`truecasing.py`).
 """
@@ -42,9 +46,10 @@ from typing import Iterable, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
 from summcheck.consistency.entities import (   # shared spaCy plumbing of the entity check
-    _PACKAGE_FALLBACK, EntityCheck, _english_words, _import_spacy, _spacy_version, text_key,
+    _PACKAGE_FALLBACK, _PREP_VERSION, EntityCheck, _english_words, _import_spacy,
+    _spacy_version, text_key,
 )
-from summcheck.consistency.entity_match import tokenize
+from summcheck.consistency.entity_match import Token, tokenize
 from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.relation_arcs import (
     PRONOUN, RULES_VERSION, SUBJ_OR_OBJ, Analysis, Arc, analyse, last_word, names_agree,
@@ -53,9 +58,10 @@ from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercase
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
-_KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier", "appos": "modifier",
-          "compound": "modifier", "amod": "modifier"}
+_KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier",
+          "appos": "modifier", "compound": "modifier", "amod": "modifier"}
 _NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
+_MAX_SPAN_WORDS = 6         # a finding's span: head to child up to this many words
 _PRONOUN_WINDOW = 2         # story sentences before a pronoun whose names it may stand for
 
 
@@ -76,7 +82,7 @@ class _Story:
     source: str
     analysis: Analysis
     case: CaseTable
-    tokens: list                # entity_match tokens of the source, for copied windows
+    tokens: list[Token]         # entity_match tokens of the source, for copied windows
     joined: str                 # their folded words, " "-joined and padded
     by_pair: dict[tuple[str, str], list[Arc]]
     by_head: dict[str, list[Arc]]
@@ -107,15 +113,18 @@ class RelationCheck:
 
     def __init__(self, model: str = "en_core_web_sm", *, scope: str = "all",
                  flag: Iterable[str] = CLASSES, roles: str = "strict",
-                 batch_size: int = 64, max_cached_stories: int = 1024):
+                 batch_size: int = 64, max_cached_stories: int = 256):
         """Defaults: the setting 5-fold cross-validation by article chose on FRANK's
-        CNN/DM dev half against EntE (benchmarks/results/relations_frank.md)."""
+        CNN/DM dev half against EntE (benchmarks/results/relations_frank.md).
+        `max_cached_stories`: story analyses kept in memory (the checks folder's file,
+        when given, keeps them all)."""
+        flag = tuple(flag)
         if scope not in ("names", "all") or roles not in ("strict", "lenient"):
             raise ValueError(f"scope must be names|all and roles strict|lenient, got "
                              f"{scope!r}, {roles!r}")
-        self.flag = tuple(c for c in CLASSES if c in set(flag))
-        if set(flag) - set(CLASSES):
-            raise ValueError(f"flag must be among {CLASSES}, got {tuple(flag)}")
+        if not flag or set(flag) - set(CLASSES):
+            raise ValueError(f"flag must be some of {CLASSES}, got {flag}")
+        self.flag = tuple(c for c in CLASSES if c in flag)
         self.model, self.scope, self.roles = model, scope, roles
         self.batch_size = batch_size
         self._nlp = None
@@ -135,14 +144,16 @@ class RelationCheck:
         return self._nlp
 
     def signature(self) -> str:
+        """Names the pipeline, spaCy and thinc, the text preparation, the settings and the
+        rules; reads no model (`EntityCheck.model_id` reads the package's meta.json)."""
         return (f"relations|model={self._ids.model_id}|spacy={_spacy_version()}"
-                f"|pipes=tagger,parser,lemmatizer|scope={self.scope}|roles={self.roles}"
-                f"|flag={','.join(self.flag)}|rules={RULES_VERSION}")
+                f"|pipes=all-but-ner|prep={_PREP_VERSION}|scope={self.scope}"
+                f"|roles={self.roles}|flag={','.join(self.flag)}|rules={RULES_VERSION}")
 
     def cache_file(self, folder: str | Path) -> Path:
         """Story analyses: the row key is the story's sha1; the name carries the rest."""
         return Path(folder) / (f"relations-{self._ids.model_id}-spacy{_spacy_version()}"
-                               f"-rules{RULES_VERSION}.sqlite")
+                               f"-prep{_PREP_VERSION}-rules{RULES_VERSION}.sqlite")
 
     def load_cache(self, folder: str | Path) -> int:
         """Look story analyses up in `folder`'s file from now on; new ones are added."""
@@ -191,9 +202,12 @@ class RelationCheck:
         return [found[k] for k in keys]
 
     def _prepared(self, bullet: str, story: _Story) -> tuple[str, list[int]]:
+        """The parser's input and its offsets into the bullet: detokenized, and truecased
+        from the story when lowercased (the parser tags "chelsea" as a noun, "Chelsea" as
+        a name)."""
         clean, offsets = detokenize(bullet)
         if is_lowercased(clean):
-            self.nlp
+            self.nlp    # loads the word lists `_is_common` reads
             clean = truecase(clean, story.case, self._is_common)
         return clean, offsets
 
@@ -221,15 +235,15 @@ class RelationCheck:
             for arc in analysis.arcs:
                 if not self._counted(arc, analysis):
                     continue
-                verdict, source_span = judge(arc, bullet, story, self.roles)
+                outcome, source_span = judge(arc, bullet, story, self.roles)
                 span = _arc_span(arc, bullet)
                 kind = _KINDS.get(arc.role, "prep" if arc.role.startswith("prep:") else
                                   arc.role)
-                if verdict == "supported":
+                if outcome == "supported":
                     supported.append(Support(self.name, kind, i, span, source_span))
-                elif verdict in self.flag:
-                    findings.append(_finding(self.name, kind, i, span, arc, verdict,
-                                             source_span, story))
+                elif outcome in self.flag:
+                    findings.append(_finding(self.name, kind, i, span, arc, outcome,
+                                             source_span))
         total = len(supported) + len(findings)
         scores = {"relations_precision": len(supported) / total if total else 1.0,
                   "relations_count": float(total),
@@ -325,18 +339,23 @@ def judge(arc: Arc, bullet: str, story: _Story, roles: str) -> tuple[str, Span]:
         return "together", _sentence_span(story, together[0])
     has_head = any(head in t for t in terms)
     has_child = any(child in t for t in terms)
-    verdict = "unlinked" if has_head and has_child else "novel"
+    outcome = "unlinked" if has_head and has_child else "novel"
     best = max(range(len(terms)), default=None,
                key=lambda i: ((child in terms[i]) + (head in terms[i]), -i))
-    return verdict, (_sentence_span(story, best) if best is not None else Span("", 0, 0))
+    return outcome, (_sentence_span(story, best) if best is not None else Span("", 0, 0))
 
 
 def _arc_bounds(arc: Arc) -> tuple[int, int]:
-    return (min(arc.head_span[0], arc.child_span[0]), max(arc.head_span[1], arc.child_span[1]))
+    return (min(arc.head_span[0], arc.child_span[0]),
+            max(arc.head_span[1], arc.child_span[1]))
 
 
 def _arc_span(arc: Arc, bullet: str) -> Span:
+    """Where a finding points: head to child ("Chelsea beat"), or the child alone when
+    they are far apart (a long span marks a whole clause in the report)."""
     start, end = _arc_bounds(arc)
+    if len(bullet[start:end].split()) > _MAX_SPAN_WORDS:
+        start, end = arc.child_span
     return Span(bullet[start:end], start, end)
 
 
@@ -358,12 +377,13 @@ def verdict(finding: Finding) -> str:
     return finding.reason.partition(":")[0]
 
 
-def _finding(check: str, kind: str, bullet_index: int, span: Span, arc: Arc, verdict: str,
-             candidate: Span, story: _Story) -> Finding:
+def _finding(check: str, kind: str, bullet_index: int, span: Span, arc: Arc, outcome: str,
+             candidate: Span) -> Finding:
+    """Value "child -role-> head" (terms); reason "<verdict>: <what the story lacks>"."""
     value = f"{arc.child} -{arc.role}-> {arc.head}"
     reason = {"conflict": "the story relates these words otherwise",
               "together": "the story puts these words in one sentence, not in this relation",
               "unlinked": "the story never relates these words in one sentence",
-              "novel": "a word of this relation is not in the story"}[verdict]
+              "novel": "a word of this relation is not in the story"}[outcome]
     return Finding(check, kind, bullet_index, span, value,
-                   (candidate,) if candidate.text else (), f"{verdict}: {reason}")
+                   (candidate,) if candidate.text else (), f"{outcome}: {reason}")
