@@ -110,7 +110,7 @@ def backend_signature() -> str:
     from .minilm import FORWARD_VERSION
 
     libraries = "|".join(f"{name}-{_version(name)}"
-                         for name in ("numpy", "scipy", "tokenizers", "safetensors"))
+                         for name in ("numpy", "tokenizers", "safetensors"))
     return f"backend:numpy-bert-v{FORWARD_VERSION}|{libraries}"
 
 
