@@ -536,6 +536,12 @@ class Sets:
         """95% percentile intervals: rows resampled within each set (FRANK subsets and
         SummEval rows), SummEval documents for the system level; fixed draws. `mask`: only
         those rows."""
+        return {f: agreement.ci(v) for f, v in
+                self.bootstrap_values(scores, n_boot, seed, mask).items()}
+
+    def bootstrap_values(self, scores: np.ndarray, n_boot: int, seed: int,
+                         mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """The bootstrap figures themselves (same draws for the same seed: paired)."""
         keep = np.ones(len(scores), bool) if mask is None else mask
         frank = {name: index[keep[index]] for name, index in self.frank.items()}
         se = self.se[keep[self.se]]
@@ -564,7 +570,7 @@ class Sets:
             out["se_system"].append(agreement.spearman(
                 np.bincount(c_all[idx], x_all[idx])[used] / n[used],
                 np.bincount(c_all[idx], y_all[idx])[used] / n[used]))
-        return {f: agreement.ci(v) for f, v in out.items()}
+        return {f: np.array(v) for f, v in out.items()}
 
     def copy_bias(self, scores: np.ndarray, novelty: np.ndarray) -> dict[str, float]:
         """Spearman with the novel-bigram share, over rows and within systems, per set."""
@@ -1362,6 +1368,21 @@ def main() -> None:
               "", "## Targets", ""]
     lines += targets_table([(c.name, fig, ci) for c, _, fig, ci, _, _ in results]
                            + [("nested selection", nested_fig, nested_ci)])
+    by_name = {c.name: scores for c, scores, *_ in results}
+    rec_name = "nums x sup-lex+emb L0 top1 x unstitched"
+    lines += ["", "## Paired differences (bootstrap, same draws)", "",
+              f"{rec_name} minus another candidate; 95% intervals of the difference.", "",
+              "| minus | " + " | ".join(h for k, h in MAIN_FIGURES if not k.endswith("_S"))
+              + " |", "|---|" + "---|" * sum(not k.endswith("_S") for k, _ in MAIN_FIGURES)]
+    rec_boot = sets.bootstrap_values(by_name[rec_name], args.bootstrap, args.seed)
+    rec_fig = sets.figures(by_name[rec_name])
+    for other in ("shipped", "shipped+support", "nums x sup-lex+emb L2 top1",
+                  "nums x sup-lex+emb L2 top1 x unstitched"):
+        boot = sets.bootstrap_values(by_name[other], args.bootstrap, args.seed)
+        fig = sets.figures(by_name[other])
+        cells = [_f(rec_fig[k] - fig[k], agreement.ci(rec_boot[k] - boot[k]))
+                 for k, _ in MAIN_FIGURES if not k.endswith("_S")]
+        lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += ["", "## Copy bias", "",
               "Spearman correlation with the summary's novel-bigram share (word bigrams not "
               "in the story, agreement.source_support), over the rows and within systems "
