@@ -522,6 +522,8 @@ class Sets:
                 out[f"{name}_{tag}"] = agreement.partial_corr(
                     scores[idx], self.human[idx], self.system_code[idx], rank)
         idx = self.se[keep[self.se]]
+        if len(idx) < 3:
+            return {**out, "se_summary": np.nan, "se_within": np.nan, "se_system": np.nan}
         x, y, codes = scores[idx], self.human[idx], self.system_code[idx]
         out["se_summary"] = agreement.spearman(x, y)
         out["se_within"] = agreement.partial_corr(x, y, codes, rank=True)
@@ -550,7 +552,7 @@ class Sets:
                  for name, index in frank.items()}
         se_draw = rng.integers(0, len(se), size=(n_boot, len(se)))
         docs = np.unique(self.groups[se], return_inverse=True)[1]
-        n_docs = docs.max() + 1
+        n_docs = int(docs.max()) + 1 if len(docs) else 0
         doc_draw = rng.integers(0, n_docs, size=(n_boot, n_docs))
         out: dict[str, list] = {f: [] for f in FIGURES}
         x_all, y_all, c_all = scores[se], self.human[se], self.system_code[se]
@@ -561,6 +563,10 @@ class Sets:
                 for rank, tag in ((False, "P"), (True, "S")):
                     out[f"{name}_{tag}"].append(agreement.partial_corr(
                         scores[idx], self.human[idx], self.system_code[idx], rank))
+            if len(se) < 3:
+                for f in ("se_summary", "se_within", "se_system"):
+                    out[f].append(np.nan)
+                continue
             d = se_draw[b]
             out["se_summary"].append(agreement.spearman(x_all[d], y_all[d]))
             out["se_within"].append(agreement.partial_corr(x_all[d], y_all[d], c_all[d], True))
@@ -982,11 +988,16 @@ def timing(rows: list[Row], layer: int, top: int | None, repeats: int = 3,
     summary's story memos dropped first); then the entity check (default settings) the
     same two ways, for comparison. Median of `repeats`; model loads not counted."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     frank = [r for r in rows if r.set.startswith("frank")][:limit]
     out = []
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)        # one core's work: CPU time = wall time on an idle core
+    # one core's work (torch, BLAS and the tokenizer each held to one thread), so that the
+    # CPU time is what one core spends
+    torch.set_num_threads(1)
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    limits = threadpool_limits(1)
     try:
         for mode in ("shared", "new"):
             times, cpus, clocks = [], [], []
@@ -1009,10 +1020,12 @@ def timing(rows: list[Row], layer: int, top: int | None, repeats: int = 3,
                         "seconds": times[mid], "cpu": cpus[mid], "parts": clocks[mid]})
     finally:
         torch.set_num_threads(threads)
+        limits.restore_original_limits()
     if not entities:
         return out
     from summcheck.consistency.entities import EntityCheck
 
+    limits = threadpool_limits(1)
     for mode in ("shared", "new"):
         check = EntityCheck()
         check.check(source=frank[0].article, summary=list(frank[0].bullets))
@@ -1023,6 +1036,7 @@ def timing(rows: list[Row], layer: int, top: int | None, repeats: int = 3,
         out.append({"what": f"entity check alone (spaCy NER of story and summary), stories {mode}",
                     "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
                     "n": len(frank), "parts": {}})
+    limits.restore_original_limits()
     return out
 
 
@@ -1031,9 +1045,12 @@ def timing(rows: list[Row], layer: int, top: int | None, repeats: int = 3,
 GEMMA_STORY_TOKENS = 768      # the story is cut to its first this many tokens
 
 
+GEMMA_SETS = ("frank-cnndm", "frank-xsum", "summeval")
+
+
 def gemma_features(rows: list[Row], n_stories: int, cache: Path, log=print) -> dict[int, dict]:
     """The Gemma 3 270M likelihood ratio log p(s | story) - log p(s) per summary token, on
-    the first `n_stories` stories of each set (file order): the story (cut to
+    the first `n_stories` stories of each GEMMA_SETS set (file order): the story (cut to
     GEMMA_STORY_TOKENS tokens) then "\n\nHighlights:\n-" as the context (the gemma-270m
     preset's prompt), the summary's bullets as "- " lines as the continuation; log p(s)
     with the context "Highlights:\n-" alone. The story is run once and its key/value cache
@@ -1054,7 +1071,8 @@ def gemma_features(rows: list[Row], n_stories: int, cache: Path, log=print) -> d
     out_dir.mkdir(parents=True, exist_ok=True)
     stories: dict[str, dict[str, list[int]]] = {}
     for i, r in enumerate(rows):
-        stories.setdefault(r.set, {}).setdefault(r.article, []).append(i)
+        if r.set in GEMMA_SETS:
+            stories.setdefault(r.set, {}).setdefault(r.article, []).append(i)
     chosen = [(a, idx) for per in stories.values() for a, idx in list(per.items())[:n_stories]]
     out: dict[int, dict] = {}
     t0 = time.perf_counter()
@@ -1122,6 +1140,8 @@ MAIN_FIGURES = (("cnndm_P", "FRANK CNN/DM P"), ("cnndm_S", "S"), ("xsum_P", "FRA
 
 
 def _f(value: float, interval: tuple | None = None) -> str:
+    if not np.isfinite(value):
+        return "n/a"
     text = f"{value:+.3f}"
     return f"{text} [{interval[0]:+.2f}, {interval[1]:+.2f}]" if interval else text
 
@@ -1323,7 +1343,6 @@ def main() -> None:
         speed += timing(rows, 2, 1, 1, entities=False)
         speed += timing(rows, 6, None, 1, limit=100, entities=False)
     module_gap = overall_module_check(records, rows, X, names)
-    gemma_lines = gemma_section(rows, sets, X, names, args, log) if args.gemma else []
     load_after = load_line()
 
     lines = ["# Out-of-fold agreement of consistency scores with human judgements", "",
@@ -1401,7 +1420,7 @@ def main() -> None:
                   "Model loads not counted. \"stories shared\": the 671 FRANK summaries in "
                   "file order (149 stories, each met 4-5 times); \"stories new\": every "
                   "per-story memo dropped before each summary (the per-word stem memo stays "
-                  "warm, as in a long run). One process, torch held to one thread, so the "
+                  "warm, as in a long run). One process; torch, BLAS and the tokenizer held to one thread, so the "
                   "CPU time is one core's work; the estimate column is the rate of two worker "
                   "processes on two idle cores. Parts: per-story preparation (pysbd "
                   "sentences, chunks, stems), the "
@@ -1421,10 +1440,14 @@ def main() -> None:
               f"`summcheck.consistency.overall` (signature `{overall.signature}`), fed each "
               "row's cached per-bullet features, reproduces the recommended candidate's "
               f"scores on all {len(rows)} rows to {module_gap:.1e} (largest difference)."]
-    lines += gemma_lines
-    text = "\n".join(lines) + "\n\n" + kept_notes(args.out)
-    args.out.write_text(text, encoding="utf-8")
+    notes = kept_notes(args.out)
+    args.out.write_text("\n".join(lines) + "\n\n" + notes, encoding="utf-8")
     log(f"wrote {args.out}")
+    if args.gemma:          # slow: the report above is already written without it
+        lines += gemma_section(rows, sets, X, names, args, log)
+        lines += ["", f"(Gemma section added at {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}, {load_line()})"]
+        args.out.write_text("\n".join(lines) + "\n\n" + notes, encoding="utf-8")
+        log(f"wrote {args.out} with the Gemma section")
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--features-only"]:
