@@ -42,20 +42,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import DATA, append_section, load_jsonl  # noqa: E402
 
 from summcheck.embeddings import MAX_TOKENS, packaged_model_dir  # noqa: E402
-from summcheck.text import split_sentences  # noqa: E402
+from summcheck.text import split_bullets, split_sentences  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "encoder_speed.md"
 
 
-def news_sentences(limit: int) -> tuple[list[str], dict]:
-    """The first `limit` sentences of FRANK's articles (each article once), and the mean
-    sentences per CNN/DM story (what one new story costs the support check)."""
-    rows = load_jsonl(DATA / "frank_valid.jsonl")
-    articles = {r["article"]: r["dataset"] for r in rows}
-    per_story = [len(split_sentences(a)) for a, d in articles.items() if d == "cnndm"]
-    sentences = [s for article in articles for s in split_sentences(article)][:limit]
-    return sentences, {"cnndm_stories": len(per_story),
-                       "sentences_per_story": statistics.mean(per_story)}
+def news_sentences(limit: int) -> list[str]:
+    """The first `limit` sentences of FRANK's articles, each article once."""
+    articles = dict.fromkeys(r["article"] for r in load_jsonl(DATA / "frank_valid.jsonl"))
+    return [s for article in articles for s in split_sentences(article)][:limit]
+
+
+def cnndm_costs(tokenize) -> dict:
+    """What the support check encodes for FRANK's CNN/DM rows: word pieces of a summary's
+    bullets, and of a story's sentences (encoded once per story)."""
+    rows = [r for r in load_jsonl(DATA / "frank_valid.jsonl") if r["dataset"] == "cnndm"]
+    stories = list(dict.fromkeys(r["article"] for r in rows))
+    story_sentences = [split_sentences(story) for story in stories]
+    bullets = [b for r in rows for b in split_bullets(r["summary"])]
+    return {"summaries": len(rows), "stories": len(stories),
+            "summary_pieces": sum(map(len, tokenize(bullets))) / len(rows),
+            "story_sentences": sum(map(len, story_sentences)) / len(stories),
+            "story_pieces": sum(len(ids) for sentences in story_sentences
+                                for ids in tokenize(sentences)) / len(stories)}
 
 
 class TorchEncoder:
@@ -114,7 +123,7 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
 
     os.environ["SUMMCHECK_ENCODER_THREADS"] = str(args.threads)
     folder = packaged_model_dir()
-    texts, story = news_sentences(args.sentences)
+    texts = news_sentences(args.sentences)
     numpy_encoder = BertEncoder(folder, max_tokens=MAX_TOKENS)
     encoders = {"numpy": numpy_encoder, "numpy-nocap": UncappedEncoder(numpy_encoder),
                 "torch": TorchEncoder(folder, args.threads)}
@@ -141,7 +150,8 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
                          "sent_s": len(texts) / wall, "pieces_s": pieces / wall,
                          "range": [len(texts) / w for w, _ in times[(batch_size, name)]],
                          "ratio": medians["torch"][0] / wall if name == "numpy" else None})
-    info = {**story, "sentences": len(texts), "pieces": pieces, "max_abs_diff": diff}
+    info = {**cnndm_costs(numpy_encoder.tokenize), "sentences": len(texts), "pieces": pieces,
+            "max_abs_diff": diff}
     return rows, info
 
 
@@ -170,9 +180,11 @@ def table(rows: list[dict], info: dict, args: argparse.Namespace, before: str,
              f"- threads: {args.threads} (numpy: worker threads, BLAS 1 each; torch: "
              "set_num_threads)", f"- versions: {versions}",
              f"- workload: {info['sentences']} FRANK article sentences, {info['pieces']} word "
-             f"pieces ({info['pieces'] / info['sentences']:.1f} per sentence); a FRANK CNN/DM "
-             f"story has {info['sentences_per_story']:.1f} sentences on average "
-             f"({info['cnndm_stories']} stories)",
+             f"pieces ({info['pieces'] / info['sentences']:.1f} per sentence)",
+             f"- FRANK CNN/DM ({info['summaries']} summaries of {info['stories']} stories): "
+             f"{info['summary_pieces']:.0f} word pieces per summary's bullets, "
+             f"{info['story_sentences']:.1f} sentences and {info['story_pieces']:.0f} word "
+             "pieces per story",
              f"- max abs difference numpy vs torch, sentence vectors: {info['max_abs_diff']:.2g}",
              "", "| batch | backend | rounds | sentences/s (range) | word pieces/s | CPU s "
              "| numpy/torch |", "|---:|---|---:|---:|---:|---:|---:|"]

@@ -131,6 +131,32 @@ def test_layers_index_like_hidden_states(tiny_dir):
     assert states[0].shape[0] == encoder.num_layers + 1 == 3
 
 
+def test_chunks_sort_by_length_and_respect_the_size_and_token_caps():
+    from summcheck.minilm import _chunks
+
+    lengths = [30, 5, 200, 12, 12, 7, 400, 9]
+    chunks = _chunks(lengths, 3, 40)
+    assert sorted(i for c in chunks for i in c) == list(range(8))
+    flat = [lengths[i] for c in chunks for i in c]
+    assert flat == sorted(lengths)
+    assert all(len(c) <= 3 and (len(c) == 1 or len(c) * max(lengths[i] for i in c) <= 40)
+               for c in chunks)
+    assert [lengths[c[0]] for c in chunks if len(c) == 1][-2:] == [200, 400]  # alone
+    assert _chunks([], 8, 512) == []
+
+
+def test_results_do_not_depend_on_the_number_of_threads(tiny_dir, monkeypatch):
+    """Each batch runs on one BLAS thread whatever the number of workers, so the vectors
+    are the same to the bit with 1 or 3 worker threads."""
+    encoder = BertEncoder(tiny_dir)
+    texts = [t for t in TEXTS[:-1] for _ in range(5)]
+    runs = []
+    for threads in ("1", "3"):
+        monkeypatch.setenv("SUMMCHECK_ENCODER_THREADS", threads)
+        runs.append(encoder.sentence_vectors(texts, batch_size=2))
+    assert np.array_equal(*runs)
+
+
 def test_gelu_is_the_erf_gelu_to_float32_precision():
     from scipy.special import erf
 

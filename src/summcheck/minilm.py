@@ -1,14 +1,15 @@
 """A BERT encoder in numpy: all-MiniLM-L6-v2 (or any BERT folder) without torch.
 
 The `embedding` extra's model is a plain BERT (6 layers, 384 wide, 12 heads for MiniLM).
-Its forward pass is a few matrix products per layer, so numpy runs it as fast as torch on
-a CPU, and a user scoring precomputed summaries in CI needs neither torch nor transformers:
-only `tokenizers` (the folder's tokenizer.json, the same Rust tokenizer transformers' fast
-tokenizer wraps) and `safetensors` (model.safetensors read into numpy arrays).
+Its forward pass is a few matrix products per layer, which numpy's BLAS runs as well as
+torch does on a CPU (benchmarks/results/encoder_speed.md), so a user scoring precomputed
+summaries in CI needs neither torch nor transformers: only `tokenizers` (the folder's
+tokenizer.json, the same Rust tokenizer transformers' fast tokenizer wraps) and
+`safetensors` (model.safetensors read into numpy arrays).
 
 The maths is BertModel's, in float32: word + position + token-type embeddings and
 LayerNorm; then per layer self-attention (softmax over the unmasked keys), output dense,
-residual + LayerNorm, exact erf GELU feed-forward, residual + LayerNorm. Batches are texts
+residual + LayerNorm, erf GELU feed-forward, residual + LayerNorm. Batches are texts
 of similar token length, padded on the right; a padded key gets an additive -1e30 before
 the softmax, so its weight is exactly 0 and a real token's vector does not see the padding.
 tests/test_minilm.py checks every layer against transformers' BertModel on the same folder.
@@ -201,9 +202,8 @@ class BertEncoder:
 def _chunks(lengths: list[int], batch_size: int, budget: int) -> list[list[int]]:
     """Indices in batches of similar length: sorted by length, at most `batch_size` texts
     and, past the first text, at most `budget` padded tokens per batch. Small batches keep
-    a layer's activations in the CPU cache: on 2 cores with MiniLM, batches of 64 news
-    sentences took about 1.8 times the CPU time of batches of 8
-    (benchmarks/results/encoder_speed.md)."""
+    a layer's activations in the CPU cache: without the cap, batches of 64 news sentences
+    took about 1.4 times the CPU time (benchmarks/results/encoder_speed.md, numpy-nocap)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     chunks: list[list[int]] = []
     for i in order:
@@ -272,10 +272,10 @@ def _blas_controller():
 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's GELU with the error function, x * (1 + erf(x / sqrt 2)) / 2 (not the tanh
-    approximation), in place. erf is Abramowitz and Stegun's formula 7.1.26 (error under
-    1.5e-7, below float32's resolution next to 1): a few numpy ufuncs over the array,
-    several times faster than scipy.special.erf and as close to the exact GELU in float32
-    (tests/test_minilm.py measures both against float64)."""
+    approximation). erf is Abramowitz and Stegun's formula 7.1.26 (error under 1.5e-7,
+    below float32's resolution next to 1): a few numpy ufuncs, faster than
+    scipy.special.erf and within float32 rounding of the exact GELU (tests/test_minilm.py
+    compares it with float64)."""
     z = np.abs(x) * np.float32(1 / np.sqrt(2))
     t = np.float32(1) / (np.float32(0.3275911) * z + np.float32(1))
     poly = t * (_AS[0] + t * (_AS[1] + t * (_AS[2] + t * (_AS[3] + t * _AS[4]))))
