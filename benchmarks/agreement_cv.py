@@ -1251,10 +1251,10 @@ def gemma_section(rows, sets: Sets, X: np.ndarray, names: list[str], args, log) 
         out[mask] = (rankdata(a[mask]) + rankdata(b[mask])) / 2
         return out
     entries = [("recommended (nums x sup-lex+emb L0 top1 x unstitched), same rows", rec),
-               ("Gemma lr_mean: mean over summary tokens of log p(t | story) - log p(t)",
+               ("Gemma lr_mean: mean over summary tokens of log p(t given story) - log p(t)",
                 cols["lr_mean"]),
                ("Gemma lr_min_bullet: the lowest bullet mean", cols["lr_min_bullet"]),
-               ("Gemma lp_mean: mean log p(t | story)", cols["lp_mean"]),
+               ("Gemma lp_mean: mean log p(t given story)", cols["lp_mean"]),
                ("rank mean of recommended and lr_mean (no fitted weight)",
                 rank_mean(rec, cols["lr_mean"]))]
     n_sets = {k: int(mask[idx].sum()) for k, idx in (("cnndm", sets.frank["cnndm"]),
