@@ -5,43 +5,55 @@ Usage (from the repository root; writes benchmarks/results/agreement_cv.md):
     .venv/bin/python benchmarks/agreement_cv.py
 
 Options: --data DIR (../shared/data), --out FILE, --cache DIR (/tmp/summcheck_agreement_cv),
---bootstrap N (1000), --seed S (0), --folds K (5), --no-timing, --gemma N (opt-in: the
-Gemma 3 270M likelihood ratio on the first N stories of each set; cached per story).
+--bootstrap N (1000), --seed S (0), --folds K (5), --no-timing, --repeats N (3), --gemma N
+(opt-in: the Gemma 3 270M likelihood ratio on the first N stories of each set; cached per
+story; its section is added after the rest of the report is written).
 
 What it does, in order:
 
 1. Features, once per (article, summary) row of FRANK validation (671) and SummEval dev
    (800), cached in --cache (never in the repository): the number and entity checks as
-   `summcheck run` runs them (default RunSpec, one batch per system); the lexical support
-   check per bullet (consistency/support.py); lexical overlaps (content words, word
-   bigrams: agreement.source_support, whose missing-bigram share is the novelty measure);
-   and MiniLM (all-MiniLM-L6-v2 through summcheck.embeddings) word-piece similarities of
-   every bullet against every story chunk (a story sentence, or a part of 40 words of a
-   sentence longer than 60 words), at every layer, from which the embedding features are
-   computed: piece precision against the whole story, against the top-k story chunks
-   picked lexically (the fast form: only those chunks need encoding), against the best
-   single chunk or window of two (AlignScore-style), over content pieces only, and the
-   lowest piece; MiniLM sentence cosine to the closest chunk. Per-bullet values are
-   aggregated per summary by mean and by min.
-2. Candidates: parameter-free scores (the shipped product, the support products, single
-   features) and fitted ones (ridge regression on a handful of transformed features, per
-   candidate feature set; isotonic calibration; a novelty feature with free sign), all
-   fitted inside the folds.
+   `summcheck run` runs them (default RunSpec, one batch per system); the relation check
+   (consistency/relations.py, default settings, cached by its signature); the lexical
+   support check per bullet (consistency/support.py); lexical overlaps (content words,
+   word bigrams: agreement.source_support, whose missing-bigram share is the novelty
+   measure); extractive fragments per bullet (greedy longest shared token runs; the
+   `unstitched` factor is 1 / (1 + the highest fragments-per-token rate)); and MiniLM
+   (all-MiniLM-L6-v2 through summcheck.embeddings' loaded model) word-piece similarities
+   of every bullet against every story chunk (a story sentence, or a part of about 40
+   words of a sentence longer than 60 words), at every layer (0 = the embedding layer),
+   from which the embedding features are computed: piece precision against the whole
+   story, against the top-k story chunks picked lexically (the fast form: only those
+   chunks need encoding), against the best single chunk or window of two
+   (AlignScore-style), over content pieces only, and the lowest piece; MiniLM sentence
+   cosine to the closest chunk. Per-bullet values are aggregated per summary by mean and
+   by min.
+2. Candidates (`build_candidates`): parameter-free products of those features, and fitted
+   ones (ridge regression on a handful of features, isotonic calibration, exponents of a
+   product, novelty as a feature with free sign, debiasing and normalising by novelty),
+   all fitted inside the folds; plus a pool of parameter-free scores (every support-like
+   column alone, x nums, x nums x ents, x unstitched).
 3. Grouped 5-fold cross-validation: folds split by article (FRANK: the article hash in
    the id, SummEval: doc_id), FRANK and SummEval rows in the same folds, so no row's
    prediction comes from a model that saw its article. The figures of a fitted candidate
    are those of its out-of-fold predictions. Choosing among the candidates is itself a
-   fitted choice: `nested` repeats that choice inside each training part (inner 5-fold CV
-   on the training articles only) and reports the held-out figure of what it chose.
+   fitted choice: `nested_selection` repeats that choice inside each training part (inner
+   5-fold CV on the training articles only, criterion = the mean of the four target
+   figures) and reports the held-out figure of what it chose.
 4. Figures: FRANK partial Pearson / Spearman with Factuality, system partialled out
    (agreement.partial_corr), on CNN/DM, XSum and both; SummEval Spearman with expert
    consistency at summary level, within systems and over the 16 system means; 95%
    percentile bootstrap intervals from --bootstrap resamples of the rows (documents for
-   the system level), the same resamples for every candidate.
+   the system level), the same resamples for every candidate, so differences are paired
+   (the paired differences of the recommended candidate are reported).
 5. Copy bias: Spearman of each score, and of the human score, with the summary's
    novel-bigram share, over the rows and within systems.
-6. Timing of each feature family on the FRANK rows, with stories shared (the FRANK layout)
-   and with every story new.
+6. Timing of the fast path (`FastFeatures`, the reference implementation of the
+   recommended score's features) on the FRANK rows, with stories shared (the FRANK
+   layout) and with every story new, by part; MiniLM layer 0 and layer 2 with the top-1
+   chunk, the whole story at layer 6 (the opt-in support check's way), and the entity
+   check for comparison; one process with torch, BLAS and the tokenizer on one thread.
+7. That summcheck.consistency.overall reproduces the recommended candidate's scores.
 
 Everything here was developed on these development files only.
 """
@@ -434,7 +446,8 @@ def derive(rec: dict, row: Row) -> dict[str, float]:
     f: dict[str, float] = {}
     rates = [len(fr) / n for n, fr in (fragments(b, row.article) for b in row.bullets) if n]
     # fragments per token: 1/n for a bullet copied whole, higher the more it is stitched
-    f["fragrate_mean"], f["fragrate_max"] = (float(np.mean(rates)), max(rates)) if rates else (0., 0.)
+    f["fragrate_mean"] = float(np.mean(rates)) if rates else 0.0
+    f["fragrate_max"] = max(rates) if rates else 0.0
     f["unstitched_max"] = 1.0 / (1.0 + f["fragrate_max"])
     f["nums"], f["ents"] = rec["nums"], rec["ents"]
     f["prod"] = rec["nums"] * rec["ents"]
@@ -472,7 +485,8 @@ def derive(rec: dict, row: Row) -> dict[str, float]:
     return f
 
 
-def feature_matrix(records: list[dict], rows: list[Row], cache: Path, data: Path) -> tuple[list[str], np.ndarray]:
+def feature_matrix(records: list[dict], rows: list[Row], cache: Path, data: Path
+                   ) -> tuple[list[str], np.ndarray]:
     rel = load_relations(rows, data, cache)
     tag = data_digest(data) + "-" + hashlib.sha256(RELATIONS_SIGNATURE.encode()).hexdigest()[:8]
     path = cache / f"columns-v{FEATURE_VERSION}.{DERIVED_VERSION}-{tag}.pkl"
@@ -783,14 +797,17 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
         ("shipped", "nums x ents (the default `consistency`)", ("nums", "ents")),
         ("shipped+support", "nums x ents x sup-lex+emb (the opt-in support check: MiniLM "
          "last layer, whole story)", ("nums", "ents", "lexemb_L6_full_mean")),
-        ("nums x ents x sup-lex-min", "lexical support, weakest bullet", ("nums", "ents", "lex_min")),
+        ("nums x ents x sup-lex-min", "lexical support, weakest bullet",
+         ("nums", "ents", "lex_min")),
         ("nums x sup-lex+emb", "as shipped+support without the entity check",
          ("nums", "lexemb_L6_full_mean")),
         ("nums x sup-lex+emb L2 top1", "per bullet lexical x MiniLM layer-2 piece precision "
-         "against the one story chunk sharing most content words; mean over bullets", ("nums", fast)),
+         "against the one story chunk sharing most content words; mean over bullets",
+         ("nums", fast)),
         ("nums x sup-lex+emb L2 top2", "the same against the two best chunks",
          ("nums", "lexemb_L2_top2_mean")),
-        ("nums x sup-lex+emb L6 top2", "last layer, two best chunks", ("nums", "lexemb_L6_top2_mean")),
+        ("nums x sup-lex+emb L6 top2", "last layer, two best chunks",
+         ("nums", "lexemb_L6_top2_mean")),
         ("nums x sup-lex+emb L6 best chunk", "last layer, the chunk with the best precision "
          "(AlignScore-style alignment to one chunk)", ("nums", "lexemb_L6_best1_mean")),
         ("nums x sup-lex+emb-min L2 top1", "weakest bullet instead of the mean",
@@ -805,7 +822,8 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
         ("nums x sup-lex+emb L0 top1 x unstitched", "the same with MiniLM's layer 0 (its "
          "word-piece + position embeddings, no transformer layer)",
          ("nums", "lexemb_L0_top1_mean", "unstitched_max")),
-        ("sup-emb L6", "MiniLM piece precision alone (last layer, whole story)", ("emb_L6_full_p_mean",)),
+        ("sup-emb L6", "MiniLM piece precision alone (last layer, whole story)",
+         ("emb_L6_full_p_mean",)),
         ("bg", "story bigram precision (a copy rate)", ("bg",)),
     ]
     main = [Candidate(n, d, score=prod(*cols), columns=cols, family="fixed")
@@ -823,7 +841,8 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
                   "the novel-bigram share (sign free)", fit=ridge_fit(
                       [c[n] for n in ("nums", fast, "novelty")], 10.0),
                   columns=("nums", fast, "novelty"), family="fitted"),
-        Candidate("ridge 13 + isotonic", "ridge on 13 features (checks incl. relations, lexical, embedding, "
+        Candidate("ridge 13 + isotonic", "ridge on 13 features (checks incl. relations, "
+                  "lexical, embedding, "
                   "fragments, novelty, length), then isotonic", fit=ridge_fit(
                       [c[n] for n in BIG], 10.0, isotonic=True), columns=BIG, family="fitted"),
         Candidate("powers(nums, sup-lex+emb L2 top1)", "nums^a x sup^b, exponents in [0, 4] "
@@ -1420,7 +1439,8 @@ def main() -> None:
                   "Model loads not counted. \"stories shared\": the 671 FRANK summaries in "
                   "file order (149 stories, each met 4-5 times); \"stories new\": every "
                   "per-story memo dropped before each summary (the per-word stem memo stays "
-                  "warm, as in a long run). One process; torch, BLAS and the tokenizer held to one thread, so the "
+                  "warm, as in a long run). One process; torch, BLAS and the tokenizer "
+                  "held to one thread, so the "
                   "CPU time is one core's work; the estimate column is the rate of two worker "
                   "processes on two idle cores. Parts: per-story preparation (pysbd "
                   "sentences, chunks, stems), the "
@@ -1445,7 +1465,8 @@ def main() -> None:
     log(f"wrote {args.out}")
     if args.gemma:          # slow: the report above is already written without it
         lines += gemma_section(rows, sets, X, names, args, log)
-        lines += ["", f"(Gemma section added at {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}, {load_line()})"]
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        lines += ["", f"(Gemma section added at {now}, {load_line()})"]
         args.out.write_text("\n".join(lines) + "\n\n" + notes, encoding="utf-8")
         log(f"wrote {args.out} with the Gemma section")
 
