@@ -592,6 +592,24 @@ class Sets:
                 np.bincount(c_all[idx], y_all[idx])[used] / n[used]))
         return {f: np.array(v) for f, v in out.items()}
 
+    def copy_bias_intervals(self, scores: np.ndarray, novelty: np.ndarray, n_boot: int,
+                            seed: int, mask: np.ndarray | None = None) -> dict[str, tuple]:
+        """95% percentile intervals of `copy_bias`, rows resampled within each set
+        (only the rows in `mask`)."""
+        keep = np.ones(len(scores), bool) if mask is None else mask
+        rng = np.random.default_rng(seed)
+        out: dict[str, list] = {}
+        for name, index in (("cnndm", self.frank["cnndm"]), ("xsum", self.frank["xsum"]),
+                            ("summeval", self.se)):
+            index = index[keep[index]]
+            for draw in rng.integers(0, len(index), size=(n_boot, len(index))):
+                idx = index[draw]
+                out.setdefault(f"{name}_rows", []).append(
+                    agreement.spearman(scores[idx], novelty[idx]))
+                out.setdefault(f"{name}_within", []).append(agreement.partial_corr(
+                    scores[idx], novelty[idx], self.system_code[idx], rank=True))
+        return {k: agreement.ci(v) for k, v in out.items()}
+
     def copy_bias(self, scores: np.ndarray, novelty: np.ndarray) -> dict[str, float]:
         """Spearman with the novel-bigram share, over rows and within systems, per set."""
         out = {}
@@ -1169,8 +1187,7 @@ def figures_table(entries: list[tuple[str, str, dict, dict | None]]) -> list[str
     lines = ["| method | kind | " + " | ".join(h for _, h in MAIN_FIGURES) + " | criterion |",
              "|---|---|" + "---|" * (len(MAIN_FIGURES) + 1)]
     for name, kind, fig, cis in entries:
-        cells = [_f(fig[k], cis[k] if cis and not k.endswith("_S") else None)
-                 for k, _ in MAIN_FIGURES]
+        cells = [_f(fig[k], cis[k] if cis else None) for k, _ in MAIN_FIGURES]
         lines.append(f"| {name} | {kind} | " + " | ".join(cells) + f" | {criterion(fig):.3f} |")
     return lines
 
@@ -1188,19 +1205,27 @@ def targets_table(entries: list[tuple[str, dict, dict]]) -> list[str]:
     return lines
 
 
-def copy_table(entries: list[tuple[str, dict]]) -> list[str]:
+def copy_table(entries: list[tuple]) -> list[str]:
+    """Rows (name, copy correlations[, their intervals])."""
     keys = [("cnndm_rows", "FRANK CNN/DM rows"), ("cnndm_within", "within systems"),
             ("xsum_rows", "FRANK XSum rows"), ("xsum_within", "within systems"),
             ("summeval_rows", "SummEval rows"), ("summeval_within", "within systems")]
     lines = ["| score | " + " | ".join(h for _, h in keys) + " |", "|---|" + "---|" * len(keys)]
-    for name, cb in entries:
-        lines.append(f"| {name} | " + " | ".join(f"{cb[k]:+.3f}" for k, _ in keys) + " |")
+    for name, cb, *cis in entries:
+        lines.append(f"| {name} | " + " | ".join(_f(cb[k], cis[0][k] if cis else None)
+                                                 for k, _ in keys) + " |")
     return lines
+
+
+def _git_head() -> str:
+    import subprocess
+
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                          capture_output=True, text=True).stdout.strip()
 
 
 def machine_lines() -> list[str]:
     import platform
-    import subprocess
     from importlib.metadata import version
 
     def v(p):
@@ -1208,8 +1233,7 @@ def machine_lines() -> list[str]:
             return version(p)
         except Exception:
             return "missing"
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True).stdout.strip()
+    head = _git_head()
     return [f"- machine: {platform.machine()}, {os.cpu_count()} cores (shared with other "
             f"engineers' jobs), Python {platform.python_version()}",
             "- libraries: " + ", ".join(f"{p} {v(p)}" for p in (
@@ -1291,8 +1315,11 @@ def gemma_section(rows, sets: Sets, X: np.ndarray, names: list[str], args, log) 
                             for name, v in entries])
     novelty = X[:, names.index("novelty")]
     lines += ["", "Copy bias on these rows:", ""]
-    lines += copy_table([(name, _masked_copy(sets, v, novelty, mask)) for name, v in entries]
-                        + [("*human score*", _masked_copy(sets, sets.human, novelty, mask))])
+    boot = (args.bootstrap, args.seed, mask)
+    lines += copy_table([(name, _masked_copy(sets, v, novelty, mask),
+                          sets.copy_bias_intervals(v, novelty, *boot)) for name, v in entries]
+                        + [("*human score*", _masked_copy(sets, sets.human, novelty, mask),
+                            sets.copy_bias_intervals(sets.human, novelty, *boot))])
     return lines
 
 
@@ -1319,6 +1346,8 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-timing", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--reuse-timing", action="store_true",
+                    help="report the timing of the last timed run (from --cache) instead")
     ap.add_argument("--gemma", type=int, default=0, metavar="N",
                     help="opt-in: Gemma likelihood ratio on the first N stories of each set")
     args = ap.parse_args()
@@ -1355,12 +1384,20 @@ def main() -> None:
     nested_ci = sets.bootstrap(nested, args.bootstrap, args.seed)
     screening = sorted(((criterion(sets.figures(c.score(X))), c) for c in pool),
                        key=lambda t: -t[0])[:15]
-    speed = []
-    if not args.no_timing:
+    speed, speed_note = [], ""
+    saved = args.cache / "timing.json"
+    if args.reuse_timing and saved.exists():
+        kept = json.loads(saved.read_text())
+        speed = kept["speed"]
+        speed_note = (f" Reused with --reuse-timing from the run of {kept['date']} at git "
+                      f"{kept['git']} ({kept['load']} after it).")
+    elif not args.no_timing:
         log("timing ...")
         speed = timing(rows, 0, 1, args.repeats)
         speed += timing(rows, 2, 1, 1, entities=False)
         speed += timing(rows, 6, None, 1, limit=100, entities=False)
+        saved.write_text(json.dumps({"speed": speed, "date": started.isoformat(
+            timespec="seconds"), "git": _git_head(), "load": load_line()}))
     module_gap = overall_module_check(records, rows, X, names)
     load_after = load_line()
 
@@ -1376,9 +1413,7 @@ def main() -> None:
              f"documents), seed {args.seed}; FRANK and SummEval rows fitted together; "
              "fitting target: Factuality, and SummEval consistency rescaled to 0-1",
              f"- bootstrap: {args.bootstrap} resamples of the rows (documents for the SummEval "
-             f"system level), seed {args.seed}; 95% percentile intervals in brackets "
-             "(given for the Pearson and SummEval figures; the FRANK Spearman columns are "
-             "point estimates)",
+             f"system level), seed {args.seed}; 95% percentile intervals in brackets",
              "- criterion: the mean of the four target figures (FRANK both P, FRANK XSum P, "
              "SummEval summary S, SummEval system S); what every fitted choice maximises", "",
              "## Candidates, out of fold", "",
@@ -1424,11 +1459,16 @@ def main() -> None:
     lines += ["", "## Copy bias", "",
               "Spearman correlation with the summary's novel-bigram share (word bigrams not "
               "in the story, agreement.source_support), over the rows and within systems "
-              "(ranks, system partialled out). The last row is the human score's own: a "
+              "(ranks, system partialled out), with 95% bootstrap intervals (rows "
+              "resampled within each set). The last row is the human score's own: a "
               "score should not track copying more strongly than the humans do.", ""]
-    lines += copy_table([(c.name, cb) for c, _, _, _, cb, _ in results]
-                        + [("nested selection", sets.copy_bias(nested, novelty)),
-                           ("*human score*", sets.copy_bias(sets.human, novelty))])
+    boot = (args.bootstrap, args.seed)
+    lines += copy_table([(c.name, cb, sets.copy_bias_intervals(s, novelty, *boot))
+                         for c, s, _, _, cb, _ in results]
+                        + [("nested selection", sets.copy_bias(nested, novelty),
+                            sets.copy_bias_intervals(nested, novelty, *boot)),
+                           ("*human score*", sets.copy_bias(sets.human, novelty),
+                            sets.copy_bias_intervals(sets.human, novelty, *boot))])
     lines += ["", "## Screening (selected on these rows: optimistic)", "",
               "The best 15 of the pool by the criterion on all rows; choosing among them "
               "is what the nested figure above accounts for.", ""]
@@ -1444,7 +1484,8 @@ def main() -> None:
                   "CPU time is one core's work; the estimate column is the rate of two worker "
                   "processes on two idle cores. Parts: per-story preparation (pysbd "
                   "sentences, chunks, stems), the "
-                  "number check, lexical support and chunk choice, MiniLM, fragments.", "",
+                  "number check, lexical support and chunk choice, MiniLM, fragments."
+                  + speed_note, "",
                   "| what | summaries | wall s | summaries / s (wall) | CPU s | "
                   "2 idle cores, 2 processes (estimate: 2 x summaries / CPU s) | "
                   "parts (wall ms / summary) |",
