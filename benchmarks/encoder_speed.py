@@ -16,11 +16,12 @@ included, in batches of texts of similar length:
 Each round runs every (batch size, backend) once, the backends' order alternating from
 round to round, so both meet the same machine load; a row reports the median of the
 rounds and the numpy/torch ratio of the medians. Word pieces/s counts [CLS] and [SEP]
-(the model's real input). The max abs difference of the two backends' vectors is recorded
-too. Prints a table and appends it to benchmarks/results/encoder_speed.md.
+(the model's real input). The max abs difference of the two backends' sentence vectors is
+recorded too, and of every layer's token vectors on the first --layers sentences. Prints a table and appends it to benchmarks/results/encoder_speed.md.
 
     .venv/bin/python benchmarks/encoder_speed.py [--sentences 600] [--batch-sizes 8,32,64]
-                                                 [--rounds 3] [--threads 2] [--no-write]
+                                                 [--rounds 3] [--threads 2] [--layers 300]
+                                                 [--no-write]
 """
 
 from __future__ import annotations
@@ -111,6 +112,27 @@ class UncappedEncoder:
             minilm._TOKEN_BUDGET = cap
 
 
+def layer_differences(folder: Path, numpy_encoder, texts: list[str]) -> list[float]:
+    """Max abs difference of every layer's token vectors (embeddings first), numpy vs
+    transformers' BertModel, over `texts` (real tokens only; different batches)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModel.from_pretrained(folder).eval()
+    ours = numpy_encoder.hidden_states(texts, batch_size=16)
+    worst = np.zeros(len(ours[0]) if ours else 0)
+    for start in range(0, len(texts), 32):
+        enc = tokenizer(texts[start:start + 32], padding=True, truncation=True,
+                        max_length=MAX_TOKENS, return_tensors="pt")
+        with torch.inference_mode():
+            states = torch.stack(model(**enc, output_hidden_states=True).hidden_states, 1)
+        for row, n in enumerate(enc["attention_mask"].sum(1).tolist()):
+            theirs = states[row, :, :n].numpy()
+            worst = np.maximum(worst, np.abs(ours[start + row] - theirs).max(axis=(1, 2)))
+    return worst.tolist()
+
+
 def timed(encoder, texts: list[str], batch_size: int) -> tuple[float, float, np.ndarray]:
     """(wall s, CPU s of the process, vectors)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -151,7 +173,8 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
                          "range": [len(texts) / w for w, _ in times[(batch_size, name)]],
                          "ratio": medians["torch"][0] / wall if name == "numpy" else None})
     info = {**cnndm_costs(numpy_encoder.tokenize), "sentences": len(texts), "pieces": pieces,
-            "max_abs_diff": diff}
+            "max_abs_diff": diff,
+            "layers": layer_differences(folder, numpy_encoder, texts[:args.layers])}
     return rows, info
 
 
@@ -185,7 +208,9 @@ def table(rows: list[dict], info: dict, args: argparse.Namespace, before: str,
              f"{info['summary_pieces']:.0f} word pieces per summary's bullets, "
              f"{info['story_sentences']:.1f} sentences and {info['story_pieces']:.0f} word "
              "pieces per story",
-             f"- max abs difference numpy vs torch, sentence vectors: {info['max_abs_diff']:.2g}",
+             f"- max abs difference numpy vs torch, sentence vectors: {info['max_abs_diff']:.2g}"
+             f"; token vectors of the first {args.layers} sentences, embeddings then layers "
+             f"1-6: {', '.join(f'{d:.2g}' for d in info['layers'])}",
              "", "| batch | backend | rounds | sentences/s (range) | word pieces/s | CPU s "
              "| numpy/torch |", "|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -204,6 +229,8 @@ def main() -> None:
                         default=[8, 32, 64])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--layers", type=int, default=300,
+                        help="sentences whose every layer is compared with transformers")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     before = load()
