@@ -150,7 +150,7 @@ def test_real_runs_through_the_cli(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "fast.yaml"
     config.write_text("name: fast\nsummarizers: [{type: lead, name: lead-3}]\n"
-                      "checks: {numbers: null, entities: null}\n")
+                      "checks: {numbers: null, entities: null, support: null}\n")
     for limit in ("3", "6"):
         result = RUNNER.invoke(app, ["run", str(config), "--limit", limit, "--no-progress",
                                      "--out", f"runs{limit}"])

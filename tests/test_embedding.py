@@ -264,7 +264,7 @@ def run_spec(summarizers: list, coverage: dict | None):
 
     return RunSpec.model_validate({
         "name": "emb", "limit": 2, "summarizers": summarizers,
-        "metrics": {"coverage": coverage}, "checks": {"numbers": None, "entities": None},
+        "metrics": {"coverage": coverage}, "checks": {"numbers": None, "entities": None, "support": None},
         "bootstrap": {"n": 100}, "report": {"enabled": False}})
 
 

@@ -72,7 +72,7 @@ def write_config(folder: Path, summaries: list[dict], **precomputed) -> Path:
         "dataset: {source: hf, path: json, data_files: ex.jsonl, split: train, "
         "fields: {id: id, story: article, highlights: highlights}}\n"
         f"summarizers: [{{type: precomputed, name: sys, path: sums.jsonl{options}}}]\n"
-        "checks: {entities: null}\nbootstrap: {n: 100}\nreport: {formats: [md]}\n")
+        "checks: {entities: null, support: null}\nbootstrap: {n: 100}\nreport: {formats: [md]}\n")
     return config
 
 

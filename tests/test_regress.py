@@ -223,7 +223,7 @@ def test_baseline_round_trip_on_a_real_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     config = tmp_path / "fast.yaml"
     config.write_text("name: fast\nsummarizers: [{type: lead, name: lead-3}, {type: textrank}]\n"
-                      "checks: {numbers: null, entities: null}\n")
+                      "checks: {numbers: null, entities: null, support: null}\n")
     result = RUNNER.invoke(app, ["run", str(config), "--limit", "5", "--no-progress"])
     assert result.exit_code == 0, result.output
     (run_dir,) = (tmp_path / "runs").iterdir()

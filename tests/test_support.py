@@ -129,12 +129,20 @@ def test_lexical_method_does_not_import_torch():
 
 
 # ---------------------------------------------------------------- config and build
-def test_config_builds_the_check_only_when_asked():
+def test_the_default_builds_support_with_the_best_method_the_install_has(monkeypatch):
+    from summcheck.consistency import support
+
     base = {"name": "t", "summarizers": [{"type": "lead"}]}
-    assert [c.name for c in build_checks(RunSpec.model_validate(base))] == [
-        "numbers", "entities"]
+    names = [c.name for c in build_checks(RunSpec.model_validate(base))]
+    assert names == ["numbers", "entities", "support"]
+    monkeypatch.setattr(support, "embedding_available", lambda: False)
+    *_, fallback = build_checks(RunSpec.model_validate(base))
+    assert fallback.method == "lexical" and "method=lexical" in fallback.signature()
+    off = RunSpec.model_validate({**base, "checks": {"support": None}})
+    assert [c.name for c in build_checks(off)] == ["numbers", "entities"]
     spec = RunSpec.model_validate({**base, "checks": {"numbers": None, "entities": None,
-                                                      "support": {"threshold": 0.3}}})
+                                                      "support": {"method": "lexical",
+                                                                  "threshold": 0.3}}})
     (check,) = build_checks(spec)
     assert (check.name, check.method, check.threshold) == ("support", "lexical", 0.3)
     with pytest.raises(Exception, match="method"):
@@ -177,7 +185,7 @@ def test_overall_consistency_multiplies_in_support_only_when_it_ran():
 
 def test_run_scoring_puts_the_configured_support_check_into_consistency():
     base = {"name": "t", "summarizers": [{"type": "lead"}],
-            "checks": {"numbers": {}, "entities": None}}
+            "checks": {"numbers": {}, "entities": None, "support": None}}
     bullets = ("Police arrested a man in the river", "Three people were hurt in 2019.")
     example, summary = Example(id="x", story=STORY), Summary(example_id="x", bullets=bullets)
     plain = build_checks(RunSpec.model_validate(base))
@@ -190,7 +198,11 @@ def test_run_scoring_puts_the_configured_support_check_into_consistency():
     # support: bullet 1 has pairs police-arrested, arrested-man (ok), man-river (no); bullet 2
     # is fully supported: mean (2/3 + 1) / 2
     assert values_s["support_precision"] == pytest.approx(5 / 6)
-    assert values_s["consistency"] == pytest.approx(0.5 * 5 / 6)
+    # and how stitched the bullets are: 1 / (1 + the highest fragments-per-token rate)
+    from summcheck.consistency.aligned import unstitched
+
+    assert values_s["support_unstitched"] == unstitched(bullets, STORY) < 1
+    assert values_s["consistency"] == pytest.approx(0.5 * 5 / 6 * unstitched(bullets, STORY))
 
 
 # ---------------------------------------------------------------- embedding (real model)

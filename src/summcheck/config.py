@@ -216,16 +216,20 @@ class EntitiesCheckSpec(_Spec):
 
 
 class SupportSpec(_Spec):
-    """Story support of each bullet as a whole (consistency/support.py): lexical (content-
-    word pairs found in one story sentence; no extra), embedding (MiniLM word-piece
-    alignment; the `embedding` extra) or lexical+embedding (their product per bullet; the
-    `embedding` extra). When configured, support_precision is a factor of `consistency`."""
+    """Story support of each bullet as a whole (consistency/support.py), a factor of
+    `consistency` (with how stitched the bullets are). Methods: aligned (lexical x MiniLM
+    embedding-layer word-piece precision against the best-aligned story chunk; needs the
+    MiniLM weights, no torch), lexical (content-word pairs found in one story sentence; no
+    extra), auto (aligned when the weights are installed, else lexical: the default; the
+    method used is in the signature), embedding and lexical+embedding (MiniLM last layer
+    against the whole story; slower). Measured in benchmarks/results/agreement_cv.md."""
 
-    method: Literal["lexical", "embedding", "lexical+embedding"] = "lexical"
+    method: Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"] = "auto"
     threshold: float | None = Field(
         None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
-                                      "default (lexical 0.4, embedding 0.6, "
-                                      "lexical+embedding 0.3)")
+                                      "default (aligned 0.3, lexical 0.4, embedding 0.6, "
+                                      "lexical+embedding 0.3), except with method auto, "
+                                      "which then only scores (no findings)")
 
 
 class RelationsCheckSpec(_Spec):
@@ -246,7 +250,7 @@ class ChecksSpec(_Spec):
 
     numbers: NumbersCheckSpec | None = NumbersCheckSpec()
     entities: EntitiesCheckSpec | None = EntitiesCheckSpec()
-    support: SupportSpec | None = None
+    support: SupportSpec | None = SupportSpec()
     relations: RelationsCheckSpec | None = None
 
 

