@@ -216,3 +216,26 @@ def test_winners_use_holm_adjusted_p_over_every_row(tmp_path):
     assert alone.p_adjusted == alone.p_value and alone.winner == "B"
     data = comparison.to_dict()["pairs"][0]["rows"][0]
     assert data["p_value"] < 0.05 <= data["p_adjusted"]
+
+
+def test_consistency_of_different_support_methods_is_refused(tmp_path):
+    """The default's support method depends on the install: its runs are never compared
+    across methods, in compare or in the gate (exit 2 through the CLI)."""
+    from summcheck.errors import SummcheckError
+    from summcheck.regress import run_regress, write_baseline
+
+    def sigs(method):
+        return {**SIGNATURES, "support": f"support|method={method}|flags:off"}
+
+    scores = {"lead-3": {"consistency": values(BASE), "rouge2_f": values(BASE)}}
+    a = make_run(tmp_path, "a", scores, signatures=sigs("aligned"))
+    b = make_run(tmp_path, "b", scores, signatures=sigs("lexical"))
+    with pytest.raises(SummcheckError, match="aligned, b used lexical"):
+        compare_runs([a, b])
+    assert compare_runs([a, b], metrics=["rouge2_f"]).pairs[0].rows   # without it: fine
+    baseline = write_baseline(a, tmp_path / "base.json")
+    with pytest.raises(SummcheckError, match="not comparable"):
+        run_regress(b, baseline=baseline, max_drop=["consistency=0.01"], echo=lambda s: None)
+    same = make_run(tmp_path, "c", scores, signatures=sigs("aligned"))
+    assert run_regress(same, baseline=baseline, max_drop=["consistency=0.01"],
+                       echo=lambda s: None) == 0

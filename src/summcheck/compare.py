@@ -22,6 +22,7 @@ from .artifacts import load_run, write_atomic, write_json
 from .errors import SummcheckError
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, direction, example_warnings,
                      failure_lines, format_interval, format_p, pair_labels, paired_delta,
+                     refuse_mixed_consistency,
                      scoreset_from_run, signature_warnings, too_small_text,
                      unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
@@ -104,6 +105,8 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
     boot = sets[0].bootstrap
     settings = {"n": int(boot.get("n", 1000)), "seed": int(boot.get("seed", 0)),
                 "confidence": 1 - alpha}
+    for b in sets[1:]:
+        refuse_mixed_consistency(sets[0], b, chosen)
     measured = [_measure_pair(sets[0], b, chosen, settings) for b in sets[1:]]
     raw = [paired.result.p_value for pair in measured for _, _, paired in pair.items]
     adjusted = iter(holm(raw))

@@ -159,6 +159,28 @@ def _same_numbers(family: str, sig_a: str | None, sig_b: str | None) -> bool:
     return sig_a == sig_b
 
 
+def consistency_method(signatures: dict[str, str]) -> str:
+    """The story-support method inside a run's `consistency` ("none" without one)."""
+    match = re.search(r"\bmethod=([^|]+)", signatures.get("support", ""))
+    return match.group(1) if match else "none"
+
+
+def refuse_mixed_consistency(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> None:
+    """`consistency` of two runs scored with different support methods (the default's
+    `auto` resolves by what is installed) measures different things: a SummcheckError,
+    not a number."""
+    if "consistency" not in metrics:
+        return
+    method_a, method_b = consistency_method(a.signatures), consistency_method(b.signatures)
+    if method_a != method_b:
+        raise SummcheckError(
+            f"consistency is not comparable: {a.name} used support method {method_a}, "
+            f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
+            "MiniLM weights are installed, else lexical). Score both with the same method "
+            "(install the same extras, or set checks.support.method), or leave consistency "
+            "out (--metric rouge2_f ...).")
+
+
 def signature_families(metric: str) -> tuple[str, ...]:
     """The results.json signatures that can move a metric's values ("bullets" moves all)."""
     if metric.startswith("rouge"):

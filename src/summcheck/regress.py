@@ -31,7 +31,8 @@ from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
 from .paired import (Paired, ScoreSet, changed_examples_warning, direction, failure_lines,
-                     format_interval, format_p, pair_labels, paired_delta, scoreset_from_run,
+                     format_interval, format_p, pair_labels, paired_delta,
+                     refuse_mixed_consistency, scoreset_from_run,
                      signature_warnings, some_ids, too_small_text, unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
 
@@ -287,6 +288,7 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     base = load_baseline(baseline)
     gate = gate_settings(base, current, list(max_drop))
     _check_metrics(gate, base, current)
+    refuse_mixed_consistency(base, current, list(gate.max_drop))
     rows, notes = gate_rows(base, current, gate)
     gated = list(dict.fromkeys(row.metric for row in rows))
     warnings = (signature_warnings(base, current, gated) + _example_lines(base, current)
