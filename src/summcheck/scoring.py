@@ -100,8 +100,12 @@ def describe_consistency(checks: list) -> str | None:
     if not parts:
         return None
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    caveat = (" It favours copying: a faithful paraphrase scores lower than a copied "
+              "sentence, so compare summarizers of similar extractiveness "
+              "(benchmarks/results/default_consistency.md).") \
+        if any(c.name == "support" for c in checks) else ""
     return (f"consistency is how far the story backs the summary: the product of {listed} "
-            "(1.0 = nothing unsupported; a failed summary scores 0).")
+            f"(1.0 = nothing unsupported; a failed summary scores 0).{caveat}")
 
 
 def overall_consistency(results: Sequence[CheckResult]) -> float | None:
