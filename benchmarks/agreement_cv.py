@@ -64,7 +64,6 @@ import argparse
 import copy
 import hashlib
 import json
-import math
 import os
 import pickle
 import re
@@ -93,8 +92,6 @@ COMMAND = ".venv/bin/python benchmarks/agreement_cv.py"
 FEATURE_VERSION = "1"
 DERIVED_VERSION = "2"
 LAYERS = tuple(range(7))          # MiniLM hidden states: 0 = embeddings, 6 = last layer
-CHUNK_MAX_WORDS = 60              # a story sentence longer than this is cut ...
-CHUNK_PART_WORDS = 40             # ... into parts of about this many words
 
 
 # ---------------------------------------------------------------- rows
@@ -136,18 +133,11 @@ def data_digest(data: Path) -> str:
 # ---------------------------------------------------------------- story chunks
 
 def story_chunks(article: str) -> list[str]:
-    """The story's sentences (support.story_index, pysbd), a sentence of more than
-    CHUNK_MAX_WORDS words cut into equal parts of about CHUNK_PART_WORDS words."""
-    out = []
-    for span in story_index(article).sentences:
-        words = span.text.split()
-        if len(words) <= CHUNK_MAX_WORDS:
-            out.append(span.text)
-            continue
-        parts = math.ceil(len(words) / CHUNK_PART_WORDS)
-        size = math.ceil(len(words) / parts)
-        out += [" ".join(words[i:i + size]) for i in range(0, len(words), size)]
-    return out or [article[:1000]]
+    """The story's chunks as the shipped support check cuts them (summcheck.consistency.
+    aligned.story_chunks: sentences, those over 60 words cut into parts of about 40)."""
+    from summcheck.consistency.aligned import story_chunks as shipped
+
+    return list(shipped(article)[0])
 
 
 def content_stems(text: str) -> set[str]:

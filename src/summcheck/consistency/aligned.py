@@ -16,6 +16,7 @@ of the default consistency score.
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Sequence
@@ -29,6 +30,7 @@ CHUNK_PART_WORDS = 40    # ... into parts of about this many words
 LAYER = 0                # MiniLM's embedding layer
 _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
+_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 @lru_cache(maxsize=256)
@@ -118,8 +120,32 @@ def unstitched(bullets: Sequence[str], story: str) -> float:
     """1 / (1 + the highest fragments-per-token rate of any bullet): about 1 for bullets
     copied whole or in few long runs, lower for bullets stitched from many story fragments
     or rewritten (a token the story lacks is no fragment); 1.0 when no bullet has a token."""
-    from .overall import extractive_fragments
-
     rates = [fragments / tokens for tokens, fragments
              in (extractive_fragments(b, story) for b in bullets) if tokens]
     return 1.0 / (1.0 + max(rates)) if rates else 1.0
+
+
+def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
+    """(tokens, fragments) of a bullet against its story: lowercase [a-z0-9]+ tokens; a
+    fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
+    from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
+    story_tokens = _TOKEN.findall(story.lower())
+    positions: dict[str, list[int]] = {}
+    for i, token in enumerate(story_tokens):
+        positions.setdefault(token, []).append(i)
+    tokens = _TOKEN.findall(bullet.lower())
+    i = fragments = 0
+    while i < len(tokens):
+        best = 0
+        for p in positions.get(tokens[i], ()):
+            k = 0
+            while (i + k < len(tokens) and p + k < len(story_tokens)
+                   and story_tokens[p + k] == tokens[i + k]):
+                k += 1
+            best = max(best, k)
+        if best:
+            fragments += 1
+            i += best
+        else:
+            i += 1
+    return len(tokens), fragments

@@ -1,5 +1,10 @@
 """Overall consistency from per-summary features: a pure function, no model inside.
 
+The reference formula of benchmarks/agreement_cv.py (its step 7 checks that this module
+reproduces the recommended candidate). A run computes the shipped score with the support
+check (consistency/support.py, method aligned; consistency/aligned.py) and
+scoring.overall_consistency, which also multiplies in the entity check's precision.
+
 What it measures: how much of the summary the story supports, as the product of the
 number check's precision, the mean per-bullet story support (word pairs in one story
 sentence x MiniLM layer-0 word-piece precision against the story chunk sharing most
@@ -37,9 +42,10 @@ abstractive ones; read it within one summarizer's outputs or next to a copy rate
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
+
+from .aligned import extractive_fragments  # noqa: F401 - part of this module's interface
 
 METHOD = "nums*support(lexical*minilm-L0-top1-chunk,mean)*unstitched(max-fragment-rate)"
 WEIGHTS_VERSION = "1"
@@ -51,7 +57,6 @@ signature = (f"overall|method={METHOD}|weights=v{WEIGHTS_VERSION}"
              f"(exponents {','.join(f'{e:g}' for e in EXPONENTS)}; "
              f"benchmarks/results/agreement_cv.md)|models={MODELS}")
 
-_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -90,32 +95,6 @@ def overall_score(*, numbers_precision: float, bullets: Sequence[BulletFeatures]
     for value, exponent in zip(factors, EXPONENTS):
         score *= value ** exponent
     return score
-
-
-def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
-    """(tokens, fragments) of a bullet against its story: lowercase [a-z0-9]+ tokens; a
-    fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
-    from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
-    story_tokens = _TOKEN.findall(story.lower())
-    positions: dict[str, list[int]] = {}
-    for i, token in enumerate(story_tokens):
-        positions.setdefault(token, []).append(i)
-    tokens = _TOKEN.findall(bullet.lower())
-    i = fragments = 0
-    while i < len(tokens):
-        best = 0
-        for p in positions.get(tokens[i], ()):
-            k = 0
-            while (i + k < len(tokens) and p + k < len(story_tokens)
-                   and story_tokens[p + k] == tokens[i + k]):
-                k += 1
-            best = max(best, k)
-        if best:
-            fragments += 1
-            i += best
-        else:
-            i += 1
-    return len(tokens), fragments
 
 
 def _unit(value: float) -> float:

@@ -57,14 +57,19 @@ def cache_root(spec: Gemma270mSpec) -> Path:
     return root / "gemma-270m"
 
 
-def package_versions() -> dict[str, str | None]:
+def _versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    """{package: installed version, or None}."""
     out: dict[str, str | None] = {}
-    for name in PACKAGES:
+    for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = None
     return out
+
+
+def package_versions() -> dict[str, str | None]:
+    return _versions(PACKAGES)
 
 
 # Libraries that turn the GGUF into the saved folder: transformers reads the GGUF (weights,
@@ -77,14 +82,8 @@ def conversion_inputs() -> dict[str, object]:
     code and the libraries that ran it. Names the folder (`model_folder`) and is part of the
     fingerprint, so a folder converted by other versions is neither reused nor served from
     the generation cache under this fingerprint."""
-    libraries: dict[str, str | None] = {}
-    for name in _CONVERTERS:
-        try:
-            libraries[name] = version(name)
-        except PackageNotFoundError:
-            libraries[name] = None
     return {"gguf_packages": package_versions(), "conversion": CONVERSION,
-            "converted_with": libraries}
+            "converted_with": _versions(_CONVERTERS)}
 
 
 # ---------------------------------------------------------------- GGUF -> model folder
