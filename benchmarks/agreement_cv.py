@@ -80,7 +80,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import DATA, load_jsonl  # noqa: E402
 import agreement  # noqa: E402
-from agreement import as_example, by_system, score_like_run, default_spec  # noqa: E402
+from agreement import as_example, score_like_run, default_spec  # noqa: E402
 from summcheck.consistency.support import (STOP_WORDS, content_words, copied,  # noqa: E402
                                            lexical_bullet, story_index)
 from summcheck.scoring import build_checks  # noqa: E402

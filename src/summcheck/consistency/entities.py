@@ -30,8 +30,7 @@ from typing import Iterable, Iterator, Sequence
 
 from summcheck.consistency.base import CheckResult, Finding, Span, Support
 from summcheck.consistency.entity_match import (
-    PROPER_ADJECTIVES, RULES_VERSION, Match, Mention, TextIndex, entity_key, singular,
-    tokenize,
+    RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
 )
 from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
 from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline: API
@@ -40,7 +39,7 @@ from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline
 )
 from summcheck.consistency.story_entities import StoryEntities, text_key
 from summcheck.consistency.truecasing import (
-    CaseTable, detokenize, is_lowercased, sentence_initial, truecase,
+    CaseTable, CommonWords, detokenize, is_lowercased, sentence_initial, truecase,
 )
 
 DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
@@ -89,9 +88,7 @@ class EntityCheck:
         self._nlp = None
         self._model_id: str | None = None
         self._ner: ParallelNER | None = None
-        self._words: frozenset[str] = frozenset()
-        self._common: dict[str, bool] = {}
-        self._suffix_rules: dict[str, list] = {}
+        self._common_words: CommonWords | None = None   # comes with the pipeline
         self.story_store = StoryEntities(   # late-bound: tests count NER calls per check
             lambda stories: self._recognise_stories(stories), self._store_file_name,
             max_in_memory=max_cached_stories)
@@ -109,7 +106,7 @@ class EntityCheck:
     def nlp(self):
         if self._nlp is None:
             self._nlp = load_pipeline(self.model)
-            self._words, self._suffix_rules = english_words(self._nlp)
+            self._common_words = CommonWords(*english_words(self._nlp))
         return self._nlp
 
     def ner(self, texts: Iterable[str]) -> list[list[tuple[int, int, str]]]:
@@ -202,29 +199,11 @@ class EntityCheck:
 
     # ------------------------------------------------------------------ summary NER
     def _is_common(self, word: str) -> bool:
-        """Is a lowercase word ordinary English (or too short to tell)? Then truecasing
-        leaves it lowercase unless the story capitalises it. Remembered per word."""
-        common = self._common.get(word)
-        if common is None:
+        """Ordinary English (`truecasing.CommonWords`, from the pipeline's word lists)."""
+        if self._common_words is None:
             self.nlp    # the word lists come with the pipeline (story NER may not load it)
-            if len(self._common) > _MAX_TEXT_ENTS:
-                self._common.clear()
-            common = self._common[word] = self._is_common_uncached(word)
-        return common
-
-    def _is_common_uncached(self, word: str) -> bool:
-        if singular(word) in PROPER_ADJECTIVES:
-            return False    # "american", "british": always capitalised
-        if len(word) < 2 or not word.isalpha() or word in self._words:
-            return True
-        for rules in self._suffix_rules.values():
-            for old, new in rules:
-                stem = word[: len(word) - len(old)]
-                if old and word.endswith(old) and (
-                        stem + new in self._words
-                        or (stem[-1:] == stem[-2:-1] and stem[:-1] in self._words)):
-                    return True     # an inflection: "hopes", "kitted" (kit + t + ed)
-        return False
+        assert self._common_words is not None
+        return self._common_words(word)
 
     def _ner_input(self, text: str, case: CaseTable) -> tuple[str, list[int], bool]:
         """Detokenize, and truecase from the story when the text is all lowercase."""

@@ -14,7 +14,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import Callable
 
-from summcheck.consistency.entity_match import DOTTED
+from summcheck.consistency.entity_match import DOTTED, PROPER_ADJECTIVES, singular
 
 # Spaces a tokenizer put before punctuation and clitics ("kim 's", "u.s .", "( a )").
 _DETOK_SPACE = re.compile(
@@ -213,3 +213,37 @@ def truecase(text: str, table: CaseTable, is_common: Callable[[str], bool]) -> s
             chars[m.start(): m.start() + len(form)] = form
         after_name_part = bool(form) and form[:1].isupper() and table.inside_name(key)
     return "".join(chars)
+
+
+class CommonWords:
+    """Is a lowercase word ordinary English (or too short to tell)? Then truecasing leaves
+    it lowercase unless the story capitalises it. Built from a spaCy pipeline's lemmatizer
+    word lists (`spacy_pipeline.english_words`); answers are remembered per word."""
+
+    _MEMO = 50_000
+
+    def __init__(self, words: frozenset[str], suffix_rules: dict[str, list]):
+        self.words, self.suffix_rules = words, suffix_rules
+        self._memo: dict[str, bool] = {}
+
+    def __call__(self, word: str) -> bool:
+        common = self._memo.get(word)
+        if common is None:
+            if len(self._memo) > self._MEMO:
+                self._memo.clear()
+            common = self._memo[word] = self._uncached(word)
+        return common
+
+    def _uncached(self, word: str) -> bool:
+        if singular(word) in PROPER_ADJECTIVES:
+            return False    # "american", "british": always capitalised
+        if len(word) < 2 or not word.isalpha() or word in self.words:
+            return True
+        for rules in self.suffix_rules.values():
+            for old, new in rules:
+                stem = word[: len(word) - len(old)]
+                if old and word.endswith(old) and (
+                        stem + new in self.words
+                        or (stem[-1:] == stem[-2:-1] and stem[:-1] in self.words)):
+                    return True     # an inflection: "hopes", "kitted" (kit + t + ed)
+        return False
