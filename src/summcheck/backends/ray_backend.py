@@ -1,4 +1,4 @@
-"""Generation and scoring as Ray Data pipelines, on a local Ray instance or a cluster.
+"""Generation and scoring on Ray (tasks and actors), on a local Ray instance or a cluster.
 
 The driver (this process) keeps everything that touches disk: it looks up the generation
 and score caches, sends only what they lack to Ray, and puts what comes back into the
@@ -6,10 +6,19 @@ caches and the run folder. So the cache, resume and the run folder are the local
 backend's. Workers rebuild summarizers, metrics and checks from their specs; nothing
 loaded is ever shipped.
 
-A dataset row is one JSON-encoded batch, formed exactly as the local backend forms it
-(same length-sorted examples, same batch size): batched models see the same padding, so
-deterministic summarizers give the same outputs on both backends. JSON keeps Arrow out of
-the per-example fields (meta dicts differ from row to row).
+The runner hands the backend one window of examples at a time (`window`, a multiple of
+the local backend's window), so the driver holds a window, never the whole test set.
+Within a window, each batch is formed exactly as the local backend forms it: the missing
+examples of each local window, one per distinct input, longest first, cut at the same
+batch size. Batched models see the same padding, so deterministic summarizers give the
+same outputs on both backends. Batches travel as JSON (meta dicts differ from row to row).
+
+Each summarizer gets a pool of Ray actors (`ray.concurrency`) that lives until the run
+ends, so a model loads once per actor, not once per window. Ray reserves an idle pool's
+CPUs and GPUs too: when the next step (another summarizer's pool, or scoring) would not
+fit in the cluster beside the idle pools, the least recently used pools are dropped first
+(and built again when their summarizer's turn comes). Scoring runs as Ray tasks of one
+CPU, at most `ray.scoring_concurrency` at once, whose rows come back in order.
 
 Failures: a summarizer that raises on an example records it as failed, as locally
 (`_summarize_batch`). The summarizer runs in a child process of its actor, so an example
@@ -23,49 +32,95 @@ locally.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
 import logging
+import math
 import multiprocessing
 import os
 import signal
-import warnings
+from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from ..errors import ConfigError, MissingExtraError, SummcheckError
 from ..score_cache import score_key
-from ..summarizers.cache import _summarize_batch, distinct_inputs, record
+from ..summarizers.base import reads_example_id
+from ..summarizers.cache import (_summarize_batch, distinct_inputs, record,
+                                 summarize_with_cache)
 from ..types import Example, Summary
 
-# Pairs per scoring dataset: the driver holds one part's pairs as JSON at a time.
-_PART = 20_000
 _SCORING_CPUS = 1   # what a scoring task reserves, and so the cores its checks may use
+_DEFAULT_BATCH = 32  # the runner's batch size for a summarizer without one
+_ROUNDS = 4         # a window gives every actor (and scoring task) this many batches
+_QUEUED = 2         # batches sent to an actor at a time (one runs, one waits)
 _CRASHED = "the summarizer's process died on this example on every retry ({n})"
 
 
 def _import_ray():
     try:
         import ray
-        import ray.data  # noqa: F401
     except ImportError:
         raise MissingExtraError("ray", "ray") from None
     return ray
 
 
+def ray_window(spec, base: int) -> int:
+    """Examples per window on Ray: the local window (`base`), or the smallest multiple of
+    it that gives each actor pool and the scoring tasks `_ROUNDS` batches each, so a large
+    cluster is not left idle by a small window. It depends on the config, not on the size
+    of the test set, so the driver's memory stays bounded."""
+    s = spec.ray
+    pools = [_pool_settings(s, x.label, getattr(x, "batch_size", None) or _DEFAULT_BATCH)
+             for x in spec.summarizers]
+    wanted = max(*(p["concurrency"] * p["batch_size"] for p in pools),
+                 s.scoring_concurrency * s.scoring_batch_size / len(pools)) * _ROUNDS
+    return base * max(1, math.ceil(wanted / base))
+
+
+def _pool_settings(settings, label: str, batch_size: int) -> dict:
+    """Actor pool settings: the `ray:` defaults, then this summarizer's overrides."""
+    pool = {"concurrency": settings.concurrency,
+            "batch_size": settings.batch_size or batch_size,
+            "num_cpus": settings.num_cpus, "num_gpus": settings.num_gpus}
+    override = settings.summarizers.get(label)
+    if override:
+        pool.update(override.model_dump(exclude_none=True))
+    return pool
+
+
+@dataclass
+class _Pool:
+    """One summarizer's actors and what each reserves."""
+
+    fingerprint: str
+    num_cpus: float
+    num_gpus: float
+    actors: list = field(default_factory=list)
+
+    def held(self) -> tuple[float, float]:
+        return len(self.actors) * self.num_cpus, len(self.actors) * self.num_gpus
+
+
 class RayBackend:
     name = "ray"
-    # All examples in one window: each window would start its own Ray pipelines (about 7 s
-    # each here, benchmarks/results/ray_backend.md), so the driver holds the whole run.
-    window = None
 
     def __init__(self, spec, *, address: str | None = None):
         if importlib.util.find_spec("ray") is None:
             raise MissingExtraError("ray", "ray")
+        from .. import runner   # the local window: windows on Ray are multiples of it
+
+        self.base_window = runner._WINDOW
+        self.window = ray_window(spec, self.base_window)
         self.settings, self.address = spec.ray, address
         self._spec_json = spec.model_dump_json()
         self._started = False
+        self._pools: dict[str, _Pool] = {}   # by summarizer label, least recently used first
+        self.actors_started = 0              # over the run (a pool dropped and rebuilt counts again)
         unknown = set(spec.ray.summarizers) - {s.label for s in spec.summarizers}
         if unknown:
             raise ConfigError(f"ray.summarizers names {sorted(unknown)}, which are not "
@@ -80,76 +135,135 @@ class RayBackend:
             ray.init(address=self.address or "local", include_dashboard=False,
                      logging_level=logging.WARNING)
             self._started = True
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
-        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
         return ray
 
-    def _dataset(self, rows: list[dict]):
-        """Rows as a dataset of one block per row (so a batch is never split)."""
-        ds = self._ray().data.from_items(rows, override_num_blocks=len(rows))
-        ds.context.enable_progress_bars = False      # the runner shows progress
-        ds.context.print_on_execution_start = False
-        return ds
-
     def close(self) -> None:
+        for label in list(self._pools):
+            self._drop(label)
         if self._started:
             _import_ray().shutdown()
             self._started = False
 
+    def _drop(self, label: str) -> None:
+        pool = self._pools.pop(label)
+        ray = _import_ray()
+        for actor in pool.actors:
+            with contextlib.suppress(Exception):   # already dead: nothing to release
+                ray.kill(actor, no_restart=True)
+
+    def _make_room(self, cpus: float, gpus: float, *, keep: str | None = None) -> None:
+        """Drop idle pools, least recently used first, until `cpus` and `gpus` more fit in
+        the cluster beside the pools left (a pool holds its resources while idle)."""
+        total = self._ray().cluster_resources()
+        for label in [x for x in self._pools if x != keep]:
+            held = [sum(p.held()[i] for p in self._pools.values()) for i in (0, 1)]
+            if held[0] + cpus <= total.get("CPU", 0) and held[1] + gpus <= total.get("GPU", 0):
+                return
+            self._drop(label)
+
     # ------------------------------------------------------------------ generation
     def generate(self, summarizer, examples: Sequence[Example], cache, *, build: Callable,
                  batch_size: int, on_progress: Callable[[int], None]):
+        if not getattr(summarizer, "caches_generations", True):
+            # summaries read from a file of the driver's (precomputed), not generated:
+            # read here, as the local backend does
+            return summarize_with_cache(summarizer, examples, cache, batch_size=batch_size,
+                                        on_progress=on_progress)
         fingerprint = summarizer.fingerprint()
         done = cache.get_many(summarizer, examples)
         on_progress(len(done))
         todo, copies = distinct_inputs(summarizer,
                                        [ex for ex in examples if ex.id not in done])
         by_id = {ex.id: ex for ex in todo}
-        pool = self._pool(summarizer.label, batch_size)
-        size = pool.pop("batch_size")
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        for summaries in self._summarize(batches, build, fingerprint, pool):
+        pool = _pool_settings(self.settings, summarizer.label, batch_size)
+        batches = self._batches(examples, todo, pool["batch_size"])
+        for summaries in self._summarize(summarizer.label, batches, build, fingerprint, pool):
             cache.put_many(summarizer, [(by_id[s.example_id], s) for s in summaries])
             on_progress(record(summaries, copies, done))
         return [done[ex.id] for ex in examples], len(todo)
 
-    def _pool(self, label: str, batch_size: int) -> dict:
-        """Actor pool settings: the `ray:` defaults, then this summarizer's overrides."""
-        s = self.settings
-        pool = {"concurrency": s.concurrency, "batch_size": s.batch_size or batch_size,
-                "num_cpus": s.num_cpus, "num_gpus": s.num_gpus}
-        override = s.summarizers.get(label)
-        if override:
-            pool.update(override.model_dump(exclude_none=True))
-        return pool
+    def _batches(self, examples: Sequence[Example], todo: list[Example], size: int
+                 ) -> list[list[Example]]:
+        """The local backend's batches: it generates a local window at a time, each
+        window's distinct missing inputs longest first. `todo` is already in that order
+        over the whole window (a stable sort), and each input first appears in the
+        earliest local window, so its examples split by local window keep their order."""
+        part = {ex.id: i // self.base_window for i, ex in enumerate(examples)}
+        groups: dict[int, list[Example]] = {}
+        for ex in todo:
+            groups.setdefault(part[ex.id], []).append(ex)
+        return [group[i:i + size] for _, group in sorted(groups.items())
+                for i in range(0, len(group), size)]
 
-    def _summarize(self, batches: list[list[Example]], build: Callable, fingerprint: str,
-                   pool: dict) -> Iterator[list[Summary]]:
-        """Summaries of each batch, as batches finish (in any order)."""
+    def _summarize(self, label: str, batches: list[list[Example]], build: Callable,
+                   fingerprint: str, pool: dict) -> Iterator[list[Summary]]:
+        """Summaries of each batch, as batches finish (in any order), on the summarizer's
+        actor pool; up to `_QUEUED` batches wait at each actor."""
         if not batches:
             return
-        ray, retries = self._ray(), self.settings.max_retries
-        ds = self._dataset([{"batch": json.dumps([ex.to_dict() for ex in batch],
-                                                 ensure_ascii=False)} for batch in batches])
-        job = ray.cloudpickle.dumps((build, fingerprint))  # by value where the caller asked
-        with warnings.catch_warnings():
-            # Ray 2.60 deprecates max_task_retries here; its default, retry forever, would
-            # never end if an actor process itself kept dying
-            warnings.simplefilter("ignore", DeprecationWarning)
-            out = ds.map_batches(
-                SummarizeActor, fn_constructor_kwargs={"job": job, "retries": retries},
-                batch_size=1, num_cpus=pool["num_cpus"], num_gpus=pool["num_gpus"],
-                compute=ray.data.ActorPoolStrategy(size=min(pool["concurrency"], len(batches))),
-                max_task_retries=retries)
-        for row in out.iter_rows():
-            yield [Summary.from_dict(d) for d in _payload(row)["summaries"]]
+        ray = self._ray()
+        actors = self._actors(label, build, fingerprint, pool, wanted=len(batches))
+        queue = deque(json.dumps([ex.to_dict() for ex in batch], ensure_ascii=False)
+                      for batch in batches)
+        running: dict = {}   # object ref -> actor
+
+        def send(actor) -> None:
+            running[actor.summarize.remote(queue.popleft())] = actor
+
+        for _ in range(_QUEUED):
+            for actor in actors:
+                if queue:
+                    send(actor)
+        while running:
+            (ref,), _ = ray.wait(list(running), num_returns=1)
+            actor = running.pop(ref)
+            if queue:
+                send(actor)
+            try:
+                answer = ray.get(ref)
+            except ray.exceptions.RayActorError as err:
+                self._drop(label)
+                raise SummcheckError(
+                    f"summarizer {label!r}: its Ray actor died {self.settings.max_retries + 1} "
+                    f"times or could not start: {_first_lines(err)}") from None
+            yield [Summary.from_dict(d) for d in _payload(answer)["summaries"]]
+
+    def _actors(self, label: str, build: Callable, fingerprint: str, pool: dict, *,
+                wanted: int) -> list:
+        """The summarizer's actors, `min(concurrency, wanted)` of them at least, started
+        now if need be (after making room for them)."""
+        if label in self._pools and self._pools[label].fingerprint != fingerprint:
+            self._drop(label)
+        current = self._pools.pop(label, None) or _Pool(fingerprint, pool["num_cpus"],
+                                                        pool["num_gpus"])
+        self._pools[label] = current   # now the most recently used
+        missing = min(pool["concurrency"], wanted) - len(current.actors)
+        if missing > 0:
+            self._check_fits(label, pool)
+            self._make_room(missing * pool["num_cpus"], missing * pool["num_gpus"], keep=label)
+            ray = self._ray()
+            retries = self.settings.max_retries
+            job = ray.cloudpickle.dumps((build, fingerprint))  # by value where asked
+            remote = ray.remote(SummarizeActor).options(
+                num_cpus=pool["num_cpus"], num_gpus=pool["num_gpus"],
+                max_restarts=retries, max_task_retries=retries)
+            current.actors += [remote.remote(job, retries) for _ in range(missing)]
+            self.actors_started += missing
+        return current.actors
+
+    def _check_fits(self, label: str, pool: dict) -> None:
+        """Stop at once when not even one actor fits in the cluster (it would wait
+        forever): no GPUs while the pool asks for them, or too few CPUs."""
+        total = self._ray().cluster_resources()
+        for unit, key in (("num_cpus", "CPU"), ("num_gpus", "GPU")):
+            if pool[unit] > total.get(key, 0):
+                raise SummcheckError(
+                    f"summarizer {label!r}: an actor asks for {unit}={pool[unit]}, and the "
+                    f"Ray cluster has {total.get(key, 0):g} {key}s in all: lower "
+                    f"ray.{unit} (ray.summarizers.{label}.{unit}) or add nodes")
 
     # ------------------------------------------------------------------ scoring
     def score(self, scorer, pairs: Sequence[tuple[Example, Summary]]) -> Iterator[dict]:
-        for start in range(0, len(pairs), _PART):
-            yield from self._score_part(scorer, pairs[start:start + _PART])
-
-    def _score_part(self, scorer, pairs: Sequence[tuple[Example, Summary]]) -> Iterator[dict]:
         """Cached rows from the driver's score cache, the others scored on Ray; in order."""
         keys = [score_key(scorer.fingerprint, e, s) for e, s in pairs]
         found = scorer.cache.get_many(keys) if scorer.cache else {}
@@ -174,32 +288,43 @@ class RayBackend:
 
     def _scored_chunks(self, chunks: list[list[tuple[Example, Summary]]], fingerprint: str
                        ) -> Iterator[tuple[list[str], list[dict]]]:
-        """(keys, rows) per chunk, in the chunks' order."""
+        """(keys, rows) per chunk, in the chunks' order. At most `scoring_concurrency`
+        tasks run at once, and at most twice that many chunks are out (running, or done
+        and waiting for an earlier one), so a slow chunk holds no more than that."""
         if not chunks:
             return
-        ds = self._dataset([{"i": n, "pairs": json.dumps(
-            [[e.to_dict(), s.to_dict()] for e, s in chunk], ensure_ascii=False)}
-            for n, chunk in enumerate(chunks)])
-        ds.context.execution_options.preserve_order = True
-        size = min(self.settings.scoring_concurrency, len(chunks))
-        out = ds.map_batches(score_rows, fn_kwargs={"spec_json": self._spec_json},
-                             batch_size=1, num_cpus=_SCORING_CPUS,
-                             compute=self._ray().data.TaskPoolStrategy(size=size))
-        for n, row in enumerate(out.iter_rows()):
-            payload = _payload(row)
-            if row["i"] != n:
-                raise RuntimeError(f"Ray returned scoring chunk {row['i']} for {n}")
+        ray = self._ray()
+        limit = min(self.settings.scoring_concurrency, len(chunks))
+        self._make_room(limit * _SCORING_CPUS, 0)
+        task = ray.remote(score_chunk).options(num_cpus=_SCORING_CPUS)
+        running: dict = {}   # object ref -> chunk number
+        done: dict[int, str] = {}
+        sent = 0
+        for n in range(len(chunks)):
+            while sent < len(chunks) and len(running) < limit and sent - n < 2 * limit:
+                text = json.dumps([[e.to_dict(), s.to_dict()] for e, s in chunks[sent]],
+                                  ensure_ascii=False)
+                running[task.remote(text, self._spec_json)] = sent
+                sent += 1
+            while n not in done:
+                (ref,), _ = ray.wait(list(running), num_returns=1)
+                done[running.pop(ref)] = ray.get(ref)
+            payload = _payload(done.pop(n))
             if payload["fingerprint"] != fingerprint:
                 raise SummcheckError(_differs("scoring setup (metric and check signatures)"))
             yield [score_key(fingerprint, e, s) for e, s in chunks[n]], payload["rows"]
 
 
-def _payload(row: dict) -> dict:
+def _payload(answer: str) -> dict:
     """A worker's JSON answer; a SummcheckError raised there stops the run here."""
-    payload = json.loads(row["out"])
+    payload = json.loads(answer)
     if "fatal" in payload:
         raise SummcheckError(payload["fatal"])
     return payload
+
+
+def _first_lines(err: Exception, n: int = 6) -> str:
+    return "\n".join(str(err).strip().splitlines()[:n])
 
 
 def _differs(what: str) -> str:
@@ -209,22 +334,20 @@ def _differs(what: str) -> str:
 
 # ---------------------------------------------------------------------- on the workers
 class SummarizeActor:
-    """A Ray Data actor that runs the summarizer in one child process it supervises (the
-    model loads there, once). An example that kills that process (a segfault, the OOM
-    killer) costs the child, not the actor: the batch is tried again (`retries` times) in
-    a new child, then its examples one at a time, and an example that still kills it is
-    recorded as failed. Ray Data's own restarts of a dying actor hung in Ray 2.60 (a
-    restarting actor outlives its dataset, holding its CPUs), so they are kept for the
-    rarer death of the actor itself (max_task_retries)."""
+    """A Ray actor (made one by `ray.remote` on the driver) that runs the summarizer in
+    one child process it supervises (the model loads there, once per actor). An example
+    that kills that process (a segfault, the OOM killer) costs the child, not the actor:
+    the batch is tried again (`retries` times) in a new child, then its examples one at a
+    time, and an example that still kills it is recorded as failed. The death of the actor
+    itself (its node lost) is Ray's to handle: it restarts the actor and resends the batch
+    (max_restarts, max_task_retries)."""
 
     def __init__(self, job: bytes, retries: int):
         self.job, self.retries = job, retries
         self.child: ProcessPoolExecutor | None = None
 
-    def __call__(self, batch: dict) -> dict:
-        return {"out": [self._run(text) for text in batch["batch"]]}
-
-    def _run(self, text: str) -> str:
+    def summarize(self, text: str) -> str:
+        """One JSON batch of examples in, its JSON answer out."""
         for _ in range(self.retries + 1):
             try:
                 return self._child().submit(_child_run, text).result()
@@ -233,7 +356,7 @@ class SummarizeActor:
                 self.child = None
         examples = json.loads(text)
         if len(examples) > 1:   # find the one that kills the process
-            return _merge([self._run(json.dumps([ex])) for ex in examples])
+            return _merge([self.summarize(json.dumps([ex])) for ex in examples])
         return json.dumps({"summaries": [Summary(
             examples[0]["id"], (), meta={"exception": True},
             error=_CRASHED.format(n=self.retries)).to_dict()]})
@@ -311,20 +434,17 @@ def _die_with(parent: int) -> None:
 _SCORERS: dict = {}   # per worker process: spec JSON -> Scorer (metrics, checks, spaCy once)
 
 
-def score_rows(batch: dict, *, spec_json: str) -> dict:
-    """A stateless Ray Data map: score each row's JSON chunk of (example, summary) pairs.
-    The scorer is built once per worker process; without a score cache or NER file (the
-    driver caches rows; story NER is redone for the stories this worker sees)."""
+def score_chunk(text: str, spec_json: str) -> str:
+    """A Ray task: score one JSON chunk of (example, summary) pairs. The scorer is built
+    once per worker process; without a score cache or NER file (the driver caches rows;
+    story NER is redone for the stories this worker sees)."""
     try:
         scorer = _scorer(spec_json)
     except SummcheckError as err:
-        return {"i": batch["i"], "out": [json.dumps({"fatal": str(err)})] * len(batch["i"])}
-    out = []
-    for text in batch["pairs"]:
-        pairs = [(Example.from_dict(e), Summary.from_dict(s)) for e, s in json.loads(text)]
-        out.append(json.dumps({"fingerprint": scorer.fingerprint, "rows": scorer.score(pairs)},
-                              ensure_ascii=False))
-    return {"i": batch["i"], "out": out}
+        return json.dumps({"fatal": str(err)})
+    pairs = [(Example.from_dict(e), Summary.from_dict(s)) for e, s in json.loads(text)]
+    return json.dumps({"fingerprint": scorer.fingerprint, "rows": scorer.score(pairs)},
+                      ensure_ascii=False)
 
 
 def _scorer(spec_json: str):
@@ -333,9 +453,12 @@ def _scorer(spec_json: str):
         from ..scoring import Scorer, build_checks, build_metrics
 
         spec = RunSpec.model_validate_json(spec_json)
-        checks = build_checks(spec)
+        # the driver has printed the warnings (a skipped optional metric); if this node
+        # skips other metrics than the driver, the fingerprints differ and the run stops
+        with contextlib.redirect_stderr(io.StringIO()):
+            metrics, checks = build_metrics(spec), build_checks(spec)
         for check in checks:   # NER on the task's own core, not forked onto the others'
             if hasattr(check, "processes"):
                 check.processes = _SCORING_CPUS
-        _SCORERS[spec_json] = Scorer(build_metrics(spec), checks)
+        _SCORERS[spec_json] = Scorer(metrics, checks)
     return _SCORERS[spec_json]
