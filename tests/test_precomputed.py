@@ -64,7 +64,69 @@ def test_jsonl_summaries_are_read_back_by_offset_not_held(tmp_path):
     out = pre.summarize([Example("b", "x"), Example("a", "y"), Example("c", "z")])
     assert [s.bullets for s in out[:2]] == [("B one.", "B two."), ("A one.", "A two.")]
     assert out[2].error and "no summary for id 'c'" in out[2].error
-    assert all(isinstance(v, int) for v in pre._index.values())   # offsets only
+    index = pre._index   # 24 bytes a row: two 64-bit halves of the id's hash, an offset
+    assert sorted(index.where.tolist()) == [0, len('{"id": "a", "summary": ["A one.", "A two."]}\n\n')]
+    assert index.hi.nbytes + index.lo.nbytes + index.where.nbytes == 24 * 2
     path.write_text('{"id": "z", "summary": "moved"}\n' * 3, encoding="utf-8")
     with pytest.raises(DataError, match="changed during the run"):
         pre.summarize([Example("b", "x")])
+
+
+def test_ids_sharing_64_bits_of_hash_are_told_apart(tmp_path, monkeypatch):
+    """The index sorts on the first 64 bits of each id's hash; rows whose first halves
+    collide are told apart by the second half."""
+    from summcheck.summarizers import precomputed
+
+    real = precomputed._digests
+
+    def colliding(keys):   # every id gets the same first 8 bytes
+        return b"".join(b"\0" * 8 + real([k])[8:] for k in keys)
+
+    monkeypatch.setattr(precomputed, "_digests", colliding)
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps({"id": i, "summary": [f"S {i}."]}) + "\n"
+                            for i in "abcd"))
+    out = build(path).summarize([Example(i, "x") for i in "dbqa"])
+    assert [s.bullets for s in out] == [("S d.",), ("S b.",), (), ("S a.",)]
+    assert "no summary for id 'q'" in out[2].error
+
+
+def test_csv_ids_are_checked_like_jsonl(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("id,summary\na,One.\nz,Two.\ny,Three.\n")
+    pre = build(path, max_missing=0.8)
+    (warning,) = pre.check_ids(EXAMPLES)
+    assert "2 of 3 examples have no summary" in warning and "'b', 'c'" in warning
+    assert "Ids in the file the dataset lacks: 'y', 'z'" in warning
+    assert pre.summarize(EXAMPLES[:1])[0].bullets == ("One.",)
+    path.write_text("id,summary\na,One.\nb,Two.\na,Three.\n")
+    with pytest.raises(DataError, match="lines 2 and 4: the same id 'a'"):
+        build(path).summarize(EXAMPLES)
+
+
+def test_id_check_names_the_smallest_missing_and_extra_ids(tmp_path):
+    """Fed in chunks, the check keeps a count and the three smallest ids of each kind."""
+    path = tmp_path / "s.jsonl"
+    path.write_text("".join(json.dumps({"id": f"f{i:03d}", "summary": "x"}) + "\n"
+                            for i in range(50, 0, -1)))
+    spec = PrecomputedSpec(type="precomputed", path=str(path), max_missing=0.9)
+    check = build_summarizer(spec, max_bullets=None).id_check()
+    for start in (0, 30):
+        check.add([f"f{i:03d}" for i in range(start + 1, start + 31)])
+    (warning,) = check.finish()
+    assert warning.startswith("precomputed: 10 of 60 examples have no summary")
+    assert "('f051', 'f052', 'f053', ...)" in warning
+    assert "lacks: none" in warning
+
+
+def test_precomputed_summaries_never_enter_the_generation_cache(tmp_path):
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps({"id": "a", "summary": "One. Two."}) + "\n")
+    pre, cache = build(path), GenerationCache(tmp_path / "cache")
+    out, generated = summarize_with_cache(pre, EXAMPLES, cache, batch_size=1)
+    assert generated == 0 and out[0].bullets == ("One.", "Two.")
+    assert out[1].error and "no summary for id 'b'" in out[1].error
+    assert cache.get_many(pre, EXAMPLES) == {}
+    cache.close()

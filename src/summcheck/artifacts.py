@@ -27,6 +27,8 @@ SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
 LOCK, REPORT = ".lock", "report"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+# One encoder for every row: json.dumps(..., ensure_ascii=False) builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:
@@ -54,7 +56,7 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> None:
-    write_atomic(path, (json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    write_atomic(path, (_encode(r) + "\n" for r in rows))
 
 
 class JsonlWriter:
@@ -69,7 +71,7 @@ class JsonlWriter:
         self._handle = self.partial.open("w", encoding="utf-8")
 
     def write(self, row: dict) -> None:
-        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._handle.write(_encode(row) + "\n")
 
     def commit(self) -> None:
         self._handle.flush()
@@ -96,16 +98,24 @@ class GroupedJsonlWriter:
         self._handles = {g: p.open("w", encoding="utf-8") for g, p in self._parts.items()}
 
     def write(self, group: str, row: dict) -> None:
-        self._handles[group].write(json.dumps(row, ensure_ascii=False) + "\n")
+        self._handles[group].write(_encode(row) + "\n")
 
     def flush(self) -> None:
         for handle in self._handles.values():
             handle.flush()
 
     def commit(self) -> None:
+        """The parts joined under the real name: renamed when there is one, else copied
+        byte for byte into a temporary file that is then renamed."""
+        for handle in self._handles.values():
+            handle.flush()
+            os.fsync(handle.fileno())
         self._close()
-        write_atomic(self.path, (line for part in self._parts.values()
-                                 for line in _lines(part)))
+        parts = list(self._parts.values())
+        if len(parts) == 1:
+            os.replace(parts[0], self.path)
+        else:
+            _join_files(parts, self.path)
         self.discard()
 
     def discard(self) -> None:
@@ -119,9 +129,21 @@ class GroupedJsonlWriter:
                 handle.close()
 
 
-def _lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8") as handle:
-        yield from handle
+def _join_files(parts: list[Path], path: Path) -> None:
+    """`parts` one after another in `path`, written atomically (temp file, fsync, rename)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                with part.open("rb") as handle:
+                    shutil.copyfileobj(handle, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def clear_outputs(run_dir: Path) -> None:

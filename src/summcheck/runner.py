@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from .stats import aggregate_columns
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, pending
 from .text import SENTENCE_SPLITTER
-from .types import Example, Summary
+from .types import Example, Summary, digest_texts
 
 _MODEL_BATCH_DEFAULT = 32
 # Summaries scored per step: a step's rows are written out and dropped, so memory stays
@@ -56,20 +56,19 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     existing cluster, none starts a local instance); both write the same run folder."""
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
     examples = _load(spec)
-    rouge = spec.metrics.rouge
-    warnings = data_warnings(examples, rouge_tokenizer=rouge.tokenizer if rouge else None)
-    for warning in warnings:
+    skipped: list[str] = []
+    summarizers = _build_summarizers(spec, skipped)
+    warnings, data, id_checks = _survey(spec, examples, summarizers)
+    for warning in warnings + skipped:
         print(f"warning: {warning}", file=sys.stderr)
-    summarizers = _build_summarizers(spec, warnings)
-    _check_ids(summarizers, examples, warnings)   # ids no summary file matches: stop here
+    warnings += skipped
+    _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
     metrics, checks = build_metrics(spec, warnings), build_checks(spec)
-    data = data_fingerprint(examples)
     run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):
         artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
         started = _now()
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
-        artifacts.write_jsonl(run_dir / artifacts.EXAMPLES, (e.to_dict() for e in examples))
         cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
         try:
@@ -108,8 +107,42 @@ def data_fingerprint(examples: Sequence[Example]) -> str:
     """Hash of the examples as loaded: ids, content and order."""
     digest = hashlib.sha256()
     for example in examples:
-        digest.update(f"{example.id}\0{example.content_hash()}\n".encode("utf-8"))
+        _add_example(digest, example)
     return digest.hexdigest()[:16]
+
+
+def _add_example(digest, example: Example) -> None:
+    refs = example.reference_bullets
+    digest_texts(digest, [example.id, example.title, example.story, str(len(refs)), *refs])
+
+
+def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
+            ) -> tuple[list[str], str, list]:
+    """(data warnings, data fingerprint, id checks to finish) from one read of the
+    examples: each read of a big local dataset parses every row again, so everything
+    asked of all examples before the run is asked in the same pass."""
+    digest = hashlib.sha256()
+    id_checks = [s.id_check() for s in summarizers if hasattr(s, "id_check")]
+    ids: list[str] = []
+
+    def read() -> Iterator[Example]:
+        for example in examples:
+            _add_example(digest, example)
+            ids.append(example.id)
+            if len(ids) == _WINDOW:
+                _feed(id_checks, ids)
+            yield example
+
+    rouge = spec.metrics.rouge
+    warnings = data_warnings(read(), rouge_tokenizer=rouge.tokenizer if rouge else None)
+    _feed(id_checks, ids)
+    return warnings, digest.hexdigest()[:16], id_checks
+
+
+def _feed(id_checks: list, ids: list[str]) -> None:
+    for check in id_checks:
+        check.add(ids)
+    ids.clear()
 
 
 def run_name(spec: RunSpec, data: str) -> str:
@@ -119,14 +152,13 @@ def run_name(spec: RunSpec, data: str) -> str:
     return f"{spec.name}-{identity}"
 
 
-def _check_ids(summarizers, examples: Sequence[Example], warnings: list[str]) -> None:
+def _check_ids(id_checks: list, warnings: list[str]) -> None:
     """Summarizers that answer by id (precomputed files) say how their ids meet the
     examples': warnings printed and kept for results.json, or an error before any work."""
-    for summarizer in summarizers:
-        if hasattr(summarizer, "check_ids"):
-            for warning in summarizer.check_ids(examples):
-                warnings.append(warning)
-                print(f"warning: {warning}", file=sys.stderr)
+    for check in id_checks:
+        for warning in check.finish():
+            warnings.append(warning)
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Backend:
@@ -173,7 +205,7 @@ def _any_pending(summarizer, examples, cache) -> bool:
 
 def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
     """Build every summarizer; an `optional: true` one whose extra is missing is skipped
-    with a warning (printed and recorded in results.json)."""
+    with a warning (added to `warnings`, for the caller to print)."""
     built = []
     for s in spec.summarizers:
         try:
@@ -182,7 +214,6 @@ def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
             if not s.optional:
                 raise
             warnings.append(f"skipped optional summarizer {s.label}: {err}")
-            print(f"warning: {warnings[-1]}", file=sys.stderr)
     if not built:
         raise SummcheckError("no summarizer to run: every one is optional and not installed")
     return built
@@ -223,10 +254,14 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     score_task = progress.task("score", total=len(examples) * len(labels))
     files = {name: artifacts.GroupedJsonlWriter(run_dir / name, labels)
              for name in (artifacts.SUMMARIES, artifacts.SCORES, artifacts.CHECKS)}
+    files[artifacts.EXAMPLES] = artifacts.GroupedJsonlWriter(run_dir / artifacts.EXAMPLES,
+                                                             [""])
     window = engine.window or len(examples)
     try:
         for start in range(0, len(examples), window):
             batch = list(examples[start:start + window])
+            for example in batch:
+                files[artifacts.EXAMPLES].write("", example.to_dict())
             summaries = {}
             for summarizer in summarizers:
                 label = summarizer.label
@@ -264,10 +299,18 @@ def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[S
     """Score every summarizer's summaries of a window (`summaries` by label) through the
     backend, writing one score row and one check row per summary as rows arrive and
     keeping only the metric values. A failed summary scores as an empty one (zero ROUGE):
-    a model that fails should not look better for it; failures are also counted."""
-    labels = [label for label in summaries for _ in examples]
-    pairs = [pair for label in summaries
-             for pair in zip(examples, summaries[label], strict=True)]
+    a model that fails should not look better for it; failures are also counted.
+
+    Pairs go story by story (every summarizer's summary of the first example, then of the
+    second, ...): the checks remember their analyses of the last few hundred stories, so a
+    story is analysed once for all summarizers, where summarizer by summarizer it was
+    analysed again for each once a window held more stories than they remember."""
+    for lists in summaries.values():
+        if len(lists) != len(examples):
+            raise ValueError("a summarizer returned a summary count unlike its examples'")
+    labels = [label for _ in examples for label in summaries]
+    pairs = [(example, summaries[label][i]) for i, example in enumerate(examples)
+             for label in summaries]
     for label, (_, summary), row in zip(labels, pairs, engine.score(scorer, pairs),
                                         strict=True):
         ids = {"summarizer": label, "example_id": summary.example_id}

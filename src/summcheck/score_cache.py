@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .sqlite_db import open_db
-from .types import Example, Summary
+from .types import Example, Summary, digest_texts
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
 _LOOKUP_CHUNK = 500   # keys per SELECT ... IN (...), under SQLite's variable limit
+_encode = json.JSONEncoder(ensure_ascii=False).encode   # one encoder, not one per row
 
 
 def scoring_fingerprint(signatures: Iterable[str]) -> str:
@@ -26,9 +27,14 @@ def scoring_fingerprint(signatures: Iterable[str]) -> str:
 
 
 def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
-    payload = json.dumps([fingerprint, example.content_hash(), list(summary.bullets),
-                          summary.error is not None], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    """sha256 of the scoring fingerprint, the example's content (title, story, reference
+    bullets), the summary's bullets and whether it failed: everything a row depends on."""
+    digest = hashlib.sha256()
+    refs, bullets = example.reference_bullets, summary.bullets
+    digest_texts(digest, [fingerprint, example.title, example.story, str(len(refs)), *refs,
+                          str(len(bullets)), *bullets,
+                          "failed" if summary.error is not None else "ok"])
+    return digest.hexdigest()[:32]
 
 
 class ScoreCache:
@@ -47,7 +53,7 @@ class ScoreCache:
         return found
 
     def put_many(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        data = [(key, json.dumps(row, ensure_ascii=False)) for key, row in rows]
+        data = [(key, _encode(row)) for key, row in rows]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", data)
 

@@ -8,6 +8,10 @@ SQLite (stdlib) gives atomic commits: each finished batch is committed at once, 
 killed mid-generation (Ctrl-C or SIGKILL) loses at most the batch in flight, and a re-run
 regenerates nothing that finished. Examples whose summarizer raised are not cached, so
 they are retried; an empty output is a (cached) result of a deterministic model.
+
+A summarizer that declares `caches_generations = False` reads its summaries from a file
+that is itself the source (precomputed): it is asked again on every run and nothing of it
+is stored, so a run over a million precomputed rows does not copy them into SQLite.
 """
 
 from __future__ import annotations
@@ -81,6 +85,10 @@ def summarize_with_cache(
     Returns (summaries, number of generations made now: one per distinct input). A batch that raises is retried one example
     at a time so one bad example is recorded as failed instead of sinking the run.
     """
+    if not uses_cache(summarizer):   # read, not generated: one call for all
+        summaries = _summarize_batch(summarizer, list(examples))
+        on_progress(len(summaries))
+        return summaries, 0
     done = cache.get_many(summarizer, examples)
     on_progress(len(done))
     todo, copies = distinct_inputs(summarizer, [ex for ex in examples if ex.id not in done])
@@ -92,6 +100,12 @@ def summarize_with_cache(
         cache.put_many(summarizer, list(zip(batch, summaries)))
         on_progress(record(summaries, copies, done))
     return [done[ex.id] for ex in examples], len(todo)
+
+
+def uses_cache(summarizer: Summarizer) -> bool:
+    """False for a summarizer whose output is read from its own source file each time
+    (`caches_generations = False`): caching it would only copy the file."""
+    return getattr(summarizer, "caches_generations", True)
 
 
 def distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
@@ -154,5 +168,8 @@ def _check_output(example: Example, summary: Summary) -> Summary:
 
 
 def pending(summarizer: Summarizer, examples: Sequence[Example], cache: GenerationCache) -> int:
-    """How many examples this summarizer still has to generate."""
+    """How many examples this summarizer still has to generate (none when it is not
+    cached: it reads its summaries and has no model to load)."""
+    if not uses_cache(summarizer):
+        return 0
     return len(examples) - len(cache.get_many(summarizer, examples))

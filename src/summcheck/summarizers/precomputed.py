@@ -2,25 +2,38 @@
 
 Each row has an id column and a summary column; the summary is a list of bullets or a
 text that is split into bullets. An example with no row gets a per-example error.
+
+The file is the source of its summaries: they are read from it on every run and never
+copied into the generation cache (`caches_generations = False`). For JSONL, memory stays
+flat in the file's size: the id index keeps 24 bytes a row (the id's 128-bit hash, as wide
+as the caches' keys, and its line's byte offset) and lines are read back when asked for.
+A CSV file's summaries are held (a quoted field may span lines: no line offsets to keep).
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import heapq
 import json
+from array import array
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets
 from ..types import Example, Summary
 from .base import fingerprint_of
 
+_CHUNK = 4096   # ids hashed at a time
+
 
 class Precomputed:
-    reads_example_id = True   # the file is looked up by id
+    reads_example_id = True      # the file is looked up by id
+    caches_generations = False   # the file is the source: read again on every run
 
     def __init__(self, spec, *, max_bullets: int | None):
         self.spec = spec
@@ -42,23 +55,57 @@ class Precomputed:
         """The file's sha256, hashed again only when its stat changes (it is asked for
         every window; re-reading a big file per summary was quadratic). Any rewrite moves
         the inode's ctime, which a program cannot set back; a new content also drops the
-        id index built from the old one."""
+        id index built from the old one. Read in blocks: the file is never held whole."""
         stat = self.path.stat()
         seen = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         if seen != self._seen:
-            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
-            if digest != self._digest:
+            digest = hashlib.sha256()
+            with self.path.open("rb") as handle:
+                while block := handle.read(1 << 20):
+                    digest.update(block)
+            if digest.hexdigest()[:16] != self._digest:
                 self.__dict__.pop("_index", None)
-            self._seen, self._digest = seen, digest
+                self.__dict__.pop("_csv_rows", None)
+            self._seen, self._digest = seen, digest.hexdigest()[:16]
         return self._digest
 
+    @property
+    def _is_csv(self) -> bool:
+        return self.path.suffix.lower() == ".csv"
+
     @cached_property
-    def _index(self) -> dict[str, int | object]:
-        """{id: byte offset of its line} for JSONL (summaries are read back when asked
-        for, so a big file is never held in memory); {id: summary} for CSV. An id on two
-        lines is an error: which summary is meant cannot be guessed."""
-        out: dict[str, int | object] = {}
-        lines: dict[str, int] = {}
+    def _csv_rows(self) -> list[tuple[str, object]]:
+        """(id, summary) of each CSV row, in file order."""
+        return [(key, value) for _, _, key, value in self._rows()]
+
+    @cached_property
+    def _index(self) -> "IdIndex":
+        """Where each id's row is: a JSONL line's byte offset, or a CSV row's number. An
+        id on two lines is an error: which summary is meant cannot be guessed."""
+        keys: list[str] = []
+        digests, where = bytearray(), array("q")
+        located = ((key, n) for n, (key, _) in enumerate(self._csv_rows)) if self._is_csv \
+            else ((key, offset) for _, offset, key, _ in self._rows())
+        for key, position in located:
+            keys.append(key)
+            where.append(position)
+            if len(keys) == _CHUNK:
+                digests += _digests(keys)
+                keys.clear()
+        digests += _digests(keys)
+        index = IdIndex(np.frombuffer(bytes(digests), np.uint64).reshape(-1, 2),
+                        np.frombuffer(where, np.int64))
+        if (pair := index.first_duplicate()) is not None:
+            first, second = (self._line(w) for w in pair)
+            raise DataError(
+                f"{self.path}, lines {first} and {second}: the same id "
+                f"{self._id_at(pair[1])!r}. Keep one summary per id (remove or rename one "
+                "of the lines).")
+        return index
+
+    def _rows(self) -> Iterator[tuple[int, int | None, str, object]]:
+        """(line number, byte offset or None for CSV, id, summary) of every row; a missing
+        field is an error naming the line."""
         for line_no, offset, row in _read_rows(self.path):
             for field in (self.spec.id_field, self.spec.summary_field):
                 if field not in row:
@@ -66,78 +113,188 @@ class Precomputed:
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
                         f"{', '.join(row)}). Set id_field/summary_field in the config."
                     )
-            key = str(row[self.spec.id_field])
-            if key in lines:
-                raise DataError(
-                    f"{self.path}, lines {lines[key]} and {line_no}: the same id {key!r}. "
-                    "Keep one summary per id (remove or rename one of the lines).")
-            lines[key] = line_no
-            value = row[self.spec.summary_field]
-            out[key] = value if offset is None else offset
+            yield line_no, offset, str(row[self.spec.id_field]), row[self.spec.summary_field]
+
+    def _line(self, where: int) -> int:
+        """The line number of a row (error messages only): a CSV row's number + 2 (the
+        header), a JSONL line's newlines before its offset + 1."""
+        if self._is_csv:
+            return where + 2
+        with self.path.open("rb") as handle:
+            return handle.read(where).count(b"\n") + 1
+
+    def _id_at(self, where: int) -> str:
+        return self._csv_rows[where][0] if self._is_csv else self._read_lines([where])[0][0]
+
+    def _read_lines(self, offsets: Sequence[int]) -> list[tuple[str, object]]:
+        """(id, summary) of the JSONL lines at `offsets`, read in file order."""
+        out: list[tuple[str, object]] = [("", None)] * len(offsets)
+        with self.path.open("rb") as handle:
+            for i in sorted(range(len(offsets)), key=offsets.__getitem__):
+                handle.seek(offsets[i])
+                try:
+                    row = json.loads(handle.readline() or b"{}")
+                    out[i] = (str(row[self.spec.id_field]), row[self.spec.summary_field])
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    raise DataError(f"{self.path} changed during the run; run again.") from None
         return out
 
-    def check_ids(self, examples: Sequence[Example]) -> list[str]:
-        """Warnings on how the file's ids meet the examples' (missing ones count as failed
-        summaries); a DataError when none match or more than `max_missing` of the
-        examples have no summary: such a run would measure the id mapping, not a model."""
-        file_ids = self._index.keys()
-        wanted = [ex.id for ex in examples]
-        missing = [i for i in wanted if i not in file_ids]
-        extra = file_ids - set(wanted)
-        if wanted and len(missing) == len(wanted):
-            raise DataError(
-                f"{self.path}: none of the {counted(len(wanted), 'example id')} has a summary in it "
-                f"(dataset ids: {_some(wanted)}; ids in the file: {_some(extra)}). Check "
-                f"id_field (now {self.spec.id_field!r}) and the dataset's id field; ids "
-                "must match exactly, case included.")
-        if len(missing) > self.spec.max_missing * len(wanted):
-            raise DataError(
-                f"{self.path}: {len(missing)} of {counted(len(wanted), 'example')} "
-                f"({len(missing) / len(wanted):.0%}) have no summary in it, more than "
-                f"max_missing ({self.spec.max_missing:.0%}); missing: {_some(missing)}; ids "
-                f"in the file the dataset lacks: {_some(extra)}. Fix the ids, or raise "
-                f"max_missing (0 to 1) on the precomputed summarizer {self.label!r}.")
-        warnings = []
-        if missing:
-            warnings.append(
-                f"{self.label}: {len(missing)} of {counted(len(wanted), 'example')} have no summary in "
-                f"{self.path} ({_some(missing)}); they count as failed (0 on every rate). "
-                f"Ids in the file the dataset lacks: {_some(extra)}")
-        elif extra:
-            warnings.append(
-                f"{self.label}: {counted(len(extra), 'id')} in {self.path} not among the "
-                f"{counted(len(wanted), 'example')} loaded ({_some(extra)}): not scored")
-        return warnings
+    def id_check(self) -> "IdCheck":
+        """How the dataset's ids meet the file's, fed a chunk of ids at a time (the run
+        reads its examples once for every such question)."""
+        return IdCheck(self)
+
+    def check_ids(self, examples: Iterable[Example]) -> list[str]:
+        """`IdCheck`'s warnings for these examples (or its DataError)."""
+        check = self.id_check()
+        check.add([ex.id for ex in examples])
+        return check.finish()
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
-        with self.path.open("rb") as handle:
-            return [self._one(ex, handle) for ex in examples]
+        ids = [ex.id for ex in examples]
+        where = self._index.where_of(ids)
+        if self._is_csv:
+            found = [self._csv_rows[w] if w >= 0 else (i, None) for i, w in zip(ids, where)]
+        else:
+            rows = iter(self._read_lines([int(w) for w in where if w >= 0]))
+            found = [next(rows) if w >= 0 else (i, None) for i, w in zip(ids, where)]
+        if any(key != i for (key, _), i in zip(found, ids)):
+            raise DataError(f"{self.path} changed during the run; run again.")
+        return [self._summary(i, value) for i, (_, value) in zip(ids, found)]
 
-    def _one(self, example: Example, handle) -> Summary:
-        value = self._index.get(example.id)
-        if isinstance(value, int):   # a JSONL line's offset (bool is never stored)
-            handle.seek(value)
-            try:
-                row = json.loads(handle.readline() or b"{}")
-                if str(row[self.spec.id_field]) != example.id:
-                    raise KeyError(self.spec.id_field)
-            except (json.JSONDecodeError, KeyError, TypeError):
-                raise DataError(f"{self.path} changed during the run; run again.") from None
-            value = row[self.spec.summary_field]
+    def _summary(self, example_id: str, value) -> Summary:
         if value is None:
-            return Summary(example.id, (), error=f"no summary for id {example.id!r} in {self.path}")
+            return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
         if isinstance(value, list):
             bullets = tuple(str(b).strip() for b in value if str(b).strip())
             bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
-            return Summary(example.id, bullets, raw_text="\n".join(bullets))
-        return Summary(example.id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
+            return Summary(example_id, bullets, raw_text="\n".join(bullets))
+        return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
 
 
-def _some(ids, k: int = 3) -> str:
-    shown = sorted(ids)[:k]
-    if not shown:
-        return "none"
-    return ", ".join(repr(i) for i in shown) + (", ..." if len(ids) > k else "")
+def _digests(keys: Sequence[str]) -> bytes:
+    """Each key's 128-bit blake2b digest, concatenated."""
+    return b"".join(hashlib.blake2b(k.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+                    for k in keys)
+
+
+class IdIndex:
+    """Row positions by id: the ids' 128-bit hashes, sorted (two of a million ids share
+    one with a probability near 1e-27), and where each row is."""
+
+    def __init__(self, digests: np.ndarray, where: np.ndarray):
+        order = np.lexsort((digests[:, 1], digests[:, 0]))   # stable: file order in ties
+        self.hi, self.lo = digests[order, 0], digests[order, 1]
+        self.where = where[order]
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def first_duplicate(self) -> tuple[int, int] | None:
+        """(where, where) of the first row whose id an earlier row has, and of that
+        earlier row; None when every id is unique."""
+        same = np.flatnonzero((self.hi[1:] == self.hi[:-1]) & (self.lo[1:] == self.lo[:-1]))
+        if not len(same):
+            return None
+        later = same[np.argmin(self.where[same + 1])] + 1
+        first = later - 1
+        while first > 0 and self.hi[first - 1] == self.hi[later] \
+                and self.lo[first - 1] == self.lo[later]:
+            first -= 1
+        return int(self.where[first]), int(self.where[later])
+
+    def find(self, keys: Sequence[str]) -> np.ndarray:
+        """Each key's position in the index, -1 where no row has it."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        if not len(self) or not keys:
+            return out
+        query = np.frombuffer(_digests(keys), np.uint64).reshape(-1, 2)
+        left = np.searchsorted(self.hi, query[:, 0], "left")
+        right = np.searchsorted(self.hi, query[:, 0], "right")
+        for i in np.flatnonzero(right > left):
+            for j in range(left[i], right[i]):   # one row but where 64 bits collide
+                if self.lo[j] == query[i, 1]:
+                    out[i] = j
+                    break
+        return out
+
+    def where_of(self, keys: Sequence[str]) -> np.ndarray:
+        """Each key's row (offset or row number), -1 where no row has it."""
+        found = self.find(keys)
+        return np.where(found >= 0, self.where[np.maximum(found, 0)] if len(self) else -1, -1)
+
+
+class IdCheck:
+    """Warnings on how the file's ids meet the examples' (missing ones count as failed
+    summaries); `finish` raises a DataError when none match or more than `max_missing` of
+    the examples have no summary: such a run would measure the id mapping, not a model.
+    Holds a bit per file row and a few ids to name, whatever the number of examples."""
+
+    def __init__(self, pre: Precomputed):
+        self.pre, self.index = pre, pre._index
+        self.matched = np.zeros(len(self.index), dtype=bool)
+        self.n_wanted = 0
+        self.wanted, self.missing = _Smallest(), _Smallest()
+
+    def add(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            found = self.index.find(chunk)
+            self.matched[found[found >= 0]] = True
+            self.n_wanted += len(chunk)
+            self.wanted.add(chunk)
+            self.missing.add([chunk[i] for i in np.flatnonzero(found < 0)])
+
+    def finish(self) -> list[str]:
+        pre, n, missing = self.pre, self.n_wanted, self.missing
+        extra = self._extra()
+        if n and missing.count == n:
+            raise DataError(
+                f"{pre.path}: none of the {counted(n, 'example id')} has a summary in it "
+                f"(dataset ids: {self.wanted}; ids in the file: {extra}). Check "
+                f"id_field (now {pre.spec.id_field!r}) and the dataset's id field; ids "
+                "must match exactly, case included.")
+        if missing.count > pre.spec.max_missing * n:
+            raise DataError(
+                f"{pre.path}: {missing.count} of {counted(n, 'example')} "
+                f"({missing.count / n:.0%}) have no summary in it, more than "
+                f"max_missing ({pre.spec.max_missing:.0%}); missing: {missing}; ids "
+                f"in the file the dataset lacks: {extra}. Fix the ids, or raise "
+                f"max_missing (0 to 1) on the precomputed summarizer {pre.label!r}.")
+        if missing.count:
+            return [f"{pre.label}: {missing.count} of {counted(n, 'example')} have no summary "
+                    f"in {pre.path} ({missing}); they count as failed (0 on every rate). "
+                    f"Ids in the file the dataset lacks: {extra}"]
+        if extra.count:
+            return [f"{pre.label}: {counted(extra.count, 'id')} in {pre.path} not among the "
+                    f"{counted(n, 'example')} loaded ({extra}): not scored"]
+        return []
+
+    def _extra(self) -> "_Smallest":
+        """The file's ids no example has (their rows read back, in file order)."""
+        extra = _Smallest()
+        where = np.sort(self.index.where[~self.matched])
+        for start in range(0, len(where), _CHUNK):
+            rows = [int(w) for w in where[start:start + _CHUNK]]
+            extra.add([self.pre._csv_rows[w][0] for w in rows] if self.pre._is_csv
+                      else [key for key, _ in self.pre._read_lines(rows)])
+        return extra
+
+
+class _Smallest:
+    """A count of ids and the `k` smallest of them, shown as "'a', 'b', 'c', ..."."""
+
+    def __init__(self, k: int = 3):
+        self.k, self.count, self.ids = k, 0, []
+
+    def add(self, ids: Sequence[str]) -> None:
+        self.count += len(ids)
+        self.ids = heapq.nsmallest(self.k, [*self.ids, *ids])
+
+    def __str__(self) -> str:
+        if not self.ids:
+            return "none"
+        return ", ".join(repr(i) for i in self.ids) + (", ..." if self.count > self.k else "")
 
 
 def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
