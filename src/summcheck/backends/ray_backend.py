@@ -132,8 +132,15 @@ class RayBackend:
         Without an address a new local instance (this machine's CPUs); with one, join."""
         ray = _import_ray()
         if not ray.is_initialized():
-            ray.init(address=self.address or "local", include_dashboard=False,
-                     logging_level=logging.WARNING)
+            if self.address:
+                _use_token_if_found()
+            try:
+                ray.init(address=self.address or "local", include_dashboard=False,
+                         logging_level=logging.WARNING)
+            except (ConnectionError, RuntimeError) as err:
+                if not self.address:
+                    raise
+                raise SummcheckError(_cannot_join(self.address, err)) from None
             self._started = True
         return ray
 
@@ -313,6 +320,38 @@ class RayBackend:
             if payload["fingerprint"] != fingerprint:
                 raise SummcheckError(_differs("scoring setup (metric and check signatures)"))
             yield [score_key(fingerprint, e, s) for e, s in chunks[n]], payload["rows"]
+
+
+def _token_found() -> bool:
+    """Whether this machine has a Ray token where Ray looks for one."""
+    if os.environ.get("RAY_AUTH_TOKEN"):
+        return True
+    path = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.join(
+        os.path.expanduser("~"), ".ray", "auth_token")
+    return os.path.isfile(path)
+
+
+def _use_token_if_found() -> None:
+    """Join a cluster with its token when RAY_AUTH_MODE is not set and a token is found,
+    as `ray start` does for a node. Ray 2.60 starts clusters with token authentication,
+    and a driver without RAY_AUTH_MODE=token is refused by one (after about 20 s of
+    retries); a cluster without authentication accepts a driver that sends a token."""
+    if os.environ.get("RAY_AUTH_MODE") is not None or not _token_found():
+        return
+    os.environ["RAY_AUTH_MODE"] = "token"
+    with contextlib.suppress(ImportError, AttributeError):   # Ray reads the mode again
+        from ray._raylet import Config
+
+        Config.initialize("")
+
+
+def _cannot_join(address: str, err: Exception) -> str:
+    return (f"cannot join the Ray cluster at {address}: {_first_lines(err, 1)}\n"
+            f"Check the address (`ray status` on the head prints the cluster). Ray 2.60 "
+            f"clusters use token authentication: this machine needs the cluster's token in "
+            f"~/.ray/auth_token (copy it from the head node; or RAY_AUTH_TOKEN / "
+            f"RAY_AUTH_TOKEN_PATH), and RAY_AUTH_MODE must be token or unset "
+            f"(now: {os.environ.get('RAY_AUTH_MODE', 'unset')}).")
 
 
 def _payload(answer: str) -> dict:
