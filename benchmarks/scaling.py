@@ -11,7 +11,11 @@ and the largest anonymous memory of the run and its child processes (sampled).
 Workloads (--workload):
   harness  a precomputed summarizer (each story's first three sentences, split here by a
            plain regex), ROUGE-1/2/L/Lsum and the numbers check: what the harness itself
-           costs (loading, scoring, streaming rows, aggregating, reports) with no model
+           costs (loading, scoring, streaming rows, aggregating, reports) with no model.
+           The support check stays at its default (on)
+  rows     issue 17.2's million-row workload: the same precomputed summaries, ROUGE-1/2/L/
+           Lsum and the numbers check only (entities and support off), default reports;
+           run with --sizes 10000,100000,1000000 --no-rerun
   full     lead-3 and textrank, ROUGE, numbers and entities checks (story NER per story)
 
     .venv/bin/python benchmarks/scaling.py [--workload harness] [--sizes 1000,5000,20000]
@@ -48,6 +52,14 @@ summarizers:
 checks: {{numbers: {{}}, entities: null}}
 report: {{formats: [md, csv, json]}}
 """,
+    "rows": """\
+name: scaling-rows
+dataset: {{source: hf, path: {data}, split: test,
+          fields: {{id: id, story: story, highlights: highlights}}}}
+summarizers:
+  - {{type: precomputed, name: first-3, path: {summaries}}}
+checks: {{numbers: {{}}, entities: null, support: null}}
+""",
     "full": """\
 name: scaling-full
 dataset: {{source: hf, path: {data}, split: test,
@@ -63,6 +75,8 @@ WORKLOADS = {
                "reports",
     "full": "lead-3 + textrank, ROUGE-1/2/L/Lsum, numbers + entities checks, md/csv/json "
             "reports",
+    "rows": "precomputed first-3 bullets, ROUGE-1/2/L/Lsum, numbers check (no entities, no "
+            "support), default reports (html, md, csv, json)",
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 
@@ -92,12 +106,13 @@ def write_dataset(folder: Path, n: int) -> None:
             summaries.write(json.dumps({"id": row["id"], "summary": first}) + "\n")
 
 
-def timed_run(config: Path, work: Path) -> tuple[float, float, float]:
-    """(wall seconds, peak RSS MB, peak anonymous MB) of one `summcheck run` in its own
-    process. Peak RSS (GNU time) counts file pages too, e.g. the dataset's memory-mapped
+def timed_run(config: Path, work: Path) -> tuple[float, float, float, float]:
+    """(wall seconds, CPU seconds (user + sys), peak RSS MB, peak anonymous MB) of one
+    `summcheck run` in its own process. CPU time is robust on a shared machine, where wall
+    time moves with the other jobs. Peak RSS (GNU time) counts file pages too, e.g. the dataset's memory-mapped
     Arrow table as it is read; the anonymous peak (Pss_Anon of the run and its child
     processes, sampled every 50 ms) is the memory the run itself holds."""
-    command = ["/usr/bin/time", "-f", "%M", str(SUMMCHECK), "run", str(config), "--out",
+    command = ["/usr/bin/time", "-f", "%M %U %S", str(SUMMCHECK), "run", str(config), "--out",
                str(work / "runs"), "--cache-dir", str(work / "cache"), "--no-progress"]
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -109,8 +124,8 @@ def timed_run(config: Path, work: Path) -> tuple[float, float, float]:
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"run failed ({proc.returncode}):\n{stderr[-3000:]}")
-    peak_kb = int(stderr.strip().splitlines()[-1])
-    return wall, peak_kb / 1024, peak_anon[0] / 1024
+    peak_kb, user, system = stderr.strip().splitlines()[-1].split()
+    return wall, float(user) + float(system), int(peak_kb) / 1024, peak_anon[0] / 1024
 
 
 def _sample_anon(proc: subprocess.Popen, peak: list[int]) -> None:
@@ -145,23 +160,27 @@ def _anon_kb(pid: int) -> int:
     return 0
 
 
-def measure(n: int, workload: str) -> dict:
+def measure(n: int, workload: str, rerun: bool = True) -> dict:
     with tempfile.TemporaryDirectory(prefix="summcheck-scaling-") as tmp:
         work = Path(tmp)
         write_dataset(work, n)
         config = work / "scaling.yaml"
         config.write_text(CONFIGS[workload].format(data=work / "data.jsonl",
                                                    summaries=work / "summaries.jsonl"))
-        first, first_mb, first_anon = timed_run(config, work)
-        again, again_mb, again_anon = timed_run(config, work)
-    return {"n": n, "first_s": first, "first_mb": first_mb, "first_anon": first_anon,
-            "rerun_s": again, "rerun_mb": again_mb, "rerun_anon": again_anon}
+        first, first_cpu, first_mb, first_anon = timed_run(config, work)
+        again, _, again_mb, again_anon = timed_run(config, work) if rerun \
+            else (float("nan"),) * 4
+    return {"n": n, "first_s": first, "first_cpu": first_cpu, "first_mb": first_mb,
+            "first_anon": first_anon, "rerun_s": again, "rerun_mb": again_mb,
+            "rerun_anon": again_anon}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,20000")
     parser.add_argument("--workload", choices=sorted(CONFIGS), default="harness")
+    parser.add_argument("--no-rerun", action="store_true",
+                        help="skip the cached re-run (the 1M workload's second hour)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -169,19 +188,22 @@ def main() -> None:
     header = machine()
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        rows.append(measure(n, args.workload))
+        rows.append(measure(n, args.workload, rerun=not args.no_rerun))
         print(rows[-1], flush=True)
     base = rows[0]
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
              "", f"- machine: {header}",
              f"- command: `python benchmarks/scaling.py {' '.join(sys.argv[1:])}`",
              f"- workload {args.workload}: {WORKLOADS[args.workload]}; every story "
-             "distinct (no cache hits on the first run)", "",
-             "| examples | first run s | s per 1k examples | peak RSS MB | peak anonymous MB |"
+             "distinct (no cache hits on the first run)",
+             f"- load average at end: {_load()}", "",
+             "| examples | first run s | s per 1k examples | CPU s (user+sys) | CPU s per 1k | "
+             "peak RSS MB | peak anonymous MB |"
              " re-run s | re-run / first | re-run peak RSS MB | re-run peak anonymous MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         lines.append(f"| {r['n']} | {r['first_s']:.1f} | {1000 * r['first_s'] / r['n']:.1f} | "
+                     f"{r['first_cpu']:.1f} | {1000 * r['first_cpu'] / r['n']:.2f} | "
                      f"{r['first_mb']:.0f} | {r['first_anon']:.0f} | {r['rerun_s']:.1f} | "
                      f"{100 * r['rerun_s'] / r['first_s']:.1f}% | {r['rerun_mb']:.0f} | "
                      f"{r['rerun_anon']:.0f} |")
@@ -192,6 +214,12 @@ def main() -> None:
     print("\n".join(lines))
     if not args.no_write:
         append_section(RESULTS, "Scaling of a whole run", lines)
+
+
+def _load() -> str:
+    import os
+
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":
