@@ -72,7 +72,8 @@ def run(
     progress: bool = typer.Option(True, "--progress/--no-progress",
                                   help="progress bars on stderr"),
     backend: str = typer.Option("local", "--backend", metavar="local|ray",
-                                help="local (this process) or ray (Ray Data; docs/ray.md)"),
+                                help="local (this process) or ray (Ray actors and "
+                                     "tasks; docs/ray.md)"),
     address: Optional[str] = typer.Option(
         None, "--address", metavar="HOST:PORT",
         help="with --backend ray: join this Ray cluster; default: start a local one"),

@@ -52,7 +52,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         address: str | None = None) -> RunResult:
     """Load, summarize (cached), score, aggregate, and write the run folder.
 
-    `backend`: "local" (this process) or "ray" (Ray Data pipelines; `address` joins an
+    `backend`: "local" (this process) or "ray" (Ray actors and tasks; `address` joins an
     existing cluster, none starts a local instance); both write the same run folder."""
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
     examples = _load(spec)

@@ -33,6 +33,7 @@ locally.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import io
 import json
@@ -154,6 +155,12 @@ class RayBackend:
     def _drop(self, label: str) -> None:
         pool = self._pools.pop(label)
         ray = _import_ray()
+        # Each actor stops its child process first. Killed with its child running, an
+        # actor's multiprocessing resource tracker dies first and the actor's exit prints
+        # a KeyError traceback per semaphore on the driver's console.
+        closing = [actor.close.remote() for actor in pool.actors]
+        with contextlib.suppress(Exception):
+            ray.wait(closing, num_returns=len(closing), timeout=30)
         for actor in pool.actors:
             with contextlib.suppress(Exception):   # already dead: nothing to release
                 ray.kill(actor, no_restart=True)
@@ -399,6 +406,14 @@ class SummarizeActor:
         return json.dumps({"summaries": [Summary(
             examples[0]["id"], (), meta={"exception": True},
             error=_CRASHED.format(n=self.retries)).to_dict()]})
+
+    def close(self) -> None:
+        """Stop the child process and release its queues' semaphores (their finalizers
+        unregister them from the resource tracker while it still runs)."""
+        if self.child is not None:
+            self.child.shutdown(wait=True)
+            self.child = None
+            gc.collect()
 
     def _child(self) -> ProcessPoolExecutor:
         if self.child is None:
