@@ -5,6 +5,7 @@ Small sources (bundled samples, a folder of news pages) are lists; a dataset is 
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import replace
 from typing import Any, Callable, Iterator, Sequence
@@ -50,8 +51,13 @@ class ExampleRows(Sequence[Example]):
                            chunk=self._chunk)
 
 
-def load_examples(spec: Any, *, limit: int | None = None) -> Sequence[Example]:
-    """Load the examples a dataset spec names, then keep the first `limit` of them."""
+def load_examples(spec: Any, *, limit: int | None = None,
+                  check_ids: bool = True) -> Sequence[Example]:
+    """Load the examples a dataset spec names, then keep the first `limit` of them.
+
+    Ids are checked for repeats here, with a read of every example, unless `check_ids` is
+    False and there is no `limit`: then the caller checks them in its own read (the runner
+    does, with `IdLedger`, in the one pass it makes over the examples before the run)."""
     if spec.source == "bundled":
         from .bundled import load_bundled as loader
     elif spec.source == "hf":
@@ -64,13 +70,14 @@ def load_examples(spec: Any, *, limit: int | None = None) -> Sequence[Example]:
     if getattr(spec, "clean_html", False):
         examples = examples.map(_clean) if isinstance(examples, ExampleRows) \
             else [_clean(e) for e in examples]
-    check_unique_ids(examples, where=_describe_source(spec))
+    if check_ids or limit:   # with a limit, ids past it are checked too (as always)
+        check_unique_ids(examples, where=describe_source(spec))
     if limit:
         examples = examples.head(limit) if isinstance(examples, ExampleRows) \
             else examples[:limit]
     if not examples:
         raise DataError(
-            f"{_describe_source(spec)}: no examples left to evaluate. Check the dataset "
+            f"{describe_source(spec)}: no examples left to evaluate. Check the dataset "
             "path, split, field mapping and sample size."
         )
     return examples
@@ -113,14 +120,53 @@ def check_unique_ids(examples: Sequence[Example], *, where: str) -> None:
     seen: set[str] = set()
     for ex in examples:
         if ex.id in seen:
-            raise DataError(
-                f"{where}: duplicate example id {ex.id!r}. Ids key the cache and the "
-                "scores; make them unique (or map `fields.id: null` to use row numbers)."
-            )
+            raise _duplicate(where, ex.id)
         seen.add(ex.id)
 
 
-def _describe_source(spec: Any) -> str:
+def _duplicate(where: str, example_id: str) -> DataError:
+    return DataError(
+        f"{where}: duplicate example id {example_id!r}. Ids key the cache and the "
+        "scores; make them unique (or map `fields.id: null` to use row numbers).")
+
+
+class IdLedger:
+    """The ids of a read of the examples, fed in order a chunk at a time, kept as 16 bytes
+    each (their 128-bit blake2b hashes): a set of a million id strings held about 90 MB
+    for the whole run. `check` raises `check_unique_ids`'s error, for the same id."""
+
+    def __init__(self) -> None:
+        self._digests = bytearray()
+
+    def add(self, ids: Sequence[str]) -> None:
+        self._digests += b"".join(
+            hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            for i in ids)
+
+    def first_repeat(self) -> int | None:
+        """The position of the first id an earlier one hashes the same as, or None."""
+        import numpy as np
+
+        digests = np.frombuffer(bytes(self._digests), np.uint64).reshape(-1, 2)
+        order = np.lexsort((digests[:, 1], digests[:, 0]))   # stable: ties in read order
+        ordered = digests[order]
+        same = (ordered[1:] == ordered[:-1]).all(axis=1)
+        return int(order[1:][same].min()) if same.any() else None
+
+    def check(self, examples: Sequence[Example], *, where: str) -> None:
+        """Raise for the first repeated id of `examples` (the sequence that was read). A
+        hash collision (about 1e-27 at a million ids) is told apart by comparing the ids
+        themselves; then the exact set check decides."""
+        position = self.first_repeat()
+        if position is None:
+            return
+        repeated = examples[position].id
+        if any(ex.id == repeated for ex, _ in zip(examples, range(position))):
+            raise _duplicate(where, repeated)
+        check_unique_ids(examples, where=where)
+
+
+def describe_source(spec: Any) -> str:
     if spec.source == "hf":
         return f"dataset {spec.path}" + (f" ({spec.data_files})" if spec.data_files else "")
     if spec.source == "news_pages":

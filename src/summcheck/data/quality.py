@@ -23,7 +23,7 @@ def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -
         story_words = e.story.split()
         words += len(story_words)
         if not e.story.isascii():
-            non_ascii += sum(not w.isascii() for w in story_words)
+            non_ascii += len(story_words) - sum(map(str.isascii, story_words))
     warnings = []
     if empty:
         warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
