@@ -16,16 +16,16 @@ import numpy as np
 
 from . import __version__, artifacts
 from .backends import Backend, LocalBackend
-from .columns import FloatColumns
+from .columns import SpilledColumns
 from .config import RunSpec
-from .data import load_examples
+from .data import IdLedger, describe_source, load_examples
 from .data.quality import data_warnings
 from .errors import DataError, MissingExtraError, SummcheckError
 from .progress import Progress
 from .score_cache import ScoreCache
 from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
                       describe_consistency)
-from .stats import aggregate_columns
+from .stats import aggregate_matrix
 from .summarizers.base import build_summarizer
 from .summarizers.cache import GenerationCache, pending
 from .text import SENTENCE_SPLITTER
@@ -71,19 +71,25 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
         cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
+        tallies = {s.label: _Tally(SpilledColumns(run_dir / f".scores.{i}.columns.partial"))
+                   for i, s in enumerate(summarizers)}
         try:
-            _preflight(summarizers, examples, cache)
-            scorer = Scorer(metrics, checks, cache=score_cache,
-                            checks_folder=Path(cache_dir) / "checks")
-            tallies = _run_windows(run_dir, spec, examples, summarizers, cache, scorer,
-                                   progress, engine)
+            try:
+                _preflight(summarizers, examples, cache)
+                scorer = Scorer(metrics, checks, cache=score_cache,
+                                checks_folder=Path(cache_dir) / "checks")
+                _run_windows(run_dir, spec, examples, summarizers, cache, scorer, progress,
+                             engine, tallies)
+            finally:
+                cache.close()
+                score_cache.close()
+                progress.close()
+                engine.close()
+            results = _results(spec, summarizers, tallies, metrics + checks, started,
+                               n_examples=len(examples), data=data, name=run_dir.name)
         finally:
-            cache.close()
-            score_cache.close()
-            progress.close()
-            engine.close()
-        results = _results(spec, summarizers, tallies, metrics + checks, started,
-                           n_examples=len(examples), data=data, name=run_dir.name)
+            for tally in tallies.values():
+                tally.scores.close()
         results["warnings"] = warnings
         results["metric_notes"] = _metric_notes(checks)
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
@@ -96,7 +102,7 @@ def _load(spec: RunSpec) -> Sequence[Example]:
     """The examples; when they cannot be read and the config says how to prepare them,
     the error says it too."""
     try:
-        return load_examples(spec.dataset, limit=spec.limit)
+        return load_examples(spec.dataset, limit=spec.limit, check_ids=False)
     except DataError as err:
         if spec.dataset.prepare:
             raise DataError(f"{err} Prepare the data first: {spec.dataset.prepare}") from err
@@ -120,9 +126,12 @@ def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
             ) -> tuple[list[str], str, list]:
     """(data warnings, data fingerprint, id checks to finish) from one read of the
     examples: each read of a big local dataset parses every row again, so everything
-    asked of all examples before the run is asked in the same pass."""
+    asked of all examples before the run is asked in the same pass, repeated example ids
+    too (a DataError naming the first)."""
     digest = hashlib.sha256()
     id_checks = [s.id_check() for s in summarizers if hasattr(s, "id_check")]
+    ledger = IdLedger()
+    id_checks.append(ledger)
     ids: list[str] = []
 
     def read() -> Iterator[Example]:
@@ -136,6 +145,8 @@ def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
     rouge = spec.metrics.rouge
     warnings = data_warnings(read(), rouge_tokenizer=rouge.tokenizer if rouge else None)
     _feed(id_checks, ids)
+    id_checks.remove(ledger)
+    ledger.check(examples, where=describe_source(spec.dataset))
     return warnings, digest.hexdigest()[:16], id_checks
 
 
@@ -222,15 +233,16 @@ def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
 @dataclass
 class _Tally:
     """What results.json needs of one summarizer, added up window by window: counts, and
-    one compact float column per metric (NaN where a metric does not apply)."""
+    one float column per metric (NaN where a metric does not apply), kept in a hidden
+    file of the run folder that the run deletes (memory stays flat in the examples)."""
 
+    scores: SpilledColumns
     n_examples: int = 0
     n_failed: int = 0
     n_generated: int = 0
     n_truncated: int = 0
     n_bullets: int = 0
     seconds: float = 0.0
-    scores: FloatColumns = field(default_factory=FloatColumns)
 
     def add_summaries(self, summaries: Sequence[Summary], generated: int) -> None:
         self.n_examples += len(summaries)
@@ -242,13 +254,13 @@ class _Tally:
 
 
 def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
-                 cache, scorer: Scorer, progress, engine: Backend) -> dict[str, _Tally]:
+                 cache, scorer: Scorer, progress, engine: Backend,
+                 tallies: dict[str, _Tally]) -> None:
     """Generate (cached), score and write out one window of examples at a time; each
     summarizer's rows stay together in the run folder's files. A window's summaries of
     every summarizer are scored in one go: the checks batch their NER over all of them
     (and share each story's work), which a step per summarizer cut into small pieces."""
     labels = [s.label for s in summarizers]
-    tallies = {label: _Tally() for label in labels}
     generate_tasks = {label: progress.task(f"generate {label}", total=len(examples))
                       for label in labels}
     score_task = progress.task("score", total=len(examples) * len(labels))
@@ -278,7 +290,6 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     finally:
         for writer in files.values():
             writer.discard()
-    return tallies
 
 
 def _generate(summarizer, spec: RunSpec, examples, cache, task, engine,
@@ -329,8 +340,7 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
     per_model = []
     for summarizer in summarizers:
         tally = tallies[summarizer.label]
-        names = sorted(tally.scores.columns)
-        values = {name: np.frombuffer(tally.scores.column(name)) for name in names}
+        names, matrix = tally.scores.names, tally.scores.matrix()
         per_model.append({
             "label": summarizer.label,
             "type": summarizer.spec.type,
@@ -343,11 +353,11 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
             "seconds_per_example": tally.seconds / tally.n_examples if tally.n_examples else 0.0,
             "n_bullets": tally.n_bullets,
             "unsupported": {  # total unsupported mentions per check, e.g. {"numbers": 3}
-                name.removesuffix("_unsupported"): int(np.nansum(values[name]))
-                for name in names if name.endswith("_unsupported")
+                name.removesuffix("_unsupported"): int(np.nansum(matrix[:, j]))
+                for j, name in enumerate(names) if name.endswith("_unsupported")
             },
-            "metrics": {name: agg.to_dict() for name, agg in aggregate_columns(
-                values, n_bootstrap=boot.n, seed=boot.seed,
+            "metrics": {name: agg.to_dict() for name, agg in aggregate_matrix(
+                matrix, names, n_bootstrap=boot.n, seed=boot.seed,
                 confidence=boot.confidence).items()},
         })
     return {

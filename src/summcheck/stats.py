@@ -78,13 +78,32 @@ def aggregate_columns(columns: dict[str, np.ndarray], *, n_bootstrap: int = 1000
            for k, v in full.items() if k not in dense}
     if dense:
         matrix = np.column_stack([full[k] for k in dense])
-        means = _resample_means(matrix, n_bootstrap, seed)
-        alpha = (1 - confidence) / 2
-        bounds = np.quantile(means, [alpha, 1 - alpha], axis=0)
-        for j, k in enumerate(dense):
-            out[k] = Aggregate(float(matrix[:, j].mean()), float(bounds[0, j]),
-                               float(bounds[1, j]), len(matrix))
+        out.update(_dense_aggregates(matrix, dense, n_bootstrap, seed, confidence))
     return {k: out[k] for k in columns}
+
+
+def aggregate_matrix(matrix: np.ndarray, names: Sequence[str], *, n_bootstrap: int = 1000,
+                     seed: int = 0, confidence: float = 0.95) -> dict[str, Aggregate]:
+    """`aggregate_columns` of the columns of a (rows, len(names)) matrix, e.g. one
+    memory-mapped from a file, with the same results. Without missing values the matrix
+    is used as it is (never copied, so memory stays flat in the rows); with them, each
+    column is taken out as `aggregate_columns` takes it."""
+    block = 1 << 16   # rows looked at a time for NaN: no matrix-sized temporary
+    if len(matrix) and not any(np.isnan(matrix[i:i + block]).any()
+                               for i in range(0, len(matrix), block)):
+        return _dense_aggregates(matrix, list(names), n_bootstrap, seed, confidence)
+    return aggregate_columns({k: matrix[:, j] for j, k in enumerate(names)},
+                             n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+
+
+def _dense_aggregates(matrix: np.ndarray, names: list[str], n_bootstrap: int, seed: int,
+                      confidence: float) -> dict[str, Aggregate]:
+    """Mean and percentile interval of each column (no NaN), from one bootstrap draw."""
+    means = _resample_means(matrix, n_bootstrap, seed)
+    alpha = (1 - confidence) / 2
+    bounds = np.quantile(means, [alpha, 1 - alpha], axis=0)
+    return {k: Aggregate(float(matrix[:, j].mean()), float(bounds[0, j]),
+                         float(bounds[1, j]), len(matrix)) for j, k in enumerate(names)}
 
 
 # Exact (no Monte Carlo error) while it costs no more than the random flips: up to 24
