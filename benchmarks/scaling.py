@@ -106,7 +106,8 @@ def write_dataset(folder: Path, n: int) -> None:
             summaries.write(json.dumps({"id": row["id"], "summary": first}) + "\n")
 
 
-def timed_run(config: Path, work: Path) -> tuple[float, float, float, float]:
+def timed_run(config: Path, work: Path, trace: Path | None = None
+              ) -> tuple[float, float, float, float]:
     """(wall seconds, CPU seconds (user + sys), peak RSS MB, peak anonymous MB) of one
     `summcheck run` in its own process. CPU time is robust on a shared machine, where wall
     time moves with the other jobs. Peak RSS (GNU time) counts file pages too, e.g. the dataset's memory-mapped
@@ -117,7 +118,8 @@ def timed_run(config: Path, work: Path) -> tuple[float, float, float, float]:
     started = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_anon = [0]
-    sampler = threading.Thread(target=_sample_anon, args=(proc, peak_anon), daemon=True)
+    sampler = threading.Thread(target=_sample_anon, args=(proc, peak_anon, trace),
+                               daemon=True)
     sampler.start()
     _, stderr = proc.communicate()
     wall = time.perf_counter() - started
@@ -128,10 +130,19 @@ def timed_run(config: Path, work: Path) -> tuple[float, float, float, float]:
     return wall, float(user) + float(system), int(peak_kb) / 1024, peak_anon[0] / 1024
 
 
-def _sample_anon(proc: subprocess.Popen, peak: list[int]) -> None:
-    while proc.poll() is None:
-        peak[0] = max(peak[0], sum(_anon_kb(pid) for pid in _tree(proc.pid)))
-        time.sleep(0.05)
+def _sample_anon(proc: subprocess.Popen, peak: list[int], trace: Path | None) -> None:
+    """Peak anonymous memory into peak[0]; with `trace`, a line every 2 s: seconds since
+    the start and anonymous MB (to see where a long run's memory goes)."""
+    started = last = time.perf_counter()
+    with (trace.open("w") if trace else open("/dev/null", "w")) as out:
+        while proc.poll() is None:
+            anon = sum(_anon_kb(pid) for pid in _tree(proc.pid))
+            peak[0] = max(peak[0], anon)
+            if time.perf_counter() - last >= 2:
+                last = time.perf_counter()
+                out.write(f"{last - started:.0f} {anon / 1024:.1f}\n")
+                out.flush()
+            time.sleep(0.05)
 
 
 def _tree(pid: int) -> list[int]:
@@ -160,14 +171,15 @@ def _anon_kb(pid: int) -> int:
     return 0
 
 
-def measure(n: int, workload: str, rerun: bool = True) -> dict:
+def measure(n: int, workload: str, rerun: bool = True, trace: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="summcheck-scaling-") as tmp:
         work = Path(tmp)
         write_dataset(work, n)
         config = work / "scaling.yaml"
         config.write_text(CONFIGS[workload].format(data=work / "data.jsonl",
                                                    summaries=work / "summaries.jsonl"))
-        first, first_cpu, first_mb, first_anon = timed_run(config, work)
+        first, first_cpu, first_mb, first_anon = timed_run(
+            config, work, trace / f"trace-{workload}-{n}.txt" if trace else None)
         again, _, again_mb, again_anon = timed_run(config, work) if rerun \
             else (float("nan"),) * 4
     return {"n": n, "first_s": first, "first_cpu": first_cpu, "first_mb": first_mb,
@@ -181,6 +193,8 @@ def main() -> None:
     parser.add_argument("--workload", choices=sorted(CONFIGS), default="harness")
     parser.add_argument("--no-rerun", action="store_true",
                         help="skip the cached re-run (the 1M workload's second hour)")
+    parser.add_argument("--trace", type=Path,
+                        help="folder for a memory trace of each size's first run")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -188,7 +202,7 @@ def main() -> None:
     header = machine()
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
-        rows.append(measure(n, args.workload, rerun=not args.no_rerun))
+        rows.append(measure(n, args.workload, rerun=not args.no_rerun, trace=args.trace))
         print(rows[-1], flush=True)
     base = rows[0]
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
