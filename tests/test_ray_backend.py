@@ -50,7 +50,9 @@ ray: {{concurrency: 2, scoring_batch_size: 7, scoring_concurrency: 2}}
 @pytest.fixture(scope="module")
 def ray_instance():
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.WARNING)
+    # "local": a new instance even when another Ray runs on this machine (ray start)
+    ray.init(address="local", num_cpus=2, include_dashboard=False,
+             logging_level=logging.WARNING)
     # the fake summarizers below are defined here: ship them by value, not by module name
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield ray
