@@ -94,10 +94,19 @@ def run(config: Path, work: Path, extra: list[str]) -> tuple[float, float]:
     return time.perf_counter() - started, peak[0]
 
 
+def cell(figures: dict, backend: str) -> str:
+    if backend not in figures:
+        return "- | -"
+    wall, peak = figures[backend]
+    return f"{peak:.0f} | {wall:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--address", required=True, help="a running Ray cluster's HEAD:PORT")
-    parser.add_argument("--sizes", default="2048,8192,32768")
+    parser.add_argument("--sizes", default="2048,8192,16384")
+    parser.add_argument("--backends", default="ray,local",
+                        help="ray, local or both (local memory also in scaling.md)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     rows = []
@@ -108,22 +117,22 @@ def main() -> None:
             config = work / "bench.yaml"
             config.write_text(CONFIG.format(data=work / "data.jsonl"))
             figures = {}
-            for name, extra in (("ray", ["--backend", "ray", "--address", args.address]),
-                                ("local", [])):
+            for name in args.backends.split(","):
+                extra = ["--backend", "ray", "--address", args.address] if name == "ray" else []
                 figures[name] = run(config, work / name, extra)
             rows.append((n, figures))
             print(n, figures, flush=True)
     table = ["| examples | Ray: driver peak MB | Ray wall s | local: peak MB | local wall s |",
              "|---:|---:|---:|---:|---:|"]
-    table += [f"| {n} | {f['ray'][1]:.0f} | {f['ray'][0]:.1f} | {f['local'][1]:.0f} | "
-              f"{f['local'][0]:.1f} |" for n, f in rows]
-    first, last = rows[0], rows[-1]
+    table += [f"| {n} | {cell(f, 'ray')} | {cell(f, 'local')} |" for n, f in rows]
+    first, last = rows[0], rows[-1]   # the Ray side is always run
     growth = last[1]["ray"][1] / first[1]["ray"][1]
     lines = [
         f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit_id()}", "",
         f"- machine: {machine()}",
         f"- command: `python benchmarks/ray_driver_memory.py --address ADDRESS "
-        f"--sizes {args.sizes}` (a cluster started with `ray start --head`)",
+        f"--sizes {args.sizes} --backends {args.backends}` (a cluster started with "
+        f"`ray start --head`)",
         "- workload: lead-3 on Ray actors (2), ROUGE-1/2/L/Lsum + numbers check in Ray "
         "tasks (2), JSON report; every story distinct; fresh caches",
         "", *table, "",
