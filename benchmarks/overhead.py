@@ -1,0 +1,261 @@
+"""Harness overhead (issue 17.1): a whole `summcheck run` (ROUGE only) against the raw
+rouge-score-rs batch call on the same pairs, side by side in one process, alternated.
+
+The workload is issue 17's: 11,490 REALSumm dev pairs (1,250 summaries of 50 stories,
+repeated in whole blocks as benchmarks/checks_speed.py does; each example id is the row's
+id and its row number, since the dev file repeats a few ids)
+written to a temporary folder as a local JSONL dataset (id, story, highlights as a list of
+bullets) and a precomputed summaries file (id, summary as a list of bullets); REALSumm's
+`<t>...</t>` sentence tags become the bullets.
+
+Each round measures, in this order:
+  raw     `rouge_score_rs.RougeScorer(types, use_stemmer=True).score_batch(targets,
+          predictions)` on exactly the texts the run scores (bullets joined with "\\n",
+          the summary capped at the config's max_bullets, 4): the metric alone
+  run     `summcheck run` in its own process, fresh cache and run folder, ROUGE-1/2/L/Lsum
+          (the default rouge settings), no checks, reports as by default (html, md, csv,
+          json)
+  run-nr  the same with `report: {enabled: false}` (what the reports cost is the gap)
+  start   `summcheck --version`: the process start (Python and the CLI's imports)
+
+Wall time and CPU time (user + sys; for the CLI its process tree's, from getrusage) are
+recorded; the figures are each variant's median over the rounds. Harness cost per example
+is (run - raw) / N; the issue's target is run <= 2 * raw + 3 s. Before timing, the run's
+per-example ROUGE values are compared with the raw call's: they must be equal, bit for bit.
+A cProfile of one more `run` is summarised by the top functions (own and cumulative time).
+
+    .venv/bin/python benchmarks/overhead.py [--pairs 11490] [--rounds 3] [--no-profile]
+                                            [--src PATH] [--no-write]
+
+Appends a dated section to benchmarks/results/overhead.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import DATA, append_section, load_jsonl  # noqa: E402
+from checks_speed import commit_id, machine  # noqa: E402
+
+from summcheck.text import split_bullets  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "overhead.md"
+SUMMCHECK = Path(sys.executable).with_name("summcheck")
+TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
+_TAGGED = re.compile(r"<t>(.*?)</t>", re.S)
+MAX_BULLETS = 4   # bullets.max_bullets by default: the run scores the first 4 bullets
+
+CONFIG = """\
+name: overhead
+dataset: {{source: hf, path: {data}, split: test,
+          fields: {{id: id, story: story, highlights: highlights}}}}
+summarizers:
+  - {{type: precomputed, name: realsumm, path: {summaries}}}
+metrics: {{rouge: {{types: [rouge1, rouge2, rougeL, rougeLsum], use_stemmer: true}}}}
+checks: {{numbers: null, entities: null, support: null}}
+report: {{enabled: {reports}}}
+"""
+
+
+def write_workload(folder: Path, n: int) -> list[tuple[str, str, str]]:
+    """data.jsonl and summaries.jsonl of `n` REALSumm pairs in `folder`; returns each
+    pair's (example id, joined reference, joined summary) as the run scores them."""
+    rows = load_jsonl(DATA / "realsumm_dev.jsonl")
+    texts = []
+    with (folder / "data.jsonl").open("w", encoding="utf-8") as data, \
+            (folder / "summaries.jsonl").open("w", encoding="utf-8") as summaries:
+        for i in range(n):
+            row = rows[i % len(rows)]
+            ex_id = f"{row['id']}#{i}"   # REALSumm ids repeat: the row number keeps them apart
+            reference, summary = _bullets(row["reference"]), _bullets(row["summary"])
+            data.write(json.dumps({"id": ex_id, "story": row["article"],
+                                   "highlights": list(reference)}) + "\n")
+            summaries.write(json.dumps({"id": ex_id, "summary": list(summary)}) + "\n")
+            texts.append((ex_id, "\n".join(reference), "\n".join(summary[:MAX_BULLETS])))
+    for reports, name in (("true", "run.yaml"), ("false", "run-nr.yaml")):
+        (folder / name).write_text(CONFIG.format(data=folder / "data.jsonl", reports=reports,
+                                                 summaries=folder / "summaries.jsonl"))
+    return texts
+
+
+def _bullets(text: str) -> tuple[str, ...]:
+    """REALSumm's `<t> sentence </t>` spans as bullets (the tags dropped: the loader would
+    strip them from the story and references, not from the summaries)."""
+    tagged = [t.strip() for t in _TAGGED.findall(text) if t.strip()]
+    return tuple(tagged) or split_bullets(text)
+
+
+def raw_call(texts: list[tuple[str, str, str]]) -> tuple[float, float, list]:
+    """(wall s, CPU s, scores) of the one rouge-score-rs batch call over every pair."""
+    import rouge_score_rs
+
+    scorer = rouge_score_rs.RougeScorer(TYPES, use_stemmer=True)
+    targets, predictions = [t[1] for t in texts], [t[2] for t in texts]
+    cpu, wall = time.process_time(), time.perf_counter()
+    scores = scorer.score_batch(targets, predictions)
+    return time.perf_counter() - wall, time.process_time() - cpu, scores
+
+
+def cli_run(config: Path, work: Path, tag: str) -> tuple[float, float, Path]:
+    """(wall s, CPU s of the process tree, run folder) of `summcheck run` with a fresh
+    cache and output folder."""
+    out, cache = work / f"runs-{tag}", work / f"cache-{tag}"
+    command = [str(SUMMCHECK), "run", str(config), "--out", str(out), "--cache-dir",
+               str(cache), "--no-progress"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.exit(f"run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, next(out.iterdir())
+
+
+def process_start() -> tuple[float, float]:
+    """(wall s, CPU s) of `summcheck --version`: Python, the CLI's imports, nothing run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([str(SUMMCHECK), "--version"], check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def check_equal(run_dir: Path, texts: list, raw_scores: list) -> int:
+    """Compare every per-example ROUGE value of the run with the raw call's; exits on the
+    first difference. Returns the number of values compared."""
+    compared = 0
+    by_id = {t[0]: i for i, t in enumerate(texts)}
+    with (run_dir / "scores.jsonl").open(encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            raw = raw_scores[by_id[row["example_id"]]]
+            for t in TYPES:
+                for key, value in zip("prf", raw[t]):
+                    if row["scores"][f"{t}_{key}"] != value:
+                        sys.exit(f"{row['example_id']} {t}_{key}: run "
+                                 f"{row['scores'][f'{t}_{key}']!r} != raw {value!r}")
+                    compared += 1
+    return compared
+
+
+def profile_run(config: Path, work: Path) -> list[str]:
+    prof = work / "run.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(prof), str(SUMMCHECK), "run",
+               str(config), "--out", str(work / "runs-prof"), "--cache-dir",
+               str(work / "cache-prof"), "--no-progress"]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    stats = pstats.Stats(str(prof))
+    lines = [f"cProfile of one `run` (wall {wall:.1f} s under the profiler):", ""]
+    for title, column in (("own", 2), ("cumulative", 3)):
+        rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][column])[:15]
+        lines += [f"Top functions by {title} time:", "",
+                  "| own s | cumulative s | calls | function |", "|---:|---:|---:|---|"]
+        for (file, line, fn), v in rows:
+            where = "/".join(Path(file).parts[-2:]) if file != "~" else "builtin"
+            lines.append(f"| {v[2]:.2f} | {v[3]:.2f} | {v[1]} | `{where}:{line} {fn}` |")
+        lines.append("")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=11_490)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--src", type=Path,
+                        help="run another checkout's src folder (e.g. an older commit's, "
+                             "from `git archive`) with this venv: before/after figures")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
+    if args.src:
+        os.environ["PYTHONPATH"] = str(args.src.resolve())   # the CLI processes' summcheck
+    header = machine()
+    figures: dict[str, list[tuple[float, float]]] = {"raw": [], "start": [], "run": [],
+                                                     "run-nr": []}
+    with tempfile.TemporaryDirectory(prefix="summcheck-overhead-") as tmp:
+        work = Path(tmp)
+        texts = write_workload(work, args.pairs)
+        _, _, raw_scores = raw_call(texts)
+        _, _, run_dir = cli_run(work / "run.yaml", work, "check")
+        compared = check_equal(run_dir, texts, raw_scores)
+        for r in range(args.rounds):
+            wall, cpu, _ = raw_call(texts)
+            figures["raw"].append((wall, cpu))
+            figures["start"].append(process_start())
+            for variant in ("run", "run-nr"):
+                wall, cpu, _ = cli_run(work / f"{variant}.yaml", work, f"{variant}-{r}")
+                figures[variant].append((wall, cpu))
+            print({k: v[-1] for k, v in figures.items()}, flush=True)
+        profile = [] if args.no_profile else profile_run(work / "run.yaml", work)
+    lines = report(args, header, figures, compared) + profile
+    print("\n".join(lines))
+    if not args.no_write:
+        append_section(RESULTS, "Harness overhead", lines)
+
+
+def report(args, header: str, figures: dict, compared: int) -> list[str]:
+    n = args.pairs
+    med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
+           for k, v in figures.items()}
+    raw_wall, raw_cpu = med["raw"]
+    lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
+             "", f"- machine: {header}; load average at end "
+             + "/".join(f"{x:.2f}" for x in os.getloadavg()),
+             f"- command: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`"
+             + (f" (summcheck from {args.src}, not this commit)" if args.src else ""),
+             f"- workload: {n} REALSumm pairs (precomputed), ROUGE-1/2/L/Lsum with stemming, "
+             f"no checks; {args.rounds} rounds alternated (raw, run, run-nr); medians",
+             f"- equality: {compared} per-example ROUGE values of the run equal the raw "
+             "call's, bit for bit", "",
+             "| variant | wall s | CPU s (user+sys) | wall s per round | harness us/example "
+             "(wall) | harness us/example (CPU) | run / raw (wall) | target 2*raw+3 s |",
+             "|---|---:|---:|---|---:|---:|---:|---:|"]
+    for name, (wall, cpu) in med.items():
+        per_round = ", ".join(f"{w:.2f}" for w, _ in figures[name])
+        if name == "raw":
+            lines.append(f"| raw rouge-score-rs batch | {wall:.2f} | {cpu:.2f} | {per_round} "
+                         "| - | - | 1 | - |")
+            continue
+        if name == "start":
+            lines.append(f"| process start (`summcheck --version`) | {wall:.2f} | {cpu:.2f} | "
+                         f"{per_round} | - | - | - | - |")
+            continue
+        target = 2 * raw_wall + 3
+        lines.append(
+            f"| `summcheck run` ({'no reports' if name == 'run-nr' else 'default reports'}) "
+            f"| {wall:.2f} | {cpu:.2f} | {per_round} | {1e6 * (wall - raw_wall) / n:.0f} | "
+            f"{1e6 * (cpu - raw_cpu) / n:.0f} | {wall / raw_wall:.1f} | {target:.2f} "
+            f"({'met' if wall <= target else 'missed'}) |")
+    start_cpu = med["start"][1]
+    lines += ["", "Harness CPU per example without the process start: "
+              + ", ".join(f"{label} {1e6 * (med[k][1] - start_cpu - raw_cpu) / n:.0f} us"
+                          for k, label in (("run", "default reports"),
+                                           ("run-nr", "no reports"))),
+              "Target in CPU terms (run CPU <= 2 * raw CPU + 3 s): "
+              + ", ".join(f"{label} {med[k][1]:.2f} s against {2 * raw_cpu + 3:.2f} s"
+                          for k, label in (("run", "default reports"),
+                                           ("run-nr", "no reports")))]
+    return lines + [""]
+
+
+if __name__ == "__main__":
+    main()
