@@ -205,18 +205,21 @@ def validate(config: Path = typer.Argument(..., metavar="CONFIG",
 
 @app.command("list")
 def list_things() -> None:
-    """List summarizer types, metrics and checks, and what this install can run."""
-    from .extras import PARTS, install_command, missing
+    """List summarizer types, metrics, data sources and checks, and what this install can
+    run."""
+    from .extras import install_command, missing, sections
 
-    for kind, parts in PARTS.items():
+    for kind, rows in sections().items():
         typer.echo(f"{kind}:")
-        width = max(map(len, parts))
-        for name, extra in parts.items():
+        width = max(len(what) for what, _, _ in rows)
+        for what, extra, description in rows:
             absent = missing(extra) if extra else []
             state = "ready" if not absent else (
                 f"needs the {extra} extra (missing: {', '.join(absent)}): "
                 f"{install_command(extra)}")
-            typer.echo(f"  {name:<{width}}  {state}")
+            typer.echo(f"  {what:<{width}}  {state}")
+            if description:
+                typer.echo(f"  {'':<{width}}  {description}")
     typer.echo(f"default config: {default_config_path()}")
 
 

