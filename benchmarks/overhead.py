@@ -17,6 +17,8 @@ Each round measures, in this order:
           json)
   run-nr  the same with `report: {enabled: false}` (what the reports cost is the gap)
   start   `summcheck --version`: the process start (Python and the CLI's imports)
+  run-nr-before  with --compare-src PATH: run-nr with that src folder (before/after in
+          one run)
 
 Wall time and CPU time (user + sys; for the CLI its process tree's, from getrusage) are
 recorded; the figures are each variant's median over the rounds. Harness cost per example
@@ -108,15 +110,17 @@ def raw_call(texts: list[tuple[str, str, str]]) -> tuple[float, float, list]:
     return time.perf_counter() - wall, time.process_time() - cpu, scores
 
 
-def cli_run(config: Path, work: Path, tag: str) -> tuple[float, float, Path]:
+def cli_run(config: Path, work: Path, tag: str, src: Path | None = None
+            ) -> tuple[float, float, Path]:
     """(wall s, CPU s of the process tree, run folder) of `summcheck run` with a fresh
-    cache and output folder."""
+    cache and output folder; with `src`, that checkout's summcheck runs."""
     out, cache = work / f"runs-{tag}", work / f"cache-{tag}"
     command = [str(SUMMCHECK), "run", str(config), "--out", str(out), "--cache-dir",
                str(cache), "--no-progress"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(command, capture_output=True, text=True)
+    env = {**os.environ, "PYTHONPATH": str(src.resolve())} if src else None
+    proc = subprocess.run(command, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
@@ -179,6 +183,9 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=11_490)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--compare-src", type=Path,
+                        help="also time the no-report run with this src folder (e.g. an "
+                             "older commit's), alternated with the others")
     parser.add_argument("--src", type=Path,
                         help="run another checkout's src folder (e.g. an older commit's, "
                              "from `git archive`) with this venv: before/after figures")
@@ -191,6 +198,8 @@ def main() -> None:
     header = machine()
     figures: dict[str, list[tuple[float, float]]] = {"raw": [], "start": [], "run": [],
                                                      "run-nr": []}
+    if args.compare_src:
+        figures["run-nr-before"] = []
     with tempfile.TemporaryDirectory(prefix="summcheck-overhead-") as tmp:
         work = Path(tmp)
         texts = write_workload(work, args.pairs)
@@ -204,6 +213,10 @@ def main() -> None:
             for variant in ("run", "run-nr"):
                 wall, cpu, _ = cli_run(work / f"{variant}.yaml", work, f"{variant}-{r}")
                 figures[variant].append((wall, cpu))
+            if args.compare_src:
+                wall, cpu, _ = cli_run(work / "run-nr.yaml", work, f"before-{r}",
+                                       args.compare_src)
+                figures["run-nr-before"].append((wall, cpu))
             print({k: v[-1] for k, v in figures.items()}, flush=True)
         profile = [] if args.no_profile else profile_run(work / "run.yaml", work)
     lines = report(args, header, figures, compared) + profile
@@ -240,8 +253,10 @@ def report(args, header: str, figures: dict, compared: int) -> list[str]:
                          f"{per_round} | - | - | - | - |")
             continue
         target = 2 * raw_wall + 3
+        label = {"run": "default reports", "run-nr": "no reports",
+                 "run-nr-before": f"no reports, {args.compare_src}"}[name]
         lines.append(
-            f"| `summcheck run` ({'no reports' if name == 'run-nr' else 'default reports'}) "
+            f"| `summcheck run` ({label}) "
             f"| {wall:.2f} | {cpu:.2f} | {per_round} | {1e6 * (wall - raw_wall) / n:.0f} | "
             f"{1e6 * (cpu - raw_cpu) / n:.0f} | {wall / raw_wall:.1f} | {target:.2f} "
             f"({'met' if wall <= target else 'missed'}) |")
