@@ -163,3 +163,23 @@ def test_cold_cached_and_windowed_runs_write_the_same_rows(tmp_path, monkeypatch
     assert figures(cold)[0][0]["numbers_precision"]["n"] == 23
     for run_dir in (cold, cached, windowed):   # the spilled columns are gone
         assert not [p for p in run_dir.iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_summary_files_id_index_is_built_once_per_run(tmp_path, monkeypatch):
+    """The first fingerprint used to drop the index the id check had built: the file was
+    read again at the first window and two indexes were held for the rest of the run."""
+    from summcheck.summarizers import precomputed
+
+    built: list[int] = []
+    original = precomputed.IdIndex.__init__
+
+    def counting(self, digests, where):
+        built.append(len(where))
+        original(self, digests, where)
+
+    monkeypatch.setattr(precomputed.IdIndex, "__init__", counting)
+    monkeypatch.setattr(runner, "_WINDOW", 4)
+    config = _dataset(tmp_path, [f"ex-{i}" for i in range(10)])
+    runner.run(load_config(config), out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+               show_progress=False)
+    assert built == [10]

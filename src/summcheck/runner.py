@@ -63,6 +63,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         print(f"warning: {warning}", file=sys.stderr)
     warnings += skipped
     _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
+    del id_checks   # a bit per summary-file row each: not kept for the run
     metrics, checks = build_metrics(spec, warnings), build_checks(spec)
     run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):

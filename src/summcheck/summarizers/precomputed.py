@@ -81,7 +81,12 @@ class Precomputed:
     @cached_property
     def _index(self) -> "IdIndex":
         """Where each id's row is: a JSONL line's byte offset, or a CSV row's number. An
-        id on two lines is an error: which summary is meant cannot be guessed."""
+        id on two lines is an error: which summary is meant cannot be guessed.
+
+        The file's digest is taken first, so the first `fingerprint()` after the index is
+        built finds the same file and keeps it (it dropped the index once per run, which
+        then read the whole file again and held two indexes)."""
+        self._file_digest()
         keys: list[str] = []
         digests, where = bytearray(), array("q")
         located = ((key, n) for n, (key, _) in enumerate(self._csv_rows)) if self._is_csv \
