@@ -166,7 +166,8 @@ def profile_run(config: Path, work: Path) -> list[str]:
     subprocess.run(command, check=True, capture_output=True)
     wall = time.perf_counter() - started
     stats = pstats.Stats(str(prof))
-    lines = [f"cProfile of one `run` (wall {wall:.1f} s under the profiler):", ""]
+    lines = [f"cProfile of one `run` (wall {wall:.1f} s under the profiler):", "",
+             *stage_table(stats), ""]
     for title, column in (("own", 2), ("cumulative", 3)):
         rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][column])[:15]
         lines += [f"Top functions by {title} time:", "",
@@ -176,6 +177,33 @@ def profile_run(config: Path, work: Path) -> list[str]:
             lines.append(f"| {v[2]:.2f} | {v[3]:.2f} | {v[1]} | `{where}:{line} {fn}` |")
         lines.append("")
     return lines
+
+
+# Stages of a run: (label, file suffix, function) whose cumulative time is the stage's.
+STAGES = [("imports and CLI start (whole process minus cli.run)", None, None),
+          ("load: index the data file", "summcheck/runner.py", "_load"),
+          ("survey: one read for warnings, fingerprint, ids", "summcheck/runner.py",
+           "_survey"),
+          ("windows: read, summaries, score, write rows", "summcheck/runner.py",
+           "_run_windows"),
+          ("  of which scoring (score cache, ROUGE)", "summcheck/scoring.py", "score"),
+          ("results.json: bootstrap aggregation", "summcheck/runner.py", "_results"),
+          ("reports", "summcheck/runner.py", "_write_reports")]
+
+
+def stage_table(stats: pstats.Stats) -> list[str]:
+    """Seconds (under the profiler) and share of each stage of the run."""
+    def cumulative(suffix: str, name: str) -> float:
+        return max((v[3] for (file, _, fn), v in stats.stats.items()
+                    if file.endswith(suffix) and fn == name), default=0.0)
+
+    total = max(v[3] for v in stats.stats.values())
+    lines = ["| stage | s (profiled) | share |", "|---|---:|---:|"]
+    for label, suffix, name in STAGES:
+        seconds = total - cumulative("summcheck/cli.py", "run") if suffix is None \
+            else cumulative(suffix, name)
+        lines.append(f"| {label} | {seconds:.2f} | {100 * seconds / total:.0f}% |")
+    return lines + [f"| whole process | {total:.2f} | 100% |"]
 
 
 def main() -> None:
