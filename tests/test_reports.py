@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import shutil
 from pathlib import Path
@@ -158,18 +159,21 @@ def test_report_command_refuses_missing_or_incomplete_run_folders(run_dir, tmp_p
 
 
 def test_without_matplotlib_the_run_writes_the_html_without_plots(run_dir, tmp_path,
-                                                                  monkeypatch, capsys):
+                                                                  monkeypatch, caplog):
     def missing():
         raise MissingExtraError("matplotlib", "report")
 
     monkeypatch.setattr(plots_module, "_matplotlib", missing)
     copy = shutil.copytree(run_dir, tmp_path / "run")
     spec = load_config(default_config_path(), limit=4)
-    written = runner._write_reports(spec, copy)
+    with caplog.at_level(logging.WARNING, logger="summcheck.runner"):
+        written = runner._write_reports(spec, copy)
     assert set(written) == {"html", "md", "csv", "json"}
     page = written["html"].read_text()
     assert "data:image/svg+xml" not in page and 'pip install "summcheck[report]"' in page
-    assert 'pip install "summcheck[report]"' in capsys.readouterr().err
+    (logged,) = caplog.records
+    assert 'pip install "summcheck[report]"' in logged.getMessage()
+    assert logged.getMessage().endswith("(the HTML report is written without plots)")
     with pytest.raises(MissingExtraError):
         write_reports([copy], tmp_path / "out")
 

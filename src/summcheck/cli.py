@@ -41,10 +41,14 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_print_version,
+def _main(ctx: typer.Context,
+          version: bool = typer.Option(False, "--version", callback=_print_version,
                                        is_eager=True, help="Print the version and exit.")
           ) -> None:
     """Summarization and fact-check evaluation harness."""
+    from .log import print_warnings
+
+    ctx.call_on_close(print_warnings())   # the library logs its warnings; we print them
 
 DEFAULT_OUT = Path("runs")
 

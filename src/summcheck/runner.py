@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import platform
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
@@ -39,6 +39,8 @@ _SCORE_CHUNK = 512
 # scored and written out, then dropped, so a run never holds all examples or summaries.
 _WINDOW = 1024
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class RunResult:
@@ -60,7 +62,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     summarizers = _build_summarizers(spec, skipped)
     warnings, data, id_checks = _survey(spec, examples, summarizers)
     for warning in warnings + skipped:
-        print(f"warning: {warning}", file=sys.stderr)
+        logger.warning("%s", warning)
     warnings += skipped
     _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
     del id_checks   # a bit per summary-file row each: not kept for the run
@@ -166,11 +168,11 @@ def run_name(spec: RunSpec, data: str) -> str:
 
 def _check_ids(id_checks: list, warnings: list[str]) -> None:
     """Summarizers that answer by id (precomputed files) say how their ids meet the
-    examples': warnings printed and kept for results.json, or an error before any work."""
+    examples': warnings logged and kept for results.json, or an error before any work."""
     for check in id_checks:
         for warning in check.finish():
             warnings.append(warning)
-            print(f"warning: {warning}", file=sys.stderr)
+            logger.warning("%s", warning)
 
 
 def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Backend:
@@ -197,7 +199,7 @@ def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
     try:
         return write_reports([run_dir], out, formats=formats, max_examples=shown)
     except MissingExtraError as err:
-        print(f"warning: {err} (the HTML report is written without plots)", file=sys.stderr)
+        logger.warning("%s (the HTML report is written without plots)", err)
         return write_reports([run_dir], out, formats=formats, plots=False, max_examples=shown)
 
 
@@ -217,7 +219,7 @@ def _any_pending(summarizer, examples, cache) -> bool:
 
 def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
     """Build every summarizer; an `optional: true` one whose extra is missing is skipped
-    with a warning (added to `warnings`, for the caller to print)."""
+    with a warning (added to `warnings`, for the caller to log)."""
     built = []
     for s in spec.summarizers:
         try:

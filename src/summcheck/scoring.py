@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -15,10 +15,12 @@ from .registry import Registry
 from .score_cache import ScoreCache, score_key, scoring_fingerprint
 from .types import Example, Summary
 
+logger = logging.getLogger(__name__)
+
 
 def build_metrics(spec, warnings: list[str] | None = None) -> list:
     """The configured metrics (metrics/registry.py order); an optional one whose extra is
-    missing is skipped with a warning, printed and added to `warnings` (for results.json)."""
+    missing is skipped with a warning, logged and added to `warnings` (for results.json)."""
     return _build_section(METRICS, spec.metrics, warnings if warnings is not None else [])
 
 
@@ -42,7 +44,7 @@ def _build_section(registry: Registry, section, warnings: list[str]) -> list:
             if not getattr(entry_spec, "optional", False):
                 raise
             warnings.append(f"skipping optional {registry.kind} {entry.name}: {err}")
-            print(f"warning: {warnings[-1]}", file=sys.stderr)
+            logger.warning("%s", warnings[-1])
     return built
 
 

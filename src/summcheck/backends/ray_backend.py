@@ -35,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib.util
-import io
 import json
 import logging
 import math
@@ -49,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from ..errors import ConfigError, MissingExtraError, SummcheckError
+from ..log import silenced
 from ..score_cache import score_key
 from ..summarizers.base import reads_example_id
 from ..summarizers.cache import (_summarize_batch, distinct_inputs, record,
@@ -507,9 +507,9 @@ def _scorer(spec_json: str):
         from ..scoring import Scorer, build_checks, build_metrics
 
         spec = RunSpec.model_validate_json(spec_json)
-        # the driver has printed the warnings (a skipped optional metric); if this node
+        # the driver has logged the warnings (a skipped optional metric); if this node
         # skips other metrics than the driver, the fingerprints differ and the run stops
-        with contextlib.redirect_stderr(io.StringIO()):
+        with silenced():
             metrics, checks = build_metrics(spec), build_checks(spec)
         for check in checks:   # NER on the task's own core, not forked onto the others'
             if hasattr(check, "processes"):
