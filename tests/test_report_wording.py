@@ -17,12 +17,19 @@ def bundled_run(tmp_path, *, limit: int, confidence: float = 0.95):
                show_progress=False)
 
 
-def test_the_interval_level_is_the_runs_and_one_example_is_singular(tmp_path):
+def test_the_interval_level_is_the_runs_and_one_example_is_singular(tmp_path, capsys):
+    from summcheck.tables import print_results
+
     result = bundled_run(tmp_path, limit=1, confidence=0.9)
     md = result.reports["md"].read_text()
     html = result.reports["html"].read_text()
     assert "90% bootstrap intervals" in md and "95%" not in md
     assert "90% bootstrap interval" in html and "95%" not in html
+    if "<figure>" in html:   # the plots' caption too (they need matplotlib)
+        assert "<figcaption>Means with 90% intervals</figcaption>" in html
+    print_results(result.results)   # the CLI's table
+    shown = capsys.readouterr().out
+    assert "90% bootstrap CI" in shown and "95%" not in shown
     assert "1 example, 1 model." in md and "1 examples" not in md + html
 
 
