@@ -4,6 +4,10 @@ A row is keyed by the scoring setup (every metric's and check's signature) and b
 content scored (story, title, reference, bullets, error): change any of them and the
 summary is scored again. SQLite (stdlib) commits each batch atomically, so a run killed
 mid-scoring keeps what it finished.
+
+`CachedScores` is the cache-then-score step's bookkeeping, shared by both backends: what
+the cache holds, which pairs are left to score, and every row in order as new ones
+arrive (locally in one batch, on Ray a chunk at a time).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .sqlite_db import open_db
 from .types import Example, Summary, digest_texts
@@ -59,3 +63,40 @@ class ScoreCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+class CachedScores:
+    """The rows of some (example, summary) pairs through a score cache (None: no cache).
+    On creation the cached rows are found and `todo` lists the pairs left to score, in
+    order; `in_order` yields every pair's row in order, taking the new rows from the
+    batches it is given and putting each batch into the cache as it arrives."""
+
+    def __init__(self, fingerprint: str, cache: ScoreCache | None,
+                 pairs: Sequence[tuple[Example, Summary]]):
+        self.cache = cache
+        self.keys = [score_key(fingerprint, e, s) for e, s in pairs]
+        self.found = cache.get_many(self.keys) if cache else {}
+        todo = [i for i, key in enumerate(self.keys) if key not in self.found]
+        self.todo = [pairs[i] for i in todo]
+        self._todo_keys = [self.keys[i] for i in todo]
+
+    def in_order(self, scored: Iterable[list[dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+        """Every pair's row in order: cached rows at once, the others from `scored`, the
+        rows of `todo` in its order cut into batches; a batch is taken only when its
+        first row is due, so rows stream as batches finish."""
+        batches = iter(scored)
+        new: Iterator[dict[str, Any]] = iter(())
+        taken = 0
+        for key in self.keys:
+            if key in self.found:
+                yield self.found[key]
+                continue
+            row = next(new, None)
+            if row is None:   # the next batch: into the cache, then its rows
+                rows = next(batches)
+                if self.cache:
+                    self.cache.put_many(zip(self._todo_keys[taken:taken + len(rows)], rows))
+                taken += len(rows)
+                new = iter(rows)
+                row = next(new)
+            yield row

@@ -6,13 +6,15 @@ import logging
 from pathlib import Path
 from typing import Any, Sequence
 
-from .consistency.base import CheckResult
+from .consistency.base import Check, CheckResult
 from .consistency.registry import CHECKS
 from .errors import MissingExtraError
 from .metric_kinds import failure_scores
+from .metrics.base import Metric
 from .metrics.registry import METRICS
+from .plugins import adopt
 from .registry import Registry
-from .score_cache import ScoreCache, score_key, scoring_fingerprint
+from .score_cache import CachedScores, ScoreCache, scoring_fingerprint
 from .types import Example, Summary
 
 logger = logging.getLogger(__name__)
@@ -107,8 +109,10 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
     """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
     A failed summary gets `failure_scores` (0 on every rate, no counts).
 
-    Checks get the whole batch (`check_many` when they have it, e.g. to run NER over all
-    summaries at once); so do metrics with `score_many` (e.g. to encode texts in batches)."""
+    Checks get the whole batch (`check_many`, e.g. to run NER over all summaries at once);
+    so do metrics (`score_many`, e.g. to encode texts in batches)."""
+    metrics = [adopt(metric, Metric) for metric in metrics]
+    checks = [adopt(check, Check) for check in checks]
     per_check = [_run_check(check, examples, summaries) for check in checks]
     per_metric = [_run_metric(metric, examples, summaries) for metric in metrics]
     out = []
@@ -128,61 +132,53 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
     return out
 
 
-def _run_metric(metric, examples: Sequence[Example], summaries: Sequence[Summary]
+def _run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]
                 ) -> list[dict[str, float]]:
     items = [(s.bullets, [e.reference_bullets]) for e, s in zip(examples, summaries)]
-    if hasattr(metric, "score_many"):
-        return metric.score_many(items)
-    return [metric.score(prediction=pred, references=refs) for pred, refs in items]
+    return metric.score_many(items)
 
 
-def _run_check(check, examples: Sequence[Example], summaries: Sequence[Summary]
+def _run_check(check: Check, examples: Sequence[Example], summaries: Sequence[Summary]
                ) -> list[CheckResult]:
     items = [(e.story, list(s.bullets), list(e.reference_bullets) or None)
              for e, s in zip(examples, summaries)]
-    if hasattr(check, "check_many"):
-        return check.check_many(items)
-    return [check.check(source=src, summary=summ, reference=ref) for src, summ, ref in items]
+    return check.check_many(items)
 
 
 class Scorer:
     """Scores (example, summary) pairs through the score cache: only pairs never scored
     with this exact setup are computed, and only their stories are analysed by the checks
     (story NER persisted in `checks_folder` as it is done, shared by every run and
-    summarizer)."""
+    summarizer). `score` is the local backend's whole cache-then-score step; the Ray
+    backend uses `CachedScores` with `score_new` on its workers."""
 
     def __init__(self, metrics: list, checks: list, *, cache: ScoreCache | None = None,
                  checks_folder: Path | None = None):
-        self.metrics, self.checks = metrics, checks
+        self.metrics = [adopt(metric, Metric) for metric in metrics]
+        self.checks = [adopt(check, Check) for check in checks]
         self.cache, self.checks_folder = cache, checks_folder
         self.fingerprint = scoring_fingerprint(
-            [RULES_SIGNATURE, *(m.signature() for m in metrics + checks)])
+            [RULES_SIGNATURE, *(m.signature() for m in self.metrics + self.checks)])
         self._check_folder_used = False
 
     def score(self, pairs: Sequence[tuple[Example, Summary]]) -> list[dict[str, Any]]:
         """One row {"scores", "findings", "supported"} per pair, in order."""
-        keys = [score_key(self.fingerprint, e, s) for e, s in pairs]
-        found = self.cache.get_many(keys) if self.cache else {}
-        todo = [i for i, key in enumerate(keys) if key not in found]
-        if todo:
-            examples = [pairs[i][0] for i in todo]
-            self._use_check_folder()
-            scored = score_batch(examples, [pairs[i][1] for i in todo], self.metrics,
-                                 self.checks)
-            new = {keys[i]: {"scores": values, **_findings(results)}
-                   for i, (values, results) in zip(todo, scored)}
-            if self.cache:
-                self.cache.put_many(new.items())
-            found.update(new)
-        return [found[key] for key in keys]
+        step = CachedScores(self.fingerprint, self.cache, pairs)
+        return list(step.in_order([self.score_new(step.todo)] if step.todo else []))
+
+    def score_new(self, pairs: Sequence[tuple[Example, Summary]]) -> list[dict[str, Any]]:
+        """The rows of these pairs, computed now (the cache is neither read nor written)."""
+        self._use_check_folder()
+        scored = score_batch([e for e, _ in pairs], [s for _, s in pairs], self.metrics,
+                             self.checks)
+        return [{"scores": values, **_findings(results)} for values, results in scored]
 
     def _use_check_folder(self) -> None:
         """Point checks that keep per-story analyses (the entity check's story NER) at
         `checks_folder`, once: they look stories up there and add new ones as they go."""
         if self.checks_folder and not self._check_folder_used:
             for check in self.checks:
-                if hasattr(check, "load_cache"):
-                    check.load_cache(self.checks_folder)
+                check.load_cache(self.checks_folder)
         self._check_folder_used = True
 
 

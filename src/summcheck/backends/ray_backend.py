@@ -20,8 +20,12 @@ fit in the cluster beside the idle pools, the least recently used pools are drop
 (and built again when their summarizer's turn comes). Scoring runs as Ray tasks of one
 CPU, at most `ray.scoring_concurrency` at once, whose rows come back in order.
 
+The cache bookkeeping is the local backend's own: `CachedSummaries` (generation) and
+`CachedScores` (scoring) decide what is missing and put what comes back into the caches;
+only where the missing work runs differs.
+
 Failures: a summarizer that raises on an example records it as failed, as locally
-(`_summarize_batch`). The summarizer runs in a child process of its actor, so an example
+(`summarize_batch`). The summarizer runs in a child process of its actor, so an example
 that kills the process is retried in a new one and, if it keeps killing it, recorded as
 failed (SummarizeActor); an actor or node that dies is restarted by Ray and its batch
 retried (`max_retries`). A SummcheckError (a model that cannot load, a missing extra,
@@ -49,10 +53,11 @@ from typing import Callable, Iterator, Sequence
 
 from ..errors import ConfigError, MissingExtraError, SummcheckError
 from ..log import silenced
-from ..score_cache import score_key
-from ..summarizers.base import reads_example_id
-from ..summarizers.cache import (_summarize_batch, distinct_inputs, record,
-                                 summarize_with_cache)
+from ..plugins import adopt
+from . import LOCAL_WINDOW
+from ..score_cache import CachedScores
+from ..summarizers.base import Summarizer
+from ..summarizers.cache import CachedSummaries, summarize_batch, summarize_with_cache
 from ..types import Example, Summary
 
 _SCORING_CPUS = 1   # what a scoring task reserves, and so the cores its checks may use
@@ -110,12 +115,12 @@ class _Pool:
 class RayBackend:
     name = "ray"
 
-    def __init__(self, spec, *, address: str | None = None):
+    def __init__(self, spec, *, address: str | None = None, local_window: int = LOCAL_WINDOW):
+        """`local_window`: the local backend's window (the runner's); windows on Ray are
+        multiples of it."""
         if importlib.util.find_spec("ray") is None:
             raise MissingExtraError("ray", "ray")
-        from .. import runner   # the local window: windows on Ray are multiples of it
-
-        self.base_window = runner._WINDOW
+        self.base_window = local_window
         self.window = ray_window(spec, self.base_window)
         self.settings, self.address = spec.ray, address
         self._spec_json = spec.model_dump_json()
@@ -178,23 +183,19 @@ class RayBackend:
     # ------------------------------------------------------------------ generation
     def generate(self, summarizer, examples: Sequence[Example], cache, *, build: Callable,
                  batch_size: int, on_progress: Callable[[int], None]):
-        if not getattr(summarizer, "caches_generations", True):
+        summarizer = adopt(summarizer, Summarizer)
+        if not summarizer.caches_generations:
             # summaries read from a file of the driver's (precomputed), not generated:
             # read here, as the local backend does
             return summarize_with_cache(summarizer, examples, cache, batch_size=batch_size,
                                         on_progress=on_progress)
-        fingerprint = summarizer.fingerprint()
-        done = cache.get_many(summarizer, examples)
-        on_progress(len(done))
-        todo, copies = distinct_inputs(summarizer,
-                                       [ex for ex in examples if ex.id not in done])
-        by_id = {ex.id: ex for ex in todo}
+        step = CachedSummaries(summarizer, examples, cache, on_progress)
         pool = _pool_settings(self.settings, summarizer.label, batch_size)
-        batches = self._batches(examples, todo, pool["batch_size"])
-        for summaries in self._summarize(summarizer.label, batches, build, fingerprint, pool):
-            cache.put_many(summarizer, [(by_id[s.example_id], s) for s in summaries])
-            on_progress(record(summaries, copies, done))
-        return [done[ex.id] for ex in examples], len(todo)
+        batches = self._batches(examples, step.todo, pool["batch_size"])
+        for summaries in self._summarize(summarizer.label, batches, build,
+                                         summarizer.fingerprint(), pool):
+            step.add(summaries)
+        return step.result()
 
     def _batches(self, examples: Sequence[Example], todo: list[Example], size: int
                  ) -> list[list[Example]]:
@@ -279,30 +280,14 @@ class RayBackend:
     # ------------------------------------------------------------------ scoring
     def score(self, scorer, pairs: Sequence[tuple[Example, Summary]]) -> Iterator[dict]:
         """Cached rows from the driver's score cache, the others scored on Ray; in order."""
-        keys = [score_key(scorer.fingerprint, e, s) for e, s in pairs]
-        found = scorer.cache.get_many(keys) if scorer.cache else {}
-        todo = [i for i, key in enumerate(keys) if key not in found]
-        step = self.settings.scoring_batch_size
-        chunks = [todo[i:i + step] for i in range(0, len(todo), step)]
-        scored = self._scored_chunks([[pairs[i] for i in chunk] for chunk in chunks],
-                                     scorer.fingerprint)
-        new_rows: Iterator[dict] = iter(())
-        for key in keys:
-            if key in found:
-                yield found[key]
-                continue
-            row = next(new_rows, None)
-            if row is None:   # the next chunk arrives: cache it, then go on
-                chunk_keys, rows = next(scored)
-                if scorer.cache:
-                    scorer.cache.put_many(zip(chunk_keys, rows))
-                new_rows = iter(rows)
-                row = next(new_rows)
-            yield row
+        step = CachedScores(scorer.fingerprint, scorer.cache, pairs)
+        size = self.settings.scoring_batch_size
+        chunks = [step.todo[i:i + size] for i in range(0, len(step.todo), size)]
+        yield from step.in_order(self._scored_chunks(chunks, scorer.fingerprint))
 
     def _scored_chunks(self, chunks: list[list[tuple[Example, Summary]]], fingerprint: str
-                       ) -> Iterator[tuple[list[str], list[dict]]]:
-        """(keys, rows) per chunk, in the chunks' order. At most `scoring_concurrency`
+                       ) -> Iterator[list[dict]]:
+        """The rows of each chunk, in the chunks' order. At most `scoring_concurrency`
         tasks run at once, and at most twice that many chunks are out (running, or done
         and waiting for an earlier one), so a slow chunk holds no more than that."""
         if not chunks:
@@ -326,7 +311,7 @@ class RayBackend:
             payload = _payload(done.pop(n))
             if payload["fingerprint"] != fingerprint:
                 raise SummcheckError(_differs("scoring setup (metric and check signatures)"))
-            yield [score_key(fingerprint, e, s) for e, s in chunks[n]], payload["rows"]
+            yield payload["rows"]
 
 
 def _token_found() -> bool:
@@ -431,16 +416,16 @@ def _merge(answers: list[str]) -> str:
 
 class _Generator:
     """In the child: the summarizer, built and loaded once; one JSON batch per call.
-    Failures are isolated per example as locally (`_summarize_batch`); an error building
+    Failures are isolated per example as locally (`summarize_batch`); an error building
     or loading it (a missing model, other versions than the driver's) is fatal."""
 
     def __init__(self, build: Callable, fingerprint: str):
         self.summarizer, self.fatal = None, None
         try:
-            self.summarizer = build()
+            self.summarizer = adopt(build(), Summarizer)
             if self.summarizer.fingerprint() != fingerprint:
                 self.fatal = _differs(f"summarizer {self.summarizer.label!r} (fingerprint)")
-            elif hasattr(self.summarizer, "load"):
+            else:
                 self.summarizer.load()
         except Exception as err:  # noqa: BLE001 - as locally, it stops the run
             self.fatal = str(err) if isinstance(err, SummcheckError) else (
@@ -451,7 +436,7 @@ class _Generator:
             return json.dumps({"fatal": self.fatal})
         examples = [Example.from_dict(d) for d in json.loads(text)]
         try:
-            summaries = _summarize_batch(self.summarizer, examples)
+            summaries = summarize_batch(self.summarizer, examples)
         except SummcheckError as err:
             return json.dumps({"fatal": str(err)})
         return json.dumps({"summaries": [s.to_dict() for s in summaries]}, ensure_ascii=False)
@@ -497,7 +482,7 @@ def score_chunk(text: str, spec_json: str) -> str:
     except SummcheckError as err:
         return json.dumps({"fatal": str(err)})
     pairs = [(Example.from_dict(e), Summary.from_dict(s)) for e, s in json.loads(text)]
-    return json.dumps({"fingerprint": scorer.fingerprint, "rows": scorer.score(pairs)},
+    return json.dumps({"fingerprint": scorer.fingerprint, "rows": scorer.score_new(pairs)},
                       ensure_ascii=False)
 
 
@@ -511,8 +496,8 @@ def _scorer(spec_json: str):
         # skips other metrics than the driver, the fingerprints differ and the run stops
         with silenced():
             metrics, checks = build_metrics(spec), build_checks(spec)
-        for check in checks:   # NER on the task's own core, not forked onto the others'
-            if hasattr(check, "processes"):
-                check.processes = _SCORING_CPUS
-        _SCORERS[spec_json] = Scorer(metrics, checks)
+        scorer = Scorer(metrics, checks)
+        for check in scorer.checks:   # NER on the task's own core, not forked onto others'
+            check.processes = _SCORING_CPUS
+        _SCORERS[spec_json] = scorer
     return _SCORERS[spec_json]

@@ -1,14 +1,20 @@
-"""What every consistency check returns: scores plus one finding per unsupported mention.
+"""The consistency-check contract (`Check`, all of it) and what every check returns:
+scores plus one finding per unsupported mention.
 
-A check is a controller with `name`, `signature()` and
-`check(*, source, summary, reference=None) -> CheckResult`, where `summary` is the list of
-bullets (findings point into them by index and character offsets) and `source` the story.
+A check compares a summary's bullets with the story: `check(*, source, summary,
+reference=None) -> CheckResult`, where `summary` is the list of bullets (findings point
+into them by index and character offsets) and `source` the story. A new check inherits
+`Check`, implements `signature` and `check`, and overrides the optional capabilities it
+has. A check that does not inherit it is taken through `plugins.adopt` where one enters
+scoring.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -57,10 +63,38 @@ class CheckResult:
     supported: tuple[Support, ...] = field(default=())
 
 
-class Check(Protocol):
+# (story, summary bullets, reference bullets or None)
+Item = tuple[str, Sequence[str], Sequence[str] | None]
+
+
+class Check(ABC):
+    """Everything scoring and the backends ask of a check. Required: `name`,
+    `signature()`, `check(...)`. Optional, with defaults: `check_many(items)`,
+    `load_cache(folder)`, `processes`."""
+
     name: str
+    # Cores the check may use at once (the Ray backend sets it to a scoring task's CPUs
+    # before the first check); a check that runs on one core ignores it.
+    processes: int = 1
 
-    def signature(self) -> str: ...
+    @abstractmethod
+    def signature(self) -> str:
+        """Names everything that moves a score or finding (settings, models, library and
+        rules versions): the score cache keys on it and compare/regress check it."""
 
+    @abstractmethod
     def check(self, *, source: str, summary: Sequence[str],
-              reference: Sequence[str] | None = None) -> CheckResult: ...
+              reference: Sequence[str] | None = None) -> CheckResult:
+        """Scores and findings for one summary (its bullets) against its story."""
+
+    def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
+        """`check` of each (source, summary, reference) item, in order. Default: one by
+        one; a check that batches (NER over every summary at once) overrides it."""
+        return [self.check(source=src, summary=summ, reference=ref)
+                for src, summ, ref in items]
+
+    def load_cache(self, folder: str | Path) -> int:
+        """Keep per-story analyses in a file in `folder` from now on (shared by every run
+        and summarizer) and look stories up there; returns how many it holds. Default:
+        the check keeps nothing per story (0)."""
+        return 0

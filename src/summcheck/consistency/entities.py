@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
 from summcheck.consistency.entity_match import (
     RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
 )
@@ -61,7 +61,7 @@ class _Story:
     text_matches: dict = field(default_factory=dict)   # EntityCheck._text_match
 
 
-class EntityCheck:
+class EntityCheck(Check):
     """Flags summary entities (people, organisations, places, ...) the story lacks."""
 
     name = "entities"

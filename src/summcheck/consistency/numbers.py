@@ -41,7 +41,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from summcheck import __version__
-from summcheck.consistency.base import CheckResult, Finding, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Support
 from summcheck.consistency.number_extract import (
     CANONICAL_UNITS, NumberMention, extract_numbers, with_value,
 )
@@ -237,7 +237,7 @@ def is_trivial(m: NumberMention) -> bool:
 
 # ---------------------------------------------------------------- the check
 
-class NumberCheck:
+class NumberCheck(Check):
     """Every number in the summary bullets must be supported by a number in the story."""
 
     name = "numbers"

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
 from summcheck.consistency.entities import EntityCheck
 from summcheck.consistency.entity_match import Token, tokenize
 from summcheck.consistency.ner_store import NERStore
@@ -107,7 +107,7 @@ def _story(source: str, analysis: Analysis) -> _Story:
                   pronoun_arcs)
 
 
-class RelationCheck:
+class RelationCheck(Check):
     """Flags bullet relations (who did what to whom) no story sentence states."""
 
     name = "relations"

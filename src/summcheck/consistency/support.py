@@ -53,7 +53,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from summcheck import __version__
-from summcheck.consistency.base import CheckResult, Finding, Span, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
@@ -262,7 +262,7 @@ def embedding_bullet(pieces: np.ndarray, story_pieces: np.ndarray, starts: np.nd
 
 # ---------------------------------------------------------------- the check
 
-class SupportCheck:
+class SupportCheck(Check):
     """Every summary bullet should be supported by the story as a whole."""
 
     name = "support"

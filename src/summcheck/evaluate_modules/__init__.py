@@ -23,7 +23,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
+from summcheck.consistency.base import Check
 from summcheck.metric_kinds import failure_scores
+from summcheck.plugins import adopt
 from summcheck.text import strip_bullet
 
 NAMES = ("summcheck_rouge", "summcheck_numbers", "summcheck_entities", "summcheck_consistency")
@@ -79,9 +81,7 @@ def run_check(check, predictions: Sequence[str], sources: Sequence[str],
     items = [(source, to_bullets(pred), (to_bullets(ref) or None) if ref is not None else None)
              for pred, source, ref in zip(predictions, sources,
                                           references or [None] * len(predictions), strict=True)]
-    if hasattr(check, "check_many"):
-        return check.check_many(items)
-    return [check.check(source=s, summary=p, reference=r) for s, p, r in items]
+    return adopt(check, Check).check_many(items)
 
 
 def findings(results: Sequence) -> list[dict[str, Any]]:

@@ -15,11 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import Encoder, get_encoder
+from .base import Item, Metric
 
-Item = tuple[Sequence[str], Sequence[Sequence[str]]]  # (prediction bullets, references)
 
-
-class CoverageMetric:
+class CoverageMetric(Metric):
     name = "coverage"
 
     def __init__(self, threshold: float = 0.6, *, encoder: Encoder | None = None,

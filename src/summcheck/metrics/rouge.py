@@ -19,12 +19,13 @@ from importlib.metadata import version
 from typing import Sequence
 
 from ..errors import ConfigError, MissingExtraError
+from .base import Metric
 
 KEYS = ("p", "r", "f")
 BACKENDS = ("auto", "rust", "python")
 
 
-class RougeMetric:
+class RougeMetric(Metric):
     name = "rouge"
 
     def __init__(self, types: Sequence[str] = ("rouge1", "rouge2", "rougeL", "rougeLsum"),

@@ -1,38 +1,89 @@
-"""The summarizer contract, and building a summarizer from its spec (summarizers/registry.py).
+"""The summarizer contract (`Summarizer`, all of it), and building a summarizer from its
+spec (summarizers/registry.py).
 
 A summarizer is a controller: it holds behaviour (and maybe a loaded model) and is never
-serialized. `summarize` takes a batch and returns one Summary per example, in order.
-`fingerprint` changes whenever anything that could change the output changes; the
-generation cache keys on it, on the example's content and, unless the summarizer declares
-`reads_example_id = False` (its output is a function of title, story and references
-only), on the example id too.
+serialized. A new one inherits `Summarizer`, implements `fingerprint` and `summarize`, and
+overrides the optional capabilities it has; the defaults say "not supported". A summarizer
+that does not inherit it is taken through `plugins.adopt` where one enters the run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Protocol, Sequence
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
 from ..types import Example, Summary
 from .registry import SUMMARIZERS
 
+if TYPE_CHECKING:
+    from ..config import SummarizerSpec
 
-class Summarizer(Protocol):
+
+class IdCheck(Protocol):
+    """How the dataset's ids meet the ids a summarizer answers for (a precomputed file's):
+    fed the examples' ids a chunk at a time, then `finish` returns warnings for
+    results.json or raises a DataError when the run would measure the id mapping."""
+
+    def add(self, ids: Sequence[str]) -> None: ...
+
+    def finish(self) -> list[str]: ...
+
+
+class Summarizer(ABC):
+    """Everything the runner, the generation cache and the backends ask of a summarizer.
+
+    Required: `label`, `fingerprint()`, `summarize(examples)`; the runner also reads
+    `spec`, the validated spec it was built from (its type, note and batch size).
+    Optional, with defaults: `reads_example_id`, `caches_generations`, `load()`,
+    `preflight()`, `id_check()` (and `check_ids`, built on it).
+    """
+
     label: str
-    reads_example_id: bool   # False: same content, same summary, whatever the id
+    spec: SummarizerSpec
+    # False: the output is a function of title, story and references only, so the
+    # generation cache shares one summary between examples with other ids and the same
+    # content. True (the default) keys by id too: an undeclared summarizer is never
+    # served another example's summary.
+    reads_example_id: bool = True
+    # False: the summaries are read from a source of the summarizer's own (a precomputed
+    # file) on every run, so copying them into the generation cache would only cost.
+    caches_generations: bool = True
 
+    @abstractmethod
+    def fingerprint(self) -> str:
+        """Changes whenever anything that could change an output changes (settings, model
+        files, library versions); the generation cache keys on it."""
 
-    def fingerprint(self) -> str: ...
+    @abstractmethod
+    def summarize(self, examples: Sequence[Example]) -> list[Summary]:
+        """One Summary per example, in order. Raising fails the batch's examples one by
+        one (each is retried alone); a SummcheckError stops the run with its message."""
 
-    def summarize(self, examples: Sequence[Example]) -> list[Summary]: ...
+    def load(self) -> None:
+        """Load the model now, so a model that cannot load stops the run with the reason
+        instead of failing every example. Called before the first batch is generated
+        (never when everything is cached). Default: nothing to load."""
 
+    def preflight(self) -> None:
+        """Fail fast, before any summarizer generates anything, when the model cannot be
+        found (a wrong id, no hub access): raise a SummcheckError that says so. Called
+        only when the summarizer has something left to generate. Default: nothing to
+        check (and the runner then does not look its summaries up to decide)."""
 
-def reads_example_id(summarizer: Summarizer) -> bool:
-    """Whether the summarizer's output may depend on the example id; True unless it says
-    otherwise, so a summarizer that forgets to declare it is never served another
-    example's summary."""
-    return getattr(summarizer, "reads_example_id", True)
+    def id_check(self) -> IdCheck | None:
+        """How the dataset's ids meet the ones this summarizer answers for; None (the
+        default): it answers for any id."""
+        return None
+
+    def check_ids(self, examples: Iterable[Example]) -> list[str]:
+        """`id_check`'s warnings for these examples (or its DataError); none without one."""
+        check = self.id_check()
+        if check is None:
+            return []
+        check.add([ex.id for ex in examples])
+        return check.finish()
 
 
 def fingerprint_of(kind: str, settings: dict[str, Any]) -> str:

@@ -1,8 +1,14 @@
-"""On-disk generation cache keyed by (summarizer fingerprint, example input hash).
+"""The generation cache and the cache-then-generate step both backends share.
 
-The input hash covers the example's title, story and reference bullets, and its id unless
-the summarizer declares `reads_example_id = False` (base.reads_example_id): a precomputed
-file answers by id, so two examples with the same story may have different summaries.
+`GenerationCache` keys summaries by (summarizer fingerprint, example input hash). The
+input hash covers the example's title, story and reference bullets, and its id unless
+the summarizer declares `reads_example_id = False` (base.Summarizer): a precomputed file
+answers by id, so two examples with the same story may have different summaries.
+
+`CachedSummaries` is the step's bookkeeping (what the cache holds, what is left to
+generate, finished batches into the cache) and `summarize_batch` generates one batch with
+failures isolated per example. `summarize_with_cache` is the local backend's whole step;
+the Ray backend uses the same two pieces with its own batches on its actors.
 
 SQLite (stdlib) gives atomic commits: each finished batch is committed at once, so a run
 killed mid-generation (Ctrl-C or SIGKILL) loses at most the batch in flight, and a re-run
@@ -22,9 +28,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..errors import SummcheckError
+from ..plugins import adopt
 from ..sqlite_db import open_db
 from ..types import Example, Summary
-from .base import Summarizer, reads_example_id
+from .base import Summarizer
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS summaries (
@@ -44,7 +51,7 @@ class GenerationCache:
     def get_many(self, summarizer: Summarizer, examples: Sequence[Example]
                  ) -> dict[str, Summary]:
         """Cached summaries by example id (re-labelled with the current id)."""
-        fingerprint, with_id = summarizer.fingerprint(), reads_example_id(summarizer)
+        fingerprint, with_id = summarizer.fingerprint(), summarizer.reads_example_id
         found: dict[str, Summary] = {}
         for ex in examples:
             row = self._db.execute(
@@ -59,7 +66,7 @@ class GenerationCache:
 
     def put_many(self, summarizer: Summarizer, pairs: Sequence[tuple[Example, Summary]]
                  ) -> None:
-        fingerprint, with_id = summarizer.fingerprint(), reads_example_id(summarizer)
+        fingerprint, with_id = summarizer.fingerprint(), summarizer.reads_example_id
         rows = [
             (fingerprint, ex.input_hash(with_id=with_id),
              json.dumps(s.to_dict(), ensure_ascii=False), time.time())
@@ -82,39 +89,57 @@ def summarize_with_cache(
 ) -> tuple[list[Summary], int]:
     """Summaries for all examples in order, generating only what the cache lacks.
 
-    Returns (summaries, number of generations made now: one per distinct input). A batch that raises is retried one example
-    at a time so one bad example is recorded as failed instead of sinking the run.
-    """
-    if not uses_cache(summarizer):   # read, not generated: one call for all
-        summaries = _summarize_batch(summarizer, list(examples))
+    Returns (summaries, number of generations made now: one per distinct input). A batch
+    that raises is retried one example at a time so one bad example is recorded as failed
+    instead of sinking the run. A summarizer that does not cache its generations
+    (precomputed) is read in one call."""
+    summarizer = adopt(summarizer, Summarizer)
+    if not summarizer.caches_generations:
+        summaries = summarize_batch(summarizer, list(examples))
         on_progress(len(summaries))
         return summaries, 0
-    done = cache.get_many(summarizer, examples)
-    on_progress(len(done))
-    todo, copies = distinct_inputs(summarizer, [ex for ex in examples if ex.id not in done])
-    if todo and hasattr(summarizer, "load"):
+    step = CachedSummaries(summarizer, examples, cache, on_progress)
+    if step.todo:
         summarizer.load()   # a model that cannot load stops the run here, with the reason
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
-        summaries = _summarize_batch(summarizer, batch)
-        cache.put_many(summarizer, list(zip(batch, summaries)))
-        on_progress(record(summaries, copies, done))
-    return [done[ex.id] for ex in examples], len(todo)
+    for start in range(0, len(step.todo), batch_size):
+        step.add(summarize_batch(summarizer, step.todo[start:start + batch_size]))
+    return step.result()
 
 
-def uses_cache(summarizer: Summarizer) -> bool:
-    """False for a summarizer whose output is read from its own source file each time
-    (`caches_generations = False`): caching it would only copy the file."""
-    return getattr(summarizer, "caches_generations", True)
+class CachedSummaries:
+    """One summarizer's summaries of some examples through the generation cache: on
+    creation the cached ones are found and `todo` lists what is left to generate (one
+    example per distinct input, longest stories first); `add` takes finished summaries of
+    `todo` examples (in any order) into the cache and copies them to the examples that
+    share their input; `result` gives every example's summary once all are added."""
+
+    def __init__(self, summarizer: Summarizer, examples: Sequence[Example],
+                 cache: GenerationCache, on_progress: Callable[[int], None]):
+        self.summarizer = adopt(summarizer, Summarizer)
+        self.examples, self.cache, self.on_progress = examples, cache, on_progress
+        self.done = cache.get_many(self.summarizer, examples)
+        on_progress(len(self.done))
+        missing = [ex for ex in examples if ex.id not in self.done]
+        self.todo, self._copies = _distinct_inputs(self.summarizer, missing)
+        self._todo_by_id = {ex.id: ex for ex in self.todo}
+
+    def add(self, summaries: Sequence[Summary]) -> None:
+        self.cache.put_many(self.summarizer,
+                            [(self._todo_by_id[s.example_id], s) for s in summaries])
+        self.on_progress(_record(summaries, self._copies, self.done))
+
+    def result(self) -> tuple[list[Summary], int]:
+        """(every example's summary in order, number generated now)."""
+        return [self.done[ex.id] for ex in self.examples], len(self.todo)
 
 
-def distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
+def _distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
                     ) -> tuple[list[Example], dict[str, list[str]]]:
     """(examples to generate, {generated id: ids of the examples with the same input}):
     one generation per distinct input (many systems' rows of one article share a story),
     longest stories first across the whole run, so each batch holds similar lengths (less
     padding for model summarizers); results are put back in input order by the caller."""
-    with_id = reads_example_id(summarizer)
+    with_id = summarizer.reads_example_id
     first: dict[str, Example] = {}
     copies: dict[str, list[str]] = {}
     for ex in examples:
@@ -126,7 +151,7 @@ def distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
     return sorted(first.values(), key=lambda ex: -len(ex.story)), copies
 
 
-def record(summaries: Sequence[Summary], copies: dict[str, list[str]],
+def _record(summaries: Sequence[Summary], copies: dict[str, list[str]],
            done: dict[str, Summary]) -> int:
     """Put new summaries, and their copies for examples with the same input, in `done`;
     returns how many examples that settles."""
@@ -138,7 +163,10 @@ def record(summaries: Sequence[Summary], copies: dict[str, list[str]],
     return len(done) - before
 
 
-def _summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
+def summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
+    """The summaries of one batch. When the batch raises, each example is tried alone and
+    one that still raises is recorded as failed (never cached); a SummcheckError (a
+    model, extra or config problem) stops the run. An empty output is an error."""
     try:
         out = summarizer.summarize(batch)
     except SummcheckError:
@@ -170,6 +198,6 @@ def _check_output(example: Example, summary: Summary) -> Summary:
 def pending(summarizer: Summarizer, examples: Sequence[Example], cache: GenerationCache) -> int:
     """How many examples this summarizer still has to generate (none when it is not
     cached: it reads its summaries and has no model to load)."""
-    if not uses_cache(summarizer):
+    if not summarizer.caches_generations:
         return 0
     return len(examples) - len(cache.get_many(summarizer, examples))

@@ -16,12 +16,12 @@ from typing import Sequence
 
 from ..text import SENTENCE_SPLITTER, split_sentences
 from ..types import Example, Summary
-from .base import fingerprint_of
+from .base import Summarizer, fingerprint_of
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
-class _Extractive:
+class _Extractive(Summarizer):
     """Shared loop: pick sentence indices per example, emit them in story order."""
 
     kind = "extractive"

@@ -20,7 +20,7 @@ from .. import hub
 from ..errors import MissingExtraError, SummcheckError
 from ..text import BULLETS_VERSION
 from ..types import Example, Summary
-from .base import fingerprint_of
+from .base import Summarizer, fingerprint_of
 
 # Bump when pre/post-processing in these modules changes what a summarizer outputs
 # (text.split_bullets, which parses their output, has its own BULLETS_VERSION).
@@ -274,7 +274,7 @@ def example_seed(seed: int, example: Example) -> int:
 
 
 # ---------------------------------------------------------------- the shared summarizer loop
-class HFSummarizer:
+class HFSummarizer(Summarizer):
     """Lazy-loading, length-batched transformers summarizer; subclasses say how to
     build the model input, encode a batch and turn generated text into bullets."""
 

@@ -19,19 +19,19 @@ import json
 from array import array
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets
 from ..types import Example, Summary
-from .base import fingerprint_of
+from .base import Summarizer, fingerprint_of
 
 _CHUNK = 4096   # ids hashed at a time
 
 
-class Precomputed:
+class Precomputed(Summarizer):
     reads_example_id = True      # the file is looked up by id
     caches_generations = False   # the file is the source: read again on every run
 
@@ -148,12 +148,6 @@ class Precomputed:
         """How the dataset's ids meet the file's, fed a chunk of ids at a time (the run
         reads its examples once for every such question)."""
         return IdCheck(self)
-
-    def check_ids(self, examples: Iterable[Example]) -> list[str]:
-        """`IdCheck`'s warnings for these examples (or its DataError)."""
-        check = self.id_check()
-        check.add([ex.id for ex in examples])
-        return check.finish()
 
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
         ids = [ex.id for ex in examples]

@@ -1,0 +1,38 @@
+"""The reference-metric contract (`Metric`, all of it).
+
+A metric compares a summary's bullets with the reference bullets and returns named
+values in [0, 1] (ROUGE F-measures, coverage). A new one inherits `Metric`, implements
+`signature` and `score`, and overrides `score_many` when a batch is cheaper than its
+summaries one by one. A metric that does not inherit it is taken through `plugins.adopt`
+where one enters scoring.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Sequence
+
+# (prediction bullets, references: each a list of bullets)
+Item = tuple[Sequence[str], Sequence[Sequence[str]]]
+
+
+class Metric(ABC):
+    """Everything scoring asks of a metric. Required: `name`, `signature()`,
+    `score(...)`. Optional, with a default: `score_many(items)`."""
+
+    name: str
+
+    @abstractmethod
+    def signature(self) -> str:
+        """Names everything that moves a value (settings, library and rules versions):
+        the score cache keys on it and compare/regress check it."""
+
+    @abstractmethod
+    def score(self, *, prediction: Sequence[str], references: Sequence[Sequence[str]]
+              ) -> dict[str, float]:
+        """Values for one summary; {} when the metric does not apply (no reference)."""
+
+    def score_many(self, items: Sequence[Item]) -> list[dict[str, float]]:
+        """`score` of each (prediction, references) item, in order. Default: one by one;
+        a metric that batches (encodes all texts at once) overrides it."""
+        return [self.score(prediction=pred, references=refs) for pred, refs in items]

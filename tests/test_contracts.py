@@ -1,0 +1,242 @@
+"""The plugin contracts: one base class per kind declares every capability the runner,
+scoring and the backends use; every built-in plugin inherits it; a plugin that follows the
+contract without inheriting is adopted with the defaults; the cache-then-generate and
+cache-then-score steps are one path for both backends."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import summcheck
+from summcheck.consistency.base import Check, CheckResult
+from summcheck.metrics.base import Metric
+from summcheck.plugins import adopt, overrides
+from summcheck.score_cache import CachedScores, ScoreCache
+from summcheck.summarizers.base import Summarizer
+from summcheck.summarizers.cache import CachedSummaries, GenerationCache
+from summcheck.types import Example, Summary
+
+SRC = Path(summcheck.__file__).resolve().parent
+
+# kind -> (its package, the methods that make a class one of that kind)
+KINDS = {
+    Summarizer: ("summcheck.summarizers", ("summarize", "fingerprint")),
+    Metric: ("summcheck.metrics", ("score", "signature")),
+    Check: ("summcheck.consistency", ("check", "signature")),
+}
+
+# Every capability the code that drives plugins uses, by kind.
+CAPABILITIES = {
+    Summarizer: ("label", "spec", "fingerprint", "summarize", "reads_example_id",
+                 "caches_generations", "load", "preflight", "id_check", "check_ids"),
+    Metric: ("name", "signature", "score", "score_many"),
+    Check: ("name", "signature", "check", "check_many", "load_cache", "processes"),
+}
+
+# The modules that drive plugins: they call capabilities, never probe for them.
+DRIVERS = ("runner.py", "scoring.py", "summarizers/cache.py", "backends/__init__.py",
+           "backends/ray_backend.py", "evaluate_modules/__init__.py")
+
+
+def plugin_classes(package: str, methods: tuple[str, ...]) -> list[type]:
+    """Classes defined in the package's modules that have all of `methods`."""
+    found = []
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        module = importlib.import_module(f"{package}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and all(hasattr(cls, m) for m in methods):
+                found.append(cls)
+    return found
+
+
+@pytest.mark.parametrize("base", list(KINDS), ids=lambda b: b.__name__)
+def test_every_built_in_plugin_inherits_its_kinds_base_class(base):
+    package, methods = KINDS[base]
+    classes = [c for c in plugin_classes(package, methods) if c is not base]
+    assert classes, f"no {base.__name__} found in {package}"
+    assert [c.__name__ for c in classes if not issubclass(c, base)] == []
+
+
+def test_the_built_in_plugins_are_found_by_the_scan():
+    from summcheck.consistency.entities import EntityCheck
+    from summcheck.consistency.numbers import NumberCheck
+    from summcheck.metrics.rouge import RougeMetric
+    from summcheck.summarizers.extractive import Lead
+    from summcheck.summarizers.precomputed import Precomputed
+
+    assert {Lead, Precomputed} <= set(plugin_classes(*KINDS[Summarizer]))
+    assert RougeMetric in plugin_classes(*KINDS[Metric])
+    assert {EntityCheck, NumberCheck} <= set(plugin_classes(*KINDS[Check]))
+
+
+@pytest.mark.parametrize("base", list(CAPABILITIES), ids=lambda b: b.__name__)
+def test_each_base_class_declares_every_capability_that_is_used(base):
+    declared = set(vars(base)) | set(getattr(base, "__annotations__", {}))
+    assert [name for name in CAPABILITIES[base] if name not in declared] == []
+
+
+@pytest.mark.parametrize("path", DRIVERS)
+def test_the_modules_that_drive_plugins_do_not_probe_for_capabilities(path):
+    tree = ast.parse((SRC / path).read_text())
+    probes = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call)
+              and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+              and len(node.args) == 3 - (node.func.id == "hasattr")
+              and isinstance(node.args[1], ast.Constant)
+              and node.args[1].value in {c for caps in CAPABILITIES.values() for c in caps}]
+    assert probes == [], f"{path} asks whether a plugin has a capability at lines {probes}"
+
+
+@pytest.mark.parametrize("path", ["backends/__init__.py", "backends/ray_backend.py"])
+def test_the_backends_import_no_private_names(path):
+    tree = ast.parse((SRC / path).read_text())
+    private = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.name.startswith("_")]
+    runner = [node.lineno for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+              and any(alias.name == "runner" for alias in node.names)]
+    assert private == [] and runner == []
+
+
+# ---------------------------------------------------------------- the defaults
+class Echo:
+    """A summarizer written against the contract without inheriting it, with no optional
+    capability."""
+
+    label = "echo"
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def fingerprint(self):
+        return "echo-1"
+
+    def summarize(self, examples):
+        self.calls.append([ex.id for ex in examples])
+        return [Summary(ex.id, (ex.story,)) for ex in examples]
+
+
+class Loading(Echo):
+    def __init__(self):
+        super().__init__()
+        self.loaded = 0
+
+    def load(self):
+        self.loaded += 1
+
+    def preflight(self):
+        raise AssertionError("not called here")
+
+
+def test_an_adopted_summarizer_has_the_defaults_and_keeps_its_own_methods():
+    echo = adopt(Echo(), Summarizer)
+    assert isinstance(echo, Summarizer) and echo.label == "echo"
+    assert echo.reads_example_id is True and echo.caches_generations is True
+    assert echo.load() is None and echo.id_check() is None
+    assert echo.check_ids([Example("a", "s")]) == []
+    assert not overrides(echo, Summarizer, "preflight")
+    loading = Loading()
+    adopted = adopt(loading, Summarizer)
+    adopted.load()
+    assert loading.loaded == 1 and overrides(adopted, Summarizer, "preflight")
+    adopted.label = "renamed"            # written through to the plugin
+    assert loading.label == "renamed"
+
+
+def test_adopt_returns_a_subclass_instance_itself_and_refuses_a_missing_method():
+    from summcheck.consistency.numbers import NumberCheck
+
+    check = NumberCheck()
+    assert adopt(check, Check) is check
+    assert not overrides(check, Check, "check_many")
+
+    class NoSummarize:
+        label = "x"
+
+        def fingerprint(self):
+            return "x"
+
+    with pytest.raises(TypeError, match="NoSummarize is not a Summarizer: it has no summarize"):
+        adopt(NoSummarize(), Summarizer)
+
+
+def test_default_score_many_and_check_many_go_one_by_one():
+    class Length(Metric):
+        name = "length"
+
+        def signature(self):
+            return "length"
+
+        def score(self, *, prediction, references):
+            return {"length": float(len(prediction))}
+
+    class Nothing(Check):
+        name = "nothing"
+
+        def signature(self):
+            return "nothing"
+
+        def check(self, *, source, summary, reference=None):
+            return CheckResult({"nothing": float(len(source) + len(summary))})
+
+    items = [(["a", "b"], [["r"]]), ([], [["r"]])]
+    assert Length().score_many(items) == [{"length": 2.0}, {"length": 0.0}]
+    results = Nothing().check_many([("ab", ["x"], None), ("", [], ["r"])])
+    assert [r.scores["nothing"] for r in results] == [3.0, 0.0]
+    assert Nothing().load_cache("/nonexistent") == 0 and Nothing().processes == 1
+
+
+# ---------------------------------------------------------------- the shared steps
+def test_cached_summaries_takes_batches_in_any_order_and_shares_equal_inputs(tmp_path):
+    class Pure(Echo):
+        reads_example_id = False
+
+    examples = [Example("a", "one"), Example("b", "two two"), Example("c", "one")]
+    cache = GenerationCache(tmp_path)
+    progress: list[int] = []
+    step = CachedSummaries(Pure(), examples, cache, progress.append)
+    assert [ex.id for ex in step.todo] == ["b", "a"]   # one per input, longest first
+    step.add([Summary("a", ("one",))])                 # finished out of order
+    step.add([Summary("b", ("two two",))])
+    summaries, generated = step.result()
+    assert [s.example_id for s in summaries] == ["a", "b", "c"] and generated == 2
+    assert summaries[2].bullets == ("one",) and progress == [0, 2, 1]
+    again = CachedSummaries(Pure(), examples, cache, lambda n: None)
+    assert again.todo == [] and again.result()[1] == 0
+    cache.close()
+
+
+def pairs(n: int) -> list[tuple[Example, Summary]]:
+    return [(Example(f"e{i}", f"story {i}"), Summary(f"e{i}", (f"bullet {i}",)))
+            for i in range(n)]
+
+
+def test_cached_scores_streams_rows_in_order_taking_each_batch_when_due(tmp_path):
+    cache = ScoreCache(tmp_path)
+    first = CachedScores("fp", cache, pairs(2))
+    list(first.in_order([[{"n": 0}, {"n": 1}]]))           # e0, e1 now cached
+    step = CachedScores("fp", cache, pairs(5))
+    assert [e.id for e, _ in step.todo] == ["e2", "e3", "e4"]
+    taken: list[int] = []
+
+    def batches():
+        for batch in ([{"n": 2}, {"n": 3}], [{"n": 4}]):
+            taken.append(len(batch))
+            yield batch
+
+    rows = step.in_order(batches())
+    assert [next(rows)["n"] for _ in range(3)] == [0, 1, 2] and taken == [2]
+    assert [row["n"] for row in rows] == [3, 4] and taken == [2, 1]
+    assert CachedScores("fp", cache, pairs(5)).todo == []   # each batch was cached
+    assert CachedScores("other", cache, pairs(1)).todo == pairs(1)
+    cache.close()
+
+
+def test_cached_scores_without_a_cache_scores_everything():
+    step = CachedScores("fp", None, pairs(2))
+    assert step.todo == pairs(2)
+    assert list(step.in_order([[{"n": 0}], [{"n": 1}]])) == [{"n": 0}, {"n": 1}]
