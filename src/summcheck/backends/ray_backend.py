@@ -54,11 +54,11 @@ from typing import Callable, Iterator, Sequence
 from ..errors import ConfigError, MissingExtraError, SummcheckError
 from ..log import silenced
 from ..plugins import adopt
-from . import LOCAL_WINDOW
 from ..score_cache import CachedScores
 from ..summarizers.base import Summarizer
 from ..summarizers.cache import CachedSummaries, summarize_batch, summarize_with_cache
 from ..types import Example, Summary
+from . import LOCAL_WINDOW
 
 _SCORING_CPUS = 1   # what a scoring task reserves, and so the cores its checks may use
 _DEFAULT_BATCH = 32  # the runner's batch size for a summarizer without one
