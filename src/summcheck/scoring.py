@@ -23,17 +23,19 @@ logger = logging.getLogger(__name__)
 def build_metrics(spec, warnings: list[str] | None = None) -> list:
     """The configured metrics (metrics/registry.py order); an optional one whose extra is
     missing is skipped with a warning, logged and added to `warnings` (for results.json)."""
-    return _build_section(METRICS, spec.metrics, warnings if warnings is not None else [])
+    return _build_section(METRICS, Metric, spec.metrics,
+                          warnings if warnings is not None else [])
 
 
 def build_checks(spec) -> list:
     """The configured consistency checks (consistency/registry.py order); heavy ones
     import their libraries when built."""
-    return _build_section(CHECKS, spec.checks, [])
+    return _build_section(CHECKS, Check, spec.checks, [])
 
 
-def _build_section(registry: Registry, section, warnings: list[str]) -> list:
-    """Build each entry of a `metrics:`/`checks:` section that is on; one whose spec says
+def _build_section(registry: Registry, base: type, section, warnings: list[str]) -> list:
+    """Build each entry of a `metrics:`/`checks:` section that is on, as a `base` (a
+    registered plugin need not inherit it: `plugins.adopt`); one whose spec says
     `optional: true` and whose extra is missing is skipped with a warning."""
     built = []
     for entry in registry:
@@ -41,7 +43,7 @@ def _build_section(registry: Registry, section, warnings: list[str]) -> list:
         if entry_spec is None:
             continue
         try:
-            built.append(registry.load(entry.name)(entry_spec))
+            built.append(adopt(registry.load(entry.name)(entry_spec), base))
         except MissingExtraError as err:
             if not getattr(entry_spec, "optional", False):
                 raise

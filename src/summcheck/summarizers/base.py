@@ -14,6 +14,7 @@ import json
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
 
+from ..plugins import adopt
 from ..types import Example, Summary
 from .registry import SUMMARIZERS
 
@@ -98,5 +99,7 @@ def summarizer_types() -> list[str]:
 
 def build_summarizer(spec: Any, *, max_bullets: int | None) -> Summarizer:
     """Build the summarizer for a validated spec; `max_bullets` is the run-wide cap. The
-    factory comes from summarizers/registry.py, imported only now."""
-    return SUMMARIZERS.load(spec.type)(spec, max_bullets=spec.max_bullets or max_bullets)
+    factory comes from summarizers/registry.py, imported only now; a registered summarizer
+    need not inherit `Summarizer` (`plugins.adopt`)."""
+    factory = SUMMARIZERS.load(spec.type)
+    return adopt(factory(spec, max_bullets=spec.max_bullets or max_bullets), Summarizer)
