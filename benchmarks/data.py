@@ -1,0 +1,40 @@
+"""Where the evaluation data lives, and reading it.
+
+The data is the team's shared development copy (FRANK, SummEval, REALSumm; see its
+README); benchmarks point at it and never copy it into the project. The folder is, in
+order: a script's `--data` argument, the SUMMCHECK_DATA environment variable (which the
+tests read too), or ../shared/data beside the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+ENV_VAR = "SUMMCHECK_DATA"
+BESIDE_REPOSITORY = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def data_dir(arg: Path | str | None = None) -> Path:
+    """The data folder: `arg` when given, else $SUMMCHECK_DATA, else ../shared/data."""
+    if arg is not None:
+        return Path(arg)
+    return Path(os.environ.get(ENV_VAR) or BESIDE_REPOSITORY)
+
+
+DATA = data_dir()
+
+
+def add_data_argument(parser: argparse.ArgumentParser, file: str | None = None) -> None:
+    """`--data`: the data folder, or with `file` that file in it (scripts that read one)."""
+    default = DATA / file if file else DATA
+    what = f"the {file} file" if file else "the data folder"
+    parser.add_argument("--data", type=Path, default=default,
+                        help=f"{what} (default: from ${ENV_VAR} or ../shared/data: {default})")
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    with Path(path).open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
