@@ -23,7 +23,8 @@ from .throughput import throughput
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=agreement_doc.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.agreement",
+                                     description=agreement_doc.splitlines()[0])
     add_data_argument(parser)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--bootstrap", type=int, default=1000)
