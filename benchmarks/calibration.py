@@ -1,6 +1,6 @@
 """Calibration of summcheck's paired significance test under a true null, and its power.
 
-    .venv/bin/python benchmarks/calibration.py [--trials 4000] [--power-trials 1000]
+    .venv/bin/python -m benchmarks.calibration [--trials 4000] [--power-trials 1000]
 
 For n = 5, 20 and 200 paired examples, simulates comparisons of two summarizers and counts
 how often p < 0.05, for two p-values computed on the same simulated scores:
@@ -29,23 +29,19 @@ section to benchmarks/results/calibration.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import itertools
-import os
-import platform
-import shlex
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-from _data import DATA, append_section, load_jsonl
 from scipy.stats import binomtest
 
 from summcheck.stats import EXACT_MAX_PAIRS, PERMUTATIONS, _resample_means, permutation_test
 
-RESULTS = Path(__file__).resolve().parent / "results/calibration.md"
+from . import results_file
+from .data import add_data_argument, load_jsonl, require
+
+RESULTS = results_file.RESULTS / "calibration.md"
 SIZES = (5, 20, 200)
 DELTAS = (0.01, 0.02, 0.05)
 ALPHA = 0.05
@@ -150,29 +146,11 @@ def timings() -> list[tuple[int, str, float]]:
 
 
 # ---------------------------------------------------------------- report
-def machine() -> str:
-    cpu = "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in
-                   Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"nproc {os.cpu_count()}; cpu {cpu}; python {platform.python_version()}; "
-            f"numpy {np.__version__}")
-
-
-def header(args, load_start: tuple, load_end: float) -> list[str]:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = ".venv/bin/python benchmarks/calibration.py" + "".join(
-        f" {shlex.quote(a)}" for a in sys.argv[1:])
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent).stdout.strip() or "?"
-    return [f"## {now}", "", f"- command: `{cmd}` (summcheck at {commit})",
-            f"- machine: {machine()}",
-            "- load average (1/5/15 min) at start " + " / ".join(f"{x:.2f}" for x in load_start)
-            + f"; 1 min at end {load_end:.2f} (only the timing table depends on it)",
-            f"- new test: exact up to {EXACT_MAX_PAIRS} differing pairs, else R={PERMUTATIONS}; "
-            f"old: bootstrap p, 1,000 resamples; seeds 0..trials-1 per comparison", ""]
+def header(load_start: str) -> list[str]:
+    return results_file.header("calibration", load_start, [
+        f"- numpy {np.__version__}; only the timing table depends on the load",
+        f"- new test: exact up to {EXACT_MAX_PAIRS} differing pairs, else R={PERMUTATIONS}; "
+        f"old: bootstrap p, 1,000 resamples; seeds 0..trials-1 per comparison"])
 
 
 def null_table(results: dict, trials: int) -> list[str]:
@@ -247,13 +225,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--trials", type=int, default=4000, help="null comparisons per cell")
     ap.add_argument("--power-trials", type=int, default=1000)
-    ap.add_argument("--data", type=Path, default=DATA / "realsumm_dev.jsonl")
+    add_data_argument(ap, "realsumm_dev.jsonl")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args(argv)
-    if not args.data.is_file():
-        sys.exit(f"calibration: {args.data} not found (the shared data folder beside the repo)")
-    load_start = os.getloadavg()
-    matrix = realsumm_matrix(args.data)
+    load_start = results_file.load_average()
+    matrix = realsumm_matrix(require(args.data))
     nulls = {"synthetic": synthetic, "realsumm-swap": realsumm_swap(matrix),
              "realsumm-centred": realsumm_centred(matrix)}
     results = {}
@@ -265,12 +242,14 @@ def main(argv=None) -> int:
         power[name, delta, n] = simulate(nulls[name], n, args.power_trials, delta, seed=1000 + n)
         print(name, delta, n, "new", rate(power[name, delta, n]["new"]))
     times = timings()
-    lines = (header(args, load_start, os.getloadavg()[0]) + null_table(results, args.trials)
+    lines = (header(load_start) + null_table(results, args.trials)
              + small_n_lines(results) + power_table(power, args.power_trials)
              + timing_lines(times) + reading(results))
     print("\n".join(lines))
-    append_section(args.out, "Calibration of the paired significance test", lines)
-    print(f"appended to {args.out}")
+    if not args.no_write:
+        results_file.append_section(args.out, "Calibration of the paired significance test",
+                                    lines)
+        print(f"appended to {args.out}")
     return 0
 
 

@@ -22,7 +22,7 @@ slows it down), and reports the median and the range: this shared 2-core VM's sp
 varies by about 30% from run to run. Prints a table and appends it to
 benchmarks/results/checks_speed.md.
 
-    .venv/bin/python benchmarks/checks_speed.py [--pairs 11490] [--with-rouge] [--repeat 5]
+    .venv/bin/python -m benchmarks.checks_speed [--pairs 11490] [--with-rouge] [--repeat 5]
                                                 [--no-write]
 """
 
@@ -30,23 +30,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, load_jsonl, append_section  # noqa: E402
+from summcheck.artifacts import write_jsonl
+from summcheck.text import split_bullets
+from summcheck.types import Example, Summary
 
-from summcheck.artifacts import write_jsonl  # noqa: E402
-from summcheck.text import split_bullets  # noqa: E402
-from summcheck.types import Example, Summary  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl, require
 
-RESULTS = Path(__file__).resolve().parent / "results" / "checks_speed.md"
+RESULTS = results_file.RESULTS / "checks_speed.md"
 
 
 def as_pair(row: dict, copy: int) -> tuple[Example, Summary]:
@@ -145,9 +142,11 @@ def measure(name: str, pairs: list, with_rouge: bool) -> dict:
 
 def measured(name: str, args: argparse.Namespace) -> dict:
     """`measure` in a new Python process."""
-    command = [sys.executable, __file__, "--one", "--workloads", name, "--pairs", str(args.pairs)]
+    command = [sys.executable, "-m", "benchmarks.checks_speed", "--one", "--workloads", name,
+               "--pairs", str(args.pairs)]
     command += ["--with-rouge"] if args.with_rouge else []
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    done = subprocess.run(command, capture_output=True, text=True, check=True,
+                          cwd=results_file.ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -162,23 +161,6 @@ def summarise(runs: list[dict]) -> dict:
     row["warm_range"] = (warm[0], warm[-1])
     row["runs"] = len(runs)
     return row
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    load = os.getloadavg()
-    note = " (machine busy: figures are pessimistic)" if load[0] > 1.5 else ""
-    return (f"{os.cpu_count()} cores, {cpu}; load average at start "
-            f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}{note}")
-
-
-def commit_id() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
 
 
 def table(rows: list[dict]) -> list[str]:
@@ -211,22 +193,17 @@ def main() -> None:
         print(json.dumps(measure_cli(name) if name.endswith("-cli")
                          else measure(name, workload(name, args.pairs), args.with_rouge)))
         return
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
-    header = machine()
+    require(DATA)
+    load_start = results_file.load_average()
     rows = []
     for name in args.workloads.split(","):
         rows.append(summarise([measured(name, args) for _ in range(max(1, args.repeat))]))
-    command = "python benchmarks/checks_speed.py " + " ".join(sys.argv[1:])
     what = "numbers + entities" + (" + ROUGE-1/2/Lsum" if args.with_rouge else "")
-    end_load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit_id()}", "",
-             f"- machine: {header}; at the end {end_load}", f"- command: `{command.strip()}`",
-             f"- scored: {what}",
-             "", *table(rows), ""]
+    lines = [*results_file.header("checks_speed", load_start, [f"- scored: {what}"]),
+             *table(rows), ""]
     print("\n".join(lines))
     if not args.no_write:
-        append_section(RESULTS, "Consistency-check throughput", lines)
+        results_file.append_section(RESULTS, "Consistency-check throughput", lines)
 
 
 if __name__ == "__main__":

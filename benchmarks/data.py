@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 ENV_VAR = "SUMMCHECK_DATA"
@@ -38,3 +39,10 @@ def add_data_argument(parser: argparse.ArgumentParser, file: str | None = None) 
 def load_jsonl(path: Path) -> list[dict]:
     with Path(path).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def require(path: Path) -> Path:
+    """`path` when it exists; else exit naming it (the benchmarks need the shared data)."""
+    if not Path(path).exists():
+        sys.exit(f"{path} not found: point --data or ${ENV_VAR} at the shared data folder")
+    return Path(path)

@@ -28,7 +28,7 @@ than wall time. Peak memory: the process's high-water resident set (VmHWM; it co
 memory-mapped Arrow file datasets reads from) and its sampled anonymous memory (RssAnon),
 each minus the same figure after imports, before loading.
 
-    .venv/bin/python benchmarks/local_read.py [--sizes 11490,100000]
+    .venv/bin/python -m benchmarks.local_read [--sizes 11490,100000]
 
 Appends a dated section to benchmarks/results/local_read.md.
 """
@@ -46,14 +46,12 @@ import tempfile
 import threading
 import time
 from statistics import median
-from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, append_section, load_jsonl  # noqa: E402
-from checks_speed import commit_id, machine  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl
 
-RESULTS = Path(__file__).resolve().parent / "results" / "local_read.md"
+RESULTS = results_file.RESULTS / "local_read.md"
 MODES = ("own", "datasets-cold", "datasets-warm")
 REPEATS = 3   # rounds; each reader loads once per round
 _TAG = re.compile(r"\s*</?t>\s*")
@@ -137,8 +135,9 @@ def measure(mode: str, data: Path) -> dict:
 def run_child(mode: str, data: Path, hf_cache: Path) -> dict:
     env = {**os.environ, "HF_DATASETS_CACHE": str(hf_cache), "HF_DATASETS_OFFLINE": "1",
            "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, __file__, "--child", mode, str(data)], env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "benchmarks.local_read", "--child", mode,
+                           str(data)], env=env, capture_output=True, text=True, check=True,
+                          cwd=results_file.ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -155,15 +154,14 @@ def summary(runs: list[dict]) -> dict:
                        f"{_yes(runs[0]['pyarrow_imported'])}"}
 
 
-def section(results: list[dict], sizes: list[int], mb: dict[int, float], command: str,
+def section(results: list[dict], sizes: list[int], mb: dict[int, float], load_start: str,
             source: str) -> list[str]:
     by = {(n, m): summary([r for r in results if (r["n"], r["mode"]) == (n, m)])
           for n in sizes for m in MODES}
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit_id()}", "",
-             f"- machine: {machine()}", f"- uptime at the start: {_uptime()}",
-             f"- command: `{command}`", f"- data: {source}",
-             f"- {REPEATS} rounds, the readers interleaved in each; medians, wall range in "
-             "brackets; peak memory is the largest over the rounds", "",
+    lines = [*results_file.header("local_read", load_start, [
+                f"- data: {source}",
+                f"- {REPEATS} rounds, the readers interleaved in each; medians, wall range in "
+                "brackets; peak memory is the largest over the rounds"]),
              "| examples | file MB | reader | imports s | load s (range) | us/example | "
              "load CPU s | one more pass s | peak RSS +MB | peak anon +MB | "
              "datasets / pyarrow imported |",
@@ -201,13 +199,6 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-    except OSError:
-        return "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="11490,100000")
@@ -217,6 +208,7 @@ def main() -> None:
         print(json.dumps(measure(args.child[0], Path(args.child[1]))))
         return
     sizes = [int(s) for s in args.sizes.split(",")]
+    load_start = results_file.load_average()
     results, mb = [], {}
     with tempfile.TemporaryDirectory(prefix="local-read-") as tmp:
         for n in sizes:
@@ -230,9 +222,8 @@ def main() -> None:
             data.unlink()
     source = ("REALSumm's 50 CNN/DM articles (../shared/data/realsumm_dev.jsonl) repeated"
               if (DATA / "realsumm_dev.jsonl").is_file() else "synthetic stories")
-    command = "python benchmarks/local_read.py " + " ".join(sys.argv[1:])
-    append_section(RESULTS, "Reading local JSONL: own reader vs datasets",
-                   section(results, sizes, mb, command.strip(), source))
+    results_file.append_section(RESULTS, "Reading local JSONL: own reader vs datasets",
+                                section(results, sizes, mb, load_start, source))
 
 
 if __name__ == "__main__":

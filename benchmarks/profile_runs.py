@@ -1,8 +1,8 @@
 """Where the time goes: cProfile of (a) the default benchmark (`summcheck run`, fresh
 cache) and (b) scoring 11,490 REALSumm pairs (ROUGE-1/2/Lsum + numbers + entities, as
-`benchmarks/checks_speed.py` builds them), summarised by pipeline stage.
+`benchmarks.checks_speed` builds them), summarised by pipeline stage.
 
-    .venv/bin/python benchmarks/profile_runs.py [--pairs 11490] [--src PATH] [--label NAME]
+    .venv/bin/python -m benchmarks.profile_runs [--pairs 11490] [--src PATH] [--label NAME]
 
 `--src` profiles another checkout's `src` folder (e.g. a `git worktree` of an older
 commit) with this venv, for before/after figures. Appends to benchmarks/results/profile.md.
@@ -19,8 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "profile.md"
+from . import results_file
+
+RESULTS = results_file.RESULTS / "profile.md"
 
 # Stage -> (file suffix, function) whose cumulative time is that stage's; the first
 # that exists in the profile counts (names changed between versions).
@@ -36,8 +37,8 @@ STAGES = {
 
 SCORING = """
 import sys
-sys.path.insert(0, {bench!r})
-import checks_speed as cs
+sys.path.insert(0, {root!r})
+from benchmarks import checks_speed as cs
 from summcheck.consistency.entities import EntityCheck
 from summcheck.consistency.numbers import NumberCheck
 from summcheck.metrics.rouge import RougeMetric
@@ -94,14 +95,10 @@ def main() -> None:
     parser.add_argument("--label", default="current")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
-    from _data import append_section
-    from checks_speed import commit_id, machine
-
     env = dict(os.environ)
     if args.src:
         env["PYTHONPATH"] = str(args.src.resolve())
-    header = machine()
+    load_start = results_file.load_average()
     sections = []
     with tempfile.TemporaryDirectory(prefix="summcheck-profile-") as tmp:
         work = Path(tmp)
@@ -111,7 +108,7 @@ def main() -> None:
                 [str(summcheck), "run", "--no-progress", "--out", str(work / "runs"),
                  "--cache-dir", str(work / "cache")],
             f"scoring {args.pairs} REALSumm pairs (ROUGE + numbers + entities)":
-                ["-c", SCORING.format(bench=str(HERE), pairs=args.pairs)],
+                ["-c", SCORING.format(root=str(results_file.ROOT), pairs=args.pairs)],
         }
         for title, command in runs.items():
             prof = work / "run.prof"
@@ -126,14 +123,11 @@ def main() -> None:
             sections += [f"### {title}", "", f"wall {wall:.1f} s (under the profiler)", "",
                          *stages, "", "Top functions by own time:", "", *top_functions(prof),
                          ""]
-    lines = [f"## {args.label}: {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
-             f"commit {commit_id()}" + (f", src {args.src}" if args.src else ""), "",
-             f"- machine: {header}",
-             f"- command: `python benchmarks/profile_runs.py {' '.join(sys.argv[1:])}`", "",
-             *sections]
+    details = [f"- label: {args.label}"] + ([f"- src: {args.src}"] if args.src else [])
+    lines = [*results_file.header("profile_runs", load_start, details), *sections]
     print("\n".join(lines))
     if not args.no_write:
-        append_section(RESULTS, "Profiles", lines)
+        results_file.append_section(RESULTS, "Profiles", lines)
 
 
 if __name__ == "__main__":

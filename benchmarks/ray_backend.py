@@ -1,6 +1,6 @@
 """The Ray backend against the local one on this machine: scoring and generation throughput.
 
-    .venv/bin/python benchmarks/ray_backend.py [--pairs 11490] [--stories 2000] [--probe 8]
+    .venv/bin/python -m benchmarks.ray_backend [--pairs 11490] [--stories 2000] [--probe 8]
                                                [--rounds 2] [--no-write]
 
 Scoring: REALSumm dev rows (../shared/data; 1,250 system summaries of 50 CNN/DM stories,
@@ -34,30 +34,28 @@ import argparse
 import json
 import logging
 import os
-import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
-from _data import DATA, load_jsonl, append_section  # noqa: E402
+from summcheck.backends import LocalBackend
+from summcheck.backends.ray_backend import RayBackend
+from summcheck.config import RunSpec
+from summcheck.scoring import Scorer, build_checks, build_metrics
+from summcheck.summarizers.base import build_summarizer
+from summcheck.summarizers.cache import GenerationCache
+from summcheck.types import Example, Summary
 
-from summcheck.backends import LocalBackend  # noqa: E402
-from summcheck.backends.ray_backend import RayBackend  # noqa: E402
-from summcheck.config import RunSpec  # noqa: E402
-from summcheck.scoring import Scorer, build_checks, build_metrics  # noqa: E402
-from summcheck.summarizers.base import build_summarizer  # noqa: E402
-from summcheck.summarizers.cache import GenerationCache  # noqa: E402
-from summcheck.types import Example, Summary  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl, require
 
-RESULTS = HERE / "results" / "ray_backend.md"
+RESULTS = results_file.RESULTS / "ray_backend.md"
+# tiny_models: the test suite's model builders
+sys.path.insert(0, str(results_file.ROOT / "tests"))
 VARIANTS = [("local", 1), ("ray", 1), ("ray", 2)]   # backend, Ray workers
 GENERATION = {"max_new_tokens": 32, "min_new_tokens": 32, "do_sample": False}
 
@@ -140,13 +138,6 @@ def generate_job(examples, t5: Path, name: str, workers: int) -> str:
     return json.dumps([[s.example_id, list(s.bullets), s.error] for s in summaries])
 
 
-def machine(load: tuple[float, float, float]) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor())
-    return (f"{os.cpu_count()} cores, {cpu}; load average at start "
-            f"{load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}")
-
-
 def table(results: list[dict], n: int, unit: str) -> list[str]:
     local = results[0]["seconds"]
     out = [f"| backend | workers | ray.init s | wall s (fastest) | {unit}/s | vs local | "
@@ -167,14 +158,6 @@ def overhead(results: list[dict], what: str) -> str:
             f"({one / local - 1:+.0%}), with 2 workers {two - local:+.1f} s "
             f"({two / local - 1:+.0%}); starting Ray took another "
             f"{results[1]['init_s']:.1f} / {results[2]['init_s']:.1f} s.")
-
-
-def commit_id() -> str:
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True, cwd=HERE).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
 
 
 def run_all(job, n: int, label: str, rounds: int) -> list[dict]:
@@ -207,11 +190,10 @@ def main() -> int:
                         help="stories of the fixed-cost probe (generation on a handful)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
+    require(DATA)
     import tiny_models
 
-    load = os.getloadavg()
+    load = results_file.load_average()
     pairs = scoring_pairs(args.pairs)
     scoring = run_all(partial(score_job, pairs), args.pairs, "scoring", args.rounds)
     with tempfile.TemporaryDirectory() as folder:
@@ -220,12 +202,8 @@ def main() -> int:
                              "generation", args.rounds)
         probe = run_all(partial(generate_job, stories(args.probe), t5), args.probe, "probe",
                         args.rounds)
-    end = os.getloadavg()
-    command = "python benchmarks/ray_backend.py " + " ".join(sys.argv[1:])
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit_id()}", "",
-             f"- machine: {machine(load)}; at the end {end[0]:.2f}/{end[1]:.2f}/{end[2]:.2f}",
-             f"- ray {version('ray')}, torch {version('torch')}, python "
-             f"{platform.python_version()}", f"- command: `{command.strip()}`", "",
+    lines = [*results_file.header("ray_backend", load, [
+                f"- ray {version('ray')}, torch {version('torch')}"]),
              f"Scoring {args.pairs:,} pairs (ROUGE + numbers + entities, no score cache):", "",
              *table(scoring, args.pairs, "pairs"), "",
              f"Generation, tiny T5 on {args.stories} stories (fresh generation cache):", "",
@@ -238,7 +216,8 @@ def main() -> int:
              overhead(probe, f"fixed cost ({args.probe} stories)"), ""]
     print("\n".join(lines))
     if not args.no_write:
-        append_section(RESULTS, "Ray backend vs local backend on one machine", lines)
+        results_file.append_section(RESULTS, "Ray backend vs local backend on one machine",
+                                    lines)
     return 0 if all(r["same"] for r in scoring + generation + probe) else 1
 
 

@@ -1,6 +1,6 @@
 """ROUGE speed: rouge_score pair by pair vs rouge-score-rs's batch call vs summcheck.
 
-    .venv/bin/python benchmarks/rouge_speed.py [--pairs 11490] [--repeats 7]
+    .venv/bin/python -m benchmarks.rouge_speed [--pairs 11490] [--repeats 7]
 
 Builds CNN/DM-test-size input (11,490 pairs, the size of CNN/DailyMail's test split) by
 cycling through REALSumm's system summaries and references (../shared/data/
@@ -9,7 +9,7 @@ realsumm_dev.jsonl, sentences in <t> tags: one bullet each) and times, in one pr
   (b) rouge-score-rs's RougeScorer.score_batch on the "\\n"-joined texts (raw backend);
   (c) summcheck's RougeMetric(backend="rust").score_many on the bullet lists, end to end.
 (b) and (c) are run --repeats times, interleaved, after a warm-up; the median counts.
-rouge1, rouge2 and rougeLsum with Porter stemming, as benchmarks/rouge_parity.py scores.
+rouge1, rouge2 and rougeLsum with Porter stemming, as benchmarks.rouge_parity scores.
 Checks that (b) and (c) give the same numbers as (a) and appends a dated section to
 benchmarks/results/rouge_speed.md.
 """
@@ -17,24 +17,21 @@ benchmarks/results/rouge_speed.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import re
-import shlex
 import statistics
-import subprocess
-import sys
 import time
 from importlib.metadata import version
 from pathlib import Path
 
-from _data import DATA, load_jsonl
 from rouge_score import rouge_scorer
 
 from summcheck.metrics.rouge import RougeMetric
 
-RESULTS = Path(__file__).resolve().parent / "results/rouge_speed.md"
+from . import results_file
+from .data import add_data_argument, load_jsonl, require
+
+RESULTS = results_file.RESULTS / "rouge_speed.md"
 TYPES = ("rouge1", "rouge2", "rougeLsum")
 BUSY_LOAD = 1.5
 
@@ -75,16 +72,9 @@ def as_dicts(scores: list[dict]) -> list[dict[str, float]]:
     return [{f"{t}_{k}": v for t in TYPES for k, v in zip("prf", s[t])} for s in scores]
 
 
-def machine() -> dict[str, str]:
-    cpu = "?"
-    try:
-        cpu = next(line.split(":", 1)[1].strip()
-                   for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform.python_version(), "rouge-score": version("rouge-score"),
-            "rouge-score-rs": version("rouge-score-rs"), "nltk": version("nltk"),
+def libraries() -> dict[str, str]:
+    return {"rouge-score": version("rouge-score"), "rouge-score-rs": version("rouge-score-rs"),
+            "nltk": version("nltk"),
             "RAYON_NUM_THREADS": os.environ.get("RAYON_NUM_THREADS", "unset (all cores)")}
 
 
@@ -92,16 +82,15 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=11490)
     ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--data", type=Path, default=DATA / "realsumm_dev.jsonl")
+    add_data_argument(ap, "realsumm_dev.jsonl")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args(argv)
-    if not args.data.is_file():
-        sys.exit(f"rouge_speed: {args.data} not found (the shared data folder beside the repo)")
     import rouge_score_rs  # the `fast` extra
 
-    mach = machine()
+    mach = libraries()
     load_start = os.getloadavg()
-    items = build_items(args.data, args.pairs)
+    items = build_items(require(args.data), args.pairs)
     targets = ["\n".join(refs[0]) for _, refs in items]
     predictions = ["\n".join(pred) for pred, _ in items]
     print(f"{len(items)} pairs; machine: {mach}")
@@ -133,35 +122,26 @@ def main(argv=None) -> int:
                "load_end": os.getloadavg()[0], "load_start": load_start}
     lines = report(args, len(items), mach, figures, diffs)
     print("\n".join(lines))
-    with args.out.open("a", encoding="utf-8") as fh:
-        if fh.tell() == 0:
-            fh.write("# ROUGE speed: rouge_score vs rouge-score-rs vs summcheck\n\n"
-                     "Sections appended by `benchmarks/rouge_speed.py`, newest last.\n")
-        fh.write("\n" + "\n".join(lines) + "\n")
-    print(f"appended to {args.out}")
+    if not args.no_write:
+        results_file.append_section(args.out, "ROUGE speed: rouge_score vs rouge-score-rs vs "
+                                    "summcheck", ["", *lines])
+        print(f"appended to {args.out}")
     return 0 if max(diffs.values()) < 1e-9 else 1
 
 
-def report(args, n: int, mach: dict, f: dict, diffs: dict) -> list[str]:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    cmd = ".venv/bin/python benchmarks/rouge_speed.py" + "".join(
-        f" {shlex.quote(a)}" for a in sys.argv[1:])
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                            text=True, cwd=Path(__file__).parent).stdout.strip() or "?"
+def report(args, n: int, libs: dict, f: dict, diffs: dict) -> list[str]:
 
     def row(label, seconds, diff="-"):
         return (f"| {label} | {seconds:.3f} | {n / seconds:,.0f} | {f['a'] / seconds:.1f}x "
                 f"| {diff} |")
 
     busy = f["load_start"][0] > BUSY_LOAD or f["load_end"] > BUSY_LOAD
+    start = "/".join(f"{x:.2f}" for x in f["load_start"])
     lines = [
-        f"## {now}", "",
-        f"- command: `{cmd}` (summcheck at {commit})",
-        "- machine: " + "; ".join(f"{k} {v}" for k, v in mach.items()),
-        "- load average (1/5/15 min) at start "
-        + " / ".join(f"{x:.2f}" for x in f["load_start"]) + f"; 1 min at end {f['load_end']:.2f}"
-        + (f": ABOVE {BUSY_LOAD}, the machine was shared with other jobs during this run; "
-           "the times are slower and noisier than on an idle machine" if busy else ""),
+        *results_file.header("rouge_speed", start)[:-1],
+        "- libraries: " + "; ".join(f"{k} {v}" for k, v in libs.items()),
+        *([f"- load ABOVE {BUSY_LOAD}: the machine was shared with other jobs during this run; "
+           "the times are slower and noisier than on an idle machine"] if busy else []),
         f"- input: {n} pairs cycling through the {args.data.name} summaries and references "
         f"(<t> sentences as bullets); {', '.join(TYPES)} P/R/F, Porter stemming; one reference "
         "per pair",
