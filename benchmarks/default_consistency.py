@@ -8,7 +8,7 @@ benchmarks/results/default_consistency.md):
 
 - Scores: `scoring.build_checks` on a config with no `checks` section (numbers, entities,
   support with method auto) and `scoring.score_batch`, one batch per system, on the FRANK
-  validation and SummEval dev rows (bullets split as benchmarks/agreement_cv.py splits
+  validation and SummEval dev rows (bullets split as benchmarks.agreement_cv splits
   them); also with `support: {method: lexical}`, what `auto` falls back to when the MiniLM
   weights are not installed.
 - Agreement: the statistics of agreement_cv.py (`Sets`): FRANK partial Pearson/Spearman

@@ -17,9 +17,10 @@ Each round runs every (batch size, backend) once, the backends' order alternatin
 round to round, so both meet the same machine load; a row reports the median of the
 rounds and the numpy/torch ratio of the medians. Word pieces/s counts [CLS] and [SEP]
 (the model's real input). The max abs difference of the two backends' sentence vectors is
-recorded too, and of every layer's token vectors on the first --layers sentences. Prints a table and appends it to benchmarks/results/encoder_speed.md.
+recorded too, and of every layer's token vectors on the first --layers sentences. Prints
+a table and appends it to benchmarks/results/encoder_speed.md.
 
-    .venv/bin/python benchmarks/encoder_speed.py [--sentences 600] [--batch-sizes 8,32,64]
+    .venv/bin/python -m benchmarks.encoder_speed [--sentences 600] [--batch-sizes 8,32,64]
                                                  [--rounds 3] [--threads 2] [--layers 300]
                                                  [--no-write]
 """
@@ -28,24 +29,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, append_section, load_jsonl  # noqa: E402
+from summcheck.embeddings import MAX_TOKENS, packaged_model_dir
+from summcheck.text import split_bullets, split_sentences
 
-from summcheck.embeddings import MAX_TOKENS, packaged_model_dir  # noqa: E402
-from summcheck.text import split_bullets, split_sentences  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl
 
-RESULTS = Path(__file__).resolve().parent / "results" / "encoder_speed.md"
+RESULTS = results_file.RESULTS / "encoder_speed.md"
 
 
 def news_sentences(limit: int) -> list[str]:
@@ -178,28 +175,12 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
     return rows, info
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return f"{os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}"
-
-
-def load() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-
-
-def table(rows: list[dict], info: dict, args: argparse.Namespace, before: str,
-          after: str) -> list[str]:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+def table(rows: list[dict], info: dict, args: argparse.Namespace, load_start: str
+          ) -> list[str]:
     versions = ", ".join(f"{p} {version(p)}" for p in
                          ("numpy", "scipy", "tokenizers", "safetensors", "threadpoolctl",
                           "torch", "transformers"))
-    lines = [f"## {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commit}", "",
-             f"- machine: {machine()}",
-             f"- uptime at start: `{before}`", f"- uptime at the end: `{after}`",
-             f"- command: `python benchmarks/encoder_speed.py {' '.join(sys.argv[1:])}`",
+    lines = [*results_file.header("encoder_speed", load_start)[:-1],
              f"- threads: {args.threads} (numpy: worker threads, BLAS 1 each; torch: "
              "set_num_threads)", f"- versions: {versions}",
              f"- workload: {info['sentences']} FRANK article sentences, {info['pieces']} word "
@@ -233,12 +214,12 @@ def main() -> None:
                         help="sentences whose every layer is compared with transformers")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    before = load()
+    load_start = results_file.load_average()
     rows, info = measure(args)
-    lines = table(rows, info, args, before, load())
+    lines = table(rows, info, args, load_start)
     print("\n".join(lines))
     if not args.no_write:
-        append_section(RESULTS, "MiniLM encoder speed: numpy vs torch", lines)
+        results_file.append_section(RESULTS, "MiniLM encoder speed: numpy vs torch", lines)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Agreement of the entity check with human factuality labels, and its speed.
 
-Usage: python benchmarks/entities_frank.py [path/to/frank_valid.jsonl] [--cache DIR]
+Usage: .venv/bin/python -m benchmarks.entities_frank [path/to/frank_valid.jsonl] [--cache DIR]
 
 A summary is "flagged" when the check finds at least one unsupported entity.
 - FRANK (frank_valid.jsonl): human label EntE < 1 (some sentence has an entity error);
@@ -22,8 +22,10 @@ import json
 import time
 from pathlib import Path
 
-from _data import DATA, roc_auc
 from summcheck.consistency.entities import EntityCheck
+
+from .data import DATA, load_jsonl
+from .stats import roc_auc
 
 
 def agreement(errors: list[bool], results: list) -> dict[str, float]:
@@ -69,7 +71,7 @@ def run(frank: Path, summeval: Path, cache: Path | None, **options) -> dict:
     check.nlp  # load the model outside the timings
     if cache:
         check.load_cache(cache)
-    rows = [json.loads(line) for line in frank.open(encoding="utf-8")]
+    rows = load_jsonl(frank)
     results, speed = timed_frank(check, rows)
     report = {"signature": check.signature(), "speed_cnndm": speed}
     for dataset in ("cnndm", "xsum"):
@@ -79,7 +81,7 @@ def run(frank: Path, summeval: Path, cache: Path | None, **options) -> dict:
             for label in ("EntE", "OutE")}
     refs = {r["article"]: r["reference"] for r in rows if r["dataset"] == "cnndm"}
     if summeval.exists():
-        se_rows = [json.loads(line) for line in summeval.open(encoding="utf-8")]
+        se_rows = load_jsonl(summeval)
         se_results = [check.check(source=r["article"], summary=[r["summary"]]) for r in se_rows]
         report["summeval_consistency<5"] = agreement(
             [r["expert"]["consistency"] < 5 for r in se_rows], se_results)

@@ -1,6 +1,6 @@
 """Generation speed of the hf-seq2seq summarizer at batch sizes 1, 8 and 32.
 
-    .venv/bin/python benchmarks/generation_speed.py [--stories 64] [--new-tokens 64]
+    .venv/bin/python -m benchmarks.generation_speed [--stories 64] [--new-tokens 64]
 
 Runs summcheck's own HFSeq2SeqSummarizer the way a run does (summarize_with_cache with a
 fresh generation cache: stories sorted longest first, then length-sorted batches padded to
@@ -27,22 +27,20 @@ benchmarks/results/generation_speed.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import sys
 import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from . import results_file
+from .data import DATA, load_jsonl
+
+REPO = results_file.ROOT
 sys.path.insert(0, str(REPO / "tests"))  # tiny_models: the test suite's model builders
 
-from _data import DATA, load_jsonl  # noqa: E402
-
-RESULTS = REPO / "benchmarks/results/generation_speed.md"
-COMMAND = ".venv/bin/python benchmarks/generation_speed.py"
+RESULTS = results_file.RESULTS / "generation_speed.md"
 REALSUMM = DATA / "realsumm_dev.jsonl"
 SAMPLES = REPO / "src/summcheck/data/samples/stories.jsonl"
 BATCH_SIZES = (1, 8, 32)
@@ -178,12 +176,9 @@ def rows_for(label: str, model_dir: Path, examples: list, new_tokens: int,
 
 
 # ---------------------------------------------------------------- writing
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").open()
-                if line.startswith("model name")), platform.processor() or "?")
-    return (f"nproc {os.cpu_count()} (affinity {len(os.sched_getaffinity(0))}), CPU {cpu}, "
-            f"python {platform.python_version()}, torch {version('torch')}, transformers "
-            f"{version('transformers')}")
+def libraries() -> str:
+    return (f"affinity {len(os.sched_getaffinity(0))} cores, torch {version('torch')}, "
+            f"transformers {version('transformers')}")
 
 
 def table(rows: list[dict]) -> list[str]:
@@ -219,14 +214,11 @@ def readings(rows: list[dict]) -> list[str]:
     return out
 
 
-def section(args, source: str, load_start: tuple, rows: list[dict], minutes: float) -> str:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+def section(args, source: str, load_start: str, rows: list[dict], minutes: float
+            ) -> list[str]:
     lines = [
-        f"## {now}", "",
-        f"- command: `{' '.join([COMMAND, *sys.argv[1:]])}`",
-        f"- machine: {machine()}",
-        f"- load average at start (1/5/15 min): {' / '.join(f'{x:.2f}' for x in load_start)}; "
-        "the machine is shared with other jobs, so the load column matters",
+        *results_file.header("generation_speed", load_start)[:-1],
+        f"- {libraries()}; the load column matters",
         f"- stories: {source}; total {minutes:.1f} min",
         f"- generation: greedy, exactly {args.new_tokens} new tokens per story "
         f"(min_new_tokens = max_new_tokens); prefix \"summarize: \"; float32 on CPU; "
@@ -247,7 +239,7 @@ def section(args, source: str, load_start: tuple, rows: list[dict], minutes: flo
         "padded positions in the encoder batches", "",
         *table(rows), "", "Readings:", "", *readings(rows), "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def main() -> None:
@@ -261,7 +253,7 @@ def main() -> None:
     args = parser.parse_args()
     import tiny_models
 
-    load_start = os.getloadavg()
+    load_start = results_file.load_average()
     started = time.perf_counter()
     examples, source = load_stories(args.stories)
     rows: list[dict] = []
@@ -274,17 +266,11 @@ def main() -> None:
         for label in args.models:
             model_dir = builders[label](Path(tmp) / label)
             rows += rows_for(label, model_dir, examples, args.new_tokens, args.rounds)
-    text = section(args, source, load_start, rows, (time.perf_counter() - started) / 60)
-    print(text)
-    if args.no_save:
-        return
-    if not RESULTS.exists():
-        RESULTS.write_text(
-            "# Generation speed of the hf-seq2seq summarizer\n\nWritten by "
-            "`benchmarks/generation_speed.py`; each run appends a dated section.\n\n",
-            encoding="utf-8")
-    with RESULTS.open("a", encoding="utf-8") as fh:
-        fh.write(text + "\n")
+    lines = section(args, source, load_start, rows, (time.perf_counter() - started) / 60)
+    print("\n".join(lines))
+    if not args.no_save:
+        results_file.append_section(RESULTS, "Generation speed of the hf-seq2seq summarizer",
+                                    lines)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Agreement of the number check with FRANK's human labels, and its speed.
 
-Usage: python benchmarks/numbers_frank.py [path/to/frank_valid.jsonl] [--summeval PATH]
+Usage: .venv/bin/python -m benchmarks.numbers_frank [path/to/frank_valid.jsonl] [--summeval PATH]
 
 A summary is "flagged" when the check finds at least one unsupported number. Human error
 labels: CircE < 1 (wrong circumstance: time, place, number-like detail) and, more broadly,
@@ -15,13 +15,13 @@ files only.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from _data import DATA
 from summcheck.consistency import numbers
 from summcheck.consistency.numbers import NumberCheck
+
+from .data import DATA, load_jsonl
 
 DEFAULT_DATA = DATA / "frank_valid.jsonl"
 LABELS = {"CircE<1": lambda lab: lab["CircE"] < 1,
@@ -46,7 +46,7 @@ def agreement(rows: list[dict], results: list) -> list[str]:
 
 
 def summeval_agreement(path: Path) -> list[str]:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = load_jsonl(path)
     check = NumberCheck()
     lines = []
     for name, keep in (("consistency = 5", lambda c: c >= 4.99), ("consistency < 5", lambda c: c < 4.99)):
@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--summeval", type=Path, default=None)
     args = parser.parse_args()
-    rows = [json.loads(line) for line in args.data.open(encoding="utf-8")]
+    rows = load_jsonl(args.data)
     check = NumberCheck()
     results = [check.check(source=r["article"], summary=[r["summary"]]) for r in rows]
     print(f"# Number check vs FRANK ({args.data.name}, {len(rows)} summaries)\n")

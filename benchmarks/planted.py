@@ -51,6 +51,7 @@ from .data import data_dir, load_jsonl
 from .planted_edits import EDITS, EDITS_VERSION, ENTITY_LABELS, Context, numbers_in, words
 
 OUT = results_file.RESULTS / "planted.md"
+# The marker is found in the existing planted.md, so its text stays as first written.
 NOTES_MARKER = ("<!-- Everything below this line is written by hand; "
                 "benchmarks/planted.py keeps it when it rewrites the file. -->")
 # Bump when case selection below changes (the edits have their own EDITS_VERSION).
@@ -409,8 +410,8 @@ def machine(args) -> list[str]:
 
 def build_report(args, cases: Sequence[Case], outcomes: Sequence[Outcome],
                  checks: dict[str, object], seconds: float) -> str:
-    out = ["# Planted-error suite", "", "Written by `benchmarks/planted.py` (see its docstring "
-           "for how cases are made and measured).", "", *machine(args),
+    out = ["# Planted-error suite", "", "Written by `python -m benchmarks.planted` (see its "
+           "docstring for how cases are made and measured).", "", *machine(args),
            f"- time: {seconds:.0f} s for generation and checks", "",
            "## Cases", "", *case_summary(cases), "", "## Check signatures", ""]
     out += [f"- {name}: `{check.signature()}`" for name, check in checks.items()]

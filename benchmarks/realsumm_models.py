@@ -1,8 +1,8 @@
 """Local models on real news: lead-3, textrank, oracle, embedding and gemma-270m on the 50
 CNN/DM test articles of REALSumm, with all metrics and checks (configs/realsumm-bench.yaml).
 
-    .venv/bin/python benchmarks/realsumm_models.py [--data ../shared/data/realsumm_dev.jsonl]
-    .venv/bin/python benchmarks/realsumm_models.py --prepare   # only write the article file
+    .venv/bin/python -m benchmarks.realsumm_models [--data ../shared/data/realsumm_dev.jsonl]
+    .venv/bin/python -m benchmarks.realsumm_models --prepare   # only write the article file
 
 1. Prepare: one row per article (realsumm_dev.jsonl has one per article x system), the
    tokenized article one sentence per line and lightly detokenized, its reference split on
@@ -20,9 +20,7 @@ Writes benchmarks/results/realsumm_models.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import re
 import resource
 import subprocess
@@ -32,10 +30,12 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared/data/realsumm_dev.jsonl"
+from . import results_file
+from .data import add_data_argument
+
+REPO = results_file.ROOT
 CONFIG = REPO / "configs/realsumm-bench.yaml"
-RESULTS = REPO / "benchmarks/results/realsumm_models.md"
+RESULTS = results_file.RESULTS / "realsumm_models.md"
 PUBLISHED_LEAD3 = "ROUGE-1/2/L 40.3 / 17.7 / 36.6 (See et al., 2017, CNN/DM test, 11,490 articles)"
 NOTES = [
     "- Sentence splitting matters on this data: left as one paragraph, pysbd keeps "
@@ -125,8 +125,9 @@ def measure(labels: list[str], cache_dir: Path) -> dict[str, dict]:
     for label in ["(import only)", *labels]:
         print(f"generating: {label}", file=sys.stderr, flush=True)
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", label, "--cache-dir", str(cache_dir)],
-            check=True, capture_output=True, text=True)
+            [sys.executable, "-m", "benchmarks.realsumm_models", "--child", label,
+             "--cache-dir", str(cache_dir)],
+            check=True, capture_output=True, text=True, cwd=REPO)
         out[label] = json.loads(proc.stdout.strip().splitlines()[-1])
     return out
 
@@ -148,15 +149,15 @@ def _cell(metric: dict | None, scale: float) -> str:
 
 
 def write(path: Path, args, n_docs: int, measured: dict, results: dict, seconds: float) -> None:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Local models on REALSumm's CNN/DM test articles", "",
-        "Written by `benchmarks/realsumm_models.py` (config `configs/realsumm-bench.yaml`); "
-        "rerun it to refresh the figures.", "",
-        f"- date: {now}; total {seconds / 60:.1f} min",
-        f"- machine: nproc 2 (shared with other work, so times vary), python "
-        f"{platform.python_version()}, torch {version('torch')}, transformers "
-        f"{version('transformers')}",
+        "Written by `python -m benchmarks.realsumm_models` (config "
+        "`configs/realsumm-bench.yaml`); rerun it to refresh the figures.", "",
+        f"- date: {results_file.now()}, commit {results_file.commit_id()}; total "
+        f"{seconds / 60:.1f} min; command: `{results_file.command('realsumm_models')}`",
+        f"- machine: {results_file.machine()}, shared with other work, so times vary; load "
+        f"average (1/5/15 min) at the end: {results_file.load_average()}; torch "
+        f"{version('torch')}, transformers {version('transformers')}",
         f"- data: `{args.data}` -> {n_docs} distinct articles, one sentence per line (split "
         "after standalone `.`/`!`/`?` tokens), spaces before punctuation and clitics removed; "
         "reference split on `<t>` into highlights (lowercased, as REALSumm ships it)",
@@ -194,7 +195,7 @@ def write(path: Path, args, n_docs: int, measured: dict, results: dict, seconds:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    add_data_argument(parser, "realsumm_dev.jsonl")
     parser.add_argument("--prepare", action="store_true", help="only write the article file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--cache-dir", type=Path, help=argparse.SUPPRESS)

@@ -1,6 +1,6 @@
 """Agreement of the relation check with FRANK's human error labels, and its speed.
 
-Usage: python benchmarks/relations_frank.py [--data DIR] [--datasets cnndm,xsum]
+Usage: .venv/bin/python -m benchmarks.relations_frank [--data DIR] [--datasets cnndm,xsum]
        [--folds 5] [--bootstrap 1000] [--seed 0] [--write]
 
 Data: frank_valid.jsonl from --data, else $SUMMCHECK_DATA, else ../shared/data.
@@ -27,12 +27,8 @@ Each FRANK summary is checked as one bullet against its article.
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import itertools
-import os
-import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,19 +36,18 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import rankdata
 
-from _data import DATA, append_section, load_jsonl, roc_auc
 from summcheck.consistency.relations import CLASSES, RelationCheck, verdict
 
-RESULTS = Path(__file__).resolve().parent / "results" / "relations_frank.md"
+from . import results_file
+from .data import data_dir, load_jsonl
+from .stats import group_bootstrap, group_codes, partial_corr, roc_auc
+
+RESULTS = results_file.RESULTS / "relations_frank.md"
 LABELS = ("EntE", "RelE")
 SETTINGS = [dict(scope=s, roles=r) for s in ("names", "all") for r in ("strict", "lenient")]
 # Every non-empty set of verdict classes that may count as findings.
 FLAGS = [c for n in range(1, len(CLASSES) + 1) for c in itertools.combinations(CLASSES, n)]
 VARIANTS = [dict(setting, flag=flag) for setting in SETTINGS for flag in FLAGS]
-
-def data_dir(arg: Path | None) -> Path:
-    return arg or Path(os.environ.get("SUMMCHECK_DATA", DATA))
-
 
 def items(rows: list[dict], field: str = "summary") -> list[tuple]:
     return [(r["article"], [r[field]], None) for r in rows]
@@ -99,18 +94,7 @@ def cross_validated(scores: dict, errors: np.ndarray, folds: np.ndarray
 
 def article_interval(stat, groups: list, n: int, seed: int) -> tuple[float, float]:
     """95% percentile interval of `stat(row indices)`, resampling whole articles."""
-    by_group: dict = {}
-    for i, g in enumerate(groups):
-        by_group.setdefault(g, []).append(i)
-    members = list(by_group.values())
-    rng = np.random.default_rng(seed)
-    draws = []
-    for _ in range(n):
-        picked = rng.integers(0, len(members), len(members))
-        value = stat(np.concatenate([members[j] for j in picked]))
-        if value is not None:
-            draws.append(value)
-    low, high = np.percentile(draws, [2.5, 97.5])
+    low, high = np.percentile(group_bootstrap(stat, groups, n, seed), [2.5, 97.5])
     return float(low), float(high)
 
 
@@ -136,10 +120,7 @@ def within_system_auc(scores: np.ndarray, errors: np.ndarray, systems: list) -> 
 
 def partial_pearson(x: np.ndarray, y: np.ndarray, systems: list) -> float:
     """Pearson of x and y after removing each system's mean from both."""
-    def residuals(v):
-        means = {s: v[[t == s for t in systems]].mean() for s in set(systems)}
-        return v - np.array([means[s] for s in systems])
-    return float(np.corrcoef(residuals(x), residuals(y))[0, 1])
+    return partial_corr(x, y, group_codes(systems), rank=False)
 
 
 def baselines(rows: list[dict]) -> dict[str, np.ndarray]:
@@ -223,6 +204,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"append to {RESULTS}")
     args = parser.parse_args()
     wanted = args.datasets.split(",")
+    load_start = results_file.load_average()
     rows = [r for r in load_jsonl(data_dir(args.data) / "frank_valid.jsonl")
             if r["dataset"] in wanted]
     speed = throughput([r for r in rows if r["dataset"] == wanted[0]])
@@ -232,7 +214,7 @@ def main() -> None:
     d = default_index()
     extra["default share + support lexical (mean of ranks, untuned)"] = (
         rankdata(scores[d, "share"]) + rankdata(extra["support lexical (1 - precision)"]))
-    lines = section_header(args, speed)
+    lines = section_header(args, speed, load_start)
     subsets = [(d, [i for i, r in enumerate(rows) if r["dataset"] == d]) for d in wanted]
     if len(wanted) > 1:
         subsets.append(("+".join(wanted), list(range(len(rows)))))
@@ -244,17 +226,13 @@ def main() -> None:
     lines += factuality_and_alarms(rows, scores, subsets, args)
     print("\n".join(lines))
     if args.write:
-        append_section(RESULTS, "Relation check vs FRANK human labels", lines)
+        results_file.append_section(RESULTS, "Relation check vs FRANK human labels", lines)
 
 
-def section_header(args, speed: dict) -> list[str]:
-    now = datetime.datetime.now().astimezone().isoformat(timespec="minutes")
+def section_header(args, speed: dict, load_start: str) -> list[str]:
     check = RelationCheck()
     return [
-        f"## {now}", "",
-        f"- command: `{' '.join([Path(sys.executable).name, *sys.argv])}`",
-        f"- machine: {platform.platform()}, {os.cpu_count()} CPUs, load average "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the start of the tables",
+        *results_file.header("relations_frank", load_start)[:-1],
         f"- signature (default setting): `{check.signature()}`",
         f"- throughput ({speed['summaries']} summaries, {speed['stories']} stories, one "
         f"process): {speed['cold_per_s']:.1f} summaries/s cold (stories parsed), "

@@ -1,6 +1,6 @@
 """ROUGE parity: summcheck's RougeMetric against official ROUGE-1.5.5 figures (REALSumm).
 
-    .venv/bin/python benchmarks/rouge_parity.py [--data ../shared/data/realsumm_dev.jsonl]
+    .venv/bin/python -m benchmarks.rouge_parity [--data ../shared/data/realsumm_dev.jsonl]
         [--rouge-data DIR] [--rouge155-pl PATH]
 
 Each row of realsumm_dev.jsonl holds a system summary and a reference, sentences wrapped in
@@ -24,13 +24,9 @@ The script (over)writes benchmarks/results/rouge_parity.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import re
-import shlex
 import subprocess
-import sys
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
@@ -41,9 +37,10 @@ from scipy import stats
 
 from summcheck.metrics.rouge import RougeMetric
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared/data/realsumm_dev.jsonl"
-RESULTS = REPO / "benchmarks/results/rouge_parity.md"
+from . import results_file
+from .data import add_data_argument, require
+
+RESULTS = results_file.RESULTS / "rouge_parity.md"
 TYPES = ("rouge1", "rouge2", "rougeLsum")
 # (our key prefix, official key prefix, label)
 METRICS = (("rouge1", "rouge_1", "ROUGE-1"), ("rouge2", "rouge_2", "ROUGE-2"),
@@ -299,15 +296,8 @@ def variant_row(name: str, cmp: dict) -> str:
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-def machine() -> dict:
-    def sh(cmd):
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip()
-        except OSError:
-            return "?"
-    return {"uname -m": sh(["uname", "-m"]), "nproc": sh(["nproc"]),
-            "python": platform.python_version(), "rouge-score": version("rouge-score"),
-            "nltk": version("nltk"), "numpy": version("numpy"), "scipy": version("scipy")}
+def libraries() -> dict:
+    return {p: version(p) for p in ("rouge-score", "nltk", "numpy", "scipy")}
 
 
 def worst_rows(rows, base, final, key, tokenizer, n=3) -> list[str]:
@@ -341,16 +331,13 @@ def worst_rows(rows, base, final, key, tokenizer, n=3) -> list[str]:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    add_data_argument(ap, "realsumm_dev.jsonl")
     ap.add_argument("--rouge-data", type=Path, default=None,
                     help="ROUGE-1.5.5 data/ folder (WordNet-2.0-Exceptions/, smart_common_words.txt)")
     ap.add_argument("--rouge155-pl", type=Path, default=None, help="ROUGE-1.5.5.pl to cross-check with")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
-    if not args.data.is_file():
-        sys.exit(f"rouge_parity: data file not found: {args.data}\n"
-                 "It is REALSumm's realsumm_dev.jsonl from the shared data folder "
-                 "(../shared/data/ beside the repo); pass --data PATH.")
+    require(args.data)
     release = find_rouge_release()
     if args.rouge_data is None and release is not None:
         args.rouge_data = release / "data"
@@ -458,20 +445,18 @@ def main(argv=None) -> int:
     worst = [line for key in (("rouge1", "f"), ("rougeLsum", "f"))
              for line in worst_rows(rows, cmp, final, key, best_tok)]
     print("\n".join(worst))
-    report(args, rows, n_unique, cmp, variants, notes, perl_lines, worst, machine())
+    report(args, rows, n_unique, cmp, variants, notes, perl_lines, worst, libraries())
     print(f"wrote {args.out}")
     return 0
 
 
-def report(args, rows, n_unique, cmp, variants, notes, perl_lines, worst, mach) -> None:
-    cmd = ".venv/bin/python benchmarks/rouge_parity.py" + "".join(
-        f" {a}" for a in map(shlex.quote, sys.argv[1:]))
+def report(args, rows, n_unique, cmp, variants, notes, perl_lines, worst, libs) -> None:
     lines = [
         "# ROUGE parity: summcheck RougeMetric vs official ROUGE-1.5.5 (REALSumm)", "",
-        "Written by `benchmarks/rouge_parity.py`; rerun it to refresh the figures.", "",
-        f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- command: `{cmd}`",
-        "- machine: " + ", ".join(f"{k} {v}" for k, v in mach.items()),
+        "Written by `python -m benchmarks.rouge_parity`; rerun it to refresh the figures.", "",
+        f"- date: {results_file.now()}, commit {results_file.commit_id()}",
+        f"- command: `{results_file.command('rouge_parity')}`",
+        f"- machine: {results_file.machine()}; " + ", ".join(f"{k} {v}" for k, v in libs.items()),
         f"- data: `{args.data}`, {len(rows)} rows ({n_unique} distinct ids: the "
         f"{len(rows) - n_unique} `bart_out.txt` rows appear twice, identical)",
         "- ours: `RougeMetric(('rouge1','rouge2','rougeLsum'), use_stemmer=True)`, summary and "

@@ -1,7 +1,7 @@
 """Soak test: the default benchmark, killed with SIGKILL at a random moment and resumed, 20
 times in a row; writes benchmarks/results/soak.md.
 
-    python benchmarks/soak.py [--iterations 20] [--seed 0]
+    .venv/bin/python -m benchmarks.soak [--iterations 20] [--seed 0]
 
 First two clean, uninterrupted runs (fresh --out and --cache-dir each) give the reference
 results and the expected run time T (and show the benchmark is deterministic). Then each
@@ -38,8 +38,10 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT_MD = ROOT / "benchmarks" / "results" / "soak.md"
+from . import results_file
+
+ROOT = results_file.ROOT
+OUT_MD = results_file.RESULTS / "soak.md"
 COMMAND = [sys.executable, "-m", "summcheck", "run", "--no-progress"]
 
 
@@ -132,13 +134,8 @@ def iteration(folder: Path, delay: float, reference: dict) -> dict:
 
 
 def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    names = [line.split(":", 1)[1].strip() for line in
-             (cpuinfo.read_text().splitlines() if cpuinfo.exists() else [])
-             if line.startswith("model name")]
-    cpu = names[0] if names else (platform.processor() or "?")
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{cpu}, {os.cpu_count()} CPUs, {ram:.0f} GiB RAM, {platform.platform()}"
+    return f"{results_file.machine()}, {ram:.0f} GiB RAM, {platform.platform()}"
 
 
 def git_state() -> str:
@@ -191,17 +188,16 @@ def report(rows, times, deterministic, args, started, finished, load_before, cod
     lines = [
         "# Soak test: the default benchmark killed and resumed",
         "",
-        f"Written by `benchmarks/soak.py` on {started:%Y-%m-%d %H:%M} UTC "
+        f"Written by `python -m benchmarks.soak` on {started:%Y-%m-%d %H:%M} UTC "
         f"({(finished - started).total_seconds() / 60:.1f} min).",
         "",
         "- Command (each run, fresh `OUT` and `CACHE` per iteration): "
         "`python -m summcheck run --no-progress --out OUT --cache-dir CACHE` "
         "(the bundled default config)",
-        f"- Soak command: `python benchmarks/soak.py --iterations {args.iterations} "
-        f"--seed {args.seed}`",
+        f"- Soak command: `{results_file.command('soak')}`",
         f"- Machine: {machine()}; load average at start {load_before[0]:.1f} "
         "(other jobs shared the machine)",
-        f"- Python {platform.python_version()}, summcheck at {code}",
+        f"- summcheck at {code}",
         f"- Clean runs: {times[0]:.1f} s and {times[1]:.1f} s (cold cache); the two reference "
         f"folders are {'identical' if deterministic else 'DIFFERENT'} (timings aside). "
         f"Kill delay: uniform in [0, {min(times):.1f} s], seeded (a run that ends sooner, "
