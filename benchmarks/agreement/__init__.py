@@ -4,8 +4,9 @@ Usage (from the repository root; writes benchmarks/results/agreement.md):
 
     .venv/bin/python -m benchmarks.agreement
 
-Options: --data DIR (default ../shared/data), --out FILE, --bootstrap N (resamples, 1000),
---seed S (0), --repeats N (throughput repetitions, 3; the median is reported).
+Options: --data DIR (default $SUMMCHECK_DATA or ../shared/data), --out FILE, --bootstrap N
+(resamples, 1000), --seed S (0), --repeats N (throughput repetitions, 3; the median is
+reported), --no-embedding.
 
 What it measures, on the same rows:
 
