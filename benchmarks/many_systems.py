@@ -22,7 +22,7 @@ Two parts, both with a fresh cache and run folder:
           stories sent to spaCy NER), and the CPU time (after a 2-example warm-up run
           that loads the models)
 
-    .venv/bin/python benchmarks/many_systems.py [--rows 11490] [--count-rows 60]
+    .venv/bin/python -m benchmarks.many_systems [--rows 11490] [--count-rows 60]
                                                 [--systems 20] [--no-write]
 
 Appends a dated section to benchmarks/results/many_systems.md.
@@ -38,12 +38,12 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, append_section  # noqa: E402
-from checks_speed import commit_id, machine  # noqa: E402
-from scaling import _SENTENCE_END, _load, stories, timed_run  # noqa: E402
+from . import results_file
+from .data import DATA
+from .results_file import append_section, commit_id
+from .scaling import _SENTENCE_END, _load, stories, timed_run
 
-RESULTS = Path(__file__).resolve().parent / "results" / "many_systems.md"
+RESULTS = results_file.RESULTS / "many_systems.md"
 
 
 def write_data(folder: Path, rows: int, systems: int) -> None:
@@ -197,7 +197,7 @@ def counts(rows: int, systems: int) -> list[dict]:
 def report(args, header: str, scaled: list[dict], counted: list[dict]) -> list[str]:
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
              "", f"- machine: {header}; load average at end {_load()}",
-             f"- command: `python benchmarks/many_systems.py {' '.join(sys.argv[1:])}`", ""]
+             f"- command: `{results_file.command('many_systems')}`", ""]
     if scaled:
         one = scaled[0]
         lines += [f"Scale: {args.rows} examples, ROUGE-1/2/L/Lsum + numbers check, default "
@@ -238,7 +238,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
-    header = machine()
+    header = f"{results_file.machine()}; load average at start {results_file.load_average()}"
     counted = [] if args.skip == "counts" else counts(args.count_rows, args.systems)
     scaled = [] if args.skip == "scale" else scale(args.rows, args.systems)
     lines = report(args, header, scaled, counted)

@@ -26,7 +26,7 @@ is (run - raw) / N; the issue's target is run <= 2 * raw + 3 s. Before timing, t
 per-example ROUGE values are compared with the raw call's: they must be equal, bit for bit.
 A cProfile of one more `run` is summarised by the top functions (own and cumulative time).
 
-    .venv/bin/python benchmarks/overhead.py [--pairs 11490] [--rounds 3] [--no-profile]
+    .venv/bin/python -m benchmarks.overhead [--pairs 11490] [--rounds 3] [--no-profile]
                                             [--src PATH] [--no-write]
 
 Appends a dated section to benchmarks/results/overhead.md.
@@ -47,13 +47,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, append_section, load_jsonl  # noqa: E402
-from checks_speed import commit_id, machine  # noqa: E402
+from summcheck.text import split_bullets
 
-from summcheck.text import split_bullets  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl
+from .results_file import append_section, commit_id
 
-RESULTS = Path(__file__).resolve().parent / "results" / "overhead.md"
+RESULTS = results_file.RESULTS / "overhead.md"
 SUMMCHECK = Path(sys.executable).with_name("summcheck")
 TYPES = ["rouge1", "rouge2", "rougeL", "rougeLsum"]
 _TAGGED = re.compile(r"<t>(.*?)</t>", re.S)
@@ -223,7 +223,7 @@ def main() -> None:
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
     if args.src:
         os.environ["PYTHONPATH"] = str(args.src.resolve())   # the CLI processes' summcheck
-    header = machine()
+    header = f"{results_file.machine()}; load average at start {results_file.load_average()}"
     figures: dict[str, list[tuple[float, float]]] = {"raw": [], "start": [], "run": [],
                                                      "run-nr": []}
     if args.compare_src:
@@ -261,7 +261,7 @@ def report(args, header: str, figures: dict, compared: int) -> list[str]:
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
              "", f"- machine: {header}; load average at end "
              + "/".join(f"{x:.2f}" for x in os.getloadavg()),
-             f"- command: `python benchmarks/overhead.py {' '.join(sys.argv[1:])}`"
+             f"- command: `{results_file.command('overhead')}`"
              + (f" (summcheck from {args.src}, not this commit)" if args.src else ""),
              f"- workload: {n} REALSumm pairs (precomputed), ROUGE-1/2/L/Lsum with stemming, "
              f"no checks; {args.rounds} rounds alternated (raw, run, run-nr); medians",

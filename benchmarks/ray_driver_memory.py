@@ -10,7 +10,7 @@ resident memory is its VmHWM (read from /proc every 50 ms while it runs: Ray's w
 are not the driver's processes when it joins a cluster, so only the driver is counted).
 
     ray start --head --port=6379      # a cluster to join (see docs/ray.md)
-    .venv/bin/python benchmarks/ray_driver_memory.py --address 127.0.0.1:6379 \
+    .venv/bin/python -m benchmarks.ray_driver_memory --address 127.0.0.1:6379 \
         [--sizes 2048,8192,32768] [--no-write]
 
 Appends a dated section to benchmarks/results/ray_driver_memory.md.
@@ -28,11 +28,11 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, append_section, load_jsonl  # noqa: E402
-from checks_speed import commit_id, machine  # noqa: E402
+from . import results_file
+from .data import DATA, load_jsonl
+from .results_file import append_section, commit_id
 
-RESULTS = Path(__file__).resolve().parent / "results" / "ray_driver_memory.md"
+RESULTS = results_file.RESULTS / "ray_driver_memory.md"
 SUMMCHECK = Path(sys.executable).with_name("summcheck")
 CONFIG = """\
 name: ray-driver-memory
@@ -129,8 +129,8 @@ def main() -> None:
     growth = last[1]["ray"][1] / first[1]["ray"][1]
     lines = [
         f"## {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit_id()}", "",
-        f"- machine: {machine()}",
-        f"- command: `python benchmarks/ray_driver_memory.py --address ADDRESS "
+        "- machine: " + f"{results_file.machine()}; load average at start {results_file.load_average()}",
+        f"- command: `python -m benchmarks.ray_driver_memory --address ADDRESS "
         f"--sizes {args.sizes} --backends {args.backends}` (a cluster started with "
         f"`ray start --head`)",
         "- workload: lead-3 on Ray actors (2), ROUGE-1/2/L/Lsum + numbers check in Ray "

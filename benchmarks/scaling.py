@@ -18,7 +18,7 @@ Workloads (--workload):
            run with --sizes 10000,100000,1000000 --no-rerun
   full     lead-3 and textrank, ROUGE, numbers and entities checks (story NER per story)
 
-    .venv/bin/python benchmarks/scaling.py [--workload harness] [--sizes 1000,5000,20000]
+    .venv/bin/python -m benchmarks.scaling [--workload harness] [--sizes 1000,5000,20000]
 
 Appends a dated section to benchmarks/results/scaling.md.
 """
@@ -35,11 +35,12 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import DATA, load_jsonl, append_section  # noqa: E402
-from checks_speed import commit_id, machine  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results" / "scaling.md"
+from . import results_file
+from .data import DATA, load_jsonl
+from .results_file import append_section, commit_id
+
+RESULTS = results_file.RESULTS / "scaling.md"
 SUMMCHECK = Path(sys.executable).with_name("summcheck")
 
 CONFIGS = {
@@ -199,7 +200,7 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
-    header = machine()
+    header = f"{results_file.machine()}; load average at start {results_file.load_average()}"
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
         rows.append(measure(n, args.workload, rerun=not args.no_rerun, trace=args.trace))
@@ -207,7 +208,7 @@ def main() -> None:
     base = rows[0]
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
              "", f"- machine: {header}",
-             f"- command: `python benchmarks/scaling.py {' '.join(sys.argv[1:])}`",
+             f"- command: `{results_file.command('scaling')}`",
              f"- workload {args.workload}: {WORKLOADS[args.workload]}; every story "
              "distinct (no cache hits on the first run)",
              f"- load average at end: {_load()}", "",
