@@ -11,7 +11,7 @@ are not the driver's processes when it joins a cluster, so only the driver is co
 
     ray start --head --port=6379      # a cluster to join (see docs/ray.md)
     .venv/bin/python -m benchmarks.ray_driver_memory --address 127.0.0.1:6379 \
-        [--sizes 2048,8192,32768] [--no-write]
+        [--sizes 2048,8192,16384] [--backends ray,local] [--no-write]
 
 Appends a dated section to benchmarks/results/ray_driver_memory.md.
 """
