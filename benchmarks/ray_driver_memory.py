@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from . import results_file
-from .data import DATA, load_jsonl
+from .scaling import stories
 from .results_file import append_section, commit_id
 
 RESULTS = results_file.RESULTS / "ray_driver_memory.md"
@@ -47,13 +47,7 @@ ray: {{concurrency: 2, scoring_concurrency: 2}}
 
 
 def write_dataset(path: Path, n: int) -> None:
-    seen: dict[str, list[str]] = {}
-    for row in load_jsonl(DATA / "frank_valid.jsonl"):
-        if row["dataset"] == "cnndm":
-            seen.setdefault(row["article"], row["reference"].split("\n"))
-    for row in load_jsonl(DATA / "summeval_dev.jsonl"):
-        seen.setdefault(row["article"], row["reference"].split("\n"))
-    pool = list(seen.items())
+    pool = stories()
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
             story, reference = pool[i % len(pool)]

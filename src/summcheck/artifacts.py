@@ -7,6 +7,7 @@ last, results.json: a folder without results.json is incomplete and is never rep
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -31,24 +32,32 @@ os.umask(_UMASK)
 _encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def write_atomic(path: Path, text: str | Iterable[str]) -> None:
-    """Write to a temp file in the same folder, fsync, then rename over `path`. `text`
-    may be an iterable of pieces, written as they come (never joined in memory)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+@contextlib.contextmanager
+def _replacing(path: Path, mode: str, **open_args):
+    """A handle on a temp file in `path`'s folder; when the block ends, the file is
+    fsynced and renamed over `path`. On an error it is removed and `path` is untouched."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            if isinstance(text, str):
-                handle.write(text)
-            else:
-                handle.writelines(text)
+        with os.fdopen(fd, mode, **open_args) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write to a temp file in the same folder, fsync, then rename over `path`. `text`
+    may be an iterable of pieces, written as they come (never joined in memory)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _replacing(path, "w", encoding="utf-8") as handle:
+        if isinstance(text, str):
+            handle.write(text)
+        else:
+            handle.writelines(text)
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -131,19 +140,10 @@ class GroupedJsonlWriter:
 
 def _join_files(parts: list[Path], path: Path) -> None:
     """`parts` one after another in `path`, written atomically (temp file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb") as out:
-            for part in parts:
-                with part.open("rb") as handle:
-                    shutil.copyfileobj(handle, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _replacing(path, "wb") as out:
+        for part in parts:
+            with part.open("rb") as handle:
+                shutil.copyfileobj(handle, out, 1 << 20)
 
 
 def clear_outputs(run_dir: Path) -> None:
