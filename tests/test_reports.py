@@ -299,3 +299,26 @@ def test_did_you_mean_is_text_under_the_bullet_not_only_a_tooltip(tmp_path):
     explained = re.findall(r'<ul class="why"><li>(.*?)</li>', html)
     assert explained and any("did you mean" in text for text in explained)
     assert re.search(r'<mark class="bad"[^>]*tabindex="0"', html)
+
+
+def test_reports_do_not_depend_on_block_size_or_row_alignment(tmp_path, run_dir, monkeypatch):
+    """The per-example store answers by position, a block of rows at a time, when the
+    models' rows line up, and by example key otherwise: every report must come out the
+    same either way, whatever the block size and wherever the cut for max_examples falls."""
+    from summcheck import run_rows
+    from summcheck.reports import html_examples
+
+    def reports(name: str) -> dict[str, str]:
+        out = {}
+        for limit in (1, 3, 300):
+            paths = write_reports([run_dir], tmp_path / f"{name}{limit}", plots=False,
+                                  max_examples=limit)
+            out.update({f"{k}{limit}": p.read_text(encoding="utf-8") for k, p in paths.items()})
+        return out
+
+    plain = reports("plain")
+    monkeypatch.setattr(run_rows, "BLOCK", 2)
+    assert reports("small-blocks") == plain
+    monkeypatch.setattr(html_examples, "same_order", lambda a, b: False)
+    monkeypatch.setattr(run_rows, "same_order", lambda a, b: False)
+    assert reports("by-key") == plain

@@ -15,6 +15,7 @@ from summcheck.config import load_config
 from summcheck.data import ExampleRows
 from summcheck.errors import SummcheckError
 from summcheck.types import Example
+from summcheck.run_rows import id_key
 
 
 def _reader(calls: list):
@@ -120,9 +121,10 @@ def test_load_run_names_a_missing_file(tmp_path, monkeypatch):
         load_run(run_dir)
 
 
-def test_per_example_values_come_from_one_read_of_scores(tmp_path, monkeypatch):
+def test_per_example_values_come_from_one_read_of_scores_and_checks(tmp_path, monkeypatch):
     run = load_run(_run(tmp_path, "run", 10_000, monkeypatch))
-    rows = list(JsonlRows(run.run_dir / "scores.jsonl"))
+    scores = list(JsonlRows(run.run_dir / "scores.jsonl"))
+    checks = list(JsonlRows(run.run_dir / "checks.jsonl"))
     reads: list[str] = []
     original = JsonlRows.__iter__
 
@@ -132,8 +134,14 @@ def test_per_example_values_come_from_one_read_of_scores(tmp_path, monkeypatch):
 
     monkeypatch.setattr(JsonlRows, "__iter__", counting)
     for label in run.labels():
+        rows = run.rows().get(label)
+        mine = [r for r in scores if r["summarizer"] == label]
+        assert [k.tobytes() for k in rows.keys] == [id_key(r["example_id"]) for r in mine]
+        assert list(rows.failed) == [bool(r.get("error")) for r in mine]
+        assert list(rows.findings) == [len(r["findings"]) for r in checks
+                                       if r["summarizer"] == label]
         for metric in ("rouge1_f", "numbers_precision", "no_such_metric"):
-            expected = {r["example_id"]: r["scores"][metric] for r in rows
-                        if r["summarizer"] == label and r["scores"].get(metric) is not None}
-            assert run.per_example(label, metric) == expected
-    assert reads == ["scores.jsonl"]
+            expected = [r["scores"][metric] for r in mine
+                        if r["scores"].get(metric) is not None]
+            assert list(rows.values(metric)) == expected
+    assert reads == ["scores.jsonl", "checks.jsonl"]

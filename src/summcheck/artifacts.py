@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .columns import FloatColumns
 from .errors import SummcheckError
+
+if TYPE_CHECKING:
+    from .run_rows import RunRows
 
 SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
     "spec.json", "examples.jsonl", "summaries.jsonl", "scores.jsonl", "checks.jsonl",
@@ -279,7 +280,7 @@ class RunData:
     summaries: Iterable[dict]
     scores: Iterable[dict]
     checks: Iterable[dict]
-    _scores_by_label: dict = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -288,17 +289,14 @@ class RunData:
     def labels(self) -> list[str]:
         return [m["label"] for m in self.results["summarizers"]]
 
-    def per_example(self, label: str, metric: str) -> dict[str, float]:
-        """{example_id: value} of one metric for one summarizer (missing values left out).
-        scores.jsonl is read once, into compact float columns, for all such questions."""
-        if not self._scores_by_label:
-            for row in self.scores:
-                ids, columns = self._scores_by_label.setdefault(
-                    row["summarizer"], ([], FloatColumns()))
-                ids.append(row["example_id"])
-                columns.add(row["scores"])
-        ids, columns = self._scores_by_label.get(label, ([], FloatColumns()))
-        return {i: v for i, v in zip(ids, columns.column(metric)) if not math.isnan(v)}
+    def rows(self) -> "RunRows":
+        """The per-example values of every summarizer (summcheck.run_rows), read from
+        scores.jsonl and checks.jsonl on the first call."""
+        if "rows" not in self._cache:
+            from .run_rows import RunRows
+
+            self._cache["rows"] = RunRows.read(self.scores, self.checks)
+        return self._cache["rows"]
 
 
 def load_run(run_dir: str | Path) -> RunData:

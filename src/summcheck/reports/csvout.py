@@ -12,9 +12,9 @@ FIXED = ["run", "summarizer", "example_id", "error"]
 
 
 def render_csv(runs: Sequence[RunData]) -> Iterator[str]:
-    """The CSV's lines, streamed from the run folders: one pass for the metric names, one
-    for the rows."""
-    metrics = list(dict.fromkeys(m for run in runs for row in run.scores for m in row["scores"]))
+    """The CSV's lines, streamed from the run folders (the metric names from the reports'
+    one read of the per-example values)."""
+    metrics = list(dict.fromkeys(m for run in runs for m in run.rows().metric_order))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
 

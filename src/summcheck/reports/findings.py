@@ -44,6 +44,12 @@ def check_rows(model: Model) -> Iterator[dict[str, Any]]:
     return (r for r in model.run.checks if r["summarizer"] == model.label)
 
 
+def count_findings(models: Sequence[Model]) -> int:
+    """Every finding of `models`, counted in the reports' one read of checks.jsonl."""
+    return sum(n for m in models for (label, _, _), n in m.run.rows().kinds.items()
+               if label == m.label)
+
+
 def all_findings(models: Sequence[Model]) -> Iterator[Found]:
     """Every finding: by model, then example, bullet and position."""
     for model in models:
@@ -64,9 +70,10 @@ def per_100_bullets(models: Sequence[Model]) -> dict[str, dict[str, dict[str, fl
     """{check: {kind: {model name: unsupported mentions per 100 bullets}}}; kinds ordered
     by their total count, most frequent first."""
     counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for found in all_findings(models):
-        by_model = counts[found.finding["check"]][found.finding["kind"]]
-        by_model[found.model] = by_model.get(found.model, 0) + 1
+    for model in models:
+        for (label, check, kind), n in model.run.rows().kinds.items():
+            if label == model.label:
+                counts[check][kind][model.name] = n
     bullets = {m.name: n_bullets(m) for m in models}
     rates = {}
     for check in sorted(counts, key=lambda c: (c != "numbers", c)):   # numbers first

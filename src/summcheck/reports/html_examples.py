@@ -8,11 +8,15 @@ that support a summary mention in green. Hovering a bullet mark outlines its sto
 
 from __future__ import annotations
 
+import math
 from html import escape
-from typing import Any, Sequence
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
 
 from ..artifacts import RunData
-from .findings import check_rows, describe
+from ..run_rows import blocks, id_key, same_order
+from .findings import describe
 from .highlight import Mark, merge, render
 from .model_table import Model, fmt
 
@@ -23,59 +27,125 @@ MAX_EXAMPLES = 300
 def examples_table(runs: Sequence[RunData], models: Sequence[Model],
                    max_examples: int = MAX_EXAMPLES) -> str:
     """The per-example table: at most `max_examples` examples, those with the most
-    findings first (then in run order), with a note saying how many are left out. The run
-    files are streamed: only the shown examples' texts are held."""
-    ids = list(dict.fromkeys(e["id"] for run in runs for e in run.examples))
-    counts, failed = _findings_per_example(models), _failures_per_example(models)
-    shown = sorted(ids, key=lambda eid: -counts.get(eid, 0) - failed.get(eid, 0)
-                   )[:max_examples] if len(ids) > max_examples else ids   # stable: run order
-    keep = set(shown)
-    examples: dict[str, dict[str, Any]] = {}   # the first run's text wins; marks whose
-    for run in runs:                           # offsets do not fit it are left out
+    findings and failed summaries first (then in run order), with a note saying how many
+    are left out. The run files are streamed: only the shown examples' texts are held."""
+    shown, n_examples = _pick(runs, models, max_examples)
+    wanted = set(shown)
+    where = {m.name: _rows_of(m.rows, wanted) for m in models}
+    examples: dict[bytes, dict[str, Any]] = {}   # the first run's text wins; marks whose
+    for run in runs:                             # offsets do not fit it are left out
         for example in run.examples:
-            if example["id"] in keep:
-                examples.setdefault(example["id"], example)
-    summaries = {(m.name, r["example_id"]): r for m in models for r in m.run.summaries
-                 if r["summarizer"] == m.label and r["example_id"] in keep}
-    checks = {(m.name, r["example_id"]): r for m in models for r in check_rows(m)
-              if r["example_id"] in keep}
-    values = {m.name: m.per_example(EXAMPLE_METRIC) for m in models}
+            key = id_key(example["id"])
+            if key in wanted and key not in examples:
+                examples[key] = example
+    keep = {examples[k]["id"] for k in shown if k in examples}
+    summaries, checks = {}, {}
+    for run in {id(m.run): m.run for m in models}.values():   # one read of a file per run
+        names = {m.label: m.name for m in models if m.run is run}
+        _collect(run.summaries, names, keep, summaries)
+        _collect(run.checks, names, keep, checks)
     head = "".join(
         ['<th data-key="example">example</th><th data-key="title">title</th>',
          '<th class="num" data-key="findings">findings</th>']
         + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
            f'{escape(m.name)}</th>' for i, m in enumerate(models)])
-    bodies = [_example_body(examples[eid], models, summaries, checks, values,
-                            failed.get(eid, 0)) for eid in shown]
-    note = "" if len(shown) == len(ids) else (
-        f'<p class="warning">Showing {len(shown)} of {len(ids)} examples, those with '
+    bodies = [_example_body(examples[key], models, summaries, checks,
+                            _values(models, where, key), _failed(models, where, key))
+              for key in shown if key in examples]
+    note = "" if len(shown) == n_examples else (
+        f'<p class="warning">Showing {len(shown)} of {n_examples} examples, those with '
         "the most findings and failed summaries. Every example's scores are in scores.csv; findings in the "
         "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
     return (note + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
             f'</tr></thead>' + "".join(bodies) + "</table>")
 
 
-def _findings_per_example(models: Sequence[Model]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for model in models:
-        for row in check_rows(model):
-            if row["findings"]:
-                counts[row["example_id"]] = counts.get(row["example_id"], 0) + len(row["findings"])
-    return counts
+def _pick(runs: Sequence[RunData], models: Sequence[Model],
+          max_examples: int) -> tuple[list[bytes], int]:
+    """(the keys of the examples to show, in display order; the number of examples).
+    Models whose rows line up (one run, the common case) are summed a block of rows at a
+    time; otherwise every example is placed by its key."""
+    first = models[0].rows if models else None
+    if first is not None and len(first) and all(same_order(first, m.rows) for m in models):
+        keys = first.keys
+        scored = ((s.start, sum(m.rows.findings[s] + m.rows.failed[s] for m in models))
+                  for s in blocks(len(keys)))
+    else:
+        keys, bad = _placed(runs, models)
+        scored = iter([(0, bad)])
+    if len(keys) <= max_examples:
+        return [keys[i].tobytes() for i in range(len(keys))], len(keys)
+    return [keys[i].tobytes() for i in _most(scored, max_examples)], len(keys)
 
 
-def _failures_per_example(models: Sequence[Model]) -> dict[str, int]:
-    """{example id: number of models whose summary of it failed}."""
-    counts: dict[str, int] = {}
+def _placed(runs: Sequence[RunData], models: Sequence[Model]) -> tuple[np.ndarray, np.ndarray]:
+    """(every run's example keys in run order, deduplicated; findings + failed summaries of
+    each), matched by key."""
+    order = dict.fromkeys(id_key(e["id"]) for run in runs for e in run.examples)
+    position = {key: i for i, key in enumerate(order)}
+    keys = np.frombuffer(b"".join(order), np.uint64).reshape(-1, 2)
+    bad = np.zeros(len(keys), np.int64)
     for model in models:
-        for row in model.run.scores:
-            if row["summarizer"] == model.label and row.get("error"):
-                counts[row["example_id"]] = counts.get(row["example_id"], 0) + 1
-    return counts
+        rows = model.rows
+        for i in range(len(rows)):
+            at = position.get(rows.keys[i].tobytes())
+            if at is not None:
+                bad[at] += int(rows.findings[i]) + int(rows.failed[i])
+    return keys, bad
+
+
+def _most(scored: Iterator[tuple[int, np.ndarray]], k: int) -> list[int]:
+    """The positions of the k largest values, ties in position order, from blocks
+    (start, values): only k candidates are held between blocks."""
+    best = np.zeros(0, np.int64), np.zeros(0, np.int64)   # (values, positions)
+    for start, values in scored:
+        top = np.argsort(-values, kind="stable")[:k]
+        merged_values = np.concatenate([best[0], values[top]])
+        merged_positions = np.concatenate([best[1], top + start])
+        keep = np.lexsort((merged_positions, -merged_values))[:k]
+        best = merged_values[keep], merged_positions[keep]
+    return [int(i) for i in best[1]]
+
+
+def _rows_of(rows, wanted: set[bytes]) -> dict[bytes, int]:
+    """{key: row} of the `wanted` keys in one model's rows, found a block at a time."""
+    if not wanted or not len(rows):
+        return {}
+    high = np.array(sorted({int.from_bytes(k[:8], "little") for k in wanted}), np.uint64)
+    found = {}
+    for s in blocks(len(rows)):
+        for i in np.flatnonzero(np.isin(rows.keys[s, 0], high)) + s.start:
+            key = rows.keys[i].tobytes()
+            if key in wanted:
+                found[key] = int(i)
+    return found
+
+
+def _collect(rows: Iterable[dict], names: dict[str, str], keep: set[str], into: dict) -> None:
+    """The rows of the shown examples, by (model name, example id)."""
+    for row in rows:
+        name = names.get(row["summarizer"])
+        if name is not None and row["example_id"] in keep:
+            into[(name, row["example_id"])] = row
+
+
+def _values(models: Sequence[Model], where: dict, key: bytes) -> dict[str, float | None]:
+    out = {}
+    for model in models:
+        row = where[model.name].get(key)
+        value = None if row is None else float(model.rows.column(EXAMPLE_METRIC)[row])
+        out[model.name] = None if value is None or math.isnan(value) else value
+    return out
+
+
+def _failed(models: Sequence[Model], where: dict, key: bytes) -> int:
+    """The number of models whose summary of the example failed."""
+    return sum(bool(m.rows.failed[row]) for m in models
+               if (row := where[m.name].get(key)) is not None)
 
 
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,
-                  values: dict[str, dict[str, float]], n_failed: int) -> str:
+                  values: dict[str, float | None], n_failed: int) -> str:
     eid = example["id"]
     rows = {m.name: checks.get((m.name, eid)) or {"findings": [], "supported": []}
             for m in models}
@@ -84,7 +154,7 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
              f'<td>{escape(example.get("title") or "")}</td>',
              f'<td class="num" data-sort="{n_findings}">{_badge(n_findings)}</td>']
     for model in models:
-        value = values[model.name].get(eid)
+        value = values[model.name]
         shown = "–" if value is None else fmt(value, EXAMPLE_METRIC)
         summary = summaries.get((model.name, eid)) or {}
         flag = ' <span class="failed">failed</span>' if summary.get("error") else ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..tables import HEADLINE_METRICS
 from ..text import counted
-from .findings import all_findings, describe
+from .findings import all_findings, count_findings, describe
 from .model_table import ALPHA, ModelTable, fmt_ci, significance_legend
 
 N_FINDINGS = 10
@@ -84,11 +85,8 @@ def _signatures(table: ModelTable) -> list[str]:
 
 
 def _findings(table: ModelTable, limit: int) -> list[str]:
-    shown, total = [], 0
-    for item in all_findings(table.models):   # streamed: keep the first `limit`, count all
-        total += 1
-        if len(shown) < limit:
-            shown.append(item)
+    total = count_findings(table.models)
+    shown = list(itertools.islice(all_findings(table.models), limit))   # read up to `limit`
     if not total:
         return ["No unsupported numbers or entities."]
     lines = [f"### Findings (first {len(shown)} of {total})", ""]

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from ..artifacts import RunData
 from ..paired import format_p, too_small_text
+from ..run_rows import LabelRows, paired_differences
 from ..stats import PermutationResult, describe_test, holm, permutation_test
 
 ALPHA = 0.05
@@ -36,8 +37,10 @@ class Model:
     def agg(self, metric: str) -> dict[str, Any]:
         return self.summary["metrics"].get(metric) or {}
 
-    def per_example(self, metric: str) -> dict[str, float]:
-        return self.run.per_example(self.label, metric)
+    @property
+    def rows(self) -> LabelRows:
+        """Its per-example values, kept on disk (read from the run folder once per run)."""
+        return self.run.rows().get(self.label)
 
 
 def collect_models(runs: Sequence[RunData]) -> list[Model]:
@@ -137,19 +140,16 @@ def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list
     if sign == 0 or len(scored) < 2:
         return None
     best = max(scored, key=lambda m: sign * m.agg(metric)["mean"])
-    best_values = best.per_example(metric)
     rivals = []
     for other in scored:
         if other is best:
             continue
-        other_values = other.per_example(metric)
-        shared = sorted(best_values.keys() & other_values.keys())
-        diffs = [sign * (best_values[i] - other_values[i]) for i in shared]
-        if not diffs:   # nothing to compare: outside the family, and no star
+        diffs = sign * paired_differences(best.rows, other.rows, metric)
+        if not len(diffs):   # nothing to compare: outside the family, and no star
             rivals.append(Rival(other.name, 0, math.nan, PermutationResult(math.nan, "", 0, 1)))
             continue
         test = permutation_test(diffs, seed=seed)
-        rivals.append(Rival(other.name, len(shared), sum(diffs) / len(diffs), test))
+        rivals.append(Rival(other.name, len(diffs), math.fsum(diffs) / len(diffs), test))
     return best.name, rivals
 
 

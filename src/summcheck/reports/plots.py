@@ -80,7 +80,7 @@ def _distributions(models: Sequence[Model], metrics: Sequence[str]):
     fig, axes = _figure(len(metrics), 0.45 * len(models) + 1.0)
     rng = np.random.default_rng(0)
     for ax, metric in zip(axes, metrics):
-        values = [np.array(list(m.per_example(metric).values())) * _scale(metric)
+        values = [m.rows.values(metric) * _scale(metric)
                   for m in models]
         ax.boxplot([v if len(v) else [np.nan] for v in values], positions=range(len(models)),
                    **_horizontal(), widths=0.6, showfliers=False,

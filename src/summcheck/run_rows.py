@@ -1,0 +1,194 @@
+"""The per-example values of a finished run folder, for reports: read in one pass over
+scores.jsonl and one over checks.jsonl, and kept in memory-mapped scratch files (deleted
+as soon as they are mapped), so a report on a million examples holds no object per example
+and parses each file once for every table, plot and listing.
+
+Rows are matched to examples by a 128-bit hash of the example id. The runner writes every
+summarizer's rows in the run's example order, so models of one run line up row by row and
+most questions are answered by position, a block of rows at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .columns import SpilledColumns
+
+BLOCK = 65536   # rows compared or summed at a time
+
+
+def id_key(example_id: str) -> bytes:
+    """The id's 128-bit blake2b digest: two of a million ids share one with a probability
+    near 1e-27."""
+    return hashlib.blake2b(example_id.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+@dataclass
+class LabelRows:
+    """One summarizer's rows in file order: each row's example key, its metric values
+    (NaN where a metric does not apply), whether the summary failed, and its number of
+    findings in checks.jsonl (0 without one)."""
+
+    keys: np.ndarray       # (n, 2) uint64
+    names: list[str]       # the columns of `matrix`, sorted
+    matrix: np.ndarray     # (n, len(names)) float64
+    failed: np.ndarray     # (n,) bool
+    findings: np.ndarray   # (n,) int32
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def column(self, metric: str) -> np.ndarray:
+        """The metric's value in every row (a view of the mapped file), NaN where missing."""
+        if metric not in self.names:
+            return np.full(len(self), np.nan)
+        return self.matrix[:, self.names.index(metric)]
+
+    def values(self, metric: str) -> np.ndarray:
+        """The metric's values where it has one, in row order."""
+        column = self.column(metric)
+        return column[~np.isnan(column)]
+
+    def row_of(self) -> dict[bytes, int]:
+        """{example key: row}: for models whose rows do not line up (built on demand)."""
+        return {self.keys[i].tobytes(): i for i in range(len(self))}
+
+
+@dataclass
+class RunRows:
+    """Every summarizer's `LabelRows` of one run folder, the metric names in the order
+    scores.jsonl first mentions them, and finding counts by (label, check, kind)."""
+
+    labels: dict[str, LabelRows]
+    metric_order: list[str]
+    kinds: dict[tuple[str, str, str], int]
+
+    @classmethod
+    def read(cls, scores: Iterable[dict], checks: Iterable[dict]) -> "RunRows":
+        with tempfile.TemporaryDirectory(prefix="summcheck-report-") as scratch:
+            builders: dict[str, _LabelBuilder] = {}
+            order: dict[str, None] = {}
+            for row in scores:
+                label = row["summarizer"]
+                if label not in builders:
+                    builders[label] = _LabelBuilder(Path(scratch) / str(len(builders)))
+                builders[label].add(row)
+                order.update(dict.fromkeys(row["scores"]))
+            labels = {label: b.finish() for label, b in builders.items()}
+            kinds = _count_findings(checks, labels, Path(scratch))
+        return cls(labels, list(order), kinds)
+
+    def get(self, label: str) -> LabelRows:
+        return self.labels.get(label) or _empty()
+
+
+class _LabelBuilder:
+    def __init__(self, stem: Path):
+        self.stem, self.n = stem, 0
+        self.metrics = SpilledColumns(stem.with_suffix(".metrics"))
+        self.keys = _Appender(stem.with_suffix(".keys"))
+        self.failed = _Appender(stem.with_suffix(".failed"))
+
+    def add(self, row: dict) -> None:
+        self.n += 1
+        self.keys.add(id_key(row["example_id"]))
+        self.failed.add(b"\x01" if row.get("error") else b"\x00")
+        self.metrics.add(row["scores"])
+
+    def finish(self) -> LabelRows:
+        n = self.n
+        keys, failed = self.keys.mapped(np.uint64, (n, 2)), self.failed.mapped(np.bool_, (n,))
+        matrix, names = self.metrics.matrix(), list(self.metrics.names)
+        self.metrics.close()
+        findings = _Appender(self.stem.with_suffix(".findings"))
+        findings.handle.truncate(4 * n)   # n zeros, written by the checks pass
+        return LabelRows(keys, names, matrix, failed, findings.mapped(np.int32, (n,), "r+"))
+
+
+class _Appender:
+    """Bytes appended to a scratch file a block at a time, then mapped (and the file
+    deleted: the map stays usable)."""
+
+    def __init__(self, path: Path):
+        self.path, self.pending = path, bytearray()
+        self.handle = path.open("wb")
+
+    def add(self, data: bytes) -> None:
+        self.pending += data
+        if len(self.pending) >= 1 << 20:
+            self.handle.write(self.pending)
+            self.pending.clear()
+
+    def mapped(self, dtype, shape: tuple[int, ...], mode: str = "r") -> np.ndarray:
+        self.handle.write(self.pending)
+        self.handle.close()
+        try:
+            if not self.path.stat().st_size:
+                return np.zeros(shape, dtype)
+            return np.memmap(self.path, dtype, mode, shape=shape)
+        finally:
+            self.path.unlink()
+
+
+def _count_findings(checks: Iterable[dict], labels: dict[str, LabelRows],
+                    scratch: Path) -> dict[tuple[str, str, str], int]:
+    """Fill each LabelRows' `findings` from checks.jsonl (rows in the scores' order, or
+    matched by example key where they are not) and count findings by (label, check, kind)."""
+    kinds: dict[tuple[str, str, str], int] = {}
+    position: dict[str, int] = {}
+    lookup: dict[str, dict[bytes, int]] = {}
+    for row in checks:
+        label, findings = row["summarizer"], row["findings"]
+        rows = labels.get(label)
+        if rows is None or not findings:
+            position[label] = position.get(label, 0) + 1
+            continue
+        i = position.get(label, 0)
+        position[label] = i + 1
+        key = id_key(row["example_id"])
+        if i >= len(rows) or rows.keys[i].tobytes() != key:
+            i = (lookup.get(label) or lookup.setdefault(label, rows.row_of())).get(key, -1)
+        if i >= 0:
+            rows.findings[i] = len(findings)
+        for finding in findings:
+            kind = (label, finding["check"], finding["kind"])
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def _empty() -> LabelRows:
+    return LabelRows(np.zeros((0, 2), np.uint64), [], np.zeros((0, 0)), np.zeros(0, bool),
+                     np.zeros(0, np.int32))
+
+
+def same_order(a: LabelRows, b: LabelRows) -> bool:
+    """Whether two models' rows are of the same examples in the same order."""
+    if len(a) != len(b):
+        return False
+    return all(np.array_equal(a.keys[s:s + BLOCK], b.keys[s:s + BLOCK])
+               for s in range(0, len(a), BLOCK))
+
+
+def paired_differences(a: LabelRows, b: LabelRows, metric: str) -> np.ndarray:
+    """a - b of one metric over the examples both have a value for (in a's row order)."""
+    x = a.column(metric)
+    if same_order(a, b):
+        y = b.column(metric)
+    else:
+        where = b.row_of()
+        rows = np.array([where.get(a.keys[i].tobytes(), -1) for i in range(len(a))],
+                        dtype=np.int64)
+        y = np.where(rows >= 0, b.column(metric)[np.maximum(rows, 0)] if len(b) else np.nan,
+                     np.nan)
+    both = ~(np.isnan(x) | np.isnan(y))
+    return x[both] - y[both]
+
+
+def blocks(n: int) -> Iterator[slice]:
+    for start in range(0, n, BLOCK):
+        yield slice(start, min(start + BLOCK, n))
