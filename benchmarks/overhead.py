@@ -17,8 +17,8 @@ Each round measures, in this order:
           json)
   run-nr  the same with `report: {enabled: false}` (what the reports cost is the gap)
   start   `summcheck --version`: the process start (Python and the CLI's imports)
-  run-nr-before  with --compare-src PATH: run-nr with that src folder (before/after in
-          one run)
+  run-before, run-nr-before  with --compare-src PATH: run and run-nr with that src
+          folder (before/after in one run)
 
 Wall time and CPU time (user + sys; for the CLI its process tree's, from getrusage) are
 recorded; the figures are each variant's median over the rounds. Harness cost per example
@@ -212,8 +212,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--compare-src", type=Path,
-                        help="also time the no-report run with this src folder (e.g. an "
-                             "older commit's), alternated with the others")
+                        help="also time both runs with this src folder (e.g. an older "
+                             "commit's), alternated with the others")
     parser.add_argument("--src", type=Path,
                         help="run another checkout's src folder (e.g. an older commit's, "
                              "from `git archive`) with this venv: before/after figures")
@@ -227,7 +227,7 @@ def main() -> None:
     figures: dict[str, list[tuple[float, float]]] = {"raw": [], "start": [], "run": [],
                                                      "run-nr": []}
     if args.compare_src:
-        figures["run-nr-before"] = []
+        figures["run-before"], figures["run-nr-before"] = [], []
     with tempfile.TemporaryDirectory(prefix="summcheck-overhead-") as tmp:
         work = Path(tmp)
         texts = write_workload(work, args.pairs)
@@ -241,10 +241,10 @@ def main() -> None:
             for variant in ("run", "run-nr"):
                 wall, cpu, _ = cli_run(work / f"{variant}.yaml", work, f"{variant}-{r}")
                 figures[variant].append((wall, cpu))
-            if args.compare_src:
-                wall, cpu, _ = cli_run(work / "run-nr.yaml", work, f"before-{r}",
-                                       args.compare_src)
-                figures["run-nr-before"].append((wall, cpu))
+            for variant in ("run", "run-nr") if args.compare_src else ():
+                wall, cpu, _ = cli_run(work / f"{variant}.yaml", work,
+                                       f"{variant}-before-{r}", args.compare_src)
+                figures[f"{variant}-before"].append((wall, cpu))
             print({k: v[-1] for k, v in figures.items()}, flush=True)
         profile = [] if args.no_profile else profile_run(work / "run.yaml", work)
     lines = report(args, header, figures, compared) + profile
@@ -282,6 +282,7 @@ def report(args, header: str, figures: dict, compared: int) -> list[str]:
             continue
         target = 2 * raw_wall + 3
         label = {"run": "default reports", "run-nr": "no reports",
+                 "run-before": f"default reports, {args.compare_src}",
                  "run-nr-before": f"no reports, {args.compare_src}"}[name]
         lines.append(
             f"| `summcheck run` ({label}) "
