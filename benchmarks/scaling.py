@@ -200,6 +200,8 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.is_dir():
         sys.exit(f"{DATA} not found: the benchmark needs the shared evaluation data")
+    if args.trace:
+        args.trace.mkdir(parents=True, exist_ok=True)
     header = f"{results_file.machine()}; load average at start {results_file.load_average()}"
     rows = []
     for n in (int(s) for s in args.sizes.split(",")):
