@@ -9,7 +9,10 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from summcheck import runner
@@ -322,3 +325,16 @@ def test_reports_do_not_depend_on_block_size_or_row_alignment(tmp_path, run_dir,
     monkeypatch.setattr(html_examples, "same_order", lambda a, b: False)
     monkeypatch.setattr(run_rows, "same_order", lambda a, b: False)
     assert reports("by-key") == plain
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 3), max_size=40), st.integers(1, 45), st.integers(1, 7))
+def test_most_findings_first_block_by_block_equals_one_sort(values, k, block):
+    """The examples shown first are the k with the most findings, ties in run order,
+    whatever the blocks they are read in."""
+    from summcheck.reports.html_examples import _most
+
+    array = np.array(values, dtype=np.int64)
+    blocks = [(s, array[s:s + block]) for s in range(0, len(values), block)]
+    expected = sorted(range(len(values)), key=lambda i: (-values[i], i))[:k]
+    assert _most(iter(blocks), k) == expected

@@ -80,7 +80,7 @@ class RunRows:
                 builders[label].add(row)
                 order.update(dict.fromkeys(row["scores"]))
             labels = {label: b.finish() for label, b in builders.items()}
-            kinds = _count_findings(checks, labels, Path(scratch))
+            kinds = _count_findings(checks, labels)
         return cls(labels, list(order), kinds)
 
     def get(self, label: str) -> LabelRows:
@@ -135,8 +135,8 @@ class _Appender:
             self.path.unlink()
 
 
-def _count_findings(checks: Iterable[dict], labels: dict[str, LabelRows],
-                    scratch: Path) -> dict[tuple[str, str, str], int]:
+def _count_findings(checks: Iterable[dict],
+                    labels: dict[str, LabelRows]) -> dict[tuple[str, str, str], int]:
     """Fill each LabelRows' `findings` from checks.jsonl (rows in the scores' order, or
     matched by example key where they are not) and count findings by (label, check, kind)."""
     kinds: dict[tuple[str, str, str], int] = {}
@@ -152,7 +152,9 @@ def _count_findings(checks: Iterable[dict], labels: dict[str, LabelRows],
         position[label] = i + 1
         key = id_key(row["example_id"])
         if i >= len(rows) or rows.keys[i].tobytes() != key:
-            i = (lookup.get(label) or lookup.setdefault(label, rows.row_of())).get(key, -1)
+            if label not in lookup:
+                lookup[label] = rows.row_of()
+            i = lookup[label].get(key, -1)
         if i >= 0:
             rows.findings[i] = len(findings)
         for finding in findings:
@@ -170,8 +172,7 @@ def same_order(a: LabelRows, b: LabelRows) -> bool:
     """Whether two models' rows are of the same examples in the same order."""
     if len(a) != len(b):
         return False
-    return all(np.array_equal(a.keys[s:s + BLOCK], b.keys[s:s + BLOCK])
-               for s in range(0, len(a), BLOCK))
+    return all(np.array_equal(a.keys[s], b.keys[s]) for s in blocks(len(a)))
 
 
 def paired_differences(a: LabelRows, b: LabelRows, metric: str) -> np.ndarray:
@@ -190,5 +191,6 @@ def paired_differences(a: LabelRows, b: LabelRows, metric: str) -> np.ndarray:
 
 
 def blocks(n: int) -> Iterator[slice]:
+    """Slices of BLOCK rows covering 0..n."""
     for start in range(0, n, BLOCK):
         yield slice(start, min(start + BLOCK, n))
