@@ -1,6 +1,7 @@
 import json
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from summcheck.config import PrecomputedSpec
@@ -64,9 +65,10 @@ def test_jsonl_summaries_are_read_back_by_offset_not_held(tmp_path):
     out = pre.summarize([Example("b", "x"), Example("a", "y"), Example("c", "z")])
     assert [s.bullets for s in out[:2]] == [("B one.", "B two."), ("A one.", "A two.")]
     assert out[2].error and "no summary for id 'c'" in out[2].error
-    index = pre._index   # 24 bytes a row: two 64-bit halves of the id's hash, an offset
-    assert sorted(index.where.tolist()) == [0, len('{"id": "a", "summary": ["A one.", "A two."]}\n\n')]
-    assert index.hi.nbytes + index.lo.nbytes + index.where.nbytes == 24 * 2
+    index = pre._index   # a row's hash halves, its row and its line's offset, mapped
+    assert index.where.tolist() == [0, len('{"id": "a", "summary": ["A one.", "A two."]}\n\n')]
+    assert index.hi.nbytes + index.lo.nbytes + index.row.nbytes + index.where.nbytes == 32 * 2
+    assert all(isinstance(a, np.memmap) for a in (index.hi, index.lo, index.row, index.where))
     path.write_text('{"id": "z", "summary": "moved"}\n' * 3, encoding="utf-8")
     with pytest.raises(DataError, match="changed during the run"):
         pre.summarize([Example("b", "x")])

@@ -118,26 +118,29 @@ def _duplicate(where: str, example_id: str) -> DataError:
 
 class IdLedger:
     """The ids of a read of the examples, fed in order a chunk at a time, kept as 16 bytes
-    each (their 128-bit blake2b hashes): a set of a million id strings held about 90 MB
-    for the whole run. `check` raises `check_unique_ids`'s error, for the same id."""
+    each (their 128-bit blake2b hashes) in a memory-mapped scratch file: a set of a million
+    id strings held about 90 MB for the whole run. `check` raises `check_unique_ids`'s
+    error, for the same id."""
 
     def __init__(self) -> None:
-        self._digests = bytearray()
+        from .. import scratch
+
+        self._hashes = scratch.Rows("u8", 2)
 
     def add(self, ids: Sequence[str]) -> None:
-        self._digests += b"".join(
+        import numpy as np
+
+        self._hashes.add(np.frombuffer(b"".join(
             hashlib.blake2b(i.encode("utf-8", "surrogatepass"), digest_size=16).digest()
-            for i in ids)
+            for i in ids), np.uint64))
 
     def first_repeat(self) -> int | None:
         """The position of the first id an earlier one hashes the same as, or None."""
-        import numpy as np
+        from .. import scratch
 
-        digests = np.frombuffer(bytes(self._digests), np.uint64).reshape(-1, 2)
-        order = np.lexsort((digests[:, 1], digests[:, 0]))   # stable: ties in read order
-        ordered = digests[order]
-        same = (ordered[1:] == ordered[:-1]).all(axis=1)
-        return int(order[1:][same].min()) if same.any() else None
+        table = scratch.sort_hashes(self._hashes.mapped())   # stable: ties in read order
+        pair = scratch.first_repeat(table[0], table[1], table[2])
+        return None if pair is None else pair[1]
 
     def check(self, examples: Sequence[Example], *, where: str) -> None:
         """Raise for the first repeated id of `examples` (the sequence that was read). A

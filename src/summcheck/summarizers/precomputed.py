@@ -5,9 +5,10 @@ text that is split into bullets. An example with no row gets a per-example error
 
 The file is the source of its summaries: they are read from it on every run and never
 copied into the generation cache (`caches_generations = False`). For JSONL, memory stays
-flat in the file's size: the id index keeps 24 bytes a row (the id's 128-bit hash, as wide
-as the caches' keys, and its line's byte offset) and lines are read back when asked for.
-A CSV file's summaries are held (a quoted field may span lines: no line offsets to keep).
+flat in the file's size: the id index (each id's 128-bit hash, as wide as the caches'
+keys, its row and its line's byte offset) is kept in memory-mapped scratch files
+(`summcheck.scratch`), and lines are read back when asked for. A CSV file's summaries are
+held (a quoted field may span lines: no line offsets to keep).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import csv
 import hashlib
 import heapq
 import json
-from array import array
 from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Sequence
 
 import numpy as np
 
+from .. import scratch
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets
 from ..types import Example, Summary
@@ -88,18 +89,21 @@ class Precomputed(Summarizer):
         then read the whole file again and held two indexes)."""
         self._file_digest()
         keys: list[str] = []
-        digests, where = bytearray(), array("q")
+        positions: list[int] = []
+        digests, where = scratch.Rows(np.uint64, 2), scratch.Rows(np.int64)
         located = ((key, n) for n, (key, _) in enumerate(self._csv_rows)) if self._is_csv \
             else ((key, offset) for _, offset, key, _ in self._rows())
         for key, position in located:
             keys.append(key)
-            where.append(position)
+            positions.append(position)
             if len(keys) == _CHUNK:
-                digests += _digests(keys)
+                digests.add(_hashes(keys))
+                where.add(positions)
                 keys.clear()
-        digests += _digests(keys)
-        index = IdIndex(np.frombuffer(bytes(digests), np.uint64).reshape(-1, 2),
-                        np.frombuffer(where, np.int64))
+                positions.clear()
+        digests.add(_hashes(keys))
+        where.add(positions)
+        index = IdIndex(digests.mapped(), where.mapped()[:, 0])
         if (pair := index.first_duplicate()) is not None:
             first, second = (self._line(w) for w in pair)
             raise DataError(
@@ -177,14 +181,21 @@ def _digests(keys: Sequence[str]) -> bytes:
                     for k in keys)
 
 
+def _hashes(keys: Sequence[str]) -> np.ndarray:
+    """The keys' digests as a (keys, 2) uint64 table: the hash's two 64-bit halves."""
+    return np.frombuffer(_digests(keys), np.uint64).reshape(-1, 2)
+
+
 class IdIndex:
     """Row positions by id: the ids' 128-bit hashes, sorted (two of a million ids share
-    one with a probability near 1e-27), and where each row is."""
+    one with a probability near 1e-27), each one's row, and where each row is (`where`,
+    in file order). All of it is memory-mapped from scratch files (`scratch.sort_hashes`
+    sorts them a bucket at a time), so the index takes no memory per row."""
 
     def __init__(self, digests: np.ndarray, where: np.ndarray):
-        order = np.lexsort((digests[:, 1], digests[:, 0]))   # stable: file order in ties
-        self.hi, self.lo = digests[order, 0], digests[order, 1]
-        self.where = where[order]
+        table = scratch.sort_hashes(digests)
+        self.hi, self.lo, self.row = table[0], table[1], table[2].view(np.int64)
+        self.where = where
 
     def __len__(self) -> int:
         return len(self.where)
@@ -192,22 +203,17 @@ class IdIndex:
     def first_duplicate(self) -> tuple[int, int] | None:
         """(where, where) of the first row whose id an earlier row has, and of that
         earlier row; None when every id is unique."""
-        same = np.flatnonzero((self.hi[1:] == self.hi[:-1]) & (self.lo[1:] == self.lo[:-1]))
-        if not len(same):
+        pair = scratch.first_repeat(self.hi, self.lo, self.row)
+        if pair is None:
             return None
-        later = same[np.argmin(self.where[same + 1])] + 1
-        first = later - 1
-        while first > 0 and self.hi[first - 1] == self.hi[later] \
-                and self.lo[first - 1] == self.lo[later]:
-            first -= 1
-        return int(self.where[first]), int(self.where[later])
+        return int(self.where[pair[0]]), int(self.where[pair[1]])
 
     def find(self, keys: Sequence[str]) -> np.ndarray:
         """Each key's position in the index, -1 where no row has it."""
         out = np.full(len(keys), -1, dtype=np.int64)
         if not len(self) or not keys:
             return out
-        query = np.frombuffer(_digests(keys), np.uint64).reshape(-1, 2)
+        query = _hashes(keys)
         left = np.searchsorted(self.hi, query[:, 0], "left")
         right = np.searchsorted(self.hi, query[:, 0], "right")
         for i in np.flatnonzero(right > left):
@@ -220,18 +226,21 @@ class IdIndex:
     def where_of(self, keys: Sequence[str]) -> np.ndarray:
         """Each key's row (offset or row number), -1 where no row has it."""
         found = self.find(keys)
-        return np.where(found >= 0, self.where[np.maximum(found, 0)] if len(self) else -1, -1)
+        if not len(self):
+            return found
+        return np.where(found >= 0, self.where[self.row[np.maximum(found, 0)]], -1)
 
 
 class IdCheck:
     """Warnings on how the file's ids meet the examples' (missing ones count as failed
     summaries); `finish` raises a DataError when none match or more than `max_missing` of
     the examples have no summary: such a run would measure the id mapping, not a model.
-    Holds a bit per file row and a few ids to name, whatever the number of examples."""
+    Holds a flag per file row (in a scratch file) and a few ids to name, whatever the
+    number of examples."""
 
     def __init__(self, pre: Precomputed):
         self.pre, self.index = pre, pre._index
-        self.matched = np.zeros(len(self.index), dtype=bool)
+        self.matched = scratch.zeros((len(self.index),), np.bool_)   # by row, file order
         self.n_wanted = 0
         self.wanted, self.missing = _Smallest(), _Smallest()
 
@@ -239,7 +248,7 @@ class IdCheck:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
             found = self.index.find(chunk)
-            self.matched[found[found >= 0]] = True
+            self.matched[self.index.row[found[found >= 0]]] = True
             self.n_wanted += len(chunk)
             self.wanted.add(chunk)
             self.missing.add([chunk[i] for i in np.flatnonzero(found < 0)])
@@ -272,9 +281,8 @@ class IdCheck:
     def _extra(self) -> "_Smallest":
         """The file's ids no example has (their rows read back, in file order)."""
         extra = _Smallest()
-        where = np.sort(self.index.where[~self.matched])
-        for start in range(0, len(where), _CHUNK):
-            rows = [int(w) for w in where[start:start + _CHUNK]]
+        for part in scratch.blocks(len(self.index), _CHUNK):
+            rows = self.index.where[part][~self.matched[part]].tolist()
             extra.add([self.pre._csv_rows[w][0] for w in rows] if self.pre._is_csv
                       else [key for key, _ in self.pre._read_lines(rows)])
         return extra
