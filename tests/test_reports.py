@@ -338,3 +338,17 @@ def test_most_findings_first_block_by_block_equals_one_sort(values, k, block):
     blocks = [(s, array[s:s + block]) for s in range(0, len(values), block)]
     expected = sorted(range(len(values)), key=lambda i: (-values[i], i))[:k]
     assert _most(iter(blocks), k) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), max_size=60))
+def test_box_stats_are_matplotlibs(values):
+    """The lean box statistics (sorted in place, no copies) draw what boxplot drew."""
+    from matplotlib import cbook
+
+    from summcheck.reports.plots import box_stats
+
+    expected = cbook.boxplot_stats([values if values else [np.nan]])[0]
+    mine = box_stats(np.array(values, dtype=float))
+    for key in ("med", "q1", "q3", "whislo", "whishi"):
+        assert np.array_equal(mine[key], expected[key], equal_nan=True), key

@@ -80,18 +80,37 @@ def _distributions(models: Sequence[Model], metrics: Sequence[str]):
     fig, axes = _figure(len(metrics), 0.45 * len(models) + 1.0)
     rng = np.random.default_rng(0)
     for ax, metric in zip(axes, metrics):
-        values = [m.rows.values(metric) * _scale(metric)
-                  for m in models]
-        ax.boxplot([v if len(v) else [np.nan] for v in values], positions=range(len(models)),
-                   **_horizontal(), widths=0.6, showfliers=False,
-                   medianprops={"color": "black"})
-        for i, v in enumerate(values):
-            shown = v if len(v) <= MAX_POINTS else rng.choice(v, MAX_POINTS, replace=False)
-            jitter = rng.uniform(-0.18, 0.18, len(shown))
+        boxes, points = [], []
+        for model in models:   # one model's values at a time: a million are 8 MB
+            values = model.rows.values(metric)   # a copy, scaled in place
+            values *= _scale(metric)
+            shown = values if len(values) <= MAX_POINTS else \
+                rng.choice(values, MAX_POINTS, replace=False)
+            points.append((shown.copy(), rng.uniform(-0.18, 0.18, len(shown))))
+            boxes.append(box_stats(values))
+        ax.bxp(boxes, positions=range(len(models)), **_horizontal(), widths=0.6,
+               showfliers=False, medianprops={"color": "black"})
+        for i, (shown, jitter) in enumerate(points):
             ax.scatter(shown, i + jitter, s=9, alpha=0.6, color=f"C{i}", linewidths=0)
         ax.set_title(metric)
         _model_axis(ax, models)
     return fig
+
+
+def box_stats(values: np.ndarray) -> dict:
+    """What matplotlib's `boxplot` draws (quartiles, whiskers at 1.5 IQR), computed as
+    `cbook.boxplot_stats` does but without its copies of the values: `values` is sorted
+    in place, so a million values cost one copy, not four."""
+    if not len(values):
+        nan = float("nan")
+        return {"med": nan, "q1": nan, "q3": nan, "whislo": nan, "whishi": nan, "fliers": []}
+    q1, med, q3 = np.percentile(values, [25, 50, 75], overwrite_input=True)
+    low, high = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
+    whislo = np.min(values, where=values >= low, initial=np.inf)
+    whishi = np.max(values, where=values <= high, initial=-np.inf)
+    return {"med": med, "q1": q1, "q3": q3, "fliers": [],
+            "whislo": q1 if np.isinf(whislo) else min(whislo, q1),
+            "whishi": q3 if np.isinf(whishi) else max(whishi, q3)}
 
 
 def _horizontal() -> dict:
