@@ -308,7 +308,7 @@ def test_reports_do_not_depend_on_block_size_or_row_alignment(tmp_path, run_dir,
     """The per-example store answers by position, a block of rows at a time, when the
     models' rows line up, and by example key otherwise: every report must come out the
     same either way, whatever the block size and wherever the cut for max_examples falls."""
-    from summcheck import run_rows
+    from summcheck import run_rows, scratch
     from summcheck.reports import html_examples
 
     def reports(name: str) -> dict[str, str]:
@@ -320,7 +320,8 @@ def test_reports_do_not_depend_on_block_size_or_row_alignment(tmp_path, run_dir,
         return out
 
     plain = reports("plain")
-    monkeypatch.setattr(run_rows, "BLOCK", 2)
+    monkeypatch.setattr(scratch, "BLOCK", 2)
+    monkeypatch.setattr(run_rows._LabelBuilder, "_BATCH", 3)
     assert reports("small-blocks") == plain
     monkeypatch.setattr(html_examples, "same_order", lambda a, b: False)
     monkeypatch.setattr(run_rows, "same_order", lambda a, b: False)

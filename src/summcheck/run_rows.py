@@ -13,14 +13,13 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import numpy as np
 
+from . import scratch
 from .columns import SpilledColumns
-
-BLOCK = 65536   # rows compared or summed at a time
-
+from .scratch import blocks
 
 def id_key(example_id: str) -> bytes:
     """The id's 128-bit blake2b digest: two of a million ids share one with a probability
@@ -88,51 +87,35 @@ class RunRows:
 
 
 class _LabelBuilder:
+    """One label's rows as they are read: metric values, keys and failure flags go to
+    scratch files a batch of rows at a time."""
+
+    _BATCH = 4096
+
     def __init__(self, stem: Path):
-        self.stem, self.n = stem, 0
         self.metrics = SpilledColumns(stem.with_suffix(".metrics"))
-        self.keys = _Appender(stem.with_suffix(".keys"))
-        self.failed = _Appender(stem.with_suffix(".failed"))
+        self.keys, self.failed = scratch.Rows(np.uint64, 2), scratch.Rows(np.bool_)
+        self._keys, self._failed = bytearray(), bytearray()
 
     def add(self, row: dict) -> None:
-        self.n += 1
-        self.keys.add(id_key(row["example_id"]))
-        self.failed.add(b"\x01" if row.get("error") else b"\x00")
+        self._keys += id_key(row["example_id"])
+        self._failed.append(1 if row.get("error") else 0)
         self.metrics.add(row["scores"])
+        if len(self._failed) >= self._BATCH:
+            self._move()
 
     def finish(self) -> LabelRows:
-        n = self.n
-        keys, failed = self.keys.mapped(np.uint64, (n, 2)), self.failed.mapped(np.bool_, (n,))
+        self._move()
+        keys, failed = self.keys.mapped(), self.failed.mapped()[:, 0]
         matrix, names = self.metrics.matrix(), list(self.metrics.names)
         self.metrics.close()
-        findings = _Appender(self.stem.with_suffix(".findings"))
-        findings.handle.truncate(4 * n)   # n zeros, written by the checks pass
-        return LabelRows(keys, names, matrix, failed, findings.mapped(np.int32, (n,), "r+"))
+        return LabelRows(keys, names, matrix, failed, scratch.zeros((len(failed),), np.int32))
 
-
-class _Appender:
-    """Bytes appended to a scratch file a block at a time, then mapped (and the file
-    deleted: the map stays usable)."""
-
-    def __init__(self, path: Path):
-        self.path, self.pending = path, bytearray()
-        self.handle = path.open("wb")
-
-    def add(self, data: bytes) -> None:
-        self.pending += data
-        if len(self.pending) >= 1 << 20:
-            self.handle.write(self.pending)
-            self.pending.clear()
-
-    def mapped(self, dtype, shape: tuple[int, ...], mode: str = "r") -> np.ndarray:
-        self.handle.write(self.pending)
-        self.handle.close()
-        try:
-            if not self.path.stat().st_size:
-                return np.zeros(shape, dtype)
-            return np.memmap(self.path, dtype, mode, shape=shape)
-        finally:
-            self.path.unlink()
+    def _move(self) -> None:
+        self.keys.add(np.frombuffer(bytes(self._keys), np.uint64).reshape(-1, 2))
+        self.failed.add(np.frombuffer(bytes(self._failed), np.bool_))
+        self._keys.clear()
+        self._failed.clear()
 
 
 def _count_findings(checks: Iterable[dict],
@@ -188,9 +171,3 @@ def paired_differences(a: LabelRows, b: LabelRows, metric: str) -> np.ndarray:
                      np.nan)
     both = ~(np.isnan(x) | np.isnan(y))
     return x[both] - y[both]
-
-
-def blocks(n: int) -> Iterator[slice]:
-    """Slices of BLOCK rows covering 0..n."""
-    for start in range(0, n, BLOCK):
-        yield slice(start, min(start + BLOCK, n))

@@ -15,7 +15,8 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..artifacts import RunData
-from ..run_rows import blocks, id_key, same_order
+from ..run_rows import id_key, same_order
+from ..scratch import blocks
 from .findings import describe
 from .highlight import Mark, merge, render
 from .model_table import Model, fmt
