@@ -48,8 +48,8 @@ def _resample_means(values: np.ndarray, n_bootstrap: int, seed: int) -> np.ndarr
     for start in range(0, n_bootstrap, rows_per_chunk):
         rows = min(rows_per_chunk, n_bootstrap - start)
         idx = rng.integers(0, n, size=(rows, n))
-        flat = (idx + n * np.arange(rows)[:, None]).ravel()
-        counts = np.bincount(flat, minlength=rows * n).reshape(rows, n)
+        counts = np.stack([np.bincount(row, minlength=n) for row in idx])
+        del idx
         means.append(counts @ matrix / n)
     out = np.concatenate(means)
     return out[:, 0] if values.ndim == 1 else out
@@ -58,7 +58,10 @@ def _resample_means(values: np.ndarray, n_bootstrap: int, seed: int) -> np.ndarr
 def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0,
               confidence: float = 0.95) -> Aggregate:
     """Mean with a percentile-bootstrap interval. NaN/None values are not applicable and skipped."""
-    arr = np.asarray([v for v in values if v is not None], dtype=float)
+    if isinstance(values, np.ndarray):   # e.g. a column of a memory-mapped matrix:
+        arr = np.asarray(values, dtype=float)   # no Python float per row
+    else:
+        arr = np.asarray([v for v in values if v is not None], dtype=float)
     arr = arr[~np.isnan(arr)]
     if len(arr) == 0:
         return Aggregate(float("nan"), float("nan"), float("nan"), 0)
