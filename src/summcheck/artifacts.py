@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from . import fastjson
 from .errors import SummcheckError
 
 if TYPE_CHECKING:
@@ -156,14 +157,14 @@ def clear_outputs(run_dir: Path) -> None:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(path.read_text(encoding="utf-8"))
+    return fastjson.loads(path.read_text(encoding="utf-8"))
 
 
 def read_jsonl(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
-                yield json.loads(line)
+                yield fastjson.loads(line)
 
 
 def is_complete(run_dir: Path) -> bool:
@@ -252,7 +253,7 @@ class JsonlRows:
                 if not line.strip():
                     continue
                 try:
-                    yield json.loads(line)
+                    yield fastjson.loads(line)
                 except json.JSONDecodeError as err:
                     raise SummcheckError(
                         f"{self.path}, line {number}: not JSON ({err}). The run folder is "

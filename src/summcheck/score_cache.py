@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
+from . import fastjson
 from .sqlite_db import open_db
 from .types import Example, Summary, digest_texts
 
@@ -53,7 +54,7 @@ class ScoreCache:
             marks = ",".join("?" * len(chunk))
             for key, row in self._db.execute(
                     f"SELECT key, row FROM scores WHERE key IN ({marks})", chunk):
-                found[key] = json.loads(row)
+                found[key] = fastjson.loads(row)
         return found
 
     def put_many(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:

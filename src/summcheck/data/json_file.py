@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .. import fastjson
 from ..config import HFDataset
 from ..errors import DataError
 from .mapping import check_columns, kind, row_problem
@@ -28,7 +29,7 @@ def index_json(spec: HFDataset, file: str, field: str) -> SpanIndex:
     """The rows of a JSON file, each checked; DataError at the first problem, with the
     config field, the file, the 1-based line (or `item N of the array`) and the fix."""
     where = f"{field}: {file}"
-    index, keys = SpanIndex(file, where, json.loads), {}
+    index, keys = SpanIndex(file, where, fastjson.loads), {}
     try:
         _scan_lines(spec, file, field, index, keys)
     except _NotLines as bad:   # read the whole file as JSON; else the bad line is the error
@@ -69,7 +70,7 @@ def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: 
             if not line:
                 continue
             try:
-                value = json.loads(line.decode("utf-8"))
+                value = fastjson.loads(line.decode("utf-8"))
             except UnicodeDecodeError as err:
                 raise not_utf8(field, file, number, line[err.start]) from None
             except json.JSONDecodeError as err:

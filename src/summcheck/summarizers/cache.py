@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .. import fastjson
 from ..errors import SummcheckError
 from ..plugins import adopt
 from ..sqlite_db import open_db
@@ -59,7 +60,7 @@ class GenerationCache:
                 (fingerprint, ex.input_hash(with_id=with_id)),
             ).fetchone()
             if row:
-                data = json.loads(row[0])
+                data = fastjson.loads(row[0])
                 data["example_id"] = ex.id
                 found[ex.id] = Summary.from_dict(data)
         return found

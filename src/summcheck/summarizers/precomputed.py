@@ -23,7 +23,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from .. import scratch
+from .. import fastjson, scratch
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets
 from ..types import Example, Summary
@@ -142,7 +142,7 @@ class Precomputed(Summarizer):
             for i in sorted(range(len(offsets)), key=offsets.__getitem__):
                 handle.seek(offsets[i])
                 try:
-                    row = json.loads(handle.readline() or b"{}")
+                    row = fastjson.loads(handle.readline() or b"{}")
                     out[i] = (str(row[self.spec.id_field]), row[self.spec.summary_field])
                 except (json.JSONDecodeError, KeyError, TypeError):
                     raise DataError(f"{self.path} changed during the run; run again.") from None
@@ -320,7 +320,7 @@ def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = fastjson.loads(line)
             except json.JSONDecodeError as err:
                 raise DataError(f"{path}, line {i}: not valid JSON ({err.msg}). Fix or remove the line.") from None
             if not isinstance(row, dict):

@@ -1,0 +1,52 @@
+"""fastjson.loads must be json.loads: the same value, or the same error, for any text."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, strategies as st
+
+from summcheck import fastjson
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                      | st.dictionaries(st.text(max_size=5), inner, max_size=4), max_leaves=12)
+
+
+def _outcome(load, text):
+    try:
+        return "value", _canonical(load(text))
+    except (ValueError, RecursionError) as err:   # JSONDecodeError and UnicodeDecodeError
+        return "error", type(err).__name__
+
+
+def _canonical(value):
+    """NaN != NaN: compare through repr, with types kept (1 vs 1.0 vs True)."""
+    if isinstance(value, float):
+        return ("float", "nan" if math.isnan(value) else repr(value))
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    return (type(value).__name__, value)
+
+
+@given(values, st.booleans())
+def test_dumped_values_load_alike(value, ascii_only):
+    text = json.dumps(value, ensure_ascii=ascii_only)   # NaN and Infinity included
+    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+    assert _outcome(fastjson.loads, text.encode("utf-8", "surrogatepass")) == \
+        _outcome(json.loads, text.encode("utf-8", "surrogatepass"))
+
+
+@given(st.text(alphabet=st.sampled_from('{}[]":,.-+0123456789eE aé\\u\t\n\ud800tfnrul')))
+def test_any_text_loads_or_fails_alike(text):
+    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": 1, "a": 2}', "123456789012345678901234567890", "1e400", "-0", "1.5e-400",
+    '"\\ud800"', '"a\tb"', "\ufeff{}", b'\xef\xbb\xbf{"a": 1}', b"\xff", '{"a": 1} x',
+    '{"id": "x", "score": NaN}', b'{"id": "\xc3\xa9"}'])
+def test_edge_cases_alike(text):
+    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
