@@ -20,6 +20,13 @@ Workloads (--workload):
 
     .venv/bin/python -m benchmarks.scaling [--workload harness] [--sizes 1000,5000,20000]
 
+`--limit-ratio R` runs the largest size under a hard memory limit of R x the peak RSS of
+the size before it, in a memory cgroup of its own (root and a writable cgroup fs needed).
+The cgroup charges the run's anonymous memory and every file page it reads, writes or
+maps (its data files are dropped from the page cache first, so their pages are charged
+too): the kernel reclaims file pages to stay under the limit and kills the run when it
+cannot. A run that completes needed no more than the limit, by the strictest measure.
+
 Appends a dated section to benchmarks/results/scaling.md.
 """
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -94,7 +102,9 @@ def stories() -> list[tuple[str, list[str]]]:
 
 
 def write_dataset(folder: Path, n: int) -> None:
-    """data.jsonl (the examples) and summaries.jsonl (first three sentences of each)."""
+    """data.jsonl (the examples) and summaries.jsonl (first three sentences of each),
+    written through and dropped from the page cache (a limited run is charged for
+    reading them)."""
     pool = stories()
     with (folder / "data.jsonl").open("w", encoding="utf-8") as data, \
             (folder / "summaries.jsonl").open("w", encoding="utf-8") as summaries:
@@ -105,10 +115,47 @@ def write_dataset(folder: Path, n: int) -> None:
             data.write(json.dumps(row, ensure_ascii=False) + "\n")
             first = _SENTENCE_END.split(story)[:3]
             summaries.write(json.dumps({"id": row["id"], "summary": first}) + "\n")
+        for handle in (data, summaries):
+            handle.flush()
+            os.fsync(handle.fileno())
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def timed_run(config: Path, work: Path, trace: Path | None = None
-              ) -> tuple[float, float, float, float]:
+class OverLimit(Exception):
+    """The run was killed in its memory cgroup: it needed more than the limit."""
+
+
+class MemoryCgroup:
+    """A memory cgroup (v1 or v2) with a hard limit, for one run."""
+
+    def __init__(self, limit_mb: float):
+        v1 = Path("/sys/fs/cgroup/memory")
+        self.v1 = v1.is_dir()
+        self.path = (v1 if self.v1 else Path("/sys/fs/cgroup")) / f"summcheck-scaling-{os.getpid()}"
+        try:
+            self.path.mkdir()
+            limit = "memory.limit_in_bytes" if self.v1 else "memory.max"
+            (self.path / limit).write_text(str(int(limit_mb * 2**20)))
+        except OSError as err:
+            sys.exit(f"--limit-ratio needs a writable memory cgroup ({self.path}): {err}")
+
+    def join(self) -> None:
+        """Move the calling process in (a Popen preexec_fn: the run's process)."""
+        (self.path / "cgroup.procs").write_text(str(os.getpid()))
+
+    def times_limited(self) -> int:
+        """How often the run met its limit (and the kernel reclaimed or refused)."""
+        if self.v1:
+            return int((self.path / "memory.failcnt").read_text())
+        events = dict(line.split() for line in (self.path / "memory.events").read_text().splitlines())
+        return int(events.get("max", 0))
+
+    def remove(self) -> None:
+        self.path.rmdir()
+
+
+def timed_run(config: Path, work: Path, trace: Path | None = None,
+              cgroup: MemoryCgroup | None = None) -> tuple[float, float, float, float]:
     """(wall seconds, CPU seconds (user + sys), peak RSS MB, peak anonymous MB) of one
     `summcheck run` in its own process. CPU time is robust on a shared machine, where wall
     time moves with the other jobs. Peak RSS (GNU time) counts file pages too, e.g. the dataset's memory-mapped
@@ -117,7 +164,8 @@ def timed_run(config: Path, work: Path, trace: Path | None = None
     command = ["/usr/bin/time", "-f", "%M %U %S", str(SUMMCHECK), "run", str(config), "--out",
                str(work / "runs"), "--cache-dir", str(work / "cache"), "--no-progress"]
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=cgroup.join if cgroup else None)
     peak_anon = [0]
     sampler = threading.Thread(target=_sample_anon, args=(proc, peak_anon, trace),
                                daemon=True)
@@ -125,6 +173,8 @@ def timed_run(config: Path, work: Path, trace: Path | None = None
     _, stderr = proc.communicate()
     wall = time.perf_counter() - started
     sampler.join()
+    if cgroup and proc.returncode in (137, -9):   # GNU time's or the run's own kill status
+        raise OverLimit(stderr[-3000:])
     if proc.returncode != 0:
         sys.exit(f"run failed ({proc.returncode}):\n{stderr[-3000:]}")
     peak_kb, user, system = stderr.strip().splitlines()[-1].split()
@@ -172,20 +222,31 @@ def _anon_kb(pid: int) -> int:
     return 0
 
 
-def measure(n: int, workload: str, rerun: bool = True, trace: Path | None = None) -> dict:
+def measure(n: int, workload: str, rerun: bool = True, trace: Path | None = None,
+            limit_mb: float | None = None) -> dict:
     with tempfile.TemporaryDirectory(prefix="summcheck-scaling-") as tmp:
         work = Path(tmp)
         write_dataset(work, n)
         config = work / "scaling.yaml"
         config.write_text(CONFIGS[workload].format(data=work / "data.jsonl",
                                                    summaries=work / "summaries.jsonl"))
-        first, first_cpu, first_mb, first_anon = timed_run(
-            config, work, trace / f"trace-{workload}-{n}.txt" if trace else None)
+        cgroup = MemoryCgroup(limit_mb) if limit_mb else None
+        try:
+            first, first_cpu, first_mb, first_anon = timed_run(
+                config, work, trace / f"trace-{workload}-{n}.txt" if trace else None, cgroup)
+            limited = cgroup.times_limited() if cgroup else None
+        except OverLimit as killed:
+            print(f"killed under the {limit_mb:.0f} MB limit:\n{killed}", file=sys.stderr)
+            first = first_cpu = first_mb = first_anon = float("nan")
+            limited, rerun = "killed", False
+        finally:
+            if cgroup:
+                cgroup.remove()
         again, _, again_mb, again_anon = timed_run(config, work) if rerun \
             else (float("nan"),) * 4
     return {"n": n, "first_s": first, "first_cpu": first_cpu, "first_mb": first_mb,
             "first_anon": first_anon, "rerun_s": again, "rerun_mb": again_mb,
-            "rerun_anon": again_anon}
+            "rerun_anon": again_anon, "limit_mb": limit_mb, "limited": limited}
 
 
 def main() -> None:
@@ -196,6 +257,9 @@ def main() -> None:
                         help="skip the cached re-run (the 1M workload's second hour)")
     parser.add_argument("--trace", type=Path,
                         help="folder for a memory trace of each size's first run")
+    parser.add_argument("--limit-ratio", type=float,
+                        help="run the largest size under a hard memory limit of this times "
+                             "the peak RSS of the size before it (e.g. 1.2)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -203,9 +267,13 @@ def main() -> None:
     if args.trace:
         args.trace.mkdir(parents=True, exist_ok=True)
     header = f"{results_file.machine()}; load average at start {results_file.load_average()}"
-    rows = []
-    for n in (int(s) for s in args.sizes.split(",")):
-        rows.append(measure(n, args.workload, rerun=not args.no_rerun, trace=args.trace))
+    rows: list[dict] = []
+    sizes = [int(s) for s in args.sizes.split(",")]
+    for i, n in enumerate(sizes):
+        limit = args.limit_ratio * rows[-1]["first_mb"] \
+            if args.limit_ratio and rows and i == len(sizes) - 1 else None
+        rows.append(measure(n, args.workload, rerun=not args.no_rerun, trace=args.trace,
+                            limit_mb=limit))
         print(rows[-1], flush=True)
     base = rows[0]
     lines = [f"## {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, commit {commit_id()}",
@@ -228,6 +296,15 @@ def main() -> None:
     anon = rows[-1]["first_anon"] - base["first_anon"]
     lines += ["", f"From {base['n']} to {rows[-1]['n']} examples, peak RSS grows {growth:.0f} MB "
               f"and peak anonymous memory {anon:.0f} MB.", ""]
+    if rows[-1]["limited"] == "killed":
+        lines += [f"The {rows[-1]['n']} run was KILLED under a hard memory limit of "
+                  f"{rows[-1]['limit_mb']:.0f} MB ({args.limit_ratio} x the {rows[-2]['n']} "
+                  "run's peak RSS): it needs more.", ""]
+    elif rows[-1]["limit_mb"]:
+        lines += [f"The {rows[-1]['n']} run completed under a hard memory limit of "
+                  f"{rows[-1]['limit_mb']:.0f} MB ({args.limit_ratio} x the {rows[-2]['n']} "
+                  f"run's peak RSS; its memory cgroup reached the limit "
+                  f"{rows[-1]['limited']} times, each time the kernel reclaiming file pages).", ""]
     print("\n".join(lines))
     if not args.no_write:
         append_section(RESULTS, "Scaling of a whole run", lines)
