@@ -50,3 +50,34 @@ def test_any_text_loads_or_fails_alike(text):
     '{"id": "x", "score": NaN}', b'{"id": "\xc3\xa9"}'])
 def test_edge_cases_alike(text):
     assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+
+
+def _nulled(value):
+    """`value` as it reads back from dumps: non-finite floats as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, list):
+        return [_nulled(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nulled(v) for k, v in value.items()}
+    return value
+
+
+@given(values)
+def test_dumps_reads_back_with_either_parser(value):
+    line = fastjson.dumps(value)
+    assert "\n" not in line
+    expected = _canonical(_nulled(value))
+    assert _canonical(json.loads(line)) == expected == _canonical(fastjson.loads(line))
+
+
+def test_dumps_numpy_scalars_and_refuses_other_objects():
+    np = pytest.importorskip("numpy")
+    row = {"f": np.float64(0.25), "g": np.float32(0.5), "i": np.int64(3), "b": np.bool_(True),
+           "nan": np.float64("nan")}
+    assert json.loads(fastjson.dumps(row)) == {"f": 0.25, "g": 0.5, "i": 3, "b": True,
+                                               "nan": None}
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        fastjson.dumps({"x": object()})
+    with pytest.raises(TypeError):
+        fastjson.dumps({"array": np.zeros(2)})

@@ -30,8 +30,7 @@ SPEC, EXAMPLES, SUMMARIES, SCORES, CHECKS, RESULTS = (
 LOCK, REPORT = ".lock", "report"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
-# One encoder for every row: json.dumps(..., ensure_ascii=False) builds a new one per call.
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+_encode = fastjson.dumps   # rows of the JSONL files: compact, non-finite floats as null
 
 
 @contextlib.contextmanager

@@ -1,11 +1,17 @@
-"""`loads`: what `json.loads` returns or raises, several times faster on a run's rows.
+"""JSON for the rows a run reads and writes by the hundred thousand, with msgspec.
 
-A run parses every data row three times (index, survey, windows) and the reports parse
-every row it wrote: the standard library's decoder was about a sixth of a ROUGE-only
-run (benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
-library takes whatever msgspec refuses, so results and errors stay json's own: NaN and
-Infinity (summcheck's own files may hold them), numbers beyond float range, lone
-surrogates (escaped or not), a byte-order mark, malformed text.
+`loads` returns or raises what `json.loads` does, several times faster: a run parses
+every data row three times (index, survey, windows) and the reports every row it wrote,
+and the standard library's decoder was about a sixth of a ROUGE-only run
+(benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
+library takes whatever msgspec refuses, so results and errors stay json's: NaN and
+Infinity (files of older runs hold them), numbers beyond float range, lone surrogates
+(escaped or not), a byte-order mark, malformed text.
+
+`dumps` writes one compact line (no spaces after separators), UTF-8 kept as is. A float
+that is not a finite number (NaN, infinity) is written as null, valid JSON where json's
+NaN is not: every reader of a run folder takes null and NaN alike, as a value that is
+missing. numpy scalars are written as the Python numbers they hold.
 """
 
 from __future__ import annotations
@@ -23,3 +29,16 @@ def loads(text: str | bytes) -> Any:
         return _decode(text)
     except ValueError:   # msgspec's DecodeError; UnicodeEncodeError for a lone surrogate
         return json.loads(text)
+
+
+def _numpy_scalar(value: Any) -> Any:
+    if type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        return value.item()   # np.float64, np.int64, np.bool_ ... (numpy is not imported)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_encode = msgspec.json.Encoder(enc_hook=_numpy_scalar).encode
+
+
+def dumps(value: Any) -> str:
+    return _encode(value).decode("utf-8")

@@ -13,7 +13,6 @@ arrive (locally in one batch, on Ray a chunk at a time).
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -23,7 +22,7 @@ from .types import Example, Summary, digest_texts
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
 _LOOKUP_CHUNK = 500   # keys per SELECT ... IN (...), under SQLite's variable limit
-_encode = json.JSONEncoder(ensure_ascii=False).encode   # one encoder, not one per row
+_encode = fastjson.dumps
 
 
 def scoring_fingerprint(signatures: Iterable[str]) -> str:
