@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -250,14 +251,20 @@ def _parallel_map(fn: Callable, items: list) -> Iterator:
     One BLAS thread per batch also beats BLAS's own threads on these small matrices, and
     degrades gracefully when other processes load the cores (BLAS threads spin-wait)."""
     workers = min(threads(), len(items))
-    controller = _blas_controller()
-    if controller is None:
+    if _blas_controller() is None:
         return map(fn, items)
-    with controller.limit(limits=1, user_api="blas"):
+    with one_blas_thread():
         if workers <= 1:
             return iter([fn(item) for item in items])
         with ThreadPoolExecutor(workers, thread_name_prefix="minilm") as pool:
             return iter(list(pool.map(fn, items)))
+
+
+def one_blas_thread():
+    """A context holding BLAS to one thread (nothing without threadpoolctl), for code
+    that multiplies small matrices: BLAS's own threads cost more than they give there."""
+    controller = _blas_controller()
+    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
 
 
 @lru_cache(maxsize=1)

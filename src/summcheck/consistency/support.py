@@ -318,14 +318,19 @@ class SupportCheck(Check):
 
     def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
                    ) -> list[CheckResult]:
-        if self._aligner is not None:   # one encoding pass over the batch's new texts
-            self._aligner.prepare([(src, b) for src, summary, _ in items for b in summary
-                                   if content_words(b) and not copied(b, story_index(src))])
-        if self._pieces is not None:    # one encoding pass over the batch's new texts
-            self._pieces.encode([s.text for src in dict.fromkeys(i[0] for i in items)
-                                 for s in story_index(src).sentences]
-                                + [b.strip() for _, summary, _ in items for b in summary])
-        return [self._result(source, list(summary)) for source, summary, _ in items]
+        if self._aligner is None and self._pieces is None:
+            return [self._result(source, list(summary)) for source, summary, _ in items]
+        from summcheck.minilm import one_blas_thread
+
+        with one_blas_thread():   # the vectors' products are small matrices
+            if self._aligner is not None:   # one encoding pass over the batch's new texts
+                self._aligner.prepare([(src, b) for src, summary, _ in items for b in summary
+                                       if content_words(b) and not copied(b, story_index(src))])
+            if self._pieces is not None:    # one encoding pass over the batch's new texts
+                self._pieces.encode([s.text for src in dict.fromkeys(i[0] for i in items)
+                                     for s in story_index(src).sentences]
+                                    + [b.strip() for _, summary, _ in items for b in summary])
+            return [self._result(source, list(summary)) for source, summary, _ in items]
 
     def bullet_scores(self, source: str, summary: Sequence[str]) -> list[BulletScore]:
         story = story_index(source)
