@@ -31,6 +31,7 @@ LOCK, REPORT = ".lock", "report"
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 _encode = fastjson.dumps   # rows of the JSONL files: compact, non-finite floats as null
+_line = fastjson.line      # the same as UTF-8 bytes, newline included (binary handles)
 
 
 @contextlib.contextmanager
@@ -78,10 +79,10 @@ class JsonlWriter:
         self.path = path
         self.partial = path.with_name(f".{path.name}.partial")
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.partial.open("w", encoding="utf-8")
+        self._handle = self.partial.open("wb")
 
     def write(self, row: dict) -> None:
-        self._handle.write(_encode(row) + "\n")
+        self._handle.write(_line(row))
 
     def commit(self) -> None:
         self._handle.flush()
@@ -105,10 +106,10 @@ class GroupedJsonlWriter:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._parts = {g: path.with_name(f".{path.name}.{i}.partial")
                        for i, g in enumerate(groups)}
-        self._handles = {g: p.open("w", encoding="utf-8") for g, p in self._parts.items()}
+        self._handles = {g: p.open("wb") for g, p in self._parts.items()}
 
     def write(self, group: str, row: dict) -> None:
-        self._handles[group].write(_encode(row) + "\n")
+        self._handles[group].write(_line(row))
 
     def flush(self) -> None:
         for handle in self._handles.values():
