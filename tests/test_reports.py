@@ -125,6 +125,17 @@ def test_csv_has_a_row_per_model_and_example_with_every_metric(run_dir, report):
     assert float(rows[0]["rouge1_f"]) == first["scores"]["rouge1_f"]
 
 
+def test_csv_is_the_same_in_any_pieces(run_dir, report):
+    from summcheck.reports.csvout import render_csv
+
+    data = load_run(run_dir)
+    whole = report["csv"].read_text(encoding="utf-8")
+    for size in (1, 3, 10_000):
+        pieces = list(render_csv([data], rows_per_piece=size))
+        assert "".join(pieces) == whole
+        assert size > len(data.scores) or len(pieces) > len(data.scores) // size
+
+
 def test_json_is_the_run_results(run_dir, report):
     assert report["json"].read_text() == (run_dir / "results.json").read_text()
 

@@ -68,6 +68,10 @@ def test_jsonl_rows_name_the_file_and_line_of_a_bad_row(tmp_path):
     assert rows[1] == {"a": 2}
     with pytest.raises(SummcheckError, match=r"scores\.jsonl, line 4: not JSON"):
         list(rows)
+    path.write_bytes(b'{"a": "caf\xc3\xa9"}\n{"a": "caf\xe9"}\n')   # line 2 is Latin-1
+    assert JsonlRows(path)[0] == {"a": "café"}
+    with pytest.raises(SummcheckError, match=r"scores\.jsonl, line 2: not JSON"):
+        list(JsonlRows(path))
 
 
 def _run(tmp_path: Path, name: str, window: int, monkeypatch) -> Path:
@@ -145,3 +149,17 @@ def test_per_example_values_come_from_one_read_of_scores_and_checks(tmp_path, mo
                         if r["scores"].get(metric) is not None]
             assert list(rows.values(metric)) == expected
     assert reads == ["scores.jsonl", "checks.jsonl"]
+
+
+def test_jsonl_rows_where_is_a_filter_of_the_rows(tmp_path):
+    """Rows msgspec cannot peek at (NaN, a non-object) are read in full; a bad line
+    anywhere still raises, as iterating does."""
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(b'{"id": "a", "x": 1}\n{"x": 2}\n{"id": "b", "x": NaN}\n{"id": 3}\n'
+                     b'[1]\n{"id": "a", "id": "c"}\n{"id": "a", "y": "\\u00e9"}\n')
+    got = list(JsonlRows(path).where("id", lambda v: v in ("a", "b")))
+    assert [r["id"] for r in got] == ["a", "b", "a"] and got[2]["y"] == "é"
+    assert got[1]["x"] != got[1]["x"]   # NaN read back
+    path.write_text('{"id": "z"}\n{oops\n')
+    with pytest.raises(SummcheckError, match=r"rows\.jsonl, line 2: not JSON"):
+        list(JsonlRows(path).where("id", lambda v: v == "a"))

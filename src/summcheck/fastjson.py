@@ -17,6 +17,7 @@ missing. numpy scalars are written as the Python numbers they hold.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -29,6 +30,19 @@ def loads(text: str | bytes) -> Any:
         return _decode(text)
     except ValueError:   # msgspec's DecodeError; UnicodeEncodeError for a lone surrogate
         return json.loads(text)
+
+
+def field_of(text: str | bytes, name: str) -> Any:
+    """The value of key `name` in the JSON object `text` (None when it has none), the
+    rest of the object checked but not built: several times faster than `loads` on a
+    row holding a story. ValueError when msgspec cannot read `text` (not an object, or
+    something only `loads` takes, e.g. NaN): then parse it with `loads`."""
+    return getattr(_peek(name)(text), name)
+
+
+@lru_cache(maxsize=8)
+def _peek(name: str):
+    return msgspec.json.Decoder(msgspec.defstruct("Peek", [(name, Any, None)])).decode
 
 
 def _numpy_scalar(value: Any) -> Any:

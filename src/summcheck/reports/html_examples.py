@@ -35,10 +35,9 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
     where = {m.name: _rows_of(m.rows, wanted) for m in models}
     examples: dict[bytes, dict[str, Any]] = {}   # the first run's text wins; marks whose
     for run in runs:                             # offsets do not fit it are left out
-        for example in run.examples:
-            key = id_key(example["id"])
-            if key in wanted and key not in examples:
-                examples[key] = example
+        for example in _rows_where(run.examples, "id",
+                              lambda v: isinstance(v, str) and id_key(v) in wanted):
+            examples.setdefault(id_key(example["id"]), example)
     keep = {examples[k]["id"] for k in shown if k in examples}
     summaries, checks = {}, {}
     for run in {id(m.run): m.run for m in models}.values():   # one read of a file per run
@@ -124,10 +123,18 @@ def _rows_of(rows, wanted: set[bytes]) -> dict[bytes, int]:
 
 def _collect(rows: Iterable[dict], names: dict[str, str], keep: set[str], into: dict) -> None:
     """The rows of the shown examples, by (model name, example id)."""
-    for row in rows:
+    for row in _rows_where(rows, "example_id", lambda v: v in keep):
         name = names.get(row["summarizer"])
-        if name is not None and row["example_id"] in keep:
+        if name is not None:
             into[(name, row["example_id"])] = row
+
+
+def _rows_where(rows: Iterable[dict], name: str, keep) -> Iterator[dict]:
+    """The rows whose `name` passes `keep`: a run file's rows read in full only then
+    (JsonlRows.where), rows in memory (tests) filtered."""
+    if hasattr(rows, "where"):
+        return rows.where(name, keep)
+    return (row for row in rows if keep(row.get(name)))
 
 
 def _values(models: Sequence[Model], where: dict, key: bytes) -> dict[str, float | None]:
