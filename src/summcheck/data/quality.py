@@ -62,8 +62,8 @@ def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -
 
 def ascii_words(texts: list[str]) -> int:
     """sum(len(t.split()) for t in texts) for ASCII texts, counted without making the
-    words (a third of a run's data survey went to splitting every story): the starts of
-    runs of non-space bytes. Hand-written: no library counts words this way."""
+    words (splitting every story was much of a run's data survey): the starts of runs
+    of non-space bytes. Hand-written: no library counts words this way."""
     if not texts:
         return 0
     space = _SPACE[np.frombuffer((" " + " ".join(texts)).encode("ascii"), np.uint8)]
