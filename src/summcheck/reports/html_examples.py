@@ -36,7 +36,7 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
     examples: dict[bytes, dict[str, Any]] = {}   # the first run's text wins; marks whose
     for run in runs:                             # offsets do not fit it are left out
         for example in _rows_where(run.examples, "id",
-                              lambda v: isinstance(v, str) and id_key(v) in wanted):
+                                   lambda v: isinstance(v, str) and id_key(v) in wanted):
             examples.setdefault(id_key(example["id"]), example)
     keep = {examples[k]["id"] for k in shown if k in examples}
     summaries, checks = {}, {}
