@@ -19,6 +19,9 @@ Each round measures, in this order:
   start   `summcheck --version`: the process start (Python and the CLI's imports)
   run-before, run-nr-before  with --compare-src PATH: run and run-nr with that src
           folder (before/after in one run)
+  raw, run, run-nr at M pairs  with --slope-pairs M: the same on a workload of M pairs,
+          for the cost of one more pair: (median at M - median at N) / (M - N), the
+          harness's being the run's slope less the raw call's (the issue's 100 us)
 
 Wall time and CPU time (user + sys; for the CLI its process tree's, from getrusage) are
 recorded; the figures are each variant's median over the rounds. Harness cost per example
@@ -27,6 +30,7 @@ per-example ROUGE values are compared with the raw call's: they must be equal, b
 A cProfile of one more `run` is summarised by the top functions (own and cumulative time).
 
     .venv/bin/python -m benchmarks.overhead [--pairs 11490] [--rounds 3] [--no-profile]
+                                            [--slope-pairs 45960] [--compare-src PATH]
                                             [--src PATH] [--no-write]
 
 Appends a dated section to benchmarks/results/overhead.md.
@@ -217,6 +221,9 @@ def main() -> None:
     parser.add_argument("--src", type=Path,
                         help="run another checkout's src folder (e.g. an older commit's, "
                              "from `git archive`) with this venv: before/after figures")
+    parser.add_argument("--slope-pairs", type=int,
+                        help="also time raw, run and run-nr on this many pairs, alternated, "
+                             "for the cost of one more pair")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if not DATA.is_dir():
@@ -234,9 +241,18 @@ def main() -> None:
         _, _, raw_scores = raw_call(texts)
         _, _, run_dir = cli_run(work / "run.yaml", work, "check")
         compared = check_equal(run_dir, texts, raw_scores)
+        if args.slope_pairs:
+            (work / "slope").mkdir()
+            slope_texts = write_workload(work / "slope", args.slope_pairs)
+            figures.update({"raw@M": [], "run@M": [], "run-nr@M": []})
         for r in range(args.rounds):
             wall, cpu, _ = raw_call(texts)
             figures["raw"].append((wall, cpu))
+            if args.slope_pairs:
+                figures["raw@M"].append(raw_call(slope_texts)[:2])
+                for variant in ("run", "run-nr"):
+                    figures[f"{variant}@M"].append(cli_run(
+                        work / "slope" / f"{variant}.yaml", work, f"{variant}-M-{r}")[:2])
             figures["start"].append(process_start())
             for variant in ("run", "run-nr"):
                 wall, cpu, _ = cli_run(work / f"{variant}.yaml", work, f"{variant}-{r}")
@@ -271,6 +287,8 @@ def report(args, header: str, figures: dict, compared: int) -> list[str]:
              "(wall) | harness us/example (CPU) | run / raw (wall) | target 2*raw+3 s |",
              "|---|---:|---:|---|---:|---:|---:|---:|"]
     for name, (wall, cpu) in med.items():
+        if name.endswith("@M"):
+            continue
         per_round = ", ".join(f"{w:.2f}" for w, _ in figures[name])
         if name == "raw":
             lines.append(f"| raw rouge-score-rs batch | {wall:.2f} | {cpu:.2f} | {per_round} "
@@ -298,7 +316,21 @@ def report(args, header: str, figures: dict, compared: int) -> list[str]:
               + ", ".join(f"{label} {med[k][1]:.2f} s against {2 * raw_cpu + 3:.2f} s"
                           for k, label in (("run", "default reports"),
                                            ("run-nr", "no reports")))]
-    return lines + [""]
+    return lines + (_slope_lines(args, figures, med) if args.slope_pairs else []) + [""]
+
+
+def _slope_lines(args, figures: dict, med: dict) -> list[str]:
+    """The cost of one more pair between the two workloads (wall, medians)."""
+    extra = args.slope_pairs - args.pairs
+    slope = {k: 1e6 * (med[f"{k}@M"][0] - med[k][0]) / extra for k in ("raw", "run", "run-nr")}
+    rounds = ", ".join(f"{w:.2f}" for w, _ in figures["run-nr@M"])
+    return ["", f"At {args.slope_pairs} pairs (alternated in the same rounds): raw "
+            f"{med['raw@M'][0]:.2f} s, run {med['run@M'][0]:.2f} s, run without reports "
+            f"{med['run-nr@M'][0]:.2f} s ({rounds}). One more pair costs the raw call "
+            f"{slope['raw']:.0f} us and the run {slope['run-nr']:.0f} us without reports, "
+            f"{slope['run']:.0f} us with them: the harness's share "
+            f"{slope['run-nr'] - slope['raw']:.0f} us without reports and "
+            f"{slope['run'] - slope['raw']:.0f} us with them (target 100 us)."]
 
 
 if __name__ == "__main__":
