@@ -163,7 +163,7 @@ def read_json(path: Path) -> Any:
 def read_jsonl(path: Path) -> Iterator[dict]:
     with path.open("rb") as handle:
         for line in handle:
-            if line.strip():
+            if not line.isspace():   # a line read from a file is never b""
                 yield fastjson.loads(line)
 
 
@@ -267,7 +267,7 @@ class JsonlRows:
             return
         with self.path.open("rb") as handle:   # msgspec reads the UTF-8 bytes
             for number, line in enumerate(handle, 1):
-                if line.strip():
+                if not line.isspace():   # never b"" from a file; no copy, as strip() makes
                     yield number, line
 
     def _parse(self, number: int, line: bytes) -> Any:
