@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from summcheck.cli import app
 from summcheck.data import quality
-from summcheck.data.quality import ascii_words, data_warnings
+from summcheck.data.quality import WIDE_SPACES, data_warnings, word_counts
 from summcheck.metrics.rouge import RougeMetric
 from summcheck.text import clean_markup
 from summcheck.types import Example
@@ -44,9 +44,19 @@ def test_warnings_name_the_examples():
     assert not any("non-ASCII" in w for w in data_warnings(examples, rouge_tokenizer="unicode"))
 
 
-@given(st.lists(st.text(st.characters(max_codepoint=127), max_size=40), max_size=6))
-def test_ascii_words_counts_as_str_split(texts):
-    assert ascii_words(texts) == sum(len(t.split()) for t in texts)
+_SPACES = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
+_TEXT = st.text(st.characters() | st.sampled_from(_SPACES + "\x00\ud800\udfff\u3001\u20ac"),
+                max_size=40)
+
+
+@given(st.lists(_TEXT, max_size=6))
+def test_word_counts_as_str_split(texts):
+    words = [w for t in texts for w in t.split()]
+    assert word_counts(texts) == (len(words), sum(not w.isascii() for w in words))
+
+
+def test_wide_spaces_are_str_splits_non_ascii_spaces():
+    assert sorted(WIDE_SPACES) == [i for i in range(128, 0x110000) if chr(i).isspace()]
 
 
 def test_non_ascii_share_counts_every_word(monkeypatch):

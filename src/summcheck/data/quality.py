@@ -9,17 +9,20 @@ import numpy as np
 from ..types import Example
 
 _NON_ASCII_SHARE = 0.03   # share of words; above it ROUGE's default tokenizer loses words
-_BATCH = 256              # ASCII stories whose words are counted together
-# The ASCII characters str.split() splits on (the information separators 0x1c-0x1f too).
+_BATCH = 256              # stories whose words are counted together
+# What str.split() splits on: ASCII whitespace (the separators 0x1c-0x1f too) by byte,
+# and the other Unicode spaces by code point.
 _SPACE = np.zeros(256, bool)
 _SPACE[[ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+WIDE_SPACES = np.array([0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
+                        0x205F, 0x3000])
 
 
 def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -> list[str]:
     """Read the examples once (they may be streamed from disk) and describe what is off."""
     empty, no_refs, cleaned = [], [], []
     words = non_ascii = 0
-    ascii_stories: list[str] = []
+    batch: list[str] = []
     count_words = rouge_tokenizer == "default"   # only that tokenizer drops non-ASCII words
     for e in examples:
         if e.story.isspace() or not e.story:
@@ -28,18 +31,13 @@ def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -
             no_refs.append(e.id)
         if e.meta.get("html_cleaned"):
             cleaned.append(e.id)
-        if not count_words:
-            continue
-        if e.story.isascii():
-            ascii_stories.append(e.story)
-            if len(ascii_stories) == _BATCH:
-                words += ascii_words(ascii_stories)
-                ascii_stories.clear()
-        else:
-            story_words = e.story.split()
-            words += len(story_words)
-            non_ascii += len(story_words) - sum(map(str.isascii, story_words))
-    words += ascii_words(ascii_stories)
+        if count_words:
+            batch.append(e.story)
+            if len(batch) == _BATCH:
+                words, non_ascii = _plus((words, non_ascii), word_counts(batch))
+                batch.clear()
+    if batch:
+        words, non_ascii = _plus((words, non_ascii), word_counts(batch))
     warnings = []
     if empty:
         warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
@@ -60,14 +58,31 @@ def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -
     return warnings
 
 
-def ascii_words(texts: list[str]) -> int:
-    """sum(len(t.split()) for t in texts) for ASCII texts, counted without making the
-    words (splitting every story was much of a run's data survey): the starts of runs
-    of non-space bytes. Hand-written: no library counts words this way."""
-    if not texts:
-        return 0
-    space = _SPACE[np.frombuffer((" " + " ".join(texts)).encode("ascii"), np.uint8)]
-    return int(np.count_nonzero(space[:-1] & ~space[1:]))
+def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
+
+
+def word_counts(texts: list[str]) -> tuple[int, int]:
+    """(words, words with a non-ASCII character) of `texts` as str.split() cuts them,
+    counted on their UTF-8 bytes without making the words: splitting every story was
+    much of a run's data survey. A word starts where a non-space byte follows a space;
+    the Unicode spaces are found by their lead bytes (C2, E1-E3) and decoded there.
+    Hand-written: no library counts words this way."""
+    data = np.frombuffer((" " + " ".join(texts)).encode("utf-8", "surrogatepass") + b"  ",
+                         np.uint8)   # the two spaces let a lead byte's next two be read
+    space = _SPACE[data]
+    lead = np.flatnonzero((data == 0xC2) | ((data >= 0xE1) & (data <= 0xE3)))
+    b0, b1, b2 = (data[lead + k].astype(np.int32) for k in range(3))
+    two = b0 == 0xC2
+    code = np.where(two, ((b0 & 0x1F) << 6) | (b1 & 0x3F),
+                    ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F))
+    wide = np.isin(code, WIDE_SPACES)
+    at = lead[wide]
+    space[at] = space[at + 1] = True
+    space[at[~two[wide]] + 2] = True   # the third byte of a three-byte space
+    starts = np.flatnonzero(space[:-1] & ~space[1:]) + 1     # each word's first byte
+    word_of = np.searchsorted(starts, np.flatnonzero((data >= 0x80) & ~space), "right")
+    return len(starts), int(np.count_nonzero(np.diff(word_of))) + bool(len(word_of))
 
 
 def _ids(ids: list[str], shown: int = 5) -> str:
