@@ -48,6 +48,30 @@ def test_second_scoring_reads_the_cache_and_gives_the_same_rows(tmp_path):
     assert first == second and first[0]["scores"]["rouge1_f"] > 0
 
 
+class NonFiniteMetric:
+    """A metric with no finite value for some summaries (0/0, a diverging ratio)."""
+
+    name = "odd"
+
+    def signature(self) -> str:
+        return "odd-v1"
+
+    def score(self, prediction, references):
+        n = len(prediction[0])
+        return {"odd_nan": float("nan") if n % 2 else 0.5, "odd_inf": float("inf"), "odd_ok": 1.0}
+
+
+def test_rows_are_the_same_cold_and_cached_when_a_value_is_not_finite(tmp_path):
+    """A non-finite value is no value (None) in every row, as the run files and the cache
+    write it: a fresh row must not hold NaN where its cached copy holds None."""
+    cold = Scorer([NonFiniteMetric()], [], cache=ScoreCache(tmp_path)).score(pairs(3))
+    cached = Scorer([NonFiniteMetric()], [], cache=ScoreCache(tmp_path)).score(pairs(3))
+    uncached = Scorer([NonFiniteMetric()], []).score(pairs(3))
+    as_text = [json.dumps(rows, sort_keys=True) for rows in (cold, cached, uncached)]
+    assert as_text[0] == as_text[1] == as_text[2]
+    assert cold[0]["scores"] == {"odd_nan": None, "odd_inf": None, "odd_ok": 1.0}
+
+
 def test_changed_bullets_or_setup_are_scored_again(tmp_path):
     Scorer([CountingMetric()], [], cache=ScoreCache(tmp_path)).score(pairs(4))
     changed = CountingMetric()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -147,6 +148,14 @@ def _run_check(check: Check, examples: Sequence[Example], summaries: Sequence[Su
     return check.check_many(items)
 
 
+def _finite(values: dict[str, Any]) -> dict[str, Any]:
+    """A value that is not a finite number (NaN, infinity) as None, no value: what the run
+    files and the score cache hold for it (fastjson writes it as null), so a row is the
+    same fresh, cached, or sent from a Ray worker."""
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in values.items()}
+
+
 class Scorer:
     """Scores (example, summary) pairs through the score cache: only pairs never scored
     with this exact setup are computed, and only their stories are analysed by the checks
@@ -173,7 +182,7 @@ class Scorer:
         self._use_check_folder()
         scored = score_batch([e for e, _ in pairs], [s for _, s in pairs], self.metrics,
                              self.checks)
-        return [{"scores": values, **_findings(results)} for values, results in scored]
+        return [{"scores": _finite(values), **_findings(results)} for values, results in scored]
 
     def _use_check_folder(self) -> None:
         """Point checks that keep per-story analyses (the entity check's story NER) at
