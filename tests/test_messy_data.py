@@ -45,7 +45,8 @@ def test_warnings_name_the_examples():
 
 
 _SPACES = "".join(chr(i) for i in range(0x3001) if chr(i).isspace())
-_TEXT = st.text(st.characters() | st.sampled_from(_SPACES + "\x00\ud800\udfff\u3001\u20ac"),
+_CONTROLS = "".join(chr(i) for i in range(0x21))   # spaces and control bytes side by side
+_TEXT = st.text(st.characters() | st.sampled_from(_SPACES + _CONTROLS + "\ud800\udfff\u3001\u20ac"),
                 max_size=40)
 
 

@@ -59,6 +59,18 @@ def strip_bullet(line: str) -> str:
     return _BULLET_RE.sub("", line, count=1).strip()
 
 
+# Words joined by single spaces: `\S` and str.split() both use Python's Unicode whitespace.
+_TIDY = re.compile(r"\S+(?: \S+)*")
+
+
+def clean_bullet(line: str) -> str:
+    """The line without its bullet marker, its whitespace runs made single spaces. Most
+    reference bullets are clean already: they are checked by one match, not rebuilt."""
+    if _TIDY.fullmatch(line) and not _BULLET_RE.match(line):
+        return line
+    return " ".join(strip_bullet(line).split())
+
+
 def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
     """Turn model output into bullets.
 

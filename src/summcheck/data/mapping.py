@@ -9,7 +9,7 @@ from typing import Any
 
 from ..config import HFDataset
 from ..errors import DataError
-from ..text import strip_bullet
+from ..text import clean_bullet
 from ..types import Example
 
 
@@ -121,7 +121,7 @@ def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
         parts = [str(value)]
     else:
         parts = str(value).split(sep)
-    cleaned = (" ".join(strip_bullet(p).split()) for p in parts)
+    cleaned = (clean_bullet(p) for p in parts)
     return tuple(b for b in cleaned if b)
 
 

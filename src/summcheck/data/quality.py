@@ -10,10 +10,8 @@ from ..types import Example
 
 _NON_ASCII_SHARE = 0.03   # share of words; above it ROUGE's default tokenizer loses words
 _BATCH = 256              # stories whose words are counted together
-# What str.split() splits on: ASCII whitespace (the separators 0x1c-0x1f too) by byte,
-# and the other Unicode spaces by code point.
-_SPACE = np.zeros(256, bool)
-_SPACE[[ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+# What str.split() splits on: ASCII whitespace (0x09-0x0D, 0x1C-0x20) by byte, and the
+# other Unicode spaces by code point.
 WIDE_SPACES = np.array([0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F,
                         0x205F, 0x3000])
 
@@ -70,8 +68,9 @@ def word_counts(texts: list[str]) -> tuple[int, int]:
     Hand-written: no library counts words this way."""
     data = np.frombuffer((" " + " ".join(texts)).encode("utf-8", "surrogatepass") + b"  ",
                          np.uint8)   # the two spaces let a lead byte's next two be read
-    space = _SPACE[data]
-    lead = np.flatnonzero((data == 0xC2) | ((data >= 0xE1) & (data <= 0xE3)))
+    space = data <= 0x20   # then the control bytes that are not spaces are taken out
+    space[np.flatnonzero((data < 0x09) | ((data - np.uint8(0x0E)) < 0x0E))] = False
+    lead = np.flatnonzero((data == 0xC2) | ((data - np.uint8(0xE1)) <= 2))
     b0, b1, b2 = (data[lead + k].astype(np.int32) for k in range(3))
     two = b0 == 0xC2
     code = np.where(two, ((b0 & 0x1F) << 6) | (b1 & 0x3F),
@@ -80,8 +79,8 @@ def word_counts(texts: list[str]) -> tuple[int, int]:
     at = lead[wide]
     space[at] = space[at + 1] = True
     space[at[~two[wide]] + 2] = True   # the third byte of a three-byte space
-    starts = np.flatnonzero(space[:-1] & ~space[1:]) + 1     # each word's first byte
-    word_of = np.searchsorted(starts, np.flatnonzero((data >= 0x80) & ~space), "right")
+    starts = np.flatnonzero(space[:-1] > space[1:]) + 1     # each word's first byte
+    word_of = np.searchsorted(starts, np.flatnonzero((data >= 0x80) > space), "right")
     return len(starts), int(np.count_nonzero(np.diff(word_of))) + bool(len(word_of))
 
 
