@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import re
@@ -134,6 +135,43 @@ def test_csv_is_the_same_in_any_pieces(run_dir, report):
         pieces = list(render_csv([data], rows_per_piece=size))
         assert "".join(pieces) == whole
         assert size > len(data.scores) or len(pieces) > len(data.scores) // size
+
+
+_CELL_TEXT = st.text(st.characters(blacklist_categories=["Cs"]) | st.sampled_from(',"\r\n '),
+                    max_size=8)
+_VALUE = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False),
+                   st.integers(-10**15, 10**15), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_CELL_TEXT, _CELL_TEXT, st.dictionaries(
+    st.sampled_from(["m1", "m,2", "m3"]), _VALUE)), min_size=1, max_size=5))
+def test_csv_cells_read_back_as_the_values(rows):
+    """Whatever the ids and errors (commas, quotes, CR, LF) and values (numbers, None,
+    booleans), csv.reader gives back each one: a number equal to the value, None and a
+    missing metric an empty cell."""
+    from summcheck.reports.csvout import render_csv
+
+    scores = [{"summarizer": "s", "example_id": i, "error": e or None, "scores": v}
+              for i, e, v in rows]
+    data = RunData(Path("."), {}, {"run_name": "r,\"1"}, [], [], scores, [])
+    text = "".join(render_csv([data], rows_per_piece=2))
+    table = list(csv.reader(io.StringIO(text, newline="")))
+    metrics = table[0][4:]
+    assert table[0][:4] == ["run", "summarizer", "example_id", "error"]
+    assert len(table) == len(rows) + 1
+    for cells, (example_id, error, values) in zip(table[1:], rows):
+        assert cells[:4] == ["r,\"1", "s", example_id, error]
+        for metric, cell in zip(metrics, cells[4:]):
+            value = values.get(metric)
+            if value is None:
+                assert cell == ""
+            elif isinstance(value, bool):
+                assert cell == str(value)
+            elif isinstance(value, int):
+                assert int(cell) == value
+            else:
+                assert float(cell) == value
 
 
 def test_json_is_the_run_results(run_dir, report):
