@@ -1,4 +1,4 @@
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from summcheck.text import clean_bullet, split_bullets, split_sentences, strip_bullet
 
@@ -45,8 +45,8 @@ def test_split_bullets_never_crashes_and_holds_invariants(text, cap):
 
 # Lines made of bullet markers, words and every character str.split() cuts on.
 _SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
-_PIECES = st.sampled_from(["-", "*", "•", "–", "(1)", "2.", "12)", "ab", "é", "9"])
-_GAPS = st.text(alphabet=st.sampled_from(_SPACES), max_size=3)
+_PIECES = st.sampled_from(["-", "*", "•", "–", "(1)", "2.", "12)", "\u0663.", "ab", "é", "9"])
+_GAPS = st.sampled_from(["", " "]) | st.text(alphabet=st.sampled_from(_SPACES), max_size=3)
 _BULLET_LINES = st.lists(st.tuples(_GAPS, _PIECES), max_size=6).map(
     lambda parts: "".join(gap + piece for gap, piece in parts))
 
@@ -54,6 +54,9 @@ _BULLET_LINES = st.lists(st.tuples(_GAPS, _PIECES), max_size=6).map(
 @given(st.one_of(st.text(), _BULLET_LINES))
 @example("- a b")
 @example("a  b")
+@example("2. ab")
+@example("\u0663) ab")
+@settings(max_examples=300)
 def test_clean_bullet_equals_strip_split_join(line):
     """The fast path of clean_bullet leaves only lines the slow path would not change."""
     assert clean_bullet(line) == " ".join(strip_bullet(line).split())

@@ -59,16 +59,20 @@ def strip_bullet(line: str) -> str:
     return _BULLET_RE.sub("", line, count=1).strip()
 
 
-# Words joined by single spaces: `\S` and str.split() both use Python's Unicode whitespace.
-_TIDY = re.compile(r"\S+(?: \S+)*")
+# The first characters a bullet marker can start with, digits aside (`_BULLET_RE`).
+_MARK_STARTS = frozenset("-*+•·▪‣◦–—(")
 
 
 def clean_bullet(line: str) -> str:
     """The line without its bullet marker, its whitespace runs made single spaces. Most
-    reference bullets are clean already: they are checked by one match, not rebuilt."""
-    if _TIDY.fullmatch(line) and not _BULLET_RE.match(line):
-        return line
-    return " ".join(strip_bullet(line).split())
+    reference bullets are clean already: they are checked, not rebuilt. Every whitespace
+    character str.split() cuts on but the space is non-printable, so a printable line has
+    only spaces to look at."""
+    first = line[:1]
+    if first in _MARK_STARTS or first.isdecimal() or not line.isprintable() \
+            or "  " in line or first == " " or line[-1:] == " ":
+        return " ".join(strip_bullet(line).split())
+    return line
 
 
 def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
