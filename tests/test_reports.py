@@ -17,13 +17,14 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from summcheck import runner
-from summcheck.artifacts import RunData, load_run
+from summcheck.artifacts import JsonlRows, RunData, load_run
 from summcheck.cli import app, default_config_path
 from summcheck.config import ReportSpec, load_config
 from summcheck.errors import MissingExtraError
 from summcheck.reports import write_reports
 from summcheck.reports import plots as plots_module
-from summcheck.reports.model_table import Model, best_marks, fmt_ci, significantly_best
+from summcheck.reports.model_table import (Model, best_marks, build_table, fmt_ci,
+                                           significantly_best)
 from summcheck.tables import format_ci
 
 HEADLINE = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
@@ -172,6 +173,54 @@ def test_csv_cells_read_back_as_the_values(rows):
                 assert int(cell) == value
             else:
                 assert float(cell) == value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=6).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+       st.booleans(), st.integers(1, 9), st.data())
+def test_lines_at_equals_splitting_the_file(tmp_path_factory, lines, last_newline, size, data):
+    from summcheck.artifacts import lines_at
+
+    content = b"\n".join(lines) + (b"\n" if last_newline and lines else b"")
+    path = tmp_path_factory.mktemp("lines") / "f.jsonl"
+    path.write_bytes(content)
+    every = content.split(b"\n")[:-1] if content.endswith(b"\n") else \
+        (content.split(b"\n") if content else [])
+    wanted = sorted(data.draw(st.sets(st.integers(0, len(every) + 2))))
+    with path.open("rb") as handle:
+        found = dict(lines_at(handle, wanted, size=size))
+    assert found == {n: every[n] for n in wanted if n < len(every)}
+
+
+def _examples_html(runs, max_examples):
+    from summcheck.reports.html_examples import examples_table
+
+    return examples_table(runs, build_table(runs).models, max_examples)
+
+
+@pytest.mark.parametrize("max_examples", [2, 300])
+def test_example_table_same_from_files_as_from_rows_in_memory(run_dir, tmp_path, max_examples,
+                                                              monkeypatch):
+    """The table reads the shown rows at the lines the runner's file order gives; rows in
+    memory are scanned. Both give the same table, also with the files' lines reordered
+    (every line then found by the scan) and with two runs."""
+    from dataclasses import replace
+
+    files = load_run(run_dir)
+    in_memory = replace(files, examples=list(files.examples), summaries=list(files.summaries),
+                        checks=list(files.checks), scores=list(files.scores))
+    expected = _examples_html([in_memory], max_examples)
+    with monkeypatch.context() as patched:   # in the runner's order no file is scanned
+        patched.setattr(JsonlRows, "where", None)
+        assert _examples_html([files], max_examples) == expected
+    moved = tmp_path / "moved"
+    shutil.copytree(run_dir, moved)
+    for name in ("examples.jsonl", "summaries.jsonl", "checks.jsonl"):
+        lines = (moved / name).read_bytes().splitlines(keepends=True)
+        (moved / name).write_bytes(b"".join(lines[1:] + lines[:1]))
+    assert _examples_html([load_run(moved)], max_examples) == expected
+    two = _examples_html([files, load_run(moved)], max_examples)
+    assert two == _examples_html([in_memory, replace(in_memory, run_dir=moved)], max_examples)
 
 
 def test_json_is_the_run_results(run_dir, report):

@@ -35,15 +35,13 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
     where = {m.name: _rows_of(m.rows, wanted) for m in models}
     examples: dict[bytes, dict[str, Any]] = {}   # the first run's text wins; marks whose
     for run in runs:                             # offsets do not fit it are left out
-        for example in _rows_where(run.examples, "id",
-                                   lambda v: isinstance(v, str) and id_key(v) in wanted):
-            examples.setdefault(id_key(example["id"]), example)
+        _example_texts(run, [m for m in models if m.run is run], where, wanted, examples)
     keep = {examples[k]["id"] for k in shown if k in examples}
     summaries, checks = {}, {}
     for run in {id(m.run): m.run for m in models}.values():   # one read of a file per run
-        names = {m.label: m.name for m in models if m.run is run}
-        _collect(run.summaries, names, keep, summaries)
-        _collect(run.checks, names, keep, checks)
+        of_run = [m for m in models if m.run is run]
+        _collect(run, run.summaries, of_run, where, keep, summaries)
+        _collect(run, run.checks, of_run, where, keep, checks)
     head = "".join(
         ['<th data-key="example">example</th><th data-key="title">title</th>',
          '<th class="num" data-key="findings">findings</th>']
@@ -121,12 +119,53 @@ def _rows_of(rows, wanted: set[bytes]) -> dict[bytes, int]:
     return found
 
 
-def _collect(rows: Iterable[dict], names: dict[str, str], keep: set[str], into: dict) -> None:
-    """The rows of the shown examples, by (model name, example id)."""
-    for row in _rows_where(rows, "example_id", lambda v: v in keep):
+# The runner writes examples.jsonl in the run's example order, and summaries.jsonl,
+# scores.jsonl and checks.jsonl each with one label's rows together, in that order: so an
+# example's line in each file follows from its row in scores.jsonl. Lines found that way
+# are checked (id, summarizer); whatever is not found there is looked for by a scan.
+
+def _example_texts(run: RunData, models: Sequence[Model], where: dict, wanted: set[bytes],
+                   into: dict[bytes, dict]) -> None:
+    """The `wanted` examples' rows of examples.jsonl that `into` does not hold yet."""
+    rows = where[models[0].name] if models else {}
+    lines = {rows[key]: key for key in wanted - into.keys() if key in rows}
+    for number, row in _rows_at(run.examples, lines).items():
+        if isinstance(row, dict) and isinstance(row.get("id"), str) \
+                and id_key(row["id"]) == lines[number]:
+            into.setdefault(lines[number], row)
+    missing = wanted - into.keys()
+    if missing:
+        for example in _rows_where(run.examples, "id",
+                                   lambda v: isinstance(v, str) and id_key(v) in missing):
+            into.setdefault(id_key(example["id"]), example)
+
+
+def _collect(run: RunData, rows: Iterable[dict], models: Sequence[Model], where: dict,
+             keep: set[str], into: dict) -> None:
+    """The rows of the shown examples (ids `keep`), by (model name, example id)."""
+    first, lines = 0, {}
+    for label, label_rows in run.rows().labels.items():
+        model = next((m for m in models if m.label == label), None)
+        if model is not None:
+            lines.update((first + i, (model, key)) for key, i in where[model.name].items())
+        first += len(label_rows)
+    expected = {(m.name, i) for m in models for i in keep}
+    for number, row in _rows_at(rows, lines).items():
+        model, key = lines[number]
+        if isinstance(row, dict) and row.get("summarizer") == model.label and \
+                isinstance(row.get("example_id"), str) and id_key(row["example_id"]) == key:
+            into[(model.name, row["example_id"])] = row
+    missing = {i for name, i in expected if (name, i) not in into}
+    names = {m.label: m.name for m in models}
+    for row in _rows_where(rows, "example_id", lambda v: v in missing) if missing else ():
         name = names.get(row["summarizer"])
         if name is not None:
             into[(name, row["example_id"])] = row
+
+
+def _rows_at(rows: Iterable[dict], lines: dict[int, Any]) -> dict[int, Any]:
+    """The rows on those lines of a run file (JsonlRows.at); none for rows in memory."""
+    return rows.at(lines) if hasattr(rows, "at") and lines else {}
 
 
 def _rows_where(rows: Iterable[dict], name: str, keep) -> Iterator[dict]:
