@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -20,7 +20,7 @@ from .columns import SpilledColumns
 from .config import RunSpec
 from .consistency.base import Check
 from .data import IdLedger, describe_source, load_examples
-from .data.quality import data_warnings
+from .data.quality import DataSurvey
 from .errors import DataError, MissingExtraError, SummcheckError
 from .plugins import adopt, overrides
 from .progress import Progress
@@ -122,9 +122,10 @@ def data_fingerprint(examples: Sequence[Example]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _add_example(digest, example: Example) -> None:
+def _add_example(digest, example: Example, story_utf8: bytes | None = None) -> None:
     refs = example.reference_bullets
-    digest_texts(digest, [example.id, example.title, example.story, str(len(refs)), *refs])
+    story = example.story if story_utf8 is None else story_utf8
+    digest_texts(digest, [example.id, example.title, story, str(len(refs)), *refs])
 
 
 def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
@@ -138,17 +139,16 @@ def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
     ledger = IdLedger()
     id_checks.append(ledger)
     ids: list[str] = []
-
-    def read() -> Iterator[Example]:
-        for example in examples:
-            _add_example(digest, example)
-            ids.append(example.id)
-            if len(ids) == _WINDOW:
-                _feed(id_checks, ids)
-            yield example
-
     rouge = spec.metrics.rouge
-    warnings = data_warnings(read(), rouge_tokenizer=rouge.tokenizer if rouge else None)
+    quality = DataSurvey(rouge.tokenizer if rouge else None)
+    for example in examples:
+        story = example.story.encode("utf-8", "surrogatepass")   # hashed and counted
+        _add_example(digest, example, story)
+        quality.add(example, story)
+        ids.append(example.id)
+        if len(ids) == _WINDOW:
+            _feed(id_checks, ids)
+    warnings = quality.warnings()
     _feed(id_checks, ids)
     id_checks.remove(ledger)
     ledger.check(examples, where=describe_source(spec.dataset))

@@ -18,55 +18,76 @@ WIDE_SPACES = np.array([0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x20
 
 def data_warnings(examples: Iterable[Example], *, rouge_tokenizer: str | None) -> list[str]:
     """Read the examples once (they may be streamed from disk) and describe what is off."""
-    empty, no_refs, cleaned = [], [], []
-    words = non_ascii = 0
-    batch: list[str] = []
-    count_words = rouge_tokenizer == "default"   # only that tokenizer drops non-ASCII words
-    for e in examples:
+    survey = DataSurvey(rouge_tokenizer)
+    for example in examples:
+        survey.add(example)
+    return survey.warnings()
+
+
+class DataSurvey:
+    """`data_warnings` an example at a time, for a caller that reads the examples for
+    other questions too (the runner's survey): it may pass the story's UTF-8 bytes, which
+    it made for its own hash, and the words are counted on those."""
+
+    def __init__(self, rouge_tokenizer: str | None):
+        self.empty: list[str] = []
+        self.no_refs: list[str] = []
+        self.cleaned: list[str] = []
+        self.words = self.non_ascii = 0
+        self._batch: list[bytes] = []
+        self._count = rouge_tokenizer == "default"   # only it drops non-ASCII words
+
+    def add(self, e: Example, story_utf8: bytes | None = None) -> None:
         if e.story.isspace() or not e.story:
-            empty.append(e.id)
+            self.empty.append(e.id)
         if not any(b.strip() for b in e.reference_bullets):
-            no_refs.append(e.id)
+            self.no_refs.append(e.id)
         if e.meta.get("html_cleaned"):
-            cleaned.append(e.id)
-        if count_words:
-            batch.append(e.story)
-            if len(batch) == _BATCH:
-                words, non_ascii = _plus((words, non_ascii), word_counts(batch))
-                batch.clear()
-    if batch:
-        words, non_ascii = _plus((words, non_ascii), word_counts(batch))
-    warnings = []
-    if empty:
-        warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
-                        "their summaries will be empty and counted as failures.")
-    if no_refs:
-        warnings.append(f"{len(no_refs)} example(s) have no reference highlights "
-                        f"({_ids(no_refs)}): reference metrics are not applicable there "
-                        "(left out of their means); the consistency checks still run.")
-    if cleaned:
-        warnings.append(f"{len(cleaned)} example(s) contained HTML entities or tags, "
-                        f"decoded and removed ({_ids(cleaned)}); set dataset.clean_html: "
-                        "false to keep the text as is.")
-    share = non_ascii / words if words else 0.0
-    if count_words and share > _NON_ASCII_SHARE:
-        warnings.append("much of the text is non-ASCII: ROUGE's default tokenizer keeps only "
-                        "[a-z0-9], so those words vanish from ROUGE. Set "
-                        "metrics.rouge.tokenizer: unicode (scores then differ from papers').")
-    return warnings
+            self.cleaned.append(e.id)
+        if self._count:
+            self._batch.append(e.story.encode("utf-8", "surrogatepass")
+                               if story_utf8 is None else story_utf8)
+            if len(self._batch) == _BATCH:
+                self._count_batch()
+
+    def _count_batch(self) -> None:
+        words, non_ascii = word_counts(self._batch)
+        self.words, self.non_ascii = self.words + words, self.non_ascii + non_ascii
+        self._batch.clear()
+
+    def warnings(self) -> list[str]:
+        if self._batch:
+            self._count_batch()
+        empty, no_refs, cleaned = self.empty, self.no_refs, self.cleaned
+        warnings = []
+        if empty:
+            warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
+                            "their summaries will be empty and counted as failures.")
+        if no_refs:
+            warnings.append(f"{len(no_refs)} example(s) have no reference highlights "
+                            f"({_ids(no_refs)}): reference metrics are not applicable "
+                            "there (left out of their means); the consistency checks "
+                            "still run.")
+        if cleaned:
+            warnings.append(f"{len(cleaned)} example(s) contained HTML entities or tags, "
+                            f"decoded and removed ({_ids(cleaned)}); set dataset.clean_html:"
+                            " false to keep the text as is.")
+        share = self.non_ascii / self.words if self.words else 0.0
+        if self._count and share > _NON_ASCII_SHARE:
+            warnings.append("much of the text is non-ASCII: ROUGE's default tokenizer keeps "
+                            "only [a-z0-9], so those words vanish from ROUGE. Set "
+                            "metrics.rouge.tokenizer: unicode (scores then differ from "
+                            "papers').")
+        return warnings
 
 
-def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
-    return a[0] + b[0], a[1] + b[1]
-
-
-def word_counts(texts: list[str]) -> tuple[int, int]:
-    """(words, words with a non-ASCII character) of `texts` as str.split() cuts them,
-    counted on their UTF-8 bytes without making the words: splitting every story was
+def word_counts(texts: list[bytes]) -> tuple[int, int]:
+    """(words, words with a non-ASCII character) of the UTF-8 encoded `texts` as
+    str.split() cuts the texts, counted without making the words: splitting every story was
     much of a run's data survey. A word starts where a non-space byte follows a space;
     the Unicode spaces are found by their lead bytes (C2, E1-E3) and decoded there.
     Hand-written: no library counts words this way."""
-    data = np.frombuffer((" " + " ".join(texts)).encode("utf-8", "surrogatepass") + b"  ",
+    data = np.frombuffer(b" " + b" ".join(texts) + b"  ",
                          np.uint8)   # the two spaces let a lead byte's next two be read
     space = data <= 0x20   # then the control bytes that are not spaces are taken out
     space[np.flatnonzero((data < 0x09) | ((data - np.uint8(0x0E)) < 0x0E))] = False
