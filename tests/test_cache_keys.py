@@ -15,6 +15,7 @@ from importlib.metadata import version
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 from summcheck import text
 from summcheck.consistency import support
@@ -324,3 +325,18 @@ def test_an_unpinned_hub_model_is_keyed_by_the_commit_its_branch_points_to(tmp_p
     assert len({never_downloaded, first, key()}) == 3
     pinned = HFSeq2SeqSpec(type="hf-seq2seq", model="org/model", revision="c" * 40)
     assert hf_fingerprint("hf-seq2seq", pinned, {}, lambda: "") != key()
+
+
+@given(st.lists(st.text() | st.binary(), max_size=6))
+def test_digest_texts_hashes_each_texts_length_and_bytes(texts):
+    """Run names, data fingerprints and score keys are made of this input; it must stay
+    the same however it is fed to the hash, or every cache and baseline is orphaned."""
+    import hashlib
+
+    from summcheck.types import digest_texts
+
+    expected = b"".join(b"%d:%b" % (len(d), d) for d in (
+        t if isinstance(t, bytes) else t.encode("utf-8", "surrogatepass") for t in texts))
+    digest = hashlib.sha256()
+    digest_texts(digest, texts)
+    assert digest.digest() == hashlib.sha256(expected).digest()
