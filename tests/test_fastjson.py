@@ -52,6 +52,21 @@ def test_edge_cases_alike(text):
     assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
 
 
+def _decoded_then_loaded(data: bytes):
+    return json.loads(data.decode("utf-8"))
+
+
+@given(st.binary(max_size=12) | values.map(lambda v: json.dumps(v, ensure_ascii=False)
+                                           .encode("utf-8", "surrogatepass")))
+@pytest.mark.parametrize("data", [b'{"a": "\xed\xa0\x80"}', b'"\xff"', b'\xef\xbb\xbf{}',
+                                  b'{"id": "\xc3\xa9", "s": NaN}', b'"\\ud800"'])
+def test_utf8_bytes_load_as_decoded_then_loaded(data, generated):
+    """loads_utf8(b) is json.loads(b.decode("utf-8")): value or error, bytes as given
+    (a data file's lines) and encodings of any JSON value."""
+    for sample in (data, generated):
+        assert _outcome(fastjson.loads_utf8, sample) == _outcome(_decoded_then_loaded, sample)
+
+
 def _nulled(value):
     """`value` as it reads back from dumps: non-finite floats as None."""
     if isinstance(value, float) and not math.isfinite(value):

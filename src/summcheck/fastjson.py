@@ -32,6 +32,17 @@ def loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+def loads_utf8(data: bytes) -> Any:
+    """`loads(data.decode("utf-8"))`, raising its UnicodeDecodeError for bytes that are not
+    UTF-8. msgspec reads valid UTF-8 straight from the bytes (decoding a story to str only
+    for msgspec to encode it again cost as much as parsing it); what it refuses is
+    decoded first, then parsed by `loads`."""
+    try:
+        return _decode(data)
+    except ValueError:
+        return loads(data.decode("utf-8"))
+
+
 def field_of(text: str | bytes, name: str) -> Any:
     """The value of key `name` in the JSON object `text` (None when it has none), the
     rest of the object checked but not built: several times faster than `loads` on a

@@ -70,7 +70,7 @@ def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: 
             if not line:
                 continue
             try:
-                value = fastjson.loads(line.decode("utf-8"))
+                value = fastjson.loads_utf8(line)
             except UnicodeDecodeError as err:
                 raise not_utf8(field, file, number, line[err.start]) from None
             except json.JSONDecodeError as err:
