@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, strategies as st
 
 from summcheck import stats
 from summcheck.metrics.rouge import RougeMetric
@@ -91,6 +92,26 @@ def test_key_depends_on_setup_story_and_bullets():
     assert base != score_key(scoring_fingerprint(["a"]), other_story, summ)
     failed = Summary(ex.id, summ.bullets, error="boom")
     assert base != score_key(scoring_fingerprint(["a"]), ex, failed)
+
+
+_SHORT = st.text(alphabet="ab ", max_size=3)
+_EXAMPLE_PARTS = st.tuples(_SHORT, _SHORT, st.lists(_SHORT, max_size=2).map(tuple))
+_SUMMARY_PARTS = st.tuples(st.lists(_SHORT, max_size=2).map(tuple), st.booleans())
+
+
+@given(_EXAMPLE_PARTS, _EXAMPLE_PARTS, _SUMMARY_PARTS, _SUMMARY_PARTS, st.booleans())
+def test_keys_equal_exactly_when_what_is_scored_is_equal(e1, e2, s1, s2, same_id):
+    """Title, story, references, bullets and failure all in the key, each kept apart from
+    its neighbours (("a", "b") is not ("a b",) nor ("ab",)); the ids in none of it."""
+    def pair(parts, summary, example_id):
+        (title, story, refs), (bullets, failed) = parts, summary
+        return (Example(example_id, story, refs, title),
+                Summary(example_id, bullets, error="x" if failed else None))
+
+    fingerprint = scoring_fingerprint(["a"])
+    a = score_key(fingerprint, *pair(e1, s1, "one"))
+    b = score_key(fingerprint, *pair(e2, s2, "one" if same_id else "two"))
+    assert (a == b) == ((e1, s1) == (e2, s2))
 
 
 def test_aggregate_columns_equals_aggregate_one_by_one():

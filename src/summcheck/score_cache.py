@@ -32,11 +32,11 @@ def scoring_fingerprint(signatures: Iterable[str]) -> str:
 
 def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
     """sha256 of the scoring fingerprint, the example's content (title, story, reference
-    bullets), the summary's bullets and whether it failed: everything a row depends on."""
+    bullets: `Example.text_digest`), the summary's bullets and whether it failed:
+    everything a row depends on."""
     digest = hashlib.sha256()
-    refs, bullets = example.reference_bullets, summary.bullets
-    digest_texts(digest, [fingerprint, example.title, example.story, str(len(refs)), *refs,
-                          str(len(bullets)), *bullets,
+    bullets = summary.bullets
+    digest_texts(digest, [fingerprint, example.text_digest, str(len(bullets)), *bullets,
                           "failed" if summary.error is not None else "ok"])
     return digest.hexdigest()[:32]
 

@@ -30,6 +30,16 @@ class Example:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
+    @cached_property
+    def text_digest(self) -> bytes:
+        """sha256 of the title, story and reference bullets (`digest_texts`): what a
+        score depends on from the example, hashed once however many summaries of it
+        (one a system) are scored."""
+        digest = hashlib.sha256()
+        refs = self.reference_bullets
+        digest_texts(digest, [self.title, self.story, str(len(refs)), *refs])
+        return digest.digest()
+
     def input_hash(self, *, with_id: bool) -> str:
         """What a summarizer's output may depend on: the content, and the id when the
         summarizer reads it (a precomputed file is looked up by id, so two examples with
