@@ -127,7 +127,10 @@ def test_aggregate_columns_equals_aggregate_one_by_one():
         assert abs(got.low - alone.low) < 1e-12 and abs(got.high - alone.high) < 1e-12
 
 
-def test_resample_means_match_the_one_draw_definition():
+@pytest.mark.parametrize("chunk_elements", [500_000, 3_000, 1])
+def test_resample_means_match_the_one_draw_definition(monkeypatch, chunk_elements):
+    """One chunk, 17 chunks of 3 resamples (the next drawn on a thread), one a chunk."""
+    monkeypatch.setattr(stats, "_CHUNK_ELEMENTS", chunk_elements)
     values = np.random.default_rng(0).random(1000)
     rng = np.random.default_rng(11)
     expected = values[rng.integers(0, 1000, size=(50, 1000))].mean(axis=1)
