@@ -18,7 +18,9 @@ Each round measures, in this order:
   run-nr  the same with `report: {enabled: false}` (what the reports cost is the gap)
   start   `summcheck --version`: the process start (Python and the CLI's imports)
   run-before, run-nr-before  with --compare-src PATH: run and run-nr with that src
-          folder (before/after in one run)
+          folder (before/after in one run); with --slope-pairs too, each run at M pairs
+          is followed by the same run of that src, and their differences are reported
+          run by run (paired: what the machine's load moves, it moves for both)
   raw, run, run-nr at M pairs  with --slope-pairs M: the same on a workload of M pairs,
           for the cost of one more pair: (median at M - median at N) / (M - N), the
           harness's being the run's slope less the raw call's (the issue's 100 us);
@@ -246,6 +248,8 @@ def main() -> None:
             (work / "slope").mkdir()
             slope_texts = write_workload(work / "slope", args.slope_pairs)
             figures.update({"raw@M": [], "run@M": [], "run-nr@M": []})
+            if args.compare_src:
+                figures.update({"run-before@M": [], "run-nr-before@M": []})
         for r in range(args.rounds):
             wall, cpu, _ = raw_call(texts)
             figures["raw"].append((wall, cpu))
@@ -254,6 +258,10 @@ def main() -> None:
                 for variant in ("run", "run-nr"):
                     figures[f"{variant}@M"].append(cli_run(
                         work / "slope" / f"{variant}.yaml", work, f"{variant}-M-{r}")[:2])
+                    if args.compare_src:   # right after: the pair shares the machine's mood
+                        figures[f"{variant}-before@M"].append(cli_run(
+                            work / "slope" / f"{variant}.yaml", work,
+                            f"{variant}-before-M-{r}", args.compare_src)[:2])
             figures["start"].append(process_start())
             for variant in ("run", "run-nr"):
                 wall, cpu, _ = cli_run(work / f"{variant}.yaml", work, f"{variant}-{r}")
@@ -338,7 +346,25 @@ def _slope_lines(args, figures: dict, med: dict) -> list[str]:
             f"the harness's share {slope['run-nr'] - slope['raw']:.0f} us without reports "
             f"and {slope['run'] - slope['raw']:.0f} us with them (target 100 us). ")
     lines[-1] = lines[-1].rstrip()
-    return lines
+    return lines + (_paired_lines(args, figures) if args.compare_src else [])
+
+
+def _paired_lines(args, figures: dict) -> list[str]:
+    """This code against --compare-src at the larger workload, run by run: each pair of
+    runs followed each other, so their difference is little moved by the machine's load."""
+    lines = []
+    for variant, label in (("run", "with the default reports"), ("run-nr", "without reports")):
+        for column, unit in ((0, "wall"), (1, "CPU")):
+            saved = [b[column] - a[column] for a, b in
+                     zip(figures[f"{variant}@M"], figures[f"{variant}-before@M"])]
+            lines.append(
+                f"At {args.slope_pairs} pairs {label}, {unit} time, {args.compare_src} minus "
+                f"this code, run after run: {', '.join(f'{d:+.2f}' for d in saved)} s; "
+                f"median {statistics.median(saved):+.2f} s "
+                f"({1e6 * statistics.median(saved) / args.slope_pairs:+.0f} us a pair over the "
+                f"whole run), "
+                f"this code faster in {sum(d > 0 for d in saved)} of {len(saved)}.")
+    return [""] + lines
 
 
 def _slope(args, table: dict, column: int) -> dict[str, float]:
