@@ -72,3 +72,18 @@ class RelationsCheckSpec(Spec):
     flag: tuple[Literal["conflict", "together", "unlinked", "novel"], ...] = Field(
         ("conflict", "together", "unlinked", "novel"), min_length=1,
         description="which unsupported relations count as findings")
+
+
+@CHECKS.register("summcheck.consistency.likelihood:build",
+                 "opt-in: how much more likely the story makes the summary, by a small "
+                 "language model (Gemma 3 270M; slow)", name="likelihood",
+                 extra="local-llm")
+class LikelihoodSpec(Spec):
+    """A small language model's log p(summary | story) - log p(summary), per token
+    (consistency/likelihood.py). Not in `consistency`: its own `likelihood_support`.
+    Measured in benchmarks/results/likelihood.md."""
+
+    story_tokens: int = Field(768, ge=64, le=8192,
+                              description="the story is cut to its first this many tokens")
+    threshold: float = Field(-2.0, le=0, description="flag a bullet's least likely word "
+                                                     "when its log-ratio is below this")

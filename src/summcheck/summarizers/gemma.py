@@ -49,8 +49,10 @@ def require_extra() -> None:
             raise MissingExtraError(f"{PACKAGES[0]}-part{i}", "local-llm")
 
 
-def cache_root(spec: Gemma270mSpec) -> Path:
-    if spec.cache_dir:
+def cache_root(spec: Gemma270mSpec | None = None) -> Path:
+    """`cache_dir` of the spec, else $SUMMCHECK_MODEL_CACHE/gemma-270m, else the user cache
+    (also the likelihood check's, which has no spec of this kind)."""
+    if spec is not None and spec.cache_dir:
         return Path(spec.cache_dir).expanduser()
     base = os.environ.get("SUMMCHECK_MODEL_CACHE")
     root = Path(base).expanduser() if base else Path.home() / ".cache" / "summcheck"

@@ -1,0 +1,269 @@
+"""Opt-in: how much more likely the story makes the summary, by a small language model.
+
+The support check scores a faithful paraphrase below a copied sentence (lexical and
+word-piece overlap), so `consistency` tracks copying about twice as strongly as people
+do (benchmarks/results/default_consistency.md). A language model that has read the story
+predicts a paraphrase's words as well as a copy's; dividing by the same model's
+likelihood without the story takes out what is merely fluent or common. Per summary
+token t: r(t) = log p(t | story, summary so far) - log p(t | summary so far).
+
+Model: Gemma 3 270M from the `local-llm` extra (the `gemma-270m` summarizer's weights,
+converted once into the model cache; no download). Prompt as the `gemma-270m` preset's:
+the story cut to its first `story_tokens` tokens, then "\\n\\nHighlights:\\n-", then the
+bullets as "- " lines; without the story, "Highlights:\\n-" alone. Each story is run once
+and its key/value cache reused for every summary of it in a batch.
+
+Scores per summary:
+- `likelihood_support`: the mean over the summary's tokens of sigmoid(r(t)) =
+  p(t | story) / (p(t | story) + p(t)): 0.5 where the story changes nothing, towards 1
+  where the story explains the token, towards 0 where the story makes it unlikely;
+- `likelihood_unsupported`: how many bullets have a finding.
+A finding is a bullet's word whose tokens the story makes least likely, when that word's
+log-ratio (the sum over its tokens) is below `threshold`; its "did you mean" is the word
+the model expected there after reading the story, where the story has it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
+
+CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
+BARE_CONTEXT = "Highlights:\n-"           # the same prompt without a story
+METHOD_VERSION = 1      # bump when the prompt, the scores or the findings' rules change
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class TokenRatios:
+    """One summary's tokens: bullet index, [start, end) in that bullet, log-ratio r(t),
+    and the token the model ranked first at that position after reading the story."""
+
+    bullet: tuple[int, ...]
+    start: tuple[int, ...]
+    end: tuple[int, ...]
+    ratio: tuple[float, ...]
+    expected: tuple[str, ...]
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+def support_score(ratios: Sequence[float]) -> float:
+    """Mean of sigmoid(r) over the tokens; 1.0 for a summary with no tokens."""
+    return sum(map(_sigmoid, ratios)) / len(ratios) if ratios else 1.0
+
+
+class LanguageModel:
+    """Log-probabilities of continuations after a context, the context run once.
+
+    `loaded()` returns (tokenizer, model): a fast Hugging Face tokenizer (for offsets)
+    and a causal LM. The context's key/value cache is copied for each continuation, so
+    continuations never see one another."""
+
+    def __init__(self, loaded: Callable[[], tuple[Any, Any]], story_tokens: int):
+        self._loaded, self.story_tokens = loaded, story_tokens
+        self._tok = self._model = None
+        self._bare = None
+
+    def _load(self) -> tuple[Any, Any]:
+        if self._model is None:
+            self._tok, self._model = self._loaded()
+            self._model.eval()
+        return self._tok, self._model
+
+    def encode(self, bullets: Sequence[str]) -> tuple[list[int], list[tuple[int, int, int]]]:
+        """Token ids of the bullets as "- " lines, and each token's (bullet, start, end)
+        in the bullet's own text."""
+        tok, _ = self._load()
+        ids: list[int] = []
+        where: list[tuple[int, int, int]] = []
+        for k, bullet in enumerate(bullets):
+            text = bullet.strip()
+            lead = len(bullet) - len(bullet.lstrip())
+            prefix = " " if k == 0 else "\n- "
+            enc = tok(prefix + text, add_special_tokens=False, return_offsets_mapping=True)
+            for token, (a, b) in zip(enc["input_ids"], enc["offset_mapping"]):
+                a, b = max(a - len(prefix), 0), max(b - len(prefix), 0)
+                ids.append(token)
+                where.append((k, lead + a, lead + b))
+        return ids, where
+
+    def context(self, story: str | None) -> tuple[Any, Any]:
+        """(key/value cache, logits of the next token) after the story's prompt, or after
+        the bare prompt when `story` is None (computed once)."""
+        if story is None and self._bare is not None:
+            return self._bare
+        tok, model = self._load()
+        bos = [tok.bos_token_id] if tok.bos_token_id is not None else []
+        if story is None:
+            ids = bos + tok(BARE_CONTEXT, add_special_tokens=False)["input_ids"]
+        else:
+            story_ids = tok(story, add_special_tokens=False)["input_ids"][: self.story_tokens]
+            ids = bos + story_ids + tok(CONTEXT_TAIL, add_special_tokens=False)["input_ids"]
+        import torch
+
+        with torch.inference_mode():
+            out = model(torch.tensor([ids]), use_cache=True)
+        state = (_cache_of(out), out.logits[0, -1])
+        if story is None:
+            self._bare = state
+        return state
+
+    def continuation(self, state: tuple[Any, Any], ids: list[int]
+                     ) -> tuple[list[float], list[int]]:
+        """log p of each continuation token after the context, and the top-ranked token
+        at each position."""
+        import torch
+
+        past, last = state
+        _, model = self._load()
+        with torch.inference_mode():
+            step = model(torch.tensor([ids]), use_cache=True,
+                         **{_cache_argument(model): copy.deepcopy(past)})
+            logits = torch.cat([last[None], step.logits[0, :-1]]).float()
+            logp = torch.log_softmax(logits, -1)
+            chosen = logp[torch.arange(len(ids)), torch.tensor(ids)]
+            return chosen.tolist(), logits.argmax(-1).tolist()
+
+    def ratios(self, story_state, bullets: Sequence[str]) -> TokenRatios:
+        ids, where = self.encode(bullets)
+        if not ids:
+            return TokenRatios((), (), (), (), ())
+        with_story, expected = self.continuation(story_state, ids)
+        without, _ = self.continuation(self.context(None), ids)
+        tok, _ = self._load()
+        return TokenRatios(
+            bullet=tuple(w[0] for w in where), start=tuple(w[1] for w in where),
+            end=tuple(w[2] for w in where),
+            ratio=tuple(a - b for a, b in zip(with_story, without)),
+            expected=tuple(tok.decode([e]).strip() for e in expected))
+
+
+def _cache_argument(model) -> str:
+    """transformers 5 names the key/value cache `cache`; 4.x `past_key_values`."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters \
+        else "past_key_values"
+
+
+def _cache_of(output):
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
+def _words(bullet: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _WORD.finditer(bullet)]
+
+
+def weakest_words(summary: Sequence[str], tokens: TokenRatios
+                  ) -> list[tuple[int, int, int, float, str]]:
+    """Per bullet, its word with the lowest log-ratio (sum over the tokens inside it):
+    (bullet, start, end, log-ratio, the expected token at the word's first token)."""
+    out = []
+    for k, bullet in enumerate(summary):
+        best = None
+        for a, b in _words(bullet):
+            inside = [i for i, (bi, s, e) in enumerate(zip(tokens.bullet, tokens.start,
+                                                           tokens.end))
+                      if bi == k and s < b and e > a]
+            if not inside:
+                continue
+            total = sum(tokens.ratio[i] for i in inside)
+            if best is None or total < best[3]:
+                best = (k, a, b, total, tokens.expected[inside[0]])
+        if best is not None:
+            out.append(best)
+    return out
+
+
+def _candidate(story: str, word: str) -> tuple[Span, ...]:
+    """The expected word's first whole-word occurrence in the story, if any."""
+    if not word or not any(c.isalnum() for c in word):
+        return ()
+    m = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", story, flags=re.IGNORECASE)
+    return (Span(m.group(), m.start(), m.end()),) if m else ()
+
+
+class LikelihoodCheck(Check):
+    """Story support of the summary as a language model's likelihood ratio."""
+
+    name = "likelihood"
+
+    def __init__(self, lm: LanguageModel, *, model_id: str, threshold: float = -2.0):
+        self.lm, self.model_id, self.threshold = lm, model_id, threshold
+
+    def signature(self) -> str:
+        return (f"likelihood|model={self.model_id}|story_tokens={self.lm.story_tokens}"
+                f"|score=mean-sigmoid-ratio|threshold={self.threshold:g}"
+                f"|v={METHOD_VERSION}")
+
+    def check(self, *, source: str, summary: Sequence[str],
+              reference: Sequence[str] | None = None) -> CheckResult:
+        return self.check_many([(source, summary, reference)])[0]
+
+    def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
+        """Items grouped by story: each story's prompt runs once for all its summaries."""
+        order: dict[str, list[int]] = {}
+        for i, (source, _, _) in enumerate(items):
+            order.setdefault(source, []).append(i)
+        out: list[CheckResult | None] = [None] * len(items)
+        for source, indices in order.items():
+            state = self.lm.context(source)
+            for i in indices:
+                summary = list(items[i][1])
+                out[i] = self._result(source, summary, self.lm.ratios(state, summary))
+        return out  # type: ignore[return-value]
+
+    def _result(self, source: str, summary: list[str], tokens: TokenRatios) -> CheckResult:
+        findings = []
+        for k, a, b, total, expected in weakest_words(summary, tokens):
+            if total >= self.threshold:
+                continue
+            findings.append(Finding(
+                check=self.name, kind="unlikely", bullet_index=k,
+                span=Span(summary[k][a:b], a, b), value=f"{total:.2f}",
+                candidates=_candidate(source, expected),
+                reason=f"the story makes this word {math.exp(-total):.0f}x less likely "
+                       f"(log-ratio {total:.2f} < {self.threshold:g})"))
+        return CheckResult(scores={"likelihood_support": support_score(tokens.ratio),
+                                   "likelihood_unsupported": float(len(findings))},
+                           findings=tuple(findings))
+
+
+def gemma_loader() -> tuple[Callable[[], tuple[Any, Any]], str]:
+    """(loader, model id) for Gemma 3 270M from the local-llm extra's packages."""
+    from summcheck.summarizers import gemma
+
+    gemma.require_extra()
+
+    def loaded():
+        import transformers
+
+        folder = gemma.converted_model(gemma.cache_root())
+        tok = transformers.AutoTokenizer.from_pretrained(folder)
+        model = transformers.AutoModelForCausalLM.from_pretrained(folder)
+        return tok, model
+
+    return loaded, f"{gemma.model_folder(gemma.cache_root()).name}|{_runtime()}"
+
+
+def _runtime() -> str:
+    """torch and transformers as they run the model (they move the last digits)."""
+    from importlib.metadata import version
+
+    return f"torch-{version('torch')}|transformers-{version('transformers')}"
+
+
+def build(spec) -> LikelihoodCheck:
+    """The check a `checks.likelihood` spec describes (consistency/registry.py)."""
+    loaded, model_id = gemma_loader()
+    return LikelihoodCheck(LanguageModel(loaded, spec.story_tokens), model_id=model_id,
+                           threshold=spec.threshold)

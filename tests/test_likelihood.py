@@ -1,0 +1,156 @@
+"""The likelihood check on a tiny language model built here (no download): the story's
+cache reused per summary gives what one full pass gives, batching and grouping change
+nothing, findings point at the bullet's own characters."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+tokenizers = pytest.importorskip("tokenizers")
+
+from summcheck.consistency.likelihood import (  # noqa: E402
+    BARE_CONTEXT, CONTEXT_TAIL, LanguageModel, LikelihoodCheck, TokenRatios, support_score,
+    weakest_words,
+)
+
+STORIES = ["Arsenal beat Chelsea 3-1 at home on Sunday. The manager praised his team.",
+           "The council approved 120 new homes near the river after a long debate.",
+           "Police arrested a man in Leeds after a fire destroyed a warehouse."]
+SUMMARIES = [["Arsenal beat Chelsea.", "  The manager praised the team."],
+             ["Chelsea beat Arsenal 3-1."],
+             ["The council approved 120 homes."],
+             ["A man was arrested in York.", "A warehouse burned."],
+             []]
+
+
+def _tiny() -> tuple:
+    corpus = STORIES + [" ".join(s) for s in SUMMARIES] + [CONTEXT_TAIL, BARE_CONTEXT]
+    bpe = tokenizers.ByteLevelBPETokenizer()
+    bpe.train_from_iterator(corpus * 3, vocab_size=300, min_frequency=1,
+                            special_tokens=["<s>"])
+    tok = transformers.PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<s>")
+    torch.manual_seed(0)
+    config = transformers.GPT2Config(vocab_size=len(tok), n_positions=512, n_embd=32,
+                                     n_layer=2, n_head=2)
+    return tok, transformers.GPT2LMHeadModel(config).eval()
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return _tiny()
+
+
+def _check(tiny, story_tokens: int = 256, threshold: float = -0.01) -> LikelihoodCheck:
+    return LikelihoodCheck(LanguageModel(lambda: tiny, story_tokens), model_id="tiny",
+                           threshold=threshold)
+
+
+def _full_pass_logprobs(tok, model, context: list[int], ids: list[int]) -> list[float]:
+    with torch.inference_mode():
+        logits = model(torch.tensor([context + ids])).logits[0].float()
+    logp = torch.log_softmax(logits, -1)
+    return [logp[len(context) - 1 + i, t].item() for i, t in enumerate(ids)]
+
+
+def test_cached_story_equals_one_full_pass(tiny):
+    tok, model = tiny
+    lm = LanguageModel(lambda: tiny, 256)
+    ids, _ = lm.encode(SUMMARIES[0])
+    context = ([tok.bos_token_id] + tok(STORIES[0], add_special_tokens=False)["input_ids"]
+               + tok(CONTEXT_TAIL, add_special_tokens=False)["input_ids"])
+    state = lm.context(STORIES[0])
+    got, _ = lm.continuation(state, ids)
+    assert got == pytest.approx(_full_pass_logprobs(tok, model, context, ids), abs=1e-5)
+    again, _ = lm.continuation(state, ids)      # the story's cache was not extended
+    assert again == pytest.approx(got, abs=1e-6)
+    bare = [tok.bos_token_id] + tok(BARE_CONTEXT, add_special_tokens=False)["input_ids"]
+    ratios = lm.ratios(state, SUMMARIES[0]).ratio
+    expected = [a - b for a, b in zip(got, _full_pass_logprobs(tok, model, bare, ids))]
+    assert list(ratios) == pytest.approx(expected, abs=1e-5)
+
+
+def test_grouping_and_order_change_nothing(tiny):
+    check = _check(tiny)
+    items = [(STORIES[i % 3], s, None) for i, s in enumerate(SUMMARIES)]
+    together = check.check_many(items)
+    alone = [check.check(source=src, summary=s) for src, s, _ in reversed(items)][::-1]
+    for a, b in zip(together, alone):
+        assert a.scores == pytest.approx(b.scores, abs=1e-6)
+        assert [f.span for f in a.findings] == [f.span for f in b.findings]
+
+
+def test_story_beyond_the_cut_is_not_read(tiny):
+    check = _check(tiny, story_tokens=8)
+    story = STORIES[0]
+    longer = story + " Then something else entirely happened in another town."
+    a = check.check(source=story, summary=SUMMARIES[0])
+    b = check.check(source=longer, summary=SUMMARIES[0])
+    assert a.scores == pytest.approx(b.scores, abs=1e-6)
+    full = _check(tiny).check(source=longer, summary=SUMMARIES[0])
+    assert full.scores["likelihood_support"] != pytest.approx(
+        a.scores["likelihood_support"], abs=1e-9)
+
+
+_WORDS = st.sampled_from(["Arsenal", "beat", "Chelsea", "3-1", "home", "the", "council's",
+                          "approved", "U.S.", "homes", "—", "Leeds", "fire", "é"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(" \t", max_size=2), st.lists(_WORDS, min_size=0,
+                                                               max_size=6)),
+                min_size=1, max_size=3))
+def test_token_offsets_and_findings_point_into_the_bullets(bullets):
+    tiny = _TINY
+    summary = [pad + " ".join(words) for pad, words in bullets]
+    lm = LanguageModel(lambda: tiny, 256)
+    tokens = lm.ratios(lm.context(STORIES[0]), summary)
+    for k, a, b in zip(tokens.bullet, tokens.start, tokens.end):
+        assert 0 <= a <= b <= len(summary[k])
+    # every non-space character of every bullet belongs to some token
+    for k, bullet in enumerate(summary):
+        covered = set()
+        for bk, a, b in zip(tokens.bullet, tokens.start, tokens.end):
+            if bk == k:
+                covered.update(range(a, b))
+        assert {i for i, c in enumerate(bullet) if not c.isspace()} <= covered
+    result = _check(tiny, threshold=0.0).check(source=STORIES[0], summary=summary)
+    for f in result.findings:
+        assert summary[f.bullet_index][f.span.start:f.span.end] == f.span.text
+    assert 0.0 <= result.scores["likelihood_support"] <= 1.0
+
+
+_TINY = _tiny()
+
+
+def test_weakest_word_sums_its_tokens():
+    summary = ["Arsenal beat Chelsea"]
+    tokens = TokenRatios(bullet=(0, 0, 0, 0), start=(0, 4, 8, 13), end=(4, 7, 12, 20),
+                         ratio=(-1.0, -1.0, 0.5, -1.5), expected=("Ar", "s", "b", "Arsenal"))
+    # "Arsenal" = tokens 0 and 1 (-2.0), "beat" = token 2 (0.5), "Chelsea" = token 3
+    assert weakest_words(summary, tokens) == [(0, 0, 7, -2.0, "Ar")]
+
+
+def test_support_score_bounds():
+    assert support_score([]) == 1.0
+    assert support_score([0.0, 0.0]) == 0.5
+    assert support_score([50.0]) == pytest.approx(1.0)
+    assert support_score([-800.0]) == pytest.approx(0.0)
+    assert support_score([math.log(3)]) == pytest.approx(0.75)
+
+
+def test_signature_names_model_and_settings(tiny):
+    sig = _check(tiny, story_tokens=300, threshold=-1.5).signature()
+    assert "model=tiny" in sig and "story_tokens=300" in sig and "threshold=-1.5" in sig
+
+
+def test_config_section_builds_spec():
+    from summcheck.consistency.registry import CHECKS
+
+    spec = CHECKS.get("likelihood").spec(story_tokens=512)
+    assert spec.story_tokens == 512 and spec.threshold == -2.0
