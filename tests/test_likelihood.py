@@ -134,6 +134,13 @@ def test_weakest_word_sums_its_tokens():
                          ratio=(-1.0, -1.0, 0.5, -1.5), expected=("Ar", "s", "b", "Arsenal"))
     # "Arsenal" = tokens 0 and 1 (-2.0), "beat" = token 2 (0.5), "Chelsea" = token 3
     assert weakest_words(summary, tokens) == [(0, 0, 7, -2.0, "Ar")]
+    # function words are passed over, negations are not
+    for word, kept in (("the", False), ("not", True)):
+        bullet = [f"{word} Chelsea"]
+        n = len(word)
+        t = TokenRatios(bullet=(0, 0), start=(0, n + 1), end=(n, n + 8), ratio=(-5.0, -1.0),
+                        expected=("x", "y"))
+        assert weakest_words(bullet, t)[0][1:3] == ((0, n) if kept else (n + 1, n + 8))
 
 
 def test_support_score_bounds():

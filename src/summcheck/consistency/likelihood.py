@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
+from summcheck.consistency.support import STOP_WORDS
 
 CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
 BARE_CONTEXT = "Highlights:\n-"           # the same prompt without a story
@@ -109,8 +110,11 @@ class LanguageModel:
             ids = bos + story_ids + tok(CONTEXT_TAIL, add_special_tokens=False)["input_ids"]
         import torch
 
+        # Only the last position's logits: the vocabulary projection of every story
+        # position would cost more than the rest of the model.
+        last_only = {"logits_to_keep": 1} if _accepts(model, "logits_to_keep") else {}
         with torch.inference_mode():
-            out = model(torch.tensor([ids]), use_cache=True)
+            out = model(torch.tensor([ids]), use_cache=True, **last_only)
         state = (_cache_of(out), out.logits[0, -1])
         if story is None:
             self._bare = state
@@ -146,12 +150,15 @@ class LanguageModel:
             expected=tuple(tok.decode([e]).strip() for e in expected))
 
 
-def _cache_argument(model) -> str:
-    """transformers 5 names the key/value cache `cache`; 4.x `past_key_values`."""
+def _accepts(model, argument: str) -> bool:
     import inspect
 
-    return "cache" if "cache" in inspect.signature(model.forward).parameters \
-        else "past_key_values"
+    return argument in inspect.signature(model.forward).parameters
+
+
+def _cache_argument(model) -> str:
+    """transformers 5 names the key/value cache `cache`; 4.x `past_key_values`."""
+    return "cache" if _accepts(model, "cache") else "past_key_values"
 
 
 def _cache_of(output):
@@ -159,14 +166,22 @@ def _cache_of(output):
     return cache if cache is not None else output.past_key_values
 
 
+# Words a finding may point at: not function words, which say little alone, but negations,
+# which reverse a bullet.
+_NEGATIONS = frozenset("not no never nobody none nothing neither nor cannot".split())
+_SKIPPED = STOP_WORDS - _NEGATIONS
+
+
 def _words(bullet: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in _WORD.finditer(bullet)]
+    return [(m.start(), m.end()) for m in _WORD.finditer(bullet)
+            if m.group().lower() not in _SKIPPED]
 
 
 def weakest_words(summary: Sequence[str], tokens: TokenRatios
                   ) -> list[tuple[int, int, int, float, str]]:
-    """Per bullet, its word with the lowest log-ratio (sum over the tokens inside it):
-    (bullet, start, end, log-ratio, the expected token at the word's first token)."""
+    """Per bullet, its word with the lowest log-ratio (sum over the tokens inside it;
+    function words other than negations skipped): (bullet, start, end, log-ratio, the
+    expected token at the word's first token)."""
     out = []
     for k, bullet in enumerate(summary):
         best = None
