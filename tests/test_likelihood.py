@@ -232,3 +232,17 @@ def test_real_gemma_finds_the_wrong_place_and_offers_the_story_one():
     (finding,) = wrong.findings
     assert finding.span.text == "York" and finding.candidates[0].text == "Leeds"
     assert 0.5 < right.scores["likelihood_support"] < 1.0
+
+
+def test_without_the_local_llm_extra_the_error_names_the_install(monkeypatch):
+    import importlib.util
+
+    from summcheck.consistency.likelihood import build
+    from summcheck.consistency.registry import CHECKS
+    from summcheck.errors import MissingExtraError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "gguf" else real(name, *a))
+    with pytest.raises(MissingExtraError, match=r"summcheck\[local-llm\]"):
+        build(CHECKS.get("likelihood").spec())

@@ -259,6 +259,10 @@ def _candidate(story: str, word: str) -> tuple[Span, ...]:
     return (Span(m.group(), m.start(), m.end()),) if m else ()
 
 
+def _percent(p: float) -> str:
+    return f"{p:.1%}" if p >= 0.001 else "under 0.1%"
+
+
 class LikelihoodCheck(Check):
     """Story support of the summary as a language model's likelihood ratio."""
 
@@ -296,7 +300,7 @@ class LikelihoodCheck(Check):
                     value=f"{logp:.2f}", candidates=(expected,),
                     reason=f"after reading the story the model expected "
                            f"'{expected.text}' here; it gives this word probability "
-                           f"{math.exp(logp):.1%}")
+                           f"{_percent(math.exp(logp))}")
             for k, span, logp, expected in suspect_words(summary, tokens, source)
             if logp < self.threshold)
         return CheckResult(scores={"likelihood_support": support_score(tokens.ratio),
