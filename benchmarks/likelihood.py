@@ -22,6 +22,8 @@ constants:
   weakest bullet lowest bullet mean of sigmoid(r)
   rank mean      mean of the ranks of the default `consistency` (numbers x entities x
                  support x unstitched, as agreement_cv computes it) and mean sigmoid
+  product        numbers x entities x mean sigmoid: `consistency` with the likelihood
+                 in the support check's place
 Which of the first four a user should read is chosen by nested selection (benchmarks.
 agreement_cv.nested_selection: inside each training part of 5 folds split by article, the
 best inner cross-validated criterion; scored on the held-out articles), and that
@@ -179,6 +181,9 @@ def main() -> None:
     entries += [("default consistency (agreement_cv's factors)", default),
                 ("rank mean of the default and likelihood mean sigmoid",
                  _ranks(default) + _ranks(scores["mean sigmoid"])),
+                ("numbers x entities x likelihood mean sigmoid (support's place)",
+                 X[:, names.index("nums")] * X[:, names.index("ents")]
+                 * scores["mean sigmoid"]),
                 ("nested selection among the four likelihood scores (out of fold)", nested)]
     boot = (args.bootstrap, args.seed)
     lines = results_file.header("likelihood", load_start, [
