@@ -246,3 +246,16 @@ def test_without_the_local_llm_extra_the_error_names_the_install(monkeypatch):
                         lambda name, *a: None if name == "gguf" else real(name, *a))
     with pytest.raises(MissingExtraError, match=r"summcheck\[local-llm\]"):
         build(CHECKS.get("likelihood").spec())
+
+
+@pytest.mark.skipif(not _has_gemma(), reason="local-llm extra not installed")
+def test_an_unwritable_model_cache_is_a_clear_error(tmp_path, monkeypatch):
+    from summcheck.consistency.likelihood import gemma_loader
+    from summcheck.errors import SummcheckError
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("SUMMCHECK_MODEL_CACHE", str(blocked))
+    loaded, _ = gemma_loader()
+    with pytest.raises(SummcheckError, match="SUMMCHECK_MODEL_CACHE"):
+        loaded()

@@ -37,6 +37,7 @@ from typing import Any, Callable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
 from summcheck.consistency.support import STOP_WORDS
+from summcheck.errors import SummcheckError
 
 CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
 BARE_CONTEXT = "Highlights:\n-"           # the same prompt without a story
@@ -317,7 +318,12 @@ def gemma_loader() -> tuple[Callable[[], tuple[Any, Any]], str]:
     def loaded():
         import transformers
 
-        folder = gemma.converted_model(gemma.cache_root())
+        try:
+            folder = gemma.converted_model(gemma.cache_root())
+        except OSError as err:
+            raise SummcheckError(
+                f"likelihood check: cannot prepare the model in {gemma.cache_root()}: {err}."
+                " Set SUMMCHECK_MODEL_CACHE to a writable folder.") from err
         tok = transformers.AutoTokenizer.from_pretrained(folder)
         model = transformers.AutoModelForCausalLM.from_pretrained(folder)
         return tok, model

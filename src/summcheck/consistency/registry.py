@@ -85,6 +85,7 @@ class LikelihoodSpec(Spec):
 
     story_tokens: int = Field(768, ge=64, le=8192,
                               description="the story is cut to its first this many tokens")
-    threshold: float = Field(-4.0, le=0, description="flag a word the story lacks where the "
-                                                     "model expected a story word, when its "
-                                                     "log-probability is below this")
+    threshold: float = Field(-4.0, le=0, description="flag a name or negation the story "
+                                                     "lacks where the model expected one the "
+                                                     "story has, when its log-probability "
+                                                     "is below this")
