@@ -4,6 +4,7 @@ nothing, findings point at the bullet's own characters."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pytest
@@ -29,7 +30,9 @@ SUMMARIES = [["Arsenal beat Chelsea.", "  The manager praised the team."],
              []]
 
 
+@functools.lru_cache(maxsize=1)
 def _tiny() -> tuple:
+    """A byte-level BPE tokenizer trained on these texts and a 2-layer GPT-2, seeded."""
     corpus = STORIES + [" ".join(s) for s in SUMMARIES] + [CONTEXT_TAIL, BARE_CONTEXT]
     bpe = tokenizers.ByteLevelBPETokenizer()
     bpe.train_from_iterator(corpus * 3, vocab_size=300, min_frequency=1,
@@ -106,7 +109,7 @@ _WORDS = st.sampled_from(["Arsenal", "beat", "Chelsea", "3-1", "home", "the", "c
                                                                max_size=6)),
                 min_size=1, max_size=3))
 def test_token_offsets_and_findings_point_into_the_bullets(bullets):
-    tiny = _TINY
+    tiny = _tiny()
     summary = [pad + " ".join(words) for pad, words in bullets]
     lm = LanguageModel(lambda: tiny, 256)
     tokens = lm.ratios(lm.context(STORIES[0]), summary)
@@ -124,8 +127,6 @@ def test_token_offsets_and_findings_point_into_the_bullets(bullets):
         assert summary[f.bullet_index][f.span.start:f.span.end] == f.span.text
     assert 0.0 <= result.scores["likelihood_support"] <= 1.0
 
-
-_TINY = _tiny()
 
 
 def _tokens(bullet: str, per_word: dict[str, tuple[float, str]]) -> TokenRatios:
