@@ -204,19 +204,13 @@ def main() -> None:
                             sets.copy_bias_intervals(sets.human, novelty, *boot))])
     lines += ["", "Speed, the check's check_many, one process, model loaded:", ""]
     lines += timing(rows, check, args.timing_stories)
-    lines += [f"- torch threads: {_threads()}; load average at the end: "
-              f"{results_file.load_average()}", ""]
+    lines += [f"- torch threads while the check runs: {check.processes} (the check's "
+              f"`processes`); load average at the end: {results_file.load_average()}", ""]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:
         results_file.append_section(OUT, "The opt-in likelihood check against human "
                                          "judgements", lines)
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 if __name__ == "__main__":
