@@ -7,9 +7,9 @@ Usage (from the repository root; appends a section to benchmarks/results/likelih
                                               [--seed 0] [--folds 5] [--timing-stories 6]
 
 Rows: benchmarks.agreement_cv's (FRANK validation CNN/DM + XSum, SummEval dev; each
-summary's bullets as a run splits them), with its cached features for the novel-bigram
-share and the default `consistency`'s factors (run agreement_cv first; its cache is
-reused). Each summary's per-token log-ratios r(t) = log p(t | story) - log p(t) come from
+summary's bullets as a run splits them), with its features for the novel-bigram share and
+the default `consistency`'s factors (from agreement_cv's cache; computed there first when
+missing). Each summary's per-token log-ratios r(t) = log p(t | story) - log p(t) come from
 the check's own code (`LanguageModel.ratios`: Gemma 3 270M, story cut to 768 tokens),
 cached per story in --cache/likelihood, keyed by the story, its summaries' bullets, the
 model and the story cut.
