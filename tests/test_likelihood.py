@@ -260,3 +260,15 @@ def test_an_unwritable_model_cache_is_a_clear_error(tmp_path, monkeypatch):
     loaded, _ = gemma_loader()
     with pytest.raises(SummcheckError, match="SUMMCHECK_MODEL_CACHE"):
         loaded()
+
+
+def test_threads_move_no_score(tiny):
+    """The check runs torch on `processes` threads; the scores do not depend on it."""
+    items = [(STORIES[i % 3], s, None) for i, s in enumerate(SUMMARIES)]
+    one = _check(tiny)
+    two = _check(tiny)
+    two.processes = 2
+    before = torch.get_num_threads()
+    for a, b in zip(one.check_many(items), two.check_many(items)):
+        assert a.scores == pytest.approx(b.scores, abs=1e-6)
+    assert torch.get_num_threads() == before      # restored after the check
