@@ -216,14 +216,21 @@ def subset(cases: Sequence[Case], per_kind: int) -> list[Case]:
 
 
 # ---------------------------------------------------------------- evaluation
-def build_checks(relations: bool = True) -> dict[str, object]:
-    """numbers, entities, support (lexical), and relations when that module exists."""
+def build_checks(relations: bool = True, likelihood: bool = False) -> dict[str, object]:
+    """numbers, entities, support (lexical), relations when that module exists, and with
+    `likelihood` the opt-in likelihood check (local-llm extra; slow: use a small
+    --per-kind)."""
     from summcheck.consistency.entities import EntityCheck
     from summcheck.consistency.numbers import NumberCheck
     from summcheck.consistency.support import SupportCheck
 
     checks = {"numbers": NumberCheck(), "entities": EntityCheck(),
               "support": SupportCheck(method="lexical")}
+    if likelihood:
+        from summcheck.consistency.likelihood import build
+        from summcheck.consistency.registry import CHECKS
+
+        checks["likelihood"] = build(CHECKS.get("likelihood").spec())
     if relations:
         try:
             from summcheck.consistency.relations import RelationCheck
@@ -452,11 +459,13 @@ def main() -> None:
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--no-relations", action="store_true")
+    parser.add_argument("--likelihood", action="store_true",
+                        help="also the opt-in likelihood check (slow; write to another --out)")
     args = parser.parse_args()
     args.data = data_dir(args.data)
     start = time.perf_counter()
     cases = planted_cases(args.data, args.seed, per_kind=args.per_kind)
-    checks = build_checks(relations=not args.no_relations)
+    checks = build_checks(relations=not args.no_relations, likelihood=args.likelihood)
     outcomes = evaluate(cases, checks)
     report = build_report(args, cases, outcomes, checks, time.perf_counter() - start)
     notes = kept_notes(args.out)
