@@ -12,7 +12,7 @@ from summcheck.errors import ConfigError
      "backend, tokenizer, types, use_stemmer"),
     ("metrics: {rogue: {}}", "metrics.rogue", "rouge", "coverage, rouge"),
     ("checks: {entity: {model: en_core_web_sm}}", "checks.entity", "entities",
-     "entities, numbers, relations, support"),
+     "entities, likelihood, numbers, relations, support"),
     ("checks: {numbers: {tolerence: 0.1}}", "checks.numbers.tolerence", "tolerance", "tolerance"),
 ])
 def test_unknown_key_in_a_nested_section(tmp_path, section, field, suggestion, allowed):
