@@ -141,7 +141,7 @@ def _tokens(bullet: str, per_word: dict[str, tuple[float, str]]) -> TokenRatios:
 
 
 STORY = ("Police in Leeds arrested a man on suspicion of arson. He never admitted it. "
-         "The Kenyan was released.")
+         "No charges followed. The Kenyan was released.")
 
 
 def test_a_word_the_story_argues_against_is_found_with_the_story_word():
@@ -154,8 +154,16 @@ def test_a_word_the_story_argues_against_is_found_with_the_story_word():
     assert STORY[expected.start:expected.end] == "Leeds"
 
 
+def test_a_story_name_in_the_wrong_place_is_found():
+    story = "Greg Dyke proposed the rule changes. Graham Taylor opposed them."
+    bullet = "The rule changes were proposed by Graham Taylor"
+    (found,) = suspect_words([bullet], _tokens(bullet, {"Graham": (-5.0, "Greg")}), story)
+    assert found[1].text == "Graham" and found[3].text == "Greg"
+
+
 @pytest.mark.parametrize("per_word", [
-    {"arson": (-9.0, "Leeds")},          # the story has the word itself
+    {"arson": (-9.0, "Leeds")},          # not a name (and the story has it)
+    {"never": (-9.0, "no")},             # a negation the story has
     {"York": (-9.0, "Manchester")},      # the expected word is not in the story
     {"York": (-9.0, "in")},              # the expected word is a function word
     {"the": (-9.0, "Leeds")},            # function words are not pointed at
@@ -164,7 +172,7 @@ def test_a_word_the_story_argues_against_is_found_with_the_story_word():
     {"Kenya's": (-9.0, "Kenyan")},       # one name in two forms
 ])
 def test_no_finding_without_a_story_name_to_offer(per_word):
-    bullet = "Officers held a man in York from Kenya's north for the arson"
+    bullet = "Officers held a man in York from Kenya's north for the arson, never"
     assert suspect_words([bullet], _tokens(bullet, per_word), STORY) == []
 
 

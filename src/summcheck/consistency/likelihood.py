@@ -18,12 +18,14 @@ Scores per summary:
   p(t | story) / (p(t | story) + p(t)): 0.5 where the story changes nothing, towards 1
   where the story explains the token, towards 0 where the story makes it unlikely;
 - `likelihood_unsupported`: how many bullets have a finding.
-A finding is the name or negation of a bullet the story argues against: one the story
-does not have, where the model, having read the story, expected another name (negation)
-that the story has ("did you mean"), and gave the bullet's word a log-probability below
-`threshold` (-4: under 2%). One finding at most per bullet. Other words are not flagged:
-there the model's expectation is as often a synonym. The default threshold was set
-by hand on a few made-up sentences, not fitted to the development data.
+A finding is the name or negation of a bullet the story argues against: where the model,
+having read the story, expected another name (negation) that the story has ("did you
+mean"), and gave the bullet's word a log-probability below `threshold` (-4: under 2%).
+A name may be one the story has, in the wrong place (the story's proposer named as its
+opponent); a negation only one the story lacks. One finding at most per bullet. Other
+words are not flagged: there the model's expectation is as often a synonym. The default
+threshold was set by hand on a few made-up sentences, not fitted to any data; detection
+and false alarms on planted errors: benchmarks/results/planted_likelihood.md.
 """
 
 from __future__ import annotations
@@ -200,9 +202,10 @@ def _words(bullet: str) -> list[tuple[int, int]]:
 
 def suspect_words(summary: Sequence[str], tokens: TokenRatios, story: str
                   ) -> list[tuple[int, Span, float, Span]]:
-    """Per bullet, the name or negation the story argues against most: one the story does
-    not have, where the model, having read the story, expected another name (or negation)
-    that the story does have, and gave the bullet's word a low log-probability. Returns
+    """Per bullet, the name or negation the story argues against most: where the model,
+    having read the story, expected another name (or negation) that the story has, and
+    gave the bullet's word a low log-probability; a name may be in the story itself (in
+    the wrong place), a negation may not. Returns
     (bullet, the word's span, its log-probability given the story, the expected word's
     first place in the story), the least likely such word of each bullet.
 
@@ -216,7 +219,7 @@ def suspect_words(summary: Sequence[str], tokens: TokenRatios, story: str
         for a, b in _words(bullet):
             word = bullet[a:b]
             kind = _kind(word, at_start=_sentence_start(bullet, a))
-            if kind is None or word.lower() in story_words:
+            if kind is None or (kind == "negation" and word.lower() in story_words):
                 continue
             inside = [i for i, (bi, s, e) in enumerate(zip(tokens.bullet, tokens.start,
                                                            tokens.end))
@@ -274,7 +277,7 @@ class LikelihoodCheck(Check):
 
     def signature(self) -> str:
         return (f"likelihood|model={self.model_id}|story_tokens={self.lm.story_tokens}"
-                f"|score=mean-sigmoid-ratio|flag=story-name-or-negation,logp<{self.threshold:g}"
+                f"|score=mean-sigmoid-ratio|flag=story-name-or-negation(names-in-story),logp<{self.threshold:g}"
                 f"|v={METHOD_VERSION}")
 
     def check(self, *, source: str, summary: Sequence[str],
