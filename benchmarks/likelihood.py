@@ -99,6 +99,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def summary_scores(tokens: list[list[tuple[int, float]]]) -> dict[str, np.ndarray]:
     """The four standalone candidates per row (1.0 / 0.0 for a summary with no tokens)."""
+    from summcheck.consistency.likelihood import support_score
+
     cols: dict[str, list[float]] = {"mean sigmoid": [], "mean ratio": [],
                                     "positive share": [], "weakest bullet": []}
     for row in tokens:
@@ -110,7 +112,7 @@ def summary_scores(tokens: list[list[tuple[int, float]]]) -> dict[str, np.ndarra
                 cols[k].append(v)
             continue
         s = _sigmoid(r)
-        cols["mean sigmoid"].append(float(s.mean()))
+        cols["mean sigmoid"].append(support_score(r.tolist()))    # the check's own
         cols["mean ratio"].append(float(r.mean()))
         cols["positive share"].append(float((r > 0).mean()))
         cols["weakest bullet"].append(min(float(s[b == k].mean()) for k in np.unique(b)))

@@ -56,8 +56,8 @@ def _main(ctx: typer.Context,
 def _collect_less_often() -> None:
     """A command makes rows by the hundred thousand, nearly all freed by their reference
     counts; at its default pace (every 700 allocations) the cyclic collector took about
-    5% of a run (benchmarks/results/overhead.md, notes on the 14:10-14:34 sections). This process-wide
-    setting is the CLI's to make, so the library leaves it alone."""
+    5% of a run (benchmarks/results/overhead.md, notes on the 14:10-14:34 sections).
+    This process-wide setting is the CLI's to make, so the library leaves it alone."""
     gc.set_threshold(10_000, 10, 10)
 
 

@@ -287,8 +287,9 @@ class LikelihoodCheck(Check):
 
     def signature(self) -> str:
         return (f"likelihood|model={self.model_id}|story_tokens={self.lm.story_tokens}"
-                f"|score=mean-sigmoid-ratio|flag=story-name-or-negation(names-in-story,not-one-name),logp<{self.threshold:g}"
-                f"|v={METHOD_VERSION}")
+                "|score=mean-sigmoid-ratio"
+                "|flag=story-name-or-negation(names-in-story,not-one-name)"
+                f",logp<{self.threshold:g}|v={METHOD_VERSION}")
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
