@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from summcheck import runner
 from summcheck.columns import SpilledColumns
@@ -37,6 +38,26 @@ def test_spilled_columns_hold_every_row_value_and_nan_elsewhere(tmp_path, monkey
     del matrix
     spilled.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(["b", "a", "c"]),
+                                st.none() | st.floats(allow_nan=False) | st.integers(-5, 5)),
+                max_size=12), st.integers(1, 4))
+def test_spilled_columns_equal_the_rows_whatever_their_keys(tmp_path_factory, rows, block):
+    """Rows with every column, some, none, None values and keys in any order: each
+    column reads back as the rows' values (NaN where a row has none)."""
+    spilled = SpilledColumns(tmp_path_factory.mktemp("cols") / "cols")
+    spilled._BLOCK_ROWS = block
+    for row in rows:
+        spilled.add(row)
+    matrix = spilled.matrix()
+    assert spilled.names == sorted({k for row in rows for k in row})
+    for j, name in enumerate(spilled.names):
+        expected = [math.nan if row.get(name) is None else row[name] for row in rows]
+        assert np.array_equal(matrix[:, j], expected, equal_nan=True), name
+    del matrix
+    spilled.close()
 
 
 def test_spilled_columns_without_rows_or_values(tmp_path):

@@ -149,8 +149,8 @@ _VALUE = st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["m1", "m,2", "m3"]), _VALUE)), min_size=1, max_size=5))
 def test_csv_cells_read_back_as_the_values(rows):
     """Whatever the ids and errors (commas, quotes, CR, LF) and values (numbers, None,
-    booleans), csv.reader gives back each one: a number equal to the value, None and a
-    missing metric an empty cell."""
+    booleans), in whatever order a row holds its metrics, csv.reader gives back
+    each one: a number equal to the value, None and a missing metric an empty cell."""
     from summcheck.reports.csvout import render_csv
 
     scores = [{"summarizer": "s", "example_id": i, "error": e or None, "scores": v}

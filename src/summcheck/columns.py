@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from operator import itemgetter
 from pathlib import Path
 
 
@@ -23,14 +24,21 @@ class SpilledColumns:
         self.names: list[str] = []
         self._known: frozenset[str] = frozenset()
         self.n_rows = 0
+        self._take = _taker([])
         self._pending = array("d")
         self._handle = self.path.open("wb")
 
     def add(self, values: dict[str, float | None]) -> None:
         if not self._known.issuperset(values):
             self._widen(sorted(self._known.union(values)))
-        get = values.get
-        self._pending.extend([math.nan if (v := get(n)) is None else v for n in self.names])
+        try:   # a row with every column and no None, the common case: taken in one call
+            row = self._take(values)
+        except KeyError:
+            row = None
+        if row is None or None in row:
+            get = values.get
+            row = [math.nan if (v := get(n)) is None else v for n in self.names]
+        self._pending.extend(row)
         self.n_rows += 1
         if len(self._pending) >= self._BLOCK_ROWS * len(self.names):
             self._flush()
@@ -75,3 +83,15 @@ class SpilledColumns:
         wider.replace(self.path)
         self._handle = self.path.open("ab")
         self.names, self._known = names, frozenset(names)
+        self._take = _taker(names)
+
+
+def _taker(names: list[str]):
+    """A function giving the values of `names` in a dict as a tuple (KeyError when one is
+    missing): operator.itemgetter, which returns a bare value for one name and needs one."""
+    if len(names) >= 2:
+        return itemgetter(*names)
+    if names:
+        get = itemgetter(names[0])
+        return lambda values: (get(values),)
+    return lambda values: ()

@@ -72,12 +72,15 @@ class RunRows:
         with tempfile.TemporaryDirectory(prefix="summcheck-report-") as scratch:
             builders: dict[str, _LabelBuilder] = {}
             order: dict[str, None] = {}
+            seen: frozenset[str] = frozenset()
             for row in scores:
                 label = row["summarizer"]
                 if label not in builders:
                     builders[label] = _LabelBuilder(Path(scratch) / str(len(builders)))
                 builders[label].add(row)
-                order.update(dict.fromkeys(row["scores"]))
+                if not seen.issuperset(row["scores"]):   # rows mostly repeat the names
+                    order.update(dict.fromkeys(row["scores"]))
+                    seen = frozenset(order)
             labels = {label: b.finish() for label, b in builders.items()}
             kinds = _count_findings(checks, labels)
         return cls(labels, list(order), kinds)
