@@ -60,7 +60,7 @@ def _check(spec: HFDataset, value: Any, where: str, at: str, keys: dict) -> None
 def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: dict) -> None:
     """JSON Lines: one object per line, blank lines skipped."""
     where = f"{field}: {file}"
-    with open(file, "rb") as handle:
+    with open(file, "rb", buffering=fastjson.LINE_BUFFER) as handle:
         end = 0
         for number, line in enumerate(handle, 1):
             start, end = end, end + len(line)

@@ -313,7 +313,7 @@ def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
         yield from ((i + 2, None, row) for i, row in enumerate(reader))
         return
     offset = 0
-    with path.open("rb") as handle:
+    with path.open("rb", buffering=fastjson.LINE_BUFFER) as handle:
         for i, raw in enumerate(handle, start=1):
             start, offset = offset, offset + len(raw)
             line = raw.decode("utf-8", errors="replace")
