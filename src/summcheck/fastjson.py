@@ -25,8 +25,8 @@ import msgspec
 _decode = msgspec.json.Decoder().decode
 
 # The read buffer for JSON Lines files read line by line: with the default 8 KB, a data
-# file of 4 KB rows cost a read call every two rows, about 3 us a row here, more than
-# finding the lines (benchmarks/results/overhead.md, 2026-12-04 notes).
+# file of 4 KB rows cost a read call every two rows, 2-4 us a row here, more than
+# finding the lines (benchmarks/line_buffers.py; results in benchmarks/results/overhead.md).
 LINE_BUFFER = 1 << 18
 
 
