@@ -16,9 +16,10 @@ transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
 from summcheck.consistency.likelihood import (  # noqa: E402
-    BARE_CONTEXT, CONTEXT_TAIL, LanguageModel, LikelihoodCheck, TokenRatios, support_score,
-    suspect_words,
+    BARE_CONTEXT, CONTEXT_TAIL, LanguageModel, LikelihoodCheck, TokenRatios, readable,
+    support_score, suspect_words,
 )
+from summcheck.consistency.truecasing import CaseTable  # noqa: E402
 
 STORIES = ["Arsenal beat Chelsea 3-1 at home on Sunday. The manager praised his team.",
            "The council approved 120 new homes near the river after a long debate.",
@@ -195,9 +196,47 @@ def test_the_threshold_decides_and_one_finding_a_bullet(tiny):
     tokens = _tokens(bullet, {"York": (-5.5, "Leeds"), "murder": (-4.2, "arson")})
     assert [f[1].text for f in suspect_words([bullet], tokens, STORY)] == ["York"]
     for threshold, expected in ((-4.0, 1), (-6.0, 0)):
-        result = _check(tiny, threshold=threshold)._result(STORY, [bullet], tokens)
+        read = [(bullet, list(range(len(bullet))))]
+        result = _check(tiny, threshold=threshold)._result(STORY, [bullet], read, tokens)
         assert result.scores["likelihood_unsupported"] == expected
         assert all(f.candidates[0].text == "Leeds" for f in result.findings)
+
+
+def test_lowercased_tokenized_bullets_are_read_as_the_story_spells_them():
+    story = "Greg Dyke proposed the rule changes, and Graham Taylor opposed them."
+    bullet = "the rule changes were proposed by graham taylor 's club ."
+    text, offsets = readable(bullet, CaseTable(story))
+    assert text == "The rule changes were proposed by Graham Taylor's club."
+    assert all(text[i].lower() == bullet[o].lower() for i, o in enumerate(offsets))
+    cased = "The rule changes were proposed by Graham Taylor"
+    assert readable(cased, CaseTable(story)) == (cased, list(range(len(cased))))
+
+
+def test_a_finding_in_a_lowercased_bullet_points_at_the_bullet_as_written(tiny):
+    story = "Greg Dyke proposed the rule changes, and Graham Taylor opposed them."
+    bullet = "the rule changes were proposed by graham taylor ."
+    read = [readable(bullet, CaseTable(story))]
+    tokens = _tokens(read[0][0], {"Graham": (-5.0, "Greg")})
+    result = _check(tiny, threshold=-4.0)._result(story, [bullet], read, tokens)
+    (finding,) = result.findings
+    assert finding.span.text == "graham"
+    assert bullet[finding.span.start:finding.span.end] == "graham"
+    assert finding.candidates[0].text == "Greg"
+
+
+def test_a_lowercased_summary_scores_as_its_cased_form(tiny):
+    """What the model reads is the same, so the scores are; findings point into the
+    bullets as written."""
+    check = _check(tiny, threshold=0.0)
+    cased = ["Arsenal beat Chelsea 3-1 at home.", "The manager praised his team."]
+    lowered = ["arsenal beat chelsea 3-1 at home .", "the manager praised his team ."]
+    a = check.check(source=STORIES[0], summary=cased)
+    b = check.check(source=STORIES[0], summary=lowered)
+    assert b.scores == a.scores
+    assert [(f.bullet_index, f.span.text.lower()) for f in b.findings] == \
+        [(f.bullet_index, f.span.text.lower()) for f in a.findings]
+    for f in b.findings:
+        assert lowered[f.bullet_index][f.span.start:f.span.end] == f.span.text
 
 
 def test_support_score_bounds():

@@ -26,6 +26,12 @@ opponent); a negation only one the story lacks. One finding at most per bullet. 
 words are not flagged: there the model's expectation is as often a synonym. The default
 threshold was set by hand on a few made-up sentences, not fitted to any data; detection
 and false alarms on planted errors: benchmarks/results/planted_likelihood.md.
+
+Bullets are read as the entity check reads them: space tokenization undone ("kim 's" ->
+"kim's") and, where a bullet was lowercased, its capitals restored from the story's
+spelling (`truecasing`), so the model reads text like the story's and names are seen as
+names: on FRANK's lowercased summaries the findings were blind (none on 671). Finding
+spans are mapped back onto the bullet as written.
 """
 
 from __future__ import annotations
@@ -39,11 +45,12 @@ from typing import Any, Callable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
 from summcheck.consistency.support import STOP_WORDS
+from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
 from summcheck.errors import SummcheckError
 
 CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
 BARE_CONTEXT = "Highlights:\n-"           # the same prompt without a story
-METHOD_VERSION = 1      # bump when the prompt, the scores or the findings' rules change
+METHOD_VERSION = 2      # bump when the prompt, the scores or the findings' rules change
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
 
@@ -273,6 +280,23 @@ def _candidate(story: str, word: str) -> tuple[Span, ...]:
     return (Span(m.group(), m.start(), m.end()),) if m else ()
 
 
+def readable(bullet: str, case: CaseTable) -> tuple[str, list[int]]:
+    """The bullet as the model reads it, and per character the offset it came from in
+    the bullet: detokenized, and truecased from the story when it was lowercased. A word
+    the story never writes is left in lower case (no word lists here: the entity check's
+    come with spaCy), so only names the story spells are restored."""
+    text, offsets = detokenize(bullet)
+    if is_lowercased(text):
+        text = truecase(text, case, lambda word: True)
+    return text, offsets
+
+
+def _written(bullet: str, offsets: list[int], span: Span) -> Span:
+    """A span of the bullet as read (`readable`) as a span of the bullet as written."""
+    start, end = offsets[span.start], offsets[span.end - 1] + 1
+    return Span(bullet[start:end], start, end)
+
+
 def _percent(p: float) -> str:
     return f"{p:.1%}" if p >= 0.001 else "under 0.1%"
 
@@ -287,7 +311,7 @@ class LikelihoodCheck(Check):
 
     def signature(self) -> str:
         return (f"likelihood|model={self.model_id}|story_tokens={self.lm.story_tokens}"
-                "|score=mean-sigmoid-ratio"
+                "|read=detokenized,truecased-from-story|score=mean-sigmoid-ratio"
                 "|flag=story-name-or-negation(names-in-story,not-one-name)"
                 f",logp<{self.threshold:g}|v={METHOD_VERSION}")
 
@@ -303,20 +327,24 @@ class LikelihoodCheck(Check):
         out: list[CheckResult | None] = [None] * len(items)
         with _torch_threads(self.processes):
             for source, indices in order.items():
-                state = self.lm.context(source)
+                state, case = self.lm.context(source), CaseTable(source)
                 for i in indices:
-                    summary = list(items[i][1])
-                    out[i] = self._result(source, summary, self.lm.ratios(state, summary))
+                    read = [readable(bullet, case) for bullet in items[i][1]]
+                    bullets = [text for text, _ in read]
+                    out[i] = self._result(source, list(items[i][1]), read,
+                                          self.lm.ratios(state, bullets))
         return out  # type: ignore[return-value]
 
-    def _result(self, source: str, summary: list[str], tokens: TokenRatios) -> CheckResult:
+    def _result(self, source: str, summary: list[str], read: list[tuple[str, list[int]]],
+                tokens: TokenRatios) -> CheckResult:
         findings = tuple(
-            Finding(check=self.name, kind="unlikely", bullet_index=k, span=span,
-                    value=f"{logp:.2f}", candidates=(expected,),
+            Finding(check=self.name, kind="unlikely", bullet_index=k,
+                    span=_written(summary[k], read[k][1], span), value=f"{logp:.2f}",
+                    candidates=(expected,),
                     reason=f"after reading the story the model expected "
                            f"'{expected.text}' here; it gives this word probability "
                            f"{_percent(math.exp(logp))}")
-            for k, span, logp, expected in suspect_words(summary, tokens, source)
+            for k, span, logp, expected in suspect_words([t for t, _ in read], tokens, source)
             if logp < self.threshold)
         return CheckResult(scores={"likelihood_support": support_score(tokens.ratio),
                                    "likelihood_unsupported": float(len(findings))},
