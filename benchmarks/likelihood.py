@@ -10,7 +10,9 @@ Rows: benchmarks.agreement_cv's (FRANK validation CNN/DM + XSum, SummEval dev; e
 summary's bullets as a run splits them), with its features for the novel-bigram share and
 the default `consistency`'s factors (from agreement_cv's cache; computed there first when
 missing). Each summary's per-token log-ratios r(t) = log p(t | story) - log p(t) come from
-the check's own code (`LanguageModel.ratios`: Gemma 3 270M, story cut to 768 tokens),
+the check's own code (`LanguageModel.ratios`: Gemma 3 270M, story cut to 768 tokens;
+bullets read first as `check_many` reads them, `readable`: detokenized, truecased from the
+story),
 cached per story in --cache/likelihood, keyed by the story, its summaries' bullets, the
 model and the story cut.
 
@@ -65,6 +67,9 @@ def ratio_inputs(check) -> str:
 def token_ratios(rows, check, cache: Path, log=print) -> list[list[tuple[int, float]]]:
     """Per row, its tokens' (bullet, r(t)), from the check's language model; cached per
     story."""
+    from summcheck.consistency.likelihood import readable
+    from summcheck.consistency.truecasing import CaseTable
+
     by_story: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_story.setdefault(r.article, []).append(i)
@@ -79,10 +84,12 @@ def token_ratios(rows, check, cache: Path, log=print) -> list[list[tuple[int, fl
         if path.exists():
             values = json.loads(path.read_text())
         else:
-            state = check.lm.context(article)
+            state, case = check.lm.context(article), CaseTable(article)
             values = []
             for i in index:
-                t = check.lm.ratios(state, list(rows[i].bullets))
+                # the bullets as the check reads them (check_many): detokenized, truecased
+                bullets = [readable(b, case)[0] for b in rows[i].bullets]
+                t = check.lm.ratios(state, bullets)
                 values.append([[b, round(x, 5)] for b, x in zip(t.bullet, t.ratio)])
             path.write_text(json.dumps(values))
         for i, v in zip(index, values):
