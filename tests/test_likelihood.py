@@ -327,3 +327,66 @@ def test_threads_move_no_score(tiny):
     for a, b in zip(one.check_many(items), two.check_many(items)):
         assert a.scores == pytest.approx(b.scores, abs=1e-6)
     assert torch.get_num_threads() == before      # restored after the check
+
+
+# ---------------------------------------------------------------- through a whole run
+def _likelihood_run_config(tmp_path, ids: list[str]):
+    import json
+
+    data, summaries = tmp_path / "data.jsonl", tmp_path / "summaries.jsonl"
+    with data.open("w") as d, summaries.open("w") as s:
+        for i, example_id in enumerate(ids):
+            d.write(json.dumps({"id": example_id, "story": STORIES[i % 3],
+                                "highlights": ["A highlight."]}) + "\n")
+            bullets = SUMMARIES[i % 4] or ["x"]
+            if i % 2:   # every other summary lowercased and tokenized
+                bullets = [b.lower().replace(".", " .") for b in bullets]
+            s.write(json.dumps({"id": example_id, "summary": bullets}) + "\n")
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"name: lk\ndataset: {{source: hf, path: {data}, split: test,\n"
+        "          fields: {id: id, story: story, highlights: highlights}}\n"
+        f"summarizers: [{{type: precomputed, name: pre, path: {summaries}}}]\n"
+        "checks: {numbers: null, entities: null, support: null,\n"
+        "         likelihood: {threshold: -0.01}}\n"
+        "report: {enabled: false}\n")
+    return config
+
+
+def _rows(path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_run_scores_the_same_cold_cached_windowed_and_with_ids_renamed(
+        tiny, tmp_path, monkeypatch):
+    """The check through `summcheck run` (the tiny model in Gemma's place): a second run
+    reads the score cache, a run in windows of two groups stories differently, a run
+    with other ids keys nothing on them; every per-example row agrees."""
+    from summcheck import runner
+    from summcheck.config import load_config
+    from summcheck.consistency import likelihood
+
+    monkeypatch.setattr(likelihood, "gemma_loader", lambda: (lambda: tiny, "tiny"))
+    ids = [f"ex-{i}" for i in range(7)]
+
+    def run(name: str, cache: str, example_ids: list[str]) -> tuple[list, list]:
+        (tmp_path / name).mkdir()
+        config = _likelihood_run_config(tmp_path / name, example_ids)
+        run_dir = runner.run(load_config(config), out_dir=tmp_path / name / "runs",
+                             cache_dir=tmp_path / cache, show_progress=False).run_dir
+        return _rows(run_dir / "scores.jsonl"), _rows(run_dir / "checks.jsonl")
+
+    cold = run("cold", "cache", ids)
+    cached = run("cached", "cache", ids)
+    assert cached == cold
+    support = [row["scores"]["likelihood_support"] for row in cold[0]]
+    assert all(0 <= v <= 1 for v in support) and len(set(support)) > 2   # scored, not blank
+    renamed = run("renamed", "cache-renamed", [f"other-{i}" for i in range(7)])
+    monkeypatch.setattr(runner, "_WINDOW", 2)
+    windowed = run("windowed", "cache-windowed", ids)
+    for other in (renamed, windowed):
+        for a, b in zip(cold[0], other[0]):
+            assert a["scores"] == pytest.approx(b["scores"], abs=1e-6)
+        assert [r["findings"] for r in other[1]] == [r["findings"] for r in cold[1]]
