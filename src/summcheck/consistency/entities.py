@@ -39,7 +39,7 @@ from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline
 )
 from summcheck.consistency.story_entities import StoryEntities, text_key
 from summcheck.consistency.truecasing import (
-    CaseTable, CommonWords, detokenize, is_lowercased, sentence_initial, truecase,
+    CaseTable, CommonWords, detokenize, is_lowercased, restore_text, sentence_initial,
 )
 
 DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
@@ -207,11 +207,9 @@ class EntityCheck(Check):
 
     def _ner_input(self, text: str, case: CaseTable) -> tuple[str, list[int], bool]:
         """Detokenize, and truecase from the story when the text is all lowercase."""
-        clean, offsets = detokenize(text)
-        lowercased = self.restore_case and is_lowercased(clean)
-        if lowercased:
-            clean = truecase(clean, case, self._is_common)
-        return clean, offsets, lowercased
+        if not self.restore_case:
+            return (*detokenize(text), False)
+        return restore_text(text, case, self._is_common)
 
     def _sentence_case_only(self, m: Mention, text: str, case: CaseTable) -> bool:
         """A one-word mention at a sentence start that is an ordinary word the story never

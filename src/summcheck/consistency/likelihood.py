@@ -45,7 +45,7 @@ from typing import Any, Callable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
 from summcheck.consistency.support import STOP_WORDS
-from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
+from summcheck.consistency.truecasing import CaseTable, restore_text
 from summcheck.errors import SummcheckError
 
 CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
@@ -285,9 +285,7 @@ def readable(bullet: str, case: CaseTable) -> tuple[str, list[int]]:
     the bullet: detokenized, and truecased from the story when it was lowercased. A word
     the story never writes is left in lower case (no word lists here: the entity check's
     come with spaCy), so only names the story spells are restored."""
-    text, offsets = detokenize(bullet)
-    if is_lowercased(text):
-        text = truecase(text, case, lambda word: True)
+    text, offsets, _ = restore_text(bullet, case, lambda word: True)
     return text, offsets
 
 

@@ -55,7 +55,7 @@ from summcheck.consistency.spacy_pipeline import (
     PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, spacy_version,
 )
 from summcheck.consistency.story_entities import text_key
-from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
+from summcheck.consistency.truecasing import CaseTable, detokenize, restore_text
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
@@ -167,6 +167,7 @@ class RelationCheck(Check):
     def _is_common(self, word: str) -> bool:
         """Ordinary English (truecasing leaves it lowercase unless the story capitalises
         it): in the lemmatizer's word lists, or an inflection of a word in them."""
+        self.nlp    # loads the word lists
         if len(word) < 2 or not word.isalpha() or word in self._words:
             return True
         return any(old and word.endswith(old) and word[:len(word) - len(old)] + new
@@ -206,10 +207,7 @@ class RelationCheck(Check):
         """The parser's input and its offsets into the bullet: detokenized, and truecased
         from the story when lowercased (the parser tags "chelsea" as a noun, "Chelsea" as
         a name)."""
-        clean, offsets = detokenize(bullet)
-        if is_lowercased(clean):
-            self.nlp    # loads the word lists `_is_common` reads
-            clean = truecase(clean, story.case, self._is_common)
+        clean, offsets, _ = restore_text(bullet, story.case, self._is_common)
         return clean, offsets
 
     # ------------------------------------------------------------------ the check

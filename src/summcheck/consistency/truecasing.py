@@ -56,6 +56,18 @@ def is_lowercased(text: str) -> bool:
     return bool(words) and capitalised <= 0.02 * len(words)
 
 
+def restore_text(text: str, case: CaseTable, is_common: Callable[[str], bool]
+                 ) -> tuple[str, list[int], bool]:
+    """`text` as a model trained on cased news should read it: detokenized, and truecased
+    from the story (`truecase`) when it was lowercased. Returns the new text, per
+    character its offset in `text`, and whether it was truecased."""
+    clean, offsets = detokenize(text)
+    lowercased = is_lowercased(clean)
+    if lowercased:
+        clean = truecase(clean, case, is_common)
+    return clean, offsets, lowercased
+
+
 # Words for truecasing: contractions and possessives stay in one word ("hasn't", "kim's").
 _CASE_WORD = re.compile(DOTTED + r"|[^\W_]+(?:['’][^\W_]+)*")
 
