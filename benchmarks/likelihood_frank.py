@@ -49,8 +49,9 @@ import numpy as np
 from scipy.stats import rankdata
 
 from . import results_file
-from .data import data_dir, load_jsonl
-from .relations_frank import bootstrap_auc, items, within_system_auc
+from .relations_frank import (
+    bootstrap_auc, dataset_subsets, frank_rows, items, within_system_auc,
+)
 
 CACHE = Path("/tmp/summcheck_agreement_cv/likelihood_frank")
 RESULTS = results_file.RESULTS / "likelihood.md"
@@ -241,8 +242,7 @@ def main() -> None:
     args = ap.parse_args()
     load_start, wall = results_file.load_average(), time.perf_counter()
     wanted = args.datasets.split(",")
-    rows = [r for r in load_jsonl(data_dir(args.data) / "frank_valid.jsonl")
-            if r["dataset"] in wanted][: args.limit]
+    rows = frank_rows(args.data, wanted)[: args.limit]
     args.cache.mkdir(parents=True, exist_ok=True)
     log(f"{len(rows)} rows, {len(by_story(rows))} stories")
 
@@ -254,10 +254,7 @@ def main() -> None:
     rel, rel_signature = relation_counts(rows, args.cache)
     count = np.array([r["likelihood_unsupported"] for r in lk], float)
     support = np.array([r["likelihood_support"] for r in lk], float)
-    subsets = [(d, [i for i, r in enumerate(rows) if r["dataset"] == d]) for d in wanted]
-    if len(wanted) > 1:
-        subsets.append(("+".join(wanted), list(range(len(rows)))))
-    subsets = [(n, idx) for n, idx in subsets if idx]
+    subsets = [(n, idx) for n, idx in dataset_subsets(rows, wanted) if idx]
 
     body = [*auc_table(rows, subsets, count, support, rel, args), "",
             *alarm_table(rows, subsets, count, rel), "", *findings_list(rows, lk)]

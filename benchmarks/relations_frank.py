@@ -49,6 +49,20 @@ SETTINGS = [dict(scope=s, roles=r) for s in ("names", "all") for r in ("strict",
 FLAGS = [c for n in range(1, len(CLASSES) + 1) for c in itertools.combinations(CLASSES, n)]
 VARIANTS = [dict(setting, flag=flag) for setting in SETTINGS for flag in FLAGS]
 
+def frank_rows(data: Path | None, wanted: list[str]) -> list[dict]:
+    """FRANK validation rows of the `wanted` datasets, in file order."""
+    return [r for r in load_jsonl(data_dir(data) / "frank_valid.jsonl")
+            if r["dataset"] in wanted]
+
+
+def dataset_subsets(rows: list[dict], wanted: list[str]) -> list[tuple[str, list[int]]]:
+    """(name, row indices) of each wanted dataset, then of all of them together."""
+    subsets = [(d, [i for i, r in enumerate(rows) if r["dataset"] == d]) for d in wanted]
+    if len(wanted) > 1:
+        subsets.append(("+".join(wanted), list(range(len(rows)))))
+    return subsets
+
+
 def items(rows: list[dict], field: str = "summary") -> list[tuple]:
     return [(r["article"], [r[field]], None) for r in rows]
 
@@ -205,8 +219,7 @@ def main() -> None:
     args = parser.parse_args()
     wanted = args.datasets.split(",")
     load_start = results_file.load_average()
-    rows = [r for r in load_jsonl(data_dir(args.data) / "frank_valid.jsonl")
-            if r["dataset"] in wanted]
+    rows = frank_rows(args.data, wanted)
     speed = throughput([r for r in rows if r["dataset"] == wanted[0]])
     with tempfile.TemporaryDirectory() as folder:
         scores = variant_scores(rows, Path(folder))
@@ -215,9 +228,7 @@ def main() -> None:
     extra["default share + support lexical (mean of ranks, untuned)"] = (
         rankdata(scores[d, "share"]) + rankdata(extra["support lexical (1 - precision)"]))
     lines = section_header(args, speed, load_start)
-    subsets = [(d, [i for i, r in enumerate(rows) if r["dataset"] == d]) for d in wanted]
-    if len(wanted) > 1:
-        subsets.append(("+".join(wanted), list(range(len(rows)))))
+    subsets = dataset_subsets(rows, wanted)
     for name, idx in subsets:
         sub = [rows[i] for i in idx]
         lines += evaluate(name, sub, {c: s[idx] for c, s in scores.items()},
