@@ -49,6 +49,32 @@ def test_second_scoring_reads_the_cache_and_gives_the_same_rows(tmp_path):
     assert first == second and first[0]["scores"]["rouge1_f"] > 0
 
 
+def test_a_run_of_cheap_metrics_only_keeps_no_score_rows(tmp_path):
+    """rouge-score-rs costs less than a cache key: a ROUGE-only scorer writes nothing to
+    the cache and gives the rows a cached scorer gives; one metric worth caching beside it
+    brings the cache back for the whole row."""
+    pytest.importorskip("rouge_score_rs")
+    rust = RougeMetric(("rouge1", "rougeLsum"), backend="rust")
+    assert not rust.worth_caching and RougeMetric(backend="python").worth_caching
+    cheap = Scorer([rust], [], cache=ScoreCache(tmp_path / "cheap"))
+    rows = [cheap.score(pairs(7)[:3]), cheap.score(pairs(7)[3:])]
+    assert cheap.cache is None and not _cached_keys(tmp_path / "cheap")
+    cached = Scorer([RougeMetric(("rouge1", "rougeLsum"), backend="python")], [],
+                    cache=ScoreCache(tmp_path / "python")).score(pairs(7))
+    assert rows[0] + rows[1] == cached and len(_cached_keys(tmp_path / "python")) == 7
+    mixed = Scorer([rust, CountingMetric()], [], cache=ScoreCache(tmp_path / "mixed"))
+    mixed.score(pairs(4))
+    assert mixed.cache is not None and len(_cached_keys(tmp_path / "mixed")) == 4
+
+
+def _cached_keys(folder) -> list:
+    cache = ScoreCache(folder)
+    try:
+        return cache._db.execute("SELECT key FROM scores").fetchall()
+    finally:
+        cache.close()
+
+
 class NonFiniteMetric:
     """A metric with no finite value for some summaries (0/0, a diverging ratio)."""
 

@@ -74,6 +74,9 @@ class CachedScores:
     def __init__(self, fingerprint: str, cache: ScoreCache | None,
                  pairs: Sequence[tuple[Example, Summary]]):
         self.cache = cache
+        if cache is None:   # no keys to compute: every pair is new
+            self.keys, self.found, self.todo, self._todo_keys = [], {}, list(pairs), []
+            return
         self.keys = [score_key(fingerprint, e, s) for e, s in pairs]
         self.found = cache.get_many(self.keys) if cache else {}
         todo = [i for i, key in enumerate(self.keys) if key not in self.found]
@@ -85,6 +88,10 @@ class CachedScores:
         rows of `todo` in its order cut into batches; a batch is taken only when its
         first row is due, so rows stream as batches finish."""
         batches = iter(scored)
+        if self.cache is None:
+            for rows in batches:
+                yield from rows
+            return
         new: Iterator[dict[str, Any]] = iter(())
         taken = 0
         for key in self.keys:

@@ -157,8 +157,9 @@ def _finite(values: dict[str, Any]) -> dict[str, Any]:
 
 
 class Scorer:
-    """Scores (example, summary) pairs through the score cache: only pairs never scored
-    with this exact setup are computed, and only their stories are analysed by the checks
+    """Scores (example, summary) pairs through the score cache (kept only when some
+    metric or check is `worth_caching`): only pairs never scored with this exact setup
+    are computed, and only their stories are analysed by the checks
     (story NER persisted in `checks_folder` as it is done, shared by every run and
     summarizer). `score` is the local backend's whole cache-then-score step; the Ray
     backend uses `CachedScores` with `score_new` on its workers."""
@@ -167,7 +168,9 @@ class Scorer:
                  checks_folder: Path | None = None):
         self.metrics = [adopt(metric, Metric) for metric in metrics]
         self.checks = [adopt(check, Check) for check in checks]
-        self.cache, self.checks_folder = cache, checks_folder
+        worth_caching = any(s.worth_caching for s in self.metrics + self.checks)
+        self.cache = cache if worth_caching else None
+        self.checks_folder = checks_folder
         self.fingerprint = scoring_fingerprint(
             [RULES_SIGNATURE, *(m.signature() for m in self.metrics + self.checks)])
         self._check_folder_used = False

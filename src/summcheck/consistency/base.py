@@ -70,9 +70,11 @@ Item = tuple[str, Sequence[str], Sequence[str] | None]
 class Check(ABC):
     """Everything scoring and the backends ask of a check. Required: `name`,
     `signature()`, `check(...)`. Optional, with defaults: `check_many(items)`,
-    `load_cache(folder)`, `processes`."""
+    `load_cache(folder)`, `processes`, `worth_caching`."""
 
     name: str
+    # Whether its results are worth keeping in the score cache (as `Metric.worth_caching`).
+    worth_caching: bool = True
     # Cores the check may use at once (the Ray backend sets it to a scoring task's CPUs
     # before the first check); a check that runs on one core ignores it.
     processes: int = 1

@@ -18,9 +18,13 @@ Item = tuple[Sequence[str], Sequence[Sequence[str]]]
 
 class Metric(ABC):
     """Everything scoring asks of a metric. Required: `name`, `signature()`,
-    `score(...)`. Optional, with a default: `score_many(items)`."""
+    `score(...)`. Optional, with defaults: `score_many(items)`, `worth_caching`."""
 
     name: str
+    # Whether its values are worth keeping in the score cache. A run keeps score rows only
+    # when one of its metrics or checks is: a metric that costs less than a cache key and
+    # lookup (ROUGE through rouge-score-rs) is computed again on a re-run instead.
+    worth_caching: bool = True
 
     @abstractmethod
     def signature(self) -> str:

@@ -51,6 +51,13 @@ class RougeMetric(Metric):
 
         return rouge_score_rs.RougeScorer(list(self.types), use_stemmer=self.use_stemmer)
 
+    @property
+    def worth_caching(self) -> bool:
+        """Not on rouge-score-rs: a pair costs it less than the score cache's key (a
+        sha256 of the story, reference and bullets) and lookup, so a re-run scores again
+        (benchmarks/results/overhead.md). rouge_score in Python costs far more."""
+        return self.backend != "rust"
+
     def signature(self) -> str:
         tok = ("tok:unicode(lowercase,\\w+)" if self.tokenizer == "unicode"
                else "tok:rouge_score-default(lowercase,[a-z0-9])")
