@@ -2,11 +2,13 @@
 rouge-score-rs batch call on the same pairs, side by side in one process, alternated.
 
 The workload is issue 17's: 11,490 REALSumm dev pairs (1,250 summaries of 50 stories,
-repeated in whole blocks as benchmarks/checks_speed.py does; each example id is the row's
-id and its row number, since the dev file repeats a few ids)
-written to a temporary folder as a local JSONL dataset (id, story, highlights as a list of
-bullets) and a precomputed summaries file (id, summary as a list of bullets); REALSumm's
-`<t>...</t>` sentence tags become the bullets.
+repeated in whole blocks; each example id is the row's id and its row number, since the
+dev file repeats a few ids, and each story closes with a sentence naming its copy number,
+as benchmarks/scaling.py does, so no pair is a score-cache hit: until 2026-12-04 22:00 the
+copies were identical, and a run whose metrics were cached scored only the 1,250 distinct
+pairs while the raw call scored them all) written to a temporary folder as a local JSONL
+dataset (id, story, highlights as a list of bullets) and a precomputed summaries file (id,
+summary as a list of bullets); REALSumm's `<t>...</t>` sentence tags become the bullets.
 
 Each round measures, in this order:
   raw     `rouge_score_rs.RougeScorer(types, use_stemmer=True).score_batch(targets,
@@ -89,7 +91,8 @@ def write_workload(folder: Path, n: int) -> list[tuple[str, str, str]]:
             row = rows[i % len(rows)]
             ex_id = f"{row['id']}#{i}"   # REALSumm ids repeat: the row number keeps them apart
             reference, summary = _bullets(row["reference"]), _bullets(row["summary"])
-            data.write(json.dumps({"id": ex_id, "story": row["article"],
+            story = f"{row['article']}\nThis is copy {i // len(rows) + 1} of the story."
+            data.write(json.dumps({"id": ex_id, "story": story,
                                    "highlights": list(reference)}) + "\n")
             summaries.write(json.dumps({"id": ex_id, "summary": list(summary)}) + "\n")
             texts.append((ex_id, "\n".join(reference), "\n".join(summary[:MAX_BULLETS])))
