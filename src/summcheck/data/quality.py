@@ -85,13 +85,29 @@ def word_counts(texts: list[bytes]) -> tuple[int, int]:
     """(words, words with a non-ASCII character) of the UTF-8 encoded `texts` as
     str.split() cuts the texts, counted without making the words: splitting every story was
     much of a run's data survey. A word starts where a non-space byte follows a space;
-    the Unicode spaces are found by their lead bytes (C2, E1-E3) and decoded there.
-    Hand-written: no library counts words this way."""
-    data = np.frombuffer(b" " + b" ".join(texts) + b"  ",
-                         np.uint8)   # the two spaces let a lead byte's next two be read
-    space = data <= 0x20   # then the control bytes that are not spaces are taken out
-    space[np.flatnonzero((data < 0x09) | ((data - np.uint8(0x0E)) < 0x0E))] = False
-    lead = np.flatnonzero((data == 0xC2) | ((data - np.uint8(0xE1)) <= 2))
+    the Unicode spaces are found by their lead bytes (C2, E1-E3) among the non-ASCII bytes
+    and decoded there, and two non-ASCII bytes are in one word when no space lies between
+    them: no array of word starts is made, and all-ASCII texts need two passes. Hand-written:
+    no library counts words this way."""
+    joined = b" " + b" ".join(texts) + b"  "   # the two spaces let a lead byte's next two be read
+    data = np.frombuffer(joined, np.uint8)
+    space = ((data - np.uint8(0x09)) < 5) | ((data - np.uint8(0x1C)) < 5)   # 09-0D, 1C-20
+    if joined.isascii():
+        return _word_starts(space), 0
+    high = np.flatnonzero(data >= 0x80)
+    first = data[high]
+    _mark_wide_spaces(data, space, high[(first == 0xC2) | ((first - np.uint8(0xE1)) <= 2)])
+    inside = high[~space[high]]   # the non-ASCII bytes of words
+    apart = np.logical_or.reduceat(space, inside)[:-1] if len(inside) else ()
+    return _word_starts(space), int(np.count_nonzero(apart)) + bool(len(inside))
+
+
+def _word_starts(space: np.ndarray) -> int:
+    return int(np.count_nonzero(space[:-1] > space[1:]))
+
+
+def _mark_wide_spaces(data: np.ndarray, space: np.ndarray, lead: np.ndarray) -> None:
+    """Mark in `space` the bytes of the Unicode spaces whose lead bytes are at `lead`."""
     b0, b1, b2 = (data[lead + k].astype(np.int32) for k in range(3))
     two = b0 == 0xC2
     code = np.where(two, ((b0 & 0x1F) << 6) | (b1 & 0x3F),
@@ -100,9 +116,6 @@ def word_counts(texts: list[bytes]) -> tuple[int, int]:
     at = lead[wide]
     space[at] = space[at + 1] = True
     space[at[~two[wide]] + 2] = True   # the third byte of a three-byte space
-    starts = np.flatnonzero(space[:-1] > space[1:]) + 1     # each word's first byte
-    word_of = np.searchsorted(starts, np.flatnonzero((data >= 0x80) > space), "right")
-    return len(starts), int(np.count_nonzero(np.diff(word_of))) + bool(len(word_of))
 
 
 def _ids(ids: list[str], shown: int = 5) -> str:
