@@ -116,13 +116,12 @@ def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, (list, tuple)):
-        parts = [str(v) for v in value if v is not None]
+        parts = [v if type(v) is str else str(v) for v in value if v is not None]
     elif sep is None:
         parts = [str(value)]
     else:
         parts = str(value).split(sep)
-    cleaned = (clean_bullet(p) for p in parts)
-    return tuple(b for b in cleaned if b)
+    return tuple([b for b in map(clean_bullet, parts) if b])
 
 
 def where(spec: HFDataset) -> str:
