@@ -26,7 +26,8 @@ Each round measures, in this order:
   raw, run, run-nr at M pairs  with --slope-pairs M: the same on a workload of M pairs,
           for the cost of one more pair: (median at M - median at N) / (M - N), the
           harness's being the run's slope less the raw call's (the issue's 100 us);
-          also in CPU time, and from each variant's fastest round
+          also in CPU time, from each variant's fastest round, and round by round (each
+          round's runs at both sizes and raw calls, then the median over the rounds)
 
 Wall time and CPU time (user + sys; for the CLI its process tree's, from getrusage) are
 recorded; the figures are each variant's median over the rounds. Harness cost per example
@@ -349,7 +350,25 @@ def _slope_lines(args, figures: dict, med: dict) -> list[str]:
             f"the harness's share {slope['run-nr'] - slope['raw']:.0f} us without reports "
             f"and {slope['run'] - slope['raw']:.0f} us with them (target 100 us). ")
     lines[-1] = lines[-1].rstrip()
-    return lines + (_paired_lines(args, figures) if args.compare_src else [])
+    return lines + _round_slope_lines(args, figures) + (
+        _paired_lines(args, figures) if args.compare_src else [])
+
+
+def _round_slope_lines(args, figures: dict) -> list[str]:
+    """The harness's share of one more pair within each round (its runs at both sizes and
+    its raw calls followed each other), and the median over the rounds: a slope from two
+    medians taken apart moves with the load between them."""
+    extra, lines = args.slope_pairs - args.pairs, []
+    for variant, label in (("run", "with the default reports"), ("run-nr", "without reports")):
+        for column, unit in ((0, "wall"), (1, "CPU")):
+            shares = [1e6 * ((m[column] - rm[column]) - (n[column] - rn[column])) / extra
+                      for n, m, rn, rm in zip(figures[variant], figures[f"{variant}@M"],
+                                              figures["raw"], figures["raw@M"])]
+            lines.append(
+                f"Harness share of one more pair {label}, {unit} time, round by round: "
+                f"{', '.join(f'{x:.0f}' for x in shares)} us; median "
+                f"{statistics.median(shares):.0f} us (target 100 us).")
+    return [""] + lines
 
 
 def _paired_lines(args, figures: dict) -> list[str]:
