@@ -4,6 +4,7 @@ is scored (bullets, story, metric setup) scores again."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given, strategies as st
 from summcheck import stats
 from summcheck.metrics.rouge import RougeMetric
 from summcheck.score_cache import ScoreCache, score_key, scoring_fingerprint
-from summcheck.scoring import Scorer
+from summcheck.scoring import Scorer, _finite
 from summcheck.types import Example, Summary
 
 
@@ -97,6 +98,16 @@ def test_rows_are_the_same_cold_and_cached_when_a_value_is_not_finite(tmp_path):
     as_text = [json.dumps(rows, sort_keys=True) for rows in (cold, cached, uncached)]
     assert as_text[0] == as_text[1] == as_text[2]
     assert cold[0]["scores"] == {"odd_nan": None, "odd_inf": None, "odd_ok": 1.0}
+
+
+@given(st.dictionaries(st.text(max_size=3), st.none() | st.integers() | st.booleans()
+                       | st.floats(allow_nan=True, allow_infinity=True)))
+def test_finite_values_pass_and_others_become_none(values):
+    """Each float that is not finite becomes None, every other value stays, whatever the
+    mix (the fast path takes a finite sum as proof that all are finite)."""
+    out = _finite(values)
+    assert out == {k: None if isinstance(v, float) and not math.isfinite(v) else v
+                   for k, v in values.items()} and out is not values
 
 
 def test_changed_bullets_or_setup_are_scored_again(tmp_path):

@@ -84,6 +84,16 @@ def test_id_index_answers_as_the_in_memory_one(digests, rng):
 
 
 @settings(max_examples=150, deadline=None)
+@given(hash_tables, hash_tables)
+def test_id_index_finds_the_first_row_with_both_halves(digests, query):
+    index = IdIndex(digests, np.arange(len(digests), dtype=np.int64))
+    found = index.find_hashes(query)
+    for (hi, lo), position in zip(query.tolist(), found.tolist()):
+        rows = [j for j in range(len(index)) if (index.hi[j], index.lo[j]) == (hi, lo)]
+        assert position == (rows[0] if rows else -1)
+
+
+@settings(max_examples=150, deadline=None)
 @given(hash_tables)
 def test_id_ledger_finds_the_repeat_the_in_memory_one_found(digests):
     ledger = IdLedger()

@@ -151,7 +151,14 @@ def _run_check(check: Check, examples: Sequence[Example], summaries: Sequence[Su
 def _finite(values: dict[str, Any]) -> dict[str, Any]:
     """A value that is not a finite number (NaN, infinity) as None, no value: what the run
     files and the score cache hold for it (fastjson writes it as null), so a row is the
-    same fresh, cached, or sent from a Ray worker."""
+    same fresh, cached, or sent from a Ray worker. A finite sum of numbers means each is
+    finite (an infinity or NaN anywhere makes the sum one): then the values are copied as
+    they are, one C call instead of a test per value."""
+    try:
+        if math.isfinite(sum(values.values())):
+            return dict(values)
+    except TypeError:   # a None or a non-number among them
+        pass
     return {k: None if isinstance(v, float) and not math.isfinite(v) else v
             for k, v in values.items()}
 

@@ -210,14 +210,23 @@ class IdIndex:
 
     def find(self, keys: Sequence[str]) -> np.ndarray:
         """Each key's position in the index, -1 where no row has it."""
-        out = np.full(len(keys), -1, dtype=np.int64)
         if not len(self) or not keys:
+            return np.full(len(keys), -1, dtype=np.int64)
+        return self.find_hashes(_hashes(keys))
+
+    def find_hashes(self, query: np.ndarray) -> np.ndarray:
+        """`find` for keys given as their (keys, 2) hash table: the first position whose
+        two halves both match, -1 where none does."""
+        out = np.full(len(query), -1, dtype=np.int64)
+        if not len(self) or not len(query):
             return out
-        query = _hashes(keys)
         left = np.searchsorted(self.hi, query[:, 0], "left")
         right = np.searchsorted(self.hi, query[:, 0], "right")
-        for i in np.flatnonzero(right > left):
-            for j in range(left[i], right[i]):   # one row but where 64 bits collide
+        one = np.flatnonzero(right - left == 1)   # the usual case, looked at all at once
+        match = self.lo[left[one]] == query[one, 1]
+        out[one[match]] = left[one[match]]
+        for i in np.flatnonzero(right - left > 1):   # rows whose first 64 bits collide
+            for j in range(left[i], right[i]):
                 if self.lo[j] == query[i, 1]:
                     out[i] = j
                     break
