@@ -78,7 +78,7 @@ class CachedScores:
             self.keys, self.found, self.todo, self._todo_keys = [], {}, list(pairs), []
             return
         self.keys = [score_key(fingerprint, e, s) for e, s in pairs]
-        self.found = cache.get_many(self.keys) if cache else {}
+        self.found = cache.get_many(self.keys)
         todo = [i for i, key in enumerate(self.keys) if key not in self.found]
         self.todo = [pairs[i] for i in todo]
         self._todo_keys = [self.keys[i] for i in todo]
@@ -101,8 +101,7 @@ class CachedScores:
             row = next(new, None)
             if row is None:   # the next batch: into the cache, then its rows
                 rows = next(batches)
-                if self.cache:
-                    self.cache.put_many(zip(self._todo_keys[taken:taken + len(rows)], rows))
+                self.cache.put_many(zip(self._todo_keys[taken:taken + len(rows)], rows))
                 taken += len(rows)
                 new = iter(rows)
                 row = next(new)

@@ -151,9 +151,9 @@ def _run_check(check: Check, examples: Sequence[Example], summaries: Sequence[Su
 def _finite(values: dict[str, Any]) -> dict[str, Any]:
     """A value that is not a finite number (NaN, infinity) as None, no value: what the run
     files and the score cache hold for it (fastjson writes it as null), so a row is the
-    same fresh, cached, or sent from a Ray worker. A finite sum of numbers means each is
-    finite (an infinity or NaN anywhere makes the sum one): then the values are copied as
-    they are, one C call instead of a test per value."""
+    same fresh, cached, or sent from a Ray worker. When the values sum to a finite number
+    each is finite (an infinity or a NaN anywhere makes the sum infinite or NaN), and
+    they are copied as they are: one C call instead of a test per value."""
     try:
         if math.isfinite(sum(values.values())):
             return dict(values)

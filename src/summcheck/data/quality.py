@@ -87,8 +87,8 @@ def word_counts(texts: list[bytes]) -> tuple[int, int]:
     much of a run's data survey. A word starts where a non-space byte follows a space;
     the Unicode spaces are found by their lead bytes (C2, E1-E3) among the non-ASCII bytes
     and decoded there, and two non-ASCII bytes are in one word when no space lies between
-    them: no array of word starts is made, and all-ASCII texts need two passes. Hand-written:
-    no library counts words this way."""
+    them: no array of word starts is made, and all-ASCII texts skip both steps.
+    Hand-written: no library counts words this way."""
     joined = b" " + b" ".join(texts) + b"  "   # the two spaces let a lead byte's next two be read
     data = np.frombuffer(joined, np.uint8)
     space = ((data - np.uint8(0x09)) < 5) | ((data - np.uint8(0x1C)) < 5)   # 09-0D, 1C-20
