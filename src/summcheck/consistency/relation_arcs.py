@@ -41,7 +41,9 @@ from summcheck.consistency.entity_match import (
 # 2: a story's possible passive without auxiliary no longer supports the bullet's object;
 #    "of" is one role on nouns and predicates alike ("the assistant of X" ~ "X's assistant").
 # 3: a copula's subject is never read as a possible passive's ("Gullit was assistant").
-RULES_VERSION = "3"
+# 4: a lowercased bullet is truecased with the entity check's word test (proper
+#    adjectives such as "american" take a capital; doubled-consonant inflections are common).
+RULES_VERSION = "4"
 PRONOUN = "<pron>"
 SUBJ_OR_OBJ = "subj|obj"     # the subject of a possible passive without its auxiliary
 _PRONOUNS = frozenset("he she him her his hers they them their theirs it its".split())

@@ -55,7 +55,7 @@ from summcheck.consistency.spacy_pipeline import (
     PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, spacy_version,
 )
 from summcheck.consistency.story_entities import text_key
-from summcheck.consistency.truecasing import CaseTable, detokenize, restore_text
+from summcheck.consistency.truecasing import CaseTable, CommonWords, detokenize, restore_text
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
@@ -130,8 +130,7 @@ class RelationCheck(Check):
         self.batch_size = batch_size
         self._nlp = None
         self._ids = EntityCheck(model=model)     # pipeline id, without loading it
-        self._words: frozenset[str] = frozenset()
-        self._suffix_rules: dict[str, list] = {}
+        self._common_words: CommonWords | None = None   # comes with the pipeline
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_cached_stories
         self._store: NERStore | None = None
@@ -141,7 +140,7 @@ class RelationCheck(Check):
     def nlp(self):
         if self._nlp is None:
             self._nlp = load_parser(self.model)
-            self._words, self._suffix_rules = english_words(self._nlp)
+            self._common_words = CommonWords(*english_words(self._nlp))
         return self._nlp
 
     def signature(self) -> str:
@@ -166,13 +165,11 @@ class RelationCheck(Check):
     # ------------------------------------------------------------------ parsing
     def _is_common(self, word: str) -> bool:
         """Ordinary English (truecasing leaves it lowercase unless the story capitalises
-        it): in the lemmatizer's word lists, or an inflection of a word in them."""
+        it): the entity check's test (`truecasing.CommonWords`, the pipeline's word
+        lists), so both checks read a lowercased bullet the same way."""
         self.nlp    # loads the word lists
-        if len(word) < 2 or not word.isalpha() or word in self._words:
-            return True
-        return any(old and word.endswith(old) and word[:len(word) - len(old)] + new
-                   in self._words for rules in self._suffix_rules.values()
-                   for old, new in rules)
+        assert self._common_words is not None
+        return self._common_words(word)
 
     def _parse(self, texts: Sequence[str]) -> list[Analysis]:
         """Analyses of texts already prepared: (text, offsets) pairs."""
