@@ -252,6 +252,10 @@ def _kind(word: str, *, at_start: bool = False) -> str | None:
 
 
 def _sentence_start(text: str, start: int) -> bool:
+    """Might text[start] be capitalised for its place alone? Broader than
+    `truecasing.sentence_initial` on purpose: after a colon, a quote or a dash a capital
+    is often a quoted sentence's, not a name's, and a word taken for a name here can
+    become a finding."""
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?:\"'\n-"
 
