@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from itertools import chain
 from importlib.metadata import version
 from typing import Sequence
 
@@ -36,6 +37,7 @@ class RougeMetric(Metric):
         self.tokenizer = tokenizer
         self.backend = _resolve_backend(backend, tokenizer)  # "rust" or "python"
         self._keys = [(t, tuple(f"{t}_{k}" for k in KEYS)) for t in self.types]
+        self._names = [name for _, names in self._keys for name in names]
 
     @cached_property
     def _scorer(self):
@@ -103,6 +105,9 @@ class RougeMetric(Metric):
 
     def _best(self, scores: list, start: int, end: int) -> dict[str, float]:
         """One item's dict from its pairs scores[start:end] ({} when it has none)."""
+        if end - start == 1:   # one reference, the usual case: its scores in one go
+            pair = scores[start]
+            return dict(zip(self._names, chain.from_iterable([pair[t] for t in self.types])))
         group = scores[start:end]
         out: dict[str, float] = {}
         for t, names in self._keys:
