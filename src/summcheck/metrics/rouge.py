@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from itertools import chain
 from importlib.metadata import version
+from itertools import chain
 from typing import Sequence
 
 from ..errors import ConfigError, MissingExtraError
