@@ -68,6 +68,50 @@ def test_a_run_of_cheap_metrics_only_keeps_no_score_rows(tmp_path):
     assert mixed.cache is not None and len(_cached_keys(tmp_path / "mixed")) == 4
 
 
+def test_rouge_only_runs_give_the_same_rows_windowed_again_and_renamed(tmp_path, monkeypatch):
+    """The run path without a score cache (ROUGE on rouge-score-rs only): a run's rows do
+    not depend on its windows, on an earlier --limit run, on a second run into the same
+    cache or on the example ids."""
+    pytest.importorskip("rouge_score_rs")
+    from summcheck import runner
+    from summcheck.config import RunSpec
+
+    def rows(prefix: str, tag: str, limit: int | None = None) -> dict:
+        folder = tmp_path / prefix.strip("-")
+        folder.mkdir(exist_ok=True)
+        data, sums = folder / "data.jsonl", folder / "sums.jsonl"
+        data.write_text("".join(json.dumps({"id": f"{prefix}{ex.id}", "article": ex.story,
+                                            "highlights": list(ex.reference_bullets)}) + "\n"
+                                for ex, _ in pairs(7)))
+        sums.write_text("".join(json.dumps({"id": f"{prefix}{ex.id}",
+                                            "summary": list(summ.bullets)}) + "\n"
+                                for ex, summ in pairs(7, suffix=" today")))
+        spec = RunSpec.model_validate({
+            "name": "rouge-only", "limit": limit,
+            "dataset": {"source": "hf", "path": "json", "data_files": str(data),
+                        "split": "train",
+                        "fields": {"id": "id", "story": "article", "highlights": "highlights"}},
+            "summarizers": [{"type": "precomputed", "name": "pre", "path": str(sums)}],
+            "metrics": {"rouge": {"types": ["rouge1", "rougeLsum"]}},
+            "checks": {"numbers": None, "entities": None, "support": None},
+            "report": {"enabled": False}})
+        run_dir = runner.run(spec, out_dir=tmp_path / tag, cache_dir=tmp_path / "cache",
+                             show_progress=False).run_dir
+        lines = (run_dir / "scores.jsonl").read_text().splitlines()
+        return {json.loads(x)["example_id"].removeprefix(prefix): json.loads(x)["scores"]
+                for x in lines}
+
+    whole = rows("", "whole")
+    assert len(whole) == 7 and whole["e3"]["rouge1_f"] > 0
+    rows("", "limited", limit=3)
+    again = rows("", "again")
+    monkeypatch.setattr(runner, "_WINDOW", 2)
+    windowed = rows("", "windowed")
+    renamed = rows("x-", "renamed")
+    assert whole == again == windowed == renamed
+    assert not _cached_keys(tmp_path / "cache")
+
+
 def _cached_keys(folder) -> list:
     cache = ScoreCache(folder)
     try:
