@@ -1,0 +1,131 @@
+"""Where a ROUGE-only run's time per pair goes (issue 17.1): the run's steps timed in
+place, in this process, on the overhead benchmark's workload at two sizes.
+
+Workload: benchmarks/overhead.write_workload (REALSumm pairs, every story distinct) at
+--pairs and --slope-pairs pairs; `summcheck.runner.run` on each without reports (the
+reports are measured as a whole in overhead.md), fresh cache and run folder, --rounds
+times alternated. Timers wrap the runner's steps and a few functions inside the scoring
+windows; nested timers overlap (the windows contain the ROUGE call, the row reads and the
+writes). Each figure is the step's wall time per further pair: (median at M - median at
+N) / (M - N). Also the survey's word count alone on the workload's first 5,120 stories
+(256 a batch, as the survey counts them), microseconds a story.
+
+    .venv/bin/python -m benchmarks.harness_phases [--pairs 11490] [--slope-pairs 45960]
+                                                  [--rounds 3] [--no-write]
+
+Appends a dated section to benchmarks/results/overhead.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from . import results_file
+from .overhead import RESULTS, write_workload
+
+STEPS = ["_load", "_survey", "_run_windows", "_results"]   # summcheck.runner functions
+INSIDE = {   # (module, attribute path) timed inside the windows
+    "ROUGE batch call and wrapper": ("summcheck.metrics.rouge", "RougeMetric.score_many"),
+    "examples read again": ("summcheck.data", "ExampleRows.__getitem__"),
+    "run-folder row writes": ("summcheck.artifacts", "GroupedJsonlWriter.write"),
+    "precomputed summaries": ("summcheck.runner", "_generate"),
+}
+
+
+def _wrap(owner, name: str, label: str, totals: dict) -> None:
+    original = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            totals[label] = totals.get(label, 0.0) + time.perf_counter() - start
+
+    setattr(owner, name, timed)
+
+
+def install_timers(totals: dict) -> None:
+    import importlib
+
+    from summcheck import runner
+
+    for step in STEPS:
+        _wrap(runner, step, step, totals)
+    for label, (module, path) in INSIDE.items():
+        owner = importlib.import_module(module)
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        _wrap(owner, name, label, totals)
+
+
+def one_run(folder: Path, tag: str, totals: dict) -> None:
+    from summcheck import runner
+    from summcheck.config import load_config
+
+    spec = load_config(folder / "run-nr.yaml")
+    totals.clear()
+    runner.run(spec, out_dir=folder / f"out-{tag}", cache_dir=folder / f"cache-{tag}",
+               show_progress=False)
+
+
+def word_count_us(folder: Path) -> float:
+    import json
+
+    from summcheck.data.quality import word_counts
+
+    with (folder / "data.jsonl").open(encoding="utf-8") as handle:
+        stories = [json.loads(line)["story"].encode() for line, _ in zip(handle, range(5120))]
+    batches = [stories[i:i + 256] for i in range(0, len(stories), 256)]
+    start = time.perf_counter()
+    for batch in batches:
+        word_counts(batch)
+    return 1e6 * (time.perf_counter() - start) / len(stories)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=11490)
+    parser.add_argument("--slope-pairs", type=int, default=45960)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    load = results_file.load_average()
+    totals: dict[str, float] = {}
+    install_timers(totals)
+    seen: dict[tuple[str, int], list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="summcheck-phases-") as tmp:
+        folders = {n: Path(tmp) / str(n) for n in (args.pairs, args.slope_pairs)}
+        for n, folder in folders.items():
+            folder.mkdir()
+            write_workload(folder, n)
+        for r in range(args.rounds):
+            for n, folder in folders.items():
+                one_run(folder, str(r), totals)
+                for label, seconds in totals.items():
+                    seen.setdefault((label, n), []).append(seconds)
+        words = word_count_us(folders[args.pairs])
+    extra = args.slope_pairs - args.pairs
+    lines = results_file.header("harness_phases", load, [
+        f"- workload: benchmarks.overhead's, {args.pairs} and {args.slope_pairs} pairs, "
+        f"ROUGE only, no reports, in-process `runner.run`, {args.rounds} rounds "
+        "alternated; medians"]) + [
+        "| step (nested timers overlap) | wall us per further pair |", "|---|---:|"]
+    for label in [*STEPS, *INSIDE]:
+        low = statistics.median(seen[label, args.pairs])
+        high = statistics.median(seen[label, args.slope_pairs])
+        lines.append(f"| {label} | {1e6 * (high - low) / extra:.1f} |")
+    lines += ["", f"Survey word count alone: {words:.1f} us a story (5,120 stories, "
+              "256 a batch).", ""]
+    print("\n".join(lines))
+    if not args.no_write:
+        results_file.append_section(RESULTS, "Harness overhead", lines)
+
+
+if __name__ == "__main__":
+    main()
