@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 from typer.testing import CliRunner
 
 from summcheck.cli import app
@@ -100,3 +100,26 @@ def test_messy_dataset_runs_and_reports(tmp_path, monkeypatch):
     assert results["summarizers"][0]["metrics"]["rouge1_f"]["n"] == 2
     summaries = [json.loads(x) for x in (run_dir / "summaries.jsonl").open()]
     assert summaries[2]["bullets"] == ["Café owners in Lyon said prices rose 5%."]
+
+
+_MARKUP = st.lists(st.sampled_from([*"ab <>&;/p", "&amp;", "<b>", "</p>"]), max_size=8).map(
+    "".join)
+
+
+@given(_MARKUP, _MARKUP, st.lists(_MARKUP, max_size=3))
+@example("a", "b", ["c", "&amp;"])
+@example("a", "<b>b", ["c"])
+@example("a &amp; b", "", [])
+def test_clean_html_changes_an_example_only_where_markup_is(story, title, bullets):
+    """An example whose texts clean_markup leaves alone comes back as it is (no
+    html_cleaned mark); any other has every text cleaned and the mark."""
+    from summcheck.data import _clean
+
+    original = Example("x", story, tuple(bullets), title)
+    cleaned = _clean(original)
+    texts = (clean_markup(story), tuple(map(clean_markup, bullets)), clean_markup(title))
+    if texts == (story, tuple(bullets), title):
+        assert cleaned is original
+    else:
+        assert (cleaned.story, cleaned.reference_bullets, cleaned.title) == texts
+        assert cleaned.meta["html_cleaned"] is True

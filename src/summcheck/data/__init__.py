@@ -85,7 +85,13 @@ def check_data(spec: Any) -> int | None:
 
 
 def _clean(example: Example) -> Example:
-    """Example with HTML entities decoded and tags dropped; meta records that it happened."""
+    """Example with HTML entities decoded and tags dropped; meta records that it happened.
+    Most examples have no markup: a look for its two characters in each text finds that
+    sooner than cleaning each text."""
+    story, title, bullets = example.story, example.title, "\n".join(example.reference_bullets)
+    if not ("<" in story or "&" in story or "<" in bullets or "&" in bullets
+            or "<" in title or "&" in title):
+        return example
     story, title = clean_markup(example.story), clean_markup(example.title)
     bullets = tuple(clean_markup(b) for b in example.reference_bullets)
     if (story, title, bullets) == (example.story, example.title, example.reference_bullets):
