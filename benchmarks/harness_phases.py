@@ -4,8 +4,9 @@ place, in this process, on the overhead benchmark's workload at two sizes.
 Workload: benchmarks/overhead.write_workload (REALSumm pairs, every story distinct) at
 --pairs and --slope-pairs pairs; `summcheck.runner.run` on each without reports (the
 reports are measured as a whole in overhead.md), fresh cache and run folder, --rounds
-times alternated. Timers wrap the runner's steps and a few functions inside the scoring
-windows; nested timers overlap (the windows contain the ROUGE call, the row reads and the
+times alternated. Timers wrap the runner's steps and a few functions inside them (_load
+includes the survey, which takes each example as the index pass checks its row);
+nested timers overlap (the windows contain the ROUGE call, the row reads and the
 writes). Each figure is the step's wall time per further pair: (median at M - median at
 N) / (M - N). Also the survey's word count alone on the workload's first 5,120 stories
 (256 a batch, as the survey counts them), microseconds a story.
@@ -27,8 +28,9 @@ from pathlib import Path
 from . import results_file
 from .overhead import RESULTS, write_workload
 
-STEPS = ["_load", "_survey", "_run_windows", "_results"]   # summcheck.runner functions
-INSIDE = {   # (module, attribute path) timed inside the windows
+STEPS = ["_load", "_run_windows", "_results"]   # summcheck.runner functions
+INSIDE = {   # (module, attribute path) timed inside the steps
+    "survey's end": ("summcheck.runner", "_Survey.finish"),
     "ROUGE batch call and wrapper": ("summcheck.metrics.rouge", "RougeMetric.score_many"),
     "examples read again": ("summcheck.data", "ExampleRows.__getitem__"),
     "run-folder row writes": ("summcheck.artifacts", "GroupedJsonlWriter.write"),

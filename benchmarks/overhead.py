@@ -192,9 +192,10 @@ def profile_run(config: Path, work: Path) -> list[str]:
 
 # Stages of a run: (label, file suffix, function) whose cumulative time is the stage's.
 STAGES = [("imports and CLI start (whole process minus cli.run)", None, None),
-          ("load: index the data file", "summcheck/runner.py", "_load"),
-          ("survey: one read for warnings, fingerprint, ids", "summcheck/runner.py",
-           "_survey"),
+          ("load: index the data file, the survey taking each example",
+           "summcheck/runner.py", "_load"),
+          ("survey's end (its own read, if the loader handed nothing over)",
+           "summcheck/runner.py", "finish"),
           ("windows: read, summaries, score, write rows", "summcheck/runner.py",
            "_run_windows"),
           ("  of which scoring (score cache, ROUGE)", "summcheck/scoring.py", "score"),

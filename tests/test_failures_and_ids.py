@@ -158,6 +158,46 @@ def test_edited_data_is_a_new_run_folder(folder):
         json.loads((d / "spec.json").read_text())["data_fingerprint"] for d in (first, second)}
 
 
+MIXED_ROWS = [
+    {"id": "a", "article": STORY + " Caf&eacute; <b>owners</b> agreed.", "highlights": "x"},
+    {"id": "b", "article": " ", "highlights": "Council approves budget."},
+    {"id": "c", "article": "Größe Übung äöü straße Zürich München " * 3, "highlights": None},
+    {"id": "d", "article": STORY, "highlights": "Council approves 12 million pound budget."},
+]
+
+
+def test_the_survey_is_the_same_whether_the_loader_hands_the_examples_over(folder,
+                                                                         monkeypatch):
+    """The data fingerprint, the data warnings and the id warnings are the same when the
+    JSONL index pass hands the examples to the survey, when the survey reads them itself,
+    and from the same rows as one JSON array (an index pass that starts again)."""
+    from summcheck.data.local import RowTap
+
+    starts = []
+    original_start = runner._Survey._start
+    monkeypatch.setattr(runner._Survey, "_start",
+                        lambda self: (starts.append(1), original_start(self))[1])
+    write_jsonl(folder / "ex.jsonl", MIXED_ROWS)
+    write_config(folder, [{"id": i, "summary": SUMMARIES[0]} for i in "abcz"])
+    assert run_cli(folder, "--out", "tapped").exit_code == 0
+    assert len(starts) == 1   # handed over: no second read
+    with monkeypatch.context() as patch:
+        patch.setattr(RowTap, "__call__", lambda self, row: None)   # nothing handed over
+        assert run_cli(folder, "--out", "read").exit_code == 0
+    (folder / "ex.jsonl").write_text(json.dumps(MIXED_ROWS, indent=1))   # an array
+    assert run_cli(folder, "--out", "array").exit_code == 0
+    assert len(starts) == 5   # each read again after the loader handed over nothing
+    tapped, read, array = (results_of(folder / out) for out in ("tapped", "read", "array"))
+    assert [p.name for p in (folder / "tapped").iterdir()] == \
+        [p.name for p in (folder / "read").iterdir()]
+    assert tapped["data_fingerprint"] == read["data_fingerprint"] == array["data_fingerprint"]
+    assert tapped["warnings"] == read["warnings"] == array["warnings"]
+    warned = " ".join(tapped["warnings"])
+    assert "empty story (b)" in warned and "HTML" in warned and "(a)" in warned
+    assert "no reference highlights (c)" in warned and "'z'" in warned
+    assert "non-ASCII" in warned
+
+
 def test_a_stopped_run_leaves_no_earlier_results_or_report(folder, monkeypatch):
     """Whatever stops a re-run of a folder part way, the earlier run's results.json and
     report are gone: the folder reads as incomplete, never as the old run's."""

@@ -145,6 +145,65 @@ def test_same_examples_in_chunks_of_1_7_or_all(tmp_path, fmt):
         assert records(examples[::-1]) == whole[::-1]
 
 
+# ---------------------------------------------------------------- examples handed over
+class Recorder:
+    """A `Tap` that keeps what it is handed."""
+
+    def __init__(self):
+        self.taken, self.abandoned = [], False
+
+    def take(self, example):
+        self.taken.append(example)
+
+    def abandon(self):
+        self.abandoned = True
+
+
+MARKED = [{**r, "article": r["article"] + (" &amp; <b>bold</b>" if i % 3 == 0 else "")}
+          for i, r in enumerate(ROWS)]
+
+
+@pytest.mark.parametrize("clean_html", [True, False])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_examples_handed_over_while_indexing_are_the_examples_read(tmp_path, fmt, clean_html):
+    """A tap given the examples as a file's rows are checked gets every example a read
+    gives, in order, cleaned the same; or, where the index pass had to start a file again
+    (a JSON array, objects over several lines), it is told so (abandoned)."""
+    rows = MARKED if fmt in ("jsonl", "json", "pretty", "parquet") else joined(MARKED)
+    path = write(tmp_path, fmt, rows)
+    tap = Recorder()
+    examples = load_examples(spec(path, clean_html=clean_html), check_ids=False, tap=tap)
+    if fmt in ("json", "pretty"):
+        assert tap.abandoned
+    else:
+        assert not tap.abandoned and records(tap.taken) == records(examples)
+        assert any("html_cleaned" in e.meta for e in tap.taken) is clean_html
+
+
+def test_examples_handed_over_across_files_and_never_when_sampled_or_limited(tmp_path):
+    (tmp_path / "parts").mkdir()
+    for n, part in enumerate((MARKED[:7], MARKED[7:8], MARKED[8:])):
+        write(tmp_path / "parts", "jsonl", part, name=f"part-{n}")
+    files = str(tmp_path / "parts" / "*.jsonl")
+    tap = Recorder()
+    examples = load_examples(spec("json", data_files=files), check_ids=False, tap=tap)
+    assert records(tap.taken) == records(examples) and len(examples) == len(MARKED)
+    for extra, limit in (({"sample": 10, "seed": 1}, None), ({}, 5)):
+        tap = Recorder()
+        load_examples(spec("json", data_files=files, **extra), limit=limit, tap=tap)
+        assert tap.taken == []
+
+
+def test_lenient_csv_scan_abandons_the_tap(tmp_path):
+    """A CSV whose quoting only the lenient reader takes is scanned twice: the first
+    scan's examples must not count."""
+    path = tmp_path / "data.csv"
+    path.write_text('id,article,highlights\na,"x" y,h\nb,story,h\n', encoding="utf-8")
+    tap = Recorder()
+    examples = load_examples(spec(path), check_ids=False, tap=tap)
+    assert [e.id for e in examples] == ["a", "b"] and tap.abandoned
+
+
 # ---------------------------------------------------------------- never stale
 def rewrite_keeping_mtime(path: Path, text: str) -> None:
     before = os.stat(path)

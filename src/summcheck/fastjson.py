@@ -1,7 +1,8 @@
 """JSON for the rows a run reads and writes by the hundred thousand, with msgspec.
 
 `loads` returns or raises what `json.loads` does, several times faster: a run parses
-every data row three times (index, survey, windows) and the reports every row it wrote,
+every data row twice (the index pass, which the survey shares, and the windows) and the
+reports every row it wrote,
 and the standard library's decoder was about a sixth of a ROUGE-only run
 (benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
 library takes whatever msgspec refuses, so results and errors stay json's: NaN and

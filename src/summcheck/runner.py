@@ -59,10 +59,11 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     `backend`: "local" (this process) or "ray" (Ray actors and tasks; `address` joins an
     existing cluster, none starts a local instance); both write the same run folder."""
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
-    examples = _load(spec)
     skipped: list[str] = []
     summarizers = _build_summarizers(spec, skipped)
-    warnings, data, id_checks = _survey(spec, examples, summarizers)
+    survey = _Survey(spec, summarizers)
+    examples = _load(spec, survey)
+    warnings, data, id_checks = survey.finish(examples)
     for warning in warnings + skipped:
         logger.warning("%s", warning)
     warnings += skipped
@@ -103,11 +104,11 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     return RunResult(run_dir, results, reports)
 
 
-def _load(spec: RunSpec) -> Sequence[Example]:
-    """The examples; when they cannot be read and the config says how to prepare them,
-    the error says it too."""
+def _load(spec: RunSpec, survey: _Survey) -> Sequence[Example]:
+    """The examples (the loader may hand them to `survey` as it checks the data); when
+    they cannot be read and the config says how to prepare them, the error says it too."""
     try:
-        return load_examples(spec.dataset, limit=spec.limit, check_ids=False)
+        return load_examples(spec.dataset, limit=spec.limit, check_ids=False, tap=survey)
     except DataError as err:
         if spec.dataset.prepare:
             raise DataError(f"{err} Prepare the data first: {spec.dataset.prepare}") from err
@@ -128,37 +129,54 @@ def _add_example(digest, example: Example, story_utf8: bytes | None = None) -> N
     digest_texts(digest, [example.id, example.title, story, str(len(refs)), *refs])
 
 
-def _survey(spec: RunSpec, examples: Sequence[Example], summarizers
-            ) -> tuple[list[str], str, list]:
-    """(data warnings, data fingerprint, id checks to finish) from one read of the
-    examples: each read of a big local dataset parses every row again, so everything
-    asked of all examples before the run is asked in the same pass, repeated example ids
-    too (a DataError naming the first)."""
-    digest = hashlib.sha256()
-    id_checks = [c for c in (s.id_check() for s in summarizers) if c is not None]
-    ledger = IdLedger()
-    id_checks.append(ledger)
-    ids: list[str] = []
-    rouge = spec.metrics.rouge
-    quality = DataSurvey(rouge.tokenizer if rouge else None)
-    for example in examples:
+class _Survey:
+    """Everything asked of all examples before the run, from one read of them: the data
+    fingerprint, the data warnings, repeated example ids (a DataError naming the first)
+    and the ids of the summary files (id checks that `_check_ids` finishes). Each read of
+    a big local dataset parses every row again, so the loader hands the examples over as
+    it checks the rows (`take`); when it did not hand over every one, `finish` reads
+    them."""
+
+    def __init__(self, spec: RunSpec, summarizers: Sequence[Summarizer]):
+        self.spec, self.summarizers = spec, summarizers
+        self._start()
+
+    def _start(self) -> None:
+        self.digest = hashlib.sha256()
+        self.id_checks = [c for c in (s.id_check() for s in self.summarizers) if c is not None]
+        self.ledger = IdLedger()
+        self.ids: list[str] = []
+        rouge = self.spec.metrics.rouge
+        self.quality = DataSurvey(rouge.tokenizer if rouge else None)
+        self.taken, self.abandoned = 0, False
+
+    def take(self, example: Example) -> None:
         story = example.story.encode("utf-8", "surrogatepass")   # hashed and counted
-        _add_example(digest, example, story)
-        quality.add(example, story)
-        ids.append(example.id)
-        if len(ids) == _WINDOW:
-            _feed(id_checks, ids)
-    warnings = quality.warnings()
-    _feed(id_checks, ids)
-    id_checks.remove(ledger)
-    ledger.check(examples, where=describe_source(spec.dataset))
-    return warnings, digest.hexdigest()[:16], id_checks
+        _add_example(self.digest, example, story)
+        self.quality.add(example, story)
+        self.ids.append(example.id)
+        self.taken += 1
+        if len(self.ids) == _WINDOW:
+            self._feed()
 
+    def abandon(self) -> None:
+        self.abandoned = True
 
-def _feed(id_checks: list, ids: list[str]) -> None:
-    for check in id_checks:
-        check.add(ids)
-    ids.clear()
+    def finish(self, examples: Sequence[Example]) -> tuple[list[str], str, list]:
+        """(data warnings, data fingerprint, id checks to finish)."""
+        if self.abandoned or self.taken != len(examples):
+            self._start()
+            for example in examples:
+                self.take(example)
+        warnings = self.quality.warnings()
+        self._feed()
+        self.ledger.check(examples, where=describe_source(self.spec.dataset))
+        return warnings, self.digest.hexdigest()[:16], self.id_checks
+
+    def _feed(self) -> None:
+        for check in (*self.id_checks, self.ledger):
+            check.add(self.ids)
+        self.ids.clear()
 
 
 def run_name(spec: RunSpec, data: str) -> str:

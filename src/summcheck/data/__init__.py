@@ -6,9 +6,10 @@ Small sources (bundled samples, a folder of news pages) are lists; a dataset is 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import random
 from dataclasses import replace
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from ..errors import DataError
 from ..text import clean_markup
@@ -52,15 +53,33 @@ class ExampleRows(Sequence[Example]):
                            chunk=self._chunk)
 
 
-def load_examples(spec: Any, *, limit: int | None = None,
-                  check_ids: bool = True) -> Sequence[Example]:
+class Tap(Protocol):
+    """Takes the examples as a loader makes them in its own first pass over the data (a
+    local file's index pass parses every row anyway), for a caller that reads every
+    example once before its work: the runner's survey. `take` is called in order;
+    `abandon` when the loader starts a pass again. The caller counts what it took: all of
+    the returned examples, and never abandoned, spares it its own read."""
+
+    def take(self, example: Example) -> None: ...
+
+    def abandon(self) -> None: ...
+
+
+def load_examples(spec: Any, *, limit: int | None = None, check_ids: bool = True,
+                  tap: Tap | None = None) -> Sequence[Example]:
     """Load the examples a dataset spec names, then keep the first `limit` of them.
 
     Ids are checked for repeats here, with a read of every example, unless `check_ids` is
     False and there is no `limit`: then the caller checks them in its own read (the runner
-    does, with `IdLedger`, in the one pass it makes over the examples before the run)."""
-    examples = LOADERS.load(spec.source)(spec)
-    if getattr(spec, "clean_html", False):
+    does, with `IdLedger`, in the one pass it makes over the examples before the run).
+    `tap`, with no `limit`, is handed the examples by a loader that takes one (a `tap`
+    keyword), cleaned as the returned ones are."""
+    loader, cleaning = LOADERS.load(spec.source), getattr(spec, "clean_html", False)
+    if tap is not None and not limit and "tap" in inspect.signature(loader).parameters:
+        examples = loader(spec, tap=_CleaningTap(tap) if cleaning else tap)
+    else:
+        examples = loader(spec)
+    if cleaning:
         examples = examples.map(_clean) if isinstance(examples, ExampleRows) \
             else [_clean(e) for e in examples]
     if check_ids or limit:   # with a limit, ids past it are checked too (as always)
@@ -98,6 +117,19 @@ def _clean(example: Example) -> Example:
         return example
     return replace(example, story=story, title=title, reference_bullets=bullets,
                    meta={**example.meta, "html_cleaned": True})
+
+
+class _CleaningTap:
+    """A tap that takes each example with `_clean` applied, as `load_examples` returns it."""
+
+    def __init__(self, tap: Tap):
+        self.tap = tap
+
+    def take(self, example: Example) -> None:
+        self.tap.take(_clean(example))
+
+    def abandon(self) -> None:
+        self.tap.abandon()
 
 
 def sample_indices(n: int, sample: int | None, seed: int) -> Sequence[int]:

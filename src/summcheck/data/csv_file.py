@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 from ..config import HFDataset
 from ..errors import DataError
+from .local import NO_TAP, RowTap
 from .mapping import check_columns, row_problem
 from .sources import no_rows, not_utf8
 from .spans import SpanIndex
@@ -33,19 +34,24 @@ class _Lines:
             yield line
 
 
-def index_csv(spec: HFDataset, file: str, field: str) -> SpanIndex:
+def index_csv(spec: HFDataset, file: str, field: str, on_row: RowTap = NO_TAP) -> SpanIndex:
     """The records of a CSV file, each checked; DataError at the first problem, with the
     config field, the file, the 1-based line the record starts on and the fix. Quoting
-    that only Python's strict reader refuses is read leniently, as pandas does."""
+    that only Python's strict reader refuses is read leniently, as pandas does. `on_row`
+    is called with each row, once checked."""
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
-        index = _scan(spec, file, field, strict=True)
-        return index if index is not None else _scan(spec, file, field, strict=False)
+        index = _scan(spec, file, field, on_row, strict=True)
+        if index is None:
+            on_row.restart()   # the rows of the lenient scan are not handed on
+            index = _scan(spec, file, field, NO_TAP, strict=False)
+        return index
     except UnicodeDecodeError:
         raise _first_non_utf8(file, field) from None
 
 
-def _scan(spec: HFDataset, file: str, field: str, *, strict: bool) -> SpanIndex | None:
+def _scan(spec: HFDataset, file: str, field: str, on_row: RowTap, *,
+          strict: bool) -> SpanIndex | None:
     """The index, or None when the strict reader fails on quoting it could read leniently."""
     where = f"{field}: {file}"
     index, header = SpanIndex(file, where), None
@@ -73,6 +79,7 @@ def _scan(spec: HFDataset, file: str, field: str, *, strict: bool) -> SpanIndex 
                 continue
             _check(spec, header, values, where, at)
             index.add(start, lines.end)
+            on_row(_row(header, values))
     if not len(index):
         raise no_rows(field, file)
     index.parse = lambda data: _row(header, _record(data))

@@ -17,7 +17,7 @@ from ..config import HFDataset
 from .. import hub
 from ..errors import DataError, MissingExtraError, SummcheckError
 from ..types import Example
-from . import ExampleRows, sample_indices
+from . import ExampleRows, Tap, sample_indices
 from .mapping import check_columns, to_example, where
 from .sources import COMPRESSED, OWN_BUILDERS, LocalFiles, local_files, resolve
 
@@ -29,15 +29,16 @@ _OFFLINE_HINTS = (
 )
 
 
-def load_hf(spec: HFDataset) -> ExampleRows:
+def load_hf(spec: HFDataset, tap: Tap | None = None) -> ExampleRows:
     """One split of a dataset, sampled, as Examples read a chunk at a time (a run never
-    holds them all). Local json/csv/parquet files are checked and read without `datasets`;
-    anything else is loaded by `datasets` (`load_with_datasets`)."""
+    holds them all). Local json/csv/parquet files are checked and read without `datasets`
+    (`tap` takes the examples as they are checked); anything else is loaded by `datasets`
+    (`load_with_datasets`)."""
     files = local_files(spec)
     if files is not None and files.readable_here:
         from .local import load_local
 
-        return load_local(spec, files)
+        return load_local(spec, files, tap)
     return load_with_datasets(spec)
 
 

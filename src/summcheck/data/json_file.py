@@ -12,6 +12,7 @@ from typing import Any
 from .. import fastjson
 from ..config import HFDataset
 from ..errors import DataError
+from .local import NO_TAP, RowTap
 from .mapping import check_columns, kind, row_problem
 from .sources import no_rows, not_utf8
 from .spans import SpanIndex
@@ -25,16 +26,18 @@ class _NotLines(Exception):
     """A line that is not one JSON object: the file may still be other JSON."""
 
 
-def index_json(spec: HFDataset, file: str, field: str) -> SpanIndex:
+def index_json(spec: HFDataset, file: str, field: str, on_row: RowTap = NO_TAP) -> SpanIndex:
     """The rows of a JSON file, each checked; DataError at the first problem, with the
-    config field, the file, the 1-based line (or `item N of the array`) and the fix."""
+    config field, the file, the 1-based line (or `item N of the array`) and the fix.
+    `on_row` is called with each row, once checked."""
     where = f"{field}: {file}"
     index, keys = SpanIndex(file, where, fastjson.loads), {}
     try:
-        _scan_lines(spec, file, field, index, keys)
+        _scan_lines(spec, file, field, index, keys, on_row)
     except _NotLines as bad:   # read the whole file as JSON; else the bad line is the error
         index.clear()
         keys.clear()
+        on_row.restart()   # the rows of a whole-file read are not handed on
         _scan_whole(spec, file, field, index, keys, bad)
     if not len(index):
         raise no_rows(field, file)
@@ -57,7 +60,8 @@ def _check(spec: HFDataset, value: Any, where: str, at: str, keys: dict) -> None
     keys.update(dict.fromkeys(value))
 
 
-def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: dict) -> None:
+def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: dict,
+                on_row: RowTap) -> None:
     """JSON Lines: one object per line, blank lines skipped."""
     where = f"{field}: {file}"
     with open(file, "rb", buffering=fastjson.LINE_BUFFER) as handle:
@@ -81,6 +85,7 @@ def _scan_lines(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: 
                                 f"{_fix(spec)}; fix or remove it.")
             _check(spec, value, where, f"line {number}", keys)
             index.add(start, start + len(line))
+            on_row(value)
 
 
 def _scan_whole(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: dict,

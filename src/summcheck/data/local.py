@@ -15,14 +15,38 @@ from typing import Any, Sequence
 
 from ..config import HFDataset
 from ..types import Example
-from . import ExampleRows, sample_indices
+from . import ExampleRows, Tap, sample_indices
 from .mapping import to_example
 from .sources import LocalFiles
 
 
-def load_local(spec: HFDataset, files: LocalFiles) -> ExampleRows:
-    """The split's examples (sampled before any row is converted), read on demand."""
-    indexes = index_files(spec, files)
+class RowTap:
+    """Hands `tap` the example of each row an index pass checked, numbered over all
+    files: without sampling, row n is example n. An index pass that starts a file again
+    (in another JSON layout, with lenient CSV quoting) abandons the tap; the examples are
+    then read after the index instead. Without a tap it does nothing."""
+
+    def __init__(self, spec: HFDataset | None, tap: Tap | None):
+        self.spec, self.tap, self.number = spec, tap, 0
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        if self.tap is not None:
+            self.tap.take(to_example(self.spec, row, self.number))
+            self.number += 1
+
+    def restart(self) -> None:
+        if self.tap is not None:
+            self.tap.abandon()
+            self.tap = None
+
+
+NO_TAP = RowTap(None, None)
+
+
+def load_local(spec: HFDataset, files: LocalFiles, tap: Tap | None = None) -> ExampleRows:
+    """The split's examples (sampled before any row is converted), read on demand. Without
+    sampling, `tap` takes every example as its row is checked."""
+    indexes = index_files(spec, files, RowTap(spec, tap if spec.sample is None else None))
     firsts = [0, *accumulate(len(index) for index in indexes)]
     picks = sample_indices(firsts[-1], spec.sample, spec.seed)
 
@@ -39,15 +63,16 @@ def check_local(spec: HFDataset, files: LocalFiles) -> int:
     return sum(len(index) for index in index_files(spec, files))
 
 
-def index_files(spec: HFDataset, files: LocalFiles) -> list[Any]:
-    """One checked index per file, in order: a DataError names the first bad row."""
+def index_files(spec: HFDataset, files: LocalFiles, on_row: RowTap = NO_TAP) -> list[Any]:
+    """One checked index per file, in order: a DataError names the first bad row.
+    `on_row` is called with each row as a read gives it, once it is checked."""
     if files.builder == "json":
         from .json_file import index_json as index
     elif files.builder == "csv":
         from .csv_file import index_csv as index
     else:
         from .parquet_file import index_parquet as index
-    return [index(spec, file, files.field) for file in files.files]
+    return [index(spec, file, files.field, on_row) for file in files.files]
 
 
 def _rows(indexes: list[Any], firsts: list[int], chosen: Sequence[int]) -> list[dict]:

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from ..config import HFDataset
 from ..errors import DataError
+from .local import NO_TAP, RowTap
 from .mapping import check_columns, mapped_columns, row_problem
 from .sources import no_rows, open_unchanged, stamp
 
@@ -21,9 +22,11 @@ _TEXT = ("string", "large_string", "string_view")
 INSTALL = 'pip install "pyarrow>=14"'
 
 
-def index_parquet(spec: HFDataset, file: str, field: str) -> "ParquetIndex":
+def index_parquet(spec: HFDataset, file: str, field: str,
+                  on_row: RowTap = NO_TAP) -> "ParquetIndex":
     """The rows of a parquet file, each checked; DataError at the first problem, with the
-    config field, the file, the 1-based row and the fix."""
+    config field, the file, the 1-based row and the fix. `on_row` is called with each
+    row, once checked."""
     where = f"{field}: {file}"
     pq = _pyarrow_parquet(where)
     index = ParquetIndex(file, where, mapped_columns(spec))
@@ -48,6 +51,7 @@ def index_parquet(spec: HFDataset, file: str, field: str) -> "ParquetIndex":
                 problem = row_problem(spec, row)
                 if problem:
                     raise DataError(f"{where}, row {number} (counting from 1): {problem}")
+                on_row(row)
         index.set_groups([parquet.metadata.row_group(g).num_rows
                           for g in range(parquet.num_row_groups)])
     return index

@@ -1,8 +1,9 @@
 """Dataset sources: each spec class (a `dataset:` with its `source:`) registered with its
 loader. A new source is a module with a loader `(spec) -> Sequence[Example]` (an
-`ExampleRows` for large files) and one decorated spec class here; config validation,
-`load_examples` and `summcheck list` follow. A loader may add a "check" hook, `(spec) ->
-rows checked`, that `summcheck validate` runs to read the data without loading it.
+`ExampleRows` for large files; it may take a `tap` keyword, `data.Tap`) and one decorated
+spec class here; config validation, `load_examples` and `summcheck list` follow. A loader
+may add a "check" hook, `(spec) -> rows checked`, that `summcheck validate` runs to read
+the data without loading it.
 
 Loaders are imported only when data is loaded.
 """
