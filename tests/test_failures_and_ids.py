@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -196,6 +196,26 @@ def test_the_survey_is_the_same_whether_the_loader_hands_the_examples_over(folde
     assert "empty story (b)" in warned and "HTML" in warned and "(a)" in warned
     assert "no reference highlights (c)" in warned and "'z'" in warned
     assert "non-ASCII" in warned
+
+
+_PIECES = st.text(st.sampled_from(['a', 'b', '"', ']', '[', ',', "\\", "\ud800", "é", "0"]),
+                  max_size=3)
+_EXAMPLES = st.lists(st.builds(Example, _PIECES, _PIECES, st.lists(_PIECES, max_size=2).map(
+    tuple), _PIECES), max_size=3)
+
+
+@settings(max_examples=300)
+@given(_EXAMPLES, _EXAMPLES)
+@example([Example("a", 'x["b","",[]]y')], [Example("a", "x"), Example("b", "y")])
+@example([Example("a", "x", ("y",))], [Example("a", "x", (), "y")])
+def test_fingerprints_differ_exactly_when_the_examples_do(first, second):
+    """Texts moved between fields or examples (ids, titles, stories, bullets, lone
+    surrogates, JSON's own characters) never give the same fingerprint."""
+    def content(examples):
+        return [(e.id, e.title, e.story, e.reference_bullets) for e in examples]
+
+    same = runner.data_fingerprint(first) == runner.data_fingerprint(second)
+    assert same is (content(first) == content(second))
 
 
 def test_a_stopped_run_leaves_no_earlier_results_or_report(folder, monkeypatch):
