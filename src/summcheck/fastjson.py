@@ -2,9 +2,8 @@
 
 `loads` returns or raises what `json.loads` does, several times faster: a run parses
 every data row twice (the index pass, which the survey shares, and the windows) and the
-reports every row it wrote,
-and the standard library's decoder was about a sixth of a ROUGE-only run
-(benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
+reports every row it wrote, and the standard library's decoder was about a sixth of a
+ROUGE-only run (benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
 library takes whatever msgspec refuses, so results and errors stay json's: NaN and
 Infinity (files of older runs hold them), numbers beyond float range, lone surrogates
 (escaped or not), a byte-order mark, malformed text.
