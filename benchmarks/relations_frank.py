@@ -6,8 +6,9 @@ Usage: .venv/bin/python -m benchmarks.relations_frank [--data DIR] [--datasets c
 Data: frank_valid.jsonl from --data, else $SUMMCHECK_DATA, else ../shared/data.
 Each FRANK summary is checked as one bullet against its article.
 
-- Variants: every (scope, roles, flag) setting of RelationCheck, each scored two ways:
-  the number of unsupported relations ("count") and 1 - relations_precision ("share").
+- Variants: every (scope, roles, flag) setting of RelationCheck, each scored three ways:
+  the number of unsupported relations ("count"), 1 - relations_precision ("share") and
+  the count per summary word ("rate", added 2026-12-05).
 - Cross-validated choice: 5 folds split by article (an article's summaries are all in one
   fold); in each fold the variant and score with the best AUC on the other four folds
   scores the held-out fold. The out-of-fold AUC of those scores is the figure reported
@@ -68,7 +69,9 @@ def items(rows: list[dict], field: str = "summary") -> list[tuple]:
 
 
 def variant_scores(rows: list[dict], folder: Path) -> dict[tuple[int, str], np.ndarray]:
-    """{(variant index, "count" | "share"): score per row}. One run per setting with
+    """{(variant index, "count" | "share" | "rate"): score per row}: unsupported relations,
+    their share of the summary's relations, and their number per summary word (a count
+    that does not grow with the summary's length). One run per setting with
     every class flagged; a variant's scores keep the findings of its classes (the
     others drop out of its count, as they would with `flag` set to its classes). Story
     analyses are shared through the cache file in `folder`."""
@@ -78,11 +81,13 @@ def variant_scores(rows: list[dict], folder: Path) -> dict[tuple[int, str], np.n
         check.load_cache(folder)
         results = check.check_many(items(rows))
         supported = np.array([r.scores["relations_count"] - len(r.findings) for r in results])
+        words = np.array([max(len(r["summary"].split()), 1) for r in rows])
         for flag in FLAGS:
             v = VARIANTS.index(dict(setting, flag=flag))
             found = np.array([sum(verdict(f) in flag for f in r.findings) for r in results])
             out[v, "count"] = found
             out[v, "share"] = found / np.maximum(found + supported, 1)
+            out[v, "rate"] = found / words
     return out
 
 
@@ -197,7 +202,8 @@ def evaluate(name: str, rows: list[dict], scores: dict, extra: dict, args) -> li
         errors = np.array([r["labels"][label] < 1 for r in rows])
         oof, chosen = cross_validated(scores, errors, folds)
         rows_out = [("out-of-fold choice", oof), ("default setting (count)", scores[d, "count"]),
-                    ("default setting (share)", scores[d, "share"])] + list(extra.items())
+                    ("default setting (share)", scores[d, "share"]),
+                    ("default setting (rate)", scores[d, "rate"])] + list(extra.items())
         for what, s in rows_out:
             auc, low, high = bootstrap_auc(s, errors, groups, args.bootstrap, args.seed)
             lines.append(f"| {label} | {name} | {len(rows)} | {int(errors.sum())} | {what} | "
