@@ -76,12 +76,12 @@ def variant_scores(rows: list[dict], folder: Path) -> dict[tuple[int, str], np.n
     others drop out of its count, as they would with `flag` set to its classes). Story
     analyses are shared through the cache file in `folder`."""
     out = {}
+    words = np.array([max(len(r["summary"].split()), 1) for r in rows])
     for setting in SETTINGS:
         check = RelationCheck(**setting, flag=CLASSES)
         check.load_cache(folder)
         results = check.check_many(items(rows))
         supported = np.array([r.scores["relations_count"] - len(r.findings) for r in results])
-        words = np.array([max(len(r["summary"].split()), 1) for r in rows])
         for flag in FLAGS:
             v = VARIANTS.index(dict(setting, flag=flag))
             found = np.array([sum(verdict(f) in flag for f in r.findings) for r in results])
