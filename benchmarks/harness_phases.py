@@ -2,9 +2,9 @@
 place, in this process, on the overhead benchmark's workload at two sizes.
 
 Workload: benchmarks/overhead.write_workload (REALSumm pairs, every story distinct) at
---pairs and --slope-pairs pairs; `summcheck.runner.run` on each without reports (the
-reports are measured as a whole in overhead.md), fresh cache and run folder, --rounds
-times alternated. Timers wrap the runner's steps and a few functions inside them (_load
+--pairs and --slope-pairs pairs; `summcheck.runner.run` on each without reports, fresh
+cache and run folder, --rounds times alternated; then the default reports of that run
+folder, written by `write_reports` as a run writes them (timed apart from the run). Timers wrap the runner's steps and a few functions inside them (_load
 includes the survey, which takes each example as the index pass checks its row);
 nested timers overlap (the windows contain the ROUGE call, the row reads and the
 writes). Each figure is the step's wall time per further pair: (median at M - median at
@@ -35,6 +35,10 @@ INSIDE = {   # (module, attribute path) timed inside the steps
     "examples read again": ("summcheck.data", "ExampleRows.__getitem__"),
     "run-folder row writes": ("summcheck.artifacts", "GroupedJsonlWriter.write"),
     "precomputed summaries": ("summcheck.runner", "_generate"),
+    "reports, all": ("summcheck.reports.writer", "write_reports"),
+    "reports: RunRows.read (parses scores.jsonl)": ("summcheck.run_rows", "RunRows.read"),
+    "reports: files written (scores.csv parsed and rendered as written)":
+        ("summcheck.reports.writer", "write_atomic"),
 }
 
 
@@ -70,10 +74,13 @@ def one_run(folder: Path, tag: str, totals: dict) -> None:
     from summcheck import runner
     from summcheck.config import load_config
 
+    from summcheck.reports import writer
+
     spec = load_config(folder / "run-nr.yaml")
     totals.clear()
-    runner.run(spec, out_dir=folder / f"out-{tag}", cache_dir=folder / f"cache-{tag}",
-               show_progress=False)
+    result = runner.run(spec, out_dir=folder / f"out-{tag}",
+                        cache_dir=folder / f"cache-{tag}", show_progress=False)
+    writer.write_reports([result.run_dir], result.run_dir / "report")
 
 
 def word_count_us(folder: Path) -> float:
@@ -115,8 +122,8 @@ def main() -> None:
     extra = args.slope_pairs - args.pairs
     lines = results_file.header("harness_phases", load, [
         f"- workload: benchmarks.overhead's, {args.pairs} and {args.slope_pairs} pairs, "
-        f"ROUGE only, no reports, in-process `runner.run`, {args.rounds} rounds "
-        "alternated; medians"]) + [
+        f"ROUGE only, in-process `runner.run` without reports, then `write_reports` on "
+        f"its run folder, {args.rounds} rounds alternated; medians"]) + [
         "| step (nested timers overlap) | wall us per further pair |", "|---|---:|"]
     for label in [*STEPS, *INSIDE]:
         low = statistics.median(seen[label, args.pairs])
