@@ -2,10 +2,10 @@
 place, in this process, on the overhead benchmark's workload at two sizes.
 
 Workload: benchmarks/overhead.write_workload (REALSumm pairs, every story distinct) at
---pairs and --slope-pairs pairs; `summcheck.runner.run` on each without reports, fresh
-cache and run folder, --rounds times alternated; then the default reports of that run
-folder, written by `write_reports` as a run writes them (timed apart from the run). Timers wrap the runner's steps and a few functions inside them (_load
-includes the survey, which takes each example as the index pass checks its row);
+--pairs and --slope-pairs pairs; `summcheck.runner.run` on each with the default reports,
+fresh cache and run folder, --rounds times alternated. Timers wrap the runner's steps and
+a few functions inside them (_load includes the survey, which takes each example as the
+index pass checks its row; the reports are the run's last step, `_write_reports`);
 nested timers overlap (the windows contain the ROUGE call, the row reads and the
 writes). Each figure is the step's wall time per further pair: (median at M - median at
 N) / (M - N). Also the survey's word count alone on the workload's first 5,120 stories
@@ -35,8 +35,9 @@ INSIDE = {   # (module, attribute path) timed inside the steps
     "examples read again": ("summcheck.data", "ExampleRows.__getitem__"),
     "run-folder row writes": ("summcheck.artifacts", "GroupedJsonlWriter.write"),
     "precomputed summaries": ("summcheck.runner", "_generate"),
-    "reports, all": ("summcheck.reports.writer", "write_reports"),
-    "reports: RunRows.read (parses scores.jsonl)": ("summcheck.run_rows", "RunRows.read"),
+    "reports, all": ("summcheck.runner", "_write_reports"),
+    "reports' rows, gathered by the run": ("summcheck.run_rows", "RunRows.gathered"),
+    "reports' rows, read back (parses scores.jsonl)": ("summcheck.run_rows", "RunRows.read"),
     "reports: files written (scores.csv parsed and rendered as written)":
         ("summcheck.reports.writer", "write_atomic"),
 }
@@ -74,13 +75,10 @@ def one_run(folder: Path, tag: str, totals: dict) -> None:
     from summcheck import runner
     from summcheck.config import load_config
 
-    from summcheck.reports import writer
-
-    spec = load_config(folder / "run-nr.yaml")
+    spec = load_config(folder / "run.yaml")
     totals.clear()
-    result = runner.run(spec, out_dir=folder / f"out-{tag}",
-                        cache_dir=folder / f"cache-{tag}", show_progress=False)
-    writer.write_reports([result.run_dir], result.run_dir / "report")
+    runner.run(spec, out_dir=folder / f"out-{tag}", cache_dir=folder / f"cache-{tag}",
+               show_progress=False)
 
 
 def word_count_us(folder: Path) -> float:
@@ -122,12 +120,12 @@ def main() -> None:
     extra = args.slope_pairs - args.pairs
     lines = results_file.header("harness_phases", load, [
         f"- workload: benchmarks.overhead's, {args.pairs} and {args.slope_pairs} pairs, "
-        f"ROUGE only, in-process `runner.run` without reports, then `write_reports` on "
-        f"its run folder, {args.rounds} rounds alternated; medians"]) + [
+        f"ROUGE only, in-process `runner.run` with the default reports, "
+        f"{args.rounds} rounds alternated; medians (a step that never ran: 0)"]) + [
         "| step (nested timers overlap) | wall us per further pair |", "|---|---:|"]
     for label in [*STEPS, *INSIDE]:
-        low = statistics.median(seen[label, args.pairs])
-        high = statistics.median(seen[label, args.slope_pairs])
+        low = statistics.median(seen.get((label, args.pairs), [0.0]))
+        high = statistics.median(seen.get((label, args.slope_pairs), [0.0]))
         lines.append(f"| {label} | {1e6 * (high - low) / extra:.1f} |")
     lines += ["", f"Survey word count alone: {words:.1f} us a story (5,120 stories, "
               "256 a batch).", ""]

@@ -419,7 +419,7 @@ def test_reports_do_not_depend_on_block_size_or_row_alignment(tmp_path, run_dir,
 
     plain = reports("plain")
     monkeypatch.setattr(scratch, "BLOCK", 2)
-    monkeypatch.setattr(run_rows._LabelBuilder, "_BATCH", 3)
+    monkeypatch.setattr(run_rows.LabelRowsBuilder, "_BATCH", 3)
     assert reports("small-blocks") == plain
     monkeypatch.setattr(html_examples, "same_order", lambda a, b: False)
     monkeypatch.setattr(run_rows, "same_order", lambda a, b: False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from summcheck import runner
@@ -14,8 +15,8 @@ from summcheck.backends import LocalBackend
 from summcheck.config import load_config
 from summcheck.data import ExampleRows
 from summcheck.errors import SummcheckError
+from summcheck.run_rows import LabelRowsBuilder, RunRows, id_key
 from summcheck.types import Example
-from summcheck.run_rows import id_key
 
 
 def _reader(calls: list):
@@ -163,3 +164,58 @@ def test_jsonl_rows_where_is_a_filter_of_the_rows(tmp_path):
     path.write_text('{"id": "z"}\n{oops\n')
     with pytest.raises(SummcheckError, match=r"rows\.jsonl, line 2: not JSON"):
         list(JsonlRows(path).where("id", lambda v: v == "a"))
+
+
+def _same_rows(gathered: RunRows, read: RunRows) -> None:
+    assert list(gathered.labels) == list(read.labels)
+    assert gathered.metric_order == read.metric_order
+    assert list(gathered.kinds.items()) == list(read.kinds.items())
+    for label, mine in gathered.labels.items():
+        theirs = read.labels[label]
+        assert mine.names == theirs.names
+        for field in ("keys", "failed", "findings", "matrix"):
+            assert np.array_equal(getattr(mine, field), getattr(theirs, field),
+                                  equal_nan=field == "matrix"), (label, field)
+
+
+@pytest.mark.parametrize("window", [10_000, 3])
+def test_the_rows_a_run_gathers_equal_its_files_read_back(tmp_path, monkeypatch, window):
+    """The run hands its reports the per-example rows it gathered as it wrote them: the
+    same as reading scores.jsonl and checks.jsonl back (failures, findings of two kinds,
+    three summarizers, in one window or several), and so are the reports."""
+    samples = Path(runner.__file__).parent / "data" / "samples" / "abstractive.jsonl"
+    lines = samples.read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / "sums.jsonl").write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")
+    config = tmp_path / "gather.yaml"
+    config.write_text(
+        "name: gather\n"
+        "dataset: {source: bundled}\n"
+        "summarizers: [{type: lead, k: 2}, {type: precomputed, name: sys, path: sums.jsonl},"
+        " {type: textrank, k: 2}]\n"
+        "checks: {numbers: {}, entities: null, support: null}\n"
+        "bootstrap: {n: 100}\n"
+        "report: {formats: [html, md, csv, json]}\n")
+    gathered: list[RunRows] = []
+    original = RunRows.gathered.__func__
+
+    def keep(cls, builders):
+        gathered.append(original(cls, builders))
+        return gathered[-1]
+
+    def no_read(*args):
+        raise AssertionError("the run's reports read the rows back")
+
+    monkeypatch.setattr(RunRows, "gathered", classmethod(keep))
+    monkeypatch.setattr(RunRows, "read", no_read)
+    monkeypatch.setattr(runner, "_WINDOW", window)
+    monkeypatch.setattr(LabelRowsBuilder, "_BATCH", min(window, 4096))   # rows moved at a time
+    run_dir = runner.run(load_config(config), out_dir=tmp_path / "runs",
+                         cache_dir=tmp_path / "cache", show_progress=False).run_dir
+    monkeypatch.undo()
+    (rows,) = gathered
+    read = load_run(run_dir).rows()
+    assert read.kinds and rows.labels["sys"].failed.sum() == 1   # the test has its cases
+    _same_rows(rows, read)
+    first = {p.name: p.read_bytes() for p in (run_dir / "report").iterdir()}
+    written = runner._write_reports(load_config(config), run_dir)   # rows read back
+    assert len(written) == 4 and {p.name: p.read_bytes() for p in written.values()} == first

@@ -361,8 +361,9 @@ class RunData:
         return self._cache["rows"]
 
 
-def load_run(run_dir: str | Path) -> RunData:
-    """Read a complete run folder; a SummcheckError says what is missing and what to do."""
+def load_run(run_dir: str | Path, rows: "RunRows | None" = None) -> RunData:
+    """Read a complete run folder; a SummcheckError says what is missing and what to do.
+    `rows`, when the caller has them (the run that wrote the folder), serve `RunData.rows`."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise SummcheckError(f"{run_dir}: not a folder. Pass a run folder written by `summcheck run`.")
@@ -383,6 +384,7 @@ def load_run(run_dir: str | Path) -> RunData:
             summaries=JsonlRows(run_dir / SUMMARIES),
             scores=JsonlRows(run_dir / SCORES),
             checks=JsonlRows(run_dir / CHECKS),
+            _cache={} if rows is None else {"rows": rows},
         )
     except (OSError, json.JSONDecodeError, KeyError) as err:
         raise SummcheckError(f"{run_dir}: unreadable run folder ({err}). Re-run `summcheck run`.") from err

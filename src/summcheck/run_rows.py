@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -70,14 +71,14 @@ class RunRows:
     @classmethod
     def read(cls, scores: Iterable[dict], checks: Iterable[dict]) -> "RunRows":
         with tempfile.TemporaryDirectory(prefix="summcheck-report-") as scratch:
-            builders: dict[str, _LabelBuilder] = {}
+            builders: dict[str, LabelRowsBuilder] = {}
             order: dict[str, None] = {}
             seen: frozenset[str] = frozenset()
             for row in scores:
                 label = row["summarizer"]
                 if label not in builders:
-                    builders[label] = _LabelBuilder(Path(scratch) / str(len(builders)))
-                builders[label].add(row)
+                    builders[label] = LabelRowsBuilder(Path(scratch) / str(len(builders)))
+                builders[label].add(row["example_id"], row["scores"], row.get("error"))
                 if not seen.issuperset(row["scores"]):   # rows mostly repeat the names
                     order.update(dict.fromkeys(row["scores"]))
                     seen = frozenset(order)
@@ -85,40 +86,70 @@ class RunRows:
             kinds = _count_findings(checks, labels)
         return cls(labels, list(order), kinds)
 
+    @classmethod
+    def gathered(cls, builders: dict[str, "LabelRowsBuilder"]) -> "RunRows":
+        """The rows a run gathered as it wrote them, one builder per summarizer in the
+        order of the run's labels (its files hold each summarizer's rows together, in that
+        order): the same as `read` of the files it wrote, without reading them."""
+        order: dict[str, None] = {}
+        kinds: dict[tuple[str, str, str], int] = {}
+        for label, builder in builders.items():
+            order.update(builder.order)
+            kinds.update({(label, *kind): n for kind, n in builder.kinds.items()})
+        return cls({label: b.finish() for label, b in builders.items()}, list(order), kinds)
+
     def get(self, label: str) -> LabelRows:
         return self.labels.get(label) or _empty()
 
 
-class _LabelBuilder:
-    """One label's rows as they are read: metric values, keys and failure flags go to
-    scratch files a batch of rows at a time."""
+class LabelRowsBuilder:
+    """One summarizer's rows as they come, from scores.jsonl or from the run writing it:
+    metric values go to `metrics`, keys, failure flags and finding counts to scratch
+    files, a batch of rows at a time. `order` keeps the metric names as first seen and
+    `kinds` counts the findings passed to `add` by (check, kind)."""
 
     _BATCH = 4096
 
-    def __init__(self, stem: Path):
-        self.metrics = SpilledColumns(stem.with_suffix(".metrics"))
+    def __init__(self, metrics_path: Path):
+        self.metrics = SpilledColumns(metrics_path)
+        self.order: dict[str, None] = {}
+        self.kinds: dict[tuple[str, str], int] = {}
+        self._seen: frozenset[str] = frozenset()
         self.keys, self.failed = scratch.Rows(np.uint64, 2), scratch.Rows(np.bool_)
-        self._keys, self._failed = bytearray(), bytearray()
+        self.findings = scratch.Rows(np.int32)
+        self._keys, self._failed, self._findings = bytearray(), bytearray(), array("i")
 
-    def add(self, row: dict) -> None:
-        self._keys += id_key(row["example_id"])
-        self._failed.append(1 if row.get("error") else 0)
-        self.metrics.add(row["scores"])
+    def add(self, example_id: str, scores: dict, error: str | None,
+            findings: Sequence[dict] = ()) -> None:
+        self._keys += id_key(example_id)
+        self._failed.append(1 if error else 0)
+        self._findings.append(len(findings))
+        for finding in findings:
+            kind = (finding["check"], finding["kind"])
+            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        self.metrics.add(scores)
+        if not self._seen.issuperset(scores):   # rows mostly repeat the names
+            self.order.update(dict.fromkeys(scores))
+            self._seen = frozenset(self.order)
         if len(self._failed) >= self._BATCH:
             self._move()
 
     def finish(self) -> LabelRows:
+        """The rows added, mapped (`findings` writable); the metrics file is deleted."""
         self._move()
         keys, failed = self.keys.mapped(), self.failed.mapped()[:, 0]
+        findings = self.findings.mapped(writable=True)[:, 0]
         matrix, names = self.metrics.matrix(), list(self.metrics.names)
         self.metrics.close()
-        return LabelRows(keys, names, matrix, failed, scratch.zeros((len(failed),), np.int32))
+        return LabelRows(keys, names, matrix, failed, findings)
 
     def _move(self) -> None:
         self.keys.add(np.frombuffer(bytes(self._keys), np.uint64).reshape(-1, 2))
         self.failed.add(np.frombuffer(bytes(self._failed), np.bool_))
+        self.findings.add(np.array(self._findings, np.int32))   # a copy: the array is reused
         self._keys.clear()
         self._failed.clear()
+        del self._findings[:]
 
 
 def _count_findings(checks: Iterable[dict],

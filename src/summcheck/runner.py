@@ -17,7 +17,6 @@ import numpy as np
 
 from . import __version__, artifacts
 from .backends import LOCAL_WINDOW, Backend, LocalBackend
-from .columns import SpilledColumns
 from .config import RunSpec
 from .consistency.base import Check
 from .data import IdLedger, describe_source, load_examples
@@ -25,6 +24,7 @@ from .data.quality import DataSurvey
 from .errors import DataError, MissingExtraError, SummcheckError
 from .plugins import adopt, overrides
 from .progress import Progress
+from .run_rows import LabelRowsBuilder, RunRows
 from .score_cache import ScoreCache
 from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
                       describe_consistency)
@@ -78,7 +78,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
         cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
-        tallies = {s.label: _Tally(SpilledColumns(run_dir / f".scores.{i}.columns.partial"))
+        tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial"))
                    for i, s in enumerate(summarizers)}
         try:
             try:
@@ -94,14 +94,15 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
                 engine.close()
             results = _results(spec, summarizers, tallies, metrics + checks, started,
                                n_examples=len(examples), data=data, name=run_dir.name)
+            rows = RunRows.gathered({label: tally.rows for label, tally in tallies.items()})
         finally:
             for tally in tallies.values():
-                tally.scores.close()
+                tally.rows.metrics.close()
         results["warnings"] = warnings
         results["metric_notes"] = _metric_notes(checks)
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
-        reports = _write_reports(spec, run_dir)
+        reports = _write_reports(spec, run_dir, rows)
     return RunResult(run_dir, results, reports)
 
 
@@ -223,9 +224,11 @@ def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Bac
     raise SummcheckError(f"unknown backend {name!r}: use local or ray")
 
 
-def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
-    """The last step, built from the finished folder. Without matplotlib the HTML report is
-    still written, without its plots, and a warning says how to install them."""
+def _write_reports(spec: RunSpec, run_dir: Path, rows: RunRows | None = None) -> dict[str, Path]:
+    """The last step, built from the finished folder and `rows`, the per-example values
+    the run gathered as it wrote them (what reading them back from the folder gives).
+    Without matplotlib the HTML report is still written, without its plots, and a warning
+    says how to install them."""
     if not spec.report.enabled:
         return {}
     from .reports import write_reports
@@ -233,10 +236,11 @@ def _write_reports(spec: RunSpec, run_dir: Path) -> dict[str, Path]:
     out, formats = run_dir / artifacts.REPORT, spec.report.formats
     shown = spec.report.html_max_examples
     try:
-        return write_reports([run_dir], out, formats=formats, max_examples=shown)
+        return write_reports([run_dir], out, formats=formats, max_examples=shown, rows=rows)
     except MissingExtraError as err:
         logger.warning("%s (the HTML report is written without plots)", err)
-        return write_reports([run_dir], out, formats=formats, plots=False, max_examples=shown)
+        return write_reports([run_dir], out, formats=formats, plots=False, max_examples=shown,
+                             rows=rows)
 
 
 def _preflight(summarizers, examples, cache) -> None:
@@ -273,11 +277,12 @@ def _build_summarizers(spec: RunSpec, warnings: list[str]) -> list:
 
 @dataclass
 class _Tally:
-    """What results.json needs of one summarizer, added up window by window: counts, and
-    one float column per metric (NaN where a metric does not apply), kept in a hidden
-    file of the run folder that the run deletes (memory stays flat in the examples)."""
+    """What results.json and the reports need of one summarizer, added up window by
+    window: counts, and its per-example rows (`rows`: one float column per metric, NaN
+    where a metric does not apply, kept in a hidden file of the run folder that the run
+    deletes, so memory stays flat in the examples; keys, failures and finding counts)."""
 
-    scores: SpilledColumns
+    rows: LabelRowsBuilder
     n_examples: int = 0
     n_failed: int = 0
     n_generated: int = 0
@@ -371,7 +376,8 @@ def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[S
         if scorer.checks:
             files[artifacts.CHECKS].write(label, {**ids, "findings": row["findings"],
                                                   "supported": row["supported"]})
-        tallies[label].scores.add(row["scores"])
+        tallies[label].rows.add(summary.example_id, row["scores"], summary.error,
+                                row["findings"] if scorer.checks else ())
         task.advance(1)
 
 
@@ -381,7 +387,7 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
     per_model = []
     for summarizer in summarizers:
         tally = tallies[summarizer.label]
-        names, matrix = tally.scores.names, tally.scores.matrix()
+        names, matrix = tally.rows.metrics.names, tally.rows.metrics.matrix()
         per_model.append({
             "label": summarizer.label,
             "type": summarizer.spec.type,

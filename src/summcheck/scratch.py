@@ -71,10 +71,12 @@ class Rows:
         self._handle.seek(0)
         self._handle.truncate()
 
-    def mapped(self) -> np.ndarray:
+    def mapped(self, writable: bool = False) -> np.ndarray:
+        """The table; `writable` maps it for writing (changes go to the scratch file)."""
         if self._table is None:
             self._flush()
-            self._table = _mapped(self._handle, self.dtype, (self.n, self.width), "r")
+            self._table = _mapped(self._handle, self.dtype, (self.n, self.width),
+                                  "r+" if writable else "r")
         return self._table
 
     def _flush(self) -> None:

@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from ..artifacts import RESULTS, RunData, load_run, write_atomic
 from ..errors import SummcheckError
 from .model_table import build_table
+
+if TYPE_CHECKING:
+    from ..run_rows import RunRows
 
 FORMATS = ("html", "md", "csv", "json")
 FILES = {"html": "report.html", "md": "report.md", "csv": "scores.csv", "json": "results.json"}
 
 
 def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str] = FORMATS,
-                  *, plots: bool = True, max_examples: int = 300) -> dict[str, Path]:
+                  *, plots: bool = True, max_examples: int = 300,
+                  rows: RunRows | None = None) -> dict[str, Path]:
     """Write the reports of one or more finished run folders into `out_dir`; returns
     {format: path}. Raises SummcheckError for a missing or incomplete run folder and
     MissingExtraError when the HTML plots need matplotlib (`plots=False` skips them).
-    `max_examples`: examples shown in full in report.html."""
+    `max_examples`: examples shown in full in report.html. `rows`: the per-example
+    values of the one run folder as the run that wrote it gathered them, which spares
+    reading them back from scores.jsonl and checks.jsonl."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise SummcheckError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
     if not run_dirs:
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
-    runs = [load_run(d) for d in run_dirs]
+    if rows is not None and len(run_dirs) != 1:
+        raise ValueError("rows are the values of one run folder")
+    runs = [load_run(d, rows=rows) for d in run_dirs]
     texts = _render(runs, formats, plots, max_examples)   # all but the CSV's lines, streamed
     out_dir = Path(out_dir)
     written = {}
