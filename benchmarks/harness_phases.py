@@ -38,7 +38,7 @@ INSIDE = {   # (module, attribute path) timed inside the steps
     "reports, all": ("summcheck.runner", "_write_reports"),
     "reports' rows, gathered by the run": ("summcheck.run_rows", "RunRows.gathered"),
     "reports' rows, read back (parses scores.jsonl)": ("summcheck.run_rows", "RunRows.read"),
-    "reports: files written (scores.csv parsed and rendered as written)":
+    "reports: files written (scores.csv from the lines the run rendered)":
         ("summcheck.reports.writer", "write_atomic"),
 }
 

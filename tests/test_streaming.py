@@ -180,9 +180,10 @@ def _same_rows(gathered: RunRows, read: RunRows) -> None:
 
 @pytest.mark.parametrize("window", [10_000, 3])
 def test_the_rows_a_run_gathers_equal_its_files_read_back(tmp_path, monkeypatch, window):
-    """The run hands its reports the per-example rows it gathered as it wrote them: the
-    same as reading scores.jsonl and checks.jsonl back (failures, findings of two kinds,
-    three summarizers, in one window or several), and so are the reports."""
+    """The run hands its reports the per-example rows it gathered as it wrote them, and
+    scores.csv's lines: the same as reading scores.jsonl and checks.jsonl back (failures,
+    findings of two kinds, three summarizers, in one window or several), and so are the
+    reports, byte for byte."""
     samples = Path(runner.__file__).parent / "data" / "samples" / "abstractive.jsonl"
     lines = samples.read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / "sums.jsonl").write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")
@@ -205,13 +206,22 @@ def test_the_rows_a_run_gathers_equal_its_files_read_back(tmp_path, monkeypatch,
     def no_read(*args):
         raise AssertionError("the run's reports read the rows back")
 
+    reads: list[str] = []
+    original_iter = JsonlRows.__iter__
+
+    def counting(self):
+        reads.append(self.path.name)
+        return original_iter(self)
+
     monkeypatch.setattr(RunRows, "gathered", classmethod(keep))
     monkeypatch.setattr(RunRows, "read", no_read)
+    monkeypatch.setattr(JsonlRows, "__iter__", counting)
     monkeypatch.setattr(runner, "_WINDOW", window)
     monkeypatch.setattr(LabelRowsBuilder, "_BATCH", min(window, 4096))   # rows moved at a time
     run_dir = runner.run(load_config(config), out_dir=tmp_path / "runs",
                          cache_dir=tmp_path / "cache", show_progress=False).run_dir
     monkeypatch.undo()
+    assert "scores.jsonl" not in reads   # scores.csv from the lines the run rendered
     (rows,) = gathered
     read = load_run(run_dir).rows()
     assert read.kinds and rows.labels["sys"].failed.sum() == 1   # the test has its cases

@@ -12,6 +12,7 @@ from .model_table import build_table
 
 if TYPE_CHECKING:
     from ..run_rows import RunRows
+    from .csvout import CsvLines
 
 FORMATS = ("html", "md", "csv", "json")
 FILES = {"html": "report.html", "md": "report.md", "csv": "scores.csv", "json": "results.json"}
@@ -19,13 +20,15 @@ FILES = {"html": "report.html", "md": "report.md", "csv": "scores.csv", "json": 
 
 def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str] = FORMATS,
                   *, plots: bool = True, max_examples: int = 300,
-                  rows: RunRows | None = None) -> dict[str, Path]:
+                  rows: RunRows | None = None,
+                  csv_lines: dict[str, CsvLines] | None = None) -> dict[str, Path]:
     """Write the reports of one or more finished run folders into `out_dir`; returns
     {format: path}. Raises SummcheckError for a missing or incomplete run folder and
     MissingExtraError when the HTML plots need matplotlib (`plots=False` skips them).
     `max_examples`: examples shown in full in report.html. `rows`: the per-example
     values of the one run folder as the run that wrote it gathered them, which spares
-    reading them back from scores.jsonl and checks.jsonl."""
+    reading them back from scores.jsonl and checks.jsonl; `csv_lines`, scores.csv's lines
+    as that run rendered them, spare reading scores.jsonl for the CSV."""
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise SummcheckError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
@@ -34,7 +37,7 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
     if rows is not None and len(run_dirs) != 1:
         raise ValueError("rows are the values of one run folder")
     runs = [load_run(d, rows=rows) for d in run_dirs]
-    texts = _render(runs, formats, plots, max_examples)   # all but the CSV's lines, streamed
+    texts = _render(runs, formats, plots, max_examples, csv_lines)   # the CSV streamed
     out_dir = Path(out_dir)
     written = {}
     for fmt in FORMATS:
@@ -44,14 +47,14 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
     return written
 
 
-def _render(runs: list[RunData], formats: Sequence[str], plots: bool,
-            max_examples: int) -> dict[str, str | Iterator[str]]:
+def _render(runs: list[RunData], formats: Sequence[str], plots: bool, max_examples: int,
+            csv_lines: dict | None) -> dict[str, str | Iterator[str]]:
     texts = {}
     if "json" in formats:
         texts["json"] = _results_json(runs)
     if "csv" in formats:
         from .csvout import render_csv
-        texts["csv"] = render_csv(runs)
+        texts["csv"] = render_csv(runs, lines=csv_lines)
     if "html" in formats or "md" in formats:
         table = build_table(runs)
         if "html" in formats:
