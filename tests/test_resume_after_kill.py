@@ -48,9 +48,8 @@ def test_sigkill_mid_generation_then_resume(tmp_path, tiny_causal_dir):
     finished_before_kill = cached_count(tmp_path / "cache")
     assert proc.returncode == -signal.SIGKILL
     assert 2 <= finished_before_kill < 12, "the kill must land mid-generation"
-    (run_dir,) = [p for p in (tmp_path / "runs").iterdir() if p.is_dir()]
+    (run_dir,) = (tmp_path / "runs").iterdir()
     assert not (run_dir / "results.json").exists()  # incomplete folder is not marked done
-    (left,) = (tmp_path / "runs").glob(".examples-*.partial")   # the survey's, left by the kill
 
     done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -59,7 +58,6 @@ def test_sigkill_mid_generation_then_resume(tmp_path, tiny_causal_dir):
     assert model["n_generated"] == 12 - finished_before_kill
     assert model["n_examples"] == 12 and model["n_failed"] == 0
     assert not (run_dir / ".lock").exists()
-    assert sorted((tmp_path / "runs").iterdir()) == [run_dir]   # the stale file removed
 
     fresh_env = {**env, "SUMMCHECK_CACHE_DIR": str(tmp_path / "fresh-cache")}
     fresh_cmd = cmd[:-2] + [str(tmp_path / "fresh-runs"), "--no-progress"]

@@ -221,26 +221,16 @@ class RunLock:
         pid, started = self._holder()
         if pid is None:  # being written right now, or left empty by a crash long ago
             return time.time() - self.path.stat().st_mtime < 10
-        return pid != os.getpid() and process_alive(pid, started)
-
-
-def process_alive(pid: int, started: str | None) -> bool:
-    """Whether process `pid` runs and, when `started` is known, is the one that started
-    then (`process_tag`): not a later process given the same pid."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    now = _start_time(pid)
-    return started is None or now is None or now == started
-
-
-def process_tag() -> str:
-    """This process as "<pid>-<start time>" ("<pid>-" where /proc cannot tell), for
-    names of files that its death leaves stale."""
-    return f"{os.getpid()}-{_start_time(os.getpid()) or ''}"
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        now = _start_time(pid)
+        return started is None or now is None or now == started
 
 
 def _start_time(pid: int) -> str | None:

@@ -23,7 +23,6 @@ from .data import IdLedger, describe_source, load_examples
 from .data.quality import DataSurvey
 from .errors import DataError, MissingExtraError, SummcheckError
 from .plugins import adopt, overrides
-from .example_file import ExampleFile
 from .progress import Progress
 from .run_rows import LabelRowsBuilder, RunRows
 from .score_cache import ScoreCache
@@ -63,64 +62,51 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
     skipped: list[str] = []
     summarizers = _build_summarizers(spec, skipped)
-    with ExampleFile(Path(out_dir)) as written:   # the examples, as the survey reads them
-        survey = _Survey(spec, summarizers, written)
-        warnings, data, id_checks = survey.finish(_load(spec, survey))
-        for warning in warnings + skipped:
-            logger.warning("%s", warning)
-        warnings += skipped
-        _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
-        del id_checks   # a bit per summary-file row each: not kept for the run
-        metrics, checks = build_metrics(spec, warnings), build_checks(spec)
-        run_dir = Path(out_dir) / run_name(spec, data)
-        with artifacts.RunLock(run_dir):
-            artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
-            results, gathered = _run_in(run_dir, spec, written, summarizers, (metrics, checks),
-                                        engine, data, config_path, Path(cache_dir),
-                                        show_progress)
-            results["warnings"] = warnings
-            results["metric_notes"] = _metric_notes(checks)
-            results["backend"] = engine.name   # where it ran; the numbers do not depend on it
-            artifacts.write_json(run_dir / artifacts.RESULTS, results)
-            reports = _write_reports(spec, run_dir, *gathered)
-    return RunResult(run_dir, results, reports)
-
-
-def _run_in(run_dir: Path, spec: RunSpec, written: ExampleFile, summarizers, scoring: tuple,
-            engine: Backend, data: str, config_path: str | None, cache_dir: Path,
-            show_progress: bool) -> tuple[dict[str, Any], tuple]:
-    """Generate, score and aggregate into the locked `run_dir`, with `scoring` (metrics,
-    checks): the results, and what the reports need of the per-example rows (`RunRows`,
-    and the lines of scores.csv by summarizer when it is one of them)."""
-    examples, (metrics, checks) = written.examples(), scoring
-    started = _now()
-    artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
-    cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
-    progress = Progress(enabled=show_progress)
-    csv = _csv_lines(spec, run_dir.name)
-    tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial"),
-                               csv=csv(s.label))
-               for i, s in enumerate(summarizers)}
-    try:
+    survey = _Survey(spec, summarizers)
+    examples = _load(spec, survey)
+    warnings, data, id_checks = survey.finish(examples)
+    for warning in warnings + skipped:
+        logger.warning("%s", warning)
+    warnings += skipped
+    _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
+    del id_checks   # a bit per summary-file row each: not kept for the run
+    metrics, checks = build_metrics(spec, warnings), build_checks(spec)
+    run_dir = Path(out_dir) / run_name(spec, data)
+    with artifacts.RunLock(run_dir):
+        artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
+        started = _now()
+        artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
+        cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
+        progress = Progress(enabled=show_progress)
+        csv = _csv_lines(spec, run_dir.name)
+        tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial"),
+                                   csv=csv(s.label))
+                   for i, s in enumerate(summarizers)}
         try:
-            _preflight(summarizers, examples, cache)
-            scorer = Scorer(metrics, checks, cache=score_cache,
-                            checks_folder=cache_dir / "checks")
-            _run_windows(run_dir, spec, written, summarizers, cache, scorer, progress,
-                         engine, tallies)
+            try:
+                _preflight(summarizers, examples, cache)
+                scorer = Scorer(metrics, checks, cache=score_cache,
+                                checks_folder=Path(cache_dir) / "checks")
+                _run_windows(run_dir, spec, examples, summarizers, cache, scorer, progress,
+                             engine, tallies)
+            finally:
+                cache.close()
+                score_cache.close()
+                progress.close()
+                engine.close()
+            results = _results(spec, summarizers, tallies, metrics + checks, started,
+                               n_examples=len(examples), data=data, name=run_dir.name)
+            rows = RunRows.gathered({label: tally.rows for label, tally in tallies.items()})
         finally:
-            cache.close()
-            score_cache.close()
-            progress.close()
-            engine.close()
-        results = _results(spec, summarizers, tallies, metrics + checks, started,
-                           n_examples=len(examples), data=data, name=run_dir.name)
-        rows = RunRows.gathered({label: t.rows for label, t in tallies.items()})
+            for tally in tallies.values():
+                tally.rows.metrics.close()
+        results["warnings"] = warnings
+        results["metric_notes"] = _metric_notes(checks)
+        results["backend"] = engine.name   # where it ran; the numbers do not depend on it
+        artifacts.write_json(run_dir / artifacts.RESULTS, results)
         lines = {label: t.csv for label, t in tallies.items() if t.csv is not None}
-        return results, (rows, lines or None)
-    finally:
-        for tally in tallies.values():
-            tally.rows.metrics.close()
+        reports = _write_reports(spec, run_dir, rows, lines or None)
+    return RunResult(run_dir, results, reports)
 
 
 def _load(spec: RunSpec, survey: _Survey) -> Sequence[Example]:
@@ -169,14 +155,13 @@ class _Survey:
     and the ids of the summary files (id checks that `_check_ids` finishes). Each read of
     a big local dataset parses every row again, so the loader hands the examples over as
     it checks the rows (`take`); when it did not hand over every one, `finish` reads
-    them. Each example is also written to `written`, where the run's windows read it."""
+    them."""
 
-    def __init__(self, spec: RunSpec, summarizers: Sequence[Summarizer], written: ExampleFile):
-        self.spec, self.summarizers, self.written = spec, summarizers, written
+    def __init__(self, spec: RunSpec, summarizers: Sequence[Summarizer]):
+        self.spec, self.summarizers = spec, summarizers
         self._start()
 
     def _start(self) -> None:
-        self.written.restart()
         self.digest = hashlib.sha256()
         self.id_checks = [c for c in (s.id_check() for s in self.summarizers) if c is not None]
         self.ledger = IdLedger()
@@ -189,7 +174,6 @@ class _Survey:
         story = example.story.encode("utf-8", "surrogatepass")   # hashed and counted
         _add_example(self.digest, example, story)
         self.quality.add(example, story)
-        self.written.add(example)
         self.ids.append(example.id)
         self.taken += 1
         if len(self.ids) == _WINDOW:
@@ -244,7 +228,7 @@ def make_backend(name: str, spec: RunSpec, *, address: str | None = None) -> Bac
 
 
 def _csv_lines(spec: RunSpec, run_name: str) -> Callable[[str], Any]:
-    """A summarizer's `CsvLines` (by label) when the run writes scores.csv, else None."""
+    """label -> that summarizer's `CsvLines` when the run writes scores.csv, else None."""
     if not (spec.report.enabled and "csv" in spec.report.formats):
         return lambda label: None
     from .reports.csvout import CsvLines
@@ -311,7 +295,8 @@ class _Tally:
     """What results.json and the reports need of one summarizer, added up window by
     window: counts, and its per-example rows (`rows`: one float column per metric, NaN
     where a metric does not apply, kept in a hidden file of the run folder that the run
-    deletes, so memory stays flat in the examples; keys, failures and finding counts)."""
+    deletes, so memory stays flat in the examples; keys, failures and finding counts),
+    and its lines of scores.csv."""
 
     rows: LabelRowsBuilder
     csv: Any = None   # reports.csvout.CsvLines when the run writes scores.csv
@@ -331,23 +316,27 @@ class _Tally:
         self.seconds += sum(s.seconds for s in summaries)
 
 
-def _run_windows(run_dir: Path, spec: RunSpec, written: ExampleFile, summarizers,
+def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
                  cache, scorer: Scorer, progress, engine: Backend,
                  tallies: dict[str, _Tally]) -> None:
     """Generate (cached), score and write out one window of examples at a time; each
     summarizer's rows stay together in the run folder's files. A window's summaries of
     every summarizer are scored in one go: the checks batch their NER over all of them
     (and share each story's work), which a step per summarizer cut into small pieces."""
-    examples, labels = written.examples(), [s.label for s in summarizers]
+    labels = [s.label for s in summarizers]
     generate_tasks = {label: progress.task(f"generate {label}", total=len(examples))
                       for label in labels}
     score_task = progress.task("score", total=len(examples) * len(labels))
     files = {name: artifacts.GroupedJsonlWriter(run_dir / name, labels)
              for name in (artifacts.SUMMARIES, artifacts.SCORES, artifacts.CHECKS)}
+    files[artifacts.EXAMPLES] = artifacts.GroupedJsonlWriter(run_dir / artifacts.EXAMPLES,
+                                                             [""])
     window = engine.window or len(examples)
     try:
         for start in range(0, len(examples), window):
             batch = list(examples[start:start + window])
+            for example in batch:
+                files[artifacts.EXAMPLES].write("", example.to_dict())
             summaries = {}
             for summarizer in summarizers:
                 label = summarizer.label
@@ -361,7 +350,6 @@ def _run_windows(run_dir: Path, spec: RunSpec, written: ExampleFile, summarizers
             _score(files, batch, summaries, scorer, engine, tallies, score_task)
         for writer in files.values():
             writer.commit()
-        written.move_to(run_dir / artifacts.EXAMPLES)   # the rows the survey wrote
     finally:
         for writer in files.values():
             writer.discard()
