@@ -1,7 +1,8 @@
-"""The per-example values of a finished run folder, for reports: read in one pass over
-scores.jsonl and one over checks.jsonl, and kept in memory-mapped scratch files (deleted
-as soon as they are mapped), so a report on a million examples holds no object per example
-and parses each file once for every table, plot and listing.
+"""The per-example values of a finished run folder, for reports: gathered by the run as
+it writes scores.jsonl and checks.jsonl (`RunRows.gathered`), or read in one pass over
+each (`RunRows.read`, for a folder read back), and kept in memory-mapped scratch files
+(deleted as soon as they are mapped), so a report on a million examples holds no object
+per example and parses each file at most once for every table, plot and listing.
 
 Rows are matched to examples by a 128-bit hash of the example id. The runner writes every
 summarizer's rows in the run's example order, so models of one run line up row by row and
