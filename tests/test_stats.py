@@ -2,6 +2,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summcheck.stats import aggregate, paired_test
 
@@ -65,3 +67,24 @@ def test_resample_means_do_not_depend_on_the_chunk_size(monkeypatch, n):
         monkeypatch.setattr(stats, "_CHUNK_ELEMENTS", chunk)
         chunked = stats._resample_means(values, 200, 7)
         assert np.allclose(chunked, whole, rtol=1e-12, atol=0), chunk
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 3), st.integers(1, 25), st.integers(0, 2**32),
+       st.integers(1, 200))
+def test_resample_means_are_the_means_of_the_seeded_draws(n, m, resamples, seed, chunk):
+    """The definition: resample b's mean is the mean of the rows numbered by the b-th row
+    of one draw of shape (resamples, n) from default_rng(seed), whatever the chunking."""
+    from summcheck import stats
+
+    values = np.random.default_rng(seed + 1).random((n, m))
+    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    expected = values[draws].mean(axis=1)
+    original = stats._CHUNK_ELEMENTS
+    try:
+        stats._CHUNK_ELEMENTS = chunk
+        got = stats._resample_means(values, resamples, seed)
+    finally:
+        stats._CHUNK_ELEMENTS = original
+    assert got.shape == (resamples, m)
+    assert np.allclose(got, expected, rtol=1e-12, atol=1e-15)
