@@ -229,3 +229,31 @@ def test_the_rows_a_run_gathers_equal_its_files_read_back(tmp_path, monkeypatch,
     first = {p.name: p.read_bytes() for p in (run_dir / "report").iterdir()}
     written = runner._write_reports(load_config(config), run_dir)   # rows read back
     assert len(written) == 4 and {p.name: p.read_bytes() for p in written.values()} == first
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts /proc/self/fd")
+def test_a_run_holds_a_few_files_open_per_summarizer(tmp_path, monkeypatch):
+    """Each summarizer costs the run a bounded number of open files (its three row files,
+    its metric columns, its keys table, its scores.csv lines), so a config comparing many
+    checkpoints stays far below the usual limit of 1,024."""
+    peaks: list[int] = []
+    original = runner._score
+
+    def counting(*args, **kwargs):
+        result = original(*args, **kwargs)
+        peaks[-1] = max(peaks[-1], len(list(Path("/proc/self/fd").iterdir())))
+        return result
+
+    monkeypatch.setattr(runner, "_score", counting)
+    for n in (1, 6):
+        config = tmp_path / f"m{n}.yaml"
+        config.write_text(
+            f"name: m{n}\ndataset: {{source: bundled}}\nsummarizers: ["
+            + ", ".join(f"{{type: lead, k: {k}, name: l{k}}}" for k in range(1, n + 1))
+            + "]\nchecks: {entities: null, support: null}\nbootstrap: {n: 100}\n")
+        before = len(list(Path("/proc/self/fd").iterdir()))   # e.g. fonts a report opened
+        peaks.append(0)
+        runner.run(load_config(config), out_dir=tmp_path / f"runs{n}",
+                   cache_dir=tmp_path / f"cache{n}", show_progress=False)
+        peaks[-1] -= before
+    assert 0 < (peaks[1] - peaks[0]) / 5 <= 6

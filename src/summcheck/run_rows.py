@@ -103,10 +103,16 @@ class RunRows:
         return self.labels.get(label) or _empty()
 
 
+# A row's key, failure flag and finding count, kept in one scratch file: a run holds a
+# builder per summarizer open beside its three row files, so each is one file descriptor
+_RECORD = np.dtype([("key", np.uint64, (2,)), ("failed", np.bool_), ("findings", np.int32)],
+                   align=True)
+
+
 class LabelRowsBuilder:
     """One summarizer's rows as they come, from scores.jsonl or from the run writing it:
-    metric values go to `metrics`, keys, failure flags and finding counts to scratch
-    files, a batch of rows at a time. `order` keeps the metric names as first seen and
+    metric values go to `metrics`, keys, failure flags and finding counts to a scratch
+    file, a batch of rows at a time. `order` keeps the metric names as first seen and
     `kinds` counts the findings passed to `add` by (check, kind)."""
 
     _BATCH = 4096
@@ -116,8 +122,7 @@ class LabelRowsBuilder:
         self.order: dict[str, None] = {}
         self.kinds: dict[tuple[str, str], int] = {}
         self._seen: frozenset[str] = frozenset()
-        self.keys, self.failed = scratch.Rows(np.uint64, 2), scratch.Rows(np.bool_)
-        self.findings = scratch.Rows(np.int32)
+        self._table = scratch.Rows(_RECORD)
         self._keys, self._failed, self._findings = bytearray(), bytearray(), array("i")
 
     def add(self, example_id: str, scores: dict, error: str | None,
@@ -138,16 +143,17 @@ class LabelRowsBuilder:
     def finish(self) -> LabelRows:
         """The rows added, mapped (`findings` writable); the metrics file is deleted."""
         self._move()
-        keys, failed = self.keys.mapped(), self.failed.mapped()[:, 0]
-        findings = self.findings.mapped(writable=True)[:, 0]
+        table = self._table.mapped(writable=True)[:, 0]
         matrix, names = self.metrics.matrix(), list(self.metrics.names)
         self.metrics.close()
-        return LabelRows(keys, names, matrix, failed, findings)
+        return LabelRows(table["key"], names, matrix, table["failed"], table["findings"])
 
     def _move(self) -> None:
-        self.keys.add(np.frombuffer(bytes(self._keys), np.uint64).reshape(-1, 2))
-        self.failed.add(np.frombuffer(bytes(self._failed), np.bool_))
-        self.findings.add(np.array(self._findings, np.int32))   # a copy: the array is reused
+        block = np.empty(len(self._failed), _RECORD)
+        block["key"] = np.frombuffer(bytes(self._keys), np.uint64).reshape(-1, 2)
+        block["failed"] = np.frombuffer(bytes(self._failed), np.bool_)
+        block["findings"] = self._findings
+        self._table.add(block)
         self._keys.clear()
         self._failed.clear()
         del self._findings[:]
