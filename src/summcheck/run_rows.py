@@ -113,12 +113,13 @@ class LabelRowsBuilder:
     """One summarizer's rows as they come, from scores.jsonl or from the run writing it:
     metric values go to `metrics`, keys, failure flags and finding counts to a scratch
     file, a batch of rows at a time. `order` keeps the metric names as first seen and
-    `kinds` counts the findings passed to `add` by (check, kind)."""
+    `kinds` counts the findings passed to `add` by (check, kind). With `keep_rows` False only
+    the metric values are kept (a run without reports needs nothing else)."""
 
     _BATCH = 4096
 
-    def __init__(self, metrics_path: Path):
-        self.metrics = SpilledColumns(metrics_path)
+    def __init__(self, metrics_path: Path, *, keep_rows: bool = True):
+        self.metrics, self.keep_rows = SpilledColumns(metrics_path), keep_rows
         self.order: dict[str, None] = {}
         self.kinds: dict[tuple[str, str], int] = {}
         self._seen: frozenset[str] = frozenset()
@@ -127,13 +128,15 @@ class LabelRowsBuilder:
 
     def add(self, example_id: str, scores: dict, error: str | None,
             findings: Sequence[dict] = ()) -> None:
+        self.metrics.add(scores)
+        if not self.keep_rows:
+            return
         self._keys += id_key(example_id)
         self._failed.append(1 if error else 0)
         self._findings.append(len(findings))
         for finding in findings:
             kind = (finding["check"], finding["kind"])
             self.kinds[kind] = self.kinds.get(kind, 0) + 1
-        self.metrics.add(scores)
         if not self._seen.issuperset(scores):   # rows mostly repeat the names
             self.order.update(dict.fromkeys(scores))
             self._seen = frozenset(self.order)

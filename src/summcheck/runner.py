@@ -78,9 +78,9 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
         cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
         progress = Progress(enabled=show_progress)
-        csv = _csv_lines(spec, run_dir.name)
-        tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial"),
-                                   csv=csv(s.label))
+        csv, gather = _csv_lines(spec, run_dir.name), spec.report.enabled
+        tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial",
+                                                    keep_rows=gather), csv=csv(s.label))
                    for i, s in enumerate(summarizers)}
         try:
             try:
@@ -96,7 +96,8 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
                 engine.close()
             results = _results(spec, summarizers, tallies, metrics + checks, started,
                                n_examples=len(examples), data=data, name=run_dir.name)
-            rows = RunRows.gathered({label: tally.rows for label, tally in tallies.items()})
+            builders = {label: tally.rows for label, tally in tallies.items()}
+            rows = RunRows.gathered(builders) if gather else None   # for the reports
         finally:
             for tally in tallies.values():
                 tally.rows.metrics.close()
