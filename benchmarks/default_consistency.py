@@ -41,6 +41,15 @@ from .results_file import RESULTS, append_section, header, load_average
 OUT = RESULTS / "default_consistency.md"
 
 
+def load_rows(data) -> tuple[list, "A.Sets", np.ndarray]:
+    """The FRANK and SummEval dev rows, their `Sets`, and each summary's novel-bigram
+    share (agreement_cv's cached features)."""
+    rows = A.load_rows(data)
+    names, features = A.feature_matrix(A.load_features(rows, data, A.CACHE), rows,
+                                       A.CACHE, data)
+    return rows, A.Sets(rows), features[:, names.index("novelty")]
+
+
 def checks_for(method: str | None) -> list:
     checks = {} if method is None else {"checks": {"support": {"method": method}}}
     return build_checks(RunSpec.model_validate({"name": "x", "summarizers": [{"type": "lead"}],
@@ -85,11 +94,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
     load = load_average()
-    rows = A.load_rows(args.data)
-    sets = A.Sets(rows)
-    names, features = A.feature_matrix(A.load_features(rows, args.data, A.CACHE), rows,
-                                       A.CACHE, args.data)
-    novelty = features[:, names.index("novelty")]   # agreement_cv's novel-bigram share
+    rows, sets, novelty = load_rows(args.data)
     signature = ""
     lines = ["| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
              "| SummEval within S | SummEval system S |", "|---|---|---|---|---|---|---|"]

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import agreement_cv as A
 from .data import add_data_argument
-from .default_consistency import checks_for, fmt, score_rows
+from .default_consistency import checks_for, fmt, load_rows, score_rows
 from .results_file import RESULTS, append_section, header, load_average
 
 KEYS = ("cnndm_P", "xsum_P", "both_P", "se_summary", "se_within", "se_system")
@@ -46,11 +46,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     load = load_average()
-    rows = A.load_rows(args.data)
-    sets = A.Sets(rows)
-    names, features = A.feature_matrix(A.load_features(rows, args.data, A.CACHE), rows,
-                                       A.CACHE, args.data)
-    novelty = features[:, names.index("novelty")]
+    rows, sets, novelty = load_rows(args.data)
     scores = variant_scores(rows)
     fold = A.grouped_folds(sets, 5, 0)
     oof, chosen = np.full(len(rows), np.nan), []
