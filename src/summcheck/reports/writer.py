@@ -34,8 +34,8 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
         raise SummcheckError(f"unknown report format(s) {unknown}; choose from {list(FORMATS)}")
     if not run_dirs:
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
-    if rows is not None and len(run_dirs) != 1:
-        raise ValueError("rows are the values of one run folder")
+    if (rows is not None or csv_lines is not None) and len(run_dirs) != 1:
+        raise ValueError("rows and csv_lines are what one run gathered: pass its folder alone")
     runs = [load_run(d, rows=rows) for d in run_dirs]
     texts = _render(runs, formats, plots, max_examples, csv_lines)   # the CSV streamed
     out_dir = Path(out_dir)
