@@ -162,6 +162,7 @@ MIXED_ROWS = [
     {"id": "a", "article": STORY + " Caf&eacute; <b>owners</b> agreed.", "highlights": "x"},
     {"id": "b", "article": " ", "highlights": "Council approves budget."},
     {"id": "c", "article": "Größe Übung äöü straße Zürich München " * 3, "highlights": None},
+    {"id": "e", "article": STORY, "highlights": "Größe Übung in Zürich"},
     {"id": "d", "article": STORY, "highlights": "Council approves 12 million pound budget."},
 ]
 

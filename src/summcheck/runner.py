@@ -172,9 +172,8 @@ class _Survey:
         self.taken, self.abandoned = 0, False
 
     def take(self, example: Example) -> None:
-        story = example.story.encode("utf-8", "surrogatepass")   # hashed and counted
-        _add_example(self.digest, example, story)
-        self.quality.add(example, story)
+        _add_example(self.digest, example, example.story.encode("utf-8", "surrogatepass"))
+        self.quality.add(example)
         self.ids.append(example.id)
         self.taken += 1
         if len(self.ids) == _WINDOW:
