@@ -78,11 +78,11 @@ class DataSurvey:
                             " false to keep the text as is.")
         share = self.non_ascii / self.words if self.words else 0.0
         if self._count and share > _NON_ASCII_SHARE:
-            warnings.append(f"{share:.0%} of the reference highlights' words are non-ASCII:"
-                            " ROUGE's default tokenizer keeps only [a-z0-9], so their other "
-                            "letters vanish from ROUGE ('München' scores as 'm nchen'). Set "
-                            "metrics.rouge.tokenizer: unicode (scores then differ from "
-                            "papers').")
+            warnings.append(f"{share:.0%} of the reference highlights' words have a "
+                            "non-ASCII character: ROUGE's default tokenizer keeps only "
+                            "[a-z0-9] and splits words at any other character ('München' "
+                            "scores as 'm nchen'). Set metrics.rouge.tokenizer: unicode "
+                            "(scores then differ from papers').")
         return warnings
 
 
