@@ -86,6 +86,26 @@ def fmt(fig: dict, ci: dict, key: str) -> str:
     return f"{fig[key]:+.3f} [{low:+.2f}, {high:+.2f}]"
 
 
+VARIANT_KEYS = ("cnndm_P", "xsum_P", "both_P", "se_summary", "se_within", "se_system")
+
+
+def variant_table(sets: "A.Sets", scores: dict[str, np.ndarray], novelty: np.ndarray
+                  ) -> list[str]:
+    """Markdown rows of each score's target figures (95% bootstrap intervals), criterion
+    and copy bias: the table of the scripts that try one variant of the default."""
+    lines = ["| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
+             "| SummEval within S | SummEval system S | criterion | copy bias (CNN/DM / XSum "
+             "/ SummEval rows) |", "|---|---|---|---|---|---|---|---|---|"]
+    for label, values in scores.items():
+        fig, ci = sets.figures(values), sets.bootstrap(values, 1000, 0)
+        bias = sets.copy_bias(values, novelty)
+        lines.append(f"| {label} | " + " | ".join(fmt(fig, ci, k) for k in VARIANT_KEYS)
+                     + f" | {A.criterion(fig):.4f} | " + " / ".join(
+                         f"{bias[f'{s}_rows']:+.3f}" for s in ("cnndm", "xsum", "summeval"))
+                     + " |")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_data_argument(ap)

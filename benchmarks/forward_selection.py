@@ -36,10 +36,9 @@ import numpy as np
 
 from . import agreement_cv as A
 from .data import add_data_argument, data_dir
-from .default_consistency import checks_for, fmt, score_rows
+from .default_consistency import checks_for, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 
-KEYS = ("cnndm_P", "xsum_P", "both_P", "se_summary", "se_within", "se_system")
 MIN_GAIN, MAX_FACTORS = 0.002, 5
 CRITERIA = {"joint": A.TARGETS, "frank": ("both_P", "xsum_P"),
             "summeval": ("se_summary", "se_system")}
@@ -103,16 +102,7 @@ def main() -> None:
     scores = {"shipped default": score_rows(rows, checks_for(None)),
               "forward selection, joint criterion (out of fold)": joint,
               "forward selection, FRANK and SummEval apart (out of fold; diagnostic)": apart}
-    lines = ["| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
-             "| SummEval within S | SummEval system S | criterion | copy bias (CNN/DM / XSum "
-             "/ SummEval rows) |", "|---|---|---|---|---|---|---|---|---|"]
-    for label, values in scores.items():
-        fig, ci = sets.figures(values), sets.bootstrap(values, 1000, 0)
-        bias = sets.copy_bias(values, novelty)
-        lines.append(f"| {label} | " + " | ".join(fmt(fig, ci, k) for k in KEYS)
-                     + f" | {A.criterion(fig):.4f} | " + " / ".join(
-                         f"{bias[f'{s}_rows']:+.3f}" for s in ("cnndm", "xsum", "summeval"))
-                     + " |")
+    lines = variant_table(sets, scores, novelty)
     lines += ["", f"Pool: {len(pool)} columns. Products chosen per fold (factors in the "
               "order added):", ""]
     for title, picks in (("joint", joint_picks), ("FRANK", frank_picks),

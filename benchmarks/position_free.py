@@ -21,10 +21,8 @@ import numpy as np
 
 from . import agreement_cv as A
 from .data import add_data_argument
-from .default_consistency import checks_for, fmt, load_rows, score_rows
+from .default_consistency import checks_for, load_rows, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
-
-KEYS = ("cnndm_P", "xsum_P", "both_P", "se_summary", "se_within", "se_system")
 
 
 def variant_scores(rows: list) -> dict[str, np.ndarray]:
@@ -54,16 +52,7 @@ def main() -> None:
         train = fold != k
         chosen.append(max(scores, key=lambda n: A.criterion(sets.figures(scores[n], train))))
         oof[fold == k] = scores[chosen[-1]][fold == k]
-    lines = ["| score | FRANK CNN/DM P | FRANK XSum P | FRANK both P | SummEval summary S "
-             "| SummEval within S | SummEval system S | criterion | copy bias (CNN/DM / XSum "
-             "/ SummEval rows) |", "|---|---|---|---|---|---|---|---|---|"]
-    for label, values in [*scores.items(), ("out-of-fold choice", oof)]:
-        fig, ci = sets.figures(values), sets.bootstrap(values, 1000, 0)
-        bias = sets.copy_bias(values, novelty)
-        lines.append(f"| {label} | " + " | ".join(fmt(fig, ci, k) for k in KEYS)
-                     + f" | {A.criterion(fig):.4f} | " + " / ".join(
-                         f"{bias[f'{s}_rows']:+.3f}" for s in ("cnndm", "xsum", "summeval"))
-                     + " |")
+    lines = variant_table(sets, {**scores, "out-of-fold choice": oof}, novelty)
     change = np.abs(scores["position-free layer 0"] - scores["shipped default (positions)"])
     lines += ["", f"Folds chose: {', '.join(chosen)}.",
               f"Mean absolute change of a summary's score: {change.mean():.4f}.", ""]
