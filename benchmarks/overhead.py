@@ -22,7 +22,8 @@ Each round measures, in this order:
   run-before, run-nr-before  with --compare-src PATH: run and run-nr with that src
           folder (before/after in one run); with --slope-pairs too, each run at M pairs
           is followed by the same run of that src, and their differences are reported
-          run by run (paired: what the machine's load moves, it moves for both)
+          run by run (paired: what the machine's load moves, it moves for both), with
+          that src's round-by-round shares of one more pair beside this code's
   raw, run, run-nr at M pairs  with --slope-pairs M: the same on a workload of M pairs,
           for the cost of one more pair: (median at M - median at N) / (M - N), the
           harness's being the run's slope less the raw call's (the issue's 100 us);
@@ -360,7 +361,11 @@ def _round_slope_lines(args, figures: dict) -> list[str]:
     its raw calls followed each other), and the median over the rounds: a slope from two
     medians taken apart moves with the load between them."""
     extra, lines = args.slope_pairs - args.pairs, []
-    for variant, label in (("run", "with the default reports"), ("run-nr", "without reports")):
+    variants = [("run", "with the default reports"), ("run-nr", "without reports")]
+    if args.compare_src:   # the compared code, from the same rounds
+        variants += [("run-before", f"with the default reports, {args.compare_src}"),
+                     ("run-nr-before", f"without reports, {args.compare_src}")]
+    for variant, label in variants:
         for column, unit in ((0, "wall"), (1, "CPU")):
             shares = [1e6 * ((m[column] - rm[column]) - (n[column] - rn[column])) / extra
                       for n, m, rn, rm in zip(figures[variant], figures[f"{variant}@M"],
