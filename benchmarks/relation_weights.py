@@ -34,20 +34,19 @@ from unittest import mock
 import numpy as np
 
 from summcheck.consistency import relations
-from summcheck.consistency.relations import CLASSES, RelationCheck, verdict
+from summcheck.consistency.relations import CLASSES
 
 from . import relations_frank as R
 from . import results_file
 from .relation_profiles import profile_judge
 
 
-def class_counts(rows: list[dict], folder: Path) -> np.ndarray:
-    """(rows, 4): relations of each verdict class, scope all, strict roles."""
-    check = RelationCheck(scope="all", roles="strict", flag=CLASSES)
-    check.load_cache(folder)
-    results = check.check_many(R.items(rows))
-    return np.array([[sum(verdict(f) == c for f in r.findings) for c in CLASSES]
-                     for r in results], dtype=float)
+def class_counts(scores: dict) -> np.ndarray:
+    """(rows, 4): relations of each verdict class, scope all, strict roles, taken from
+    relations_frank's variant scores (each class's count is one of its variants)."""
+    return np.column_stack([scores[R.VARIANTS.index(dict(scope="all", roles="strict",
+                                                         flag=(c,))), "count"]
+                            for c in CLASSES])
 
 
 def out_of_fold(X: np.ndarray, errors: np.ndarray, folds: np.ndarray) -> np.ndarray:
@@ -74,10 +73,10 @@ def main() -> None:
     rows = R.frank_rows(args.data, wanted)
     words = np.log1p([len(r["summary"].split()) for r in rows])[:, None]
     with tempfile.TemporaryDirectory() as folder:
-        today = class_counts(rows, Path(folder))
-        with mock.patch.object(relations, "judge", profile_judge):
-            profile = class_counts(rows, Path(folder))
         choice_scores = R.variant_scores(rows, Path(folder))
+        with mock.patch.object(relations, "judge", profile_judge):
+            profile_scores = R.variant_scores(rows, Path(folder))
+    today, profile = class_counts(choice_scores), class_counts(profile_scores)
     errors = np.array([r["labels"]["EntE"] < 1 for r in rows])
     folds = R.article_folds(rows, 5, 0)
     fitted = {"logistic on class counts + log words, today's heads":
