@@ -74,40 +74,54 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):
         artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
-        started = _now()
-        artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
-        cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
-        progress = Progress(enabled=show_progress)
-        csv, gather = _csv_lines(spec, run_dir.name), spec.report.enabled
-        tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial",
-                                                    keep_rows=gather), csv=csv(s.label))
-                   for i, s in enumerate(summarizers)}
-        try:
-            try:
-                _preflight(summarizers, examples, cache)
-                scorer = Scorer(metrics, checks, cache=score_cache,
-                                checks_folder=Path(cache_dir) / "checks")
-                _run_windows(run_dir, spec, examples, summarizers, cache, scorer, progress,
-                             engine, tallies)
-            finally:
-                cache.close()
-                score_cache.close()
-                progress.close()
-                engine.close()
-            results = _results(spec, summarizers, tallies, metrics + checks, started,
-                               n_examples=len(examples), data=data, name=run_dir.name)
-            builders = {label: tally.rows for label, tally in tallies.items()}
-            rows = RunRows.gathered(builders) if gather else None   # for the reports
-        finally:
-            for tally in tallies.values():
-                tally.rows.metrics.close()
+        results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
+                                       (metrics, checks), engine, data, config_path,
+                                       Path(cache_dir), show_progress)
         results["warnings"] = warnings
         results["metric_notes"] = _metric_notes(checks)
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
         artifacts.write_json(run_dir / artifacts.RESULTS, results)
-        lines = {label: t.csv for label, t in tallies.items() if t.csv is not None}
-        reports = _write_reports(spec, run_dir, rows, lines or None)
+        reports = _write_reports(spec, run_dir, rows, lines)
     return RunResult(run_dir, results, reports)
+
+
+def _run_in(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
+            scoring: tuple, engine: Backend, data: str, config_path: str | None,
+            cache_dir: Path, show_progress: bool) -> tuple[dict[str, Any], Any, Any]:
+    """Generate, score and aggregate into the locked `run_dir`, with `scoring` (metrics,
+    checks): the results, and what the reports need of the per-example rows (`RunRows`
+    when the reports are on, else None; the lines of scores.csv by summarizer when it is
+    one of them, else None)."""
+    metrics, checks = scoring
+    started = _now()
+    artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
+    cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
+    progress = Progress(enabled=show_progress)
+    csv, gather = _csv_lines(spec, run_dir.name), spec.report.enabled
+    tallies = {s.label: _Tally(LabelRowsBuilder(run_dir / f".scores.{i}.columns.partial",
+                                                keep_rows=gather), csv=csv(s.label))
+               for i, s in enumerate(summarizers)}
+    try:
+        try:
+            _preflight(summarizers, examples, cache)
+            scorer = Scorer(metrics, checks, cache=score_cache,
+                            checks_folder=cache_dir / "checks")
+            _run_windows(run_dir, spec, examples, summarizers, cache, scorer, progress,
+                         engine, tallies)
+        finally:
+            cache.close()
+            score_cache.close()
+            progress.close()
+            engine.close()
+        results = _results(spec, summarizers, tallies, metrics + checks, started,
+                           n_examples=len(examples), data=data, name=run_dir.name)
+        rows = RunRows.gathered({label: t.rows for label, t in tallies.items()}) \
+            if gather else None
+    finally:
+        for tally in tallies.values():
+            tally.rows.metrics.close()
+    lines = {label: t.csv for label, t in tallies.items() if t.csv is not None}
+    return results, rows, lines or None
 
 
 def _load(spec: RunSpec, survey: _Survey) -> Sequence[Example]:
