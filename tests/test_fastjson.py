@@ -1,4 +1,5 @@
-"""fastjson.loads must be json.loads: the same value, or the same error, for any text."""
+"""fastjson.loads must be json.loads: the same value, or the same error, for any text,
+but for lone surrogates, which it reads as U+FFFD (no UTF-8 file can hold them)."""
 
 import json
 import math
@@ -20,6 +21,21 @@ def _outcome(load, text):
         return "error", type(err).__name__
 
 
+def _json_loads(text):
+    """json.loads, each lone surrogate (in a key or a string) then U+FFFD."""
+    return _replaced(json.loads(text))
+
+
+def _replaced(value):
+    if isinstance(value, str):
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in value)
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    return value
+
+
 def _canonical(value):
     """NaN != NaN: compare through repr, with types kept (1 vs 1.0 vs True)."""
     if isinstance(value, float):
@@ -34,14 +50,14 @@ def _canonical(value):
 @given(values, st.booleans())
 def test_dumped_values_load_alike(value, ascii_only):
     text = json.dumps(value, ensure_ascii=ascii_only)   # NaN and Infinity included
-    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+    assert _outcome(fastjson.loads, text) == _outcome(_json_loads, text)
     assert _outcome(fastjson.loads, text.encode("utf-8", "surrogatepass")) == \
-        _outcome(json.loads, text.encode("utf-8", "surrogatepass"))
+        _outcome(_json_loads, text.encode("utf-8", "surrogatepass"))
 
 
 @given(st.text(alphabet=st.sampled_from('{}[]":,.-+0123456789eE aé\\u\t\n\ud800tfnrul')))
 def test_any_text_loads_or_fails_alike(text):
-    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+    assert _outcome(fastjson.loads, text) == _outcome(_json_loads, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -49,11 +65,11 @@ def test_any_text_loads_or_fails_alike(text):
     '"\\ud800"', '"a\tb"', "\ufeff{}", b'\xef\xbb\xbf{"a": 1}', b"\xff", '{"a": 1} x',
     '{"id": "x", "score": NaN}', b'{"id": "\xc3\xa9"}'])
 def test_edge_cases_alike(text):
-    assert _outcome(fastjson.loads, text) == _outcome(json.loads, text)
+    assert _outcome(fastjson.loads, text) == _outcome(_json_loads, text)
 
 
 def _decoded_then_loaded(data: bytes):
-    return json.loads(data.decode("utf-8"))
+    return _json_loads(data.decode("utf-8"))
 
 
 @given(st.binary(max_size=12) | values.map(lambda v: json.dumps(v, ensure_ascii=False)
@@ -84,6 +100,18 @@ def test_dumps_reads_back_with_either_parser(value):
     assert "\n" not in line
     expected = _canonical(_nulled(value))
     assert _canonical(json.loads(line)) == expected == _canonical(fastjson.loads(line))
+
+
+@pytest.mark.parametrize("text", ['{"a\\udc00": ["x\\ud800y", "\\ud83d\\ude00", NaN]}',
+                                  '"\ud800"', b'["\\udfff"]'])
+def test_lone_surrogates_read_as_replacement_characters_that_write_back(text):
+    """Escaped or not, in keys or values; a surrogate pair is one character, kept."""
+    value = fastjson.loads(text)
+    assert "\ufffd" in json.dumps(value, ensure_ascii=False)
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in json.dumps(value, ensure_ascii=False))
+    assert fastjson.loads(fastjson.dumps(value)) is not None   # it writes back
+    if isinstance(value, dict):
+        assert value["a\ufffd"][1] == "\U0001F600"
 
 
 def test_dumps_numpy_scalars_and_refuses_other_objects():

@@ -104,6 +104,35 @@ def test_messy_dataset_runs_and_reports(tmp_path, monkeypatch):
     assert summaries[2]["bullets"] == ["Café owners in Lyon said prices rose 5%."]
 
 
+def test_lone_surrogates_in_the_data_and_summaries_read_as_replacement_characters(
+        tmp_path, monkeypatch):
+    """A lone surrogate escape (half of an emoji's UTF-16 pair) in a data row or a
+    precomputed summary used to crash the run as it wrote the run folder. It reads as
+    U+FFFD, and the data survey names the example."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.jsonl").write_text(
+        '{"id": "cut", "article": "Fans cheered \\ud83d at 3 pm.", "highlights": "Fans \\ude00"}\n'
+        '{"id": "pair", "article": "Fans cheered \\ud83d\\ude00 at 3 pm.", "highlights": "Fans"}\n')
+    (tmp_path / "s.jsonl").write_text('{"id": "cut", "summary": "Fans \\udc00 cheered."}\n'
+                                      '{"id": "pair", "summary": "Fans cheered."}\n')
+    (tmp_path / "c.yaml").write_text(
+        "name: cut\ndataset: {source: hf, path: d.jsonl}\n"
+        "summarizers: [{type: precomputed, name: p, path: s.jsonl}]\n"
+        "checks: {entities: null, support: null}\nreport: {formats: [md]}\n")
+    result = CliRunner().invoke(app, ["run", "c.yaml", "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    (warning,) = [w for w in json.loads((run_dir / "results.json").read_text())["warnings"]
+                  if "U+FFFD" in w]
+    assert "1 example(s)" in warning and "(cut)" in warning
+    examples = [json.loads(x) for x in (run_dir / "examples.jsonl").open(encoding="utf-8")]
+    assert examples[0]["story"] == "Fans cheered \ufffd at 3 pm."
+    assert examples[0]["reference_bullets"] == ["Fans \ufffd"]
+    assert examples[1]["story"] == "Fans cheered \U0001F600 at 3 pm."   # a pair is kept
+    summary = json.loads((run_dir / "summaries.jsonl").open(encoding="utf-8").readline())
+    assert summary["bullets"] == ["Fans \ufffd cheered."]
+
+
 _MARKUP = st.lists(st.sampled_from([*"ab <>&;/p", "&amp;", "<b>", "</p>"]), max_size=8).map(
     "".join)
 

@@ -1,12 +1,18 @@
 """JSON for the rows a run reads and writes by the hundred thousand, with msgspec.
 
-`loads` returns or raises what `json.loads` does, several times faster: a run parses
-every data row twice (the index pass, which the survey shares, and the windows) and the
-reports every row it wrote, and the standard library's decoder was about a sixth of a
-ROUGE-only run (benchmarks/results/overhead.md). msgspec's decoder parses what it can; the standard
-library takes whatever msgspec refuses, so results and errors stay json's: NaN and
-Infinity (files of older runs hold them), numbers beyond float range, lone surrogates
-(escaped or not), a byte-order mark, malformed text.
+`loads` returns or raises what `json.loads` does, several times faster, with one change:
+a lone surrogate (an escape such as "\\ud800" that is half of a UTF-16 pair, often a
+string cut inside an emoji) becomes U+FFFD, the replacement character. It is not a
+character; no UTF-8 file can hold it, so a run that read one crashed when it wrote the
+text to its run folder. Replaced, every text read here can be written back.
+
+A run parses every data row (in the index pass, which the survey shares), every example
+again from the run's spool of them, and the reports every row it wrote; the standard
+library's decoder was about a sixth of a ROUGE-only run (benchmarks/results/overhead.md).
+msgspec's decoder parses what it can; the standard library takes whatever msgspec
+refuses, so results and errors stay json's: NaN and Infinity (files of older runs hold
+them), numbers beyond float range, lone surrogates (escaped or not; then replaced), a
+byte-order mark, malformed text.
 
 `dumps` writes one compact line (no spaces after separators), UTF-8 kept as is. A float
 that is not a finite number (NaN, infinity) is written as null, valid JSON where json's
@@ -17,6 +23,7 @@ missing. numpy scalars are written as the Python numbers they hold.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +41,22 @@ def loads(text: str | bytes) -> Any:
     try:
         return _decode(text)
     except ValueError:   # msgspec's DecodeError; UnicodeEncodeError for a lone surrogate
-        return json.loads(text)
+        return _characters(json.loads(text))
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")   # a pair is one code point once parsed
+
+
+def _characters(value: Any) -> Any:
+    """`value` with every lone surrogate in its strings (keys too) made U+FFFD. Only
+    json's results need it: msgspec refuses lone surrogates."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_characters(v) for v in value]
+    if isinstance(value, dict):
+        return {_characters(k): _characters(v) for k, v in value.items()}
+    return value
 
 
 def loads_utf8(data: bytes) -> Any:

@@ -38,6 +38,7 @@ class DataSurvey:
         self.empty: list[str] = []
         self.no_refs: list[str] = []
         self.cleaned: list[str] = []
+        self.replaced: list[str] = []
         self.words = self.non_ascii = 0
         self._batch: list[bytes] = []
         self._count = rouge_tokenizer == "default"   # only it drops non-ASCII words
@@ -49,6 +50,9 @@ class DataSurvey:
             self.no_refs.append(e.id)
         if e.meta.get("html_cleaned"):
             self.cleaned.append(e.id)
+        if "\ufffd" in e.story or "\ufffd" in e.title or \
+                any("\ufffd" in b for b in e.reference_bullets):
+            self.replaced.append(e.id)
         if self._count:
             self._batch.append("\n".join(e.reference_bullets).encode("utf-8", "surrogatepass"))
             if len(self._batch) == _BATCH:
@@ -76,6 +80,12 @@ class DataSurvey:
             warnings.append(f"{len(cleaned)} example(s) contained HTML entities or tags, "
                             f"decoded and removed ({_ids(cleaned)}); set dataset.clean_html:"
                             " false to keep the text as is.")
+        if self.replaced:
+            warnings.append(f"{len(self.replaced)} example(s) hold U+FFFD, the replacement "
+                            f"character, in place of text that was not valid "
+                            f"({_ids(self.replaced)}): a lone surrogate escape such as "
+                            "\\ud800 in a JSON file (often a string cut inside an emoji) "
+                            "reads as U+FFFD. Fix the data to score those words.")
         share = self.non_ascii / self.words if self.words else 0.0
         if self._count and share > _NON_ASCII_SHARE:
             warnings.append(f"{share:.0%} of the reference highlights' words have a "
