@@ -167,28 +167,6 @@ MIXED_ROWS = [
 ]
 
 
-def test_the_run_scores_the_data_it_surveyed_even_if_the_file_changes(folder, monkeypatch):
-    """The run reads its examples from its survey's spool, not the data file again: a
-    file edited once the survey has read it changes nothing in the run folder (before the
-    spool, the run stopped, or read the new rows), and the spool leaves nothing behind."""
-    dataset(folder, ["a", "b", "c"])
-    write_config(folder, [{"id": i, "summary": SUMMARIES[0]} for i in "abc"])
-    assert run_cli(folder, "--out", "kept").exit_code == 0
-    check_ids = runner._check_ids
-
-    def edit_then_check(*args):
-        dataset(folder, ["a", "b", "c"], story="Another story of 40 million pounds.")
-        return check_ids(*args)
-
-    monkeypatch.setattr(runner, "_check_ids", edit_then_check)
-    assert run_cli(folder, "--out", "edited").exit_code == 0
-    (kept,), (edited,) = ([p for p in (folder / out).iterdir()] for out in ("kept", "edited"))
-    assert kept.name == edited.name
-    for name in ("examples.jsonl", "scores.jsonl", "checks.jsonl", "summaries.jsonl"):
-        assert (kept / name).read_bytes() == (edited / name).read_bytes()
-    assert STORY in (edited / "examples.jsonl").read_text()
-
-
 def test_the_survey_is_the_same_whether_the_loader_hands_the_examples_over(folder,
                                                                          monkeypatch):
     """The data fingerprint, the data warnings and the id warnings are the same when the

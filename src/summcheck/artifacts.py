@@ -118,10 +118,6 @@ class GroupedJsonlWriter:
     def write(self, group: str, row: dict) -> None:
         self._handles[group].write(_line(row))
 
-    def write_line(self, group: str, line: bytes) -> None:
-        """A row already encoded as `write` would encode it, newline included."""
-        self._handles[group].write(line)
-
     def flush(self) -> None:
         for handle in self._handles.values():
             handle.flush()

@@ -6,9 +6,9 @@ string cut inside an emoji) becomes U+FFFD, the replacement character. It is not
 character; no UTF-8 file can hold it, so a run that read one crashed when it wrote the
 text to its run folder. Replaced, every text read here can be written back.
 
-A run parses every data row (in the index pass, which the survey shares), every example
-again from the run's spool of them, and the reports every row it wrote; the standard
-library's decoder was about a sixth of a ROUGE-only run (benchmarks/results/overhead.md).
+A run parses every data row twice (the index pass, which the survey shares, and the
+windows) and the reports every row it wrote; the standard library's decoder was about a
+sixth of a ROUGE-only run (benchmarks/results/overhead.md).
 msgspec's decoder parses what it can; the standard library takes whatever msgspec
 refuses, so results and errors stay json's: NaN and Infinity (files of older runs hold
 them), numbers beyond float range, lone surrogates (escaped or not; then replaced), a

@@ -21,7 +21,6 @@ from .config import RunSpec
 from .consistency.base import Check
 from .data import IdLedger, describe_source, load_examples
 from .data.quality import DataSurvey
-from .data.spool import ExampleSpool, SpooledExamples
 from .errors import DataError, MissingExtraError, SummcheckError
 from .plugins import adopt, overrides
 from .progress import Progress
@@ -63,40 +62,30 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     engine = make_backend(backend, spec, address=address)   # a missing extra fails first
     skipped: list[str] = []
     summarizers = _build_summarizers(spec, skipped)
-    survey = _Survey(spec, summarizers, Path(out_dir))
-    try:
-        examples, warnings, data = _surveyed(spec, survey, skipped)
-        metrics, checks = build_metrics(spec, warnings), build_checks(spec)
-        run_dir = Path(out_dir) / run_name(spec, data)
-        with artifacts.RunLock(run_dir):
-            artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
-            results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
-                                           (metrics, checks), engine, data, config_path,
-                                           Path(cache_dir), show_progress)
-            results["warnings"] = warnings
-            results["metric_notes"] = _metric_notes(checks)
-            results["backend"] = engine.name   # where it ran; the numbers do not depend on it
-            artifacts.write_json(run_dir / artifacts.RESULTS, results)
-            reports = _write_reports(spec, run_dir, rows, lines)
-    finally:
-        survey.spool.close()
-    return RunResult(run_dir, results, reports)
-
-
-def _surveyed(spec: RunSpec, survey: _Survey,
-              skipped: list[str]) -> tuple[SpooledExamples, list[str], str]:
-    """The examples, read back from the survey's spool; the warnings about the data and
-    the summarizers (`skipped`), logged; the data fingerprint. Ids that no summary file
-    matches stop the run here, before any work."""
-    warnings, data, id_checks = survey.finish(_load(spec, survey))
+    survey = _Survey(spec, summarizers)
+    examples = _load(spec, survey)
+    warnings, data, id_checks = survey.finish(examples)
     for warning in warnings + skipped:
         logger.warning("%s", warning)
     warnings += skipped
-    _check_ids(id_checks, warnings)
-    return survey.spool.examples(), warnings, data
+    _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
+    del id_checks   # a bit per summary-file row each: not kept for the run
+    metrics, checks = build_metrics(spec, warnings), build_checks(spec)
+    run_dir = Path(out_dir) / run_name(spec, data)
+    with artifacts.RunLock(run_dir):
+        artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
+        results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
+                                       (metrics, checks), engine, data, config_path,
+                                       Path(cache_dir), show_progress)
+        results["warnings"] = warnings
+        results["metric_notes"] = _metric_notes(checks)
+        results["backend"] = engine.name   # where it ran; the numbers do not depend on it
+        artifacts.write_json(run_dir / artifacts.RESULTS, results)
+        reports = _write_reports(spec, run_dir, rows, lines)
+    return RunResult(run_dir, results, reports)
 
 
-def _run_in(run_dir: Path, spec: RunSpec, examples: SpooledExamples, summarizers,
+def _run_in(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
             scoring: tuple, engine: Backend, data: str, config_path: str | None,
             cache_dir: Path, show_progress: bool) -> tuple[dict[str, Any], Any, Any]:
     """Generate, score and aggregate into the locked `run_dir`, with `scoring` (metrics,
@@ -178,20 +167,16 @@ def _add_example(digest, example: Example, story_utf8: bytes) -> None:
 class _Survey:
     """Everything asked of all examples before the run, from one read of them: the data
     fingerprint, the data warnings, repeated example ids (a DataError naming the first)
-    and the ids of the summary files (id checks that `_check_ids` finishes). The examples
-    go into a spool (in `folder`) that the run reads them back from. Each read of a big
-    local dataset parses every row again, so the loader hands the examples over as it
-    checks the rows (`take`); when it did not hand over every one, `finish` reads them."""
+    and the ids of the summary files (id checks that `_check_ids` finishes). Each read of
+    a big local dataset parses every row again, so the loader hands the examples over as
+    it checks the rows (`take`); when it did not hand over every one, `finish` reads
+    them."""
 
-    def __init__(self, spec: RunSpec, summarizers: Sequence[Summarizer], folder: Path):
-        self.spec, self.summarizers, self.folder = spec, summarizers, folder
-        self.spool: ExampleSpool | None = None
+    def __init__(self, spec: RunSpec, summarizers: Sequence[Summarizer]):
+        self.spec, self.summarizers = spec, summarizers
         self._start()
 
     def _start(self) -> None:
-        if self.spool is not None:
-            self.spool.close()
-        self.spool = ExampleSpool(self.folder)
         self.digest = hashlib.sha256()
         self.id_checks = [c for c in (s.id_check() for s in self.summarizers) if c is not None]
         self.ledger = IdLedger()
@@ -203,7 +188,6 @@ class _Survey:
     def take(self, example: Example) -> None:
         _add_example(self.digest, example, example.story.encode("utf-8", "surrogatepass"))
         self.quality.add(example)
-        self.spool.add(example)
         self.ids.append(example.id)
         self.taken += 1
         if len(self.ids) == _WINDOW:
@@ -346,7 +330,7 @@ class _Tally:
         self.seconds += sum(s.seconds for s in summaries)
 
 
-def _run_windows(run_dir: Path, spec: RunSpec, examples: SpooledExamples, summarizers,
+def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
                  cache, scorer: Scorer, progress, engine: Backend,
                  tallies: dict[str, _Tally]) -> None:
     """Generate (cached), score and write out one window of examples at a time; each
@@ -365,8 +349,8 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: SpooledExamples, summar
     try:
         for start in range(0, len(examples), window):
             batch = list(examples[start:start + window])
-            for line in examples.lines(start, start + window):
-                files[artifacts.EXAMPLES].write_line("", line)
+            for example in batch:
+                files[artifacts.EXAMPLES].write("", example.to_dict())
             summaries = {}
             for summarizer in summarizers:
                 label = summarizer.label
