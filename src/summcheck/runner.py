@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import msgspec
 import numpy as np
@@ -336,7 +336,11 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     """Generate (cached), score and write out one window of examples at a time; each
     summarizer's rows stay together in the run folder's files. A window's summaries of
     every summarizer are scored in one go: the checks batch their NER over all of them
-    (and share each story's work), which a step per summarizer cut into small pieces."""
+    (and share each story's work), which a step per summarizer cut into small pieces.
+    A window's scores are written once the next window's scoring has started, so a
+    backend that scores in the background (`_start_scoring`) overlaps it with the
+    writing, reading and generating of the windows around it; every file's rows keep
+    their order."""
     labels = [s.label for s in summarizers]
     generate_tasks = {label: progress.task(f"generate {label}", total=len(examples))
                       for label in labels}
@@ -346,6 +350,7 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     files[artifacts.EXAMPLES] = artifacts.GroupedJsonlWriter(run_dir / artifacts.EXAMPLES,
                                                              [""])
     window = engine.window or len(examples)
+    before = None   # the window before's scoring: written once this one's is under way
     try:
         for start in range(0, len(examples), window):
             batch = list(examples[start:start + window])
@@ -361,7 +366,12 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
                     files[artifacts.SUMMARIES].write(label, {
                         "summarizer": label, "fingerprint": fingerprint, **summary.to_dict()})
                 files[artifacts.SUMMARIES].flush()   # a window's summaries show on disk
-            _score(files, batch, summaries, scorer, engine, tallies, score_task)
+            scoring = _start_scoring(batch, summaries, scorer, engine)
+            if before is not None:
+                _score(files, before, scorer, tallies, score_task)
+            before = scoring
+        if before is not None:
+            _score(files, before, scorer, tallies, score_task)
         for writer in files.values():
             writer.commit()
     finally:
@@ -382,12 +392,12 @@ def _generate(summarizer, spec: RunSpec, examples, cache, task, engine,
     return summaries
 
 
-def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[Summary]],
-           scorer: Scorer, engine: Backend, tallies: dict[str, _Tally], task) -> None:
-    """Score every summarizer's summaries of a window (`summaries` by label) through the
-    backend, writing one score row and one check row per summary as rows arrive and
-    keeping only the metric values. A failed summary scores as an empty one (zero ROUGE):
-    a model that fails should not look better for it; failures are also counted.
+def _start_scoring(examples: Sequence[Example], summaries: dict[str, list[Summary]],
+                   scorer: Scorer, engine: Backend) -> tuple[list[str], list, Iterator]:
+    """Hand every summarizer's summaries of a window (`summaries` by label) to the
+    backend's scoring: (each pair's label, the pairs, their rows as the backend gives
+    them). The local backend computes a `background_safe` scorer's rows from here on while
+    the run goes on; other scoring happens as `_score` reads the rows.
 
     Pairs go story by story (every summarizer's summary of the first example, then of the
     second, ...): the checks remember their analyses of the last few hundred stories, so a
@@ -399,8 +409,17 @@ def _score(files: dict, examples: Sequence[Example], summaries: dict[str, list[S
     labels = [label for _ in examples for label in summaries]
     pairs = [(example, summaries[label][i]) for i, example in enumerate(examples)
              for label in summaries]
-    for label, (_, summary), row in zip(labels, pairs, engine.score(scorer, pairs),
-                                        strict=True):
+    return labels, pairs, engine.score(scorer, pairs)
+
+
+def _score(files: dict, scoring: tuple[list[str], list, Iterator], scorer: Scorer,
+           tallies: dict[str, _Tally], task) -> None:
+    """Write a window's `scoring` (from `_start_scoring`): one score row and one check row
+    per summary as rows arrive, keeping only the metric values. A failed summary scores
+    as an empty one (zero ROUGE): a model that fails should not look better for it;
+    failures are also counted."""
+    labels, pairs, rows = scoring
+    for label, (_, summary), row in zip(labels, pairs, rows, strict=True):
         ids = {"summarizer": label, "example_id": summary.example_id}
         files[artifacts.SCORES].write(label, {**ids, "scores": row["scores"],
                                               "error": summary.error})

@@ -177,6 +177,8 @@ class Scorer:
         self.checks = [adopt(check, Check) for check in checks]
         worth_caching = any(s.worth_caching for s in self.metrics + self.checks)
         self.cache = cache if worth_caching else None
+        # whether `score_new` may run on a worker thread beside the run's other work
+        self.background_safe = all(s.background_safe for s in self.metrics + self.checks)
         self.checks_folder = checks_folder
         self.fingerprint = scoring_fingerprint(
             [RULES_SIGNATURE, *(m.signature() for m in self.metrics + self.checks)])

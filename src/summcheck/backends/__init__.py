@@ -8,15 +8,19 @@ aggregation, reports) stays in the runner, so both backends write the same run f
   and putting each finished batch into it. `build` is a picklable function without
   arguments that builds the same summarizer again (a Ray worker calls it).
 - `score(scorer, pairs)` yields one row `{"scores", "findings", "supported"}` per
-  (example, summary) pair, in order, through `scorer`'s score cache.
+  (example, summary) pair, in order, through `scorer`'s score cache. The rows may be
+  computed from the call on (the local backend does, on a worker thread, when the scorer
+  is `background_safe`) or as they are iterated.
 - `close()` releases what the backend started.
 - `window`: how many examples the runner hands over at a time (None: all at once).
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator, Protocol, Sequence
 
+from ..score_cache import CachedScores
 from ..scoring import Scorer
 from ..summarizers.cache import GenerationCache, summarize_with_cache
 from ..types import Example, Summary
@@ -43,23 +47,42 @@ class Backend(Protocol):
 
 class LocalBackend:
     """Everything in this process: the generation cache wrapper, then the scorer in steps
-    of `score_chunk` pairs (memory stays flat in the size of the test set)."""
+    of `score_chunk` pairs (memory stays flat in the size of the test set).
+
+    A `background_safe` scorer (ROUGE on rouge-score-rs alone) computes its rows on one
+    worker thread, from the `score` call on, while the runner writes the window before
+    and reads and generates the next: the metric's batch call releases the GIL, so its
+    cores work beside the run's Python. The score cache is read and written here, in the
+    caller's thread; only `Scorer.score_new` runs on the worker."""
 
     name = "local"
 
     def __init__(self, *, score_chunk: int, window: int | None = None):
         self.score_chunk, self.window = score_chunk, window
+        self._worker: ThreadPoolExecutor | None = None
 
     def generate(self, summarizer, examples, cache, *, build, batch_size, on_progress):
         return summarize_with_cache(summarizer, examples, cache, batch_size=batch_size,
                                     on_progress=on_progress)
 
-    def score(self, scorer, pairs):
-        for start in range(0, len(pairs), self.score_chunk):
-            yield from scorer.score(pairs[start:start + self.score_chunk])
+    def score(self, scorer, pairs) -> Iterator[dict]:
+        chunks = [pairs[start:start + self.score_chunk]
+                  for start in range(0, len(pairs), self.score_chunk)]
+        if not scorer.background_safe:
+            return (row for chunk in chunks for row in scorer.score(chunk))
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="summcheck-scoring")
+        steps = [CachedScores(scorer.fingerprint, scorer.cache, chunk) for chunk in chunks]
+        futures = [self._worker.submit(scorer.score_new, step.todo) if step.todo else None
+                   for step in steps]
+        return (row for step, future in zip(steps, futures)
+                for row in step.in_order([future.result()] if future else []))
 
     def close(self) -> None:
-        pass
+        """Stop the worker; a job still running (the run failed) ends on its own."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+            self._worker = None
 
 
 BACKENDS = ("local", "ray")

@@ -70,11 +70,14 @@ Item = tuple[str, Sequence[str], Sequence[str] | None]
 class Check(ABC):
     """Everything scoring and the backends ask of a check. Required: `name`,
     `signature()`, `check(...)`. Optional, with defaults: `check_many(items)`,
-    `load_cache(folder)`, `processes`, `worth_caching`."""
+    `load_cache(folder)`, `processes`, `worth_caching`, `background_safe`."""
 
     name: str
     # Whether its results are worth keeping in the score cache (as `Metric.worth_caching`).
     worth_caching: bool = True
+    # As `Metric.background_safe`. No built-in check is: they share spaCy pipelines and
+    # NER worker processes, which a worker thread must not use beside the run's own.
+    background_safe: bool = False
     # Cores the check may use at once (the Ray backend sets it to a scoring task's CPUs
     # before the first check); a check that runs on one core ignores it.
     processes: int = 1

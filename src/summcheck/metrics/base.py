@@ -18,13 +18,20 @@ Item = tuple[Sequence[str], Sequence[Sequence[str]]]
 
 class Metric(ABC):
     """Everything scoring asks of a metric. Required: `name`, `signature()`,
-    `score(...)`. Optional, with defaults: `score_many(items)`, `worth_caching`."""
+    `score(...)`. Optional, with defaults: `score_many(items)`, `worth_caching`,
+    `background_safe`."""
 
     name: str
     # Whether its values are worth keeping in the score cache. A run keeps score rows only
     # when one of its metrics or checks is: a metric that costs less than a cache key and
     # lookup (ROUGE through rouge-score-rs) is computed again on a re-run instead.
     worth_caching: bool = True
+    # Whether the local backend may compute it on a worker thread while the run goes on
+    # (writing rows, reading the next examples, generating): only for a metric that shares
+    # no state with summarizers or other plugins and releases the GIL while it works, so
+    # the overlap is safe and saves time (ROUGE on rouge-score-rs). A run overlaps its
+    # scoring only when all its metrics and checks are.
+    background_safe: bool = False
 
     @abstractmethod
     def signature(self) -> str:

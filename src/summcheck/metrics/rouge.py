@@ -60,6 +60,13 @@ class RougeMetric(Metric):
         (benchmarks/results/overhead.md). rouge_score in Python costs far more."""
         return self.backend != "rust"
 
+    @property
+    def background_safe(self) -> bool:
+        """On rouge-score-rs: its batch call holds no state but its own scorer's and
+        releases the GIL, so it scores a window while the run writes the one before and
+        reads the next. rouge_score in Python holds the GIL: no gain."""
+        return self.backend == "rust"
+
     def signature(self) -> str:
         tok = ("tok:unicode(lowercase,\\w+)" if self.tokenizer == "unicode"
                else "tok:rouge_score-default(lowercase,[a-z0-9])")
