@@ -163,3 +163,36 @@ def test_a_background_failure_stops_the_run_without_results(tmp_path, monkeypatc
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert not (run_dir / "results.json").exists()
     assert not (run_dir / "scores.jsonl").exists()
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_window_is_written_after_the_next_is_generated_only_when_scored_ahead(
+        tmp_path, monkeypatch, background):
+    """Scored ahead, window k's rows are written after window k+1's generation (which they
+    overlap); scored as read (checks, Ray), at once, as before: no second window held."""
+    monkeypatch.setattr(runner, "_WINDOW", 6)   # 17 examples: windows of 6, 6 and 5
+    monkeypatch.setattr(RougeMetric, "background_safe", property(lambda self: background))
+    events = []
+    generate, score = runner._generate, runner._score
+
+    def generating(summarizer, spec, examples, *args):
+        events.append(("generate", summarizer.label, examples[0].id))
+        return generate(summarizer, spec, examples, *args)
+
+    def scoring(files, window, *args):
+        events.append(("score", window[1][0][0].id))
+        return score(files, window, *args)
+
+    monkeypatch.setattr(runner, "_generate", generating)
+    monkeypatch.setattr(runner, "_score", scoring)
+    runner.run(load_config(_config(tmp_path)), out_dir=tmp_path / "runs",
+               cache_dir=tmp_path / "cache", show_progress=False)
+    firsts = [e[-1] for e in events if e[0] == "score"]
+    gen = [("generate", label, first) for first in firsts for label in ("lead", "sys")]
+    if background:
+        expected = gen[:4] + [("score", firsts[0])] + gen[4:] + [("score", firsts[1]),
+                                                                  ("score", firsts[2])]
+    else:
+        expected = [e for first, pair in zip(firsts, zip(gen[::2], gen[1::2]))
+                    for e in (*pair, ("score", first))]
+    assert len(firsts) == 3 and events == expected

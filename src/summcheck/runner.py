@@ -337,10 +337,10 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     summarizer's rows stay together in the run folder's files. A window's summaries of
     every summarizer are scored in one go: the checks batch their NER over all of them
     (and share each story's work), which a step per summarizer cut into small pieces.
-    A window's scores are written once the next window's scoring has started, so a
-    backend that scores in the background (`_start_scoring`) overlaps it with the
-    writing, reading and generating of the windows around it; every file's rows keep
-    their order."""
+    When the backend scores ahead (in the background: `Backend.scores_ahead`), a window's
+    scores are written once the next window's scoring has started, so the scoring
+    overlaps the writing, reading and generating of the windows around it; otherwise at
+    once (holding no second window). Every file's rows keep their order."""
     labels = [s.label for s in summarizers]
     generate_tasks = {label: progress.task(f"generate {label}", total=len(examples))
                       for label in labels}
@@ -370,6 +370,9 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
             if before is not None:
                 _score(files, before, scorer, tallies, score_task)
             before = scoring
+            if not engine.scores_ahead(scorer):
+                _score(files, before, scorer, tallies, score_task)
+                before = None
         if before is not None:
             _score(files, before, scorer, tallies, score_task)
         for writer in files.values():
@@ -396,8 +399,8 @@ def _start_scoring(examples: Sequence[Example], summaries: dict[str, list[Summar
                    scorer: Scorer, engine: Backend) -> tuple[list[str], list, Iterator]:
     """Hand every summarizer's summaries of a window (`summaries` by label) to the
     backend's scoring: (each pair's label, the pairs, their rows as the backend gives
-    them). The local backend computes a `background_safe` scorer's rows from here on while
-    the run goes on; other scoring happens as `_score` reads the rows.
+    them). A backend that scores ahead computes the rows from here on while the run goes
+    on; other scoring happens as `_score` reads the rows.
 
     Pairs go story by story (every summarizer's summary of the first example, then of the
     second, ...): the checks remember their analyses of the last few hundred stories, so a

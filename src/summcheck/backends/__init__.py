@@ -8,9 +8,12 @@ aggregation, reports) stays in the runner, so both backends write the same run f
   and putting each finished batch into it. `build` is a picklable function without
   arguments that builds the same summarizer again (a Ray worker calls it).
 - `score(scorer, pairs)` yields one row `{"scores", "findings", "supported"}` per
-  (example, summary) pair, in order, through `scorer`'s score cache. The rows may be
-  computed from the call on (the local backend does, on a worker thread, when the scorer
-  is `background_safe`) or as they are iterated.
+  (example, summary) pair, in order, through `scorer`'s score cache. The rows are
+  computed as they are iterated, or from the call on when `scores_ahead(scorer)`.
+- `scores_ahead(scorer)`: whether `score` computes this scorer's rows from the call on
+  (the local backend does, on a worker thread, when the scorer is `background_safe`);
+  the runner then writes a window's rows after the next window's generation, which they
+  overlap.
 - `close()` releases what the backend started.
 - `window`: how many examples the runner hands over at a time (None: all at once).
 """
@@ -42,6 +45,8 @@ class Backend(Protocol):
     def score(self, scorer: Scorer, pairs: Sequence[tuple[Example, Summary]]
               ) -> Iterator[dict]: ...
 
+    def scores_ahead(self, scorer: Scorer) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -65,10 +70,13 @@ class LocalBackend:
         return summarize_with_cache(summarizer, examples, cache, batch_size=batch_size,
                                     on_progress=on_progress)
 
+    def scores_ahead(self, scorer) -> bool:
+        return scorer.background_safe
+
     def score(self, scorer, pairs) -> Iterator[dict]:
         chunks = [pairs[start:start + self.score_chunk]
                   for start in range(0, len(pairs), self.score_chunk)]
-        if not scorer.background_safe:
+        if not self.scores_ahead(scorer):
             return (row for chunk in chunks for row in scorer.score(chunk))
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="summcheck-scoring")

@@ -278,6 +278,9 @@ class RayBackend:
                     f"ray.{unit} (ray.summarizers.{label}.{unit}) or add nodes")
 
     # ------------------------------------------------------------------ scoring
+    def scores_ahead(self, scorer) -> bool:
+        return False   # the chunks are sent as the rows are read
+
     def score(self, scorer, pairs: Sequence[tuple[Example, Summary]]) -> Iterator[dict]:
         """Cached rows from the driver's score cache, the others scored on Ray; in order."""
         step = CachedScores(scorer.fingerprint, scorer.cache, pairs)
