@@ -369,10 +369,12 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
             scoring = _start_scoring(batch, summaries, scorer, engine)
             if before is not None:
                 _score(files, before, scorer, tallies, score_task)
-            before = scoring
-            if not engine.scores_ahead(scorer):
-                _score(files, before, scorer, tallies, score_task)
                 before = None
+            if engine.scores_ahead(scorer):
+                before = scoring
+            else:
+                _score(files, scoring, scorer, tallies, score_task)
+            del scoring   # its pairs are not held through the next window's generation
         if before is not None:
             _score(files, before, scorer, tallies, score_task)
         for writer in files.values():
