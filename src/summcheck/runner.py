@@ -374,7 +374,7 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
                 before = scoring
             else:
                 _score(files, scoring, scorer, tallies, score_task)
-            del scoring   # its pairs are not held through the next window's generation
+            del scoring   # written at once, its pairs are not held through the next window
         if before is not None:
             _score(files, before, scorer, tallies, score_task)
         for writer in files.values():
