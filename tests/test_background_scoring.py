@@ -120,14 +120,20 @@ def test_a_run_scored_in_the_background_writes_the_same_folder(tmp_path, monkeyp
             folders[background] = runner.run(
                 config, out_dir=tmp_path / f"runs-{background}",
                 cache_dir=tmp_path / f"cache-{background}", show_progress=False).run_dir
-    names = sorted(p.relative_to(folders[True]) for p in folders[True].rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(folders[False])
-                           for p in folders[False].rglob("*") if p.is_file())
+    _assert_same_folder(folders[True], folders[False])
+
+
+def _assert_same_folder(one: Path, other: Path, *, also_drop: tuple = ()) -> None:
+    """Every file of the two run folders the same, byte for byte, but the times a clock
+    gives (results.json, summaries.jsonl, report.md) and results.json's per-summarizer
+    keys in `also_drop`."""
+    names = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
     assert any(name.name == "scores.jsonl" for name in names)
     for name in names:
-        ours, theirs = ((folders[b] / name).read_bytes() for b in (True, False))
+        ours, theirs = ((folder / name).read_bytes() for folder in (one, other))
         if name.name == "results.json":
-            ours, theirs = (_timeless(json.loads(text)) for text in (ours, theirs))
+            ours, theirs = (_timeless(json.loads(text), also_drop) for text in (ours, theirs))
         elif name.name == "summaries.jsonl":
             ours, theirs = ([_timeless(json.loads(x)) for x in text.splitlines()]
                             for text in (ours, theirs))
@@ -136,14 +142,18 @@ def test_a_run_scored_in_the_background_writes_the_same_folder(tmp_path, monkeyp
         assert ours == theirs, name
 
 
-def _timeless(row: dict) -> dict:
-    """A results.json or summaries.jsonl row without what the clock gives."""
+def _timeless(row: dict, also_drop: tuple = ()) -> dict:
+    """A results.json or summaries.jsonl row without what the clock gives, nor the
+    per-summarizer keys in `also_drop`."""
     for model in row.get("summarizers", ()):
-        model.pop("seconds_per_example")
+        for key in ("seconds_per_example", *also_drop):
+            model.pop(key)
     return {k: v for k, v in row.items() if k not in ("started", "finished", "seconds")}
 
 
 def test_a_background_failure_stops_the_run_without_results(tmp_path, monkeypatch):
+    """A failure in the second window's background scoring stops the run with no results;
+    run again, the folder is the one an uninterrupted run writes."""
     monkeypatch.setattr(runner, "_WINDOW", 3)
     monkeypatch.setattr(RougeMetric, "background_safe", property(lambda self: True))
     calls = []
@@ -155,14 +165,23 @@ def test_a_background_failure_stops_the_run_without_results(tmp_path, monkeypatc
             raise RuntimeError("rouge failed on the second window")
         return original(self, items)
 
-    monkeypatch.setattr(RougeMetric, "score_many", failing)
-    with pytest.raises(RuntimeError, match="second window"):
-        runner.run(load_config(_config(tmp_path)), out_dir=tmp_path / "runs",
-                   cache_dir=tmp_path / "cache", show_progress=False)
+    config = load_config(_config(tmp_path))
+    with monkeypatch.context() as patch:
+        patch.setattr(RougeMetric, "score_many", failing)
+        with pytest.raises(RuntimeError, match="second window"):
+            runner.run(config, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                       show_progress=False)
     assert threading.main_thread() not in calls
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert not (run_dir / "results.json").exists()
     assert not (run_dir / "scores.jsonl").exists()
+    resumed = runner.run(config, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                         show_progress=False).run_dir
+    whole = runner.run(config, out_dir=tmp_path / "whole", cache_dir=tmp_path / "fresh",
+                       show_progress=False).run_dir
+    assert resumed == run_dir
+    # n_generated: the resumed run generates only what the stop left uncached
+    _assert_same_folder(resumed, whole, also_drop=("n_generated",))
 
 
 @pytest.mark.parametrize("background", [True, False])
