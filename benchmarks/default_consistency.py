@@ -18,8 +18,8 @@ benchmarks/results/default_consistency.md):
   2010.07100); their "summary level", which UniEval and G-Eval report, is the Spearman
   over one article's summaries averaged over the articles (an article whose scores or
   human judgements are all equal is left out, as UniEval's reproduction script does):
-  the "per-article" column, its interval from resampled articles. Nothing is fitted, so every figure is
-  out of fold as it stands; the method itself was chosen on these rows
+  the "per-article" column, its interval from resampled articles. Nothing is fitted,
+  so every figure is out of fold as it stands; the method itself was chosen on these rows
   (agreement_cv.md: its nested-selection row is the honest figure for that choice).
 - Copy bias: Spearman with the novel-bigram share, beside the human scores' own.
 - Speed: summaries per second of the default checks, spaCy and the encoder loaded first,
@@ -42,7 +42,7 @@ from summcheck.types import Example, Summary
 from . import agreement_cv as A
 from .data import add_data_argument
 from .results_file import RESULTS, append_section, header, load_average
-from .stats import ci, spearman
+from .stats import ci as interval, spearman
 
 OUT = RESULTS / "default_consistency.md"
 
@@ -75,7 +75,7 @@ def per_article(sets: "A.Sets", scores: np.ndarray, n_boot: int, seed: int
             values.append(spearman(scores[idx], sets.human[idx]))
     values = np.array(values)
     draws = np.random.default_rng(seed).integers(0, len(values), (n_boot, len(values)))
-    return float(values.mean()), ci(values[draws].mean(axis=1)), len(values)
+    return float(values.mean()), interval(values[draws].mean(axis=1)), len(values)
 
 
 def score_rows(rows: list, checks: list) -> np.ndarray:
