@@ -36,8 +36,8 @@ import warnings
 import numpy as np
 
 from . import agreement_cv as A
-from .data import add_data_argument, data_dir
-from .default_consistency import checks_for, score_rows, variant_table
+from .data import add_data_argument
+from .default_consistency import checks_for, load_features, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 from .stats import spearman
 
@@ -119,10 +119,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     load = load_average()
-    data = data_dir(args.data)
-    rows = A.load_rows(data)
-    names, X = A.feature_matrix(A.load_features(rows, data, A.CACHE), rows, A.CACHE, data)
-    sets = A.Sets(rows)
+    rows, sets, names, X = load_features(args.data)
     novelty = X[:, names.index("novelty")]
     main_cands, pool = A.build_candidates(names)
     scores = {c.name: c.score(X) for c in main_cands + pool if not c.fitted}

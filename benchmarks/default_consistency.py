@@ -40,20 +40,27 @@ from summcheck.scoring import build_checks, score_batch
 from summcheck.types import Example, Summary
 
 from . import agreement_cv as A
-from .data import add_data_argument
+from .data import add_data_argument, data_dir
 from .results_file import RESULTS, append_section, header, load_average
 from .stats import ci as interval, spearman
 
 OUT = RESULTS / "default_consistency.md"
 
 
-def load_rows(data) -> tuple[list, "A.Sets", np.ndarray]:
-    """The FRANK and SummEval dev rows, their `Sets`, and each summary's novel-bigram
-    share (agreement_cv's cached features)."""
+def load_features(data) -> tuple[list, "A.Sets", list[str], np.ndarray]:
+    """The FRANK and SummEval dev rows (`data`: a folder, or None for the default), their
+    `Sets`, and agreement_cv's cached per-summary features (column names, matrix)."""
+    data = data_dir(data)
     rows = A.load_rows(data)
     names, features = A.feature_matrix(A.load_features(rows, data, A.CACHE), rows,
                                        A.CACHE, data)
-    return rows, A.Sets(rows), features[:, names.index("novelty")]
+    return rows, A.Sets(rows), names, features
+
+
+def load_rows(data) -> tuple[list, "A.Sets", np.ndarray]:
+    """The rows, their `Sets`, and each summary's novel-bigram share."""
+    rows, sets, names, features = load_features(data)
+    return rows, sets, features[:, names.index("novelty")]
 
 
 def checks_for(method: str | None) -> list:

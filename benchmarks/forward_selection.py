@@ -35,8 +35,8 @@ import warnings
 import numpy as np
 
 from . import agreement_cv as A
-from .data import add_data_argument, data_dir
-from .default_consistency import checks_for, score_rows, variant_table
+from .data import add_data_argument
+from .default_consistency import checks_for, load_features, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 
 MIN_GAIN, MAX_FACTORS = 0.002, 5
@@ -86,10 +86,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     load = load_average()
-    data = data_dir(args.data)
-    rows = A.load_rows(data)
-    names, X = A.feature_matrix(A.load_features(rows, data, A.CACHE), rows, A.CACHE, data)
-    sets = A.Sets(rows)
+    rows, sets, names, X = load_features(args.data)
     novelty = X[:, names.index("novelty")]
     pool = [j for j, n in enumerate(names)
             if n in ("nums", "ents") or n.startswith(A.SUPPORT_LIKE)]
