@@ -350,6 +350,7 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
     files[artifacts.EXAMPLES] = artifacts.GroupedJsonlWriter(run_dir / artifacts.EXAMPLES,
                                                              [""])
     window = engine.window or len(examples)
+    ahead = engine.scores_ahead(scorer)
     before = None   # the window before's scoring: written once this one's is under way
     try:
         for start in range(0, len(examples), window):
@@ -369,12 +370,10 @@ def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summ
             scoring = _start_scoring(batch, summaries, scorer, engine)
             if before is not None:
                 _score(files, before, scorer, tallies, score_task)
-                before = None
-            if engine.scores_ahead(scorer):
-                before = scoring
-            else:
+            before = scoring if ahead else None
+            if not ahead:
                 _score(files, scoring, scorer, tallies, score_task)
-            del scoring   # written at once, its pairs are not held through the next window
+            del scoring   # not held by the loop through the next window's generation
         if before is not None:
             _score(files, before, scorer, tallies, score_task)
         for writer in files.values():
