@@ -30,14 +30,13 @@ Appends a dated section to benchmarks/results/agreement_cv.md.
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
 import numpy as np
 
 from . import agreement_cv as A
-from .data import add_data_argument
-from .default_consistency import checks_for, load_features, score_rows, variant_table
+from .data import dev_script_args
+from .default_consistency import checks_for, load_dev_features, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 from .stats import spearman
 
@@ -114,12 +113,9 @@ def trade_off(sets, scores, novelty) -> list[str]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_data_argument(ap)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
+    args = dev_script_args(__doc__)
     load = load_average()
-    rows, sets, names, X = load_features(args.data)
+    rows, sets, names, X = load_dev_features(args.data)
     novelty = X[:, names.index("novelty")]
     main_cands, pool = A.build_candidates(names)
     scores = {c.name: c.score(X) for c in main_cands + pool if not c.fitted}

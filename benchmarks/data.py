@@ -36,6 +36,15 @@ def add_data_argument(parser: argparse.ArgumentParser, file: str | None = None) 
                         help=f"{what} (default: from ${ENV_VAR} or ../shared/data: {default})")
 
 
+def dev_script_args(doc: str) -> argparse.Namespace:
+    """--data and --no-write, the arguments of the scripts that score the dev rows once
+    and append a section to a results file; `doc`'s first line describes the script."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    add_data_argument(parser)
+    parser.add_argument("--no-write", action="store_true", help="print the section only")
+    return parser.parse_args()
+
+
 def load_jsonl(path: Path) -> list[dict]:
     with Path(path).open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

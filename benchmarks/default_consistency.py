@@ -47,7 +47,7 @@ from .stats import ci as interval, spearman
 OUT = RESULTS / "default_consistency.md"
 
 
-def load_features(data) -> tuple[list, "A.Sets", list[str], np.ndarray]:
+def load_dev_features(data) -> tuple[list, "A.Sets", list[str], np.ndarray]:
     """The FRANK and SummEval dev rows (`data`: a folder, or None for the default), their
     `Sets`, and agreement_cv's cached per-summary features (column names, matrix)."""
     data = data_dir(data)
@@ -59,7 +59,7 @@ def load_features(data) -> tuple[list, "A.Sets", list[str], np.ndarray]:
 
 def load_rows(data) -> tuple[list, "A.Sets", np.ndarray]:
     """The rows, their `Sets`, and each summary's novel-bigram share."""
-    rows, sets, names, features = load_features(data)
+    rows, sets, names, features = load_dev_features(data)
     return rows, sets, features[:, names.index("novelty")]
 
 

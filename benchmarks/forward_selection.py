@@ -29,14 +29,13 @@ Appends a dated section to benchmarks/results/agreement_cv.md.
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
 import numpy as np
 
 from . import agreement_cv as A
-from .data import add_data_argument
-from .default_consistency import checks_for, load_features, score_rows, variant_table
+from .data import dev_script_args
+from .default_consistency import checks_for, load_dev_features, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 
 MIN_GAIN, MAX_FACTORS = 0.002, 5
@@ -81,12 +80,9 @@ def out_of_fold(X, pool, sets, fold, keys, names, rows_of=None) -> tuple[np.ndar
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_data_argument(ap)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
+    args = dev_script_args(__doc__)
     load = load_average()
-    rows, sets, names, X = load_features(args.data)
+    rows, sets, names, X = load_dev_features(args.data)
     novelty = X[:, names.index("novelty")]
     pool = [j for j, n in enumerate(names)
             if n in ("nums", "ents") or n.startswith(A.SUPPORT_LIKE)]

@@ -150,9 +150,14 @@ def cli_run(config: Path, work: Path, tag: str, src: Path | None = None, *,
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     run_dir = next(out.iterdir())
     if not keep:
-        shutil.rmtree(out)
-        shutil.rmtree(cache, ignore_errors=True)
+        discard_run(work, tag)
     return wall, cpu, run_dir
+
+
+def discard_run(work: Path, tag: str) -> None:
+    """Delete the output folder and cache of `cli_run`'s run `tag`."""
+    shutil.rmtree(work / f"runs-{tag}")
+    shutil.rmtree(work / f"cache-{tag}", ignore_errors=True)
 
 
 def process_start() -> tuple[float, float]:
@@ -264,8 +269,7 @@ def main() -> None:
         _, _, raw_scores = raw_call(texts)
         _, _, run_dir = cli_run(work / "run.yaml", work, "check", keep=True)
         compared = check_equal(run_dir, texts, raw_scores)
-        shutil.rmtree(run_dir.parent)
-        shutil.rmtree(work / "cache-check", ignore_errors=True)
+        discard_run(work, "check")
         if args.slope_pairs:
             (work / "slope").mkdir()
             slope_texts = write_workload(work / "slope", args.slope_pairs)

@@ -15,12 +15,11 @@ Appends a dated section to benchmarks/results/agreement_cv.md.
 
 from __future__ import annotations
 
-import argparse
 
 import numpy as np
 
 from . import agreement_cv as A
-from .data import add_data_argument
+from .data import dev_script_args
 from .default_consistency import checks_for, load_rows, score_rows, variant_table
 from .results_file import RESULTS, append_section, header, load_average
 
@@ -39,10 +38,7 @@ def variant_scores(rows: list) -> dict[str, np.ndarray]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    add_data_argument(ap)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
+    args = dev_script_args(__doc__)
     load = load_average()
     rows, sets, novelty = load_rows(args.data)
     scores = variant_scores(rows)
