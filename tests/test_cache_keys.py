@@ -62,12 +62,12 @@ def test_number_signature_names_its_rules_version():
 
 
 def test_support_signature_moves_the_score_key_with_the_stemmer(monkeypatch):
-    """The lexical support check stems with nltk's Porter stemmer: another nltk, another
-    scoring fingerprint (the score cache's key)."""
+    """The lexical support check stems with a Porter stemmer (rouge-score-rs's or nltk's):
+    another stemmer or version, another scoring fingerprint (the score cache's key)."""
     sig = SupportCheck().signature()
-    assert f"nltk-{version('nltk')}" in sig and "|rules=" in sig
+    assert f"stem:porter({support.stemmer_library()})" in sig and "|rules=" in sig
     before = scoring_fingerprint([sig])
-    monkeypatch.setattr(support, "_nltk_version", lambda: "0.0.1")
+    monkeypatch.setattr(support, "stemmer_library", lambda: "nltk-0.0.1")
     assert scoring_fingerprint([SupportCheck().signature()]) != before
 
 

@@ -179,6 +179,21 @@ def test_rouge_implementations_with_identical_scores_are_comparable(tmp_path):
     assert "stem:porter" in warning
 
 
+def test_support_stemmers_with_identical_stems_are_comparable(tmp_path):
+    """rouge-score-rs's Porter stems equal nltk's (test_support_stemmer.py): runs that
+    differ only in which one ran compare without a warning; another rule set warns."""
+    sig = ("support|method=lexical|flags:off|pairs-in-one-sentence|stem:porter({})"
+           "|stop:summcheck-0.1.0|rules={}")
+    runs = {name: make_run(tmp_path, name, {"lead-3": {"support_precision": values(BASE)}},
+                           signatures={**SIGNATURES, "support": sig.format(lib, rules)})
+            for name, lib, rules in [("rust", "rouge-score-rs-0.2.1", 2),
+                                     ("nltk", "nltk-3.10.4", 2), ("rules", "nltk-3.10.4", 3)]}
+    metric = ["support_precision"]
+    assert compare_runs([runs["rust"], runs["nltk"]], metric).pairs[0].warnings == []
+    (warning,) = compare_runs([runs["rust"], runs["rules"]], metric).pairs[0].warnings
+    assert "rules=2" in warning and "rules=3" in warning
+
+
 def test_five_examples_are_too_few_to_name_a_winner(tmp_path):
     """With 5 pairs no two-sided test can go below 2/2^5 = 0.0625: no winner at 0.05."""
     a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE[:5])}})

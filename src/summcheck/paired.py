@@ -148,14 +148,19 @@ def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str
     return out
 
 
-# ROUGE implementations that give identical scores (tests/test_rouge_backend.py checks
-# rouge-score-rs against rouge_score to 1e-9): which one ran is recorded, not compared.
-_ROUGE_IMPL = re.compile(r"\|impl:(?:rouge-score-rs-[^|]+|rouge_score-[^|]+\|nltk-[^|]+)")
+# Implementations that give identical numbers: which one ran is recorded, not compared.
+# ROUGE: rouge-score-rs against rouge_score to 1e-9 (tests/test_rouge_backend.py); the
+# support check's Porter stems: rouge-score-rs's against nltk's (test_support_stemmer.py).
+_SAME_IMPLS = {
+    "rouge": re.compile(r"\|impl:(?:rouge-score-rs-[^|]+|rouge_score-[^|]+\|nltk-[^|]+)"),
+    "support": re.compile(r"(?<=\|stem:porter\()(?:rouge-score-rs|nltk)-[^)|]+(?=\))"),
+}
 
 
 def _same_numbers(family: str, sig_a: str | None, sig_b: str | None) -> bool:
-    if family == "rouge" and sig_a and sig_b:
-        return _ROUGE_IMPL.sub("", sig_a) == _ROUGE_IMPL.sub("", sig_b)
+    impl = _SAME_IMPLS.get(family)
+    if impl is not None and sig_a and sig_b:
+        return impl.sub("", sig_a) == impl.sub("", sig_b)
     return sig_a == sig_b
 
 

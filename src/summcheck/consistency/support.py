@@ -42,13 +42,14 @@ much the scores favour copying over faithful paraphrase.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence
 
 import numpy as np
 
@@ -91,25 +92,42 @@ with within without would yet you your yours yourself yourselves s t ll ve d m u
 """.split())
 
 
-def _nltk_version() -> str:
-    """The Porter stemmer's library version (it has changed stems between releases)."""
+@lru_cache(maxsize=1)
+def stemmer_library() -> str:
+    """Which Porter stemmer (NLTK's rules, as ROUGE's) `stem` runs, with its version.
+
+    rouge-score-rs (the `fast` extra) carries a native port that gives nltk's stems
+    (tests/test_support_stemmer.py) without importing nltk, which takes about 2 s (nltk
+    imports scikit-learn); without it, nltk's own. Found without importing either."""
+    if importlib.util.find_spec("rouge_score_rs") is not None:
+        return f"rouge-score-rs-{_version('rouge-score-rs')}"
+    return f"nltk-{_version('nltk')}"
+
+
+def _version(package: str) -> str:
     try:
-        return version("nltk")
+        return version(package)
     except PackageNotFoundError:
         return "missing"
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Callable[[str], str]:
+    if stemmer_library().startswith("rouge-score-rs"):
+        from rouge_score_rs.tokenizers import DefaultTokenizer
+
+        tokenize = DefaultTokenizer(use_stemmer=True).tokenize
+        return lambda word: tokenize(word)[0]
     from nltk.stem import porter
 
-    return porter.PorterStemmer()
+    return porter.PorterStemmer().stem
 
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """Porter stem of a lowercase word; words of 3 letters or fewer are kept (as ROUGE)."""
-    return _stemmer().stem(word) if len(word) > 3 else word
+    """Porter stem of a lowercase ASCII word (letters or digits); words of 3 letters or
+    fewer are kept (as ROUGE)."""
+    return _stemmer()(word) if len(word) > 3 else word
 
 
 @dataclass(frozen=True)
@@ -300,7 +318,7 @@ class SupportCheck(Check):
         flags = f"threshold={self.threshold:g}" if self.flag else "flags:off"
         head = (f"support|method={self.method}|{flags}"
                 f"|split:{SENTENCE_SPLITTER}|verbatim=1|agg:mean+min")
-        lexical = (f"pairs-in-one-sentence|stem:porter(nltk-{_nltk_version()})"
+        lexical = (f"pairs-in-one-sentence|stem:porter({stemmer_library()})"
                    f"|stop:summcheck-{__version__}|rules={RULES_VERSION}")
         head += "|unstitched:max-fragment-rate"
         if self._aligner is not None:
