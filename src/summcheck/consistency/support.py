@@ -97,8 +97,9 @@ def stemmer_library() -> str:
     """Which Porter stemmer (NLTK's rules, as ROUGE's) `stem` runs, with its version.
 
     rouge-score-rs (the `fast` extra) carries a native port that gives nltk's stems
-    (tests/test_support_stemmer.py) without importing nltk, which takes about 2 s (nltk
-    imports scikit-learn); without it, nltk's own. Found without importing either."""
+    (tests/test_support_stemmer.py) without importing nltk, which imports scikit-learn
+    among much else (2.5 s of a fresh process here: benchmarks/results/cold_start.md);
+    without it, nltk's own. Found without importing either."""
     if importlib.util.find_spec("rouge_score_rs") is not None:
         return f"rouge-score-rs-{_version('rouge-score-rs')}"
     return f"nltk-{_version('nltk')}"
