@@ -29,9 +29,9 @@ SENTENCE_SPLITTER = f"pysbd-{_pysbd_version()}-en"
 
 @lru_cache(maxsize=1)
 def _segmenter():
-    import pysbd
+    from .pysbd_fast import english_segmenter   # pysbd's sentences, faster
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return english_segmenter()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -39,8 +39,8 @@ def split_sentences(text: str) -> list[str]:
     return list(_sentences(text))
 
 
-# pysbd takes about 10 ms per news story, and every extractive summarizer (and the support
-# check) splits the same stories: the runner hands each summarizer the same window of up
+# Splitting a news story takes milliseconds (benchmarks/results/sentence_split.md), and
+# every extractive summarizer (and the support check) splits the same stories: the runner hands each summarizer the same window of up
 # to 1,024 examples, so the last 2,048 texts are remembered (a few tens of MB at most).
 @lru_cache(maxsize=2048)
 def _sentences(text: str) -> tuple[str, ...]:
