@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -41,6 +40,7 @@ from summcheck.scoring import build_checks, score_batch
 from summcheck.types import Example, Summary
 
 from . import agreement_cv as A
+from .caches import clear_text_caches
 from .data import add_data_argument, data_dir
 from .results_file import RESULTS, append_section, header, load_average
 from .stats import ci as interval, spearman
@@ -97,23 +97,6 @@ def score_rows(rows: list, checks: list) -> np.ndarray:
         for i, (values, _) in zip(indices, score_batch(examples, summaries, [], checks)):
             out[i] = values["consistency"]
     return out
-
-
-def clear_text_caches() -> int:
-    """Empty summcheck's process-wide caches of per-text work (functools caches of 256
-    entries or more: story sentences, story indexes and chunks, stems, story numbers...),
-    so that a timed repeat pays for every story as a new process would; the loaded models
-    (smaller caches) stay. Returns how many caches were emptied."""
-    emptied = 0
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] != "summcheck":
-            continue
-        for obj in vars(module).values():
-            size = getattr(obj, "cache_parameters", lambda: {})().get("maxsize")
-            if getattr(obj, "__module__", None) == name and size is not None and size >= 256:
-                obj.cache_clear()
-                emptied += 1
-    return emptied
 
 
 def rate(rows: list, repeats: int) -> tuple[float, float]:

@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 
 from . import results_file
+from .caches import clear_text_caches
 from .data import DATA
 from .results_file import append_section, commit_id
 from .scaling import _SENTENCE_END, _load, stories, timed_run
@@ -158,11 +159,7 @@ def _count_entity_story_work() -> None:
 
 
 def _clear_story_caches() -> None:
-    from summcheck.consistency import aligned, numbers, support
-
-    for cached in (numbers.story_points, numbers.story_numbers, support.story_index,
-                   aligned.story_chunks):
-        cached.cache_clear()
+    clear_text_caches()
     for key in _COUNTS:
         _COUNTS[key] = 0
     _CHUNK_KEYS.clear()
