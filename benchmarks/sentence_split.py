@@ -12,6 +12,13 @@ medians and the ratio of the medians. Both give the same sentences for every sto
 script stops otherwise); tests/test_pysbd_fast.py checks more text.
 A profile of one pass over the FRANK stories (cProfile) gives the share of pysbd's time
 in the two steps summcheck.pysbd_fast replaces.
+
+With `--end-to-end`: the default checks' summaries/s on the FRANK CNN/DM rows, as
+default_consistency.py times them (375 summaries of 75 stories; 75 of one story each),
+with summcheck's per-text caches emptied before each repeat, using pysbd as released and
+summcheck.pysbd_fast, and once more with pysbd_fast and the caches left warm from the
+previous repeat (how default_consistency.py timed before commit 8f602ea). Variants
+alternate within each round; medians over the rounds.
 """
 
 from __future__ import annotations
@@ -55,12 +62,51 @@ def replaced_share(segmenter, texts: list[str]) -> float:
     return inside / pstats.Stats(profile).total_tt
 
 
+def end_to_end(data: Path, rounds: int, segmenters: dict) -> list[str]:
+    from summcheck import text
+
+    from . import agreement_cv as A
+    from . import default_consistency as D
+    from .caches import clear_text_caches
+
+    rows = [r for r in A.load_rows(data) if r.set == "frank-cnndm"]
+    seen: set[str] = set()
+    workloads = {"stories shared": rows,
+                 "every story new": [r for r in rows if not (r.group in seen or seen.add(r.group))]}
+    variants = (("pysbd, cold", "pysbd", True), ("pysbd_fast, cold", "fast", True),
+                ("pysbd_fast, warm caches", "fast", False))
+    rates: dict[tuple[str, str], list[float]] = {}
+    D.score_rows(rows[:20], D.checks_for(None))          # models and imports loaded
+    for i in range(rounds):
+        for workload, chosen in workloads.items():
+            for label, side, cold in (variants if i % 2 == 0 else variants[::-1]):
+                text._segmenter = lambda side=side: segmenters[side]
+                checks = D.checks_for(None)
+                checks[1].nlp, checks[2].signature()
+                if cold:
+                    clear_text_caches()
+                start = time.perf_counter()
+                D.score_rows(chosen, checks)
+                rates.setdefault((workload, label), []).append(
+                    len(chosen) / (time.perf_counter() - start))
+    lines = ["", "Default checks, summaries/s (median [min, max] of the rounds):", "",
+             "| workload | " + " | ".join(v[0] for v in variants) + " |",
+             "|---|" + "---|" * len(variants)]
+    for workload, chosen in workloads.items():
+        cells = [rates[workload, v[0]] for v in variants]
+        lines.append(f"| {workload} ({len(chosen)} summaries) | " + " | ".join(
+            f"{statistics.median(c):.0f} [{min(c):.0f}, {max(c):.0f}]" for c in cells) + " |")
+    return lines
+
+
 def main() -> None:
     import pysbd
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_data_argument(ap)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--end-to-end", action="store_true",
+                    help="also time the default checks with each segmenter")
     ap.add_argument("--no-write", action="store_true", help="print the section only")
     args = ap.parse_args()
     load = load_average()
@@ -86,7 +132,10 @@ def main() -> None:
                      f"({1000 * new / len(texts):.1f}) | {old / new:.1f}x |")
     share = replaced_share(segmenters["pysbd"], sets["FRANK CNN/DM stories"])
     lines += ["", f"Share of pysbd's profiled time in the two replaced methods "
-              f"({', '.join(REPLACED)}), FRANK stories: {share:.0%}", ""]
+              f"({', '.join(REPLACED)}), FRANK stories: {share:.0%}"]
+    if args.end_to_end:
+        lines += end_to_end(data_dir(args.data), args.rounds, segmenters)
+    lines.append("")
     lines = header("sentence_split", load, [f"- pysbd {pysbd.__version__}, rounds: "
                                             f"{args.rounds}, sides alternated"]) + lines
     print("\n".join(lines))
