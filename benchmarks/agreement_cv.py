@@ -781,7 +781,15 @@ def isotonic_fit(base: Callable[[np.ndarray], np.ndarray]):
     return fit
 
 
-SUPPORT_LIKE = ("emb_", "lexemb_", "cos_", "lex_", "cw", "bg", "miss_inv", "unstitched", "rel")
+SUPPORT_LIKE = ("emb_", "lexemb_", "cos_", "lex_", "cw", "bg", "miss_inv", "unstitched")
+# The relation check's share of supported relations; not its counts (rel_n, rel_bad),
+# which the "rel" prefix took into the pool until 2026-12-05.
+SUPPORT_LIKE_EXACT = ("rel",)
+
+
+def support_like(name: str) -> bool:
+    """A [0, 1] support-like column: alone, or times nums (x ents), a pool candidate."""
+    return name.startswith(SUPPORT_LIKE) or name in SUPPORT_LIKE_EXACT
 
 
 def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]]:
@@ -875,7 +883,7 @@ def build_candidates(names: list[str]) -> tuple[list[Candidate], list[Candidate]
     ]
     pool = []
     for n in names:
-        if n.startswith(SUPPORT_LIKE):
+        if support_like(n):
             pool += [Candidate(n, n, score=col(n), columns=(n,), family="pool"),
                      Candidate(f"nums x {n}", "", score=prod("nums", n), columns=("nums", n),
                                family="pool"),

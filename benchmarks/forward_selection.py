@@ -4,7 +4,7 @@ inside the folds, and the same selection made for FRANK and SummEval separately.
 
 Both choose among agreement_cv's cached per-summary features (the FRANK validation and
 SummEval dev rows): "nums", "ents" and every support-like column (values in [0, 1],
-higher = better supported; agreement_cv.SUPPORT_LIKE), nothing fitted but the choice of
+higher = better supported; agreement_cv.support_like), nothing fitted but the choice of
 factors. Decided before the run:
 
 - Forward selection: the score is a product of factors. The first factor is the column
@@ -85,7 +85,7 @@ def main() -> None:
     rows, sets, names, X = load_dev_features(args.data)
     novelty = X[:, names.index("novelty")]
     pool = [j for j, n in enumerate(names)
-            if n in ("nums", "ents") or n.startswith(A.SUPPORT_LIKE)]
+            if n in ("nums", "ents") or A.support_like(n)]
     fold = A.grouped_folds(sets, 5, 0)
     frank = sets.set != "summeval"
     joint, joint_picks = out_of_fold(X, pool, sets, fold, CRITERIA["joint"], names)
