@@ -13,7 +13,11 @@ methods are overridden with the same results:
   occurrence. That is exact: a substitution only turns "." into "∯", which can stop a
   later match of these patterns but never start one, so repeating it changes nothing.
   Where pysbd's look-up of the next character finds anything (its pattern needs a
-  literal "{abbr} " in the text), pysbd's own per-occurrence loop runs;
+  literal "{abbr} " in the text), pysbd's own per-occurrence loop runs. An abbreviation
+  of ASCII letters is not searched for at all when the lowercased text lacks
+  "<abbreviation>.": every substitution needs the matched spelling and a "." (a text
+  with one of the non-ASCII letters that match ASCII ones ignoring case is searched
+  in full);
 - sentences are found with `str.find` and the whitespace after them with
   `str.isspace` (what the pattern's `\\s*` matches in a str), taking, as pysbd does,
   each sentence's first non-overlapping occurrence that ends after the previous span.
