@@ -2,7 +2,6 @@
 extra is installed, to avoid importing nltk) must give nltk's stems, word for word, since
 compare/regress treat the two as the same numbers (paired._SAME_IMPLS)."""
 
-import json
 import os
 import re
 import subprocess
@@ -79,4 +78,3 @@ def test_stem_uses_the_native_stemmer_and_never_imports_nltk():
 def test_the_signature_names_the_stemmer_that_ran():
     sig = support.SupportCheck().signature()
     assert f"|stem:porter({support.stemmer_library()})|" in sig
-    json.dumps(sig)   # a plain string, as run folders store it
