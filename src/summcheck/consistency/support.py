@@ -49,12 +49,14 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Callable, Literal, Sequence
+from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
 
 from summcheck import __version__
 from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
+from summcheck.consistency.ner_pool import default_processes
+from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
@@ -162,8 +164,18 @@ class Story:
         return any(a in s and b in s for s in self.sentence_stems)
 
 
+# Indexes a `StoryPool` built for the batch being checked; `story_index` takes each on
+# first use, and `SupportCheck.check_many` empties what is left when it ends.
+_PREBUILT: dict[str, Story] = {}
+
+
 @lru_cache(maxsize=256)
 def story_index(source: str) -> Story:
+    prebuilt = _PREBUILT.pop(source, None)
+    return prebuilt if prebuilt is not None else build_story_index(source)
+
+
+def build_story_index(source: str) -> Story:
     sentences = _sentence_spans(source)
     per_sentence = tuple(frozenset(w.stem for w in content_words(s.text)) for s in sentences)
     return Story(sentences, frozenset().union(*per_sentence), per_sentence,
@@ -304,6 +316,8 @@ class SupportCheck(Check):
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         self._pieces: _PieceEncoder | None = None
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._story_pool = StoryPool(build_story_index, default_processes())
+        self._indexed: set[str] = set()     # stories this check has met (bounded)
         self._aligner = None
         if method == "aligned":
             from summcheck.consistency.aligned import ChunkAligner
@@ -337,6 +351,25 @@ class SupportCheck(Check):
 
     def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
                    ) -> list[CheckResult]:
+        try:
+            self._index_new_stories(dict.fromkeys(source for source, _, _ in items))
+            return self._check_many(items)
+        finally:
+            _PREBUILT.clear()
+
+    def _index_new_stories(self, sources: Iterable[str]) -> None:
+        """Build the indexes of the stories this check has not met on every core
+        (`StoryPool`); a story met before, or one the pool leaves to this process, is
+        indexed on first use, the same way."""
+        new = [source for source in sources if source not in self._indexed]
+        if len(self._indexed) + len(new) > 10_000:
+            self._indexed.clear()
+        self._indexed.update(new)
+        if len(new) >= MIN_STORIES:
+            _PREBUILT.update(zip(new, self._story_pool(new)))
+
+    def _check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
+                    ) -> list[CheckResult]:
         if self._aligner is None and self._pieces is None:
             return [self._result(source, list(summary)) for source, summary, _ in items]
         from summcheck.minilm import one_blas_thread
