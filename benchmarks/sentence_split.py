@@ -15,10 +15,12 @@ in the two steps summcheck.pysbd_fast replaces.
 
 With `--end-to-end`: the default checks' summaries/s on the FRANK CNN/DM rows, as
 default_consistency.py times them (375 summaries of 75 stories; 75 of one story each),
-with summcheck's per-text caches emptied before each repeat, using pysbd as released and
-summcheck.pysbd_fast, and once more with pysbd_fast and the caches left warm from the
-previous repeat (how default_consistency.py timed before commit 8f602ea). Variants
-alternate within each round; medians over the rounds.
+with summcheck's per-text caches emptied before each repeat: with pysbd as released and
+the support check's story indexes built in this process only; with summcheck.pysbd_fast;
+with pysbd_fast and the indexes built on every core (consistency.story_pool, as shipped);
+and as shipped with the caches left warm from the previous repeat (how
+default_consistency.py timed before commit 8f602ea). Variants alternate within each
+round; medians over the rounds.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ def replaced_share(segmenter, texts: list[str]) -> float:
 
 def end_to_end(data: Path, rounds: int, segmenters: dict) -> list[str]:
     from summcheck import text
+    from summcheck.consistency.ner_pool import default_processes
 
     from . import agreement_cv as A
     from . import default_consistency as D
@@ -73,16 +76,20 @@ def end_to_end(data: Path, rounds: int, segmenters: dict) -> list[str]:
     seen: set[str] = set()
     workloads = {"stories shared": rows,
                  "every story new": [r for r in rows if not (r.group in seen or seen.add(r.group))]}
-    variants = (("pysbd, cold", "pysbd", True), ("pysbd_fast, cold", "fast", True),
-                ("pysbd_fast, warm caches", "fast", False))
+    processes = default_processes()
+    variants = (("pysbd, one core for indexes, cold", "pysbd", True, 1),
+                ("pysbd_fast, one core, cold", "fast", True, 1),
+                ("pysbd_fast, every core (shipped), cold", "fast", True, processes),
+                ("shipped, warm caches", "fast", False, processes))
     rates: dict[tuple[str, str], list[float]] = {}
     D.score_rows(rows[:20], D.checks_for(None))          # models and imports loaded
     for i in range(rounds):
         for workload, chosen in workloads.items():
-            for label, side, cold in (variants if i % 2 == 0 else variants[::-1]):
+            for label, side, cold, cores in (variants if i % 2 == 0 else variants[::-1]):
                 text._segmenter = lambda side=side: segmenters[side]
                 checks = D.checks_for(None)
                 checks[1].nlp, checks[2].signature()
+                checks[2]._story_pool.processes = cores
                 if cold:
                     clear_text_caches()
                 start = time.perf_counter()
