@@ -317,7 +317,7 @@ class SupportCheck(Check):
         self._pieces: _PieceEncoder | None = None
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._story_pool = StoryPool(build_story_index, default_processes())
-        self._indexed: set[str] = set()     # stories this check has met (bounded)
+        self._indexed: set[int] = set()     # hashes of the stories this check has met
         self._aligner = None
         if method == "aligned":
             from summcheck.consistency.aligned import ChunkAligner
@@ -359,12 +359,13 @@ class SupportCheck(Check):
 
     def _index_new_stories(self, sources: Iterable[str]) -> None:
         """Build the indexes of the stories this check has not met on every core
-        (`StoryPool`); a story met before, or one the pool leaves to this process, is
-        indexed on first use, the same way."""
-        new = [source for source in sources if source not in self._indexed]
-        if len(self._indexed) + len(new) > 10_000:
+        (`StoryPool`). Stories met before (known by hash: a collision only leaves a
+        story to this process) and batches with few new stories are indexed on first
+        use, in this process."""
+        new = [source for source in sources if hash(source) not in self._indexed]
+        if len(self._indexed) + len(new) > 100_000:
             self._indexed.clear()
-        self._indexed.update(new)
+        self._indexed.update(map(hash, new))
         if len(new) >= MIN_STORIES:
             _PREBUILT.update(zip(new, self._story_pool(new)))
 
