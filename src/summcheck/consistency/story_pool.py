@@ -1,10 +1,12 @@
 """Many new stories' support indexes (sentences, content stems) built on every core.
 
 A new story's index is mostly sentence splitting: pure Python, one core, milliseconds a
-story, while the other cores wait. When a batch brings many new stories, this process builds the indexes of one
-share of them and forked workers build the others (fork: they inherit the loaded
-modules; they only split and stem, never run torch), which come back pickled. Where fork
-is unavailable or a worker dies, every index is built here, with the same result.
+story, while the other cores wait. When a batch brings many new stories, this process
+builds the indexes of one share of them and forked workers build the others (fork: they
+inherit the loaded modules; they only split and stem, never run torch), which come back
+pickled. Where fork is unavailable or a worker dies, every index is built here, with the
+same result. The workers stay for the check's next batches and end with it (or, through
+`ner_pool._exit_with_parent`, with this process).
 """
 
 from __future__ import annotations
