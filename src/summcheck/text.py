@@ -40,8 +40,9 @@ def split_sentences(text: str) -> list[str]:
 
 
 # Splitting a news story takes milliseconds (benchmarks/results/sentence_split.md), and
-# every extractive summarizer (and the support check) splits the same stories: the runner hands each summarizer the same window of up
-# to 1,024 examples, so the last 2,048 texts are remembered (a few tens of MB at most).
+# every extractive summarizer (and the support check) splits the same stories: the
+# runner hands each summarizer the same window of up to 1,024 examples, so the last
+# 2,048 texts are remembered (a few tens of MB at most).
 @lru_cache(maxsize=2048)
 def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
