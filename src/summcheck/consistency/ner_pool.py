@@ -89,6 +89,15 @@ def _init_worker(nlp, parent: int, claims: _Claims) -> None:
     _exit_with_parent(parent)
 
 
+def fork_pool(owner, workers: int, initializer, initargs: tuple) -> ProcessPoolExecutor:
+    """A pool of `workers` forked processes, shut down when `owner` is collected."""
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("fork"),
+                               initializer=initializer, initargs=initargs)
+    weakref.finalize(owner, pool.shutdown, wait=False, cancel_futures=True)
+    return pool
+
+
 def _exit_with_parent(parent: int) -> None:
     """A forked worker holds both ends of its task pipe, so it never sees the parent die:
     ask Linux to send it SIGKILL then (prctl PR_SET_PDEATHSIG), so a killed run leaves
@@ -174,12 +183,9 @@ class ParallelNER:
 
     def _pool_or_new(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            context = multiprocessing.get_context("fork")
-            self._claims = _Claims(context)
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes - 1, mp_context=context,
-                initializer=_init_worker, initargs=(self.nlp, os.getpid(), self._claims))
-            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+            self._claims = _Claims(multiprocessing.get_context("fork"))
+            self._pool = fork_pool(self, self.processes - 1, _init_worker,
+                                   (self.nlp, os.getpid(), self._claims))
         return self._pool
 
     def close(self) -> None:

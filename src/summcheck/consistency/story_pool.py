@@ -12,15 +12,13 @@ same result. The workers stay for the check's next batches and end with it (or, 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import sys
-import weakref
 from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence
 
-from .ner_pool import _exit_with_parent
+from .ner_pool import _exit_with_parent, fork_pool
 
 MIN_STORIES = 16        # fewer new stories: not worth the round trip to the workers
 
@@ -61,10 +59,7 @@ class StoryPool:
 
     def _pool_or_new(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.processes - 1, mp_context=multiprocessing.get_context("fork"),
-                initializer=_exit_with_parent, initargs=(os.getpid(),))
-            weakref.finalize(self, self._pool.shutdown, wait=False, cancel_futures=True)
+            self._pool = fork_pool(self, self.processes - 1, _exit_with_parent, (os.getpid(),))
         return self._pool
 
     def _give_up_workers(self) -> None:
