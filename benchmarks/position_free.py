@@ -15,7 +15,6 @@ Appends a dated section to benchmarks/results/agreement_cv.md.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from . import agreement_cv as A
