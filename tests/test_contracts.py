@@ -188,6 +188,50 @@ def test_default_score_many_and_check_many_go_one_by_one():
     results = Nothing().check_many([("ab", ["x"], None), ("", [], ["r"])])
     assert [r.scores["nothing"] for r in results] == [3.0, 0.0]
     assert Nothing().load_cache("/nonexistent") == 0 and Nothing().processes == 1
+    assert Nothing().start_many([("ab", ["x"], None)]) is False
+
+
+def test_a_check_that_started_work_is_collected_after_the_others_results_in_order():
+    """score_batch calls every check's start_many, then check_many: those that started
+    work on other cores last (the others run meanwhile); the results keep the checks'
+    order, whatever order they ran in."""
+    from summcheck.scoring import score_batch
+
+    calls = []
+
+    class Recorder(Check):
+        def __init__(self, name, starts):
+            self.name, self.starts = name, starts
+
+        def signature(self):
+            return self.name
+
+        def start_many(self, items):
+            calls.append(("start", self.name))
+            return self.starts
+
+        def check(self, *, source, summary, reference=None):
+            calls.append(("check", self.name))
+            return CheckResult({f"{self.name}_precision": 1.0})
+
+    class Unstarted:        # a plugin without start_many: adopted with the default
+        name = "plain"
+
+        def signature(self):
+            return "plain"
+
+        def check(self, *, source, summary, reference=None):
+            calls.append(("check", "plain"))
+            return CheckResult({"plain_precision": 1.0})
+
+    checks = [Recorder("first", True), Unstarted(), Recorder("last", False)]
+    rows = score_batch([Example("a", "The story.", ("ref",))],
+                       [Summary("a", ("A bullet.",))], [], checks)
+    assert calls == [("start", "first"), ("start", "last"), ("check", "plain"),
+                     ("check", "last"), ("check", "first")]
+    assert [r.scores for r in rows[0][1]] == [{"first_precision": 1.0},
+                                             {"plain_precision": 1.0},
+                                             {"last_precision": 1.0}]
 
 
 # ---------------------------------------------------------------- the shared steps

@@ -316,13 +316,13 @@ def test_copied_bullet_takes_the_story_entities_without_ner(monkeypatch):
                 if label in fresh.labels and STORY.find(sentence) <= s
                 and e <= STORY.find(sentence) + len(sentence)}
     calls = []
-    real = fresh.ner
+    real = fresh._start_ner     # every NER of the check goes through it
 
-    def counted(texts):
+    def counted(texts, **how):
         calls.append(list(texts))
-        return real(calls[-1])
+        return real(calls[-1], **how)
 
-    monkeypatch.setattr(fresh, "ner", counted)
+    monkeypatch.setattr(fresh, "_start_ner", counted)
     result = fresh.check_many([(STORY, [sentence], None)])[0]
     assert calls == [], "a copied bullet needs no NER"
     offset = STORY.find(sentence)
@@ -351,3 +351,28 @@ def test_spacy_is_imported_without_torch_and_torch_still_imports_after():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, timeout=120)
     assert done.stdout.split("\n")[:2] == ["False ['Kim Jong Il']", "3"]
+
+
+def test_started_ner_gives_the_results_of_a_plain_check_many():
+    """start_many offers the summaries' NER to the workers for the check_many that
+    follows; the results never depend on it: not when check_many gets the same items,
+    not when it gets other items (the started work is collected and dropped), and not
+    when the started check never runs."""
+    items = [(STORY, ["Kim Jong Il met Donald Trump.", "North Korean troops"],
+              ["Kim and Trump met."]),
+             (STORY, ["kim jong un met trump in pyongyang"], None),
+             (STORY, ["Workers Party met in Pyongyang.", "Boris Karloff agreed."], None)]
+    plain = EntityCheck(processes=1).check_many(items)
+    started = EntityCheck(processes=2)
+    try:
+        assert started.start_many(items) is True
+        assert started.check_many(items) == plain
+        assert started.start_many(items[:1]) is True
+        assert started.check_many(items[1:]) == plain[1:], "other items than started"
+        assert started._started is None
+        assert started.start_many(items[1:]) is True
+        assert started.check_many(items) == plain
+        assert EntityCheck(processes=1).start_many(items) is False, "nothing to overlap"
+    finally:
+        if started._ner is not None:
+            started._ner.close()

@@ -118,3 +118,22 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_started_pieces_are_collected_in_order_whoever_ran_them(nlp, monkeypatch):
+    """`start` offers every piece, the last partial one too, and leaves this process
+    free; `finish` gives the same entities as one inline pass, however the pieces were
+    shared out."""
+    monkeypatch.setattr(ner_pool, "_PIECE_CHARS", 500)
+    parallel = ParallelNER(nlp, processes=2, batch_size=8)
+    try:
+        pending = parallel.start(iter(TEXTS[:13]))
+        assert pending and all(piece.future is not None for piece in pending)
+        got = parallel.finish(pending)
+    finally:
+        parallel.close()
+    assert got == entities_of(nlp, TEXTS[:13], 8)
+    one = ParallelNER(nlp, processes=1, batch_size=8)
+    pending = one.start(TEXTS[:13])
+    assert [piece.future for piece in pending] == [None], "one process: nothing offered"
+    assert one.finish(pending) == got

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from .consistency.base import Check, CheckResult
+from .consistency.base import Check, CheckResult, Item
 from .consistency.registry import CHECKS
 from .errors import MissingExtraError
 from .metric_kinds import failure_scores
@@ -116,7 +116,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
     so do metrics (`score_many`, e.g. to encode texts in batches)."""
     metrics = [adopt(metric, Metric) for metric in metrics]
     checks = [adopt(check, Check) for check in checks]
-    per_check = [_run_check(check, examples, summaries) for check in checks]
+    per_check = _run_checks(checks, check_items(examples, summaries))
     per_metric = [_run_metric(metric, examples, summaries) for metric in metrics]
     out = []
     for i, (example, summary) in enumerate(zip(examples, summaries, strict=True)):
@@ -141,11 +141,21 @@ def _run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence
     return metric.score_many(items)
 
 
-def _run_check(check: Check, examples: Sequence[Example], summaries: Sequence[Summary]
-               ) -> list[CheckResult]:
-    items = [(e.story, list(s.bullets), list(e.reference_bullets) or None)
-             for e, s in zip(examples, summaries)]
-    return check.check_many(items)
+def _run_checks(checks: list[Check], items: list[Item]) -> list[list[CheckResult]]:
+    """Each check's results, in the checks' order. A check whose `start_many` began work
+    on other cores (NER in worker processes) is collected last: the others run here
+    meanwhile."""
+    started = [bool(check.start_many(items)) for check in checks]
+    per_check: list[list[CheckResult]] = [[] for _ in checks]
+    for i in sorted(range(len(checks)), key=started.__getitem__):
+        per_check[i] = checks[i].check_many(items)
+    return per_check
+
+
+def check_items(examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Item]:
+    """What a check's `check_many` takes: (story, bullets, reference bullets or None)."""
+    return [(e.story, list(s.bullets), list(e.reference_bullets) or None)
+            for e, s in zip(examples, summaries)]
 
 
 def _finite(values: dict[str, Any]) -> dict[str, Any]:

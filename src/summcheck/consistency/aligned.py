@@ -129,10 +129,7 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     """(tokens, fragments) of a bullet against its story: lowercase [a-z0-9]+ tokens; a
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
-    story_tokens = _TOKEN.findall(story.lower())
-    positions: dict[str, list[int]] = {}
-    for i, token in enumerate(story_tokens):
-        positions.setdefault(token, []).append(i)
+    story_tokens, positions = _story_tokens(story)
     tokens = _TOKEN.findall(bullet.lower())
     i = fragments = 0
     while i < len(tokens):
@@ -149,3 +146,14 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
         else:
             i += 1
     return len(tokens), fragments
+
+
+@lru_cache(maxsize=256)
+def _story_tokens(story: str) -> tuple[list[str], dict[str, list[int]]]:
+    """The story's `extractive_fragments` tokens and where each occurs: once per story,
+    not once per bullet."""
+    story_tokens = _TOKEN.findall(story.lower())
+    positions: dict[str, list[int]] = {}
+    for i, token in enumerate(story_tokens):
+        positions.setdefault(token, []).append(i)
+    return story_tokens, positions

@@ -70,7 +70,7 @@ Item = tuple[str, Sequence[str], Sequence[str] | None]
 class Check(ABC):
     """Everything scoring and the backends ask of a check. Required: `name`,
     `signature()`, `check(...)`. Optional, with defaults: `check_many(items)`,
-    `load_cache(folder)`, `processes`, `worth_caching`, `background_safe`."""
+    `start_many(items)`, `load_cache(folder)`, `processes`, `worth_caching`, `background_safe`."""
 
     name: str
     # Whether its results are worth keeping in the score cache (as `Metric.worth_caching`).
@@ -97,6 +97,14 @@ class Check(ABC):
         one; a check that batches (NER over every summary at once) overrides it."""
         return [self.check(source=src, summary=summ, reference=ref)
                 for src, summ, ref in items]
+
+    def start_many(self, items: Sequence[Item]) -> bool:
+        """Called just before the checks' `check_many(items)` calls, with the same items:
+        begin work on other cores (NER in worker processes) and say whether it did; such
+        a check's `check_many(items)` is then called after the other checks', which run
+        in this process meanwhile, and collects the work. Results must not depend on
+        whether it was called. Default: nothing to begin (False)."""
+        return False
 
     def load_cache(self, folder: str | Path) -> int:
         """Keep per-story analyses in a file in `folder` from now on (shared by every run

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, Support
 from summcheck.consistency.entity_match import (
     RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
 )
@@ -100,6 +100,8 @@ class EntityCheck(Check):
             OrderedDict()
         self._stories: OrderedDict[str, _Story] = OrderedDict()
         self._max_stories = max_indexed_stories
+        # start_many's (items, stories, copied_from, started NER) until check_many takes it
+        self._started: tuple | None = None
 
     # ------------------------------------------------------------------ model, identity
     @property
@@ -111,10 +113,18 @@ class EntityCheck(Check):
 
     def ner(self, texts: Iterable[str]) -> list[list[tuple[int, int, str]]]:
         """(start, end, label) of every entity in each text, NER spread over the cores."""
+        return self._finish_ner(self._start_ner(texts, offer_last=False))
+
+    def _start_ner(self, texts: Iterable[str], *, offer_last: bool) -> list:
+        """NER of the texts offered to the worker processes (`ParallelNER.start`)."""
         if self._ner is None:
             self._ner = ParallelNER(self.nlp, processes=self.processes,
                                     batch_size=self.batch_size)
-        return self._ner(texts)
+        return self._ner.start(texts, offer_last=offer_last)
+
+    def _finish_ner(self, pending: list) -> list[list[tuple[int, int, str]]]:
+        assert self._ner is not None
+        return self._ner.finish(pending)
 
     @property
     def model_id(self) -> str:
@@ -223,6 +233,11 @@ class EntityCheck(Check):
         call per summary); results stay in `_text_ents` until `check_many` ends.
         `ner_inputs` may be a generator still preparing texts: NER of the first ones
         starts on the other cores meanwhile."""
+        self._finish_recognising(self._start_recognising(ner_inputs, offer_last=False))
+
+    def _start_recognising(self, ner_inputs: Iterable[str], *, offer_last: bool
+                           ) -> tuple[dict[str, None], list] | None:
+        """`_recognise` up to the NER offered to the workers; None when nothing is new."""
         if len(self._text_ents) > _MAX_TEXT_ENTS:   # many single check() calls: bound memory
             self._text_ents.clear()
         new: dict[str, None] = {}       # insertion-ordered set
@@ -236,9 +251,13 @@ class EntityCheck(Check):
         todo = unseen()
         first = next(todo, None)
         if first is None:
-            return
-        found = self.ner(itertools.chain([first], todo))
-        self._text_ents.update(zip(new, found))
+            return None
+        return new, self._start_ner(itertools.chain([first], todo), offer_last=offer_last)
+
+    def _finish_recognising(self, started: tuple[dict[str, None], list] | None) -> None:
+        if started is not None:
+            new, pending = started
+            self._text_ents.update(zip(new, self._finish_ner(pending)))
 
     def mentions(self, texts: Sequence[str], case: CaseTable) -> list[list[Mention]]:
         """Entity mentions of each text, with spans in that (original) text."""
@@ -254,17 +273,54 @@ class EntityCheck(Check):
         return result
 
     # ------------------------------------------------------------------ the check
-    def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
-                   ) -> list[CheckResult]:
+    def start_many(self, items: Sequence[Item]) -> bool:
+        """Prepare the summaries and references of `items` (the first chunk of them) for
+        NER and offer it to the worker processes; the `check_many(items)` that follows
+        collects it, so the caller's other checks run here while the workers recognise.
+        Nothing to overlap with one process (False)."""
+        self._drop_started()
+        if self.processes <= 1:
+            return False
+        items = list(items[:_CHUNK])
+        stories: list[_Story] = []
+        copied_from: list[_Story] = []
+        started = self._start_recognising(self._ner_inputs(items, stories, copied_from),
+                                          offer_last=True)
+        self._started = (items, stories, copied_from, started)
+        return started is not None
+
+    def _take_started(self, items: Sequence[Item]) -> tuple[list, list, tuple | None] | None:
+        """(stories, copied_from, started NER) of `start_many(items)`, else None."""
+        if self._started is None or self._started[0] != list(items):
+            self._drop_started()
+            return None
+        _, stories, copied_from, started = self._started
+        self._started = None
+        return stories, copied_from, started
+
+    def _drop_started(self) -> None:
+        """Collect a `start_many` that no `check_many` took, so that no worker is left
+        busy with it."""
+        if self._started is not None:
+            started, self._started = self._started[3], None
+            self._finish_recognising(started)
+
+    def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
         """`check` for many (source, summary, reference) triples, with the summary and
-        reference NER of each chunk done in one batch first."""
+        reference NER of each chunk done in one batch first (begun by `start_many`, when
+        it was called with these items)."""
         if len(items) > _CHUNK:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
-        stories: list[_Story] = []          # one per item, each story built once
-        copied_from: list[_Story] = []
         try:
-            self._recognise(self._ner_inputs(items, stories, copied_from))
+            taken = self._take_started(items)
+            if taken is None:
+                stories: list[_Story] = []          # one per item, each story built once
+                copied_from: list[_Story] = []
+                self._recognise(self._ner_inputs(items, stories, copied_from))
+            else:
+                stories, copied_from, started = taken
+                self._finish_recognising(started)
             self._with_ner(copied_from)
             per_bullet = [self._bullet_mentions(list(summary), source, story)
                           for (source, summary, _), story in zip(items, stories)]

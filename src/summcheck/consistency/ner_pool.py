@@ -137,6 +137,13 @@ class ParallelNER:
         self._claims: _Claims | None = None
 
     def __call__(self, texts: Iterable[str]) -> list[Ents]:
+        return self.finish(self.start(texts, offer_last=False))
+
+    def start(self, texts: Iterable[str], *, offer_last: bool = True) -> list[_Piece]:
+        """Offer the texts to the workers piece by piece as they come; `finish` collects
+        the entities. In between this process is free for other work, which the workers'
+        NER then overlaps. `offer_last`: offer the last, partial piece too (else `finish`
+        runs it here)."""
         pieces: list[_Piece] = []
         piece, chars = [], 0
         for text in texts:
@@ -145,7 +152,14 @@ class ParallelNER:
             if chars >= _PIECE_CHARS and self.processes > 1:
                 pieces.append(self._submit(piece))
                 piece, chars = [], 0
-        pieces.append(_Piece(piece))
+        if piece:
+            pieces.append(self._submit(piece) if offer_last and self.processes > 1
+                          else _Piece(piece))
+        return pieces
+
+    def finish(self, pieces: list[_Piece]) -> list[Ents]:
+        """Entities per text of `start`'s texts, in order: this process runs every piece
+        no worker has started, from the back, and waits for the rest."""
         return [ents for found in self._gather(pieces) for ents in found]
 
     def _submit(self, texts: list[str]) -> _Piece:
