@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .consistency.base import Check, CheckResult, Item
+from . import heap
 from .consistency.registry import CHECKS
 from .errors import MissingExtraError
 from .metric_kinds import failure_scores
@@ -132,6 +133,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         if summary.error is not None:
             values = failure_scores(values)
         out.append((values, results))
+    heap.settle_once()      # the models are loaded now: keep full collections off them
     return out
 
 

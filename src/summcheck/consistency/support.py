@@ -53,7 +53,8 @@ from typing import Callable, Iterable, Literal, Sequence
 import numpy as np
 
 from summcheck import __version__
-from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, Support
+from summcheck.consistency.forked_batches import ForkedBatches
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
 from summcheck.text import SENTENCE_SPLITTER, split_sentences
@@ -309,7 +310,9 @@ class SupportCheck(Check):
             raise ValueError(f"threshold must be in [0, 1], got {self.threshold}")
         self._pieces: _PieceEncoder | None = None
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._story_pool = StoryPool(build_story_index, default_processes())
+        self.processes = default_processes()
+        self._story_pool = StoryPool(build_story_index, self.processes)
+        self._forked = ForkedBatches(self._score_in_worker, enabled=True)
         self._indexed: set[int] = set()     # hashes of the stories this check has met
         self._aligner = None
         if method == "aligned":
@@ -342,8 +345,20 @@ class SupportCheck(Check):
               reference: Sequence[str] | None = None) -> CheckResult:
         return self.check_many([(source, summary, reference)])[0]
 
-    def check_many(self, items: Sequence[tuple[str, Sequence[str], Sequence[str] | None]]
-                   ) -> list[CheckResult]:
+    def start_many(self, items: Sequence[Item]) -> bool:
+        """Score the batch in a forked worker (`ForkedBatches`) while this process runs the
+        other checks; `check_many(items)` takes the results."""
+        return self.processes > 1 and self._forked.start(items)
+
+    def _score_in_worker(self, items: list[Item]) -> list[CheckResult]:
+        self._story_pool.processes = 1      # the worker is the other core's share
+        return self._check_here(items)
+
+    def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
+        scored = self._forked.take(items)
+        return scored if scored is not None else self._check_here(items)
+
+    def _check_here(self, items: Sequence[Item]) -> list[CheckResult]:
         try:
             self._index_new_stories(dict.fromkeys(source for source, _, _ in items))
             return self._check_many(items)
