@@ -356,23 +356,41 @@ def test_spacy_is_imported_without_torch_and_torch_still_imports_after():
 def test_started_ner_gives_the_results_of_a_plain_check_many():
     """start_many offers the summaries' NER to the workers for the check_many that
     follows; the results never depend on it: not when check_many gets the same items,
-    not when it gets other items (the started work is collected and dropped), and not
-    when the started check never runs."""
+    not when it gets other items (the started work is collected and dropped)."""
     items = [(STORY, ["Kim Jong Il met Donald Trump.", "North Korean troops"],
               ["Kim and Trump met."]),
              (STORY, ["kim jong un met trump in pyongyang"], None),
              (STORY, ["Workers Party met in Pyongyang.", "Boris Karloff agreed."], None)]
     plain = EntityCheck(processes=1).check_many(items)
-    started = EntityCheck(processes=2)
-    try:
-        assert started.start_many(items) is True
-        assert started.check_many(items) == plain
-        assert started.start_many(items[:1]) is True
-        assert started.check_many(items[1:]) == plain[1:], "other items than started"
-        assert started._started is None
-        assert started.start_many(items[1:]) is True
-        assert started.check_many(items) == plain
-        assert EntityCheck(processes=1).start_many(items) is False, "nothing to overlap"
-    finally:
-        if started._ner is not None:
-            started._ner.close()
+    for start, then in ((items, items), (items[:1], items[1:]), (items[1:], items)):
+        started = EntityCheck(processes=2)
+        try:
+            assert started.start_many(start) is True
+            assert started.check_many(then) == [plain[items.index(i)] for i in then]
+            assert started._started is None
+            assert started.start_many(start) is False, "all recognised already"
+            assert started.check_many(start) == [plain[items.index(i)] for i in start]
+        finally:
+            if started._ner is not None:
+                started._ner.close()
+    assert EntityCheck(processes=1).start_many(items) is False, "nothing to overlap"
+
+
+def test_a_bullet_met_again_in_a_later_batch_is_not_recognised_again(check, monkeypatch):
+    """Summarizers that copy the same sentence give the same bullet in their batches: its
+    NER is remembered across batches, with the same results as a fresh check's."""
+    fresh = EntityCheck(processes=1)
+    recognised = []
+    real = fresh._start_ner
+
+    def counted(texts, **how):
+        recognised.extend(texts := list(texts))
+        return real(texts, **how)
+
+    monkeypatch.setattr(fresh, "_start_ner", counted)
+    bullet = "Kim Jong Il met Donald Trump in Pyongyang."
+    first = fresh.check_many([(STORY, [bullet, "Boris Karloff agreed."], None)])
+    again = fresh.check_many([(STORY, [bullet], None)])
+    assert recognised.count(bullet) == 1 and "Boris Karloff agreed." in recognised
+    assert again == EntityCheck(processes=1).check_many([(STORY, [bullet], None)])
+    assert first == check.check_many([(STORY, [bullet, "Boris Karloff agreed."], None)])

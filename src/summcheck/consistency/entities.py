@@ -230,7 +230,9 @@ class EntityCheck(Check):
 
     def _recognise(self, ner_inputs: Iterable[str]) -> None:
         """NER over every input not seen yet, in one batched pipe (much faster than one
-        call per summary); results stay in `_text_ents` until `check_many` ends.
+        call per summary); results stay in `_text_ents` (bounded), so a bullet met again
+        in a later batch (summarizers that copy the same story sentence) is not
+        recognised again.
         `ner_inputs` may be a generator still preparing texts: NER of the first ones
         starts on the other cores meanwhile."""
         self._finish_recognising(self._start_recognising(ner_inputs, offer_last=False))
@@ -238,7 +240,7 @@ class EntityCheck(Check):
     def _start_recognising(self, ner_inputs: Iterable[str], *, offer_last: bool
                            ) -> tuple[dict[str, None], list] | None:
         """`_recognise` up to the NER offered to the workers; None when nothing is new."""
-        if len(self._text_ents) > _MAX_TEXT_ENTS:   # many single check() calls: bound memory
+        if len(self._text_ents) > _MAX_TEXT_ENTS:   # bound memory
             self._text_ents.clear()
         new: dict[str, None] = {}       # insertion-ordered set
 
@@ -330,7 +332,6 @@ class EntityCheck(Check):
                     for (source, summary, reference), story, mentions
                     in zip(items, stories, per_bullet)]
         finally:
-            self._text_ents.clear()
             self._prepared.clear()
 
     def _ner_inputs(self, items: Sequence[tuple], stories: list[_Story],
@@ -476,7 +477,7 @@ class EntityCheck(Check):
 
 
 _CHUNK = 1000                # check_many items per NER batch
-_MAX_TEXT_ENTS = 50_000      # summary NER results kept between check() calls
+_MAX_TEXT_ENTS = 50_000      # summary NER results kept between batches
 _MAX_REFERENCES = 4096       # reference mentions remembered across check_many calls
 
 # Not possessives: "Doncaster's Fleetwood Town" states a relation that may be wrong
