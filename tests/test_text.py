@@ -35,6 +35,37 @@ def test_sentences_keep_abbreviations():
         "Kim met the U.S. envoy on Dec. 29.", "Talks failed."]
 
 
+# Stories with list numbers, abbreviations and every separator character pysbd meets.
+_STORY_PIECES = st.sampled_from(["1.", "5.", "12)", "a", "Mr.", "U.S.", "said", "So.", "?",
+                                 " ", "  ", "\n", "\x1c", "\x1d", "\x1e", "\x1f", "\t"])
+_STORIES = st.lists(_STORY_PIECES, max_size=14).map(" ".join)
+
+
+@given(_STORIES)
+@example("1. a \x1f5. b")
+@settings(max_examples=300, deadline=None)
+def test_sentences_never_crash_and_are_pieces_of_the_text(text):
+    """Every sentence is stripped, non-empty and found in the text in order (the support
+    check locates them there); a text pysbd splits alone is split as pysbd splits it."""
+    sentences = split_sentences(text)
+    cursor = 0
+    for sentence in sentences:
+        assert sentence and sentence == sentence.strip()
+        cursor = text.index(sentence, cursor) + len(sentence)
+    if "\x1f" not in text:
+        from summcheck.pysbd_fast import english_segmenter
+
+        segmenter = english_segmenter()
+        assert sentences == [s.strip() for line in text.splitlines() if line.strip()
+                             for s in segmenter.segment(line) if s.strip()]
+
+
+def test_a_unit_separator_before_a_list_number_splits_there():
+    """pysbd 0.3.4 raises on it; the paragraph is split at the separator instead."""
+    assert split_sentences("1. a \x1f5. b") == ["1. a", "5. b"]
+    assert split_sentences("Fine text. More\x1f text.") == ["Fine text.", "More\x1f text."]
+
+
 @given(st.text(), st.one_of(st.none(), st.integers(min_value=1, max_value=5)))
 def test_split_bullets_never_crashes_and_holds_invariants(text, cap):
     bullets = split_bullets(text, cap)

@@ -42,8 +42,23 @@ def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for paragraph in text.splitlines():
         if paragraph.strip():
-            out.extend(s.strip() for s in _segmenter().segment(paragraph) if s.strip())
+            out.extend(s.strip() for s in _segmented(paragraph) if s.strip())
     return tuple(out)
+
+
+def _segmented(paragraph: str) -> list[str]:
+    """pysbd's sentences of one paragraph. pysbd 0.3.4 raises ValueError on a unit
+    separator (U+001F) right before a list number ("1. a \x1f5. b"); str.splitlines()
+    already breaks lines at U+001C-U+001E but not there, so such a paragraph is split at
+    it too. Only texts pysbd failed on take this path: every other text keeps its
+    sentences (and the cache keys naming the splitter stay valid)."""
+    try:
+        return _segmenter().segment(paragraph)
+    except ValueError:
+        if "\x1f" not in paragraph:
+            raise
+        return [s for part in paragraph.split("\x1f") if part.strip()
+                for s in _segmenter().segment(part)]
 
 
 def is_bullet_line(line: str) -> bool:
