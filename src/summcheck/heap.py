@@ -1,32 +1,34 @@
-"""Keep the garbage collector off the loaded models' objects.
+"""Fewer garbage collections while scoring.
 
-CPython's full (oldest-generation) collections walk every container object alive. Once
-spaCy, the encoder and the metrics are loaded, most of those objects live as long as the
-process, and the checks' per-story caches make enough new long-lived objects to start
-full collections again and again while scoring (what that cost and what this saves:
-benchmarks/results/default_consistency.md).
+CPython's collector runs a young collection every 700 new container objects and a full
+one, which walks every container alive (the loaded spaCy pipeline, the encoder, the
+caches), after enough young ones. Scoring makes millions of short-lived containers (NER
+docs, per-word dicts) and the checks' per-story caches keep some, so full collections
+came again and again while scoring; raising the young threshold to `_YOUNG` makes them
+rare. What that cost and what this saves: benchmarks/results/default_consistency.md.
 
-`settle_once()` runs after a process's first scored batch, when its models are loaded:
-one full collection, then `gc.freeze()`, which moves every object still alive into a
-permanent generation the collector no longer scans (the use the Python docs give for
-it). Frozen objects are still freed by reference counting as usual; only a reference
-cycle among them would now outlive its use, and the models and caches alive after a
-first batch hold none that is ever dropped. Workers forked later (NER, the support
-check) also no longer copy the frozen objects' memory pages when their own collections
-would have touched them.
+Reference cycles are still collected, only later; the extra young objects waiting for a
+collection are a few MB at most. A threshold the user set higher is left as it is.
+
+`gc.freeze()` after the models are loaded saved as much in the same A/B, but it keeps
+every cycle alive then forever (finished pools of checks dropped later among them), so
+it is not used.
 """
 
 from __future__ import annotations
 
 import gc
 
-_settled = False
+_YOUNG = 20_000
+_done = False
 
 
-def settle_once() -> None:
-    global _settled
-    if _settled or not gc.isenabled():
+def fewer_collections() -> None:
+    """Raise the young-generation threshold to `_YOUNG`, once per process."""
+    global _done
+    if _done:
         return
-    _settled = True
-    gc.collect()
-    gc.freeze()
+    _done = True
+    young, *older = gc.get_threshold()
+    if young and young < _YOUNG:      # 0: collection turned off, leave it so
+        gc.set_threshold(_YOUNG, *older)

@@ -115,6 +115,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
 
     Checks get the whole batch (`check_many`, e.g. to run NER over all summaries at once);
     so do metrics (`score_many`, e.g. to encode texts in batches)."""
+    heap.fewer_collections()
     metrics = [adopt(metric, Metric) for metric in metrics]
     checks = [adopt(check, Check) for check in checks]
     per_check = _run_checks(checks, check_items(examples, summaries))
@@ -133,7 +134,6 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         if summary.error is not None:
             values = failure_scores(values)
         out.append((values, results))
-    heap.settle_once()      # the models are loaded now: keep full collections off them
     return out
 
 
