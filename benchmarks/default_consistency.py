@@ -24,7 +24,10 @@ benchmarks/results/default_consistency.md):
 - Copy bias: Spearman with the novel-bigram share, beside the human scores' own.
 - Speed: summaries per second of the default checks, spaCy and the encoder loaded first,
   nothing cached: the 375 FRANK CNN/DM rows in file order (75 stories, each summarized by
-  5 systems: "stories shared"), and one summary per story (every story new).
+  5 systems: "stories shared"), and one summary per story (every story new). As in a run,
+  the checks use the forked workers they start (entity NER, the support check) and the
+  collector's raised threshold (summcheck.heap), set by the first scored batch; what each
+  of those gains: benchmarks/check_overlap.py.
 """
 
 from __future__ import annotations
@@ -179,7 +182,8 @@ def main() -> None:
     seen: set[str] = set()
     one_each = [r for r in cnndm if not (r.group in seen or seen.add(r.group))]
     shared, new = rate(cnndm, args.repeats), rate(one_each, args.repeats)
-    lines += ["", f"Speed, default checks, one process (median / slowest of {args.repeats}):",
+    lines += ["", "Speed, default checks, one run (this process and its forked workers; "
+              f"median / slowest of {args.repeats}):",
               f"- stories shared ({len(cnndm)} FRANK CNN/DM summaries of "
               f"{len(one_each)} stories): {shared[0]:.0f} / {shared[1]:.0f} summaries/s",
               f"- every story new ({len(one_each)} summaries, one per story): "
