@@ -81,3 +81,19 @@ def test_dropping_the_check_releases_its_worker_pool_at_once():
         assert owner() is None
     finally:
         gc.enable()
+
+
+@needs_fork
+def test_an_error_in_the_worker_is_raised_here_as_it_would_be_inline(monkeypatch):
+    from summcheck.errors import MissingExtraError
+
+    def missing(self, items):
+        raise MissingExtraError("tokenizers", "embedding")
+
+    monkeypatch.setattr(SupportCheck, "_score_in_worker", missing)
+    check = forked_check()
+    assert check.start_many(items(2)) is True
+    with pytest.raises(MissingExtraError, match="pip install") as raised:
+        check.check_many(items(2))
+    assert raised.value.extra == "embedding"
+    assert check._forked.enabled, "an error of the check is no broken worker"

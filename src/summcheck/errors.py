@@ -21,3 +21,8 @@ class MissingExtraError(SummcheckError):
 
         super().__init__(f"{package} is not installed. Install it with: "
                          f"{install_command(extra)}")
+        self.package, self.extra = package, extra
+
+    def __reduce__(self):
+        """Pickled with its own arguments: a check's forked worker sends it back whole."""
+        return type(self), (self.package, self.extra)
