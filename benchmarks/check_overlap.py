@@ -12,9 +12,13 @@ caches emptied before each timed pass). Variants, their order alternated per rou
 
 - one after another: each check's `check_many` in turn, no `start_many` (what scoring
   did before checks overlapped), the collector's default young threshold (700);
-- side by side: `scoring.score_batch` as shipped (the entity check's NER offered to its
-  worker, the support check in its forked worker), young threshold 700;
-- side by side, fewer collections (shipped): young threshold `heap._YOUNG`.
+- side by side, started first to last: every check's `start_many` in the checks' order
+  (the entity check's NER offered to its worker, the support check's batch handed to its
+  forked worker), then the checks that started nothing, then the others; threshold 700;
+- the same with the young threshold `heap._YOUNG`;
+- as shipped (`scoring._run_checks`): started from the last check to the first, so the
+  support worker starts before the entity check prepares its NER inputs here;
+  threshold `heap._YOUNG`.
 
 Each variant's scores are checked equal to the first's.
 """
@@ -40,9 +44,20 @@ def one_after_another(checks, items):
     return [check.check_many(items) for check in checks]
 
 
+def first_to_last(checks, items):
+    """Checks side by side, started in their own order (shipped before 2026-12-05 16:00)."""
+    started = [bool(check.start_many(items)) for check in checks]
+    per_check = [[] for _ in checks]
+    for i in sorted(range(len(checks)), key=started.__getitem__):
+        per_check[i] = checks[i].check_many(items)
+    return per_check
+
+
 VARIANTS = (("one after another", one_after_another, 700),
-            ("side by side", scoring._run_checks, 700),
-            ("side by side, fewer collections (shipped)", scoring._run_checks, heap._YOUNG))
+            ("side by side, started first to last", first_to_last, 700),
+            ("the same, fewer collections", first_to_last, heap._YOUNG),
+            ("started last to first, fewer collections (shipped)", scoring._run_checks,
+             heap._YOUNG))
 
 
 def timed_pass(rows, run_checks, young: int) -> tuple[float, list[float]]:

@@ -192,9 +192,9 @@ def test_default_score_many_and_check_many_go_one_by_one():
 
 
 def test_a_check_that_started_work_is_collected_after_the_others_results_in_order():
-    """score_batch calls every check's start_many, then check_many: those that started
-    work on other cores last (the others run meanwhile); the results keep the checks'
-    order, whatever order they ran in."""
+    """score_batch calls every check's start_many, from the last check to the first, then
+    check_many: those that started work on other cores last (the others run meanwhile);
+    the results keep the checks' order, whatever order they ran in."""
     from summcheck.scoring import score_batch
 
     calls = []
@@ -227,7 +227,7 @@ def test_a_check_that_started_work_is_collected_after_the_others_results_in_orde
     checks = [Recorder("first", True), Unstarted(), Recorder("last", False)]
     rows = score_batch([Example("a", "The story.", ("ref",))],
                        [Summary("a", ("A bullet.",))], [], checks)
-    assert calls == [("start", "first"), ("start", "last"), ("check", "plain"),
+    assert calls == [("start", "last"), ("start", "first"), ("check", "plain"),
                      ("check", "last"), ("check", "first")]
     assert [r.scores for r in rows[0][1]] == [{"first_precision": 1.0},
                                              {"plain_precision": 1.0},
