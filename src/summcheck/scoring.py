@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from .consistency.base import Check, CheckResult, Item
 from . import heap
+from .consistency.base import Check, CheckResult, Item
 from .consistency.registry import CHECKS
 from .errors import MissingExtraError
 from .metric_kinds import failure_scores

@@ -48,7 +48,7 @@ def _sentences(text: str) -> tuple[str, ...]:
 
 def _segmented(paragraph: str) -> list[str]:
     """pysbd's sentences of one paragraph. pysbd 0.3.4 raises ValueError on a unit
-    separator (U+001F) right before a list number ("1. a \x1f5. b"); str.splitlines()
+    separator (U+001F) right before a list number ("1. a <U+001F>5. b"); str.splitlines()
     already breaks lines at U+001C-U+001E but not there, so such a paragraph is split at
     it too. Only texts pysbd failed on take this path: every other text keeps its
     sentences (and the cache keys naming the splitter stay valid)."""
