@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +90,12 @@ class EntityCheck(Check):
         self._model_id: str | None = None
         self._ner: ParallelNER | None = None
         self._common_words: CommonWords | None = None   # comes with the pipeline
-        self.story_store = StoryEntities(   # late-bound: tests count NER calls per check
-            lambda stories: self._recognise_stories(stories), self._store_file_name,
-            max_in_memory=max_cached_stories)
+        # Late-bound (tests count NER calls per check) and weak: no cycle through the
+        # store, so dropping the check ends its NER workers at once, not at a collection.
+        me = weakref.ref(self)
+        self.story_store = StoryEntities(
+            lambda stories: me()._recognise_stories(stories),
+            lambda: me()._store_file_name(), max_in_memory=max_cached_stories)
         self._text_ents: dict[str, list[tuple[int, int, str]]] = {}   # summaries, by text
         # NER inputs within check_many; keyed by the CaseTable object itself (identity),
         # which the key keeps alive, so an evicted story can never alias another one
