@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence
 
 from .base import CheckResult, Item
-from .ner_pool import _exit_with_parent, fork_pool
+from .ner_pool import _exit_with_parent, fork_pool, stop_pool
 
 _worker_score: Callable | None = None     # the batch scorer inside the forked worker
 
@@ -94,7 +94,6 @@ class ForkedBatches:
             self._pending = None
 
     def _give_up_worker(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        stop_pool(self._pool)
+        self._pool = None
         self.enabled = False

@@ -94,8 +94,15 @@ def fork_pool(owner, workers: int, initializer, initargs: tuple) -> ProcessPoolE
     pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("fork"),
                                initializer=initializer, initargs=initargs)
-    weakref.finalize(owner, pool.shutdown, wait=False, cancel_futures=True)
+    weakref.finalize(owner, stop_pool, pool)
     return pool
+
+
+def stop_pool(pool: ProcessPoolExecutor | None) -> None:
+    """Stop a fork pool without waiting: queued work is cancelled, a piece a worker is
+    running is left to finish unread."""
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -203,6 +210,5 @@ class ParallelNER:
         return self._pool
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        stop_pool(self._pool)
+        self._pool = None

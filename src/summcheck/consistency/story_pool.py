@@ -18,7 +18,7 @@ from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Sequence
 
-from .ner_pool import _exit_with_parent, fork_pool
+from .ner_pool import _exit_with_parent, fork_pool, stop_pool
 
 MIN_STORIES = 16        # fewer new stories: not worth the round trip to the workers
 
@@ -63,7 +63,6 @@ class StoryPool:
         return self._pool
 
     def _give_up_workers(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        stop_pool(self._pool)
+        self._pool = None
         self.processes = 1
