@@ -6,7 +6,9 @@ pieces of about `_PIECE_CHARS` characters; each full piece goes to forked worker
 processes, which inherit the already loaded pipeline (fork copies it: no second model
 load). At the end this process runs the last, partial piece, then every piece no worker
 has started yet (from the back: workers take them from the front), so the work is shared
-out however fast each process turns out to be. Who runs a piece is settled by a claim
+out however fast each process turns out to be. `start` and `finish` split that in two,
+so that this process can do other work in between (the other checks: `Check.start_many`);
+`start` then offers the last piece too. Who runs a piece is settled by a claim
 flag in shared memory (`_Claims`), not by cancelling futures: the executor hands a
 worker its next pieces before it starts them, and those can no longer be cancelled, so
 this process would wait for them idle.
