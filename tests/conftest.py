@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
+
 import pytest
 
 
@@ -35,3 +38,19 @@ def tiny_causal_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_chat_causal_dir(tmp_path_factory):
     return _tiny(tmp_path_factory, "build_tiny_chat_causal")
+
+
+@contextmanager
+def _collector_off():
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def collector_off():
+    """A context manager with the garbage collector off: what is freed inside it was freed
+    by reference counting alone (no reference cycle)."""
+    return _collector_off

@@ -396,20 +396,15 @@ def test_a_bullet_met_again_in_a_later_batch_is_not_recognised_again(check, monk
     assert first == check.check_many([(STORY, [bullet, "Boris Karloff agreed."], None)])
 
 
-def test_dropping_the_check_frees_its_ner_workers_at_once():
+def test_dropping_the_check_frees_its_ner_workers_at_once(collector_off):
     """No reference cycle through the check: refcounting alone frees its NER pool (whose
     owner's finalizer stops the workers), without waiting for a garbage collection."""
-    import gc
-
     check = EntityCheck(processes=2)
     items = [(STORY, ["Boris Karloff met Kim Jong Il."], None)]
     assert check.start_many(items) is True
     check.check_many(items)
     assert check._ner._pool is not None
     owner = weakref.ref(check._ner)
-    gc.disable()
-    try:
+    with collector_off():
         del check
         assert owner() is None
-    finally:
-        gc.enable()

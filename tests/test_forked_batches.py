@@ -65,22 +65,18 @@ def test_a_dead_worker_leaves_the_batch_to_this_process(monkeypatch):
 
 
 @needs_fork
-def test_dropping_the_check_releases_its_worker_pool_at_once():
+def test_dropping_the_check_releases_its_worker_pool_at_once(collector_off):
     """No reference cycle through the worker: refcounting alone frees the pool's owner,
     whose finalizer shuts the pool down, without waiting for a garbage collection."""
-    import gc
     import weakref
 
     check = forked_check()
     assert check.start_many(items(2)) is True
     check.check_many(items(2))
     owner = weakref.ref(check._forked)
-    gc.disable()
-    try:
+    with collector_off():
         del check
         assert owner() is None
-    finally:
-        gc.enable()
 
 
 @needs_fork
