@@ -45,13 +45,13 @@ def _score(items: list[Item]) -> list[CheckResult]:
 class ForkedBatches:
     """`start(items)`, then `take(items)`: `score(items)` run in one forked worker."""
 
-    def __init__(self, score: Callable[[list[Item]], list[CheckResult]], *, enabled: bool):
+    def __init__(self, score: Callable[[list[Item]], list[CheckResult]]):
         """`score`: the owner's in-process batch scorer (a bound method; the worker runs
-        its own copy). `enabled`: whether to use a worker at all. The owner is held
-        weakly, so that dropping it shuts the worker down at once (no cycle to wait for
-        the garbage collector)."""
+        its own copy). The owner is held weakly, so that dropping it shuts the worker
+        down at once (no cycle to wait for the garbage collector). `enabled` turns False
+        where fork is unavailable and once a worker died."""
         self._owner_score = weakref.WeakMethod(score)
-        self.enabled = enabled and sys.platform.startswith("linux")
+        self.enabled = sys.platform.startswith("linux")
         self._pool: ProcessPoolExecutor | None = None
         self._pending: tuple[list[Item], Future] | None = None
 

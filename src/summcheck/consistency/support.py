@@ -312,7 +312,7 @@ class SupportCheck(Check):
         self._stories: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self.processes = default_processes()
         self._story_pool = StoryPool(build_story_index, self.processes)
-        self._forked = ForkedBatches(self._score_in_worker, enabled=True)
+        self._forked = ForkedBatches(self._score_in_worker)
         self._indexed: set[int] = set()     # hashes of the stories this check has met
         self._aligner = None
         if method == "aligned":
