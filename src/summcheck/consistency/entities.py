@@ -288,12 +288,18 @@ class EntityCheck(Check):
         if self.processes <= 1:
             return False
         items = list(items[:_CHUNK])
-        stories: list[_Story] = []
+        self._started = (items, *self._begin(items, offer_last=True))
+        return self._started[3] is not None
+
+    def _begin(self, items: Sequence[Item], *, offer_last: bool
+               ) -> tuple[list[_Story], list[_Story], tuple | None]:
+        """(stories, copied_from, started NER): each item's story, the stories bullets
+        were copied from, and the NER of the batch's new inputs offered to the workers."""
+        stories: list[_Story] = []          # one per item, each story built once
         copied_from: list[_Story] = []
         started = self._start_recognising(self._ner_inputs(items, stories, copied_from),
-                                          offer_last=True)
-        self._started = (items, stories, copied_from, started)
-        return started is not None
+                                          offer_last=offer_last)
+        return stories, copied_from, started
 
     def _take_started(self, items: Sequence[Item]) -> tuple[list, list, tuple | None] | None:
         """(stories, copied_from, started NER) of `start_many(items)`, else None."""
@@ -319,14 +325,9 @@ class EntityCheck(Check):
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
         try:
-            taken = self._take_started(items)
-            if taken is None:
-                stories: list[_Story] = []          # one per item, each story built once
-                copied_from: list[_Story] = []
-                self._recognise(self._ner_inputs(items, stories, copied_from))
-            else:
-                stories, copied_from, started = taken
-                self._finish_recognising(started)
+            stories, copied_from, started = (self._take_started(items)
+                                             or self._begin(items, offer_last=False))
+            self._finish_recognising(started)
             self._with_ner(copied_from)
             per_bullet = [self._bullet_mentions(list(summary), source, story)
                           for (source, summary, _), story in zip(items, stories)]
