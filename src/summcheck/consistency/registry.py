@@ -64,7 +64,7 @@ class SupportSpec(Spec):
 class RelationsCheckSpec(Spec):
     """Who did what to whom (consistency/relations.py): each relation arc of a bullet's
     parse must be in one story sentence. The defaults are the setting cross-validation
-    chose on FRANK CNN/DM (benchmarks/results/relations_frank.md)."""
+    chose on FRANK (benchmarks/results/relations_frank.md), ranked by `relations_score`."""
 
     model: str = "en_core_web_sm"
     scope: Literal["all", "names"] = "all"

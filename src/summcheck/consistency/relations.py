@@ -25,10 +25,18 @@ for word in the story, so a copied bullet is never flagged. An unsupported arc i
   checks' business).
 
 Which of these count as findings is `flag`; the arcs counted are those of names (`scope`
-"names": an arc with a proper noun at either end) or all. Scores: `relations_precision`
-(share of counted arcs supported; 1.0 when none), `relations_count`,
-`relations_unsupported`. A finding shows the unsupported arc's span in the bullet and the
-closest story sentence as its candidate.
+"names": an arc with a proper noun at either end) or all. Scores:
+
+- `relations_score`, the one to rank summaries by: 1 / (1 + the flagged arcs, where a
+  "novel" one weighs the share of the summary's counted arcs that are supported). A novel
+  word in a summary that otherwise states the story's relations is suspect; in one that
+  rewrites everything it is the norm, and counting it in full ranked FRANK's XSum
+  summaries the wrong way (benchmarks/results/relations_frank.md, 2026-12-05 17:50 notes).
+- `relations_precision` (share of counted arcs supported; 1.0 when none),
+  `relations_count`, `relations_unsupported`.
+
+A finding shows the unsupported arc's span in the bullet and the closest story sentence as
+its candidate.
 
 Story analyses are made once per story: in memory (LRU) and, with `load_cache(folder)`,
 in an SQLite file keyed by the story's hash and named by the pipeline, the spaCy and thinc
@@ -241,7 +249,8 @@ class RelationCheck(Check):
                     findings.append(_finding(self.name, kind, i, span, arc, outcome,
                                              source_span))
         total = len(supported) + len(findings)
-        scores = {"relations_precision": len(supported) / total if total else 1.0,
+        scores = {"relations_score": relations_score(findings, len(supported)),
+                  "relations_precision": len(supported) / total if total else 1.0,
                   "relations_count": float(total),
                   "relations_unsupported": float(len(findings))}
         return CheckResult(scores, tuple(findings), tuple(supported))
@@ -251,6 +260,15 @@ class RelationCheck(Check):
             return False        # a bullet pronoun: who it stands for is not known here
         names = analysis.names[arc.sent]
         return self.scope == "all" or arc.head in names or arc.child in names
+
+
+def relations_score(findings: Sequence[Finding], supported: int) -> float:
+    """1 / (1 + weighted findings): a "novel" finding weighs the supported share of the
+    summary's counted arcs, every other finding 1 (module docstring)."""
+    novel = sum(verdict(f) == "novel" for f in findings)
+    total = supported + len(findings)
+    weighted = len(findings) - novel + (novel * supported / total if total else 0.0)
+    return 1.0 / (1.0 + weighted)
 
 
 # ---------------------------------------------------------------------- matching
