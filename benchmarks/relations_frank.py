@@ -14,8 +14,8 @@ Each FRANK summary is checked as one bullet against its article.
   A novel word in a summary that otherwise copies is suspect; in one that rewrites
   everything, it is the norm.
 - "weighted" was conceived after seeing both data sets' figures, in an exploration of
-  a few ideas on the 671 rows (not in the grid; relations_frank.md, 2026-12-05 17:50
-  notes). The rule, fixed before its first run: it becomes the score to rank by only if
+  a dozen formulas on the 671 rows (not in the grid; relations_frank.md, the notes on
+  the 2026-12-05 17:12 section). The rule, fixed before its first run: it becomes the score to rank by only if
   the pooled out-of-fold EntE AUC with it in the grid beats the 0.636 without it and the
   folds choose it.
 - Cross-validated choice: 5 folds split by article (an article's summaries are all in one

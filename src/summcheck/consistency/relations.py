@@ -31,7 +31,8 @@ Which of these count as findings is `flag`; the arcs counted are those of names 
   "novel" one weighs the share of the summary's counted arcs that are supported). A novel
   word in a summary that otherwise states the story's relations is suspect; in one that
   rewrites everything it is the norm, and counting it in full ranked FRANK's XSum
-  summaries the wrong way (benchmarks/results/relations_frank.md, 2026-12-05 17:50 notes).
+  summaries the wrong way (benchmarks/results/relations_frank.md, the notes on its
+  2026-12-05 17:12 section).
 - `relations_precision` (share of counted arcs supported; 1.0 when none),
   `relations_count`, `relations_unsupported`.
 
