@@ -20,7 +20,8 @@ from typing import Sequence
 
 from .artifacts import load_run, write_atomic, write_json
 from .errors import SummcheckError
-from .paired import (HEADLINE_METRICS, Paired, ScoreSet, direction, example_warnings,
+from .metric_kinds import direction
+from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      failure_lines, format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_consistency,
                      scoreset_from_run, signature_warnings, too_small_text,

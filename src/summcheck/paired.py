@@ -81,15 +81,6 @@ def failure_lines(a: ScoreSet, b: ScoreSet, labels: list[tuple[str, str]]) -> li
     return out
 
 
-def direction(metric: str) -> int:
-    """+1 when higher is better, -1 when lower is better, 0 for counts (no better side)."""
-    if metric.endswith("_unsupported"):
-        return -1
-    if metric.endswith("_count"):
-        return 0
-    return 1
-
-
 def pair_labels(a: ScoreSet, b: ScoreSet) -> list[tuple[str, str]]:
     """Summarizers to compare: those in both; or the only one of each when labels differ."""
     shared = [label for label in a.labels() if label in b.values]

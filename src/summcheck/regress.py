@@ -30,7 +30,8 @@ from typing import Callable
 from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
-from .paired import (Paired, ScoreSet, changed_examples_warning, direction, failure_lines,
+from .metric_kinds import direction
+from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_consistency, scoreset_from_run,
                      signature_warnings, some_ids, too_small_text, unknown_metric_error)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..artifacts import RunData
+from ..metric_kinds import direction, is_count
 from ..paired import format_p, too_small_text
 from ..run_rows import LabelRows, paired_differences
 from ..stats import PermutationResult, describe_test, holm, permutation_test
@@ -52,18 +53,6 @@ def collect_models(runs: Sequence[RunData]) -> list[Model]:
             name = f"{run.name}/{label}" if labels.count(label) > 1 else label
             models.append(Model(name, label, run, entry))
     return models
-
-
-def is_count(metric: str) -> bool:
-    """Counts per summary (shown raw); every other metric is a 0-1 rate (shown x100)."""
-    return metric.endswith(("_count", "_unsupported"))
-
-
-def direction(metric: str) -> int:
-    """+1 when higher is better, -1 when lower is better, 0 when neither (plain counts)."""
-    if metric.endswith("_unsupported"):
-        return -1
-    return 0 if is_count(metric) else 1
 
 
 def fmt(value: float | None, metric: str) -> str:

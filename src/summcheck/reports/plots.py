@@ -15,8 +15,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import MissingExtraError
+from ..metric_kinds import is_count
 from .findings import NOUNS
-from .model_table import Model, is_count
+from .model_table import Model
 
 MAX_POINTS = 300   # strip-plot points per model; the box still uses every value
 RC = {"svg.fonttype": "none", "svg.hashsalt": "summcheck", "font.size": 9,
