@@ -80,9 +80,16 @@ def test_spans_point_into_the_bullet_and_the_story(check):
     for f in result.findings:
         assert bullets[f.bullet_index][f.span.start:f.span.end] == f.span.text
         for c in f.candidates:
-            assert STORY[c.start:c.end] == c.text
+            assert STORY[c.start:c.end] == c.text and c.text == c.text.strip()
     for s in result.supported:
         assert STORY[s.source_span.start:s.source_span.end] == s.source_span.text
+
+
+def test_a_candidate_sentence_before_a_paragraph_break_ends_at_its_last_word(check):
+    story = "Arsenal beat Chelsea on Saturday.\n\nThe mayor praised the stewards."
+    found = findings(check, "Chelsea beat Arsenal.", story)
+    assert found and {f.candidates[0].text for f in found} == {
+        "Arsenal beat Chelsea on Saturday."}
 
 
 def test_no_relation_scores_one(check):
@@ -173,7 +180,8 @@ def test_story_analyses_persist_and_give_the_same_results(tmp_path, check, monke
 
 def test_signature_and_cache_file_name_what_analyses_depend_on(check, tmp_path):
     sig = check.signature()
-    for part in ("relations|model=", "spacy=", "+thinc-", "|rules=", "pipes=all-but-ner", "|prep="):
+    for part in ("relations|model=", "spacy=", "+thinc-", "|rules=", "pipes=all-but-ner", "|prep=",
+                 "|scores="):
         assert part in sig
     assert RelationCheck(scope="names").signature() != sig
     name = check.cache_file(tmp_path).name

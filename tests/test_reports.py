@@ -108,7 +108,7 @@ def test_markdown_table_and_findings(run_dir, report):
     assert "<details><summary>Signatures</summary>" in md and "stem:porter" in md
     assert ("- demo-abstractive / politics-02, bullet 2: **64%** unsupported number "
             "(percent); did you mean 61%?") in md
-    assert re.search(r"### Findings \(first \d+ of \d+\)", md)
+    assert re.search(r"### Findings \(\d+ of \d+: numbers \d+ of \d+, entities \d+ of \d+\)", md)
     # the test and the correction are named; each shown metric's verdict carries its n
     assert re.search(r"paired permutation test .*Holm-adjusted over the \d+ \(metric, other "
                      r"model\) comparisons", md)
@@ -401,6 +401,48 @@ def test_html_shows_at_most_max_examples_those_with_most_findings_first(tmp_path
     full = write_reports([run_dir], tmp_path / "all", formats=("html",))["html"].read_text()
     assert len(re.findall(r'<tbody class="ex"', full)) == len(run.examples)
     assert "Showing" not in full
+
+
+def test_short_reports_give_every_check_its_turn_at_any_limit(run_dir):
+    """report.md's findings: as many as asked (or all), the checks taking turns so a
+    check with many findings cannot hide another's few, grouped by check in report
+    order, each check's in the order of the full listing."""
+    from summcheck.reports.findings import all_findings, check_order, sample_findings
+
+    models = build_table([load_run(run_dir)]).models
+    every = list(all_findings(models))
+    by_check = {c: [f for f in every if f.finding["check"] == c]
+                for c in {f.finding["check"] for f in every}}
+    assert len(by_check) >= 2      # numbers and entities in the demo
+    for limit in range(len(every) + 2):
+        shown, totals = sample_findings(models, limit)
+        assert totals == {c: len(found) for c, found in by_check.items()}
+        assert len(shown) == min(limit, len(every))
+        checks = [f.finding["check"] for f in shown]
+        assert checks == sorted(checks, key=check_order)
+        taken = {c: [f for f in shown if f.finding["check"] == c] for c in by_check}
+        for c, found in taken.items():
+            assert found == by_check[c][:len(found)]
+            for other, other_found in taken.items():     # fair turns
+                assert len(found) >= min(len(other_found) - 1, len(by_check[c]))
+
+
+@given(st.text())
+def test_markdown_free_text_stays_on_one_line_and_loses_no_word(text):
+    from summcheck.reports.markdown import _md
+
+    out = _md(text)
+    assert "\n" not in out and "\r" not in out
+    assert re.sub(r"\\(.)", r"\1", out) == " ".join(text.split())
+
+
+def test_relation_findings_name_the_closest_story_sentence():
+    from summcheck.reports.findings import describe
+
+    relation = {"check": "relations", "kind": "subject", "candidates": [
+        {"text": "Arsenal beat Chelsea on Saturday.", "start": 0, "end": 33}]}
+    assert describe(relation) == ("unsupported relation (subject); closest story sentence: "
+                                  "“Arsenal beat Chelsea on Saturday.”")
 
 
 def test_support_findings_are_described_as_bullets_not_mentions():

@@ -68,6 +68,10 @@ from summcheck.consistency.truecasing import CaseTable, CommonWords, detokenize,
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
+# Bump when the scores or findings change for the same arcs (RULES_VERSION covers the
+# arcs); part of the signature, so cached scores of an older version are not served.
+# 2: relations_score added; a finding's story sentence no longer ends in whitespace.
+SCORES_VERSION = "2"
 _KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier",
           "appos": "modifier", "compound": "modifier", "amod": "modifier"}
 _NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
@@ -157,7 +161,8 @@ class RelationCheck(Check):
         rules; reads no model (`EntityCheck.model_id` reads the package's meta.json)."""
         return (f"relations|model={self._ids.model_id}|spacy={spacy_version()}"
                 f"|pipes=all-but-ner|prep={PREP_VERSION}|scope={self.scope}"
-                f"|roles={self.roles}|flag={','.join(self.flag)}|rules={RULES_VERSION}")
+                f"|roles={self.roles}|flag={','.join(self.flag)}|rules={RULES_VERSION}"
+                f"|scores={SCORES_VERSION}")
 
     def cache_file(self, folder: str | Path) -> Path:
         """Story analyses: the row key is the story's sha1; the name carries the rest."""
@@ -375,8 +380,10 @@ def _arc_span(arc: Arc, bullet: str) -> Span:
 
 
 def _sentence_span(story: _Story, index: int) -> Span:
+    """The story sentence, without the whitespace spaCy keeps at its end."""
     start, end = story.analysis.sentences[index]
-    return Span(story.source[start:end], start, end)
+    text = story.source[start:end].rstrip()
+    return Span(text, start, start + len(text))
 
 
 def _copied_span(story: _Story, at: int, window: str) -> Span:

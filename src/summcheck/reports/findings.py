@@ -8,7 +8,9 @@ from typing import Any, Iterator, Sequence
 
 from .model_table import Model
 
-NOUNS = {"numbers": "number", "entities": "entity"}
+NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation"}
+# Checks whose candidate is a whole story sentence, not a mention to put in its place.
+_SENTENCE_CANDIDATES = ("support", "relations")
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,22 @@ def describe(finding: dict[str, Any]) -> str:
         return text
     noun = NOUNS.get(finding["check"], finding["check"])
     text = f"unsupported {noun} ({finding['kind']})"
-    if candidates:
+    if candidates and finding["check"] in _SENTENCE_CANDIDATES:
+        text += f"; closest story sentence: “{candidates[0]['text']}”"
+    elif candidates:
         text += f"; did you mean {candidates[0]['text']}?"
     return text
+
+
+def check_order(check: str) -> tuple[bool, str]:
+    """Sort key of checks in the reports: numbers first, then by name."""
+    return check != "numbers", check
 
 
 def check_rows(model: Model) -> Iterator[dict[str, Any]]:
     """The model's checks.jsonl rows, streamed; the runner writes them in the run's
     example order."""
     return (r for r in model.run.checks if r["summarizer"] == model.label)
-
-
-def count_findings(models: Sequence[Model]) -> int:
-    """Every finding of `models`, counted in the reports' one read of checks.jsonl."""
-    return sum(n for m in models for (label, _, _), n in m.run.rows().kinds.items()
-               if label == m.label)
 
 
 def all_findings(models: Sequence[Model]) -> Iterator[Found]:
@@ -58,6 +61,31 @@ def all_findings(models: Sequence[Model]) -> Iterator[Found]:
                              key=lambda f: (f["bullet_index"], f["span"]["start"]))
             for finding in ordered:
                 yield Found(model.name, row["example_id"], finding)
+
+
+def sample_findings(models: Sequence[Model], limit: int) -> tuple[list[Found], dict[str, int]]:
+    """(up to `limit` findings, each check's total) for a short report: the checks take
+    turns (`check_order`), so a check with many findings (relations flag most paraphrases)
+    cannot hide another's few; each check's findings in `all_findings` order, grouped by
+    check. Reads checks.jsonl only until every check has its share."""
+    totals: dict[str, int] = defaultdict(int)
+    for model in models:
+        for (label, check, _), n in model.run.rows().kinds.items():
+            if label == model.label:
+                totals[check] += n
+    share = dict.fromkeys(totals, 0)
+    while sum(share.values()) < limit and any(share[c] < totals[c] for c in totals):
+        for check in sorted(totals, key=check_order):
+            if share[check] < totals[check] and sum(share.values()) < limit:
+                share[check] += 1
+    picked: dict[str, list[Found]] = {c: [] for c in sorted(totals, key=check_order)}
+    for item in all_findings(models):
+        check = item.finding["check"]
+        if len(picked.get(check, ())) < share.get(check, 0):
+            picked[check].append(item)
+            if all(len(picked[c]) == share[c] for c in picked):
+                break
+    return [item for found in picked.values() for item in found], dict(totals)
 
 
 def n_bullets(model: Model) -> int:
@@ -76,7 +104,7 @@ def per_100_bullets(models: Sequence[Model]) -> dict[str, dict[str, dict[str, fl
                 counts[check][kind][model.name] = n
     bullets = {m.name: n_bullets(m) for m in models}
     rates = {}
-    for check in sorted(counts, key=lambda c: (c != "numbers", c)):   # numbers first
+    for check in sorted(counts, key=check_order):
         kinds = sorted(counts[check].items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
         rates[check] = {kind: {m.name: 100 * by_model.get(m.name, 0) / max(bullets[m.name], 1)
                                for m in models}

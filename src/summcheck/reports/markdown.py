@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from ..tables import HEADLINE_METRICS
 from ..text import counted
-from .findings import all_findings, count_findings, describe
+from .findings import check_order, describe, sample_findings
 from .model_table import ALPHA, ModelTable, fmt_ci, significance_legend
 
 N_FINDINGS = 10
@@ -27,8 +26,9 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
 
 
 def _md(text: str) -> str:
-    """Escape Markdown syntax (and table pipes) in free text."""
-    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", str(text))
+    """Escape Markdown syntax (and table pipes) in free text, on one line (a story
+    sentence's line break would end a list item or a table row)."""
+    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
 
 
 def _summary_line(table: ModelTable) -> str:
@@ -85,12 +85,16 @@ def _signatures(table: ModelTable) -> list[str]:
 
 
 def _findings(table: ModelTable, limit: int) -> list[str]:
-    total = count_findings(table.models)
-    shown = list(itertools.islice(all_findings(table.models), limit))   # read up to `limit`
+    shown, totals = sample_findings(table.models, limit)
+    total = sum(totals.values())
     if not total:
         return ["No unsupported numbers or entities."]
-    lines = [f"### Findings (first {len(shown)} of {total})", ""]
+    by_check = ", ".join(f"{check} {sum(i.finding['check'] == check for i in shown)} of {n}"
+                         for check, n in sorted(totals.items(), key=lambda kv: check_order(kv[0])))
+    lines = [f"### Findings ({len(shown)} of {total}: {by_check})", ""]
     for item in shown:
+        reason = item.finding.get("reason")
         lines.append(f"- {_md(item.model)} / {_md(item.example_id)}, bullet {item.bullet}: "
-                     f"**{_md(item.finding['span']['text'])}** {_md(describe(item.finding))}")
+                     f"**{_md(item.finding['span']['text'])}** {_md(describe(item.finding))}"
+                     + (f" ({_md(reason)})" if reason else ""))
     return lines
