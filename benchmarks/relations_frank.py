@@ -15,9 +15,9 @@ Each FRANK summary is checked as one bullet against its article.
   everything, it is the norm.
 - "weighted" was conceived after seeing both data sets' figures, in an exploration of
   a dozen formulas on the 671 rows (not in the grid; relations_frank.md, the notes on
-  the 2026-12-05 17:12 section). The rule, fixed before its first run: it becomes the score to rank by only if
-  the pooled out-of-fold EntE AUC with it in the grid beats the 0.636 without it and the
-  folds choose it.
+  the 2026-12-05 17:12 section). The rule, fixed before its first run: it becomes the
+  score to rank by only if the pooled out-of-fold EntE AUC with it in the grid beats the
+  0.636 without it and the folds choose it.
 - Cross-validated choice: 5 folds split by article (an article's summaries are all in one
   fold); in each fold the variant and score with the best AUC on the other four folds
   scores the held-out fold. The out-of-fold AUC of those scores is the figure reported
@@ -219,10 +219,10 @@ def evaluate(name: str, rows: list[dict], scores: dict, extra: dict, args) -> li
     for label in LABELS:
         errors = np.array([r["labels"][label] < 1 for r in rows])
         oof, chosen = cross_validated(scores, errors, folds)
-        rows_out = [("out-of-fold choice", oof), ("default setting (count)", scores[d, "count"]),
-                    ("default setting (share)", scores[d, "share"]),
-                    ("default setting (rate)", scores[d, "rate"]),
-                    ("default setting (weighted: relations_score)", scores[d, "weighted"])] + list(extra.items())
+        rows_out = [("out-of-fold choice", oof)] + [
+            (f"default setting ({how})", scores[d, how.partition(":")[0]])
+            for how in ("count", "share", "rate", "weighted: relations_score")
+        ] + list(extra.items())
         for what, s in rows_out:
             auc, low, high = bootstrap_auc(s, errors, groups, args.bootstrap, args.seed)
             lines.append(f"| {label} | {name} | {len(rows)} | {int(errors.sum())} | {what} | "

@@ -73,19 +73,28 @@ def sample_findings(models: Sequence[Model], limit: int) -> tuple[list[Found], d
         for (label, check, _), n in model.run.rows().kinds.items():
             if label == model.label:
                 totals[check] += n
-    share = dict.fromkeys(totals, 0)
-    while sum(share.values()) < limit and any(share[c] < totals[c] for c in totals):
-        for check in sorted(totals, key=check_order):
-            if share[check] < totals[check] and sum(share.values()) < limit:
-                share[check] += 1
-    picked: dict[str, list[Found]] = {c: [] for c in sorted(totals, key=check_order)}
+    share = _turns(totals, limit)
+    picked: dict[str, list[Found]] = {check: [] for check in share}
     for item in all_findings(models):
-        check = item.finding["check"]
-        if len(picked.get(check, ())) < share.get(check, 0):
-            picked[check].append(item)
-            if all(len(picked[c]) == share[c] for c in picked):
+        found = picked[item.finding["check"]]
+        if len(found) < share[item.finding["check"]]:
+            found.append(item)
+            if all(len(picked[c]) == share[c] for c in share):
                 break
     return [item for found in picked.values() for item in found], dict(totals)
+
+
+def _turns(totals: dict[str, int], limit: int) -> dict[str, int]:
+    """How many findings of each check to show, in `check_order`: one of each in turn
+    until `limit` are given or none is left."""
+    share = {check: 0 for check in sorted(totals, key=check_order)}
+    given = 0
+    while given < min(limit, sum(totals.values())):
+        for check in share:
+            if share[check] < totals[check] and given < limit:
+                share[check] += 1
+                given += 1
+    return share
 
 
 def n_bullets(model: Model) -> int:

@@ -86,12 +86,11 @@ def _signatures(table: ModelTable) -> list[str]:
 
 def _findings(table: ModelTable, limit: int) -> list[str]:
     shown, totals = sample_findings(table.models, limit)
-    total = sum(totals.values())
-    if not total:
-        return ["No unsupported numbers or entities."]
-    by_check = ", ".join(f"{check} {sum(i.finding['check'] == check for i in shown)} of {n}"
-                         for check, n in sorted(totals.items(), key=lambda kv: check_order(kv[0])))
-    lines = [f"### Findings ({len(shown)} of {total}: {by_check})", ""]
+    if not totals:
+        return ["No findings."]
+    by_check = ", ".join(f"{check} {sum(i.finding['check'] == check for i in shown)} of "
+                         f"{totals[check]}" for check in sorted(totals, key=check_order))
+    lines = [f"### Findings ({len(shown)} of {sum(totals.values())}: {by_check})", ""]
     for item in shown:
         reason = item.finding.get("reason")
         lines.append(f"- {_md(item.model)} / {_md(item.example_id)}, bullet {item.bullet}: "
