@@ -75,6 +75,8 @@ def sample_findings(models: Sequence[Model], limit: int) -> tuple[list[Found], d
                 totals[check] += n
     share = _turns(totals, limit)
     picked: dict[str, list[Found]] = {check: [] for check in share}
+    if not any(share.values()):
+        return [], dict(totals)      # nothing to show: checks.jsonl is not read again
     for item in all_findings(models):
         found = picked[item.finding["check"]]
         if len(found) < share[item.finding["check"]]:
