@@ -85,11 +85,15 @@ def test_spans_point_into_the_bullet_and_the_story(check):
         assert STORY[s.source_span.start:s.source_span.end] == s.source_span.text
 
 
-def test_a_candidate_sentence_before_a_paragraph_break_ends_at_its_last_word(check):
-    story = "Arsenal beat Chelsea on Saturday.\n\nThe mayor praised the stewards."
+@pytest.mark.parametrize("story", [
+    "Arsenal beat Chelsea on Saturday.\n\nThe mayor praised the stewards.",
+    "\n\n  Arsenal beat Chelsea on Saturday.  \n",
+])
+def test_a_candidate_sentence_has_no_whitespace_around_it(check, story):
     found = findings(check, "Chelsea beat Arsenal.", story)
     assert found and {f.candidates[0].text for f in found} == {
         "Arsenal beat Chelsea on Saturday."}
+    assert all(story[c.start:c.end] == c.text for f in found for c in f.candidates)
 
 
 def test_no_relation_scores_one(check):

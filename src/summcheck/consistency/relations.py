@@ -70,7 +70,7 @@ from summcheck.errors import MissingExtraError
 CLASSES = ("conflict", "together", "unlinked", "novel")
 # Bump when the scores or findings change for the same arcs (RULES_VERSION covers the
 # arcs); part of the signature, so cached scores of an older version are not served.
-# 2: relations_score added; a finding's story sentence no longer ends in whitespace.
+# 2: relations_score added; a finding's story sentence has no whitespace around it.
 SCORES_VERSION = "2"
 _KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier",
           "appos": "modifier", "compound": "modifier", "amod": "modifier"}
@@ -380,9 +380,12 @@ def _arc_span(arc: Arc, bullet: str) -> Span:
 
 
 def _sentence_span(story: _Story, index: int) -> Span:
-    """The story sentence, without the whitespace spaCy keeps at its end."""
+    """The story sentence, without the whitespace spaCy keeps around it (a paragraph
+    break is a token of the sentence before it)."""
     start, end = story.analysis.sentences[index]
-    text = story.source[start:end].rstrip()
+    text = story.source[start:end]
+    start += len(text) - len(text.lstrip())
+    text = text.strip()
     return Span(text, start, start + len(text))
 
 
