@@ -63,9 +63,10 @@ def group_codes(labels: Sequence) -> np.ndarray:
 def roc_auc(scores: Sequence[float], positives: Sequence[bool]) -> float:
     """Mann-Whitney AUC: the chance that a positive scores above a negative, ties half."""
     ranks = rankdata(scores)
-    n_pos = sum(positives)
-    n_neg = len(positives) - n_pos
-    rank_sum = sum(r for r, p in zip(ranks, positives) if p)
+    positive = np.asarray(positives, bool)
+    n_pos = int(positive.sum())
+    n_neg = len(positive) - n_pos
+    rank_sum = float(ranks[positive].sum())
     return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
