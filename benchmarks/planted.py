@@ -20,8 +20,8 @@ all checks. Per kind and check: the share of altered bullets with a finding (det
 the same among the cases whose original has none (detection that the planted error
 itself caused), and the share of originals with a finding (false alarms); for the
 consistency scores and the relation check's graded `relations_score`, the share of
-altered bullets scoring below their original, and of originals below 1. Intervals: 95% percentile bootstrap over stories (cases of one story
-move together).
+altered bullets scoring below their original, and of originals below 1. Intervals: 95%
+percentile bootstrap over stories (cases of one story move together).
 
 The reference bullets are human-written and mostly, not always, faithful: a finding on an
 original is a false alarm or a real unsupported detail (the notes of planted.md sort the
