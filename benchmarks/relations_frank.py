@@ -95,16 +95,16 @@ def variant_scores(rows: list[dict], folder: Path) -> dict[tuple[int, str], np.n
         check.load_cache(folder)
         results = check.check_many(items(rows))
         supported = np.array([r.scores["relations_count"] - len(r.findings) for r in results])
+        novel = np.array([sum(verdict(f) == "novel" for f in r.findings) for r in results])
         for flag in FLAGS:
             v = VARIANTS.index(dict(setting, flag=flag))
             found = np.array([sum(verdict(f) in flag for f in r.findings) for r in results])
             out[v, "count"] = found
             out[v, "share"] = found / np.maximum(found + supported, 1)
             out[v, "rate"] = found / words
-            novel = np.array([sum(verdict(f) == "novel" for f in r.findings) for r in results])
-            novel = novel if "novel" in flag else 0
+            flagged_novel = novel if "novel" in flag else 0
             # as RelationCheck's relations_score with `flag` set to these classes computes it
-            out[v, "weighted"] = found - novel + novel * supported / np.maximum(
+            out[v, "weighted"] = found - flagged_novel + flagged_novel * supported / np.maximum(
                 supported + found, 1)
         shipped = np.array([r.scores["relations_score"] for r in results])
         assert np.allclose(1 / (1 + out[v, "weighted"]), shipped)   # v: every class flagged

@@ -53,6 +53,15 @@ def check_rows(model: Model) -> Iterator[dict[str, Any]]:
     return (r for r in model.run.checks if r["summarizer"] == model.label)
 
 
+def finding_counts(models: Sequence[Model]) -> Iterator[tuple[Model, str, str, int]]:
+    """(model, check, kind, findings) from the run's counts (the reports' one read of
+    checks.jsonl)."""
+    for model in models:
+        for (label, check, kind), n in model.run.rows().kinds.items():
+            if label == model.label:
+                yield model, check, kind, n
+
+
 def all_findings(models: Sequence[Model]) -> Iterator[Found]:
     """Every finding: by model, then example, bullet and position."""
     for model in models:
@@ -69,10 +78,8 @@ def sample_findings(models: Sequence[Model], limit: int) -> tuple[list[Found], d
     cannot hide another's few; each check's findings in `all_findings` order, grouped by
     check. Reads checks.jsonl only until every check has its share."""
     totals: dict[str, int] = defaultdict(int)
-    for model in models:
-        for (label, check, _), n in model.run.rows().kinds.items():
-            if label == model.label:
-                totals[check] += n
+    for _, check, _, n in finding_counts(models):
+        totals[check] += n
     share = _turns(totals, limit)
     picked: dict[str, list[Found]] = {check: [] for check in share}
     if not any(share.values()):
@@ -109,10 +116,8 @@ def per_100_bullets(models: Sequence[Model]) -> dict[str, dict[str, dict[str, fl
     """{check: {kind: {model name: unsupported mentions per 100 bullets}}}; kinds ordered
     by their total count, most frequent first."""
     counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for model in models:
-        for (label, check, kind), n in model.run.rows().kinds.items():
-            if label == model.label:
-                counts[check][kind][model.name] = n
+    for model, check, kind, n in finding_counts(models):
+        counts[check][kind][model.name] = n
     bullets = {m.name: n_bullets(m) for m in models}
     rates = {}
     for check in sorted(counts, key=check_order):
