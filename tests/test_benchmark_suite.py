@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 # The repository root first: pysbd installs a top-level package also named `benchmarks`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -42,6 +44,16 @@ def test_rank_statistics_and_auc():
     assert np.isnan(stats.spearman(x, np.ones(4)))          # constant side: no correlation
     # 3 of the 4 positive-negative pairs are ordered, the tie counts half: (3 + 0.5) / 4
     assert stats.roc_auc([0.9, 0.5, 0.5, 0.1], [True, True, False, False]) == 0.875
+
+
+@given(st.lists(st.tuples(st.integers(0, 4), st.booleans()), min_size=2, max_size=40))
+def test_auc_is_the_share_of_ordered_positive_negative_pairs_ties_half(rows):
+    scores, positives = [float(s) for s, _ in rows], [p for _, p in rows]
+    assume(0 < sum(positives) < len(positives))
+    pairs = [(s, t) for s, p in zip(scores, positives) if p
+             for t, q in zip(scores, positives) if not q]
+    expected = sum(1.0 if s > t else 0.5 if s == t else 0.0 for s, t in pairs) / len(pairs)
+    assert stats.roc_auc(scores, positives) == pytest.approx(expected)
 
 
 def test_group_bootstrap_moves_a_group_as_a_whole():
