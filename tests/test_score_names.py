@@ -12,6 +12,7 @@ import pytest
 
 from summcheck.config import RunSpec
 from summcheck.errors import MissingExtraError
+from summcheck.metric_kinds import direction, is_count
 from summcheck.scoring import build_checks
 
 STORY = "Arsenal beat Chelsea 3-1 on Saturday. The mayor praised 40 stewards."
@@ -27,7 +28,7 @@ SCORE_NAMES = {
                  {"entities_count", "entities_precision_source", "entities_unsupported",
                   "entities_precision_target", "entities_recall_target",
                   "entities_reference_count"}),
-    "support": ("|rules=2", {"support_count", "support_min", "support_precision",
+    "support": ("|rules=3", {"support_count", "support_min", "support_precision",
                              "support_unstitched", "support_weak"}, None),
     "relations": ("|scores=2", {"relations_count", "relations_precision",
                                 "relations_score", "relations_unsupported"}, None),
@@ -51,6 +52,8 @@ def _checks(support_method: str) -> list:
 def test_each_checks_score_names_are_those_its_signature_version_writes(support_method):
     for check in _checks(support_method):
         version, plain, with_reference = SCORE_NAMES[check.name]
+        if "flags:off" in check.signature():    # nothing weighed against a threshold
+            plain = plain - {"support_weak"}
         assert version in check.signature(), f"{check.name}: update SCORE_NAMES"
         for reference, expected in ((None, plain), (REFERENCE, with_reference or plain)):
             names = set(check.check(source=STORY, summary=BULLETS, reference=reference).scores)
@@ -58,3 +61,32 @@ def test_each_checks_score_names_are_those_its_signature_version_writes(support_
                 f"{check.name} writes {sorted(names ^ expected)} differently: bump the version "
                 f"in its signature ({version!r}) so cached rows are not served, then update "
                 "SCORE_NAMES")
+
+
+# A faithful summary (sentences of STORY) and the same with bullets that every check
+# should object to: wrong numbers, names the story lacks, a swapped relation.
+FAITHFUL = ["Arsenal beat Chelsea 3-1 on Saturday.", "The mayor praised 40 stewards."]
+WORSE = FAITHFUL + ["Chelsea beat Arsenal 7-2 in Lisbon.",
+                    "Marco Delgado opened 9 hospitals across Portugal."]
+
+
+@pytest.mark.parametrize("support_method", ["lexical", "auto"])
+def test_a_worse_summary_never_reads_better_and_rates_stay_rates(support_method):
+    """metric_kinds decides by a score's name whether it is a rate or a count and which
+    side is better; compare, regress and the reports act on that. support_weak (a count
+    of weak bullets) was once read as a higher-is-better rate, so a gate passed a run
+    that got worse. This holds every built-in score to its kind."""
+    for check in _checks(support_method):
+        for reference in (None, REFERENCE):
+            good = check.check(source=STORY, summary=FAITHFUL, reference=reference).scores
+            bad = check.check(source=STORY, summary=WORSE, reference=reference).scores
+            for name in good:
+                for value in (good[name], bad[name]):
+                    assert is_count(name) or 0.0 <= value <= 1.0, (name, value)
+                    assert not is_count(name) or value == int(value), (name, value)
+                if direction(name) > 0:
+                    assert bad[name] <= good[name], (check.name, name, good[name], bad[name])
+                elif direction(name) < 0:
+                    assert bad[name] >= good[name], (check.name, name, good[name], bad[name])
+            assert any(direction(n) * (bad[n] - good[n]) < 0 for n in good), (
+                f"{check.name}: no score moved for bullets it should object to")

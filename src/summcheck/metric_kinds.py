@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-COUNT_SUFFIXES = ("_count", "_unsupported")
+# Counts of problems per summary (unsupported mentions, weak bullets): lower is better.
+PROBLEM_COUNT_SUFFIXES = ("_unsupported", "_weak")
+COUNT_SUFFIXES = ("_count",) + PROBLEM_COUNT_SUFFIXES
 
 
 def is_count(metric: str) -> bool:
-    """Counts per summary (e.g. numbers_unsupported); every other metric is a 0-1 rate."""
+    """Counts per summary (e.g. numbers_unsupported, support_weak); every other metric is a
+    0-1 rate."""
     return metric.endswith(COUNT_SUFFIXES)
 
 
 def direction(metric: str) -> int:
-    """+1 when higher is better, -1 when lower is better (unsupported mentions), 0 for
+    """+1 when higher is better, -1 when lower is better (counts of problems), 0 for
     plain counts, which have no better side."""
-    if metric.endswith("_unsupported"):
+    if metric.endswith(PROBLEM_COUNT_SUFFIXES):
         return -1
     return 0 if is_count(metric) else 1
 

@@ -30,7 +30,7 @@ CHUNK_PART_WORDS = 40    # ... into parts of about this many words
 LAYER = 0                # MiniLM's embedding layer
 _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
-_TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN = re.compile(r"[^\W_]+")   # letters (any script) and digits, lowercased first
 
 
 @lru_cache(maxsize=256)
@@ -126,7 +126,7 @@ def unstitched(bullets: Sequence[str], story: str) -> float:
 
 
 def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
-    """(tokens, fragments) of a bullet against its story: lowercase [a-z0-9]+ tokens; a
+    """(tokens, fragments) of a bullet against its story: lowercase word tokens; a
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
     story_tokens, positions = _story_tokens(story)

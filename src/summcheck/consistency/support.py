@@ -43,6 +43,7 @@ much the scores favour copying over faithful paraphrase.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import re
 from collections import OrderedDict
@@ -65,11 +66,19 @@ Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
 # lexical+embedding: about the lexical level times a typical paraphrase's embedding score.
 DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3,
                      "aligned": 0.3}
-_WORD = re.compile(r"[A-Za-z0-9]+")
+_WORD = re.compile(r"[^\W_]+")   # letters (any script) and digits
+_NOT_TAIL = ("'t", "’t")         # "didn't": "didn" is the auxiliary of a "not"
+_SPACED_NOT = re.compile(r" n['’]t\b")   # "ca n't", "wo n't": tokenized text (CNN/DM)
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
 # Bump when a scoring rule or the stop words change what a bullet scores; it is part of the
 # signature, so the score cache keys on it (summcheck's own version is not bumped per change).
-RULES_VERSION = "2"   # 2: support_unstitched
+# 2: support_unstitched. 3: letters beyond A-Z are word letters ("Müller" was "ller");
+#    the auxiliary of an n't contraction ("didn", "wasn", "won") is not a content word;
+#    support_weak only with flags on; long story sentences split for the embedding methods.
+RULES_VERSION = "3"
+# Story sentences longer than this are encoded in parts for the embedding methods, so that
+# no part passes MiniLM's 256-token limit (a word is 1-2 word pieces in news text).
+_EMBED_MAX_WORDS = 100
 
 # English function words (pronouns, determiners, auxiliaries, prepositions, conjunctions,
 # common adverbs), plus "unk" (summarizers' unknown-word placeholder). Written for summcheck.
@@ -122,9 +131,10 @@ def _stemmer() -> Callable[[str], str]:
 
 @lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """Porter stem of a lowercase ASCII word (letters or digits); words of 3 letters or
-    fewer are kept (as ROUGE)."""
-    return _stemmer()(word) if len(word) > 3 else word
+    """Porter stem of a lowercase word (letters or digits); words of 3 letters or fewer
+    are kept (as ROUGE), and so are words with letters beyond ASCII: Porter's rules are
+    English ones, and rouge-score-rs's tokenizer would cut "müller" at the "ü"."""
+    return _stemmer()(word) if len(word) > 3 and word.isascii() else word
 
 
 @dataclass(frozen=True)
@@ -137,7 +147,15 @@ class Word:
 
 def content_words(text: str) -> list[Word]:
     return [Word(w, stem(w), m.start(), m.end()) for m in _WORD.finditer(text)
-            if (w := m.group().lower()).isalpha() and len(w) > 1 and w not in STOP_WORDS]
+            if (w := m.group().lower()).isalpha() and len(w) > 1 and w not in STOP_WORDS
+            and not _negated_auxiliary(w, text, m.end())]
+
+
+def _negated_auxiliary(word: str, text: str, end: int) -> bool:
+    """"didn", "wasn", "won", "can" before "'t" (or "ca", "wo" before " n't"): an
+    auxiliary with "not", both function words (as "did not" is)."""
+    return ((word.endswith("n") and text.startswith(_NOT_TAIL, end))
+            or _SPACED_NOT.match(text, end) is not None)
 
 
 def _plain(text: str) -> str:
@@ -336,9 +354,10 @@ class SupportCheck(Check):
             return f"{head}|bullet=lexical*aligned|{lexical}|{self._aligner.signature()}"
         if self._pieces is None:
             return f"{head}|{lexical}"
-        embedding = f"piece-precision:last-layer|{self._pieces.encoder.signature()}"
-        if self.method == "embedding":
-            return f"{head}|{embedding}"
+        embedding = (f"piece-precision:last-layer|story-parts<={_EMBED_MAX_WORDS}w"
+                     f"|{self._pieces.encoder.signature()}")
+        if self.method == "embedding":     # the stop words decide which bullets are scored
+            return f"{head}|{embedding}|{lexical}"
         return f"{head}|bullet=lexical*embedding|{lexical}|{embedding}"
 
     def check(self, *, source: str, summary: Sequence[str],
@@ -388,8 +407,9 @@ class SupportCheck(Check):
                 self._aligner.prepare([(src, b) for src, summary, _ in items for b in summary
                                        if content_words(b) and not copied(b, story_index(src))])
             if self._pieces is not None:    # one encoding pass over the batch's new texts
-                self._pieces.encode([s.text for src in dict.fromkeys(i[0] for i in items)
-                                     for s in story_index(src).sentences]
+                self._pieces.encode([part for src in dict.fromkeys(i[0] for i in items)
+                                     for s in story_index(src).sentences
+                                     for part in _embedding_parts(s.text)]
                                     + [b.strip() for _, summary, _ in items for b in summary])
             return [self._result(source, list(summary)) for source, summary, _ in items]
 
@@ -430,8 +450,10 @@ class SupportCheck(Check):
             assert self._pieces is not None
             dim = self._pieces.encoder.dimension
             # a sentence the tokenizer leaves no piece of gets one zero vector (matches nothing)
-            per = [p if len(p) else np.zeros((1, dim), np.float32)
-                   for p in self._pieces.encode([s.text for s in story.sentences])]
+            per = [np.concatenate([np.zeros((0, dim), np.float32)]
+                                  + self._pieces.encode(_embedding_parts(s.text)))
+                   for s in story.sentences]
+            per = [p if len(p) else np.zeros((1, dim), np.float32) for p in per]
             starts = np.cumsum([0] + [len(p) for p in per[:-1]])
             self._stories[source] = (np.concatenate(per), starts)
             if len(self._stories) > _STORY_MEMO:
@@ -463,13 +485,13 @@ class SupportCheck(Check):
             findings += [Finding(self.name, "unsupported-phrase", i, Span(bullet[s:e], s, e),
                                  bullet[s:e].lower(), near, reason)
                          for s, e, reason in scored.missing]
-        return CheckResult(
-            scores={"support_precision": float(np.mean(values)) if values else 1.0,
-                    "support_min": min(values) if values else 1.0,
-                    "support_unstitched": unstitched(summary, source),
-                    "support_count": float(len(values)),
-                    "support_weak": float(sum(f.kind == "weak-bullet" for f in findings))},
-            findings=tuple(findings), supported=tuple(supported))
+        scores = {"support_precision": float(np.mean(values)) if values else 1.0,
+                  "support_min": min(values) if values else 1.0,
+                  "support_unstitched": unstitched(summary, source),
+                  "support_count": float(len(values))}
+        if self.flag:   # with flags off nothing is weighed against a threshold
+            scores["support_weak"] = float(sum(f.kind == "weak-bullet" for f in findings))
+        return CheckResult(scores, tuple(findings), tuple(supported))
 
 
 def embedding_available() -> bool:
@@ -488,6 +510,16 @@ def unstitched(summary: Sequence[str], source: str) -> float:
     from summcheck.consistency.aligned import unstitched as measure
 
     return measure(summary, source)
+
+
+def _embedding_parts(sentence: str) -> list[str]:
+    """The sentence, or for a sentence over _EMBED_MAX_WORDS words its consecutive parts of
+    near-equal length: MiniLM would drop what lies past its token limit."""
+    words = sentence.split()
+    if len(words) <= _EMBED_MAX_WORDS:
+        return [sentence]
+    size = math.ceil(len(words) / math.ceil(len(words) / _EMBED_MAX_WORDS))
+    return [" ".join(words[i:i + size]) for i in range(0, len(words), size)]
 
 
 def _times(lexical: BulletScore, embedding: BulletScore) -> BulletScore:
