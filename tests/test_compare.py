@@ -242,11 +242,14 @@ def test_consistency_of_different_support_methods_is_refused(tmp_path):
     def sigs(method):
         return {**SIGNATURES, "support": f"support|method={method}|flags:off"}
 
-    scores = {"lead-3": {"consistency": values(BASE), "rouge2_f": values(BASE)}}
+    scores = {"lead-3": {"consistency": values(BASE), "rouge2_f": values(BASE),
+                         "support_precision": values(BASE)}}
     a = make_run(tmp_path, "a", scores, signatures=sigs("aligned"))
     b = make_run(tmp_path, "b", scores, signatures=sigs("lexical"))
     with pytest.raises(SummcheckError, match="aligned, b used lexical"):
         compare_runs([a, b])
+    with pytest.raises(SummcheckError, match="support_precision not comparable"):
+        compare_runs([a, b], metrics=["support_precision"])
     assert compare_runs([a, b], metrics=["rouge2_f"]).pairs[0].rows   # without it: fine
     baseline = write_baseline(a, tmp_path / "base.json")
     with pytest.raises(SummcheckError, match="not comparable"):

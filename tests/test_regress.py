@@ -73,15 +73,17 @@ def test_significant_drop_within_allowed_is_ok(tmp_path, baseline):
     assert line.startswith("OK lead-3 rouge2_f: 0.300 -> 0.295 (delta -0.005") and "p=1.9e-06" in line
 
 
-def test_lower_is_better_metric_regresses_when_it_rises(tmp_path):
-    gate = {"max_drop": {"numbers_unsupported": 0.1}, "alpha": 0.05}
-    base = run(tmp_path, "base", [0.0] * 20, metric="numbers_unsupported", regress_config=gate)
-    cur = run(tmp_path, "cur", [1.0] * 10 + [0.0] * 10, metric="numbers_unsupported",
-              regress_config=gate)
+@pytest.mark.parametrize("metric", ["numbers_unsupported", "support_weak"])
+def test_lower_is_better_metric_regresses_when_it_rises(tmp_path, metric):
+    """support_weak (weak bullets per summary) was read as a higher-is-better rate, so more
+    weak bullets passed the gate as IMPROVED."""
+    gate = {"max_drop": {metric: 0.1}, "alpha": 0.05}
+    base = run(tmp_path, "base", [0.0] * 20, metric=metric, regress_config=gate)
+    cur = run(tmp_path, "cur", [1.0] * 10 + [0.0] * 10, metric=metric, regress_config=gate)
     result = regress(cur, "--baseline", base)
     assert result.exit_code == 1
     assert gate_lines(result.output)[0].startswith(
-        "REGRESSED lead-3 numbers_unsupported: 0.000 -> 0.500 (delta +0.500")
+        f"REGRESSED lead-3 {metric}: 0.000 -> 0.500 (delta +0.500")
     assert "allowed rise 0.100" in result.output
 
 
@@ -159,6 +161,12 @@ def _write(path, text):
     ("incomplete current run", "the run is incomplete"),
     ("count metric", "numbers_count (--max-drop) is a count"),
     ("metric gone from current run", "the current run has no values for it"),
+    ("score rows gone", "has no score row for 8 example(s) the run lists"),
+    ("baseline without values", "nothing was gated"),
+    ("results.json without summarizers", "damaged run folder: results.json has no "
+                                         "\"summarizers\""),
+    ("results.json a list", "damaged run folder: results.json is not a JSON object"),
+    ("score row without id", "scores.jsonl: score row 3 is damaged"),
 ])
 def test_bad_input_exits_2(tmp_path, baseline, case, message):
     cur = run(tmp_path, "cur", BASE)
@@ -187,6 +195,20 @@ def test_bad_input_exits_2(tmp_path, baseline, case, message):
                                                            "numbers_count": values(BASE)}})
     elif case == "metric gone from current run":
         args[0] = run(tmp_path, "rouge1", BASE, metric="rouge1_f")
+    elif case == "score rows gone":    # a damaged run must not hide the examples it lost
+        rows = artifacts.read_jsonl(cur / artifacts.SCORES)
+        artifacts.write_jsonl(cur / artifacts.SCORES, list(rows)[8:])
+    elif case == "baseline without values":
+        data = json.loads(baseline.read_text())
+        data["summarizers"]["lead-3"]["values"] = {}
+        args[2] = _write(tmp_path / "empty.json", json.dumps(data))
+    elif case.startswith("results.json"):
+        results = {"run_name": "cur"} if "summarizers" in case else []
+        artifacts.write_json(cur / artifacts.RESULTS, results)
+    elif case == "score row without id":
+        rows = list(artifacts.read_jsonl(cur / artifacts.SCORES))
+        del rows[2]["example_id"]
+        artifacts.write_jsonl(cur / artifacts.SCORES, rows)
     result = regress(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output
@@ -253,6 +275,25 @@ def test_five_examples_cannot_fail_the_gate_and_say_so(tmp_path):
     assert line.startswith("NOT SIGNIFICANT lead-3 rouge2_f: ") and "p=0.0625" in line
     assert line.endswith("beyond the allowed drop but n=5 too small to rank (smallest possible "
                          "p 0.0625 >= 0.05): cannot fail the gate; passes")
+
+
+def test_a_gate_too_large_for_its_examples_says_no_row_can_fail(tmp_path):
+    """8 pairs can reach p = 2/2^8 = 0.0078 < 0.05 alone, but not after Holm over 10 gated
+    rows (10 x 0.0078 = 0.078): the line said "not significant" as if a real test had
+    been made, where no drop, however large, could fail this gate."""
+    metrics = [f"rouge{i}_f" for i in range(1, 11)]
+    gate = {"max_drop": {m: 0.01 for m in metrics}, "alpha": 0.05}
+    base = make_run(tmp_path, "base", {"lead-3": {m: values(BASE[:8]) for m in metrics}},
+                    regress=gate)
+    cur = make_run(tmp_path, "cur", {"lead-3": {m: values([x - 0.2 for x in BASE[:8]])
+                                                for m in metrics}}, regress=gate)
+    result = regress(cur, "--baseline", base)
+    assert result.exit_code == 0, result.output
+    lines = gate_lines(result.output)
+    assert len(lines) == 10 and all("p=0.0078, Holm p=0.0781" in line for line in lines)
+    assert all(line.endswith("beyond the allowed drop but n=8 too small to rank (smallest "
+                             "possible p 0.0078, Holm-adjusted over 10 comparisons 0.0781 "
+                             ">= 0.05): cannot fail the gate; passes") for line in lines)
 
 
 def test_drops_are_judged_by_holm_adjusted_p_over_the_gate(tmp_path):

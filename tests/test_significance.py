@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summcheck.paired import paired_delta
-from summcheck.stats import EXACT_MAX_PAIRS, holm, permutation_test
+from summcheck.stats import EXACT_MAX_PAIRS, holm, holm_floors, permutation_test
 
 SCORES = st.lists(st.floats(0, 1, allow_nan=False), min_size=0, max_size=40)
 
@@ -126,3 +126,22 @@ def test_holm_adjusts_step_down_and_skips_nan():
     assert adjusted[:3] == pytest.approx([0.04, 0.09, 0.09])   # 4 x 0.01; max(3 x .03, 2 x .04)
     assert math.isnan(adjusted[3]) and adjusted[4] == 0.5
     assert holm([0.3, 0.6]) == [0.6, 0.6] and holm([]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 12)), min_size=1, max_size=8))
+def test_holm_floor_is_the_best_a_member_could_get_in_its_family(members):
+    """holm_floors[i]: member i's adjusted p had its test come out at its smallest
+    possible p (2/2^m), the others unchanged. It bounds what any outcome of that test
+    could give, so a row is "too small to rank" exactly when it is >= alpha."""
+    p_values = [max(p, 2.0 / 2 ** m) if m else 1.0 for p, m in members]
+    min_ps = [2.0 / 2 ** m if m else 1.0 for _, m in members]
+    adjusted, floors = holm(p_values), holm_floors(p_values, min_ps)
+    for i, (floor, low) in enumerate(zip(floors, min_ps)):
+        assert low <= floor + 1e-12 and floor <= adjusted[i] + 1e-12
+        for better in (low, (low + p_values[i]) / 2):   # any outcome at least as extreme
+            trial = list(p_values)
+            trial[i] = better
+            assert holm(trial)[i] >= floor - 1e-12
+    if len(members) == 1:
+        assert floors == [min_ps[0]]

@@ -376,7 +376,7 @@ def load_run(run_dir: str | Path, rows: "RunRows | None" = None) -> RunData:
         raise SummcheckError(f"{run_dir}: unreadable run folder (no {', '.join(missing)}). "
                              "Re-run `summcheck run`.")
     try:
-        return RunData(
+        data = RunData(
             run_dir=run_dir,
             spec=read_json(run_dir / SPEC),
             results=read_json(run_dir / RESULTS),
@@ -388,3 +388,25 @@ def load_run(run_dir: str | Path, rows: "RunRows | None" = None) -> RunData:
         )
     except (OSError, json.JSONDecodeError, KeyError) as err:
         raise SummcheckError(f"{run_dir}: unreadable run folder ({err}). Re-run `summcheck run`.") from err
+    _check_shape(run_dir, data)
+    return data
+
+
+def _check_shape(run_dir: Path, data: RunData) -> None:
+    """The fields every reader of a run folder relies on, so that a damaged file is bad
+    input (exit 2) naming the file and field, not a traceback (exit 1 reads as "regressed"
+    to a CI gate)."""
+    problem = None
+    if not isinstance(data.spec, dict):
+        problem = f"{SPEC} is not a JSON object"
+    elif not isinstance(data.results, dict):
+        problem = f"{RESULTS} is not a JSON object"
+    elif not isinstance(data.results.get("run_name"), str):
+        problem = f"{RESULTS} has no \"run_name\" string"
+    elif not isinstance(data.results.get("summarizers"), list) or not all(
+            isinstance(m, dict) and isinstance(m.get("label"), str)
+            for m in data.results["summarizers"]):
+        problem = f"{RESULTS} has no \"summarizers\" list of objects with a \"label\""
+    if problem:
+        raise SummcheckError(f"{run_dir}: damaged run folder: {problem}. Re-run "
+                             "`summcheck run` into a new --out folder.")

@@ -23,10 +23,10 @@ from .errors import SummcheckError
 from .metric_kinds import direction
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      failure_lines, format_interval, format_p, pair_labels, paired_delta,
-                     refuse_mixed_consistency,
+                     refuse_mixed_support_methods,
                      scoreset_from_run, signature_warnings, too_small_text,
                      unknown_metric_error)
-from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
+from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
 NO_DIFFERENCE = "no significant difference"
 
@@ -107,18 +107,21 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
     settings = {"n": int(boot.get("n", 1000)), "seed": int(boot.get("seed", 0)),
                 "confidence": 1 - alpha}
     for b in sets[1:]:
-        refuse_mixed_consistency(sets[0], b, chosen)
+        refuse_mixed_support_methods(sets[0], b, chosen)
     measured = [_measure_pair(sets[0], b, chosen, settings) for b in sets[1:]]
     raw = [paired.result.p_value for pair in measured for _, _, paired in pair.items]
     adjusted = iter(holm(raw))
+    floors = iter(holm_floors(raw, [paired.result.test.min_p for pair in measured
+                                    for _, _, paired in pair.items]))
+    family = sum(not math.isnan(p) for p in raw)
     pairs = [PairComparison(pair.a.name, pair.b.name,
-                            [_row(labels, metric, paired, next(adjusted), alpha,
-                                  (pair.a.name, pair.b.name))
+                            [_row(labels, metric, paired, (next(adjusted), next(floors)),
+                                  family, alpha, (pair.a.name, pair.b.name))
                              for labels, metric, paired in pair.items],
                             pair.warnings, pair.notes) for pair in measured]
     test = {"name": describe_test(seed=settings["seed"]), "exact_max_pairs": EXACT_MAX_PAIRS,
             "resamples": PERMUTATIONS, "seed": settings["seed"], "correction": "holm",
-            "family": sum(not math.isnan(p) for p in raw)}
+            "family": family}
     return Comparison([s.name for s in sets], chosen, alpha, settings, test, pairs)
 
 
@@ -167,14 +170,18 @@ def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) 
     return _Measured(a, b, items, warnings, _notes(a, b, labels))
 
 
-def _row(labels: tuple[str, str], metric: str, paired: Paired, p_adjusted: float,
-         alpha: float, run_names: tuple[str, str]) -> Row:
+def _row(labels: tuple[str, str], metric: str, paired: Paired,
+         adjusted: tuple[float, float], family: int, alpha: float,
+         run_names: tuple[str, str]) -> Row:
+    """`adjusted`: the row's Holm-adjusted p and the smallest it could have had
+    (stats.holm_floors); at or above alpha, its n is too small to rank in this family."""
     r = paired.result
+    p_adjusted, floor = adjusted
     winner, winner_name, verdict = None, None, NO_DIFFERENCE
     if paired.n_shared == 0:
         verdict = "no shared examples"
-    elif r.test.too_small(alpha):
-        verdict = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha)
+    elif r.test.n_nonzero and floor >= alpha:
+        verdict = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha, floor, family)
     elif p_adjusted < alpha and direction(metric) == 0:
         verdict = f"{'B' if r.delta > 0 else 'A'} higher (a count: no better side)"
     elif p_adjusted < alpha:

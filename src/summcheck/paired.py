@@ -49,13 +49,21 @@ def example_hash(example: dict) -> str:
 def scoreset_from_run(run: RunData) -> ScoreSet:
     values: dict[str, dict[str, Values]] = {label: {} for label in run.labels()}
     failed: dict[str, list[str]] = {label: [] for label in run.labels()}
-    for row in run.scores:
-        per_metric = values.setdefault(row["summarizer"], {})
+    for number, row in enumerate(run.scores, 1):
+        try:
+            label, example_id, scores = row["summarizer"], row["example_id"], row["scores"]
+            numbers = {m: float(v) for m, v in (scores or {}).items() if v is not None}
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            raise SummcheckError(
+                f"{run.run_dir / 'scores.jsonl'}: score row {number} is damaged ({err!r}); "
+                "each row needs summarizer, example_id and scores. Re-run `summcheck run` "
+                "into a new --out folder.") from err
+        per_metric = values.setdefault(label, {})
         if row.get("error"):
-            failed.setdefault(row["summarizer"], []).append(row["example_id"])
-        for metric, value in (row.get("scores") or {}).items():
-            if value is not None and math.isfinite(value):
-                per_metric.setdefault(metric, {})[row["example_id"]] = float(value)
+            failed.setdefault(label, []).append(example_id)
+        for metric, value in numbers.items():
+            if math.isfinite(value):
+                per_metric.setdefault(metric, {})[example_id] = value
     spec = run.spec.get("spec", {})
     return ScoreSet(
         name=run.name, signatures=run.results.get("signatures", {}), values=values,
@@ -161,20 +169,21 @@ def consistency_method(signatures: dict[str, str]) -> str:
     return match.group(1) if match else "none"
 
 
-def refuse_mixed_consistency(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> None:
-    """`consistency` of two runs scored with different support methods (the default's
-    `auto` resolves by what is installed) measures different things: a SummcheckError,
-    not a number."""
-    if "consistency" not in metrics:
+def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> None:
+    """`consistency` and the support scores of two runs scored with different support
+    methods (the default's `auto` resolves by what is installed) measure different
+    things: a SummcheckError, not a number."""
+    mixed = [m for m in metrics if m == "consistency" or m.startswith("support_")]
+    if not mixed:
         return
     method_a, method_b = consistency_method(a.signatures), consistency_method(b.signatures)
     if method_a != method_b:
         raise SummcheckError(
-            f"consistency is not comparable: {a.name} used support method {method_a}, "
+            f"{', '.join(mixed)} not comparable: {a.name} used support method {method_a}, "
             f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
             "MiniLM weights are installed, else lexical). Score both with the same method "
-            "(install the same extras, or set checks.support.method), or leave consistency "
-            "out (--metric rouge2_f ...).")
+            "(install the same extras, or set checks.support.method), or leave these "
+            "metrics out (--metric rouge2_f ...).")
 
 
 def signature_families(metric: str) -> tuple[str, ...]:
@@ -235,7 +244,13 @@ def format_interval(low: float, high: float, n: int, sign: str = "+") -> str:
     return f"[{low:{sign}.3f}, {high:{sign}.3f}]"
 
 
-def too_small_text(n: int, n_differ: int, min_p: float, alpha: float) -> str:
-    """e.g. "n=5 too small to rank (smallest possible p 0.0625 >= 0.05)"."""
+def too_small_text(n: int, n_differ: int, min_p: float, alpha: float,
+                   min_p_adjusted: float | None = None, family: int = 1) -> str:
+    """e.g. "n=5 too small to rank (smallest possible p 0.0625 >= 0.05)", or with a Holm
+    family "n=8 too small to rank (smallest possible p 0.0078, Holm-adjusted over 20
+    comparisons 0.1562 >= 0.05)"."""
     size = f"n={n}" if n_differ == n else f"n={n} with {n_differ} differing"
-    return f"{size} too small to rank (smallest possible p {format_p(min_p)} >= {alpha:g})"
+    if min_p >= alpha or min_p_adjusted is None:
+        return f"{size} too small to rank (smallest possible p {format_p(min_p)} >= {alpha:g})"
+    return (f"{size} too small to rank (smallest possible p {format_p(min_p)}, Holm-adjusted "
+            f"over {family} comparisons {format_p(min_p_adjusted)} >= {alpha:g})")

@@ -10,8 +10,11 @@ every (summarizer, gated metric) row of the gate:
     improved         delta > 0         and p <  alpha
     ok               anything else (a drop within max_drop, or noise)
 
-With m differing examples no p can go below 2/2^m: a drop beyond max_drop on m <= 5
-(at alpha 0.05) is "not significant" and its line says the n is too small to gate.
+With m differing examples no p can go below 2/2^m, nor its Holm-adjusted value below what
+that gives in this gate (stats.holm_floors): where that is >= alpha (m <= 5 at 0.05 for a
+gate of one row, more for larger gates) a drop beyond max_drop is "not significant" and
+its line says the n is too small to gate. A gate that gates nothing, or a current run
+with examples but no score rows for them, is bad input (exit 2).
 
 Gated metrics and their allowed drops come from the current run's `regress` config section
 (else the baseline's), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
@@ -33,9 +36,9 @@ from .errors import SummcheckError
 from .metric_kinds import direction
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
-                     refuse_mixed_consistency, scoreset_from_run,
+                     refuse_mixed_support_methods, scoreset_from_run,
                      signature_warnings, some_ids, too_small_text, unknown_metric_error)
-from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm
+from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
@@ -174,6 +177,8 @@ class GateRow:
     p_adjusted: float  # Holm over every row of the gate
     n_differ: int      # shared examples whose values differ
     min_p: float       # smallest p those n_differ examples can give
+    min_p_adjusted: float  # its Holm-adjusted value in this gate (stats.holm_floors)
+    family: int        # rows in the gate's Holm family
     test: str          # "exact" or "approximate"
     allowed_drop: float
     verdict: str
@@ -215,8 +220,11 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
                     "values for it. Turn its check back on, or remove it from regress.max_drop.")
             paired = _paired(label_c, metric, vb, vc, boot)
             measured.append((label_b, label_c, metric, allowed, paired))
-    adjusted = holm([paired.result.p_value for *_, paired in measured])
-    rows = [_gate_row(*item, p_adj, gate.alpha) for item, p_adj in zip(measured, adjusted)]
+    raw = [paired.result.p_value for *_, paired in measured]
+    adjusted = holm(raw)
+    floors = holm_floors(raw, [paired.result.test.min_p for *_, paired in measured])
+    rows = [_gate_row(*item, p_adj, floor, len(measured), gate.alpha)
+            for item, p_adj, floor in zip(measured, adjusted, floors)]
     return rows, notes
 
 
@@ -229,12 +237,29 @@ def _paired(label_c: str, metric: str, vb: dict, vc: dict, boot: dict) -> Paired
 
 
 def _gate_row(label_b: str, label_c: str, metric: str, allowed: float, paired: Paired,
-              p_adjusted: float, alpha: float) -> GateRow:
+              p_adjusted: float, floor: float, family: int, alpha: float) -> GateRow:
     r = paired.result
     return GateRow(label_c, label_b, metric, paired.n_shared, paired.only_a, paired.only_b,
                    paired.mean_a, paired.mean_b, r.delta, r.low, r.high, r.p_value, p_adjusted,
-                   r.test.n_nonzero, r.test.min_p, r.test.method, allowed,
+                   r.test.n_nonzero, r.test.min_p, floor, family, r.test.method, allowed,
                    verdict(metric, r.delta, p_adjusted, allowed, alpha))
+
+
+def refuse_unscored_examples(base: ScoreSet, current: ScoreSet, run_dir: str | Path) -> None:
+    """An example the current run lists (examples.jsonl) and the baseline scored, with no
+    score row for a summarizer (a failed summary has one): the run folder is damaged, and
+    gating only the rest could hide exactly the examples that got worse."""
+    listed = set(current.example_hashes)
+    for label_b, label_c in pair_labels(base, current):
+        scored_b = set().union(*base.values[label_b].values())
+        scored_c = set().union(*current.values[label_c].values())
+        missing = (scored_b & listed) - scored_c
+        if missing:
+            raise SummcheckError(
+                f"{Path(run_dir) / 'scores.jsonl'}: {label_c} has no score row for "
+                f"{len(missing)} example(s) the run lists and the baseline scored"
+                f"{some_ids(missing)}. The run folder is damaged; run `summcheck run` again "
+                "into a new --out folder before gating.")
 
 
 def _example_lines(base: ScoreSet, current: ScoreSet) -> list[str]:
@@ -267,8 +292,9 @@ def format_row(row: GateRow, alpha: float) -> str:
             f"{format_interval(row.low, row.high, row.n_shared)}, p={format_p(row.p_value)}, "
             f"Holm p={format_p(row.p_adjusted)}, allowed {word} {row.allowed_drop:.3f}, "
             f"n={row.n_shared})")
-    if row.verdict == NOT_SIGNIFICANT and row.min_p >= alpha:
-        small = too_small_text(row.n_shared, row.n_differ, row.min_p, alpha)
+    if row.verdict == NOT_SIGNIFICANT and row.min_p_adjusted >= alpha:
+        small = too_small_text(row.n_shared, row.n_differ, row.min_p, alpha,
+                               row.min_p_adjusted, row.family)
         line += f": beyond the allowed {word} but {small}: cannot fail the gate; passes"
     elif row.verdict == NOT_SIGNIFICANT:
         line += f": beyond the allowed {word} but not significant at alpha={alpha:g}; passes"
@@ -289,8 +315,15 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     base = load_baseline(baseline)
     gate = gate_settings(base, current, list(max_drop))
     _check_metrics(gate, base, current)
-    refuse_mixed_consistency(base, current, list(gate.max_drop))
+    refuse_mixed_support_methods(base, current, list(gate.max_drop))
+    refuse_unscored_examples(base, current, current_run_dir)
     rows, notes = gate_rows(base, current, gate)
+    if not rows:
+        raise SummcheckError(
+            "nothing was gated: no gated metric has values in both the baseline and the "
+            f"current run ({'; '.join(notes) or 'see the metrics above'}). A gate that "
+            "checks nothing cannot pass; write the baseline again with `summcheck baseline`, "
+            "or gate metrics both runs have (--max-drop METRIC=VALUE).")
     gated = list(dict.fromkeys(row.metric for row in rows))
     warnings = (signature_warnings(base, current, gated) + _example_lines(base, current)
                 + _label_lines(base, current)

@@ -128,7 +128,7 @@ class PermutationResult:
 
     def too_small(self, alpha: float) -> bool:
         """True when some pairs differ but too few for any outcome to reach p < alpha
-        (m <= 5 at alpha 0.05)."""
+        (m <= 5 at alpha 0.05), for a test made alone; in a Holm family, `holm_floors`."""
         return self.n_nonzero > 0 and self.min_p >= alpha
 
 
@@ -213,6 +213,23 @@ def holm(p_values: Sequence[float]) -> list[float]:
     for rank, (p, i) in enumerate(sorted(finite)):
         running = max(running, min(1.0, (k - rank) * p))
         out[i] = running
+    return out
+
+
+def holm_floors(p_values: Sequence[float], min_ps: Sequence[float]) -> list[float]:
+    """For each member of a Holm family: its adjusted p had its own test come out as
+    extreme as its n allows (p = its min_p), the others as they are. At or above alpha,
+    no outcome of that comparison could have been called significant in this family: with
+    k members its smallest adjusted p is up to k x 2/2^m, so m <= 5 (the bound alone) is
+    not the limit once there are several. NaN p-values stay NaN."""
+    out = []
+    for i, (p, floor) in enumerate(zip(p_values, min_ps)):
+        if math.isnan(p):
+            out.append(float("nan"))
+            continue
+        best_case = list(p_values)
+        best_case[i] = min(p, floor)
+        out.append(holm(best_case)[i])
     return out
 
 

@@ -17,7 +17,7 @@ from ..artifacts import RunData
 from ..metric_kinds import direction, is_count
 from ..paired import format_p, too_small_text
 from ..run_rows import LabelRows, paired_differences
-from ..stats import PermutationResult, describe_test, holm, permutation_test
+from ..stats import PermutationResult, describe_test, holm, holm_floors, permutation_test
 
 ALPHA = 0.05
 # Shown first, in this order; unknown metrics follow; the rest are "all metrics" extras.
@@ -118,8 +118,13 @@ def best_marks(models: Sequence[Model], metrics: Sequence[str], *, seed: int,
     p < alpha; the family is every (metric, other model) comparison made here."""
     contests = {m: _contest(models, m, seed) for m in metrics}
     contests = {m: c for m, c in contests.items() if c is not None}
-    adjusted = iter(holm([r.test.p_value for _, rivals in contests.values() for r in rivals]))
-    return {m: _verdict(m, leader, rivals, [next(adjusted) for _ in rivals], alpha)
+    raw = [r.test.p_value for _, rivals in contests.values() for r in rivals]
+    adjusted = iter(holm(raw))
+    floors = iter(holm_floors(raw, [r.test.min_p for _, rivals in contests.values()
+                                    for r in rivals]))
+    family = sum(not math.isnan(p) for p in raw)
+    return {m: _verdict(m, leader, rivals, [(next(adjusted), next(floors)) for _ in rivals],
+                        family, alpha)
             for m, (leader, rivals) in contests.items()}
 
 
@@ -142,16 +147,18 @@ def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list
     return best.name, rivals
 
 
-def _verdict(metric: str, leader: str, rivals: list[Rival], adjusted: list[float],
-             alpha: float) -> Verdict:
+def _verdict(metric: str, leader: str, rivals: list[Rival],
+             adjusted: list[tuple[float, float]], family: int, alpha: float) -> Verdict:
+    """`adjusted`: per rival, the Holm-adjusted p and the smallest it could have had."""
     n, k = min(r.n for r in rivals), sum(r.n > 0 for r in rivals)
     if n == 0:
         return Verdict(metric, None, 0, math.nan, "no shared examples with every model", k)
-    worst = max(adjusted)
-    small = [r for r in rivals if r.test.too_small(alpha)]
+    worst = max(p for p, _ in adjusted)
+    small = [(r, floor) for r, (_, floor) in zip(rivals, adjusted)
+             if r.test.n_nonzero and floor >= alpha]
     if small:
-        r = min(small, key=lambda r: r.test.n_nonzero)
-        text = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha)
+        r, floor = min(small, key=lambda item: item[0].test.n_nonzero)
+        text = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha, floor, family)
         return Verdict(metric, None, n, worst, text, k)
     if all(r.delta > 0 for r in rivals) and worst < alpha:
         bound = "<=" if k > 1 else "="
