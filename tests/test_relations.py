@@ -96,6 +96,22 @@ def test_a_candidate_sentence_has_no_whitespace_around_it(check, story):
     assert all(story[c.start:c.end] == c.text for f in found for c in f.candidates)
 
 
+@pytest.mark.parametrize("story", [
+    "Witnesses said the gunman shot. The officer survived the attack.",
+    "The gunman fled after he shot. The officer, a veteran, survived.",
+])
+def test_words_run_across_a_sentence_end_support_no_relation(check, story):
+    """'shot. The officer' once supported "shot the officer": copied words were looked up
+    in the story's words joined across sentence ends."""
+    result = check.check(source=story, summary=["The gunman shot the officer."])
+    for s in result.supported:
+        assert ". " not in s.source_span.text, s.source_span.text
+    assert result.scores["relations_precision"] < 1.0
+    copied = check.check(source="The gunman shot the officer. He fled.",
+                         summary=["The gunman shot the officer."])
+    assert copied.scores["relations_precision"] == 1.0
+
+
 def test_no_relation_scores_one(check):
     assert check.check(source=STORY, summary=["Goals.", ""]).scores == {
         "relations_score": 1.0, "relations_precision": 1.0, "relations_count": 0.0,

@@ -71,7 +71,9 @@ CLASSES = ("conflict", "together", "unlinked", "novel")
 # Bump when the scores or findings change for the same arcs (RULES_VERSION covers the
 # arcs); part of the signature, so cached scores of an older version are not served.
 # 2: relations_score added; a finding's story sentence has no whitespace around it.
-SCORES_VERSION = "2"
+# 3: an arc copied word for word is supported only by words of one story sentence
+#    ("shot. The officer" no longer supports "shot the officer").
+SCORES_VERSION = "3"
 _KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier",
           "appos": "modifier", "compound": "modifier", "amod": "modifier"}
 _NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
@@ -343,9 +345,9 @@ def judge(arc: Arc, bullet: str, story: _Story, roles: str) -> tuple[str, Span]:
     story sentence."""
     start, end = _arc_bounds(arc)
     window = " ".join(t.norm for t in tokenize(bullet[start:end]))
-    if window and f" {window} " in story.joined:
-        at = story.joined.index(f" {window} ")
-        return "supported", _copied_span(story, at, window)
+    copied = _copied_in_one_sentence(story, window) if window else None
+    if copied is not None:
+        return "supported", copied
     other = _same_arc(arc, story, roles)
     if other is not None:
         return "supported", _sentence_span(story, other.sent)
@@ -387,6 +389,19 @@ def _sentence_span(story: _Story, index: int) -> Span:
     start += len(text) - len(text.lstrip())
     text = text.strip()
     return Span(text, start, start + len(text))
+
+
+def _copied_in_one_sentence(story: _Story, window: str) -> Span | None:
+    """The first story span of the folded words `window` that lies in one story sentence
+    (`story.joined` runs on across sentence ends)."""
+    needle = f" {window} "
+    at = story.joined.find(needle)
+    while at >= 0:
+        span = _copied_span(story, at, window)
+        if any(s <= span.start and span.end <= e for s, e in story.analysis.sentences):
+            return span
+        at = story.joined.find(needle, at + 1)
+    return None
 
 
 def _copied_span(story: _Story, at: int, window: str) -> Span:
