@@ -408,3 +408,22 @@ def test_dropping_the_check_frees_its_ner_workers_at_once(collector_off):
     with collector_off():
         del check
         assert owner() is None
+
+
+@pytest.mark.parametrize("story_form, bullet_form", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_decomposed_and_composed_accents_are_the_same_name(check, story_form, bullet_form):
+    """Words were [^\\W_]+ runs, which stop at a combining accent: an NFD "Martínez" was
+    "marti" + "nez", so the same name in the other form was flagged, with itself as the
+    "did you mean"."""
+    import unicodedata
+
+    story = unicodedata.normalize(
+        story_form, "José Martínez sold the company to Zoë Müller on Monday in Kraków.")
+    bullet = unicodedata.normalize(bullet_form, "José Martínez sold the company to Zoë Müller.")
+    result = check.check(source=story, summary=[bullet])
+    assert result.findings == ()
+    assert result.scores["entities_precision_source"] == 1.0
+    for s in result.supported:
+        assert story[s.source_span.start:s.source_span.end] == s.source_span.text
+        assert unicodedata.normalize("NFC", s.source_span.text) in (
+            "José Martínez", "Zoë Müller", "Martínez", "Müller", "José", "Zoë")

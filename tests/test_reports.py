@@ -269,6 +269,23 @@ def test_several_runs_in_one_report(run_dir, tmp_path):
     assert f"| {other.name}/lead-3 |" in md.replace("\\", "")
 
 
+def test_two_runs_of_one_name_stay_apart(run_dir, tmp_path):
+    """The same config run twice has one run name; reports key models and example rows by
+    it, so the second run's bullets were shown under both."""
+    copy = shutil.copytree(run_dir, tmp_path / "again" / run_dir.name)
+    rows = [json.loads(line) for line in (copy / "summaries.jsonl").read_text().splitlines()]
+    changed = next(r for r in rows if r["summarizer"] == "lead-3")
+    changed["bullets"] = ["Zebra parade closes the harbour bridge."]
+    (copy / "summaries.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    written = write_reports([run_dir, copy], tmp_path / "out", plots=False)
+    name = load_run(run_dir).name
+    md = written["md"].read_text().replace("\\", "")
+    for k in (1, 2):
+        assert f"| {name} #{k}/lead-3 |" in md
+    page = written["html"].read_text()
+    assert page.count("Zebra parade") == 1
+
+
 def test_report_command_writes_reports(run_dir, tmp_path):
     result = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(tmp_path / "r")])
     assert result.exit_code == 0, result.output

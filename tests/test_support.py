@@ -382,3 +382,18 @@ def test_a_bullet_copied_verbatim_from_the_story_scores_one(source, a, b):
     result = SupportCheck().check(source=source, summary=[source[a:b]])
     assert result.scores["support_precision"] == result.scores["support_min"] == 1.0
     assert result.findings == ()
+
+
+@pytest.mark.parametrize("story_form, bullet_form", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_decomposed_and_composed_accents_are_the_same_words(story_form, bullet_form):
+    import unicodedata
+
+    from summcheck.consistency.aligned import unstitched
+
+    story = unicodedata.normalize(story_form, "Police arrested Jürgen Müller in Kraków.")
+    bullet = unicodedata.normalize(bullet_form, "Police arrested Jürgen Müller in Kraków.")
+    result = SupportCheck().check(source=story, summary=[bullet])
+    assert result.scores["support_min"] == 1.0
+    assert [w.text for w in content_words(bullet)] == ["police", "arrested", "jürgen",
+                                                       "müller", "kraków"]
+    assert unstitched([bullet], story) == unstitched([story], story)

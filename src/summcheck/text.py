@@ -18,6 +18,10 @@ _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
 # The sentence splitter that is installed, not the one pinned: extractive summarizers'
 # fingerprints, the support check's signature and results.json carry it, so another pysbd
 # gives other cache keys (docs/caches.md).
+# A word for the checks: letters of any script and digits, with the combining marks of
+# decomposed (NFD) text: r"[^\W_]+" alone cuts "Marti\u0301nez" into "Marti" and "nez".
+WORD = r"[^\W_](?:[^\W_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])*"
+
 SENTENCE_SPLITTER = f"pysbd-{installed_version('pysbd') or 'missing'}-en"
 
 

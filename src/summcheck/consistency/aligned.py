@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Sequence
 
 import numpy as np
+
+from summcheck.text import WORD
 
 from .support import content_words, story_index
 
@@ -30,7 +33,7 @@ CHUNK_PART_WORDS = 40    # ... into parts of about this many words
 LAYER = 0                # MiniLM's embedding layer
 _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
-_TOKEN = re.compile(r"[^\W_]+")   # letters (any script) and digits, lowercased first
+_TOKEN = re.compile(WORD)   # letters (any script) and digits; text NFC and lowercased first
 
 
 @lru_cache(maxsize=256)
@@ -130,7 +133,7 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
     story_tokens, positions = _story_tokens(story)
-    tokens = _TOKEN.findall(bullet.lower())
+    tokens = _TOKEN.findall(unicodedata.normalize("NFC", bullet).lower())
     i = fragments = 0
     while i < len(tokens):
         best = 0
@@ -152,7 +155,7 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
 def _story_tokens(story: str) -> tuple[list[str], dict[str, list[int]]]:
     """The story's `extractive_fragments` tokens and where each occurs: once per story,
     not once per bullet."""
-    story_tokens = _TOKEN.findall(story.lower())
+    story_tokens = _TOKEN.findall(unicodedata.normalize("NFC", story).lower())
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(story_tokens):
         positions.setdefault(token, []).append(i)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from summcheck.consistency.base import Span
+from summcheck.text import WORD
 
 # Bump when a rule below changes what is supported (or which span is reported as the
 # support); it is part of the check's signature.
@@ -29,11 +30,13 @@ from summcheck.consistency.base import Span
 # 3: a person named without a story person's middle names is supported ("middle-name").
 # 4: ... or with initials or a shortened first name ("short-name", was "middle-name"); "Man
 #    United"/"Man City"; names written with a space the story does not have ("spacing").
-RULES_VERSION = "4"
+# 5: words of decomposed (NFD) text keep their combining accents ("Marti\u0301nez" was
+#    "marti" + "nez").
+RULES_VERSION = "5"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
-_TOKEN_RE = re.compile(DOTTED + r"|[^\W_]+")
+_TOKEN_RE = re.compile(DOTTED + "|" + WORD)
 _APOSTROPHES = "'’‘`´"
 
 # Dropped from the start of an entity: "the U.S." ~ "U.S.", "President Trump" ~ "Trump".

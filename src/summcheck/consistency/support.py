@@ -46,6 +46,7 @@ import importlib.util
 import math
 import os
 import re
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +59,7 @@ from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, 
 from summcheck.consistency.forked_batches import ForkedBatches
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
-from summcheck.text import SENTENCE_SPLITTER, split_sentences
+from summcheck.text import SENTENCE_SPLITTER, WORD, split_sentences
 from summcheck.versions import installed_version
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
@@ -66,7 +67,7 @@ Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
 # lexical+embedding: about the lexical level times a typical paraphrase's embedding score.
 DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3,
                      "aligned": 0.3}
-_WORD = re.compile(r"[^\W_]+")   # letters (any script) and digits
+_WORD = re.compile(WORD)   # letters (any script) and digits
 _NOT_TAIL = ("'t", "’t")         # "didn't": "didn" is the auxiliary of a "not"
 _SPACED_NOT = re.compile(r" n['’]t\b")   # "ca n't", "wo n't": tokenized text (CNN/DM)
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
@@ -75,7 +76,8 @@ _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embeddi
 # 2: support_unstitched. 3: letters beyond A-Z are word letters ("Müller" was "ller");
 #    the auxiliary of an n't contraction ("didn", "wasn", "won") is not a content word;
 #    support_weak only with flags on; long story sentences split for the embedding methods.
-RULES_VERSION = "3"
+# 4: words of decomposed (NFD) text are composed first ("Marti\u0301nez" was "marti").
+RULES_VERSION = "4"
 # Story sentences longer than this are encoded in parts for the embedding methods, so that
 # no part passes MiniLM's 256-token limit (a word is 1-2 word pieces in news text).
 _EMBED_MAX_WORDS = 100
@@ -147,8 +149,13 @@ class Word:
 
 def content_words(text: str) -> list[Word]:
     return [Word(w, stem(w), m.start(), m.end()) for m in _WORD.finditer(text)
-            if (w := m.group().lower()).isalpha() and len(w) > 1 and w not in STOP_WORDS
+            if (w := _word(m.group())).isalpha() and len(w) > 1 and w not in STOP_WORDS
             and not _negated_auxiliary(w, text, m.end())]
+
+
+def _word(text: str) -> str:
+    """Lowercase, composed (NFC): "Marti\u0301nez" and "Martínez" are one word."""
+    return unicodedata.normalize("NFC", text).lower() if not text.isascii() else text.lower()
 
 
 def _negated_auxiliary(word: str, text: str, end: int) -> bool:
@@ -160,7 +167,7 @@ def _negated_auxiliary(word: str, text: str, end: int) -> bool:
 
 def _plain(text: str) -> str:
     """Lowercase words joined by single spaces: the form verbatim copies are compared in."""
-    return " ".join(m.group().lower() for m in _WORD.finditer(text))
+    return " ".join(_word(m.group()) for m in _WORD.finditer(text))
 
 
 # ---------------------------------------------------------------- the story, once per story

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Callable
 
 from summcheck.consistency.entity_match import DOTTED, PROPER_ADJECTIVES, singular
+from summcheck.text import WORD
 
 # Spaces a tokenizer put before punctuation and clitics ("kim 's", "u.s .", "( a )").
 _DETOK_SPACE = re.compile(
@@ -69,7 +70,7 @@ def restore_text(text: str, case: CaseTable, is_common: Callable[[str], bool]
 
 
 # Words for truecasing: contractions and possessives stay in one word ("hasn't", "kim's").
-_CASE_WORD = re.compile(DOTTED + r"|[^\W_]+(?:['’][^\W_]+)*")
+_CASE_WORD = re.compile(DOTTED + f"|{WORD}(?:['’]{WORD})*")
 
 
 @functools.lru_cache(maxsize=65536)

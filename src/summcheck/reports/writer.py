@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -36,7 +37,7 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
     if (rows is not None or csv_lines is not None) and len(run_dirs) != 1:
         raise ValueError("rows and csv_lines are what one run gathered: pass its folder alone")
-    runs = [load_run(d, rows=rows) for d in run_dirs]
+    runs = distinct_names([load_run(d, rows=rows) for d in run_dirs])
     texts = _render(runs, formats, plots, max_examples, csv_lines)   # the CSV streamed
     out_dir = Path(out_dir)
     written = {}
@@ -45,6 +46,17 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
             written[fmt] = out_dir / FILES[fmt]
             write_atomic(written[fmt], texts[fmt])
     return written
+
+
+def distinct_names(runs: list[RunData]) -> list[RunData]:
+    """The runs, those sharing a run name (the same config run twice) told apart as
+    "name #k" by their place on the command line: reports key models, rows and columns
+    by run name, so two runs of one name were merged into one (the second's bullets
+    shown under both)."""
+    names = [run.name for run in runs]
+    return [run if names.count(run.name) == 1 else
+            replace(run, results={**run.results, "run_name": f"{run.name} #{i}"})
+            for i, run in enumerate(runs, 1)]
 
 
 def _render(runs: list[RunData], formats: Sequence[str], plots: bool, max_examples: int,
