@@ -260,3 +260,11 @@ def test_frank_xsum_subset_score_ranks_the_right_way_where_the_share_does_not(ch
     share = _entity_error_auc(rows, [1 - res.scores["relations_precision"] for res in results])
     score = _entity_error_auc(rows, [-res.scores["relations_score"] for res in results])
     assert len(rows) == 120 and share < 0.5 < 0.55 <= score
+
+
+def test_an_invented_summary_reads_as_invented_in_precision_though_not_in_score(check):
+    """relations_score weighs a novel word by the summary's supported share: with none
+    supported it is 1, as documented; relations_precision must then say 0."""
+    result = check.check(source=STORY, summary=["Pfizer fired Gorsky."])
+    assert result.scores["relations_precision"] == 0.0 and result.findings
+    assert result.scores["relations_score"] == 1.0

@@ -538,3 +538,17 @@ def test_box_stats_are_matplotlibs(values):
     mine = box_stats(np.array(values, dtype=float))
     for key in ("med", "q1", "q3", "whislo", "whishi"):
         assert np.array_equal(mine[key], expected[key], equal_nan=True), key
+
+
+def test_markdown_tells_no_findings_from_no_checks(tmp_path):
+    """"No findings." once also stood for runs whose checks were all off."""
+    from fake_runs import SIGNATURES, make_run, values
+
+    scores = {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}}
+    unchecked = make_run(tmp_path, "unchecked", scores)
+    checked = make_run(tmp_path, "checked", scores,
+                       signatures={**SIGNATURES, "numbers": "numbers|rules=2"})
+    for run, text in ((unchecked, "No consistency checks ran"), (checked, "No findings.")):
+        md = write_reports([run], tmp_path / run.name, formats=["md"])["md"].read_text()
+        assert text in md, md[-300:]
+        assert ("No findings." in md) == (run is checked)

@@ -32,7 +32,10 @@ Which of these count as findings is `flag`; the arcs counted are those of names 
   word in a summary that otherwise states the story's relations is suspect; in one that
   rewrites everything it is the norm, and counting it in full ranked FRANK's XSum
   summaries the wrong way (benchmarks/results/relations_frank.md, the notes on its
-  2026-12-05 17:12 section).
+  2026-12-05 17:12 section). So a summary none of whose relations the story states, and
+  whose findings are all "novel", scores 1 here, as a faithful one does: the score ranks
+  entity and role errors among summaries that relate to the story; an invented summary
+  shows in `relations_precision` (0), the support check and `consistency`.
 - `relations_precision` (share of counted arcs supported; 1.0 when none),
   `relations_count`, `relations_unsupported`.
 

@@ -112,8 +112,9 @@ def _legend(table: ModelTable) -> str:
     return (
         f'<p class="legend">Each cell: mean over examples [{table.interval_label} bootstrap '
         f"interval, n={table.n_bootstrap}, seed={table.seed}]. ROUGE, consistency and precision/recall "
-        "are rates shown x100; *_count and *_unsupported are mentions per summary (lower is "
-        "better for *_unsupported). <b>Bold ★</b>: the best value in its column, marked only "
+        "are rates shown x100; *_count and *_unsupported are counts per summary (lower is "
+        "better for *_unsupported; entities count distinct names, so a name flagged twice "
+        "is 2 findings and 1 unsupported entity). <b>Bold ★</b>: the best value in its column, marked only "
         "where that model beats every other model significantly on their shared examples: "
         f"adjusted p &lt; {ALPHA} by a {escape(significance_legend(table))}. No mark means no "
         "model is significantly best. Click a header to sort.</p>")

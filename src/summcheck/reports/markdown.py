@@ -84,8 +84,19 @@ def _signatures(table: ModelTable) -> list[str]:
     return lines + ["</details>"]
 
 
+def _checks_ran(table: ModelTable) -> bool:
+    """Whether any run's signatures name a consistency check (one signature per check)."""
+    from ..consistency.registry import CHECKS
+
+    names = set(CHECKS.names())
+    return any(names & set(run.results.get("signatures", {})) for run in table.runs)
+
+
 def _findings(table: ModelTable, limit: int) -> list[str]:
     shown, totals = sample_findings(table.models, limit)
+    if not totals and not _checks_ran(table):
+        return ["No consistency checks ran (the config's `checks` section turned them off), "
+                "so nothing was checked against the stories."]
     if not totals:
         return ["No findings."]
     by_check = ", ".join(f"{check} {sum(i.finding['check'] == check for i in shown)} of "
