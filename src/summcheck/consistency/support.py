@@ -321,7 +321,7 @@ class SupportCheck(Check):
                  encoder=None, batch_size: int = 64, flag: bool = True):
         """`flag`: list weak bullets and unsupported phrases as findings (and supported
         bullets' story sentences); off, the check only scores (the default config's
-        `auto` without a threshold: its flags, on 22.5% of faithful human highlights in
+        `auto` without a threshold: its flags, on 22.4% of faithful human highlights in
         benchmarks/results/planted.md, would bury the number and name findings)."""
         self.flag = flag
         if method == "auto":
