@@ -427,3 +427,25 @@ def test_decomposed_and_composed_accents_are_the_same_name(check, story_form, bu
         assert story[s.source_span.start:s.source_span.end] == s.source_span.text
         assert unicodedata.normalize("NFC", s.source_span.text) in (
             "José Martínez", "Zoë Müller", "Martínez", "Müller", "José", "Zoë")
+
+
+@pytest.mark.parametrize("story, bullet, flagged", [
+    # a first name opening a bullet was dropped as a common word, so the rest was found
+    # in another person's name
+    ("Ronald de Boer was sacked by the club on Monday.", "Frank de Boer was sacked.",
+     ["Frank de Boer"]),
+    ("Louis van Gaal praised his players.", "Martin van Gaal praised his players.",
+     ["Martin van Gaal"]),
+    ("Manchester United boss Louis van Gaal praised his players.",
+     "Boss Louis van Gaal praised his players.", []),
+    # a place opening a bullet was dropped when WordNet lists the word
+    ("Russia said the talks failed.", "China said the talks failed.", ["China"]),
+    ("Russia said the talks failed.", "Turkey said the talks failed.", ["Turkey"]),
+    ("Russia and China said the talks failed.", "China said the talks failed.", []),
+    # "Nigerian" was found in "Niger"
+    ("The president of Niger spoke.", "A Nigerian president spoke.", ["Nigerian"]),
+    ("The president of Nigeria spoke.", "A Nigerian president spoke.", []),
+])
+def test_names_opening_a_bullet_and_demonyms(check, story, bullet, flagged):
+    result = check.check(source=story, summary=[bullet])
+    assert [f.span.text for f in result.findings] == flagged

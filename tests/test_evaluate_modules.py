@@ -90,9 +90,19 @@ def test_path_names_a_folder_with_the_script_evaluate_loads():
         evaluate_modules.path("rouge")
 
 
-def test_to_bullets_one_per_line_markers_stripped():
+def test_to_bullets_splits_as_a_run_splits_a_text_summary():
+    """The modules once made one bullet per line where a run splits unmarked text into
+    sentences, so the same prediction scored differently (rougeLsum most)."""
+    from summcheck.text import split_bullets
+
     assert evaluate_modules.to_bullets("- One.\n\n* Two 3.\n1. Three") == ["One.", "Two 3.",
                                                                           "Three"]
+    for text in ("The dog ran home. The cat sat on the mat.", "- a\n  continued\n- b",
+                 "One.\nTwo. Three."):
+        assert evaluate_modules.to_bullets(text) == list(split_bullets(text))
+    assert evaluate_modules.to_bullets("The dog ran home. The cat sat.") == [
+        "The dog ran home.", "The cat sat."]
+    assert evaluate_modules.reference_bullets("- One. Two.\nThree") == ["One. Two.", "Three"]
 
 
 def test_rouge_module_equals_rouge_metric(load):

@@ -142,15 +142,29 @@ _MARKUP = st.lists(st.sampled_from([*"ab <>&;/p", "&amp;", "<b>", "</p>"]), max_
 @example("a", "<b>b", ["c"])
 @example("a &amp; b", "", [])
 def test_clean_html_changes_an_example_only_where_markup_is(story, title, bullets):
-    """An example whose texts clean_markup leaves alone comes back as it is (no
-    html_cleaned mark); any other has every text cleaned and the mark."""
+    """An example without markup, or whose texts cleaning leaves alone, comes back as it
+    is (no html_cleaned mark); any other has every text cleaned, each highlight on one
+    line with blank ones dropped, and the mark."""
     from summcheck.data import _clean
 
     original = Example("x", story, tuple(bullets), title)
     cleaned = _clean(original)
-    texts = (clean_markup(story), tuple(map(clean_markup, bullets)), clean_markup(title))
-    if texts == (story, tuple(bullets), title):
+    one_line = tuple(b for b in (" ".join(clean_markup(x).split()) for x in bullets) if b)
+    texts = (clean_markup(story), one_line, clean_markup(title))
+    markup = any(c in text for text in (story, title, *bullets) for c in "<&")
+    if not markup or texts == (story, tuple(bullets), title):
         assert cleaned is original
     else:
         assert (cleaned.story, cleaned.reference_bullets, cleaned.title) == texts
         assert cleaned.meta["html_cleaned"] is True
+
+
+def test_markup_in_highlights_leaves_one_line_per_bullet_and_no_blank_bullet():
+    """Cleaning turned "<br>" into a line break inside a highlight (rougeLsum then read
+    two sentences) and kept "<p></p>" as a blank highlight, which the checks then took
+    for a reference."""
+    from summcheck.data import _clean
+
+    cleaned = _clean(Example("x", "Story.", ("The cat sat on the mat<br>and the dog ran.",
+                                             "<p></p>", "A &amp; B")))
+    assert cleaned.reference_bullets == ("The cat sat on the mat and the dog ran.", "A & B")

@@ -158,7 +158,7 @@ def test_qualifiers(text, qualifier):
     ("the 27 - year - old striker", [("27 - year - old", "number", 27, "year")]),
     ("a $ 4.2 million deal", [("$ 4.2 million", "money", 4.2e6, "USD")]),
     ("rose 3.5 % in", [("3.5 %", "percent", 3.5, None)]),
-    ("an extra # 2,100 a year", [("# 2,100", "money", 2100, "GBP")]),
+    ("an extra # 2,100 a year", [("# 2,100 a year", "money", 2100, "GBP/year")]),
     ("for # 48.6 m", [("# 48.6 m", "money", 48.6e6, "GBP")]),
     ("fined £2, 000 after", [("£2, 000", "money", 2000, "GBP")]),
     ("a £1. 8m project", [("£1. 8m", "money", 1.8e6, "GBP")]),
@@ -222,6 +222,9 @@ def test_normalized_values():
     ("nearly 15,000", "14,600 tickets"),                                       # ~ widens
     ("over 10,000 troops", "12,000 troops"),                                   # bound satisfied
     ("a 2-1 defeat", "lost 2-1"),                                              # score
+    ("lost 1-3", "won 3-1"),                                                   # either order
+    ("£100,000-a-week", "on £100,000 a week"),                                 # period
+    ("£100,000 a week", "paid £100,000"),                                      # period dropped
     ("the 1970s", "in 1975"),                                                  # decade
     ("at 4 am", "just before 4am"),                                            # time
     ("two-thirds", "two thirds"),
@@ -246,6 +249,12 @@ def test_supported(summary, source):
     ("December 29", "in December"),                 # summary adds a day
     ("32 to 38", "between 32 and 36"),
     ("a 3-1 win", "a 2-1 win"),
+    # a score is one fact: its ends were once found one by one, anywhere in the story
+    ("won 3-1", "won 2-1 to go 3 points clear"),
+    ("won 2-0", "won 2-1 and drew 0-0"),
+    ("at 11:00", "at 10:30"),                       # times to the minute (were +-30 min)
+    ("at 3.30pm", "at 3pm"),
+    ("£100,000-a-year", "£100,000-a-week"),         # money keeps its period
     ("in the 1970s", "in 1985"),
 ])
 def test_unsupported(summary, source):

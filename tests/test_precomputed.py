@@ -132,3 +132,15 @@ def test_precomputed_summaries_never_enter_the_generation_cache(tmp_path):
     assert out[1].error and "no summary for id 'b'" in out[1].error
     assert cache.get_many(pre, EXAMPLES) == {}
     cache.close()
+
+
+def test_a_list_bullet_is_one_line_as_a_text_bullet_is(tmp_path):
+    """A "\n" kept inside a list bullet made rougeLsum score it as two sentences (higher
+    than the same text given as a string)."""
+    path = tmp_path / "out.jsonl"
+    path.write_text(json.dumps({"id": "a", "summary": ["The dog ran home.\nThe cat sat.",
+                                                       "  x \t y "]}) + "\n"
+                    + json.dumps({"id": "b", "summary": "- The dog ran home.\n  The cat sat.\n"
+                                                        "- x \t y"}) + "\n")
+    a, b, _ = build(path).summarize(EXAMPLES)
+    assert a.bullets == b.bullets == ("The dog ran home. The cat sat.", "x y")

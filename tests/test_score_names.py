@@ -21,9 +21,9 @@ REFERENCE = ["Arsenal won 3-1 against Chelsea."]
 
 # check name -> (the signature's version part, the scores without / with a reference)
 SCORE_NAMES = {
-    "numbers": ("|rules=2", {"numbers_count", "numbers_precision", "numbers_unsupported"},
+    "numbers": ("|rules=3", {"numbers_count", "numbers_precision", "numbers_unsupported"},
                 None),
-    "entities": ("|rules=5", {"entities_count", "entities_precision_source",
+    "entities": ("|rules=6", {"entities_count", "entities_precision_source",
                               "entities_unsupported"},
                  {"entities_count", "entities_precision_source", "entities_unsupported",
                   "entities_precision_target", "entities_recall_target",

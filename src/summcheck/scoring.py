@@ -160,8 +160,10 @@ def _run_checks(checks: list[Check], items: list[Item]) -> list[list[CheckResult
 
 
 def check_items(examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Item]:
-    """What a check's `check_many` takes: (story, bullets, reference bullets or None)."""
-    return [(e.story, list(s.bullets), list(e.reference_bullets) or None)
+    """What a check's `check_many` takes: (story, bullets, reference bullets or None). A
+    blank reference bullet is none, as ROUGE reads it: an example ROUGE finds without
+    highlights gets no reference-side check scores either."""
+    return [(e.story, list(s.bullets), [b for b in e.reference_bullets if b.strip()] or None)
             for e, s in zip(examples, summaries)]
 
 

@@ -31,7 +31,7 @@ from typing import Iterable, Iterator, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, Support
 from summcheck.consistency.entity_match import (
-    RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
+    FIRST_NAME_WORDS, RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
 )
 from summcheck.consistency.ner_pool import Ents, ParallelNER, default_processes
 from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline: API
@@ -48,6 +48,9 @@ DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUC
 # Numbers and dates are the numbers check's job; they never support or count as entities.
 _NUMERIC_LABELS = frozenset({"CARDINAL", "DATE", "MONEY", "PERCENT", "QUANTITY", "TIME",
                              "ORDINAL"})
+# A place or nationality opening a bullet is a name even when WordNet lists the word
+# ("China", "Turkey", "Bangladesh"): NER rarely gives these labels to an ordinary word.
+_PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
 @dataclass
 class _Story:
     """A story prepared for look-ups; its NER entities and the index with them are
@@ -229,7 +232,8 @@ class EntityCheck(Check):
         """A one-word mention at a sentence start that is an ordinary word the story never
         capitalises: capitalised only for its position ("Striker", "Tributes")."""
         word = m.key[0]
-        return (len(m.key) == 1 and sentence_initial(text, m.span.start)
+        return (len(m.key) == 1 and m.label not in _PLACE_LABELS
+                and sentence_initial(text, m.span.start)
                 and self._is_common(word) and not case.capitalises(word))
 
     def _recognise(self, ner_inputs: Iterable[str]) -> None:
@@ -444,7 +448,8 @@ class EntityCheck(Check):
             return None     # lowercased summary: case says nothing about the span's edges
         while len(words) > 1 and words[-1].islower():
             words.pop()
-        if m.span.start == 0 and len(words) > 2 and self._is_common(words[0].lower()):
+        if (m.span.start == 0 and len(words) > 2 and self._is_common(words[0].lower())
+                and words[0].lower() not in FIRST_NAME_WORDS):
             words.pop(0)
         key = entity_key(" ".join(words))
         return index.match(key, m.label, acronym_like=False) if key != m.key else None

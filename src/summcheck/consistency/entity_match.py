@@ -32,7 +32,10 @@ from summcheck.text import WORD
 #    United"/"Man City"; names written with a space the story does not have ("spacing").
 # 5: words of decomposed (NFD) text keep their combining accents ("Marti\u0301nez" was
 #    "marti" + "nez").
-RULES_VERSION = "5"
+# 6: a first name opening a bullet is not dropped as a common word ("Frank de Boer"); a
+#    place or nationality opening a bullet is a name ("China", entities.py); "Nigerian"
+#    is not of Niger, "Dominican" not of Dominica.
+RULES_VERSION = "6"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -78,6 +81,23 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
     "belgian": ("belgium",), "asian": ("asia",), "congolese": ("congo",),
     "european": ("europe", "eu"),
 }
+
+# First names that are also ordinary English words: opening a bullet ("Frank de Boer
+# was sacked"), such a word is the name's own, not a capitalised common word to drop
+# (dropping it let "de Boer" be found in the story's "Ronald de Boer"). Written for
+# summcheck.
+FIRST_NAME_WORDS = frozenset("""
+art bill bob buck carol chase chip clay cliff colin crystal dale dawn dean dick don drew
+earl faith frank gene georgia ginger grace guy hank heather herb holly hope iris ivy jack
+jade jay jean jerry jewel joy june kit lance lily mark martin max may miles mike neil nick
+olive pat patience penny peter pierce ray reed rich rob robin rose rowan ruby rusty sandy
+scott skip sterling sue ted terry tom victor violet wade ward will win woody
+""".split())
+
+# Demonym guesses that name another place ("nigerian" is of Nigeria, not Niger;
+# "dominican" of the Dominican Republic, not Dominica): (demonym, place) never matched.
+_WRONG_DEMONYM_GUESSES = frozenset({("nigerian", "niger"), ("dominican", "dominica"),
+                                    ("nigerien", "nigeria")})
 
 # Table demonyms that are always written with a capital ("polish" and "kiwi" are also
 # ordinary words); truecasing capitalises them.
@@ -187,7 +207,7 @@ def demonym_places(word: str) -> frozenset[str]:
         stem = word[: len(word) - len(demonym_end)]
         if word.endswith(demonym_end) and len(stem) >= 3:
             places.add(stem + place_end)
-    return frozenset(places)
+    return frozenset(p for p in places if (word, p) not in _WRONG_DEMONYM_GUESSES)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -201,7 +221,7 @@ def place_demonyms(place: str) -> frozenset[str]:
         stem = place[: len(place) - len(place_end)]
         if place.endswith(place_end) and len(stem) >= 3:
             found.add(stem + demonym_end)
-    return frozenset(found)
+    return frozenset(d for d in found if (d, place) not in _WRONG_DEMONYM_GUESSES)
 
 
 def singular(word: str) -> str:

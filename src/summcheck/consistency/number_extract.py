@@ -72,7 +72,8 @@ def _core_text(m: NumberMention) -> str:
         return f"{int(m.value):02d}:{round(m.value % 1 * 60):02d}"
     core = _fmt(m.value) + ("" if m.high is None else f"-{_fmt(m.high)}")
     if m.kind == "money":
-        return f"{m.unit or '?'} {core}"
+        currency, _, period = (m.unit or "").partition("/")
+        return f"{currency or '?'} {core}" + (f"/{period}" if period else "")
     if m.kind == "percent":
         return core + ("pp" if m.unit == "pp" else "%")
     if m.kind == "ordinal":
@@ -203,6 +204,10 @@ _GLUED_UNIT = re.compile(r"(?P<u>km|kg|mph|cm|mm|ft|lbs?|mg|ml|mi|hrs?|mins?|sec
 _ORD_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", _I)
 _HYPHEN_UNIT = re.compile(r"(?:-(?P<w>[a-z]+(?:-[a-z]+)*)|\s-\s(?P<sw>[a-z]+(?:\s-\s[a-z]+)*))\b", _I)
 _UNIT_WORD = re.compile(r"\s+(?P<w>[a-z]+(?:-[a-z]+)*)", _I)
+# "£100,000 a week", "$5m-a-year", "£20 per hour": money for a period (kept in its unit as
+# "GBP/week", so a weekly wage is not a yearly one).
+_MONEY_PERIOD = re.compile(r"\s?-?\s?(?:a|an|per)\s?-?\s?(?P<p>week|month|year|day|hour|annum)\b",
+                           _I)
 _QUAL_BEFORE = re.compile(
     rf"\b(?:{_alt(re.escape(q) for q in sorted(QUALIFIERS, key=len, reverse=True))})\s+$", _I)
 _RANGE_JOIN = re.compile(r"\s?[-–—]\s?|\s+to\s+|\s+and\s+", _I)
@@ -262,7 +267,7 @@ def _times(text: str, mask: bytearray) -> list[_Raw]:
             hours, minutes = int(m.group("h")) % 12, int(m.group("min") or 0)
             hours += 12 if m.group("ap").lower().startswith("p") else 0
         if _claim(mask, *m.span()):
-            out.append(_Raw(m.start(), m.end(), "time", hours + minutes / 60))
+            out.append(_Raw(m.start(), m.end(), "time", hours + minutes / 60, step=1 / 60))
     return out
 
 
@@ -471,6 +476,9 @@ def _finish(text: str, r: _Raw) -> NumberMention:
     q = _QUAL_BEFORE.search(text, max(0, r.start - 25), r.start)
     qualifier = QUALIFIERS[" ".join(q.group().lower().split())] if q else None
     end, unit = _hyphen_unit(text, r)
+    period = _MONEY_PERIOD.match(text, r.end) if r.kind == "money" else None
+    if period:
+        end, unit = period.end(), f"{r.unit or ''}/{period.group('p').lower().replace('annum', 'year')}"
     hyphenated = end > r.end
     if unit is None and r.kind in ("number", "ordinal", "year"):
         unit = _unit_word(text, end)

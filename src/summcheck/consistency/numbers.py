@@ -24,7 +24,11 @@ A summary mention is supported by a story mention when all of these hold:
   contradict. A bound is also supported by a same-kind, same-unit story value that satisfies
   it within a factor of two ("over 10,000 troops" by "12,000 troops").
 - ranges: each end must be supported (by any story mention or a story range's end); a single
-  summary number may match either end of a story range.
+  summary number may match either end of a story range. A score ("3-1": two whole numbers
+  under 100 joined by a dash) is one fact: it needs a story pair of the same two numbers,
+  in either order ("won 3-1" ~ "lost 1-3").
+- money for a period ("£100,000-a-week", "$5m a year") keeps the period: a weekly amount
+  is not supported by a yearly one (an amount without a period matches either).
 - dates: the summary's month (and day, when given) must equal a story date's; its year must
   equal that date's year, or appear in the story as a year when that date has none.
 
@@ -37,6 +41,7 @@ because its only two flags there were on summaries that humans marked as erroneo
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -51,10 +56,14 @@ APPROX_TOLERANCE = 0.1
 # or supported; it is part of the signature, so the score cache keys on it (summcheck's
 # own version, also there, is not bumped per change).
 # 2: a percent followed by money is a change, not a range (44a299e).
-RULES_VERSION = "2"
+# 3: a score ("3-1") is supported only by a story pair of the same two numbers (each end
+#    was matched alone, against any story number); clock times to the minute (10:30 was
+#    10:30 +- 30 minutes); money keeps its period ("£100,000-a-week" is not "-a-year").
+RULES_VERSION = "3"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
+_SCORE = re.compile(r"\d{1,2}\s?[-–—]\s?\d{1,2}")
 
 
 @lru_cache(maxsize=512)
@@ -117,8 +126,9 @@ def _comparable(s: NumberMention, t: NumberMention) -> tuple[float, float]:
 
 
 def kinds_compatible(s: NumberMention, t: NumberMention) -> bool:
-    if s.kind == "money" and t.kind == "money":
-        return not (s.unit and t.unit and s.unit != t.unit)
+    if s.kind == "money" and t.kind == "money":   # "GBP/week": currency and period
+        return all(not (a and b and a != b) for a, b in
+                   zip((s.unit or "").partition("/")[::2], (t.unit or "").partition("/")[::2]))
     su = s.unit if s.kind != "money" else None
     tu = t.unit if t.kind != "money" else None
     if su in _CANONICAL and tu in _CANONICAL and su != tu:
@@ -159,7 +169,7 @@ def find_support(s: NumberMention, points: Sequence[NumberMention], tol: float
     if s.kind == "date":
         return _date_support(s, points)
     if s.high is not None:
-        return _range_support(s, points, tol)
+        return (_score_support if is_score(s) else _range_support)(s, points, tol)
     reason = "no story number with this value"
     best = None
     for t in points:
@@ -174,6 +184,24 @@ def find_support(s: NumberMention, points: Sequence[NumberMention], tol: float
     if best is None:
         best = next((t for t in points if bound_satisfied(s, t)), None)
     return (best, "") if best is not None else (None, reason)
+
+
+def is_score(m: NumberMention) -> bool:
+    """"3-1", "0-0", "1 - 3": two whole numbers under 100 joined by a dash, as a match
+    score is written (or a small range, "10-15 people"). One fact: both numbers must be
+    one story pair. A canonical unit ("3-5 days") makes it a range."""
+    return (m.high is not None and m.kind == "number" and m.unit not in _CANONICAL
+            and _SCORE.fullmatch(m.span.text) is not None)
+
+
+def _score_support(s: NumberMention, points: Sequence[NumberMention], tol: float
+                   ) -> tuple[NumberMention | None, str]:
+    """A story pair with the same two numbers, in either order ("won 3-1", "lost 1-3")."""
+    assert s.high is not None
+    for t in points:
+        if t.high is not None and t.kind == "number" and {s.value, s.high} == {t.value, t.high}:
+            return t, ""
+    return None, "no story score with these two numbers"
 
 
 def _range_support(s: NumberMention, points: Sequence[NumberMention], tol: float

@@ -112,7 +112,10 @@ def _clean(example: Example) -> Example:
             or "<" in title or "&" in title):
         return example
     story, title = clean_markup(example.story), clean_markup(example.title)
-    bullets = tuple(clean_markup(b) for b in example.reference_bullets)
+    # one line per bullet after cleaning too: "<br>" and "<p>" become line breaks, which
+    # rougeLsum would read as sentence ends, and "<p></p>" alone leaves a blank bullet
+    bullets = tuple(b for b in (" ".join(clean_markup(x).split())
+                                for x in example.reference_bullets) if b)
     if (story, title, bullets) == (example.story, example.title, example.reference_bullets):
         return example
     return replace(example, story=story, title=title, reference_bullets=bullets,

@@ -9,12 +9,15 @@ Each module is a folder holding a script of the same name, shipped inside the pa
     rouge = evaluate.load(evaluate_modules.path("summcheck_rouge"))
     rouge.compute(predictions=["- Bullet one.\\n- Bullet two."], references=["..."])
 
-Input convention, shared by all modules: one string per summary, one bullet per line
-(`to_bullets`); a leading bullet marker ("- ", "* ", "1.") is removed. Sources are the
-stories, one string each. The modules compute with summcheck's own code (`RougeMetric`,
-`NumberCheck`, `EntityCheck`, `overall_consistency`), so their numbers equal a
-`summcheck run`'s per-example values. Aggregates are plain means over the examples
-(not rouge_score's bootstrap median); `use_aggregator=False` gives per-example lists.
+Input convention, shared by all modules: one string per summary, split into bullets as
+`summcheck run` splits a text summary (`to_bullets` = `text.split_bullets`: marker lines
+"- ", "* ", "1." are bullets, unmarked lines continue them; with no markers, sentences);
+references one bullet per line. Sources are the stories, one string each. The modules
+compute with summcheck's own code (`RougeMetric`, `NumberCheck`, `EntityCheck`,
+`overall_consistency`), so their numbers equal a `summcheck run`'s per-example values for
+the same texts, except that a run keeps only the first `bullets.max_bullets` bullets (4
+by default) and the modules keep all. Aggregates are plain means over the examples (not
+rouge_score's bootstrap median); `use_aggregator=False` gives per-example lists.
 """
 
 from __future__ import annotations
@@ -26,14 +29,17 @@ from typing import Any, Sequence
 from summcheck.consistency.base import Check
 from summcheck.metric_kinds import failure_scores
 from summcheck.plugins import adopt
-from summcheck.text import strip_bullet
+from summcheck.text import split_bullets, strip_bullet
 
 NAMES = ("summcheck_rouge", "summcheck_numbers", "summcheck_entities", "summcheck_consistency")
 
 BULLETS_DOC = """\
-predictions: list of summaries, one string each, one bullet per line ("\\n"); a leading
-    bullet marker ("- ", "* ", "1.") is removed and empty lines are ignored. An empty
-    prediction is a failed summary: 0 on every score, None for counts (as in a run).
+predictions: list of summaries, one string each, split into bullets as `summcheck run`
+    splits a text summary: lines starting with a marker ("- ", "* ", "1.") are bullets
+    (unmarked lines continue the bullet before them); without markers, each sentence is
+    a bullet. A run also keeps only its first `bullets.max_bullets` (4 by default); these
+    modules keep every bullet. An empty prediction is a failed summary: 0 on every score,
+    None for counts (as in a run).
 """
 
 
@@ -45,7 +51,12 @@ def path(name: str) -> str:
 
 
 def to_bullets(text: str) -> list[str]:
-    """The bullets of one summary string: one per non-empty line, markers removed."""
+    """The bullets of one summary string, as a run splits a text summary (no cap)."""
+    return list(split_bullets(text))
+
+
+def reference_bullets(text: str) -> list[str]:
+    """The bullets of one reference string: one per non-empty line, markers removed."""
     return [b for b in (strip_bullet(line) for line in text.splitlines()) if b]
 
 
@@ -78,7 +89,8 @@ def entity_check(labels: tuple[str, ...] | None, model: str):
 def run_check(check, predictions: Sequence[str], sources: Sequence[str],
               references: Sequence[str] | None = None) -> list:
     """`check`'s CheckResult for each summary; an empty reference string means none."""
-    items = [(source, to_bullets(pred), (to_bullets(ref) or None) if ref is not None else None)
+    items = [(source, to_bullets(pred),
+              (reference_bullets(ref) or None) if ref is not None else None)
              for pred, source, ref in zip(predictions, sources,
                                           references or [None] * len(predictions), strict=True)]
     return adopt(check, Check).check_many(items)

@@ -168,8 +168,9 @@ class Precomputed(Summarizer):
     def _summary(self, example_id: str, value) -> Summary:
         if value is None:
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
-        if isinstance(value, list):
-            bullets = tuple(str(b).strip() for b in value if str(b).strip())
+        if isinstance(value, list):   # one line each, as split_bullets makes them: a "\n"
+            # kept inside a bullet would make rougeLsum score it as two sentences
+            bullets = tuple(b for b in (" ".join(str(v).split()) for v in value) if b)
             bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
             return Summary(example_id, bullets, raw_text="\n".join(bullets))
         return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))

@@ -3,7 +3,7 @@
 import datasets
 import evaluate
 
-from summcheck.evaluate_modules import BULLETS_DOC, summarize, to_bullets
+from summcheck.evaluate_modules import BULLETS_DOC, reference_bullets, summarize, to_bullets
 from summcheck.metrics.rouge import RougeMetric
 
 _DESCRIPTION = """\
@@ -75,7 +75,7 @@ class SummcheckRouge(evaluate.Metric):
         for i, (pred, refs) in enumerate(zip(predictions, references, strict=True)):
             refs = [refs] if isinstance(refs, str) else refs
             scores = metric.score(prediction=to_bullets(pred),
-                                  references=[to_bullets(r) for r in refs])
+                                  references=[reference_bullets(r) for r in refs])
             if not scores:
                 raise ValueError(f"prediction {i} has no non-empty reference")
             rows.append(_hf_names(scores, metric.types))
