@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import unicodedata
 import subprocess
 import sys
 
@@ -138,7 +139,7 @@ def test_a_word_of_any_letters_is_one_content_word(word):
     assume(word.lower() not in STOP_WORDS and word.lower().isalpha()
            and len(word.lower()) == len(word))
     (found,) = content_words(f"{word} arrived.")[:1]
-    assert found.text == word.lower() and found.stem
+    assert found.text == unicodedata.normalize("NFC", word).lower() and found.stem
     assert (found.start, found.end) == (0, len(word))
 
 
@@ -397,3 +398,14 @@ def test_decomposed_and_composed_accents_are_the_same_words(story_form, bullet_f
     assert [w.text for w in content_words(bullet)] == ["police", "arrested", "jürgen",
                                                        "müller", "kraków"]
     assert unstitched([bullet], story) == unstitched([story], story)
+
+
+def test_ptb_bracket_tokens_are_no_words():
+    """"-lrb- cnn -rrb-" left "lrb" and "rrb" as content words no story has."""
+    from summcheck.consistency.aligned import extractive_fragments
+
+    assert [w.text for w in content_words("falcao -lrb- colombian -rrb- signed")] == [
+        "falcao", "colombian", "signed"]
+    story = "Radamel Falcao (Colombian) signed on Monday."
+    assert extractive_fragments("falcao -lrb- colombian -rrb- signed", story) == \
+        extractive_fragments("falcao colombian signed", story)

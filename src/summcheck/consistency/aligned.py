@@ -34,6 +34,7 @@ LAYER = 0                # MiniLM's embedding layer
 _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
 _TOKEN = re.compile(WORD)   # letters (any script) and digits; text NFC and lowercased first
+_PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})   # "-lrb-": no word
 
 
 @lru_cache(maxsize=256)
@@ -133,7 +134,8 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
     story_tokens, positions = _story_tokens(story)
-    tokens = _TOKEN.findall(unicodedata.normalize("NFC", bullet).lower())
+    tokens = [t for t in _TOKEN.findall(unicodedata.normalize("NFC", bullet).lower())
+              if t not in _PTB_BRACKETS]
     i = fragments = 0
     while i < len(tokens):
         best = 0

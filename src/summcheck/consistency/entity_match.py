@@ -35,12 +35,14 @@ from summcheck.text import WORD
 # 6: a first name opening a bullet is not dropped as a common word ("Frank de Boer"); a
 #    place or nationality opening a bullet is a name ("China", entities.py); "Nigerian"
 #    is not of Niger, "Dominican" not of Dominica.
-RULES_VERSION = "6"
+# 7: PTB brackets of tokenized text ("-lrb-") read as brackets before NER (truecasing).
+RULES_VERSION = "7"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
 _TOKEN_RE = re.compile(DOTTED + "|" + WORD)
 _APOSTROPHES = "'’‘`´"
+_PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})
 
 # Dropped from the start of an entity: "the U.S." ~ "U.S.", "President Trump" ~ "Trump".
 _LEADING_DROP = frozenset("""the mr mrs ms miss mx dr prof sir dame president senator sen
@@ -146,6 +148,9 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         word = m.group()
         if word.lower() == "s" and m.start() > 0 and text[m.start() - 1] in _APOSTROPHES:
             continue
+        if word.lower() in _PTB_BRACKETS and text[m.start() - 1: m.start()] == "-" \
+                and text[m.end(): m.end() + 1] == "-":
+            continue    # "-lrb-": a bracket of tokenized text, no word
         unknown = word == "UNK" or (word == "unk" and text[m.start() - 1: m.start()] == "<")
         tokens.append(Token(WILDCARD if unknown else fold(word), m.start() + offset,
                             m.end() + offset))

@@ -77,13 +77,15 @@ _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embeddi
 #    the auxiliary of an n't contraction ("didn", "wasn", "won") is not a content word;
 #    support_weak only with flags on; long story sentences split for the embedding methods.
 # 4: words of decomposed (NFD) text are composed first ("Marti\u0301nez" was "marti").
-RULES_VERSION = "4"
+# 5: PTB bracket tokens ("-lrb-") are no words (no content word, no fragment token).
+RULES_VERSION = "5"
 # Story sentences longer than this are encoded in parts for the embedding methods, so that
 # no part passes MiniLM's 256-token limit (a word is 1-2 word pieces in news text).
 _EMBED_MAX_WORDS = 100
 
 # English function words (pronouns, determiners, auxiliaries, prepositions, conjunctions,
-# common adverbs), plus "unk" (summarizers' unknown-word placeholder). Written for summcheck.
+# common adverbs), plus "unk" (summarizers' unknown-word placeholder) and the PTB bracket
+# tokens of tokenized text ("-lrb-"). Written for summcheck.
 STOP_WORDS = frozenset("""
 a about above across after afterwards again against all almost alone along already also
 although always am among amongst an and another any anyhow anyone anything anyway anywhere
@@ -103,6 +105,7 @@ throughout thru thus to together too toward towards under until up upon us used 
 via was we well were what whatever when whence whenever where whereafter whereas whereby
 wherein whereupon wherever whether which while whither who whoever whole whom whose why will
 with within without would yet you your yours yourself yourselves s t ll ve d m unk
+lrb rrb lsb rsb lcb rcb
 """.split())
 
 

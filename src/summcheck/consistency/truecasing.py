@@ -22,23 +22,35 @@ _DETOK_SPACE = re.compile(
     r"\s+(?=(?:'s|'re|'ve|'ll|'m|'d|n't)\b|[.,;:!?%)\]])|(?<=[(\[$])\s+")
 # A backslash before a quote, and the first half of a `` or '' (PTB double quotes).
 _DETOK_DROP = re.compile(r"\\(?=['\"])|`(?=`)|'(?=')")
+# PTB brackets ("falcao -lrb- colombian -rrb-"), with the space inside them.
+_PTB_BRACKET = re.compile(r"-(lrb|rrb|lsb|rsb|lcb|rcb)-", re.I)
+_BRACKET_CHAR = {"lrb": "(", "rrb": ")", "lsb": "[", "rsb": "]", "lcb": "{", "rcb": "}"}
 
 
 def detokenize(text: str) -> tuple[str, list[int]]:
     """Undo space tokenization; returns the new text and, per new char, its old offset.
 
     Only deletes characters and maps a backtick to an apostrophe or (doubled) to a
-    double quote, so new_text[i] came from text[offsets[i]] and spans map back exactly.
+    double quote, and a PTB bracket's last hyphen to the bracket ("-lrb-" -> "("), so
+    new_text[i] came from text[offsets[i]] and spans map back exactly.
     """
-    drop = set()
+    drop, brackets = set(), {}
     for regex in (_DETOK_SPACE, _DETOK_DROP):
         for m in regex.finditer(text):
             drop.update(range(m.start(), m.end()))
+    for m in _PTB_BRACKET.finditer(text):
+        bracket = _BRACKET_CHAR[m.group(1).lower()]
+        brackets[m.end() - 1] = bracket
+        drop.update(range(m.start(), m.end() - 1))
+        if bracket in "([{":
+            drop.update(range(m.end(), m.end() + len(text[m.end():]) - len(text[m.end():].lstrip())))
+        else:
+            drop.update(range(len(text[:m.start()].rstrip()), m.start()))
     keep = [i for i in range(len(text)) if i not in drop]
     chars = []
     for i in keep:
         doubled = i > 0 and i - 1 in drop and text[i - 1] == text[i]
-        chars.append('"' if doubled else "'" if text[i] == "`" else text[i])
+        chars.append(brackets.get(i) or ('"' if doubled else "'" if text[i] == "`" else text[i]))
     return "".join(chars), keep
 
 
