@@ -108,3 +108,13 @@ def test_a_model_folder_beside_the_config_is_found_from_anywhere(tmp_path, monke
     local, hub = load_config(config).summarizers
     assert local.model == str(tmp_path / "models" / "x")
     assert hub.model == "facebook/bart-large-cnn"
+
+
+def test_a_config_that_is_not_utf8_names_the_file_and_line(tmp_path):
+    """It was a traceback (exit 1, which a CI gate reads as a regression)."""
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"name: x\nsummarizers:\n  - {type: lead, name: caf\xe9}\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml, line 3: bytes that are not UTF-8"):
+        load_config(path)
+    path.write_bytes(b"\xef\xbb\xbfname: x\nsummarizers:\n  - {type: lead}\n")
+    assert load_config(path).name == "x"     # a byte-order mark is no part of the YAML

@@ -62,3 +62,15 @@ def test_fingerprints_change_with_settings_not_with_label():
     c = build_summarizer(LeadSpec(type="lead", k=2), max_bullets=4).fingerprint()
     d = build_summarizer(LeadSpec(type="lead", k=3), max_bullets=2).fingerprint()
     assert a == b and len({a, c, d}) == 3
+
+
+@pytest.mark.parametrize("spec", [TextRankSpec(type="textrank", k=4),
+                                  OracleSpec(type="oracle", k=4),
+                                  LeadSpec(type="lead", k=4)])
+@pytest.mark.parametrize("cap", [1, 2, 3])
+def test_the_bullet_cap_keeps_the_best_ranked_not_the_earliest(spec, cap):
+    """k above max_bullets: the cap kept the earliest of the k chosen sentences, so the
+    summary was neither the top `cap` nor the greedy choice; it must equal k = cap."""
+    capped = run(spec, max_bullets=cap)
+    direct = run(spec.model_copy(update={"k": cap}), max_bullets=cap)
+    assert capped.bullets == direct.bullets

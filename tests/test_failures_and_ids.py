@@ -145,6 +145,25 @@ def test_ids_the_dataset_lacks_are_reported(folder):
 
 
 # ---------------------------------------------------------------- run identity
+def test_an_edited_summaries_file_is_a_new_run_folder_and_the_old_run_stays(folder):
+    """The run folder's name hashed the config and the data but not the summaries file:
+    a second run with an edited file replaced the first run's results."""
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": SUMMARIES[0]}, {"id": "b", "summary": "y"}])
+    run_cli(folder, "--out", "r")
+    write_jsonl(folder / "sums.jsonl", [{"id": "a", "summary": SUMMARIES[1]},
+                                        {"id": "b", "summary": "y"}])
+    run_cli(folder, "--out", "r")
+    first, second = sorted((folder / "r").iterdir())
+    assert first.name != second.name
+    kept = {d: [json.loads(line)["bullets"] for line in (d / "summaries.jsonl").open()]
+            for d in (first, second)}
+    assert sorted(rows[0] for rows in kept.values()) == sorted([[SUMMARIES[0]],
+                                                                [SUMMARIES[1]]])
+    run_cli(folder, "--out", "r")     # the same file again: the same folder, no third one
+    assert len(list((folder / "r").iterdir())) == 2
+
+
 def test_edited_data_is_a_new_run_folder(folder):
     dataset(folder, ["a", "b"])
     write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}])

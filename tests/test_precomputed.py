@@ -144,3 +144,50 @@ def test_a_list_bullet_is_one_line_as_a_text_bullet_is(tmp_path):
                                                         "- x \t y"}) + "\n")
     a, b, _ = build(path).summarize(EXAMPLES)
     assert a.bullets == b.bullets == ("The dog ran home. The cat sat.", "x y")
+
+
+def test_csv_summaries_are_read_as_csv_not_as_lines(tmp_path):
+    """str.splitlines broke a CSV summary at U+2028 (the rest became an "id"), and a row
+    with more fields than the header lost them silently."""
+    path = tmp_path / "out.csv"
+    path.write_text('id,summary\na,"First.\u2028Second, third."\nb,"Two\nlines."\n',
+                    encoding="utf-8")
+    a, b, _ = build(path).summarize(EXAMPLES)
+    assert " ".join(a.bullets) == "First.\u2028Second, third." or a.bullets == (
+        "First.", "Second, third.")
+    assert b.bullets == ("Two", "lines.") and not a.error and not b.error   # as a text
+    path.write_text("id,summary\na,First, cut here.\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"out.csv, line 2: 3 fields, but the header has 2"):
+        build(path).summarize(EXAMPLES)
+
+
+@pytest.mark.parametrize("suffix, content", [
+    (".jsonl", b'{"id": "a", "summary": "K\xe9nya won."}\n'),
+    (".csv", b"id,summary\na,K\xe9nya won.\n"),
+])
+def test_bytes_that_are_not_utf8_are_bad_input_not_a_model_failure(tmp_path, suffix, content):
+    """A JSONL summary with such a byte was scored as a failed summary (exit 0), a CSV
+    one with the byte replaced: both are the file's fault, named with its line."""
+    path = tmp_path / f"out{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=r"out\.(jsonl|csv).*(line|after line) [12].*UTF-8"):
+        build(path).summarize(EXAMPLES)
+
+
+def test_null_list_items_are_no_bullets_and_a_bom_is_no_part_of_the_first_id(tmp_path):
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "a", "summary": ["x", None, "y"]})
+                     .encode() + b"\n")
+    (a, *_) = build(path).summarize(EXAMPLES)
+    assert a.bullets == ("x", "y")
+    csv_path = tmp_path / "out.csv"
+    csv_path.write_bytes(b"\xef\xbb\xbfid,summary\na,One.\n")
+    (a, *_) = build(csv_path).summarize(EXAMPLES)
+    assert a.bullets == ("One.",)
+
+
+def test_csv_errors_name_the_line_a_row_starts_on(tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text('id,summary\na,"one\ntwo\nthree"\nb,x\na,again\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"lines 2 and 6: the same id 'a'"):
+        build(path).summarize(EXAMPLES)

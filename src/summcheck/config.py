@@ -161,7 +161,12 @@ def load_config(path: str | Path, **overrides: Any) -> RunSpec:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found. Pass the path of a YAML config.")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[:err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}, line {line}: bytes that are not UTF-8. Save the config "
+                          "as UTF-8.") from None
     try:
         raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as err:

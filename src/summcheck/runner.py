@@ -71,6 +71,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     _check_ids(id_checks, warnings)   # ids no summary file matches: stop here
     del id_checks   # a bit per summary-file row each: not kept for the run
     metrics, checks = build_metrics(spec, warnings), build_checks(spec)
+    data = run_identity_data(data, summarizers)
     run_dir = Path(out_dir) / run_name(spec, data)
     with artifacts.RunLock(run_dir):
         artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
@@ -211,6 +212,14 @@ class _Survey:
         for check in (*self.id_checks, self.ledger):
             check.add(self.ids)
         self.ids.clear()
+
+
+def run_identity_data(data: str, summarizers) -> str:
+    """The data fingerprint, with the fingerprints of summarizers that read their
+    summaries from a file: an edited summaries file is a new run folder, as an edited data
+    file is (it replaced the finished run of the old file)."""
+    files = [s.fingerprint() for s in summarizers if getattr(s, "reads_summaries_file", False)]
+    return data if not files else f"{data}+{'+'.join(files)}"
 
 
 def run_name(spec: RunSpec, data: str) -> str:

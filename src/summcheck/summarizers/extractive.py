@@ -37,6 +37,7 @@ class _Extractive(Summarizer):
     def _settings(self) -> dict:
         settings = self.spec.model_dump(exclude={"name", "max_bullets", "optional"})
         return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER,
+                "cap": "best-ranked",   # max_bullets keeps the best of `select`'s order
                 **{name: installed_version(name) for name in self.libraries}}
 
     def fingerprint(self) -> str:
@@ -48,7 +49,9 @@ class _Extractive(Summarizer):
     def _one(self, example: Example) -> Summary:
         start = time.perf_counter()
         sentences = split_sentences(example.story)
-        picked = sorted(self.select(sentences, example))[: self.max_bullets or None]
+        # `select` ranks best first: the cap keeps the best, then they read in story order
+        # (it kept the earliest of them, so k=5 under max_bullets=4 was neither top 4)
+        picked = sorted(self.select(sentences, example)[: self.max_bullets or None])
         bullets = tuple(sentences[i] for i in picked)
         return Summary(example.id, bullets, raw_text="\n".join(bullets),
                        seconds=time.perf_counter() - start)

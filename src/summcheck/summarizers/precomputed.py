@@ -41,6 +41,7 @@ class Precomputed(Summarizer):
         self.label = spec.label
         self.max_bullets = max_bullets
         self.path = Path(spec.path)
+        self.reads_summaries_file = True     # its file's content is part of the run's identity
         self._seen: tuple | None = None   # the file version the digest and index are of
         self._digest = ""
 
@@ -76,8 +77,10 @@ class Precomputed(Summarizer):
 
     @cached_property
     def _csv_rows(self) -> list[tuple[str, object]]:
-        """(id, summary) of each CSV row, in file order."""
-        return [(key, value) for _, _, key, value in self._rows()]
+        """(id, summary) of each CSV row, in file order (`_csv_lines`: where each starts)."""
+        rows = list(self._rows())
+        self._csv_lines = [line for line, _, _, _ in rows]
+        return [(key, value) for _, _, key, value in rows]
 
     @cached_property
     def _index(self) -> "IdIndex":
@@ -125,10 +128,11 @@ class Precomputed(Summarizer):
             yield line_no, offset, str(row[self.spec.id_field]), row[self.spec.summary_field]
 
     def _line(self, where: int) -> int:
-        """The line number of a row (error messages only): a CSV row's number + 2 (the
-        header), a JSONL line's newlines before its offset + 1."""
+        """The line number of a row (error messages only): the line a CSV row starts on
+        (a quoted field may span lines), a JSONL line's newlines before its offset + 1."""
         if self._is_csv:
-            return where + 2
+            self._csv_rows   # noqa: B018 - fills _csv_lines
+            return self._csv_lines[where]
         with self.path.open("rb") as handle:
             return handle.read(where).count(b"\n") + 1
 
@@ -144,7 +148,7 @@ class Precomputed(Summarizer):
                 try:
                     row = fastjson.loads(handle.readline() or b"{}")
                     out[i] = (str(row[self.spec.id_field]), row[self.spec.summary_field])
-                except (json.JSONDecodeError, KeyError, TypeError):
+                except (ValueError, KeyError, TypeError):   # JSON, UTF-8 errors are ValueErrors
                     raise DataError(f"{self.path} changed during the run; run again.") from None
         return out
 
@@ -169,8 +173,10 @@ class Precomputed(Summarizer):
         if value is None:
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
         if isinstance(value, list):   # one line each, as split_bullets makes them: a "\n"
-            # kept inside a bullet would make rougeLsum score it as two sentences
-            bullets = tuple(b for b in (" ".join(str(v).split()) for v in value) if b)
+            # kept inside a bullet would make rougeLsum score it as two sentences; a null
+            # is no bullet (it was the text "None")
+            bullets = tuple(b for b in (" ".join(str(v).split()) for v in value if v is not None)
+                            if b)
             bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
             return Summary(example_id, bullets, raw_text="\n".join(bullets))
         return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
@@ -316,17 +322,18 @@ class _Smallest:
 
 def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
     """(line number, byte offset, row) from a .jsonl/.json-lines file, read line by line,
-    or (line number, None, row) from a .csv file."""
+    or (line number the row starts on, None, row) from a .csv file. Bytes that are not
+    UTF-8, and CSV rows with more or fewer fields than the header, are errors naming the
+    line: a summary silently cut or altered would be scored as the model's."""
     if path.suffix.lower() == ".csv":
-        text = path.read_text(encoding="utf-8", errors="replace")
-        reader = csv.DictReader(text.splitlines(keepends=True))
-        yield from ((i + 2, None, row) for i, row in enumerate(reader))
+        yield from _csv_rows(path)
         return
     offset = 0
     with path.open("rb", buffering=fastjson.LINE_BUFFER) as handle:
         for i, raw in enumerate(handle, start=1):
             start, offset = offset, offset + len(raw)
-            line = raw.decode("utf-8", errors="replace")
+            line = _utf8(raw[3:] if i == 1 and raw.startswith(b"\xef\xbb\xbf") else raw,
+                         path, i)
             if not line.strip():
                 continue
             try:
@@ -336,6 +343,43 @@ def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
             if not isinstance(row, dict):
                 raise DataError(f"{path}, line {i}: expected a JSON object per line.")
             yield i, start, row
+
+
+def _utf8(raw: bytes, path: Path, line: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}, line {line}: byte {raw[err.start]:#04x} at column "
+                        f"{err.start + 1} is not UTF-8. Save the file as UTF-8.") from None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, None, dict]]:
+    """The rows of a CSV file as the csv module reads it (only "\r" and "\n" end a line,
+    as in the data loader; str.splitlines also broke at U+2028 and other separators)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, [])
+            start = reader.line_num + 1
+            for row in reader:
+                if len(row) != len(header) and any(row):
+                    raise DataError(
+                        f"{path}, line {start}: {len(row)} fields, but the header has "
+                        f"{len(header)}. Quote fields that hold commas or line breaks.")
+                if any(row):
+                    yield start, None, dict(zip(header, row))
+                start = reader.line_num + 1
+        except UnicodeDecodeError:
+            raw = path.read_bytes()
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                _utf8(raw[raw.rfind(b"\n", 0, err.start) + 1:err.end], path,
+                      raw.count(b"\n", 0, err.start) + 1)
+            raise   # not reached: the whole file decoded where a part did not
+        except csv.Error as err:
+            raise DataError(f"{path}, line {reader.line_num}: {err}. Fix the CSV quoting.") \
+                from None
 
 
 def build(spec, *, max_bullets):
