@@ -225,6 +225,8 @@ def test_normalized_values():
     ("lost 1-3", "won 3-1"),                                                   # either order
     ("£100,000-a-week", "on £100,000 a week"),                                 # period
     ("£100,000 a week", "paid £100,000"),                                      # period dropped
+    ("the 2014-15 season", "the 2014/15 season"),                              # season, "/"
+    ("the 2014/15 season", "the 2014-15 season"),
     ("the 1970s", "in 1975"),                                                  # decade
     ("at 4 am", "just before 4am"),                                            # time
     ("two-thirds", "two thirds"),
@@ -255,6 +257,7 @@ def test_supported(summary, source):
     ("at 11:00", "at 10:30"),                       # times to the minute (were +-30 min)
     ("at 3.30pm", "at 3pm"),
     ("£100,000-a-year", "£100,000-a-week"),         # money keeps its period
+    ("the 2013/14 season", "the 2014/15 season"),   # a season with "/" was not read at all
     ("in the 1970s", "in 1985"),
 ])
 def test_unsupported(summary, source):

@@ -173,6 +173,7 @@ FRACTION_RE = re.compile(
 _SPLIT_DECIMAL = re.compile(r"\.\s(\d+)(?=(?:m|bn|k)\b)", _I)          # XSum's "£1. 8m"
 _AND_HALF = re.compile(r"[\s-]+and[\s-]+a[\s-]+half\b", _I)
 DIGITS_RE = re.compile(r"(?<![\w./])(?:(?:\d{1,3}(?:,\s?\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?!\d|/\w)")
+SEASON_RE = re.compile(r"(?<![\w./])(?P<y>1[89]\d\d|20\d\d)/(?P<yy>\d\d)(?![\w/])")
 _MON_RE = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")
 _FULLMON_RE = (r"(?:january|february|march|april|may|june|july|august|september|october"
@@ -352,6 +353,17 @@ def words_value(words: str) -> float:
     return total + current
 
 
+def _seasons(text: str, mask: bytearray) -> list[_Raw]:
+    """"2014/15": a season, as "2014-15" is (DIGITS_RE leaves numbers beside a "/" alone)."""
+    out = []
+    for m in SEASON_RE.finditer(text):
+        first = int(m.group("y"))
+        if _claim(mask, *m.span()):
+            out.append(_Raw(m.start(), m.end(), "number", first,
+                            high=first // 100 * 100 + int(m.group("yy")), digits=m.group("y")))
+    return out
+
+
 def _decades(text: str, mask: bytearray) -> list[_Raw]:
     out = []
     for m in DECADE_RE.finditer(text):
@@ -525,7 +537,7 @@ def _is_year(r: _Raw, qualifier: str | None, unit: str | None, hyphenated: bool)
 def extract_numbers(text: str) -> list[NumberMention]:
     """All number mentions in `text`, in order, with spans into `text`."""
     mask = bytearray(len(text))
-    raws = _dates(text, mask) + _times(text, mask) + _decades(text, mask)
+    raws = _dates(text, mask) + _times(text, mask) + _decades(text, mask) + _seasons(text, mask)
     raws += _word_mentions(text, mask) + _digit_mentions(text, mask)
     raws.sort(key=lambda r: r.start)
     return [_finish(text, r) for r in _merge_ranges(text, raws)]

@@ -59,7 +59,8 @@ APPROX_TOLERANCE = 0.1
 # 3: a score ("3-1") is supported only by a story pair of the same two numbers (each end
 #    was matched alone, against any story number); clock times to the minute (10:30 was
 #    10:30 +- 30 minutes); money keeps its period ("£100,000-a-week" is not "-a-year").
-RULES_VERSION = "3"
+# 4: a season written with "/" ("2014/15") is read, as "2014-15" was.
+RULES_VERSION = "4"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
