@@ -445,6 +445,11 @@ def test_decomposed_and_composed_accents_are_the_same_name(check, story_form, bu
     # "Nigerian" was found in "Niger"
     ("The president of Niger spoke.", "A Nigerian president spoke.", ["Nigerian"]),
     ("The president of Nigeria spoke.", "A Nigerian president spoke.", []),
+    # spaced initials were two tokens where dotted ones are one
+    ("Author J.K. Rowling wrote a new book.", "J. K. Rowling wrote a new book.", []),
+    ("Jockey A. P. McCoy retired.", "A.P. McCoy retired.", []),
+    ("President George H. W. Bush spoke.", "George W. Bush spoke.", ["George W. Bush"]),
+    ("President George H.W. Bush spoke.", "George H. W. Bush spoke.", []),
 ])
 def test_names_opening_a_bullet_and_demonyms(check, story, bullet, flagged):
     result = check.check(source=story, summary=[bullet])

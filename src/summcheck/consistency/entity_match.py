@@ -36,7 +36,9 @@ from summcheck.text import WORD
 #    place or nationality opening a bullet is a name ("China", entities.py); "Nigerian"
 #    is not of Niger, "Dominican" not of Dominica.
 # 7: PTB brackets of tokenized text ("-lrb-") read as brackets before NER (truecasing).
-RULES_VERSION = "7"
+# 8: spaced initials are one token as dotted ones are ("J. K. Rowling" ~ "J.K. Rowling";
+#    so "George W. Bush" is no longer a short form of "George H. W. Bush").
+RULES_VERSION = "8"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -154,7 +156,25 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         unknown = word == "UNK" or (word == "unk" and text[m.start() - 1: m.start()] == "<")
         tokens.append(Token(WILDCARD if unknown else fold(word), m.start() + offset,
                             m.end() + offset))
-    return tokens
+    return _join_initials(tokens, text, offset)
+
+
+def _join_initials(tokens: list[Token], text: str, offset: int) -> list[Token]:
+    """"J. K. Rowling" -> jk, rowling, as "J.K. Rowling" is (DOTTED makes "J.K." one
+    token): single capital letters, each followed by ". ", joined into one token."""
+    def initial(t: Token) -> bool:
+        raw = text[t.start - offset:t.end - offset + 2]
+        return len(raw) >= 2 and raw[0].isupper() and raw[1] == "." and t.end - t.start == 1
+
+    out: list[Token] = []
+    joining = False      # out[-1] is a run of initials that the next one may extend
+    for t in tokens:
+        if joining and initial(t) and text[out[-1].end - offset:t.start - offset] == ". ":
+            out[-1] = Token(out[-1].norm + t.norm, out[-1].start, t.end)
+            continue
+        out.append(t)
+        joining = initial(t)
+    return out
 
 
 def entity_key(text: str) -> tuple[str, ...]:
