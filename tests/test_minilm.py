@@ -8,6 +8,7 @@ weights). The numpy path must also never import torch.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("tokenizers")
 pytest.importorskip("safetensors")
@@ -134,11 +137,13 @@ def test_layers_index_like_hidden_states(tiny_dir):
 def test_chunks_sort_by_length_and_respect_the_size_and_token_caps():
     from summcheck.minilm import _chunks
 
-    lengths = [30, 5, 200, 12, 12, 7, 400, 9]
+    lengths = [30, 5, 200, 12, 12, 7, 400, 9, 12, 12]
     chunks = _chunks(lengths, 3, 40)
-    assert sorted(i for c in chunks for i in c) == list(range(8))
+    assert sorted(i for c in chunks for i in c) == list(range(10))
     flat = [lengths[i] for c in chunks for i in c]
     assert flat == sorted(lengths)
+    assert all(len({lengths[i] for i in c}) == 1 for c in chunks)    # no padding
+    assert sorted(len(c) for c in chunks if lengths[c[0]] == 12) == [1, 3]
     assert all(len(c) <= 3 and (len(c) == 1 or len(c) * max(lengths[i] for i in c) <= 40)
                for c in chunks)
     assert [lengths[c[0]] for c in chunks if len(c) == 1][-2:] == [200, 400]  # alone
@@ -155,6 +160,23 @@ def test_results_do_not_depend_on_the_number_of_threads(tiny_dir, monkeypatch):
         monkeypatch.setenv("SUMMCHECK_ENCODER_THREADS", threads)
         runs.append(encoder.sentence_vectors(texts, batch_size=2))
     assert np.array_equal(*runs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(len(TEXTS)))), st.integers(1, 5))
+def test_a_vector_is_the_same_to_the_bit_in_any_batch(tiny_dir, order, batch_size):
+    """Padding to a batch's longest text moved the last bits of a vector, so a text's
+    vector depended on its neighbours (cold, cached and resumed runs differed)."""
+    encoder = _encoder(tiny_dir)
+    alone = {t: encoder.sentence_vectors([t])[0] for t in TEXTS}
+    texts = [TEXTS[i] for i in order]
+    batched = encoder.sentence_vectors(texts, batch_size=batch_size)
+    assert all(np.array_equal(v, alone[t]) for t, v in zip(texts, batched))
+
+
+@functools.lru_cache(maxsize=2)
+def _encoder(folder) -> "BertEncoder":
+    return BertEncoder(folder)
 
 
 def test_gelu_is_the_erf_gelu_to_float32_precision():

@@ -201,15 +201,22 @@ class BertEncoder:
 
 
 def _chunks(lengths: list[int], batch_size: int, budget: int) -> list[list[int]]:
-    """Indices in batches of similar length: sorted by length, at most `batch_size` texts
-    and, past the first text, at most `budget` padded tokens per batch. Small batches keep
-    a layer's activations in the CPU cache: without the cap, batches of 64 news sentences
-    took about 1.4 times the CPU time (benchmarks/results/encoder_speed.md, numpy-nocap)."""
+    """Indices in batches of texts of one token length (so no padding): sorted by length,
+    at most `batch_size` texts and, past the first text, at most `budget` tokens per batch.
+    Padding moved a vector's last bits (up to 1.4e-7, in a quarter of 400 news sentences),
+    so a text's vector depended on its batch neighbours: cold, cached and resumed runs
+    differed, and near-ties in the embedding summarizer could flip. Without padding each
+    text's vector is the same to the bit in any batch (tests/test_minilm.py); on 1,500
+    news sentences this took about 1.25 times the time of mixed lengths (measured in one
+    session, not in a results file). Small batches keep a layer's activations in the CPU
+    cache: without the cap, batches of 64 news sentences took about 1.4 times the CPU time
+    (benchmarks/results/encoder_speed.md, numpy-nocap)."""
     order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     chunks: list[list[int]] = []
     for i in order:
         last = chunks[-1] if chunks else None
-        if last and len(last) < batch_size and (len(last) + 1) * lengths[i] <= budget:
+        if (last and len(last) < batch_size and lengths[last[0]] == lengths[i]
+                and (len(last) + 1) * lengths[i] <= budget):
             last.append(i)
         else:
             chunks.append([i])
