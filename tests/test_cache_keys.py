@@ -341,3 +341,37 @@ def test_digest_texts_hashes_each_texts_length_and_bytes(texts):
     digest = hashlib.sha256()
     digest_texts(digest, texts)
     assert digest.digest() == hashlib.sha256(expected).digest()
+
+
+def test_a_hub_model_never_downloaded_gets_a_key_no_later_run_meets(monkeypatch, tmp_path):
+    """With no commit in the hub cache the key said "commit: None": what a first run
+    generated was served to any later run whose hub cache was empty, whatever weights the
+    branch pointed to by then."""
+    import huggingface_hub.constants as hub_constants
+
+    from summcheck.config import HFSeq2SeqSpec
+    from summcheck.summarizers.base import build_summarizer
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path))
+    spec = HFSeq2SeqSpec(type="hf-seq2seq", model="some-org/some-model")
+    keys = {build_summarizer(spec, max_bullets=3).fingerprint() for _ in range(2)}
+    assert len(keys) == 2
+    ref = tmp_path / "models--some-org--some-model" / "refs" / "main"
+    ref.parent.mkdir(parents=True)
+    ref.write_text("a" * 40)
+    known = {build_summarizer(spec, max_bullets=3).fingerprint() for _ in range(2)}
+    assert len(known) == 1 and not known & keys
+
+
+def test_folder_digest_sees_a_one_kilobyte_change_in_a_big_weights_file(tmp_path):
+    """Sampled hashing (ends and 64 KiB of every 8 MiB) missed a LayerNorm-sized change."""
+    from summcheck.summarizers.hf_common import folder_digest
+
+    weights = tmp_path / "model.safetensors"
+    with weights.open("wb") as f:
+        f.truncate(30 << 20)
+    before = folder_digest(tmp_path)
+    with weights.open("r+b") as f:
+        f.seek(19_702_784)
+        f.write(b"\x01" * 1024)
+    assert folder_digest(tmp_path) != before

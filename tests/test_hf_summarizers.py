@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -277,3 +278,20 @@ def test_input_limit_ignores_sentinel_lengths():
                                  Obj(config=Obj(n_positions=512))) == 512
     override = spec.model_copy(update={"max_input_tokens": 99})
     assert hf_common.input_limit(override, huge, Obj(config=Obj())) == 99
+
+
+@pytest.mark.parametrize("build", ["seq2seq", "causal"])
+def test_a_model_config_that_samples_does_not_switch_sampling_on(build, tiny_t5_dir,
+                                                                 tiny_causal_dir, tmp_path):
+    """A generation_config.json with do_sample: true sampled whole batches under the key
+    of greedy output: a summary then depended on the batch size and its neighbours."""
+    source = tiny_t5_dir if build == "seq2seq" else tiny_causal_dir
+    folder = Path(shutil.copytree(source, tmp_path / build))
+    config_file = folder / "generation_config.json"
+    config = json.loads(config_file.read_text()) if config_file.exists() else {}
+    config_file.write_text(json.dumps({**config, "do_sample": True, "top_k": 50}))
+    make = seq2seq if build == "seq2seq" else causal
+    unsaid = {"max_new_tokens": 12, "min_new_tokens": 4}     # the config says no do_sample
+    together = make(folder, batch_size=4, generation=unsaid).summarize(EXAMPLES)
+    alone = make(folder, batch_size=1, generation=unsaid).summarize(EXAMPLES)
+    assert [s.bullets for s in together] == [s.bullets for s in alone]

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -24,12 +25,11 @@ from .base import Summarizer, fingerprint_of
 
 # Bump when pre/post-processing in these modules changes what a summarizer outputs
 # (text.split_bullets, which parses their output, has its own BULLETS_VERSION).
-CODE_VERSION = 1
+# 2: sampling only when the config asks for it (a model's generation_config.json with
+#    do_sample: true sampled batches under the key of greedy output).
+CODE_VERSION = 2
 
-_HEAD_TAIL = 1 << 20  # bytes read from each end of a large file for its digest
-_SMALL_FILE = 16 << 20  # files up to this size are hashed whole
-_SAMPLE = 64 << 10  # ... larger ones also by this many bytes every _STRIDE bytes between
-_STRIDE = 8 << 20
+_DIGEST_MEMO: dict[tuple, str] = {}   # (path, size, mtime, ctime, inode) -> file sha256
 
 
 def import_hf() -> tuple[Any, Any]:
@@ -199,8 +199,11 @@ def hf_fingerprint(
     if is_local_model(spec.model):
         model_id: dict[str, Any] = {"model_files": digest()}
     else:
-        model_id = {"model": spec.model, "revision": spec.revision,
-                    "commit": cached_commit(spec.model, spec.revision)}
+        # a model never downloaded has no known commit: a key of its own that no later
+        # run meets, so what this run generates from whatever it downloads is never
+        # served for the weights the branch points to later (a "no commit" key was)
+        commit = cached_commit(spec.model, spec.revision) or f"unresolved-{uuid.uuid4().hex}"
+        model_id = {"model": spec.model, "revision": spec.revision, "commit": commit}
     return fingerprint_of(kind, {
         **model_id,
         "dtype": spec.dtype,
@@ -235,28 +238,29 @@ def cached_commit(model: str, revision: str | None) -> str | None:
 
 
 def folder_digest(folder: str | Path) -> str:
-    """Content hash of a model folder's top-level files (config, tokenizer, weights).
-
-    Files up to 16 MiB are hashed whole. Larger ones (weights) by name, size, their first
-    and last MiB, and 64 KiB of every 8 MiB between: under 2% of a multi-GB file. The ends
-    alone missed weights retrained in the middle only (a fine-tune of some layers with the
-    embeddings frozen: safetensors stores tensors by name, so those layers sit between
-    unchanged ones); with the samples, any change of 8 MiB or more in one piece is seen.
-    """
+    """Content hash of a model folder's top-level files (config, tokenizer, weights), each
+    hashed whole. Sampling large files (the ends and 64 KiB of every 8 MiB, until
+    2026-12-05) missed small weight changes, such as a LayerNorm-only tune, and served
+    one model's cached summaries as another's. A file's hash is remembered in-process by
+    its path, size, times and inode, so a run hashes a multi-GB file once."""
     h = hashlib.sha256()
     for path in sorted(Path(folder).expanduser().iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.suffix == ".md":
             continue
-        size = path.stat().st_size
-        h.update(json.dumps([path.name, size]).encode())
-        with path.open("rb") as f:
-            if size <= _SMALL_FILE:
-                h.update(f.read())
-                continue
-            for offset in [0, *range(_HEAD_TAIL, size - _HEAD_TAIL, _STRIDE), size - _HEAD_TAIL]:
-                f.seek(offset)
-                h.update(f.read(_HEAD_TAIL if offset in (0, size - _HEAD_TAIL) else _SAMPLE))
+        stat = path.stat()
+        h.update(json.dumps([path.name, stat.st_size, _file_sha256(path, stat)]).encode())
     return h.hexdigest()[:32]
+
+
+def _file_sha256(path: Path, stat: os.stat_result) -> str:
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if key not in _DIGEST_MEMO:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+        _DIGEST_MEMO[key] = digest.hexdigest()
+    return _DIGEST_MEMO[key]
 
 
 def example_seed(seed: int, example: Example) -> int:
@@ -334,7 +338,10 @@ class HFSummarizer(Summarizer):
         tokenizer, model = self._loaded()
         limit = input_limit(self.spec, tokenizer, model)
         prepared = [self._prepare(ex, limit) for ex in examples]
-        generation = {"pad_token_id": tokenizer.pad_token_id, **self._generation()}
+        # do_sample explicit: a model's generation_config.json may switch sampling on,
+        # which the key (and the per-example seeding) would not know
+        generation = {"pad_token_id": tokenizer.pad_token_id, "do_sample": False,
+                      **self._generation()}
         special = set(tokenizer.all_special_ids)
         out: list[Summary | None] = [None] * len(examples)
         lengths = [meta["input_tokens"] for _, meta in prepared]
