@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from summcheck.text import WORD
+from summcheck.text import PLAIN_WORD, WORD, has_marks
 
 from .support import content_words, story_index
 
@@ -34,6 +34,7 @@ LAYER = 0                # MiniLM's embedding layer
 _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
 _TOKEN = re.compile(WORD)   # letters (any script) and digits; text NFC and lowercased first
+_PLAIN_TOKEN = re.compile(PLAIN_WORD)
 _PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})   # "-lrb-": no word
 
 
@@ -134,8 +135,7 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
     story_tokens, positions = _story_tokens(story)
-    tokens = [t for t in _TOKEN.findall(unicodedata.normalize("NFC", bullet).lower())
-              if t not in _PTB_BRACKETS]
+    tokens = [t for t in _tokens(bullet) if t not in _PTB_BRACKETS]
     i = fragments = 0
     while i < len(tokens):
         best = 0
@@ -153,11 +153,18 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     return len(tokens), fragments
 
 
+def _tokens(text: str) -> list[str]:
+    """Lowercase word tokens of the composed (NFC) text; ASCII text as it is."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return (_TOKEN if has_marks(text) else _PLAIN_TOKEN).findall(text.lower())
+
+
 @lru_cache(maxsize=256)
 def _story_tokens(story: str) -> tuple[list[str], dict[str, list[int]]]:
     """The story's `extractive_fragments` tokens and where each occurs: once per story,
     not once per bullet."""
-    story_tokens = _TOKEN.findall(unicodedata.normalize("NFC", story).lower())
+    story_tokens = _tokens(story)
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(story_tokens):
         positions.setdefault(token, []).append(i)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from summcheck.consistency.base import Span
-from summcheck.text import WORD
+from summcheck.text import PLAIN_WORD, WORD, has_marks
 
 # Bump when a rule below changes what is supported (or which span is reported as the
 # support); it is part of the check's signature.
@@ -43,6 +43,8 @@ RULES_VERSION = "8"
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
 _TOKEN_RE = re.compile(DOTTED + "|" + WORD)
+_PLAIN_TOKEN_RE = re.compile(DOTTED + "|" + PLAIN_WORD)   # for text without combining marks
+_SPACED_INITIALS = re.compile(r"(?<![^\W_])[^\W\d_]\. [^\W\d_]\.")   # "J. K."
 _APOSTROPHES = "'’‘`´"
 _PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})
 
@@ -146,12 +148,12 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     "Kim Jong-un" -> kim, jong, un), the same way on both sides of a comparison.
     """
     tokens = []
-    for m in _TOKEN_RE.finditer(text):
+    for m in (_TOKEN_RE if has_marks(text) else _PLAIN_TOKEN_RE).finditer(text):
         word = m.group()
         if word.lower() == "s" and m.start() > 0 and text[m.start() - 1] in _APOSTROPHES:
             continue
-        if word.lower() in _PTB_BRACKETS and text[m.start() - 1: m.start()] == "-" \
-                and text[m.end(): m.end() + 1] == "-":
+        if len(word) == 3 and word.lower() in _PTB_BRACKETS \
+                and text[m.start() - 1: m.start()] == "-" and text[m.end(): m.end() + 1] == "-":
             continue    # "-lrb-": a bracket of tokenized text, no word
         unknown = word == "UNK" or (word == "unk" and text[m.start() - 1: m.start()] == "<")
         tokens.append(Token(WILDCARD if unknown else fold(word), m.start() + offset,
@@ -163,9 +165,13 @@ def _join_initials(tokens: list[Token], text: str, offset: int) -> list[Token]:
     """"J. K. Rowling" -> jk, rowling, as "J.K. Rowling" is (DOTTED makes "J.K." one
     token): single capital letters, each followed by ". ", joined into one token."""
     def initial(t: Token) -> bool:
-        raw = text[t.start - offset:t.end - offset + 2]
-        return len(raw) >= 2 and raw[0].isupper() and raw[1] == "." and t.end - t.start == 1
+        if t.end - t.start != 1:
+            return False
+        raw = text[t.start - offset:t.end - offset + 1]     # the letter and what follows
+        return len(raw) == 2 and raw[0].isupper() and raw[1] == "."
 
+    if _SPACED_INITIALS.search(text) is None:
+        return tokens
     out: list[Token] = []
     joining = False      # out[-1] is a run of initials that the next one may extend
     for t in tokens:

@@ -59,7 +59,7 @@ from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, 
 from summcheck.consistency.forked_batches import ForkedBatches
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
-from summcheck.text import SENTENCE_SPLITTER, WORD, split_sentences
+from summcheck.text import PLAIN_WORD, SENTENCE_SPLITTER, WORD, has_marks, split_sentences
 from summcheck.versions import installed_version
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
@@ -68,8 +68,10 @@ Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
 DEFAULT_THRESHOLD = {"lexical": 0.4, "embedding": 0.6, "lexical+embedding": 0.3,
                      "aligned": 0.3}
 _WORD = re.compile(WORD)   # letters (any script) and digits
+_PLAIN_WORD = re.compile(PLAIN_WORD)   # the same for a text without combining marks
 _NOT_TAIL = ("'t", "’t")         # "didn't": "didn" is the auxiliary of a "not"
 _SPACED_NOT = re.compile(r" n['’]t\b")   # "ca n't", "wo n't": tokenized text (CNN/DM)
+_AFTER_AUXILIARY = (*_NOT_TAIL, " n'", " n’")
 _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embedding method)
 # Bump when a scoring rule or the stop words change what a bullet scores; it is part of the
 # signature, so the score cache keys on it (summcheck's own version is not bumped per change).
@@ -151,9 +153,18 @@ class Word:
 
 
 def content_words(text: str) -> list[Word]:
-    return [Word(w, stem(w), m.start(), m.end()) for m in _WORD.finditer(text)
-            if (w := _word(m.group())).isalpha() and len(w) > 1 and w not in STOP_WORDS
-            and not _negated_auxiliary(w, text, m.end())]
+    """The content words of `text` (a loop, not calls per word: it runs over every story)."""
+    composed = text.isascii() or not has_marks(text)
+    out = []
+    for m in (_PLAIN_WORD if composed else _WORD).finditer(text):
+        w = m.group().lower() if composed else unicodedata.normalize("NFC", m.group()).lower()
+        if len(w) < 2 or w in STOP_WORDS or not w.isalpha():
+            continue
+        end = m.end()       # "didn't", "ca n't": the auxiliary of a "not" is no content
+        if text.startswith(_AFTER_AUXILIARY, end) and _negated_auxiliary(w, text, end):
+            continue
+        out.append(Word(w, stem(w), m.start(), end))
+    return out
 
 
 def _word(text: str) -> str:
@@ -164,13 +175,16 @@ def _word(text: str) -> str:
 def _negated_auxiliary(word: str, text: str, end: int) -> bool:
     """"didn", "wasn", "won", "can" before "'t" (or "ca", "wo" before " n't"): an
     auxiliary with "not", both function words (as "did not" is)."""
-    return ((word.endswith("n") and text.startswith(_NOT_TAIL, end))
-            or _SPACED_NOT.match(text, end) is not None)
+    after = text[end:end + 2]      # a slice first: this runs for every word of every text
+    if after in _NOT_TAIL:
+        return word.endswith("n")
+    return after == " n" and _SPACED_NOT.match(text, end) is not None
 
 
 def _plain(text: str) -> str:
     """Lowercase words joined by single spaces: the form verbatim copies are compared in."""
-    return " ".join(_word(m.group()) for m in _WORD.finditer(text))
+    words = (_WORD if has_marks(text) else _PLAIN_WORD).finditer(text)
+    return " ".join(_word(m.group()) for m in words)
 
 
 # ---------------------------------------------------------------- the story, once per story

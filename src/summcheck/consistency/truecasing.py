@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Callable
 
 from summcheck.consistency.entity_match import DOTTED, PROPER_ADJECTIVES, singular
-from summcheck.text import WORD
+from summcheck.text import PLAIN_WORD, WORD, has_marks
 
 # Spaces a tokenizer put before punctuation and clitics ("kim 's", "u.s .", "( a )").
 _DETOK_SPACE = re.compile(
@@ -83,6 +83,11 @@ def restore_text(text: str, case: CaseTable, is_common: Callable[[str], bool]
 
 # Words for truecasing: contractions and possessives stay in one word ("hasn't", "kim's").
 _CASE_WORD = re.compile(DOTTED + f"|{WORD}(?:['’]{WORD})*")
+_PLAIN_CASE_WORD = re.compile(DOTTED + f"|{PLAIN_WORD}(?:['’]{PLAIN_WORD})*")
+
+
+def _case_words(text: str) -> list[re.Match]:
+    return list((_CASE_WORD if has_marks(text) else _PLAIN_CASE_WORD).finditer(text))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -132,7 +137,7 @@ class CaseTable:
         next_capitalised: dict[str, dict[bool, int]] = defaultdict(dict)
 
         text = self._text
-        words = list(_CASE_WORD.finditer(text))
+        words = _case_words(text)
         keys = [_case_key(m.group()) for m in words]
         last = len(words) - 1
         for i, m in enumerate(words):
@@ -216,7 +221,7 @@ def truecase(text: str, table: CaseTable, is_common: Callable[[str], bool]) -> s
     Sentence starts are capitalised.
     """
     chars = list(text)
-    words = list(_CASE_WORD.finditer(text))
+    words = _case_words(text)
     keys = [_case_key(m.group()) for m in words]
     after_name_part = False
     for i, m in enumerate(words):
