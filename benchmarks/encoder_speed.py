@@ -10,6 +10,10 @@ included, in batches of texts of similar length:
   numpy      BertEncoder.sentence_vectors: batches on `--threads` worker threads, each
              with single-threaded BLAS (threadpoolctl), at most 512 padded tokens a batch
   numpy-nocap  the same without the 512-token cap (batches of exactly the batch size)
+  numpy-padded the numpy encoder batching texts of mixed lengths, padded to the longest
+             (summcheck.minilm's batching until 2026-12-05; it now batches one length only,
+             so that no vector depends on its batch: `info` counts, on the first --layers
+             sentences, the vectors of each that differ in any bit from one encoded alone)
   torch      AutoTokenizer + AutoModel under inference_mode, mean pool + normalize (the
              path summcheck.embeddings used before), torch.set_num_threads(--threads)
 
@@ -109,6 +113,43 @@ class UncappedEncoder:
             minilm._TOKEN_BUDGET = cap
 
 
+class PaddedEncoder:
+    """The numpy encoder batching texts of similar, not equal, length (padded)."""
+
+    def __init__(self, encoder):
+        self.encoder = encoder
+
+    def sentence_vectors(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        from summcheck import minilm
+
+        equal_lengths = minilm._chunks
+        minilm._chunks = mixed_length_chunks
+        try:
+            return self.encoder.sentence_vectors(texts, batch_size=batch_size)
+        finally:
+            minilm._chunks = equal_lengths
+
+
+def mixed_length_chunks(lengths: list[int], batch_size: int, budget: int) -> list[list[int]]:
+    """minilm._chunks before 2026-12-05: sorted by length, texts of any length together."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    chunks: list[list[int]] = []
+    for i in order:
+        last = chunks[-1] if chunks else None
+        if last and len(last) < batch_size and (len(last) + 1) * lengths[i] <= budget:
+            last.append(i)
+        else:
+            chunks.append([i])
+    return chunks
+
+
+def differ_from_alone(encoder, texts: list[str], batch_size: int) -> int:
+    """How many of the texts' vectors differ in any bit from the text encoded alone."""
+    together = encoder.sentence_vectors(texts, batch_size=batch_size)
+    return sum(not np.array_equal(v, encoder.sentence_vectors([t], batch_size=1)[0])
+               for t, v in zip(texts, together))
+
+
 def layer_differences(folder: Path, numpy_encoder, texts: list[str]) -> list[float]:
     """Max abs difference of every layer's token vectors (embeddings first), numpy vs
     transformers' BertModel, over `texts` (real tokens only; different batches)."""
@@ -145,6 +186,7 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
     texts = news_sentences(args.sentences)
     numpy_encoder = BertEncoder(folder, max_tokens=MAX_TOKENS)
     encoders = {"numpy": numpy_encoder, "numpy-nocap": UncappedEncoder(numpy_encoder),
+                "numpy-padded": PaddedEncoder(numpy_encoder),
                 "torch": TorchEncoder(folder, args.threads)}
     pieces = sum(len(ids) for ids in encoders["numpy"].tokenize(texts))
     for encoder in encoders.values():           # warm-up: first-call costs are not timed
@@ -171,7 +213,10 @@ def measure(args: argparse.Namespace) -> tuple[list[dict], dict]:
                          "ratio": medians["torch"][0] / wall if name == "numpy" else None})
     info = {**cnndm_costs(numpy_encoder.tokenize), "sentences": len(texts), "pieces": pieces,
             "max_abs_diff": diff,
-            "layers": layer_differences(folder, numpy_encoder, texts[:args.layers])}
+            "layers": layer_differences(folder, numpy_encoder, texts[:args.layers]),
+            "differ_from_alone": {name: differ_from_alone(encoders[name], texts[:args.layers],
+                                                          max(args.batch_sizes))
+                                  for name in ("numpy", "numpy-padded")}}
     return rows, info
 
 
@@ -192,6 +237,9 @@ def table(rows: list[dict], info: dict, args: argparse.Namespace, load_start: st
              f"- max abs difference numpy vs torch, sentence vectors: {info['max_abs_diff']:.2g}"
              f"; token vectors of the first {args.layers} sentences, embeddings then layers "
              f"1-6: {', '.join(f'{d:.2g}' for d in info['layers'])}",
+             f"- vectors of the first {args.layers} sentences that differ in any bit from "
+             f"the sentence encoded alone (batch {max(args.batch_sizes)}): "
+             + ", ".join(f"{n} {c}" for n, c in info["differ_from_alone"].items()),
              "", "| batch | backend | rounds | sentences/s (range) | word pieces/s | CPU s "
              "| numpy/torch |", "|---:|---|---:|---:|---:|---:|---:|"]
     for r in rows:

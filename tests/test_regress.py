@@ -317,3 +317,20 @@ def test_drops_are_judged_by_holm_adjusted_p_over_the_gate(tmp_path):
     alone = {"max_drop": {"rouge2_f": 0.01}, "alpha": 0.05}
     cur = make_run(tmp_path, "one", {"lead-3": {"rouge2_f": values(drop)}}, regress=alone)
     assert regress(cur, "--baseline", base).exit_code == 1
+
+
+@pytest.mark.parametrize("command", ["regress", "baseline", "report"])
+def test_an_output_path_the_system_refuses_is_bad_input_not_a_regression(tmp_path, baseline,
+                                                                        command):
+    """A FileExistsError or NotADirectoryError was a traceback with exit 1, which a CI gate
+    reads as "regressed" (regress had already printed PASS)."""
+    cur = run(tmp_path, "cur", BASE)
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    args = {"regress": ["regress", str(cur), "--baseline", str(baseline),
+                        "--out", str(blocker / "v.json")],
+            "baseline": ["baseline", str(cur), "--out", str(blocker / "b.json")],
+            "report": ["report", str(cur), "--out", str(blocker)]}[command]
+    result = RUNNER.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "afile" in result.output and "Traceback" not in result.output

@@ -552,3 +552,12 @@ def test_markdown_tells_no_findings_from_no_checks(tmp_path):
         md = write_reports([run], tmp_path / run.name, formats=["md"])["md"].read_text()
         assert text in md, md[-300:]
         assert ("No findings." in md) == (run is checked)
+
+
+def test_a_report_of_runs_without_headline_metrics_is_written(tmp_path):
+    """The plots asked matplotlib for a figure of no panels: a ValueError, exit 1."""
+    from fake_runs import make_run, values
+
+    run = make_run(tmp_path, "other", {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}})
+    written = write_reports([run], tmp_path / "out")
+    assert "rouge2" in written["html"].read_text()

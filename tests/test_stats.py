@@ -88,3 +88,16 @@ def test_resample_means_are_the_means_of_the_seeded_draws(n, m, resamples, seed,
         stats._CHUNK_ELEMENTS = original
     assert got.shape == (resamples, m)
     assert np.allclose(got, expected, rtol=1e-12, atol=1e-15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0, 1, allow_nan=False), st.integers(1, 40), st.integers(0, 3))
+def test_the_interval_always_holds_the_mean_even_for_equal_values(value, n, seed):
+    """Equal values: the resampled means and the mean were summed in other orders, so the
+    mean could sit a rounding error outside low = high (0.5925925925925924 against
+    ...26 at n=15), and the report's error bar got a negative length (a crash)."""
+    from summcheck.stats import aggregate_columns
+
+    for agg in (aggregate([value] * n, n_bootstrap=200, seed=seed),
+                aggregate_columns({"m": np.full(n, value)}, n_bootstrap=200, seed=seed)["m"]):
+        assert agg.low <= agg.mean <= agg.high

@@ -239,7 +239,8 @@ def list_things() -> None:
 
 
 class _user_errors:
-    """Turn SummcheckError into a one-line message (exit 2) and Ctrl-C into a resume hint."""
+    """Turn SummcheckError, and a file the system cannot read or write, into a one-line
+    message (exit 2; exit 1 is a regression's) and Ctrl-C into a resume hint."""
 
     def __enter__(self):
         return self
@@ -247,6 +248,11 @@ class _user_errors:
     def __exit__(self, kind, err, tb):
         if kind is not None and issubclass(kind, SummcheckError):
             typer.secho(f"error: {err}", err=True, fg="red")
+            raise typer.Exit(2)
+        if kind is not None and issubclass(kind, OSError) and err.filename is not None:
+            typer.secho(f"error: {err.filename}: {err.strerror or err}. Check the path and "
+                        "its permissions (finished work is kept; run again to resume).",
+                        err=True, fg="red")
             raise typer.Exit(2)
         if kind is KeyboardInterrupt:
             typer.secho("interrupted: finished summaries are cached; run the same command "

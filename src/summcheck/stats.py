@@ -70,7 +70,15 @@ def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0
     means = _resample_means(arr, n_bootstrap, seed)
     alpha = (1 - confidence) / 2
     low, high = np.quantile(means, [alpha, 1 - alpha])
-    return Aggregate(float(arr.mean()), float(low), float(high), len(arr))
+    return _bracketed(float(arr.mean()), float(low), float(high), len(arr))
+
+
+def _bracketed(mean: float, low: float, high: float, n: int) -> Aggregate:
+    """The aggregate with its interval widened to hold the mean where float rounding left
+    the mean outside it (equal values: the resampled means and the mean are summed in other
+    orders, e.g. mean 0.59259...24 against low = high = 0.59259...26). A report's error bar
+    of negative length was a crash; an interval beside its mean reads as wrong."""
+    return Aggregate(mean, min(low, mean), max(high, mean), n)
 
 
 def aggregate_columns(columns: dict[str, np.ndarray], *, n_bootstrap: int = 1000,
@@ -107,8 +115,8 @@ def _dense_aggregates(matrix: np.ndarray, names: list[str], n_bootstrap: int, se
     means = _resample_means(matrix, n_bootstrap, seed)
     alpha = (1 - confidence) / 2
     bounds = np.quantile(means, [alpha, 1 - alpha], axis=0)
-    return {k: Aggregate(float(matrix[:, j].mean()), float(bounds[0, j]),
-                         float(bounds[1, j]), len(matrix)) for j, k in enumerate(names)}
+    return {k: _bracketed(float(matrix[:, j].mean()), float(bounds[0, j]),
+                          float(bounds[1, j]), len(matrix)) for j, k in enumerate(names)}
 
 
 # Exact (no Monte Carlo error) while it costs no more than the random flips: up to 24

@@ -38,12 +38,12 @@ def make_plots(models: Sequence[Model], metrics: Sequence[str],
     unsupported mentions per 100 bullets."""
     matplotlib = _matplotlib()
     with matplotlib.rc_context(RC):
-        plots = [
+        plots = [   # no headline metric in the runs (a run of other metrics): no score plots
             Plot("Per-example score distributions", _svg(_distributions(models, metrics)),
                  "box and strip plots of per-example scores per model"),
             Plot(f"Means with {interval_label} intervals", _svg(_intervals(models, metrics)),
                  "mean and bootstrap interval per model"),
-        ]
+        ] if metrics else []
         if rates:
             plots.append(_unsupported_plot(models, rates))
         else:
