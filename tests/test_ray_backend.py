@@ -228,3 +228,21 @@ def test_unknown_backend_and_address_without_ray_are_refused(tmp_path):
     for extra in (["--backend", "spark"], ["--address", "head:6379"]):
         result = CliRunner().invoke(app, ["run", str(config), "--no-progress", *extra])
         assert result.exit_code == 2, result.output
+
+
+def test_an_address_nothing_answers_on_fails_fast_naming_it(tmp_path, monkeypatch):
+    """ray.init waited without end for an unreachable cluster (over ten minutes in a run)."""
+    pytest.importorskip("ray")
+    import socket
+    import time
+
+    from summcheck.backends import ray_backend
+
+    with socket.socket() as probe:            # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.monotonic()
+    with pytest.raises(SummcheckError, match=f"cannot join the Ray cluster at 127.0.0.1:{port}"):
+        ray_backend._check_reachable(f"127.0.0.1:{port}", timeout=2)
+    assert time.monotonic() - start < 10
+    ray_backend._check_reachable("auto")      # left to Ray

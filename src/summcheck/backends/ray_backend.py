@@ -45,6 +45,7 @@ import math
 import multiprocessing
 import os
 import signal
+import socket
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -140,6 +141,7 @@ class RayBackend:
         if not ray.is_initialized():
             if self.address:
                 _use_token_if_found()
+                _check_reachable(self.address)
             try:
                 ray.init(address=self.address or "local", include_dashboard=False,
                          logging_level=logging.WARNING)
@@ -338,6 +340,21 @@ def _use_token_if_found() -> None:
         from ray._raylet import Config
 
         Config.initialize("")
+
+
+def _check_reachable(address: str, timeout: float = 10.0) -> None:
+    """A host:port address must answer a TCP connection before Ray is asked to join it:
+    ray.init waits for an unreachable cluster's control store without end (it printed
+    "Failed to connect to GCS" for over ten minutes and never raised). "auto" and ray://
+    client addresses are left to Ray."""
+    host, sep, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as err:
+        raise SummcheckError(_cannot_join(address, ConnectionError(
+            f"nothing answered at {address} within {timeout:g} s ({err})"))) from None
 
 
 def _cannot_join(address: str, err: Exception) -> str:
