@@ -121,6 +121,19 @@ def test_good_file_validates_and_counts_rows(here):
     assert "5 dataset rows checked" in output
 
 
+@pytest.mark.parametrize("layout", ["lines", "array"])
+def test_validate_finds_a_duplicate_id_and_names_both_rows(here, layout):
+    """validate said "ok" and the run then stopped on the duplicate, naming no row."""
+    rows = [*ROWS[:3], {**ROWS[3], "id": ROWS[1]["id"]}, ROWS[4]]
+    text = ("".join(json.dumps(r) + "\n" for r in rows) if layout == "lines"
+            else json.dumps(rows))
+    (here / "ex.jsonl").write_text(text)
+    config(here)
+    code, output = cli("validate", "c.yaml")
+    assert code == 2, output
+    assert f"data rows 2 and 4: duplicate example id {ROWS[1]['id']!r}" in output
+
+
 @pytest.mark.parametrize("text", [
     "[\n" + ",\n".join(json.dumps(r) for r in ROWS) + "\n]\n",         # one JSON array
     json.dumps(ROWS),                                                  # the array on one line

@@ -14,6 +14,7 @@ from itertools import accumulate
 from typing import Any, Sequence
 
 from ..config import HFDataset
+from ..errors import DataError
 from ..types import Example
 from . import ExampleRows, Tap, sample_indices
 from .mapping import to_example
@@ -59,8 +60,41 @@ def load_local(spec: HFDataset, files: LocalFiles, tap: Tap | None = None) -> Ex
 
 
 def check_local(spec: HFDataset, files: LocalFiles) -> int:
-    """Check every row of the files (what `summcheck validate` does); the rows checked."""
-    return sum(len(index) for index in index_files(spec, files))
+    """Check every row of the files (what `summcheck validate` does), ids included: the
+    rows checked."""
+    ids = _UniqueIds(spec, files)
+    indexes = index_files(spec, files, ids)
+    if ids.restarted:    # a whole-file read hands no rows on: the ids from the index
+        ids = _UniqueIds(spec, files)
+        for index in indexes:
+            for start in range(0, len(index), 10_000):
+                for row in index.rows(list(range(start, min(start + 10_000, len(index))))):
+                    ids(row)
+    return sum(len(index) for index in indexes)
+
+
+class _UniqueIds(RowTap):
+    """A tap that stops at an id a row before had (the run would stop there too; validate
+    said "ok"), naming both rows (counted over all files from 1, data rows only)."""
+
+    def __init__(self, spec: HFDataset, files: LocalFiles):
+        super().__init__(None, None)
+        self.field, self.files, self.seen, self.restarted = spec.fields.id, files, {}, False
+
+    def __call__(self, row: dict[str, Any]) -> None:
+        self.number += 1
+        if self.field is None:
+            return
+        key = str(row.get(self.field))
+        first = self.seen.setdefault(key, self.number)
+        if first != self.number:
+            raise DataError(
+                f"{', '.join(map(str, self.files.files))}: data rows {first} and "
+                f"{self.number}: duplicate example id {key!r}. Ids key the cache and the "
+                "scores; make them unique (or map `fields.id: null` to use row numbers).")
+
+    def restart(self) -> None:      # a file read whole: its rows are not handed on
+        self.restarted = True
 
 
 def index_files(spec: HFDataset, files: LocalFiles, on_row: RowTap = NO_TAP) -> list[Any]:
