@@ -151,6 +151,8 @@ def _write(path, text):
     ("unreadable json", "unreadable baseline"),
     ("not a baseline", "not a summcheck baseline file"),
     ("unknown metric option", "unknown metric 'rouge2f' (--max-drop). Did you mean 'rouge2_f'?"),
+    ("metric without its measure", "unknown metric 'rouge2' (--max-drop). Did you mean "
+                                   "'rouge2_f'?"),
     ("unknown metric config", "unknown metric 'rouge_2f' (current run's regress config). "
                               "Did you mean 'rouge2_f'?"),
     ("no equals", "--max-drop 'rouge2_f': expected METRIC=VALUE"),
@@ -179,6 +181,10 @@ def test_bad_input_exits_2(tmp_path, baseline, case, message):
         args[2] = _write(tmp_path / "other.json", '{"a": 1}')
     elif case == "unknown metric option":
         args += ["--max-drop", "rouge2f=0.01"]
+    elif case == "metric without its measure":   # difflib's tie-break named rouge2_r
+        args[0] = make_run(tmp_path, "prf", {"lead-3": {f"rouge2_{k}": values(BASE)
+                                                        for k in "fpr"}}, regress=GATE)
+        args += ["--max-drop", "rouge2=0.01"]
     elif case == "unknown metric config":
         args[0] = run(tmp_path, "typo", BASE, regress_config={"max_drop": {"rouge_2f": 0.01}})
     elif case.startswith(("no equals", "not a number", "no metric", "negative")):

@@ -98,8 +98,12 @@ def pair_labels(a: ScoreSet, b: ScoreSet) -> list[tuple[str, str]]:
 
 
 def unknown_metric_error(metric: str, known: set[str], where: str) -> SummcheckError:
-    close = difflib.get_close_matches(metric, sorted(known), n=1, cutoff=0.6)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
+    # the closest name; of equally close ones the F-measure ("rouge2" -> rouge2_f, where
+    # difflib's own tie-break gave rouge2_r)
+    scored = [(difflib.SequenceMatcher(None, metric, m).ratio(), m.endswith("_f"), m)
+              for m in sorted(known)]
+    best = max(scored, default=(0.0, False, ""))
+    hint = f" Did you mean '{best[2]}'?" if best[0] >= 0.6 else ""
     return SummcheckError(f"unknown metric '{metric}' ({where}).{hint} "
                           f"Known metrics: {', '.join(sorted(known))}.")
 
