@@ -22,6 +22,7 @@ from summcheck.consistency import support
 from summcheck.consistency.numbers import NumberCheck
 from summcheck.consistency.support import SupportCheck
 from summcheck.score_cache import scoring_fingerprint
+from summcheck.types import Example
 
 HAS_SPACY = importlib.util.find_spec("spacy") is not None
 HAS_HF = all(importlib.util.find_spec(m) for m in ("torch", "transformers"))
@@ -343,7 +344,8 @@ def test_digest_texts_hashes_each_texts_length_and_bytes(texts):
     assert digest.digest() == hashlib.sha256(expected).digest()
 
 
-def test_a_hub_model_never_downloaded_gets_a_key_no_later_run_meets(monkeypatch, tmp_path):
+def test_a_hub_model_never_downloaded_caches_nothing_until_its_commit_is_known(
+        monkeypatch, tmp_path):
     """With no commit in the hub cache the key said "commit: None": what a first run
     generated was served to any later run whose hub cache was empty, whatever weights the
     branch pointed to by then."""
@@ -351,16 +353,21 @@ def test_a_hub_model_never_downloaded_gets_a_key_no_later_run_meets(monkeypatch,
 
     from summcheck.config import HFSeq2SeqSpec
     from summcheck.summarizers.base import build_summarizer
+    from summcheck.summarizers.cache import GenerationCache, pending
 
     monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path))
     spec = HFSeq2SeqSpec(type="hf-seq2seq", model="some-org/some-model")
-    keys = {build_summarizer(spec, max_bullets=3).fingerprint() for _ in range(2)}
-    assert len(keys) == 2
+    summarizer = build_summarizer(spec, max_bullets=3)
+    unresolved = summarizer.fingerprint()
+    assert not summarizer.caches_generations
+    assert build_summarizer(spec, max_bullets=3).fingerprint() == unresolved  # deterministic
+    assert pending(summarizer, [Example("a", "x")], GenerationCache(tmp_path / "c")) == 0
     ref = tmp_path / "models--some-org--some-model" / "refs" / "main"
     ref.parent.mkdir(parents=True)
-    ref.write_text("a" * 40)
-    known = {build_summarizer(spec, max_bullets=3).fingerprint() for _ in range(2)}
-    assert len(known) == 1 and not known & keys
+    ref.write_text("a" * 40)      # what the download writes
+    assert summarizer.caches_generations
+    assert summarizer.fingerprint() != unresolved      # the same summarizer, now keyed
+    assert build_summarizer(spec, max_bullets=3).fingerprint() == summarizer.fingerprint()
 
 
 def test_folder_digest_sees_a_one_kilobyte_change_in_a_big_weights_file(tmp_path):

@@ -157,7 +157,8 @@ def content_words(text: str) -> list[Word]:
     composed = text.isascii() or not has_marks(text)
     out = []
     for m in (_PLAIN_WORD if composed else _WORD).finditer(text):
-        w = m.group().lower() if composed else unicodedata.normalize("NFC", m.group()).lower()
+        w = m.group()       # NFC also maps compatibility letters ("\uf900" -> "\u8c48")
+        w = w.lower() if w.isascii() else unicodedata.normalize("NFC", w).lower()
         if len(w) < 2 or w in STOP_WORDS or not w.isalpha():
             continue
         end = m.end()       # "didn't", "ca n't": the auxiliary of a "not" is no content

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import time
-import uuid
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -198,12 +197,9 @@ def hf_fingerprint(
     """
     if is_local_model(spec.model):
         model_id: dict[str, Any] = {"model_files": digest()}
-    else:
-        # a model never downloaded has no known commit: a key of its own that no later
-        # run meets, so what this run generates from whatever it downloads is never
-        # served for the weights the branch points to later (a "no commit" key was)
-        commit = cached_commit(spec.model, spec.revision) or f"unresolved-{uuid.uuid4().hex}"
-        model_id = {"model": spec.model, "revision": spec.revision, "commit": commit}
+    else:   # "unresolved": never downloaded (the summarizer then caches nothing)
+        model_id = {"model": spec.model, "revision": spec.revision,
+                    "commit": cached_commit(spec.model, spec.revision) or "unresolved"}
     return fingerprint_of(kind, {
         **model_id,
         "dtype": spec.dtype,
@@ -320,13 +316,28 @@ class HFSummarizer(Summarizer):
     # -- the protocol
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            self._fingerprint = hf_fingerprint(
+            fingerprint = hf_fingerprint(
                 self.kind, self.spec,
                 {"generation": self._generation(), "max_bullets": self.max_bullets,
                  **self._settings(), **self._sampling_rule()},
                 lambda: folder_digest(self.spec.model),
             )
+            if not self._unresolved():      # asked again once the download names the commit
+                self._fingerprint = fingerprint
+            return fingerprint
         return self._fingerprint
+
+    @property
+    def caches_generations(self) -> bool:
+        """False for a hub model never downloaded here: its key cannot name the commit the
+        branch points to, and summaries cached under a "commit: None" key were served
+        later for whatever weights the branch had by then. Once the download has written
+        the commit, the summarizer caches under a key with it."""
+        return not self._unresolved()
+
+    def _unresolved(self) -> bool:
+        return (not is_local_model(self.spec.model)
+                and cached_commit(self.spec.model, self.spec.revision) is None)
 
     def _sampling_rule(self) -> dict[str, str]:
         """Sampled summaries made before each example was seeded alone differ: new key."""
