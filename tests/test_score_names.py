@@ -28,7 +28,7 @@ SCORE_NAMES = {
                  {"entities_count", "entities_precision_source", "entities_unsupported",
                   "entities_precision_target", "entities_recall_target",
                   "entities_reference_count"}),
-    "support": ("|rules=5", {"support_count", "support_min", "support_precision",
+    "support": ("|rules=6", {"support_count", "support_min", "support_precision",
                              "support_unstitched", "support_weak"}, None),
     "relations": ("|scores=3", {"relations_count", "relations_precision",
                                 "relations_score", "relations_unsupported"}, None),

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from . import fastjson
-from .sqlite_db import open_db
+from .sqlite_db import guarded, open_db
 from .types import Example, Summary, digest_texts
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
@@ -48,17 +48,18 @@ class ScoreCache:
 
     def get_many(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(keys), _LOOKUP_CHUNK):
-            chunk = list(keys[start:start + _LOOKUP_CHUNK])
-            marks = ",".join("?" * len(chunk))
-            for key, row in self._db.execute(
-                    f"SELECT key, row FROM scores WHERE key IN ({marks})", chunk):
-                found[key] = fastjson.loads(row)
+        with guarded(self.path):
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = list(keys[start:start + _LOOKUP_CHUNK])
+                marks = ",".join("?" * len(chunk))
+                for key, row in self._db.execute(
+                        f"SELECT key, row FROM scores WHERE key IN ({marks})", chunk):
+                    found[key] = fastjson.loads(row)
         return found
 
     def put_many(self, rows: Iterable[tuple[str, dict[str, Any]]]) -> None:
         data = [(key, _encode(row)) for key, row in rows]
-        with self._db:
+        with guarded(self.path), self._db:
             self._db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?)", data)
 
     def close(self) -> None:

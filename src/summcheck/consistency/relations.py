@@ -58,6 +58,7 @@ from typing import Iterable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
 from summcheck.consistency.entities import EntityCheck
+from summcheck.consistency.entity_match import RULES_VERSION as MATCH_RULES   # tokens, aliases
 from summcheck.consistency.entity_match import Token, tokenize
 from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.relation_arcs import (
@@ -167,12 +168,13 @@ class RelationCheck(Check):
         return (f"relations|model={self._ids.model_id}|spacy={spacy_version()}"
                 f"|pipes=all-but-ner|prep={PREP_VERSION}|scope={self.scope}"
                 f"|roles={self.roles}|flag={','.join(self.flag)}|rules={RULES_VERSION}"
-                f"|scores={SCORES_VERSION}")
+                f"|match-rules={MATCH_RULES}|scores={SCORES_VERSION}")
 
     def cache_file(self, folder: str | Path) -> Path:
         """Story analyses: the row key is the story's sha1; the name carries the rest."""
         return Path(folder) / (f"relations-{self._ids.model_id}-spacy{spacy_version()}"
-                               f"-prep{PREP_VERSION}-rules{RULES_VERSION}.sqlite")
+                               f"-prep{PREP_VERSION}-rules{RULES_VERSION}"
+                               f"-match{MATCH_RULES}.sqlite")
 
     def load_cache(self, folder: str | Path) -> int:
         """Look story analyses up in `folder`'s file from now on; new ones are added."""

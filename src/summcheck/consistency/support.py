@@ -80,7 +80,9 @@ _STORY_MEMO = 64            # stories whose word-piece vectors are kept (embeddi
 #    support_weak only with flags on; long story sentences split for the embedding methods.
 # 4: words of decomposed (NFD) text are composed first ("Marti\u0301nez" was "marti").
 # 5: PTB bracket tokens ("-lrb-") are no words (no content word, no fragment token).
-RULES_VERSION = "5"
+# 6: every word with letters beyond ASCII is composed (NFC), with or without combining
+#    marks in its text (a fast path had left compatibility letters as they were).
+RULES_VERSION = "6"
 # Story sentences longer than this are encoded in parts for the embedding methods, so that
 # no part passes MiniLM's 256-token limit (a word is 1-2 word pieces in news text).
 _EMBED_MAX_WORDS = 100

@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 from .. import fastjson
 from ..errors import SummcheckError
 from ..plugins import adopt
-from ..sqlite_db import open_db
+from ..sqlite_db import guarded, open_db
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -55,10 +55,11 @@ class GenerationCache:
         fingerprint, with_id = summarizer.fingerprint(), summarizer.reads_example_id
         found: dict[str, Summary] = {}
         for ex in examples:
-            row = self._db.execute(
-                "SELECT summary FROM summaries WHERE fingerprint=? AND content_hash=?",
-                (fingerprint, ex.input_hash(with_id=with_id)),
-            ).fetchone()
+            with guarded(self.path):
+                row = self._db.execute(
+                    "SELECT summary FROM summaries WHERE fingerprint=? AND content_hash=?",
+                    (fingerprint, ex.input_hash(with_id=with_id)),
+                ).fetchone()
             if row:
                 data = fastjson.loads(row[0])
                 data["example_id"] = ex.id
@@ -73,7 +74,7 @@ class GenerationCache:
              json.dumps(s.to_dict(), ensure_ascii=False), time.time())
             for ex, s in pairs if not s.meta.get("exception")
         ]
-        with self._db:
+        with guarded(self.path), self._db:
             self._db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?)", rows)
 
     def close(self) -> None:
