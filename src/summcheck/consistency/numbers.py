@@ -8,9 +8,11 @@ A summary mention is supported by a story mention when all of these hold:
 
 - value: equal; or the summary is a rounded form of the story value at the precision it was
   written with ("2.5 million" vs 2,487,000; "3.5%" vs 3.46%); or, for counts, money, percents
-  and fractions written with decimals, a scale word, or of 1,000 and more, within the relative
-  `tolerance` ("2.49 million" vs "2.5 million" at 0.02). Integers below 1,000, years, ordinals,
-  dates and times compare exactly ("49 people" is not "50 people"). A "~" qualifier on either
+  and fractions written with a scale word, within the relative `tolerance` ("2.49 million"
+  vs "2.5 million" at 0.02). Numbers written out in digits compare exactly beyond rounding
+  ("8,109" is not "8,019", "66.1%" is not "65.1%": both passed at 2% until 2026-12-05, when
+  no FRANK or SummEval dev summary needed that), as do years, ordinals, dates and times
+  ("49 people" is not "50 people"). A "~" qualifier on either
   side ("nearly", "about") widens the tolerance to APPROX_TOLERANCE. A decade ("the 1970s")
   is supported by any year in it.
 - kind: money needs money with the same currency when both name one; percent needs percent
@@ -60,7 +62,8 @@ APPROX_TOLERANCE = 0.1
 #    was matched alone, against any story number); clock times to the minute (10:30 was
 #    10:30 +- 30 minutes); money keeps its period ("£100,000-a-week" is not "-a-year").
 # 4: a season written with "/" ("2014/15") is read, as "2014-15" was.
-RULES_VERSION = "4"
+# 5: the relative tolerance only for numbers with a scale word (not for digits written out).
+RULES_VERSION = "5"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -108,8 +111,9 @@ def values_match(s: NumberMention, t: NumberMention, tol: float) -> bool:
     if s.kind in _EXACT_KINDS or t.kind in _EXACT_KINDS:
         return False
     approx = "~" in (s.qualifier, t.qualifier) or "fraction" in (s.kind, t.kind)
-    written_loosely = (s.scaled or t.scaled or s.step < 1 or t.step < 1
-                       or max(abs(a), abs(b)) >= 1000)
+    # a scale word ("2.49 million") is loose writing; digits written out are not: "8,109"
+    # is not "8,019", "66.1%" not "65.1%", "$12.79" not "$12.99" (all passed at 2% before)
+    written_loosely = s.scaled or t.scaled
     if not (approx or written_loosely):
         return False
     rel = max(tol, APPROX_TOLERANCE) if approx else tol
