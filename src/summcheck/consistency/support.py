@@ -156,9 +156,8 @@ class Word:
 
 def content_words(text: str) -> list[Word]:
     """The content words of `text` (a loop, not calls per word: it runs over every story)."""
-    composed = text.isascii() or not has_marks(text)
     out = []
-    for m in (_PLAIN_WORD if composed else _WORD).finditer(text):
+    for m in (_WORD if has_marks(text) else _PLAIN_WORD).finditer(text):
         w = m.group()       # NFC also maps compatibility letters ("\uf900" -> "\u8c48")
         w = w.lower() if w.isascii() else unicodedata.normalize("NFC", w).lower()
         if len(w) < 2 or w in STOP_WORDS or not w.isalpha():
