@@ -303,3 +303,57 @@ def test_run_also_stops_on_a_missing_data_file(here):
     config(here)
     code, output = cli("run", "c.yaml", "--no-progress")
     assert code == 2 and "dataset.data_files: file" in output and "does not exist" in output
+
+
+@pytest.mark.parametrize("name, content, fields, message", [
+    # a syntax error inside a JSON array was "line 1", with the JSON Lines fix
+    ("arr.json", '[\n  {"id": "a", "article": "S.", "highlights": "x"}\n'
+                 '  {"id": "b", "article": "T.", "highlights": "y"}\n]\n', "",
+     "arr.json, line 3: not valid JSON (Expecting ',' delimiter"),
+    # a short CSV row was "no key 'article'; its keys are id", though the header has it
+    ("short.csv", "id,title,article,highlights\nx,t,S.,h\ny,t2\n", "",
+     "short.csv, line 3: 2 fields, but the header has 4, so 'article' (fields.story) is empty"),
+    # a title that is not text became its Python repr
+    ("t.jsonl", '{"id": "a", "article": "S.", "highlights": "x", "title": ["x"]}\n',
+     ", title: title", "'title' (fields.title) is a list of strings, not text"),
+])
+def test_malformed_rows_are_named_with_the_right_problem(here, name, content, fields, message):
+    (here / name).write_text(content)
+    builder = {"json": "json", "csv": "csv", "jsonl": "json"}[name.rsplit(".", 1)[1]]
+    config(here, "name: bad-data\n"
+                 f"dataset: {{source: hf, path: {builder}, data_files: {name}, split: train,\n"
+                 f"          fields: {{id: id, story: article, highlights: highlights{fields}}}}}\n"
+                 "summarizers: [{type: lead}]\nreport: {enabled: false}\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2, output
+    assert message in " ".join(output.split()), output
+
+
+def test_an_empty_highlights_separator_is_a_config_error(here):
+    """It was a ValueError ("empty separator") with a traceback in the middle of a run."""
+    write_jsonl(here)
+    config(here, JSONL_CONFIG.replace("split: train,", "split: train, highlights_sep: '',"))
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and "highlights_sep" in output, output
+
+
+def test_a_compressed_data_file_given_as_path_says_how_to_read_it(here):
+    """`path: ex.jsonl.gz` was taken for a hub id: "couldn't find any data file" for a file
+    that exists."""
+    import gzip
+
+    (here / "ex.jsonl.gz").write_bytes(gzip.compress(write_jsonl(here).read_bytes()))
+    config(here, "name: gz\ndataset: {source: hf, path: ex.jsonl.gz, split: train,\n"
+                 "          fields: {id: id, story: article, highlights: highlights}}\n"
+                 "summarizers: [{type: lead}]\nreport: {enabled: false}\n")
+    code, output = cli("validate", "c.yaml")
+    flat = " ".join(output.split())
+    assert code == 2 and "`path: json`" in flat and "ex.jsonl.gz`" in flat, output
+
+
+def test_the_run_names_the_examples_that_share_an_id(here):
+    rows = [*ROWS[:3], {**ROWS[3], "id": ROWS[1]["id"]}, ROWS[4]]
+    (here / "ex.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    config(here)
+    code, output = cli("run", "c.yaml", "--no-progress")
+    assert code == 2 and "(examples 2 and 4 as read)" in output, output

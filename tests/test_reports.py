@@ -282,6 +282,9 @@ def test_two_runs_of_one_name_stay_apart(run_dir, tmp_path):
     md = written["md"].read_text().replace("\\", "")
     for k in (1, 2):
         assert f"| {name} #{k}/lead-3 |" in md
+    merged = json.loads(written["json"].read_text())["runs"]      # each run's own name
+    assert [r["run_name"] for r in merged] == [name, name]
+    assert [r["run_dir"] for r in merged] == [str(run_dir), str(copy)]
     page = written["html"].read_text()
     assert page.count("Zebra parade") == 1
 

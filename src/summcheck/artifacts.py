@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -63,7 +64,21 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, allow_nan=True) + "\n")
+    """Strict JSON: a value that is not a finite number (NaN, infinity) is written as null
+    (bare NaN or Infinity, which Python writes by default, fails strict parsers)."""
+    write_atomic(path, json.dumps(finite_or_none(data), indent=2, ensure_ascii=False,
+                                  allow_nan=False) + "\n")
+
+
+def finite_or_none(value: Any) -> Any:
+    """`value` with every float that is not finite replaced by None, through dicts and lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_or_none(v) for v in value]
+    return value
 
 
 def write_jsonl(path: Path, rows: Iterable[dict]) -> None:

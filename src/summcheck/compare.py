@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .artifacts import load_run, write_atomic, write_json
+from .artifacts import finite_or_none, load_run, write_atomic, write_json
 from .errors import SummcheckError
 from .metric_kinds import direction
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
@@ -72,7 +72,7 @@ class Comparison:
     pairs: list[PairComparison]
 
     def to_dict(self) -> dict:
-        return _finite_or_none({"format": "summcheck-compare", "version": 1, **asdict(self)})
+        return finite_or_none({"format": "summcheck-compare", "version": 1, **asdict(self)})
 
     def write_json(self, path: str | Path) -> None:
         write_json(Path(path), self.to_dict())
@@ -238,12 +238,4 @@ def _f(value: float, sign: str = "") -> str:
     return "n/a" if math.isnan(value) else f"{value:{sign}.3f}"
 
 
-def _finite_or_none(value):
-    """NaN becomes null, so the JSON is strict."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite_or_none(v) for v in value]
-    return value
+

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
@@ -66,7 +66,8 @@ class RegressSpec(_Spec):
     in the metric's 0-1 units) and the drop is significant at `alpha` (paired permutation
     test, Holm-adjusted over the gated rows)."""
 
-    max_drop: dict[str, float] = Field(
+    # finite and >= 0, as --max-drop requires: a NaN drop could never fail the gate
+    max_drop: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: {"rouge1_f": 0.01, "rouge2_f": 0.01, "rougeLsum_f": 0.01,
                                  "consistency": 0.01})
     alpha: float = Field(0.05, gt=0, lt=1)

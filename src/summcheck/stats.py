@@ -265,7 +265,8 @@ def paired_test(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 10
         return PairedResult(nan, nan, nan, nan, 0, PermutationResult(nan, "exact", 0, 1.0))
     means = _resample_means(diffs, n_bootstrap, seed)
     alpha = (1 - confidence) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha])
+    # one difference makes no interval (outputs say "(no interval, n=1)"; JSON null)
+    low, high = np.quantile(means, [alpha, 1 - alpha]) if len(diffs) > 1 else (np.nan, np.nan)
     test = permutation_test(diffs, seed=seed, resamples=resamples)
     return PairedResult(float(diffs.mean()), float(low), float(high), test.p_value,
                         len(diffs), test)

@@ -144,16 +144,18 @@ def sample_indices(n: int, sample: int | None, seed: int) -> Sequence[int]:
 
 
 def check_unique_ids(examples: Sequence[Example], *, where: str) -> None:
-    seen: set[str] = set()
-    for ex in examples:
-        if ex.id in seen:
-            raise _duplicate(where, ex.id)
-        seen.add(ex.id)
+    seen: dict[str, int] = {}
+    for number, ex in enumerate(examples, 1):
+        first = seen.setdefault(ex.id, number)
+        if first != number:
+            raise _duplicate(where, ex.id, (first, number))
 
 
-def _duplicate(where: str, example_id: str) -> DataError:
+def _duplicate(where: str, example_id: str, rows: tuple[int, int] | None = None
+               ) -> DataError:
+    at = f" (examples {rows[0]} and {rows[1]} as read)" if rows else ""
     return DataError(
-        f"{where}: duplicate example id {example_id!r}. Ids key the cache and the "
+        f"{where}: duplicate example id {example_id!r}{at}. Ids key the cache and the "
         "scores; make them unique (or map `fields.id: null` to use row numbers).")
 
 
@@ -191,8 +193,10 @@ class IdLedger:
         if position is None:
             return
         repeated = examples[position].id
-        if any(ex.id == repeated for ex, _ in zip(examples, range(position))):
-            raise _duplicate(where, repeated)
+        first = next((i for i, (ex, _) in enumerate(zip(examples, range(position)))
+                      if ex.id == repeated), None)
+        if first is not None:
+            raise _duplicate(where, repeated, (first + 1, position + 1))
         check_unique_ids(examples, where=where)
 
 

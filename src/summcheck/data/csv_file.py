@@ -91,9 +91,11 @@ def _check(spec: HFDataset, header: list[str], values: list[str], where: str, at
         raise DataError(
             f"{where}, {at}: {len(values)} fields, but the header has {len(header)}. "
             'Quote fields that hold commas ("a, b") or remove the extra fields.')
-    problem = row_problem(spec, {k: v or None for k, v in zip(header, values)})
+    problem = row_problem(spec, _row(header, values))   # a short row's last fields: null
     if problem:
-        raise DataError(f"{where}, {at}: {problem}")
+        short = (f"{len(values)} fields, but the header has {len(header)}, so " if
+                 len(values) < len(header) else "")
+        raise DataError(f"{where}, {at}: {short}{problem}")
 
 
 def _row(header: list[str], values: list[str]) -> dict[str, Any]:

@@ -108,7 +108,11 @@ def _scan_whole(spec: HFDataset, file: str, field: str, index: SpanIndex, keys: 
         index.clear()
         keys.clear()
         _scan_values(spec, text, where, index, keys, _ByteOffsets(text, base))
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as err:
+        if first and text[first.start()] == "[":   # an array: where its JSON breaks
+            raise DataError(f"{where}, line {err.lineno}: not valid JSON ({err.msg}, column "
+                            f"{err.colno}). Fix the JSON there (the file is one JSON "
+                            "array).") from None
         raise DataError(f"{where}, {bad}") from None
 
 

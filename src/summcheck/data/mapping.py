@@ -38,6 +38,10 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
             isinstance(value, list) and all(isinstance(v, (str, type(None))) for v in value)):
         return (f"{f.highlights!r} (fields.highlights) is {kind(value)}. Give the reference "
                 "highlights as a string or a list of strings (or null).")
+    title = row.get(f.title) if f.title else None
+    if title is not None and not isinstance(title, str):   # it became its Python repr
+        return (f"{f.title!r} (fields.title) is {kind(title)}, not text. Give the title as "
+                "a string (or null), or set fields.title: null.")
     return None
 
 

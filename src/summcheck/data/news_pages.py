@@ -60,21 +60,34 @@ def load_news_pages(spec: NewsPagesDataset) -> list[Example]:
     )
     if not files:
         raise DataError(f"{folder}: no files match {spec.glob!r}. Fix dataset.dir or dataset.glob.")
+    _check_unique_stems(files)
     return [read_news_page(files[i]) for i in sample_indices(len(files), spec.sample, spec.seed)]
 
 
+def _check_unique_stems(files: list[Path]) -> None:
+    """A page's id is its file name without the suffix: two pages of one name (in two
+    folders) would be one example id, which the run stopped on without naming the files."""
+    seen: dict[str, Path] = {}
+    for path in files:
+        first = seen.setdefault(path.stem, path)
+        if first is not path:
+            raise DataError(f"{first} and {path}: two pages named {path.stem!r}; a page's id is "
+                            "its file name, so ids must differ. Rename one of the files.")
+
+
 def read_news_page(path: Path) -> Example:
-    """Read one page; bytes that are not UTF-8 become U+FFFD and set meta["decode_errors"]."""
+    """Read one page; bytes that are not UTF-8 are an error naming the line."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise DataError(f"{path}: cannot read the file: {err}") from err
     try:
-        text, bad = data.decode("utf-8-sig"), False
-    except UnicodeDecodeError:
-        text, bad = data.decode("utf-8-sig", errors="replace"), True
-    example = parse_news_page(text, source=str(path))
-    return replace(example, meta={**example.meta, "decode_errors": bad})
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:     # replaced letters were read as the page's own
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DataError(f"{path}, line {line}: byte {data[err.start]:#04x} is not UTF-8. Save "
+                        f"the page as UTF-8 (e.g. iconv -f latin1 -t utf-8).") from None
+    return parse_news_page(text, source=str(path))
 
 
 def parse_news_page(text: str, *, source: str) -> Example:

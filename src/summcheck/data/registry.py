@@ -68,9 +68,9 @@ class HFDataset(_DatasetBase):
     revision: str | None = None
     data_files: str | list[str] | dict[str, str | list[str]] | None = None
     fields: FieldMap = FieldMap()
-    highlights_sep: str | None = Field(
-        "\n", description='separator between highlights in one string; null = one bullet'
-    )
+    highlights_sep: str | None = Field(   # "" would be str.split's ValueError mid-run
+        "\n", min_length=1,
+        description='separator between highlights in one string; null = one bullet')
 
     def describe(self) -> str:
         return f"dataset {self.path}" + (f" ({self.data_files})" if self.data_files else "")

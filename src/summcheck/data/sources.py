@@ -60,6 +60,12 @@ def resolve(spec: HFDataset) -> tuple[str, Any]:
             raise DataError(f"dataset.path: file not found: {spec.path}. Fix dataset.path "
                             f"{_RELATIVE}.")
         return BUILDERS[suffix], {spec.split: spec.path}
+    if spec.data_files is None and Path(spec.path).is_file():   # not a hub id: a local file
+        raise DataError(
+            f"dataset.path: {spec.path} is a local file summcheck does not read by its name "
+            f"alone (it reads {', '.join(sorted(BUILDERS))}). Give the reader and the file: "
+            f"`path: json` (or csv, parquet) with `data_files: {spec.path}`; compressed "
+            "files (.gz, .bz2, .xz) are read that way.")
     if isinstance(spec.data_files, (str, list)):
         return spec.path, {spec.split: spec.data_files}
     return spec.path, spec.data_files

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from ..artifacts import RESULTS, RunData, load_run, write_atomic
+from ..artifacts import RESULTS, RunData, finite_or_none, load_run, write_atomic
 from ..errors import SummcheckError
 from .model_table import build_table
 
@@ -37,8 +37,11 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
     if (rows is not None or csv_lines is not None) and len(run_dirs) != 1:
         raise ValueError("rows and csv_lines are what one run gathered: pass its folder alone")
-    runs = distinct_names([load_run(d, rows=rows) for d in run_dirs])
+    loaded = [load_run(d, rows=rows) for d in run_dirs]
+    runs = distinct_names(loaded)
     texts = _render(runs, formats, plots, max_examples, csv_lines)   # the CSV streamed
+    if "json" in formats:   # each run's own results, as its folder holds them
+        texts["json"] = _results_json(loaded)
     out_dir = Path(out_dir)
     written = {}
     for fmt in FORMATS:
@@ -50,9 +53,10 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
 
 def distinct_names(runs: list[RunData]) -> list[RunData]:
     """The runs, those sharing a run name (the same config run twice) told apart as
-    "name #k" by their place on the command line: reports key models, rows and columns
-    by run name, so two runs of one name were merged into one (the second's bullets
-    shown under both)."""
+    "name #k" by their place on the command line, for the HTML, Markdown and CSV: reports
+    key models, rows and columns by run name, so two runs of one name were merged into one
+    (the second's bullets shown under both). results.json keeps each run's own name, with
+    the folder it came from."""
     names = [run.name for run in runs]
     return [run if names.count(run.name) == 1 else
             replace(run, results={**run.results, "run_name": f"{run.name} #{i}"})
@@ -61,9 +65,7 @@ def distinct_names(runs: list[RunData]) -> list[RunData]:
 
 def _render(runs: list[RunData], formats: Sequence[str], plots: bool, max_examples: int,
             csv_lines: dict | None) -> dict[str, str | Iterator[str]]:
-    texts = {}
-    if "json" in formats:
-        texts["json"] = _results_json(runs)
+    texts = {}      # results.json: write_reports, from the runs as loaded
     if "csv" in formats:
         from .csvout import render_csv
         texts["csv"] = render_csv(runs, lines=csv_lines)
@@ -94,7 +96,10 @@ def _plot_metrics(table) -> list[str]:
 
 
 def _results_json(runs: list[RunData]) -> str:
-    """One run: its results.json as written; several: {"runs": [results, ...]}."""
+    """One run: its results.json as written; several: {"runs": [results, ...]}, each with
+    `run_dir`, the folder it was read from (two runs of one name are told apart by it)."""
     if len(runs) == 1:
         return (runs[0].run_dir / RESULTS).read_text(encoding="utf-8")
-    return json.dumps({"runs": [run.results for run in runs]}, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(finite_or_none({"runs": [{**run.results, "run_dir": str(run.run_dir)}
+                                               for run in runs]}),
+                      indent=2, ensure_ascii=False, allow_nan=False) + "\n"
