@@ -340,3 +340,21 @@ def test_an_output_path_the_system_refuses_is_bad_input_not_a_regression(tmp_pat
     result = RUNNER.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert "afile" in result.output and "Traceback" not in result.output
+
+
+def test_outputs_are_strict_json_and_a_gate_drop_must_be_a_number(tmp_path):
+    """A config's max_drop of .nan or .inf was written as bare NaN/Infinity into spec.json,
+    the baseline and the verdict, and a NaN drop could never fail; one example's interval
+    was written as 0 to 0 where the text says there is none."""
+    from pydantic import ValidationError
+
+    from summcheck.config import RegressSpec
+
+    for bad in (float("nan"), float("inf"), -0.1):
+        with pytest.raises(ValidationError):
+            RegressSpec(max_drop={"rouge2_f": bad})
+    base = write_baseline(run(tmp_path, "base", BASE[:1]), tmp_path / "b.json")
+    out = tmp_path / "v.json"
+    regress(run(tmp_path, "cur", [BASE[0] - 0.1]), "--baseline", base, "--out", out)
+    (row,) = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(c))["rows"]
+    assert row["low"] is None and row["high"] is None
