@@ -21,7 +21,6 @@ block, which then ends at its first blank line).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from ..config import NewsPagesDataset
