@@ -28,6 +28,11 @@ PLAIN_WORD = r"[^\W_]+"
 _MARK_RE = re.compile(f"[{_MARKS}]")
 
 
+# The PTB bracket tokens of tokenized text ("-lrb- cnn -rrb-") and the brackets they stand
+# for: no words for the checks (truecasing reads them as the brackets).
+PTB_BRACKETS = {"lrb": "(", "rrb": ")", "lsb": "[", "rsb": "]", "lcb": "{", "rcb": "}"}
+
+
 def has_marks(text: str) -> bool:
     """Whether `text` holds a combining mark (decomposed accents): then WORD, not
     PLAIN_WORD, finds its words."""

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from summcheck.text import PLAIN_WORD, WORD, has_marks
+from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 
 from .support import content_words, story_index
 
@@ -35,7 +35,6 @@ _STORY_MEMO = 256        # stories whose chunk vectors are kept
 _BULLET_MEMO = 50_000    # bullet vectors kept (cleared when full)
 _TOKEN = re.compile(WORD)   # letters (any script) and digits; text NFC and lowercased first
 _PLAIN_TOKEN = re.compile(PLAIN_WORD)
-_PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})   # "-lrb-": no word
 
 
 @lru_cache(maxsize=256)
@@ -135,7 +134,7 @@ def extractive_fragments(bullet: str, story: str) -> tuple[int, int]:
     fragment is a longest run of bullet tokens found contiguous in the story, taken greedily
     from the left (Grusky et al., 2018); a token the story lacks is no fragment."""
     story_tokens, positions = _story_tokens(story)
-    tokens = [t for t in _tokens(bullet) if t not in _PTB_BRACKETS]
+    tokens = [t for t in _tokens(bullet) if t not in PTB_BRACKETS]   # "-lrb-": no word
     i = fragments = 0
     while i < len(tokens):
         best = 0

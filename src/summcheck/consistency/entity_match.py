@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from summcheck.consistency.base import Span
-from summcheck.text import PLAIN_WORD, WORD, has_marks
+from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 
 # Bump when a rule below changes what is supported (or which span is reported as the
 # support); it is part of the check's signature.
@@ -46,7 +46,6 @@ _TOKEN_RE = re.compile(DOTTED + "|" + WORD)
 _PLAIN_TOKEN_RE = re.compile(DOTTED + "|" + PLAIN_WORD)   # for text without combining marks
 _SPACED_INITIALS = re.compile(r"(?<![^\W_])[^\W\d_]\. [^\W\d_]\.")   # "J. K."
 _APOSTROPHES = "'’‘`´"
-_PTB_BRACKETS = frozenset({"lrb", "rrb", "lsb", "rsb", "lcb", "rcb"})
 
 # Dropped from the start of an entity: "the U.S." ~ "U.S.", "President Trump" ~ "Trump".
 _LEADING_DROP = frozenset("""the mr mrs ms miss mx dr prof sir dame president senator sen
@@ -152,7 +151,7 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
         word = m.group()
         if word.lower() == "s" and m.start() > 0 and text[m.start() - 1] in _APOSTROPHES:
             continue
-        if len(word) == 3 and word.lower() in _PTB_BRACKETS \
+        if len(word) == 3 and word.lower() in PTB_BRACKETS \
                 and text[m.start() - 1: m.start()] == "-" and text[m.end(): m.end() + 1] == "-":
             continue    # "-lrb-": a bracket of tokenized text, no word
         unknown = word == "UNK" or (word == "unk" and text[m.start() - 1: m.start()] == "<")

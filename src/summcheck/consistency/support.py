@@ -59,7 +59,8 @@ from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, 
 from summcheck.consistency.forked_batches import ForkedBatches
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
-from summcheck.text import PLAIN_WORD, SENTENCE_SPLITTER, WORD, has_marks, split_sentences
+from summcheck.text import (PLAIN_WORD, PTB_BRACKETS, SENTENCE_SPLITTER, WORD, has_marks,
+                            split_sentences)
 from summcheck.versions import installed_version
 
 Method = Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"]
@@ -109,8 +110,7 @@ throughout thru thus to together too toward towards under until up upon us used 
 via was we well were what whatever when whence whenever where whereafter whereas whereby
 wherein whereupon wherever whether which while whither who whoever whole whom whose why will
 with within without would yet you your yours yourself yourselves s t ll ve d m unk
-lrb rrb lsb rsb lcb rcb
-""".split())
+""".split()) | frozenset(PTB_BRACKETS)
 
 
 @lru_cache(maxsize=1)

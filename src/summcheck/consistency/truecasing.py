@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Callable
 
 from summcheck.consistency.entity_match import DOTTED, PROPER_ADJECTIVES, singular
-from summcheck.text import PLAIN_WORD, WORD, has_marks
+from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 
 # Spaces a tokenizer put before punctuation and clitics ("kim 's", "u.s .", "( a )").
 _DETOK_SPACE = re.compile(
@@ -23,8 +23,7 @@ _DETOK_SPACE = re.compile(
 # A backslash before a quote, and the first half of a `` or '' (PTB double quotes).
 _DETOK_DROP = re.compile(r"\\(?=['\"])|`(?=`)|'(?=')")
 # PTB brackets ("falcao -lrb- colombian -rrb-"), with the space inside them.
-_PTB_BRACKET = re.compile(r"-(lrb|rrb|lsb|rsb|lcb|rcb)-", re.I)
-_BRACKET_CHAR = {"lrb": "(", "rrb": ")", "lsb": "[", "rsb": "]", "lcb": "{", "rcb": "}"}
+_PTB_BRACKET = re.compile(rf"-({'|'.join(PTB_BRACKETS)})-", re.I)
 
 
 def detokenize(text: str) -> tuple[str, list[int]]:
@@ -39,7 +38,7 @@ def detokenize(text: str) -> tuple[str, list[int]]:
         for m in regex.finditer(text):
             drop.update(range(m.start(), m.end()))
     for m in _PTB_BRACKET.finditer(text):
-        bracket = _BRACKET_CHAR[m.group(1).lower()]
+        bracket = PTB_BRACKETS[m.group(1).lower()]
         brackets[m.end() - 1] = bracket
         drop.update(range(m.start(), m.end() - 1))
         if bracket in "([{":
