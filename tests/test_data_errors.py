@@ -131,7 +131,7 @@ def test_validate_finds_a_duplicate_id_and_names_both_rows(here, layout):
     config(here)
     code, output = cli("validate", "c.yaml")
     assert code == 2, output
-    assert f"data rows 2 and 4: duplicate example id {ROWS[1]['id']!r}" in output
+    assert f"duplicate example id {ROWS[1]['id']!r} (data rows 2 and 4)" in output
 
 
 @pytest.mark.parametrize("text", [

@@ -148,12 +148,12 @@ def check_unique_ids(examples: Sequence[Example], *, where: str) -> None:
     for number, ex in enumerate(examples, 1):
         first = seen.setdefault(ex.id, number)
         if first != number:
-            raise _duplicate(where, ex.id, (first, number))
+            raise duplicate_id(where, ex.id, f"examples {first} and {number} as read")
 
 
-def _duplicate(where: str, example_id: str, rows: tuple[int, int] | None = None
-               ) -> DataError:
-    at = f" (examples {rows[0]} and {rows[1]} as read)" if rows else ""
+def duplicate_id(where: str, example_id: str, rows: str = "") -> DataError:
+    """The error for an id two rows share; `rows` says which ("data rows 2 and 4")."""
+    at = f" ({rows})" if rows else ""
     return DataError(
         f"{where}: duplicate example id {example_id!r}{at}. Ids key the cache and the "
         "scores; make them unique (or map `fields.id: null` to use row numbers).")
@@ -196,7 +196,7 @@ class IdLedger:
         first = next((i for i, (ex, _) in enumerate(zip(examples, range(position)))
                       if ex.id == repeated), None)
         if first is not None:
-            raise _duplicate(where, repeated, (first + 1, position + 1))
+            raise duplicate_id(where, repeated, f"examples {first + 1} and {position + 1} as read")
         check_unique_ids(examples, where=where)
 
 

@@ -14,9 +14,8 @@ from itertools import accumulate
 from typing import Any, Sequence
 
 from ..config import HFDataset
-from ..errors import DataError
 from ..types import Example
-from . import ExampleRows, Tap, sample_indices
+from . import ExampleRows, Tap, duplicate_id, sample_indices
 from .mapping import to_example
 from .sources import LocalFiles
 
@@ -88,10 +87,8 @@ class _UniqueIds(RowTap):
         key = str(row.get(self.field))
         first = self.seen.setdefault(key, self.number)
         if first != self.number:
-            raise DataError(
-                f"{', '.join(map(str, self.files.files))}: data rows {first} and "
-                f"{self.number}: duplicate example id {key!r}. Ids key the cache and the "
-                "scores; make them unique (or map `fields.id: null` to use row numbers).")
+            raise duplicate_id(", ".join(map(str, self.files.files)), key,
+                               f"data rows {first} and {self.number}")
 
     def restart(self) -> None:      # a file read whole: its rows are not handed on
         self.restarted = True
