@@ -180,7 +180,7 @@ def _row(labels: tuple[str, str], metric: str, paired: Paired,
     winner, winner_name, verdict = None, None, NO_DIFFERENCE
     if paired.n_shared == 0:
         verdict = "no shared examples"
-    elif r.test.n_nonzero and floor >= alpha:
+    elif r.test.too_small(alpha, floor):
         verdict = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha, floor, family)
     elif p_adjusted < alpha and direction(metric) == 0:
         verdict = f"{'B' if r.delta > 0 else 'A'} higher (a count: no better side)"

@@ -134,10 +134,11 @@ class PermutationResult:
     n_nonzero: int     # m: pairs whose difference is not 0 (a 0 flips to itself)
     min_p: float       # smallest p this n can give: 2/2^m; 1 when m == 0
 
-    def too_small(self, alpha: float) -> bool:
+    def too_small(self, alpha: float, floor: float | None = None) -> bool:
         """True when some pairs differ but too few for any outcome to reach p < alpha
-        (m <= 5 at alpha 0.05), for a test made alone; in a Holm family, `holm_floors`."""
-        return self.n_nonzero > 0 and self.min_p >= alpha
+        (m <= 5 at alpha 0.05) for a test made alone; for one of a Holm family, `floor`
+        is its smallest adjusted p (`holm_floors`)."""
+        return self.n_nonzero > 0 and (self.min_p if floor is None else floor) >= alpha
 
 
 def permutation_test(diffs: Sequence[float], *, seed: int = 0,

@@ -155,7 +155,7 @@ def _verdict(metric: str, leader: str, rivals: list[Rival],
         return Verdict(metric, None, 0, math.nan, "no shared examples with every model", k)
     worst = max(p for p, _ in adjusted)
     small = [(r, floor) for r, (_, floor) in zip(rivals, adjusted)
-             if r.test.n_nonzero and floor >= alpha]
+             if r.test.too_small(alpha, floor)]
     if small:
         r, floor = min(small, key=lambda item: item[0].test.n_nonzero)
         text = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha, floor, family)
