@@ -284,3 +284,46 @@ def test_cached_scores_without_a_cache_scores_everything():
     step = CachedScores("fp", None, pairs(2))
     assert step.todo == pairs(2)
     assert list(step.in_order([[{"n": 0}], [{"n": 1}]])) == [{"n": 0}, {"n": 1}]
+
+
+# ---------------------------------------------------------------- a summarizer's answer
+_BREAKS = {
+    "reordered": lambda out: out[::-1],
+    "one missing": lambda out: out[:-1],
+    "one extra": lambda out: out + out[:1],
+    "renamed": lambda out: [Summary(s.example_id + "x", s.bullets) for s in out],
+    "a string": lambda out: "\n".join(b for s in out for b in s.bullets),
+    "dicts": lambda out: [s.to_dict() for s in out],
+}
+
+
+@pytest.mark.parametrize("breaks", sorted(_BREAKS))
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_a_summarizer_breaking_the_contract_stops_the_run_keeping_finished_batches(
+        tmp_path, breaks, batch_size):
+    """A summary under the wrong id would score against another story, and a count or
+    order that does not fit was zipped into a crash (or, alone, recorded as one failed
+    example): it is a SummcheckError naming the summarizer, and the batches finished
+    before it stay cached."""
+    from summcheck.errors import SummcheckError
+    from summcheck.summarizers.cache import summarize_with_cache
+
+    class Breaks(Echo):
+        def summarize(self, examples):
+            out = super().summarize(examples)
+            return _BREAKS[breaks](out) if len(self.calls) > 1 else out
+
+    examples = [Example(f"e{i}", f"story {i}" + " long" * (9 - i)) for i in range(6)]
+    cache = GenerationCache(tmp_path)
+    summarizer = Breaks()
+    if breaks == "reordered" and batch_size == 1:     # one summary is its own order
+        summaries, _ = summarize_with_cache(summarizer, examples, cache, batch_size=1)
+        assert [s.example_id for s in summaries] == [ex.id for ex in examples]
+        return
+    with pytest.raises(SummcheckError, match="summarizer 'echo' returned .*one Summary "
+                                             "per example, in the order given"):
+        summarize_with_cache(summarizer, examples, cache, batch_size=batch_size)
+    kept = cache.get_many(adopt(Echo(), Summarizer), examples)
+    assert sorted(kept) == [ex.id for ex in examples[:batch_size]]
+    assert all(kept[i].bullets == (ex.story,) for ex in examples if (i := ex.id) in kept)
+    cache.close()

@@ -168,29 +168,57 @@ def _record(summaries: Sequence[Summary], copies: dict[str, list[str]],
 def summarize_batch(summarizer: Summarizer, batch: list[Example]) -> list[Summary]:
     """The summaries of one batch. When the batch raises, each example is tried alone and
     one that still raises is recorded as failed (never cached); a SummcheckError (a
-    model, extra or config problem) stops the run. An empty output is an error."""
+    model, extra or config problem) stops the run, as does an output that breaks the
+    contract (not one summary per example, in order: `_answers`). An empty output is an
+    error."""
     try:
         out = summarizer.summarize(batch)
     except SummcheckError:
         raise               # a user-facing problem (model, extra, config): stop the run
     except Exception:  # noqa: BLE001 - isolate the failing example(s) below
         return [_summarize_one(summarizer, ex) for ex in batch]
-    return [_check_output(ex, s) for ex, s in zip(batch, out, strict=True)]
+    return [_check_output(ex, s) for ex, s in zip(batch, _answers(summarizer, batch, out))]
 
 
 def _summarize_one(summarizer: Summarizer, example: Example) -> Summary:
     try:
-        return _check_output(example, summarizer.summarize([example])[0])
+        out = summarizer.summarize([example])
     except SummcheckError:
         raise
     except Exception as err:  # noqa: BLE001 - recorded per example, the run goes on
         return Summary(example.id, (), meta={"exception": True},
                        error=f"{type(err).__name__}: {err}")
+    return _check_output(example, _answers(summarizer, [example], out)[0])
+
+
+def _answers(summarizer: Summarizer, batch: Sequence[Example], out) -> list[Summary]:
+    """`out`, when it is one Summary per example of `batch`, in order. Anything else is a
+    bug in the summarizer, not in one example: a summary filed under the wrong id would
+    score against another story, so the run stops (batches finished before stay cached)."""
+    out = list(out) if isinstance(out, (list, tuple)) else out
+    expected = [ex.id for ex in batch]
+    if not isinstance(out, list) or not all(isinstance(s, Summary) for s in out):
+        got = f"a {type(out).__name__}" if not isinstance(out, list) else \
+            "a list holding " + ", ".join(sorted({type(s).__name__ for s in out}))
+        problem = f"returned {got}, not a list of Summary"
+    elif [s.example_id for s in out] != expected:
+        problem = (f"returned summaries for ids {_ids(s.example_id for s in out)} "
+                   f"when asked for {_ids(expected)}")
+    else:
+        return out
+    raise SummcheckError(
+        f"summarizer {summarizer.label!r} {problem}: summarize(examples) must return one "
+        "Summary per example, in the order given, each with that example's id "
+        "(summcheck.summarizers.base.Summarizer.summarize). Fix the summarizer and run "
+        "again; the batches finished before this one are cached.")
+
+
+def _ids(ids) -> str:
+    ids = [repr(i) for i in ids]
+    return "[" + ", ".join(ids[:5]) + (f", ... ({len(ids)} in all)" if len(ids) > 5 else "") + "]"
 
 
 def _check_output(example: Example, summary: Summary) -> Summary:
-    if summary.example_id != example.id:
-        raise RuntimeError(f"summarizer returned {summary.example_id!r} for {example.id!r}")
     if summary.error is None and not summary.bullets:
         return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
                        meta=summary.meta, error="empty summary")
