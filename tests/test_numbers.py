@@ -230,6 +230,10 @@ def test_normalized_values():
     ("the 1970s", "in 1975"),                                                  # decade
     ("at 4 am", "just before 4am"),                                            # time
     ("two-thirds", "two thirds"),
+    ("7m viewers", "7 million viewers"),                                       # "m": millions
+    ("7 million viewers", "drew 7m viewers"),
+    ("the 100 metres final", "the 100m final"),                                # ... or metres
+    ("the 100m final", "the 100 metres final"),
 ])
 def test_supported(summary, source):
     assert supported(summary, source)
@@ -262,6 +266,8 @@ def test_supported(summary, source):
     ("66.1 per cent", "65.1 per cent"),
     ("$12.79", "$12.99"),
     ("in the 1970s", "in 1985"),
+    ("7m viewers", "8 million viewers"),            # either reading of "7m" must hold
+    ("the 200m final", "the 100m final"),
 ])
 def test_unsupported(summary, source):
     assert not supported(summary, source)

@@ -31,6 +31,9 @@ A summary mention is supported by a story mention when all of these hold:
   in either order ("won 3-1" ~ "lost 1-3").
 - money for a period ("£100,000-a-week", "$5m a year") keeps the period: a weekly amount
   is not supported by a yearly one (an amount without a period matches either).
+- a whole number glued to "m" with no currency ("7m viewers", "the 100m final") is read both
+  as metres and as millions, since British news writes both so: either reading may be
+  supported, and a story's "7m" supports "7 million" (a decimal, "1.5m", is millions).
 - dates: the summary's month (and day, when given) must equal a story date's; its year must
   equal that date's year, or appear in the story as a year when that date has none.
 
@@ -63,11 +66,14 @@ APPROX_TOLERANCE = 0.1
 #    10:30 +- 30 minutes); money keeps its period ("£100,000-a-week" is not "-a-year").
 # 4: a season written with "/" ("2014/15") is read, as "2014-15" was.
 # 5: the relative tolerance only for numbers with a scale word (not for digits written out).
-RULES_VERSION = "5"
+# 6: "7m" with no currency is read as millions too (it was metres only, so "7m viewers"
+#    was flagged against the story's "7 million viewers").
+RULES_VERSION = "6"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
 _SCORE = re.compile(r"\d{1,2}\s?[-–—]\s?\d{1,2}")
+_GLUED_M = re.compile(r"\d[\d,]*m")
 
 
 @lru_cache(maxsize=512)
@@ -81,7 +87,7 @@ def story_points(source: str) -> tuple[NumberMention, ...]:
     """Story mentions plus single-valued views: each end of a range, and a date's year and day."""
     out: list[NumberMention] = []
     for m in story_numbers(source):
-        out.append(m)
+        out += readings(m)
         if m.high is not None:
             out += [with_value(m, m.value), with_value(m, m.high)]
         if m.kind == "date" and m.date:
@@ -91,6 +97,15 @@ def story_points(source: str) -> tuple[NumberMention, ...]:
             if d is not None:
                 out.append(_view(m, "ordinal", d))
     return tuple(out)
+
+
+def readings(m: NumberMention) -> tuple[NumberMention, ...]:
+    """`m` as written, and for "7m" (a whole number glued to "m", no currency) its
+    millions reading too: metres or millions, which the extraction cannot tell apart."""
+    if m.kind == "number" and m.unit == "m" and _GLUED_M.fullmatch(m.span.text):
+        return m, NumberMention(m.span, "number", m.value * 1e6, qualifier=m.qualifier,
+                                step=m.step * 1e6, scaled=True)
+    return (m,)
 
 
 def _view(m: NumberMention, kind: str, value: float) -> NumberMention:
@@ -189,6 +204,14 @@ def find_support(s: NumberMention, points: Sequence[NumberMention], tol: float
     if best is None:
         best = next((t for t in points if bound_satisfied(s, t)), None)
     return (best, "") if best is not None else (None, reason)
+
+
+def _support_of_a_reading(s: NumberMention, points: Sequence[NumberMention], tol: float
+                          ) -> tuple[NumberMention | None, str]:
+    """`find_support` of the first of `s`'s readings the story supports; else the reason
+    the reading as written is unsupported."""
+    found = [find_support(r, points, tol) for r in readings(s)]
+    return next((f for f in found if f[0] is not None), found[0])
 
 
 def is_score(m: NumberMention) -> bool:
@@ -294,7 +317,7 @@ class NumberCheck(Check):
             for m in extract_numbers(bullet):
                 if is_trivial(m):
                     continue
-                hit, reason = find_support(m, points, self.tolerance)
+                hit, reason = _support_of_a_reading(m, points, self.tolerance)
                 if hit is not None:
                     supported.append(Support(self.name, m.kind, i, m.span, hit.span))
                 else:
