@@ -299,6 +299,27 @@ def test_parquet_missing_column_and_story_that_is_not_text(here):
     assert f"{here / 'ex.parquet'}: fields.story column 'article' holds int64, not text" in output
 
 
+def test_a_parquet_category_column_of_text_is_text(here):
+    """pandas writes a `category` column as a dictionary of strings: it was refused as
+    "not text"; its rows read as the strings they hold."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from summcheck.config import load_config
+    from summcheck.data import load_examples
+
+    config(here, "name: t\ndataset: {source: hf, path: ex.parquet}\nsummarizers: [{type: lead}]\n")
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "article": ["Story one.", "Story two.", "Story one."],
+                          "highlights": ["x", "y", "z"]})
+    for column in ("article", "id"):
+        frame[column] = frame[column].astype("category")
+    frame.to_parquet(here / "ex.parquet")
+    code, output = cli("validate", "c.yaml")
+    assert code == 0, output
+    examples = load_examples(load_config(here / "c.yaml").dataset)
+    assert [(e.id, e.story) for e in examples] == [("a", "Story one."), ("b", "Story two."),
+                                                   ("c", "Story one.")]
+
+
 def test_run_also_stops_on_a_missing_data_file(here):
     config(here)
     code, output = cli("run", "c.yaml", "--no-progress")

@@ -41,6 +41,8 @@ def index_parquet(spec: HFDataset, file: str, field: str,
         schema = parquet.schema_arrow
         check_columns(spec, schema.names, where=f"{where}:")
         story = schema.field(spec.fields.story).type
+        if str(story).startswith("dictionary<"):     # pandas' category dtype: text inside
+            story = story.value_type
         if str(story) not in _TEXT:
             raise DataError(f"{where}: fields.story column {spec.fields.story!r} holds {story}, "
                             "not text. Map fields.story to the article text column.")
