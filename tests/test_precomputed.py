@@ -191,3 +191,16 @@ def test_csv_errors_name_the_line_a_row_starts_on(tmp_path):
     path.write_text('id,summary\na,"one\ntwo\nthree"\nb,x\na,again\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"lines 2 and 6: the same id 'a'"):
         build(path).summarize(EXAMPLES)
+
+
+def test_a_summary_with_no_word_is_an_empty_summary_a_failure(tmp_path):
+    """"...", "-", ["", "."] scored consistency 1.0 with no error: a failure that looked like a
+    perfect summary."""
+    from summcheck.summarizers.cache import summarize_batch
+
+    path = tmp_path / "out.jsonl"
+    rows = [("a", "..."), ("b", ["-", " . "]), ("c", "- One.\n- ...")]
+    path.write_text("".join(json.dumps({"id": i, "summary": v}) + "\n" for i, v in rows))
+    a, b, c = summarize_batch(build(path), EXAMPLES)
+    assert a.error == b.error == "empty summary" and a.bullets == b.bullets == ()
+    assert c.error is None and c.bullets == ("One.",)

@@ -70,6 +70,7 @@ def test_a_unit_separator_before_a_list_number_splits_there():
 def test_split_bullets_never_crashes_and_holds_invariants(text, cap):
     bullets = split_bullets(text, cap)
     assert all(b and b == b.strip() and "\n" not in b for b in bullets)
+    assert all(any(c.isalnum() for c in b) for b in bullets)     # no "...", "-" or "•"
     if cap:
         assert len(bullets) <= cap
 
@@ -91,3 +92,16 @@ _BULLET_LINES = st.lists(st.tuples(_GAPS, _PIECES), max_size=6).map(
 def test_clean_bullet_equals_strip_split_join(line):
     """The fast path of clean_bullet leaves only lines the slow path would not change."""
     assert clean_bullet(line) == " ".join(strip_bullet(line).split())
+
+
+@given(st.lists(st.sampled_from(["-", "*", "• ...", "...", "–", ".", "\u200b", "1.", "(2)", "",
+                                 " ", "!?", "— .", "- \u2026"]), max_size=8))
+def test_a_summary_of_markers_and_punctuation_only_has_no_bullets(lines):
+    """A bare "-", "..." or "1." was a bullet, so a model that wrote nothing else scored as a
+    summary with nothing wrong in it (consistency 1.0) instead of failing as empty."""
+    assert split_bullets("\n".join(lines)) == ()
+
+
+def test_a_marker_alone_on_its_line_starts_the_bullet_the_next_line_continues():
+    assert split_bullets("-\nThe council met.\n- ...\n- It voted.") == ("The council met.",
+                                                                        "It voted.")

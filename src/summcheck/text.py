@@ -10,9 +10,13 @@ from .versions import installed_version
 
 # Bump when `split_bullets` parses some text differently: generations parsed by it are
 # cached, and the fingerprints of the summarizers that use it name this version.
-BULLETS_VERSION = "1"
+# 2: a marker alone on its line ("-", "1.") is a marker; a bullet with no letter or digit
+#    ("...", "•", a zero-width space) is no bullet, so such an output is an empty summary
+#    (a failure) where it scored as a summary with nothing wrong in it.
+BULLETS_VERSION = "2"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
-_BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])\s+")
+_BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])(?:\s+|$)")
+_HAS_WORD = re.compile(r"[^\W_]")
 
 
 # The sentence splitter that is installed, not the one pinned: extractive summarizers'
@@ -117,8 +121,14 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
         bullets = _merge_continuations(lines)
     else:
         bullets = split_sentences(text)
-    bullets = [b for b in (" ".join(b.split()) for b in bullets) if b]
+    bullets = [b for b in (" ".join(b.split()) for b in bullets) if has_word(b)]
     return tuple(bullets[:max_bullets] if max_bullets else bullets)
+
+
+def has_word(bullet: str) -> bool:
+    """Does the bullet hold a letter or digit (any script)? One that does not ("...",
+    "-", "•") says nothing, and a summary of such bullets only is an empty one."""
+    return _HAS_WORD.search(bullet) is not None
 
 
 def _merge_continuations(lines: list[str]) -> list[str]:

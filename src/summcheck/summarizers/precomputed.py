@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import fastjson, scratch
 from ..errors import DataError
-from ..text import BULLETS_VERSION, counted, split_bullets
+from ..text import BULLETS_VERSION, counted, has_word, split_bullets
 from ..types import Example, Summary
 from .base import Summarizer, fingerprint_of
 
@@ -174,9 +174,9 @@ class Precomputed(Summarizer):
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
         if isinstance(value, list):   # one line each, as split_bullets makes them: a "\n"
             # kept inside a bullet would make rougeLsum score it as two sentences; a null
-            # is no bullet (it was the text "None")
+            # is no bullet (it was the text "None"), nor is one with no word ("...", "-")
             bullets = tuple(b for b in (" ".join(str(v).split()) for v in value if v is not None)
-                            if b)
+                            if has_word(b))
             bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
             return Summary(example_id, bullets, raw_text="\n".join(bullets))
         return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
