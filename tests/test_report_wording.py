@@ -61,3 +61,19 @@ def test_notes_say_what_consistency_measures_and_what_a_model_is(tmp_path, capsy
         assert "consistency is how far the story backs the summary" in text
     no_note = RunSpec.model_validate({**spec.model_dump(), "summarizers": [{"type": "lead"}]})
     assert no_note.spec_hash() == spec.spec_hash()   # a note moves no number
+
+
+def test_the_unsupported_column_says_entities_count_names_once_per_summary(tmp_path, capsys):
+    """Numbers count mentions, entities distinct names per summary: report.md's legend and
+    the CLI said "mentions" for both, so "ent 3" beside "num 9" read as a miscount."""
+    from summcheck.tables import print_results
+
+    result = bundled_run(tmp_path, limit=1)
+    results = {**result.results, "summarizers": [
+        {**m, "unsupported": {"numbers": 9, "entities": 3}} for m in result.results["summarizers"]]}
+    print_results(results)
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "num 9, ent 3" in shown
+    assert "entity names (each name once per summary)" in shown
+    md = " ".join(result.reports["md"].read_text().split())
+    assert "numbers count mentions, entities distinct names per summary" in md

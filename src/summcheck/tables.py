@@ -42,6 +42,9 @@ def print_results(results: dict[str, Any]) -> None:
             str(model["n_failed"]),
             f"{model['seconds_per_example']:.3f}",
         )
+    if any("entities" in (m.get("unsupported") or {}) for m in results["summarizers"]):
+        table.caption = ("unsupported: number mentions and entity names (each name once per "
+                         "summary), summed over the summaries")
     console = Console()
     console.width = max(console.width, 150)  # CI logs default to 80 columns
     console.print(table)
@@ -52,6 +55,7 @@ def print_results(results: dict[str, Any]) -> None:
 
 
 def _unsupported(model: dict[str, Any]) -> str:
-    """e.g. "num 3, ent 1": unsupported mentions over all bullets; "-" when no check ran."""
+    """e.g. "num 3, ent 1": unsupported number mentions and entity names (distinct per
+    summary) summed over the summaries; "-" when no check ran."""
     counts = model.get("unsupported") or {}
     return ", ".join(f"{check[:3]} {n}" for check, n in sorted(counts.items(), reverse=True)) or "-"

@@ -62,8 +62,9 @@ def _model_rows(table: ModelTable) -> list[str]:
 def _legend(table: ModelTable) -> str:
     return ("★ bold: best in its column and significantly better than every other model on "
             f"their shared examples: adjusted p < {ALPHA} by a {_md(significance_legend(table))}. "
-            "Unmarked columns have no significant winner. Unsupported: mentions the story "
-            "does not support, over all bullets.")
+            "Unmarked columns have no significant winner. Unsupported: what the story does "
+            "not support, summed over the summaries; numbers count mentions, entities "
+            "distinct names per summary (a name flagged in two bullets is 1).")
 
 
 def _verdicts(table: ModelTable) -> list[str]:
