@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from fake_runs import BASE, make_run, noisy, values
@@ -358,3 +360,20 @@ def test_outputs_are_strict_json_and_a_gate_drop_must_be_a_number(tmp_path):
     regress(run(tmp_path, "cur", [BASE[0] - 0.1]), "--baseline", base, "--out", out)
     (row,) = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(c))["rows"]
     assert row["low"] is None and row["high"] is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(1, 100), min_size=2, max_size=60), st.sampled_from([2, 3, 4]))
+def test_a_drop_equal_to_max_drop_is_within_it(cents, decimals):
+    """Scores of a few decimals, each exactly max_drop lower: the float mean of the
+    differences came out as -0.010000000000000004 and the gate said REGRESSED, against the
+    documented rule (REGRESSED only for a larger drop)."""
+    from summcheck.regress import REGRESSED, verdict
+    from summcheck.stats import paired_test
+
+    unit = 10.0 ** -decimals
+    base = [round(c * unit * 7, decimals) for c in cents]
+    current = [round(v - unit, decimals) for v in base]
+    delta = paired_test(base, current, n_bootstrap=10).delta
+    assert verdict("rouge2_f", delta, 0.0, round(unit, decimals), 0.05) != REGRESSED
+    assert verdict("rouge2_f", delta, 0.0, round(unit / 2, decimals + 1), 0.05) == REGRESSED

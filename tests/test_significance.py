@@ -145,3 +145,27 @@ def test_holm_floor_is_the_best_a_member_could_get_in_its_family(members):
             assert holm(trial)[i] >= floor - 1e-12
     if len(members) == 1:
         assert floors == [min_ps[0]]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1, 1, allow_nan=False), min_size=1, max_size=40)
+       | st.lists(st.floats(0.01, 1), min_size=EXACT_MAX_PAIRS + 1, max_size=40),
+       st.integers(0, 3))
+def test_no_outcome_of_either_test_is_below_its_stated_smallest_p(diffs, seed):
+    """The approximate test's p is at least 1/(1+R); its min_p said 2/2^m, so a Holm family
+    that could never reach alpha was not called "too small to rank"."""
+    result = permutation_test(diffs, seed=seed, resamples=999)
+    assert result.p_value >= result.min_p
+    if result.method == "approximate":
+        assert result.min_p == max(2.0 / 2 ** result.n_nonzero, 1 / 1000)
+    worst = permutation_test([abs(d) + 0.5 for d in diffs], seed=seed, resamples=999)
+    assert worst.p_value == pytest.approx(worst.min_p)   # all one sign: the smallest p
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(1e-4, 1.0), st.sampled_from([0.05, 0.01, 0.1, 0.0625, 0.001]))
+def test_a_printed_p_is_on_the_same_side_of_alpha_as_the_p(p, alpha):
+    from summcheck.paired import format_p
+
+    assert (float(format_p(p)) < alpha) == (p < alpha)
+    assert format_p(500 / 10001) == "0.0499" and format_p(0.0625) == "0.0625"

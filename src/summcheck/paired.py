@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 
 from .artifacts import RunData
 from .errors import SummcheckError
@@ -235,10 +236,14 @@ def some_ids(ids: set[str], k: int = 5) -> str:
 
 
 def format_p(p: float) -> str:
-    """4 decimals (0.0625 stays exact), scientific below 0.0001."""
+    """4 decimals (0.0625 stays exact), scientific below 0.0001. Rounded down, so a p
+    below an alpha of 4 decimals never prints as alpha (500/10001 = 0.049995 was
+    "0.0500" on a line saying REGRESSED at alpha 0.05)."""
     if math.isnan(p):
         return "n/a"
-    return f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}"
+    if p < 1e-4:
+        return f"{p:.1e}"
+    return str(Decimal(repr(p)).quantize(Decimal("0.0001"), rounding=ROUND_FLOOR))
 
 
 def format_interval(low: float, high: float, n: int, sign: str = "+") -> str:

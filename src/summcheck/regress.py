@@ -185,9 +185,11 @@ class GateRow:
 
 
 def verdict(metric: str, delta: float, p_value: float, allowed: float, alpha: float) -> str:
-    """The rule, with p_value the Holm-adjusted p."""
+    """The rule, with p_value the Holm-adjusted p. A drop equal to the allowed one is
+    within it, to float rounding: a mean of differences that are all -0.01 can come out
+    as -0.010000000000000004."""
     change = direction(metric) * delta  # negative = worse
-    if change < -allowed:
+    if change < -allowed and not math.isclose(change, -allowed, rel_tol=1e-9, abs_tol=1e-12):
         return REGRESSED if p_value < alpha else NOT_SIGNIFICANT
     if change > 0 and p_value < alpha:
         return IMPROVED
