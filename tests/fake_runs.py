@@ -8,7 +8,7 @@ from summcheck import artifacts
 
 SIGNATURES = {
     "rouge": "rouge:rouge1+rouge2|tok:default|stem:porter|join:newline",
-    "aggregation": "mean|bootstrap:percentile|n=1000|seed=0|conf=0.95",
+    "aggregation": "mean|bootstrap:expanded-percentile|n=1000|seed=0|conf=0.95",
     "bullets": "sentences|max_bullets=4",
     "environment": "summcheck-test",
 }

@@ -30,7 +30,7 @@ from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
 from .stats import aggregate_matrix
 from .summarizers.base import Summarizer, build_summarizer
 from .summarizers.cache import GenerationCache, pending
-from .text import SENTENCE_SPLITTER
+from .text import BULLETS_VERSION, SENTENCE_SPLITTER
 from .types import Example, Summary, digest_texts
 from .versions import installed_version
 
@@ -497,9 +497,10 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     sigs = {m.name: m.signature() for m in metrics}
     if any(isinstance(m, Check) for m in metrics):   # the checks give `consistency`
         sigs["consistency"] = RULES_SIGNATURE
-    sigs["aggregation"] = (f"mean|bootstrap:percentile|n={boot.n}|seed={boot.seed}"
+    sigs["aggregation"] = (f"mean|bootstrap:expanded-percentile|n={boot.n}|seed={boot.seed}"
                            f"|conf={boot.confidence}|rng:numpy-pcg64")
-    sigs["bullets"] = f"sentences:{SENTENCE_SPLITTER}|max_bullets={spec.bullets.max_bullets}"
+    sigs["bullets"] = (f"sentences:{SENTENCE_SPLITTER}|parse:v{BULLETS_VERSION}"
+                       f"|max_bullets={spec.bullets.max_bullets}")
     sigs["environment"] = "|".join(
         [f"summcheck-{__version__}", f"python-{platform.python_version()}"]
         + [f"{pkg}-{installed_version(pkg)}" for pkg in ("numpy", "torch", "transformers")
