@@ -346,14 +346,18 @@ def test_digest_texts_hashes_each_texts_length_and_bytes(texts):
     assert digest.digest() == hashlib.sha256(expected).digest()
 
 
-def test_a_hub_model_never_downloaded_caches_nothing_until_its_commit_is_known(
-        monkeypatch, tmp_path):
+def test_a_hub_model_is_keyed_by_the_commit_its_download_names(monkeypatch, tmp_path):
     """With no commit in the hub cache the key said "commit: None": what a first run
     generated was served to any later run whose hub cache was empty, whatever weights the
-    branch pointed to by then."""
+    branch pointed to by then. Keys are "unresolved" until the download (in `load`, before
+    the first batch) names the commit; a model still unresolved then stops the run. It
+    caches, is preflighted and generates batch by batch like any model (it once did none
+    of these: a whole run in one call, lost on Ctrl-C)."""
     import huggingface_hub.constants as hub_constants
 
     from summcheck.config import HFSeq2SeqSpec
+    from summcheck.errors import SummcheckError
+    from summcheck.summarizers import hf_common
     from summcheck.summarizers.base import build_summarizer
     from summcheck.summarizers.cache import GenerationCache, pending
 
@@ -361,13 +365,25 @@ def test_a_hub_model_never_downloaded_caches_nothing_until_its_commit_is_known(
     spec = HFSeq2SeqSpec(type="hf-seq2seq", model="some-org/some-model")
     summarizer = build_summarizer(spec, max_bullets=3)
     unresolved = summarizer.fingerprint()
-    assert not summarizer.caches_generations
-    assert build_summarizer(spec, max_bullets=3).fingerprint() == unresolved  # deterministic
-    assert pending(summarizer, [Example("a", "x")], GenerationCache(tmp_path / "c")) == 0
-    ref = tmp_path / "models--some-org--some-model" / "refs" / "main"
-    ref.parent.mkdir(parents=True)
-    ref.write_text("a" * 40)      # what the download writes
     assert summarizer.caches_generations
+    assert build_summarizer(spec, max_bullets=3).fingerprint() == unresolved  # deterministic
+    assert pending(summarizer, [Example("a", "x")], GenerationCache(tmp_path / "c")) == 1
+    ref = tmp_path / "models--some-org--some-model" / "refs" / "main"
+    downloads = []
+
+    def fake_load(spec, auto_class):     # the download writes the ref (when it does)
+        if downloads:
+            ref.parent.mkdir(parents=True, exist_ok=True)
+            ref.write_text("a" * 40)
+        return "tokenizer", "model"
+
+    monkeypatch.setattr(hf_common, "load_model", fake_load)
+    monkeypatch.setattr(type(summarizer), "_setup_tokenizer", lambda self, t: None)
+    with pytest.raises(SummcheckError, match="names no commit for revision 'main'"):
+        summarizer.load()
+    summarizer._model = None
+    downloads.append(1)
+    summarizer.load()
     assert summarizer.fingerprint() != unresolved      # the same summarizer, now keyed
     assert build_summarizer(spec, max_bullets=3).fingerprint() == summarizer.fingerprint()
 

