@@ -377,3 +377,25 @@ def test_a_drop_equal_to_max_drop_is_within_it(cents, decimals):
     delta = paired_test(base, current, n_bootstrap=10).delta
     assert verdict("rouge2_f", delta, 0.0, round(unit, decimals), 0.05) != REGRESSED
     assert verdict("rouge2_f", delta, 0.0, round(unit / 2, decimals + 1), 0.05) == REGRESSED
+
+
+@pytest.mark.parametrize("drop, code", [(0.0, 0), (-0.05, 1)])
+def test_a_reader_that_closes_the_pipe_changes_neither_the_exit_code_nor_the_verdict_file(
+        tmp_path, baseline, drop, code):
+    """`regress ... | head -1` exited 1 (click's code for a broken pipe, a regression's
+    here) and wrote no --out file, since the file came after the lines."""
+    import os
+    import subprocess
+    import sys
+
+    current = run(tmp_path, "cur", noisy(drop, spread=0.01) if drop else BASE)
+    out = tmp_path / "verdict.json"
+    read, write = os.pipe()
+    os.close(read)                          # the reader is gone before the first line
+    proc = subprocess.run([sys.executable, "-c", "from summcheck.cli import app; app()",
+                           "regress", str(current), "--baseline", str(baseline),
+                           "--out", str(out)], stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert proc.returncode == code, proc.stderr
+    assert json.loads(out.read_text())["exit_code"] == code
+    assert "Traceback" not in proc.stderr

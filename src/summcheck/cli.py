@@ -182,8 +182,26 @@ def regress(
 
     with _user_errors():
         code = run_regress(current, baseline=baseline, max_drop=max_drop or [], out=out,
-                           echo=typer.echo)
+                           echo=_echo_while_read())
     raise typer.Exit(code)
+
+
+def _echo_while_read():
+    """typer.echo until the reader closes the pipe (`| head -1`), then nothing: the exit
+    code stays the verdict's. A BrokenPipeError reached click, which exits 1, the code of
+    a regression."""
+    closed = False
+
+    def echo(line: str) -> None:
+        nonlocal closed
+        if closed:
+            return
+        try:
+            typer.echo(line)
+        except BrokenPipeError:
+            closed = True   # later writes, and the flush at exit, go nowhere
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return echo
 
 
 @app.command()

@@ -333,6 +333,8 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     counts = {v: sum(row.verdict == v for row in rows)
               for v in (OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED)}
     code = 1 if counts[REGRESSED] else 0
+    if out:     # first: a reader that stops reading the lines must not cost the verdict
+        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code))
     n_bootstrap = int(base.bootstrap.get("n", 1000))
     echo(f"summcheck regress: {current.name} against baseline {base.name} "
          f"(alpha={gate.alpha:g}; p: {significance_settings(base)['name']}, Holm-adjusted over "
@@ -343,8 +345,6 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
         echo(format_row(row, gate.alpha))
     echo(", ".join(f"{n} {v}" for v, n in counts.items())
          + (": FAIL (exit 1)" if code else ": PASS"))
-    if out:
-        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code))
     return code
 
 
