@@ -257,3 +257,22 @@ def test_consistency_of_different_support_methods_is_refused(tmp_path):
     same = make_run(tmp_path, "c", scores, signatures=sigs("aligned"))
     assert run_regress(same, baseline=baseline, max_drop=["consistency=0.01"],
                        echo=lambda s: None) == 0
+
+
+def test_changed_examples_are_left_out_and_nothing_in_common_is_an_error(tmp_path):
+    """compare paired a changed story's scores by id, and with nothing in common printed an
+    empty table and exit 0."""
+    from typer.testing import CliRunner
+
+    from summcheck.cli import app
+
+    a = make_run(tmp_path, "a", {"lead-3": {"rouge2_f": values(BASE)}})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": {**values(BASE), "ex-03": 0.9}}},
+                 stories={"ex-03": "a different story"})
+    (row,) = compare_runs([a, b]).pairs[0].rows
+    assert row.n_shared == 19 and row.delta == 0
+    other = make_run(tmp_path, "other", {"textrank": {"rouge2_f": values(BASE, start=20)}})
+    for runs in ([a, other], [a, make_run(tmp_path, "c", {"lead-3": {"rouge1_f": values(BASE)}})]):
+        result = CliRunner().invoke(app, ["compare", *map(str, runs)])
+        assert result.exit_code == 2, result.output
+        assert "nothing to compare" in result.output or "no example in common" in result.output

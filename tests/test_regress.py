@@ -399,3 +399,28 @@ def test_a_reader_that_closes_the_pipe_changes_neither_the_exit_code_nor_the_ver
     assert proc.returncode == code, proc.stderr
     assert json.loads(out.read_text())["exit_code"] == code
     assert "Traceback" not in proc.stderr
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sets(st.integers(0, 19), min_size=1, max_size=19), st.floats(-0.3, 0.3))
+def test_examples_of_another_story_are_left_out_of_the_gate(tmp_path_factory, edited, move):
+    """Shared ids whose story changed were paired and gated (with a warning that their
+    scores are not comparable): whatever their scores now, the verdict is the rest's."""
+    tmp_path = tmp_path_factory.mktemp("r")
+    base = write_baseline(run(tmp_path, "base", BASE), tmp_path / "baseline.json")
+    ids = sorted(values(BASE))
+    stories = {ids[i]: "another story" for i in edited}
+    moved = [x + move if i in edited else x for i, x in enumerate(BASE)]
+    result = regress(run(tmp_path, "cur", moved, stories=stories), "--baseline", base)
+    assert result.exit_code == 0, result.output
+    (line,) = gate_lines(result.output)
+    assert line.startswith("OK ") and line.endswith(f"n={20 - len(edited)})")
+    assert "left out of every difference" in result.output
+
+
+def test_a_run_of_other_stories_under_the_same_ids_cannot_pass_the_gate(tmp_path, baseline):
+    stories = {i: "another story" for i in values(BASE)}
+    result = regress(run(tmp_path, "cur", BASE, stories=stories), "--baseline", baseline)
+    assert result.exit_code == 2, result.output
+    assert "no example in common to compare (all 20 shared ids have another story" in \
+        " ".join(result.output.split())

@@ -23,8 +23,8 @@ from .errors import SummcheckError
 from .metric_kinds import direction
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      failure_lines, format_interval, format_p, pair_labels, paired_delta,
-                     refuse_mixed_support_methods,
-                     scoreset_from_run, signature_warnings, too_small_text,
+                     refuse_mixed_support_methods, refuse_nothing_comparable,
+                     scoreset_from_run, without_changed_examples, signature_warnings, too_small_text,
                      unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
@@ -108,7 +108,13 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
                 "confidence": 1 - alpha}
     for b in sets[1:]:
         refuse_mixed_support_methods(sets[0], b, chosen)
+        refuse_nothing_comparable(sets[0], b)
     measured = [_measure_pair(sets[0], b, chosen, settings) for b in sets[1:]]
+    if not any(paired.n_shared for pair in measured for _, _, paired in pair.items):
+        raise SummcheckError("nothing to compare: " + "; ".join(
+            w.removeprefix("WARNING: ") for pair in measured for w in pair.warnings
+            if w.startswith("WARNING")) + ". Compare runs with summarizers and metrics "
+            "in common.")
     raw = [paired.result.p_value for pair in measured for _, _, paired in pair.items]
     adjusted = iter(holm(raw))
     floors = iter(holm_floors(raw, [paired.result.test.min_p for pair in measured
@@ -149,6 +155,7 @@ class _Measured:
 def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) -> _Measured:
     warnings = example_warnings(a, b)
     labels = pair_labels(a, b)
+    a, b = without_changed_examples(a, b)
     if not labels:
         warnings.append(f"WARNING: no summarizer in common ({a.name}: {', '.join(a.labels())}; "
                         f"{b.name}: {', '.join(b.labels())}); nothing compared")

@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 
 from .artifacts import RunData
@@ -219,13 +219,48 @@ def example_warnings(a: ScoreSet, b: ScoreSet) -> list[str]:
     return out + changed_examples_warning(a, b)
 
 
-def changed_examples_warning(a: ScoreSet, b: ScoreSet) -> list[str]:
+def changed_ids(a: ScoreSet, b: ScoreSet) -> set[str]:
+    """Ids in both runs whose story or reference bullets differ between them."""
     shared = set(a.example_hashes) & set(b.example_hashes)
-    changed = {i for i in shared if a.example_hashes[i] != b.example_hashes[i]}
+    return {i for i in shared if a.example_hashes[i] != b.example_hashes[i]}
+
+
+def changed_examples_warning(a: ScoreSet, b: ScoreSet) -> list[str]:
+    changed = changed_ids(a, b)
     if not changed:
         return []
     return [f"WARNING: {len(changed)} shared example id(s) have a different story or reference "
-            f"text{some_ids(changed)}; their scores are not comparable"]
+            f"text{some_ids(changed)}; their scores are not comparable and are left out of "
+            "every difference"]
+
+
+def without_changed_examples(a: ScoreSet, b: ScoreSet) -> tuple[ScoreSet, ScoreSet]:
+    """Both runs without the scores of ids whose story or references differ: a score of
+    another text is no paired difference (they were paired by id, and gated)."""
+    changed = changed_ids(a, b)
+    if not changed:
+        return a, b
+
+    def strip(s: ScoreSet) -> ScoreSet:
+        return replace(s, values={
+            label: {m: {i: v for i, v in vals.items() if i not in changed}
+                    for m, vals in per_metric.items()}
+            for label, per_metric in s.values.items()})
+    return strip(a), strip(b)
+
+
+def refuse_nothing_comparable(a: ScoreSet, b: ScoreSet) -> None:
+    """A SummcheckError when the two runs share no example with the same story and
+    references: any difference or verdict would be of nothing."""
+    shared = set(a.example_hashes) & set(b.example_hashes)
+    changed = changed_ids(a, b)
+    if shared - changed:
+        return
+    why = (f"all {len(shared)} shared ids have another story or references{some_ids(changed)}"
+           if shared else "they share no examples")
+    raise SummcheckError(
+        f"{a.name} and {b.name} have no example in common to compare ({why}). Compare runs "
+        "of the same dataset, or write the baseline again from a run of this data.")
 
 
 def some_ids(ids: set[str], k: int = 5) -> str:

@@ -36,8 +36,8 @@ from .errors import SummcheckError
 from .metric_kinds import direction
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
-                     refuse_mixed_support_methods, scoreset_from_run,
-                     signature_warnings, some_ids, too_small_text, unknown_metric_error)
+                     refuse_mixed_support_methods, refuse_nothing_comparable,
+                     scoreset_from_run, signature_warnings, without_changed_examples, some_ids, too_small_text, unknown_metric_error)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
@@ -319,7 +319,8 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     _check_metrics(gate, base, current)
     refuse_mixed_support_methods(base, current, list(gate.max_drop))
     refuse_unscored_examples(base, current, current_run_dir)
-    rows, notes = gate_rows(base, current, gate)
+    refuse_nothing_comparable(base, current)
+    rows, notes = gate_rows(*without_changed_examples(base, current), gate)
     if not rows:
         raise SummcheckError(
             "nothing was gated: no gated metric has values in both the baseline and the "
