@@ -424,3 +424,19 @@ def test_a_run_of_other_stories_under_the_same_ids_cannot_pass_the_gate(tmp_path
     assert result.exit_code == 2, result.output
     assert "no example in common to compare (all 20 shared ids have another story" in \
         " ".join(result.output.split())
+
+
+def test_runs_of_two_support_methods_are_refused_with_a_fix_regress_has(tmp_path):
+    """The refusal told regress users to pass --metric, an option only compare has."""
+    from fake_runs import SIGNATURES
+
+    def method_run(name, method):
+        sigs = {**SIGNATURES, "support": f"support|method={method}|rules=6"}
+        return make_run(tmp_path, name, {"lead-3": {"consistency": values(BASE)}},
+                        signatures=sigs, regress={"max_drop": {"consistency": 0.01}})
+
+    base = write_baseline(method_run("base", "aligned"), tmp_path / "b.json")
+    result = regress(method_run("cur", "lexical"), "--baseline", base)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and "used support method" in text, text
+    assert "--metric" not in text and "`regress: max_drop` without them" in text

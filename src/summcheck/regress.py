@@ -317,7 +317,10 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     base = load_baseline(baseline)
     gate = gate_settings(base, current, list(max_drop))
     _check_metrics(gate, base, current)
-    refuse_mixed_support_methods(base, current, list(gate.max_drop))
+    refuse_mixed_support_methods(
+        base, current, list(gate.max_drop),
+        leave_out="of the gate: give the run's config a `regress: max_drop` without them; "
+                  f"the default gates {', '.join(RegressSpec().max_drop)}")
     refuse_unscored_examples(base, current, current_run_dir)
     refuse_nothing_comparable(base, current)
     rows, notes = gate_rows(*without_changed_examples(base, current), gate)
