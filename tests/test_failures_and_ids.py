@@ -177,6 +177,30 @@ def test_edited_data_is_a_new_run_folder(folder):
         json.loads((d / "spec.json").read_text())["data_fingerprint"] for d in (first, second)}
 
 
+def test_what_the_install_resolves_names_the_run_folder_too(folder, monkeypatch):
+    """`support: auto` is aligned with the MiniLM weights installed and lexical without:
+    the core and the full install wrote their different numbers into one run folder, the
+    later run replacing the earlier. A run with the same resolution keeps its folder."""
+    from summcheck.consistency import support
+
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": "x"}, {"id": "b", "summary": "y"}])
+    config = folder / "c.yaml"
+    config.write_text(config.read_text().replace("support: null", "support: {}"))
+    monkeypatch.setattr(support, "embedding_available", lambda: False)
+    run_cli(folder, "--out", "r")
+    run_cli(folder, "--out", "r")
+    assert len(list((folder / "r").iterdir())) == 1
+    monkeypatch.setattr(support, "embedding_available", lambda: True)
+    monkeypatch.setattr(support.SupportCheck, "signature",
+                        lambda self: "support|method=aligned|(stand-in)")
+    run_cli(folder, "--out", "r")
+    names = sorted(d.name for d in (folder / "r").iterdir())
+    assert len(names) == 2
+    assert all(json.loads((folder / "r" / n / "spec.json").read_text())["run_name"] == n
+               for n in names)
+
+
 MIXED_ROWS = [
     {"id": "a", "article": STORY + " Caf&eacute; <b>owners</b> agreed.", "highlights": "x"},
     {"id": "b", "article": " ", "highlights": "Council approves budget."},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import platform
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     del id_checks   # a bit per summary-file row each: not kept for the run
     metrics, checks = build_metrics(spec, warnings), build_checks(spec)
     data = run_identity_data(data, summarizers)
-    run_dir = Path(out_dir) / run_name(spec, data)
+    run_dir = Path(out_dir) / run_name(spec, data, scoring_identity(summarizers, metrics + checks))
     with artifacts.RunLock(run_dir):
         artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
         results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
@@ -95,7 +96,8 @@ def _run_in(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarize
     one of them, else None)."""
     metrics, checks = scoring
     started = _now()
-    artifacts.write_json(run_dir / artifacts.SPEC, _spec_record(spec, data, config_path))
+    artifacts.write_json(run_dir / artifacts.SPEC,
+                         _spec_record(spec, data, config_path, run_dir.name))
     cache, score_cache = GenerationCache(cache_dir), ScoreCache(cache_dir)
     progress = Progress(enabled=show_progress)
     csv, gather = _csv_lines(spec, run_dir.name), spec.report.enabled
@@ -222,10 +224,22 @@ def run_identity_data(data: str, summarizers) -> str:
     return data if not files else f"{data}+{'+'.join(files)}"
 
 
-def run_name(spec: RunSpec, data: str) -> str:
+def scoring_identity(summarizers, scorers: Sequence) -> str:
+    """The summarizers that run and the signatures of the metrics and checks: what the
+    installed extras decide beyond the spec (an optional summarizer skipped, `support:
+    auto` resolved to aligned or lexical, model and library versions). Without it the core
+    and the full install wrote other numbers into one run folder, the later run replacing
+    the earlier."""
+    ran = sorted(s.label for s in summarizers)
+    signatures = sorted(m.signature() for m in scorers)
+    return hashlib.sha256(json.dumps([ran, signatures]).encode()).hexdigest()[:16]
+
+
+def run_name(spec: RunSpec, data: str, scoring: str = "") -> str:
     """The run folder's name: the config's name and a hash of everything that moves a
-    number, the spec and the data as loaded (an edited data file is a new run)."""
-    identity = hashlib.sha256(f"{spec.spec_hash()}:{data}".encode()).hexdigest()[:10]
+    number: the spec, the data as loaded (an edited data file is a new run) and what the
+    install resolves (`scoring_identity`)."""
+    identity = hashlib.sha256(f"{spec.spec_hash()}:{data}:{scoring}".encode()).hexdigest()[:10]
     return f"{spec.name}-{identity}"
 
 
@@ -509,8 +523,9 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     return sigs
 
 
-def _spec_record(spec: RunSpec, data: str, config_path: str | None) -> dict[str, Any]:
-    return {"run_name": run_name(spec, data), "spec_hash": spec.spec_hash(),
+def _spec_record(spec: RunSpec, data: str, config_path: str | None,
+                 name: str) -> dict[str, Any]:
+    return {"run_name": name, "spec_hash": spec.spec_hash(),
             "data_fingerprint": data, "config_path": config_path,
             "spec": spec.model_dump(mode="json")}
 
