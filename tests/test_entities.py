@@ -122,6 +122,29 @@ def test_lowercased_tokenized_summary_is_truecased_not_flagged(check):
     _assert_spans_valid(result, bullets)
 
 
+QUOTED_LOWERCASED = (
+    "the mob boss tony soprano was played by james gandolfini for hbo . ' He was the best "
+    "we had . ' ' I miss him . ' the show ran for six seasons in new jersey . ' It changed "
+    "television . ' ' We all knew it . ' carmela soprano was played by edie falco . ' She "
+    "was fearless . ' ' You could tell . ' the series ended in 2007 . ' That was hard . '")
+
+
+@pytest.mark.parametrize("bullets, flagged", [
+    (["Tony Soprano was played by James Gandolfini for HBO."], []),
+    (["Carmela Soprano lived in New Jersey."], []),
+    (["Tony Soprano was played by Michael Imperioli."], ["Michael Imperioli"]),
+])
+def test_a_lowercased_story_of_quoted_sentences_is_read_as_lowercased(check, bullets, flagged):
+    """Sentences opening with a quote (". ' He said") counted as mid-sentence capitals, so
+    such a story read as cased and every name it writes in lowercase was flagged (85 of
+    142 REALSumm entity findings)."""
+    from summcheck.consistency.truecasing import is_lowercased
+
+    assert is_lowercased(QUOTED_LOWERCASED)
+    result = check.check(source=QUOTED_LOWERCASED, summary=bullets)
+    assert [f.span.text for f in result.findings] == flagged
+
+
 def test_lowercased_invented_name_is_still_flagged(check):
     bullets = ["kim jong il met trump in russia ."]
     result = check.check(source=STORY, summary=bullets)

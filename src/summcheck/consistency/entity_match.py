@@ -38,7 +38,9 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 # 7: PTB brackets of tokenized text ("-lrb-") read as brackets before NER (truecasing).
 # 8: spaced initials are one token as dotted ones are ("J. K. Rowling" ~ "J.K. Rowling";
 #    so "George W. Bush" is no longer a short form of "George H. W. Bush").
-RULES_VERSION = "8"
+# 9: a sentence opening with quotes or a bracket is a sentence start (". ' He said"), and
+#    "I" is no sign of a cased text (truecasing.sentence_initial, is_lowercased).
+RULES_VERSION = "9"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.

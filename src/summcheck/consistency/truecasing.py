@@ -57,13 +57,14 @@ def is_lowercased(text: str) -> bool:
     """Was the text lowercased? At most 2% of its mid-sentence words have a capital.
 
     Sentence starts are ignored (SummEval summaries are lowercased but sentence-cased),
-    and so are "UNK" placeholders and a stray capital that survived ("Åsberg").
+    and so are "UNK" placeholders, the pronoun "I" and a stray capital that survived
+    ("Åsberg").
     """
     if text.islower():      # fast path: no capital anywhere; any mid-sentence word?
         return any(not sentence_initial(text, m.start())
                    for m in re.finditer(r"[^\W\d_]+", text))
     words = [m for m in re.finditer(r"[^\W\d_]+", text)
-             if m.group() != "UNK" and not sentence_initial(text, m.start())]
+             if m.group() not in ("UNK", "I") and not sentence_initial(text, m.start())]
     capitalised = sum(any(c.isupper() for c in m.group()) for m in words)
     return bool(words) and capitalised <= 0.02 * len(words)
 
@@ -98,11 +99,18 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 
 def sentence_initial(text: str, start: int) -> bool:
-    """Is text[start] the first word of a sentence (after .!? or a line break)?"""
+    """Is text[start] the first word of a sentence (after .!? or a line break, and any
+    opening quotes or brackets: ". ' He said", ". `` The")? Quoted sentences counted as
+    mid-sentence capitals, so six lowercased REALSumm stories of many quotes read as
+    cased (and names they write in lowercase were flagged), and a cased story's "'He"
+    taught the truecaser that it writes "He" mid-sentence."""
     i = start - 1
-    while i >= 0 and text[i] in " \t":
+    while i >= 0 and text[i] in _BEFORE_A_SENTENCE:
         i -= 1
     return i < 0 or text[i] in ".!?\n\r"
+
+
+_BEFORE_A_SENTENCE = frozenset(" \t'\"`‘“([")
 
 
 class CaseTable:
