@@ -230,6 +230,9 @@ def test_normalized_values():
     ("the 1970s", "in 1975"),                                                  # decade
     ("at 4 am", "just before 4am"),                                            # time
     ("two-thirds", "two thirds"),
+    ("watched 27 , 000 times", "watched more than 27,000 times"),              # tokenized
+    ("raised £7 , 000", "raised £7,000 for the hospice"),
+    ("a two - and - a - half year scam", "a two-and-a-half year con"),
     ("7m viewers", "7 million viewers"),                                       # "m": millions
     ("7 million viewers", "drew 7m viewers"),
     ("the 100 metres final", "the 100m final"),                                # ... or metres
@@ -266,6 +269,8 @@ def test_supported(summary, source):
     ("66.1 per cent", "65.1 per cent"),
     ("$12.79", "$12.99"),
     ("in the 1970s", "in 1985"),
+    ("watched 27 , 000 times", "watched 28,000 times"),
+    ("a two - and - a - half year scam", "a half year scam"),
     ("7m viewers", "8 million viewers"),            # either reading of "7m" must hold
     ("the 200m final", "the 100m final"),
 ])

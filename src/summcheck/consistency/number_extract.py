@@ -168,11 +168,14 @@ ORDWORD_RE = re.compile(
     rf"\b(?:(?P<tens>{_alt(_TENS_WORDS)})\s*-\s*)?"
     rf"(?P<ord>{_alt(sorted(ORDINALS, key=len, reverse=True))})\b", _I)
 FRACTION_RE = re.compile(
-    rf"\b(?P<num>(?<!and )(?<!and-)a|one|{_alt(_SMALL_WORDS[2:11])})\s*-?\s*(?P<den>{_alt(FRACTIONS)})\b"
+    rf"\b(?P<num>(?<!and )(?<!and-)(?<!and - )a|one|{_alt(_SMALL_WORDS[2:11])})\s*-?\s*(?P<den>{_alt(FRACTIONS)})\b"
     rf"(?P<of>\s+of\b)?|(?<!a )(?<!a-)\bhalf(?=\s+(?:of|the|a|an)\b)", _I)
 _SPLIT_DECIMAL = re.compile(r"\.\s(\d+)(?=(?:m|bn|k)\b)", _I)          # XSum's "£1. 8m"
 _AND_HALF = re.compile(r"[\s-]+and[\s-]+a[\s-]+half\b", _I)
-DIGITS_RE = re.compile(r"(?<![\w./])(?:(?:\d{1,3}(?:,\s?\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?!\d|/\w)")
+# Thousands groups: "27,000", "27, 000" and the tokenized "27 , 000" (PTB-tokenized
+# CNN/DM text, where "27" and "000" were two numbers)
+DIGITS_RE = re.compile(r"(?<![\w./])(?:(?:\d{1,3}(?:\s?,\s?\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
+                       r"(?!\d|/\w)")
 SEASON_RE = re.compile(r"(?<![\w./])(?P<y>1[89]\d\d|20\d\d)/(?P<yy>\d\d)(?![\w/])")
 _MON_RE = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
            r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?")

@@ -68,7 +68,9 @@ APPROX_TOLERANCE = 0.1
 # 5: the relative tolerance only for numbers with a scale word (not for digits written out).
 # 6: "7m" with no currency is read as millions too (it was metres only, so "7m viewers"
 #    was flagged against the story's "7 million viewers").
-RULES_VERSION = "6"
+# 7: tokenized thousands ("27 , 000") are one number, and "two - and - a - half" is 2.5
+#    (not the fraction "a - half"): REALSumm's PTB-tokenized summaries.
+RULES_VERSION = "7"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
