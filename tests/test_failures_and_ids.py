@@ -104,9 +104,25 @@ def test_a_missing_summary_is_a_failure_warned_about_with_ids(folder):
     (model,) = results["summarizers"]
     assert model["n_failed"] == 1
     assert model["metrics"]["consistency"]["mean"] == pytest.approx(2 / 3)
-    (warning,) = [w for w in results["warnings"] if "no summary" in w]
+    (warning, failed) = [w for w in results["warnings"] if "no summary" in w]
+    assert failed.startswith("sys: 1 of 3 summaries failed")
     assert "1 of 3 examples" in warning and "'c'" in warning and "'z'" in warning
     assert warning in result.output   # printed too (the CLI runner mixes stderr in)
+
+
+def test_failed_summaries_are_a_warning_naming_the_first(folder):
+    """A summaries file of empty summaries failed every example with exit 0, no warning
+    and only the table's `failed` column to tell."""
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": ""}, {"id": "b", "summary": "..."}])
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 0, result.output
+    results = results_of(folder / "r")
+    (model,) = results["summarizers"]
+    assert model["n_failed"] == 2 and model["first_failure"] == "a: empty summary"
+    (warning,) = results["warnings"]
+    assert warning.startswith("sys: 2 of 2 summaries failed") and "a: empty summary" in warning
+    assert warning in result.output
 
 
 @pytest.mark.parametrize("rows, max_missing, message", [

@@ -23,6 +23,8 @@ pytest.importorskip("datasets")
 
 EMPTY = ("1 example(s) have an empty story (e0); their summaries will be empty and "
          "counted as failures.")
+FAILED = ("lead: 1 of 2 summaries failed, each scoring 0 on every rate (first: e0: empty "
+          "summary); their errors are in summaries.jsonl")
 
 
 @pytest.fixture()
@@ -65,7 +67,7 @@ def test_a_library_run_logs_the_warning_and_prints_nothing(config, caplog, capsy
     (record,) = [r for r in caplog.records if "empty story" in r.getMessage()]
     assert (record.name, record.levelno, record.getMessage()) == (
         "summcheck.runner", logging.WARNING, EMPTY)
-    assert results["warnings"] == [EMPTY]   # recorded in results.json as before
+    assert results["warnings"] == [EMPTY, FAILED]   # recorded in results.json as before
     assert "empty story" not in capsys.readouterr().err
 
 
@@ -74,7 +76,7 @@ def test_setting_the_summcheck_logger_to_error_silences_it(config, caplog,
     with caplog.at_level(logging.WARNING):
         results = library_run(config)
     assert not [r for r in caplog.records if r.name.startswith("summcheck")]
-    assert results["warnings"] == [EMPTY]   # silenced, still recorded
+    assert results["warnings"] == [EMPTY, FAILED]   # silenced, still recorded
     assert "empty story" not in run_cli(config).stderr
 
 
@@ -90,7 +92,7 @@ def test_the_cli_prints_each_warning_once_on_stderr(config):
     assert result.stderr.splitlines().count(f"warning: {EMPTY}") == 1
     assert "empty story" not in result.stdout and "empty story" not in captured.getvalue()
     (run_dir,) = (config.parent / "runs").iterdir()
-    assert json.loads((run_dir / "results.json").read_text())["warnings"] == [EMPTY]
+    assert json.loads((run_dir / "results.json").read_text())["warnings"] == [EMPTY, FAILED]
     summcheck = logging.getLogger("summcheck")   # the command's handler is gone after it
     assert summcheck.propagate and all(type(h) is logging.NullHandler
                                        for h in summcheck.handlers)

@@ -79,6 +79,9 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
                                        (metrics, checks), engine, data, config_path,
                                        Path(cache_dir), show_progress)
+        for line in failure_warnings(results):
+            logger.warning("%s", line)
+            warnings.append(line)
         results["warnings"] = warnings
         results["metric_notes"] = _metric_notes(checks)
         results["backend"] = engine.name   # where it ran; the numbers do not depend on it
@@ -343,11 +346,15 @@ class _Tally:
     n_truncated: int = 0
     n_bullets: int = 0
     seconds: float = 0.0
+    first_failure: str | None = None   # "id: error" of the first failed summary
 
     def add_summaries(self, summaries: Sequence[Summary], generated: int) -> None:
         self.n_examples += len(summaries)
         self.n_generated += generated
-        self.n_failed += sum(1 for s in summaries if s.error)
+        failed = [s for s in summaries if s.error]
+        self.n_failed += len(failed)
+        if failed and self.first_failure is None:
+            self.first_failure = f"{failed[0].example_id}: {failed[0].error}"
         self.n_truncated += sum(1 for s in summaries if s.meta.get("truncated"))
         self.n_bullets += sum(len(s.bullets) for s in summaries)
         self.seconds += sum(s.seconds for s in summaries)
@@ -475,6 +482,7 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
             "fingerprint": summarizer.fingerprint(),
             "n_examples": tally.n_examples,
             "n_failed": tally.n_failed,
+            "first_failure": tally.first_failure,
             "n_generated": tally.n_generated,
             "n_truncated": tally.n_truncated,
             "seconds_per_example": tally.seconds / tally.n_examples if tally.n_examples else 0.0,
@@ -498,6 +506,15 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
         "signatures": _signatures(spec, metrics),
         "summarizers": per_model,
     }
+
+
+def failure_warnings(results: dict[str, Any]) -> list[str]:
+    """A line per summarizer with failed summaries: the table's `failed` column alone let
+    a run whose every summary failed (an empty summaries file) pass quietly with exit 0."""
+    return [f"{m['label']}: {m['n_failed']} of {m['n_examples']} summaries failed, each "
+            f"scoring 0 on every rate (first: {m['first_failure']}); their errors are in "
+            "summaries.jsonl"
+            for m in results["summarizers"] if m.get("n_failed")]
 
 
 def _metric_notes(checks: list) -> dict[str, str]:
