@@ -121,6 +121,34 @@ def test_good_file_validates_and_counts_rows(here):
     assert "5 dataset rows checked" in output
 
 
+@pytest.mark.parametrize("summaries, message", [
+    ('{"id": "s1", "summary": "One."}\n{"id": "s2", "summary": "Two."}\n', None),
+    ('{"id": "s1", "summary": "One."}\n{"id": "s2", "summary": ', "line 2: not valid JSON"),
+    ('{"id": "s1", "text": "One."}\n', "line 1: no field 'summary'"),
+    ('{"id": "s1", "summary": "One."}\n{"id": "s1", "summary": "Two."}\n',
+     "lines 1 and 2: the same id 's1'"),
+])
+def test_validate_reads_the_summaries_files_as_a_run_would(here, summaries, message):
+    """validate said "ok" for a config whose precomputed file `run` then refused."""
+    write_jsonl(here)
+    (here / "sums.jsonl").write_text(summaries)
+    config(here, JSONL_CONFIG.replace(
+        "summarizers: [{type: lead}]",
+        "summarizers: [{type: lead}, {type: precomputed, name: mine, path: sums.jsonl}]"))
+    code, output = cli("validate", "c.yaml")
+    if message is None:
+        assert code == 0 and "2 rows of 1 summaries file(s) checked" in output, output
+    else:
+        assert code == 2 and message in output and "sums.jsonl" in output, output
+
+
+def test_validate_names_the_command_that_prepares_missing_data(here):
+    config(here, "name: t\ndataset: {source: hf, path: gone.jsonl, prepare: 'make data'}\n"
+                 "summarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and "Prepare the data first: make data" in output, output
+
+
 @pytest.mark.parametrize("layout", ["lines", "array"])
 def test_validate_finds_a_duplicate_id_and_names_both_rows(here, layout):
     """validate said "ok" and the run then stopped on the duplicate, naming no row."""

@@ -226,12 +226,21 @@ def validate(config: Path = typer.Argument(..., metavar="CONFIG",
 
     Reads every row of the local data files."""
     from .config import load_config
-    from .data import check_data
+    from .data import check_data, with_prepare_hint
+    from .errors import DataError
+    from .summarizers.base import build_summarizer
 
     with _user_errors():
         spec = load_config(config)
-        rows = check_data(spec.dataset)
+        try:
+            rows = check_data(spec.dataset)
+        except DataError as err:
+            raise with_prepare_hint(spec.dataset, err) from None
+        summary_rows = [build_summarizer(s, max_bullets=spec.bullets.max_bullets).check_file()
+                        for s in spec.summarizers if s.type == "precomputed"]
     checked = f", {rows} dataset rows checked" if rows is not None else ""
+    checked += (f", {sum(summary_rows)} rows of {len(summary_rows)} summaries file(s) checked"
+                if summary_rows else "")
     typer.echo(f"{config}: ok (name {spec.name}, spec hash {spec.spec_hash()}, "
                f"{len(spec.summarizers)} summarizers{checked})")
 

@@ -19,7 +19,7 @@ from . import __version__, artifacts
 from .backends import LOCAL_WINDOW, Backend, LocalBackend
 from .config import RunSpec
 from .consistency.base import Check
-from .data import IdLedger, describe_source, load_examples
+from .data import IdLedger, describe_source, load_examples, with_prepare_hint
 from .data.quality import DataSurvey
 from .errors import DataError, MissingExtraError, SummcheckError
 from .plugins import adopt, overrides
@@ -136,9 +136,7 @@ def _load(spec: RunSpec, survey: _Survey) -> Sequence[Example]:
     try:
         return load_examples(spec.dataset, limit=spec.limit, check_ids=False, tap=survey)
     except DataError as err:
-        if spec.dataset.prepare:
-            raise DataError(f"{err} Prepare the data first: {spec.dataset.prepare}") from err
-        raise
+        raise with_prepare_hint(spec.dataset, err) from None
 
 
 def data_fingerprint(examples: Sequence[Example]) -> str:

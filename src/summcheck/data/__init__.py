@@ -103,6 +103,13 @@ def check_data(spec: Any) -> int | None:
     return (check(spec) or None) if check else None
 
 
+def with_prepare_hint(spec: Any, err: DataError) -> DataError:
+    """`err`, with the command that prepares the data when the config names one."""
+    if getattr(spec, "prepare", None):
+        return DataError(f"{err} Prepare the data first: {spec.prepare}")
+    return err
+
+
 def _clean(example: Example) -> Example:
     """Example with HTML entities decoded and tags dropped; meta records that it happened.
     Most examples have no markup: a look for its two characters in each text finds that

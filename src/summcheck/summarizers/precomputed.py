@@ -71,6 +71,11 @@ class Precomputed(Summarizer):
             self._seen, self._digest = seen, digest.hexdigest()[:16]
         return self._digest
 
+    def check_file(self) -> int:
+        """Read the whole file as a run reads it (JSON, fields, duplicate ids): a
+        DataError at the first problem, else the number of rows (`summcheck validate`)."""
+        return len(self._index)
+
     @property
     def _is_csv(self) -> bool:
         return self.path.suffix.lower() == ".csv"
