@@ -330,3 +330,18 @@ def test_compare_and_regress_show_failed_summaries(folder):
     assert "WARNING: sys: failed summaries" in gated.output
     verdict = json.loads((folder / "verdict.json").read_text())
     assert any("failed summaries" in w for w in verdict["warnings"])
+
+
+def test_a_gated_metric_the_run_does_not_produce_is_a_warning_of_the_run(folder):
+    """`regress: {max_drop: {rouge2: 0.01}}` passed validate and run; only regress
+    refused it, after the run and without naming the config."""
+    dataset(folder, ["a", "b"])
+    write_config(folder, [{"id": "a", "summary": SUMMARIES[0]}, {"id": "b", "summary": "y"}])
+    config = folder / "c.yaml"
+    config.write_text(config.read_text() + "regress: {max_drop: {rouge2: 0.01, "
+                                           "rouge1_f: 0.01}}\n")
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 0, result.output
+    (warning,) = [w for w in results_of(folder / "r")["warnings"] if "regress" in w]
+    assert "unknown metric 'rouge2' (regress.max_drop in the config). Did you mean " \
+           "'rouge2_f'?" in warning and warning in result.output

@@ -79,7 +79,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
                                        (metrics, checks), engine, data, config_path,
                                        Path(cache_dir), show_progress)
-        for line in failure_warnings(results):
+        for line in failure_warnings(results) + gate_warnings(spec, results):
             logger.warning("%s", line)
             warnings.append(line)
         results["warnings"] = warnings
@@ -513,6 +513,21 @@ def failure_warnings(results: dict[str, Any]) -> list[str]:
             f"scoring 0 on every rate (first: {m['first_failure']}); their errors are in "
             "summaries.jsonl"
             for m in results["summarizers"] if m.get("n_failed")]
+
+
+def gate_warnings(spec: RunSpec, results: dict[str, Any]) -> list[str]:
+    """A line per metric of the config's `regress: max_drop` that this run does not
+    produce: `summcheck regress` refuses it, and only `regress` said so (after the run,
+    without naming the config)."""
+    from .config import RegressSpec
+    from .paired import unknown_metric_error
+
+    produced = {name for m in results["summarizers"] for name in m["metrics"]}
+    defaults = RegressSpec().max_drop    # regress skips these when a check is off
+    return [f"{unknown_metric_error(name, produced, 'regress.max_drop in the config')} "
+            "`summcheck regress` will refuse it."
+            for name in spec.regress.max_drop
+            if produced and name not in produced and name not in defaults]
 
 
 def _metric_notes(checks: list) -> dict[str, str]:
