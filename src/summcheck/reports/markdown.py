@@ -36,7 +36,7 @@ def _summary_line(table: ModelTable) -> str:
              f"{counted(len(run.labels()), 'model')}" for run in table.runs]
     if len(parts) > 1:   # name the runs, or several alike read as one repeated
         parts = [f"{_md(run.name)}: {part}" for run, part in zip(table.runs, parts)]
-    return (f"{'; '.join(parts)}. Means x100 (counts per summary) with "
+    return (f"{'; '.join(parts)}. Means x100 (counts: per summary; unsupported: totals) with "
             f"{table.interval_label} bootstrap intervals (n={table.n_bootstrap}, "
             f"seed={table.seed}).")
 
