@@ -51,6 +51,16 @@ def test_wrong_type_and_bounds(tmp_path):
     assert "bootstrap.n" in message and "greater than or equal to 100" in message
 
 
+@pytest.mark.parametrize("section, fix", [
+    ("checks", "`checks: {numbers: null, entities: null, support: null}`"),
+    ("metrics", "`metrics: {rouge: null, coverage: null}`"),
+])
+def test_a_null_section_says_how_to_turn_its_entries_off(tmp_path, section, fix):
+    """`checks: null` gave "Input should be a valid dictionary or instance of ChecksSpec"."""
+    message = error_of(write(tmp_path, f"name: t\n{section}: null\nsummarizers: [{{type: lead}}]\n"))
+    assert f"line 2, {section}:" in message and fix in message
+
+
 def test_missing_required_key(tmp_path):
     message = error_of(write(tmp_path, "summarizers:\n  - type: lead\n"))
     assert "name: required key missing" in message

@@ -115,6 +115,18 @@ class RunSpec(_Spec):
     regress: RegressSpec = RegressSpec()
     ray: RaySpec = RaySpec()
 
+    @field_validator("metrics", "checks", mode="before")
+    @classmethod
+    def _sections_are_not_null(cls, value: Any, info) -> Any:
+        """`checks: null` reads as "no checks", but null turns off one entry of a section,
+        not a section: say how, instead of pydantic's "valid dictionary ... (got None)"."""
+        if value is None:
+            entries = {"metrics": "rouge: null, coverage: null",
+                       "checks": "numbers: null, entities: null, support: null"}[info.field_name]
+            raise ValueError(f"a section cannot be null; to turn its entries off, set each "
+                             f"to null: `{info.field_name}: {{{entries}}}`")
+        return value
+
     @field_validator("summarizers")
     @classmethod
     def _unique_labels(cls, value: tuple) -> tuple:
