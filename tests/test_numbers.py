@@ -429,3 +429,17 @@ def test_few_flags_on_frank_cnndm_summaries_without_circumstance_errors():
     flagged = sum(bool(check.check(source=r["article"], summary=[r["summary"]]).findings)
                   for r in clean)
     assert clean and flagged / len(clean) <= 0.02
+
+
+@pytest.mark.parametrize("summary, story, expected", [
+    ("finished first", "Founded in 1875, the club won in 2017.", []),        # a year for "first"
+    ("a £250million deal", "The 1 deal was signed.", []),
+    ("paid $ 2,000", "He was 26 when he paid. It was March 20.", ["26"]),  # no date for money
+    ("finished third", "He finished 4th in 2017.", ["4th"]),
+])
+def test_did_you_mean_offers_no_number_of_a_kind_the_summary_could_not_mean(summary, story,
+                                                                            expected):
+    """"first" was offered "1875", "£250million" "1", "$ 2,000" a date: a wrong suggestion
+    reads as the correction."""
+    (finding,) = NumberCheck().check(source=story, summary=[summary]).findings
+    assert [c.text for c in finding.candidates] == expected

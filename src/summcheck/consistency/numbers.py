@@ -70,7 +70,9 @@ APPROX_TOLERANCE = 0.1
 #    was flagged against the story's "7 million viewers").
 # 7: tokenized thousands ("27 , 000") are one number, and "two - and - a - half" is 2.5
 #    (not the fraction "a - half"): REALSumm's PTB-tokenized summaries.
-RULES_VERSION = "7"
+# 8: "did you mean" offers no story number of a kind the summary's could not match (the
+#    findings, with their candidates, are cached under this signature).
+RULES_VERSION = "8"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -267,16 +269,20 @@ def _date_support(s: NumberMention, points: Sequence[NumberMention]
 
 
 def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) -> tuple:
-    """Closest story mentions ("did you mean"): same kind first, then nearest value."""
+    """Closest story mentions ("did you mean"): same kind first, then nearest value. A
+    story number of a kind the summary's could never match (`kinds_compatible`: a year
+    for an ordinal, a count for a sum of money) is no suggestion: a wrong one reads as a
+    correction."""
     def key(t: NumberMention) -> tuple:
         if s.kind == "date":
             agree = sum(a is not None and a == b for a, b in zip(s.date or (), t.date or ()))
             return (t.kind != "date", -agree, t.span.start)
-        rank = 0 if t.kind == s.kind else 1 if kinds_compatible(s, t) else 2
+        rank = t.kind != s.kind
         dist = abs(s.value - t.value) / max(abs(s.value), abs(t.value), 1e-9)
         return (rank, dist, t.span.start)
 
-    pool = [t for t in points if (t.kind == "date") == (s.kind == "date") and not is_trivial(t)]
+    pool = [t for t in points if (t.kind == "date") == (s.kind == "date") and not is_trivial(t)
+            and (s.kind == "date" or t.kind == s.kind or kinds_compatible(s, t))]
     out, seen = [], set()
     for t in sorted(pool, key=key):
         if t.span in seen or t.normalized() in seen:
