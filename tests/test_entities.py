@@ -146,6 +146,22 @@ def test_a_lowercased_story_of_quoted_sentences_is_read_as_lowercased(bullets, f
     assert [f.span.text for f in result.findings] == flagged
 
 
+@pytest.mark.parametrize("bullet, flagged", [
+    ("A video obtained by TMZ appears to show the singer being led away by security.", []),
+    ("A video obtained by CNN appears to show the singer.", ["CNN"]),   # not in the story
+    ("The US show was not affected.", ["US"]),                         # "us" is no "US"
+])
+def test_an_acronym_matches_its_lowercase_token_in_a_lowercased_story(bullet, flagged):
+    """"TMZ" against a lowercased story's "obtained by tmz" was unsupported (20 REALSumm
+    findings, every acronym in its story)."""
+    story = ("the singer argued with guards at the festival in indio , california on sunday "
+             ". a video obtained by tmz appears to show the singer being led away by "
+             "security . ' it was late , ' a witness told us . his manager said the singer "
+             "was fine .")
+    result = EntityCheck(processes=1).check(source=story, summary=[bullet])
+    assert [f.span.text for f in result.findings] == flagged
+
+
 def test_lowercased_invented_name_is_still_flagged(check):
     bullets = ["kim jong il met trump in russia ."]
     result = check.check(source=STORY, summary=bullets)

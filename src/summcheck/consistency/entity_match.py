@@ -40,7 +40,9 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 #    so "George W. Bush" is no longer a short form of "George H. W. Bush").
 # 9: a sentence opening with quotes or a bracket is a sentence start (". ' He said"), and
 #    "I" is no sign of a cased text (truecasing.sentence_initial, is_lowercased).
-RULES_VERSION = "9"
+# 10: in a lowercased story, an acronym of three letters or more matches its lowercase
+#     token ("TMZ" ~ "tmz").
+RULES_VERSION = "10"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -463,10 +465,13 @@ class TextIndex:
         return None
 
     def _find_acronym_token(self, acr: str) -> Span | None:
-        """An all-caps or dotted story token spelling `acr` ("EU", "U.N.")."""
+        """An all-caps or dotted story token spelling `acr` ("EU", "U.N."); in a lowercased
+        story, where no token is all-caps, any token of three letters or more ("tmz" for
+        "TMZ"; "us" stays no "US", "un" no "UN")."""
+        lowercased_long = not self.require_capital and len(acr) >= 3
         for t in self.tokens:
             raw = self.text[t.start:t.end]
-            if t.norm == acr and (raw.isupper() or "." in raw):
+            if t.norm == acr and (raw.isupper() or "." in raw or lowercased_long):
                 return Span(raw, t.start, t.end)
         return None
 
