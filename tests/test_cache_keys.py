@@ -368,6 +368,14 @@ def test_a_hub_model_is_keyed_by_the_commit_its_download_names(monkeypatch, tmp_
     assert summarizer.caches_generations
     assert build_summarizer(spec, max_bullets=3).fingerprint() == unresolved  # deterministic
     assert pending(summarizer, [Example("a", "x")], GenerationCache(tmp_path / "c")) == 1
+    # what a Ray worker generated, its driver never having downloaded: not stored
+    from summcheck.summarizers.cache import CachedSummaries
+    from summcheck.types import Summary
+
+    cache = GenerationCache(tmp_path / "ray")
+    CachedSummaries(summarizer, [Example("a", "x")], cache, lambda n: None).add(
+        [Summary("a", ("x",))])
+    assert not summarizer.key_is_final() and cache.get_many(summarizer, [Example("a", "x")]) == {}
     ref = tmp_path / "models--some-org--some-model" / "refs" / "main"
     downloads = []
 

@@ -34,7 +34,8 @@ KINDS = {
 # Every capability the code that drives plugins uses, by kind.
 CAPABILITIES = {
     Summarizer: ("label", "spec", "fingerprint", "summarize", "reads_example_id",
-                 "caches_generations", "load", "preflight", "id_check", "check_ids"),
+                 "caches_generations", "load", "preflight", "id_check", "check_ids",
+                 "key_is_final"),
     Metric: ("name", "signature", "score", "score_many"),
     Check: ("name", "signature", "check", "check_many", "load_cache", "processes"),
 }

@@ -38,7 +38,7 @@ class Summarizer(ABC):
     Required: `label`, `fingerprint()`, `summarize(examples)`; the runner also reads
     `spec`, the validated spec it was built from (its type, note and batch size).
     Optional, with defaults: `reads_example_id`, `caches_generations`, `load()`,
-    `preflight()`, `id_check()` (and `check_ids`, built on it).
+    `preflight()`, `id_check()` (and `check_ids`, built on it), `key_is_final()`.
     """
 
     label: str
@@ -61,6 +61,12 @@ class Summarizer(ABC):
     def summarize(self, examples: Sequence[Example]) -> list[Summary]:
         """One Summary per example, in order. Raising fails the batch's examples one by
         one (each is retried alone); a SummcheckError stops the run with its message."""
+
+    def key_is_final(self) -> bool:
+        """False while `fingerprint()` cannot yet name the model it will generate with (a
+        hub model whose commit this machine's hub cache does not name): the generation
+        cache then stores nothing under it. Default: True."""
+        return True
 
     def load(self) -> None:
         """Load the model now, so a model that cannot load stops the run with the reason

@@ -126,8 +126,9 @@ class CachedSummaries:
         self._todo_by_id = {ex.id: ex for ex in self.todo}
 
     def add(self, summaries: Sequence[Summary]) -> None:
-        self.cache.put_many(self.summarizer,
-                            [(self._todo_by_id[s.example_id], s) for s in summaries])
+        if self.summarizer.key_is_final():     # never under an "unresolved" key
+            self.cache.put_many(self.summarizer,
+                                [(self._todo_by_id[s.example_id], s) for s in summaries])
         self.on_progress(_record(summaries, self._copies, self.done))
 
     def result(self) -> tuple[list[Summary], int]:

@@ -334,6 +334,12 @@ class HFSummarizer(Summarizer):
         """The model's part of the fingerprint; None: its folder's files or its hub commit."""
         return None
 
+    def key_is_final(self) -> bool:
+        """False for a hub model this machine's hub cache names no commit for: on a Ray
+        cluster the model downloads on a worker, and the driver's key stays
+        "unresolved" (the local backend's `load` stops the run instead)."""
+        return not self._unresolved()
+
     def _unresolved(self) -> bool:
         """A hub model whose commit the hub cache does not name yet (never downloaded)."""
         return (self._model_id() is None and not is_local_model(self.spec.model)
