@@ -294,3 +294,15 @@ def test_what_the_text_alone_supports_is_supported_with_mentions_too():
     assert bare.match(("ecb",), "ORG", acronym_like=True) is None      # needs the mention
     assert full.match(("ecb",), "ORG", acronym_like=True).rule == "acronym"
     assert bare.mentions == [] and len(full.mentions) == 2
+
+
+@pytest.mark.parametrize("name, story, found", [
+    ("Tottenham", "Second-placed Spurs won again on Sunday.", "Spurs"),
+    ("Spurs", "Tottenham Hotspur won again on Sunday.", "Tottenham"),
+    ("Liberal Democrats", "The Lib Dems spent the most.", "Lib Dems"),
+    ("Tottenham", "Arsenal won again on Sunday.", None),
+])
+def test_club_and_party_short_names_are_their_full_names(name, story, found):
+    """FRANK's "tottenham" against a story's "Spurs" was unsupported (a false alarm)."""
+    match = _index(story, []).match(entity_key(name), "ORG")
+    assert (match.span.text if match else None) == found

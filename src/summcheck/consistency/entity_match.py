@@ -42,7 +42,8 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 #    "I" is no sign of a cased text (truecasing.sentence_initial, is_lowercased).
 # 10: in a lowercased story, an acronym of three letters or more matches its lowercase
 #     token ("TMZ" ~ "tmz").
-RULES_VERSION = "10"
+# 11: aliases "Spurs" / "Tottenham (Hotspur)" and "Lib Dems" / "Liberal Democrats".
+RULES_VERSION = "11"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -72,6 +73,8 @@ ALIAS_GROUPS: tuple[tuple[str, ...], ...] = (
     ("dc", "washington dc", "district of columbia"),
     ("manchester united", "man united", "man utd"),
     ("manchester city", "man city"),
+    ("tottenham", "tottenham hotspur", "spurs"),
+    ("liberal democrats", "lib dems"),
 )
 
 # Demonyms the suffix rules below cannot derive (demonym -> place names).
