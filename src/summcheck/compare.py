@@ -24,8 +24,8 @@ from .metric_kinds import direction
 from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      failure_lines, format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
-                     scoreset_from_run, without_changed_examples, signature_warnings, too_small_text,
-                     unknown_metric_error)
+                     scoreset_from_run, signature_warnings, too_small_text,
+                     unknown_metric_error, without_changed_examples)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
 NO_DIFFERENCE = "no significant difference"

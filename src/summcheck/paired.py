@@ -188,7 +188,7 @@ def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str], *
             f"{', '.join(mixed)} not comparable: {a.name} used support method {method_a}, "
             f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
             "MiniLM weights are installed, else lexical). Score both with the same method "
-            f"(install the same extras, or set checks.support.method), or leave these "
+            "(install the same extras, or set checks.support.method), or leave these "
             f"metrics out ({leave_out}).")
 
 

@@ -37,7 +37,8 @@ from .metric_kinds import direction
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
-                     scoreset_from_run, signature_warnings, without_changed_examples, some_ids, too_small_text, unknown_metric_error)
+                     scoreset_from_run, signature_warnings, some_ids, too_small_text,
+                     unknown_metric_error, without_changed_examples)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import __version__, artifacts
 from .backends import LOCAL_WINDOW, Backend, LocalBackend
-from .config import RunSpec
+from .config import RegressSpec, RunSpec
 from .consistency.base import Check
 from .data import IdLedger, describe_source, load_examples, with_prepare_hint
 from .data.quality import DataSurvey
@@ -73,7 +73,8 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
     del id_checks   # a bit per summary-file row each: not kept for the run
     metrics, checks = build_metrics(spec, warnings), build_checks(spec)
     data = run_identity_data(data, summarizers)
-    run_dir = Path(out_dir) / run_name(spec, data, scoring_identity(summarizers, metrics + checks))
+    scoring = scoring_identity(summarizers, metrics + checks)
+    run_dir = Path(out_dir) / run_name(spec, data, scoring)
     with artifacts.RunLock(run_dir):
         artifacts.clear_outputs(run_dir)   # no earlier run's results or report survive
         results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
@@ -519,7 +520,6 @@ def gate_warnings(spec: RunSpec, results: dict[str, Any]) -> list[str]:
     """A line per metric of the config's `regress: max_drop` that this run does not
     produce: `summcheck regress` refuses it, and only `regress` said so (after the run,
     without naming the config)."""
-    from .config import RegressSpec
     from .paired import unknown_metric_error
 
     produced = {name for m in results["summarizers"] for name in m["metrics"]}

@@ -168,7 +168,8 @@ ORDWORD_RE = re.compile(
     rf"\b(?:(?P<tens>{_alt(_TENS_WORDS)})\s*-\s*)?"
     rf"(?P<ord>{_alt(sorted(ORDINALS, key=len, reverse=True))})\b", _I)
 FRACTION_RE = re.compile(
-    rf"\b(?P<num>(?<!and )(?<!and-)(?<!and - )a|one|{_alt(_SMALL_WORDS[2:11])})\s*-?\s*(?P<den>{_alt(FRACTIONS)})\b"
+    rf"\b(?P<num>(?<!and )(?<!and-)(?<!and - )a|one|{_alt(_SMALL_WORDS[2:11])})"
+    rf"\s*-?\s*(?P<den>{_alt(FRACTIONS)})\b"
     rf"(?P<of>\s+of\b)?|(?<!a )(?<!a-)\bhalf(?=\s+(?:of|the|a|an)\b)", _I)
 _SPLIT_DECIMAL = re.compile(r"\.\s(\d+)(?=(?:m|bn|k)\b)", _I)          # XSum's "£1. 8m"
 _AND_HALF = re.compile(r"[\s-]+and[\s-]+a[\s-]+half\b", _I)
