@@ -162,6 +162,16 @@ def test_an_acronym_matches_its_lowercase_token_in_a_lowercased_story(bullet, fl
     assert [f.span.text for f in result.findings] == flagged
 
 
+def test_a_stuttered_name_of_the_story_is_supported_and_an_invented_one_is_not():
+    story = "The songwriter Rod Temperton has died aged 66, his publisher said on Wednesday."
+    check = EntityCheck(processes=1)
+    for bullet, flagged in [("songwriter rod temperton temperton has died .", []),
+                            ("songwriter rod jackson jackson has died .",
+                             ["songwriter rod jackson jackson"])]:
+        result = check.check(source=story, summary=[bullet])
+        assert [f.span.text for f in result.findings] == flagged, bullet
+
+
 def test_lowercased_invented_name_is_still_flagged(check):
     bullets = ["kim jong il met trump in russia ."]
     result = check.check(source=STORY, summary=bullets)

@@ -306,3 +306,16 @@ def test_club_and_party_short_names_are_their_full_names(name, story, found):
     """FRANK's "tottenham" against a story's "Spurs" was unsupported (a false alarm)."""
     match = _index(story, []).match(entity_key(name), "ORG")
     assert (match.span.text if match else None) == found
+
+
+@pytest.mark.parametrize("key, once", [
+    (("temperton", "temperton"), ("temperton",)),
+    (("isle", "of", "isle", "of", "lewis"), ("isle", "of", "lewis")),
+    (("kim", "jong", "un"), ("kim", "jong", "un")),
+])
+def test_a_name_said_twice_in_a_row_is_the_name_said_once(key, once):
+    """"temperton temperton" (a model's stutter) was "not in the story" beside the story's
+    "Rod Temperton"."""
+    from summcheck.consistency.entities import _without_stutter
+
+    assert _without_stutter(key) == once

@@ -51,6 +51,21 @@ _NUMERIC_LABELS = frozenset({"CARDINAL", "DATE", "MONEY", "PERCENT", "QUANTITY",
 # A place or nationality opening a bullet is a name even when WordNet lists the word
 # ("China", "Turkey", "Bangladesh"): NER rarely gives these labels to an ordinary word.
 _PLACE_LABELS = frozenset({"GPE", "NORP", "LOC"})
+def _without_stutter(key: tuple[str, ...]) -> tuple[str, ...]:
+    """`key` with a run of words said twice in a row said once: "temperton temperton",
+    "isle of isle of lewis" (a model's stutter, seen in FRANK and REALSumm outputs) are
+    the story's "Temperton" and "Isle of Lewis"."""
+    words = list(key)
+    for size in range(1, len(words) // 2 + 1):
+        i = 0
+        while i + 2 * size <= len(words):
+            if words[i:i + size] == words[i + size:i + 2 * size]:
+                del words[i + size:i + 2 * size]
+            else:
+                i += 1
+    return tuple(words)
+
+
 @dataclass
 class _Story:
     """A story prepared for look-ups; its NER entities and the index with them are
@@ -431,6 +446,8 @@ class EntityCheck(Check):
             match = index.match_added_first_name(m.key)
         if match is None:
             match = self._match_repaired(index, m)
+        if match is None and (once := _without_stutter(m.key)) != m.key:
+            match = index.match(once, m.label, acronym_like=False)
         return match
 
     def _match_repaired(self, index: TextIndex, m: Mention) -> Match | None:

@@ -43,7 +43,9 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 # 10: in a lowercased story, an acronym of three letters or more matches its lowercase
 #     token ("TMZ" ~ "tmz").
 # 11: aliases "Spurs" / "Tottenham (Hotspur)" and "Lib Dems" / "Liberal Democrats".
-RULES_VERSION = "11"
+# 12: a name said twice in a row ("temperton temperton") is matched said once
+#     (entities._without_stutter).
+RULES_VERSION = "12"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
