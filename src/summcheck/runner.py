@@ -220,9 +220,10 @@ class _Survey:
 
 def run_identity_data(data: str, summarizers) -> str:
     """The data fingerprint, with the fingerprints of summarizers that read their
-    summaries from a file: an edited summaries file is a new run folder, as an edited data
-    file is (it replaced the finished run of the old file)."""
-    files = [s.fingerprint() for s in summarizers if getattr(s, "reads_summaries_file", False)]
+    summaries from a source of their own (`caches_generations` False: a precomputed file):
+    an edited summaries file is a new run folder, as an edited data file is (it replaced
+    the finished run of the old file)."""
+    files = [s.fingerprint() for s in summarizers if not s.caches_generations]
     return data if not files else f"{data}+{'+'.join(files)}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Iterable
 
 from .versions import installed_version
 
@@ -16,12 +17,8 @@ from .versions import installed_version
 BULLETS_VERSION = "2"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])(?:\s+|$)")
-_HAS_WORD = re.compile(r"[^\W_]")
 
 
-# The sentence splitter that is installed, not the one pinned: extractive summarizers'
-# fingerprints, the support check's signature and results.json carry it, so another pysbd
-# gives other cache keys (docs/caches.md).
 # A word for the checks: letters of any script and digits, with the combining marks of
 # decomposed (NFD) text: r"[^\W_]+" alone cuts "Marti\u0301nez" into "Marti" and "nez".
 # The mark alternative costs a third more time per word, so callers use PLAIN_WORD for a
@@ -30,6 +27,7 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 WORD = rf"[^\W_](?:[^\W_]|[{_MARKS}])*"
 PLAIN_WORD = r"[^\W_]+"
 _MARK_RE = re.compile(f"[{_MARKS}]")
+_HAS_WORD = re.compile(PLAIN_WORD)
 
 
 # The PTB bracket tokens of tokenized text ("-lrb- cnn -rrb-") and the brackets they stand
@@ -42,6 +40,10 @@ def has_marks(text: str) -> bool:
     PLAIN_WORD, finds its words."""
     return not text.isascii() and _MARK_RE.search(text) is not None
 
+
+# The sentence splitter that is installed, not the one pinned: extractive summarizers'
+# fingerprints, the support check's signature and results.json carry it, so another pysbd
+# gives other cache keys (docs/caches.md).
 SENTENCE_SPLITTER = f"pysbd-{installed_version('pysbd') or 'missing'}-en"
 
 
@@ -121,14 +123,15 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
         bullets = _merge_continuations(lines)
     else:
         bullets = split_sentences(text)
-    bullets = [b for b in (" ".join(b.split()) for b in bullets) if has_word(b)]
-    return tuple(bullets[:max_bullets] if max_bullets else bullets)
+    return tidy_bullets(bullets, max_bullets)
 
 
-def has_word(bullet: str) -> bool:
-    """Does the bullet hold a letter or digit (any script)? One that does not ("...",
-    "-", "•") says nothing, and a summary of such bullets only is an empty one."""
-    return _HAS_WORD.search(bullet) is not None
+def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tuple[str, ...]:
+    """The bullets on one line each, whitespace runs made single spaces (a "\n" kept inside
+    one would make rougeLsum score it as two sentences), without those that hold no letter
+    or digit ("...", "-", "•": a summary of such bullets only is an empty one), capped."""
+    tidy = [b for b in (" ".join(b.split()) for b in bullets) if _HAS_WORD.search(b)]
+    return tuple(tidy[:max_bullets] if max_bullets else tidy)
 
 
 def _merge_continuations(lines: list[str]) -> list[str]:

@@ -49,7 +49,8 @@ class Summarizer(ABC):
     # served another example's summary.
     reads_example_id: bool = True
     # False: the summaries are read from a source of the summarizer's own (a precomputed
-    # file) on every run, so copying them into the generation cache would only cost.
+    # file) on every run, so copying them into the generation cache would only cost; its
+    # fingerprint (the source's content) then names the run folder too.
     caches_generations: bool = True
 
     @abstractmethod

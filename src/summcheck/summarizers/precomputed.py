@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import fastjson, scratch
 from ..errors import DataError
-from ..text import BULLETS_VERSION, counted, has_word, split_bullets
+from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
 from ..types import Example, Summary
 from .base import Summarizer, fingerprint_of
 
@@ -41,7 +41,6 @@ class Precomputed(Summarizer):
         self.label = spec.label
         self.max_bullets = max_bullets
         self.path = Path(spec.path)
-        self.reads_summaries_file = True     # its file's content is part of the run's identity
         self._seen: tuple | None = None   # the file version the digest and index are of
         self._digest = ""
 
@@ -177,12 +176,9 @@ class Precomputed(Summarizer):
     def _summary(self, example_id: str, value) -> Summary:
         if value is None:
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
-        if isinstance(value, list):   # one line each, as split_bullets makes them: a "\n"
-            # kept inside a bullet would make rougeLsum score it as two sentences; a null
-            # is no bullet (it was the text "None"), nor is one with no word ("...", "-")
-            bullets = tuple(b for b in (" ".join(str(v).split()) for v in value if v is not None)
-                            if has_word(b))
-            bullets = bullets[: self.max_bullets] if self.max_bullets else bullets
+        if isinstance(value, list):   # tidied as split_bullets tidies; a null is no bullet
+            # (it was the text "None")
+            bullets = tidy_bullets((str(v) for v in value if v is not None), self.max_bullets)
             return Summary(example_id, bullets, raw_text="\n".join(bullets))
         return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
 
