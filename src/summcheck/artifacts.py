@@ -64,10 +64,13 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Strict JSON: a value that is not a finite number (NaN, infinity) is written as null
-    (bare NaN or Infinity, which Python writes by default, fails strict parsers)."""
-    write_atomic(path, json.dumps(finite_or_none(data), indent=2, ensure_ascii=False,
-                                  allow_nan=False) + "\n")
+    write_atomic(path, json_text(data))
+
+
+def json_text(data: Any) -> str:
+    """Strict JSON, indented: a value that is not a finite number (NaN, infinity) is written
+    as null (bare NaN or Infinity, which Python writes by default, fails strict parsers)."""
+    return json.dumps(finite_or_none(data), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def finite_or_none(value: Any) -> Any:

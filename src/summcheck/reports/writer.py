@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from ..artifacts import RESULTS, RunData, finite_or_none, load_run, write_atomic
+from ..artifacts import RESULTS, RunData, json_text, load_run, write_atomic
 from ..errors import SummcheckError
 from .model_table import build_table
 
@@ -100,6 +99,4 @@ def _results_json(runs: list[RunData]) -> str:
     `run_dir`, the folder it was read from (two runs of one name are told apart by it)."""
     if len(runs) == 1:
         return (runs[0].run_dir / RESULTS).read_text(encoding="utf-8")
-    return json.dumps(finite_or_none({"runs": [{**run.results, "run_dir": str(run.run_dir)}
-                                               for run in runs]}),
-                      indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return json_text({"runs": [{**run.results, "run_dir": str(run.run_dir)} for run in runs]})
