@@ -94,6 +94,15 @@ def supported(summary: str, source: str, **kw) -> bool:
     ("at 1.30 pm", "1.30 pm", "time", 13.5, None),
     ("10km", "10km", "number", 10, "km"),
     ("a 100m sprint", "100m", "number", 100, "m"),
+    ("highs of 28C today", "28C", "number", 28, "celsius"),
+    ("a balmy 82F", "82F", "number", 82, "fahrenheit"),
+    ("30°C in the shade", "30°C", "number", 30, "celsius"),
+    ("as low as -5C", "-5C", "number", -5, "celsius"),
+    ("dropped to −12 °C", "−12 °C", "number", -12, "celsius"),
+    ("minus five degrees", "minus five", "number", -5, "degrees"),
+    ("a loss of (-3) points", "-3", "number", -3, None),
+    ("shares fell -3%", "3%", "percent", 3, None),             # a change, its sign in words
+    ("COVID-19 cases", "19", "number", 19, "cases"),           # a hyphen inside a word
 ])
 def test_extraction_forms(text, span, kind, value, unit):
     m = only(text)
@@ -136,6 +145,8 @@ def test_may_as_a_verb_is_not_a_date():
     ("the 2010-11 season", "2010-11", 2010, 2011, "year"),
     ("a 2-1 defeat", "2-1", 2, 1, "number"),        # scores keep their order
     ("narrow 85 - 80 victory", "85 - 80", 85, 80, "number"),
+    ("won 3 -1 at home", "3 -1", 3, 1, "number"),   # a loose score: no minus sign
+    ("from -5 to -10 degrees", "from -5 to -10", -5, -10, "number"),
 ])
 def test_ranges(text, span, low, high, kind):
     m = only(text)
@@ -227,6 +238,10 @@ def test_normalized_values():
     ("£100,000 a week", "paid £100,000"),                                      # period dropped
     ("the 2014-15 season", "the 2014/15 season"),                              # season, "/"
     ("the 2014/15 season", "the 2014-15 season"),
+    ("highs of 28 degrees", "highs of 28C (82F)"),                             # temperatures
+    ("highs of 82F", "highs of 28C (82F)"),
+    ("as low as -5C", "temperatures of minus 5 degrees"),
+    ("shares fell 3%", "shares -3%"),                                          # percent: unsigned
     ("the 1970s", "in 1975"),                                                  # decade
     ("at 4 am", "just before 4am"),                                            # time
     ("two-thirds", "two thirds"),
@@ -273,6 +288,10 @@ def test_supported(summary, source):
     ("a two - and - a - half year scam", "a half year scam"),
     ("7m viewers", "8 million viewers"),            # either reading of "7m" must hold
     ("the 200m final", "the 100m final"),
+    ("fell to 5C", "fell to -5C overnight"),        # the minus sign was dropped on both sides
+    ("fell to -5C", "fell to 5C overnight"),
+    ("reached 82F", "reached 28C"),                 # "28C" was not read at all
+    ("reached 30C", "reached 28C"),
 ])
 def test_unsupported(summary, source):
     assert not supported(summary, source)

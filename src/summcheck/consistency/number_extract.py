@@ -132,6 +132,8 @@ CANONICAL_UNITS = {
     **dict.fromkeys(["lb", "lbs"], "lb"),
     **dict.fromkeys(["ton", "tons", "tonne", "tonnes"], "ton"),
     **dict.fromkeys(["mph"], "mph"), **dict.fromkeys(["mg"], "mg"), **dict.fromkeys(["ml"], "ml"),
+    **dict.fromkeys(["celsius", "centigrade"], "celsius"),
+    **dict.fromkeys(["fahrenheit"], "fahrenheit"),
 }
 # Words after a number that are not its unit.
 _STOP = set("""a an the of and or but to in on at for by from with as is was were are be been
@@ -206,6 +208,12 @@ _PERCENT_AFTER = re.compile(r"\s?(?:%|per\s?cent\b|percent\b|pc\b)"
 _CURWORD_AFTER = re.compile(r"\s?(?P<w>dollars?|pounds?(?:\s+sterling)?|sterling|euros?|usd|gbp"
                             r"|eur|yen|pence|cents?)\b|(?P<p>p)\b", _I)
 _GLUED_UNIT = re.compile(r"(?P<u>km|kg|mph|cm|mm|ft|lbs?|mg|ml|mi|hrs?|mins?|secs?|yrs?|g|h|m)\b", _I)
+# Temperatures: "30°C", "86 °F", and the glued capital "28C" of British news (a lowercase
+# "28c" may be cents, so it stays unread)
+_DEGREES = re.compile(r"\s?[°º]\s?(?P<d>[cf])\b|(?P<g>[CF])\b(?!\.\w)", _I)
+# A minus sign read into a count's value ("-5C", "−3", "minus 5"): after a space, a bracket
+# or the start only, so "2-1", "32-36" and the tokenized "5 - 10" stay ranges and scores
+_MINUS_BEFORE = re.compile(r"(?:(?<![^\s(\[])[-−]|\bminus\s+)$", _I)
 _ORD_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", _I)
 _HYPHEN_UNIT = re.compile(r"(?:-(?P<w>[a-z]+(?:-[a-z]+)*)|\s-\s(?P<sw>[a-z]+(?:\s-\s[a-z]+)*))\b", _I)
 _UNIT_WORD = re.compile(r"\s+(?P<w>[a-z]+(?:-[a-z]+)*)", _I)
@@ -425,6 +433,10 @@ def _suffixes(text: str, r: _Raw) -> _Raw | None:
             r.value, r.step = r.value / 100, r.step / 100
     elif r.scale == 1 and (m := _GLUED_UNIT.match(text, r.end)):
         r.unit, r.end = CANONICAL_UNITS.get(m.group("u").lower(), m.group("u").lower()), m.end()
+    elif r.kind == "number" and r.scale == 1 and (m := _DEGREES.match(text, r.end)) and (
+            m.group("d") or m.group("g").isupper()):
+        letter = (m.group("d") or m.group("g")).lower()
+        r.unit, r.end = "celsius" if letter == "c" else "fahrenheit", m.end()
     return r if _word_end(text, r.end) else None
 
 
@@ -544,7 +556,18 @@ def extract_numbers(text: str) -> list[NumberMention]:
     raws = _dates(text, mask) + _times(text, mask) + _decades(text, mask) + _seasons(text, mask)
     raws += _word_mentions(text, mask) + _digit_mentions(text, mask)
     raws.sort(key=lambda r: r.start)
-    return [_finish(text, r) for r in _merge_ranges(text, raws)]
+    return [_finish(text, r) for r in _merge_ranges(text, [_signed(text, r) for r in raws])]
+
+
+def _signed(text: str, r: _Raw) -> _Raw:
+    """Read a minus sign before a count into its value. Percents and money keep theirs
+    out: "-3%" beside a story's "fell 3%" is the same change, written two ways."""
+    if r.kind != "number" or not (m := _MINUS_BEFORE.search(text, max(0, r.start - 8), r.start)):
+        return r
+    if text[:m.start()].rstrip()[-1:].isdigit():
+        return r                                     # "3 -1": a score, tokenized loosely
+    r.value, r.start = -r.value, m.start()
+    return r
 
 
 def with_value(m: NumberMention, value: float) -> NumberMention:

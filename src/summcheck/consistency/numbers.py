@@ -34,6 +34,9 @@ A summary mention is supported by a story mention when all of these hold:
 - a whole number glued to "m" with no currency ("7m viewers", "the 100m final") is read both
   as metres and as millions, since British news writes both so: either reading may be
   supported, and a story's "7m" supports "7 million" (a decimal, "1.5m", is millions).
+- temperatures keep their scale ("28C" is not "82F"; "28 degrees" matches either), and a
+  count keeps its minus sign ("-5C" is not "5C"). A percent's sign is left out: "-3%" and
+  a story's "fell 3%" are one change, written two ways.
 - dates: the summary's month (and day, when given) must equal a story date's; its year must
   equal that date's year, or appear in the story as a year when that date has none.
 
@@ -72,7 +75,10 @@ APPROX_TOLERANCE = 0.1
 #    (not the fraction "a - half"): REALSumm's PTB-tokenized summaries.
 # 8: "did you mean" offers no story number of a kind the summary's could not match (the
 #    findings, with their candidates, are cached under this signature).
-RULES_VERSION = "8"
+# 9: temperatures ("28C", "30°C", "82F") are read, in their unit, and a minus sign is part
+#    of a count's value ("-5C", "minus 5"); "28C" was not read at all, and "5C" was
+#    supported by a story's "-5C". No FRANK, SummEval or REALSumm dev finding moved.
+RULES_VERSION = "9"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
