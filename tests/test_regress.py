@@ -273,6 +273,42 @@ def test_baseline_round_trip_on_a_real_run(tmp_path, monkeypatch):
         assert "SKIPPED consistency" in result.output
 
 
+def test_a_baseline_regress_section_applies_when_the_current_config_has_none(tmp_path,
+                                                                             monkeypatch):
+    """Every run once recorded the default `regress` section, so the baseline's own was
+    never used: a baseline gating rouge1_f at alpha 0.5 was gated at the defaults."""
+    monkeypatch.chdir(tmp_path)
+    body = ("summarizers: [{type: lead, name: lead-3}]\n"
+            "checks: {numbers: null, entities: null, support: null}\n")
+    (tmp_path / "base.yaml").write_text("name: base\n" + body + "regress: {max_drop: "
+                                        "{rouge1_f: 0.2}, alpha: 0.5}\n")
+    (tmp_path / "cur.yaml").write_text("name: cur\n" + body)
+    for name in ("base", "cur"):
+        result = RUNNER.invoke(app, ["run", f"{name}.yaml", "--limit", "5", "--no-progress"])
+        assert result.exit_code == 0, result.output
+    base, cur = (next((tmp_path / "runs").glob(f"{n}-*")) for n in ("base", "cur"))
+    assert json.loads((cur / "spec.json").read_text())["spec"]["regress"] is None
+    result = regress(cur, "--baseline", base)
+    assert result.exit_code == 0, result.output
+    assert "alpha=0.5" in result.output
+    assert [ln.split(":")[0] for ln in gate_lines(result.output)] == ["OK lead-3 rouge1_f"]
+    assert "allowed drop 0.200" in result.output
+
+
+@pytest.mark.parametrize("bad", ["NaN", '"nan"', "Infinity"])
+def test_a_value_that_is_not_a_number_in_a_baseline_is_left_out(tmp_path, baseline, bad):
+    """One bare NaN per metric in a baseline made the mean NaN, every comparison with it
+    false, and a real drop "OK": the gate passed."""
+    text = baseline.read_text().replace('"ex-00": 0.25', f'"ex-00": {bad}', 1)
+    assert text != baseline.read_text()
+    edited = tmp_path / "edited.json"
+    edited.write_text(text)
+    result = regress(run(tmp_path, "cur", noisy(-0.05, spread=0.01)), "--baseline", edited)
+    assert result.exit_code == 1, result.output
+    (line,) = gate_lines(result.output)
+    assert line.startswith("REGRESSED lead-3 rouge2_f: ") and line.endswith("n=19)")
+
+
 # ---------------------------------------------------------------- small n, Holm
 def test_five_examples_cannot_fail_the_gate_and_say_so(tmp_path):
     """5 pairs: the smallest two-sided p is 2/2^5 = 0.0625 >= alpha, whatever the drop."""

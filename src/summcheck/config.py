@@ -112,7 +112,9 @@ class RunSpec(_Spec):
     checks: ChecksSpec = ChecksSpec()
     bootstrap: BootstrapSpec = BootstrapSpec()
     report: ReportSpec = ReportSpec()
-    regress: RegressSpec = RegressSpec()
+    # None when the config has no `regress:` section, so that `summcheck regress` can tell
+    # "not written" (then the baseline's settings, else the defaults, apply) from "written"
+    regress: RegressSpec | None = None
     ray: RaySpec = RaySpec()
 
     @field_validator("metrics", "checks", mode="before")

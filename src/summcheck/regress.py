@@ -1,8 +1,9 @@
 """`summcheck regress` (the CI gate) and `summcheck baseline` (the file it gates against).
 
-Rule, per summarizer and gated metric, with delta = current - baseline averaged over the
-examples both scored (sign flipped for lower-is-better metrics, so a negative delta is
-always a drop) and p the two-sided paired permutation test's p-value, Holm-adjusted over
+Rule, per summarizer and gated metric, with delta the change toward better averaged over
+the examples both scored (current - baseline; its negative for lower-is-better metrics, so
+a negative delta is always a drop; the delta printed and in verdict.json is current -
+baseline as measured) and p the two-sided paired permutation test's p-value, Holm-adjusted over
 every (summarizer, gated metric) row of the gate:
 
     regressed        delta < -max_drop and p <  alpha   -> exit 1
@@ -17,7 +18,7 @@ its line says the n is too small to gate. A gate that gates nothing, or a curren
 with examples but no score rows for them, is bad input (exit 2).
 
 Gated metrics and their allowed drops come from the current run's `regress` config section
-(else the baseline's), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
+(when its config has none, the baseline's; else RegressSpec's defaults), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
 Bad input (missing or unreadable files, unknown metrics, no shared examples, malformed
 --max-drop) raises SummcheckError, which the CLI turns into exit 2.
 """
@@ -44,8 +45,8 @@ from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floo
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
         "warning) when delta < -max_drop and p >= alpha; improved when delta > 0 and p < alpha; "
-        "else ok. delta = current - baseline on shared examples (negated for lower-is-better "
-        "metrics); p = two-sided paired permutation test, Holm-adjusted over every gated "
+        "else ok. delta = current - baseline on shared examples, read negated for "
+        "lower-is-better metrics (a rise is their drop); p = two-sided paired permutation test, Holm-adjusted over every gated "
         "(summarizer, metric) row")
 OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED = "ok", "improved", "not significant", "regressed"
 
@@ -101,8 +102,7 @@ def _scoreset_from_baseline(data: object, path: Path) -> ScoreSet:
                              f"reads version {BASELINE_VERSION}. Write it again with "
                              "`summcheck baseline`.")
     try:
-        values = {label: {m: {i: float(v) for i, v in ids.items()}
-                          for m, ids in s["values"].items()}
+        values = {label: {m: _finite_values(ids) for m, ids in s["values"].items()}
                   for label, s in data["summarizers"].items()}
         failed = {label: list(s["failed"]) for label, s in data["summarizers"].items()
                   if "failed" in s}   # baselines written before failures were recorded lack it
@@ -113,6 +113,14 @@ def _scoreset_from_baseline(data: object, path: Path) -> ScoreSet:
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise SummcheckError(f"{path}: malformed baseline ({err!r}). Write it again with "
                              "`summcheck baseline`.") from err
+
+
+def _finite_values(ids: dict) -> dict[str, float]:
+    """An example's value, left out when it is not a number (NaN, written bare by older
+    versions, or as a string), as a run folder's reader does: a NaN mean once made every
+    comparison with it false, so a real drop passed the gate as "ok"."""
+    values = {i: float(v) for i, v in ids.items()}
+    return {i: v for i, v in values.items() if math.isfinite(v)}
 
 
 # ---------------------------------------------------------------- gate settings
@@ -190,6 +198,9 @@ def verdict(metric: str, delta: float, p_value: float, allowed: float, alpha: fl
     within it, to float rounding: a mean of differences that are all -0.01 can come out
     as -0.010000000000000004."""
     change = direction(metric) * delta  # negative = worse
+    if not (math.isfinite(change) and math.isfinite(p_value)):
+        raise SummcheckError(f"{metric}: delta {delta} or p {p_value} is not a number, so the "
+                             "gate cannot decide. Re-run and write the baseline again.")
     if change < -allowed and not math.isclose(change, -allowed, rel_tol=1e-9, abs_tol=1e-12):
         return REGRESSED if p_value < alpha else NOT_SIGNIFICANT
     if change > 0 and p_value < alpha:

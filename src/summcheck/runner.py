@@ -527,7 +527,7 @@ def gate_warnings(spec: RunSpec, results: dict[str, Any]) -> list[str]:
     defaults = RegressSpec().max_drop    # regress skips these when a check is off
     return [f"{unknown_metric_error(name, produced, 'regress.max_drop in the config')} "
             "`summcheck regress` will refuse it."
-            for name in spec.regress.max_drop
+            for name in (spec.regress.max_drop if spec.regress else {})
             if produced and name not in produced and name not in defaults]
 
 
