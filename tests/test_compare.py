@@ -259,6 +259,22 @@ def test_consistency_of_different_support_methods_is_refused(tmp_path):
                        echo=lambda s: None) == 0
 
 
+def test_a_run_with_its_checks_off_is_compared_on_what_both_have(tmp_path):
+    """A run without `consistency` (checks off) against one with it was refused as a mix of
+    support methods ("none"), advising to install extras, and compared nothing."""
+    with_checks = {"lead-3": {"consistency": values(BASE), "rouge2_f": values(BASE)}}
+    a = make_run(tmp_path, "a", with_checks,
+                 signatures={**SIGNATURES, "support": "support|method=aligned|flags:off"})
+    b = make_run(tmp_path, "b", {"lead-3": {"rouge2_f": values(shifted(-0.05))}})
+    result = compare_runs([a, b])
+    assert [r.metric for r in result.pairs[0].rows] == ["rouge2_f"]
+    assert any("consistency: no values in b" in w for w in result.pairs[0].warnings)
+    # both have consistency, one made without the support check: refused, saying so
+    c = make_run(tmp_path, "c", with_checks)
+    with pytest.raises(SummcheckError, match="c scored it without the support check"):
+        compare_runs([a, c])
+
+
 def test_changed_examples_are_left_out_and_nothing_in_common_is_an_error(tmp_path):
     """compare paired a changed story's scores by id, and with nothing in common printed an
     empty table and exit 0."""

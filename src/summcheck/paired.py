@@ -179,17 +179,23 @@ def refuse_mixed_support_methods(a: ScoreSet, b: ScoreSet, metrics: list[str], *
     """`consistency` and the support scores of two runs scored with different support
     methods (the default's `auto` resolves by what is installed) measure different
     things: a SummcheckError, not a number."""
-    mixed = [m for m in metrics if m == "consistency" or m.startswith("support_")]
-    if not mixed:
-        return
+    both = a.metrics() & b.metrics()     # a metric one run lacks is only "not compared"
+    mixed = [m for m in metrics if (m == "consistency" or m.startswith("support_")) and m in both]
     method_a, method_b = consistency_method(a.signatures), consistency_method(b.signatures)
-    if method_a != method_b:
+    if not mixed or method_a == method_b:
+        return
+    if "none" in (method_a, method_b):
+        without = a.name if method_a == "none" else b.name
         raise SummcheckError(
-            f"{', '.join(mixed)} not comparable: {a.name} used support method {method_a}, "
-            f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
-            "MiniLM weights are installed, else lexical). Score both with the same method "
-            "(install the same extras, or set checks.support.method), or leave these "
-            f"metrics out ({leave_out}).")
+            f"{', '.join(mixed)} not comparable: {without} scored it without the support "
+            "check (checks.support: null), the other with it. Score both with the same "
+            f"checks, or leave these metrics out ({leave_out}).")
+    raise SummcheckError(
+        f"{', '.join(mixed)} not comparable: {a.name} used support method {method_a}, "
+        f"{b.name} used {method_b} (checks.support.method auto picks aligned when the "
+        "MiniLM weights are installed, else lexical). Score both with the same method "
+        "(install the same extras, or set checks.support.method), or leave these "
+        f"metrics out ({leave_out}).")
 
 
 def signature_families(metric: str) -> tuple[str, ...]:
