@@ -392,6 +392,37 @@ def _two_metric_model(name: str, values: dict[str, float]) -> Model:
     return one
 
 
+def _run_model(run: str, values: dict[str, float], *, story: str = "s", stem: str = "porter"
+               ) -> Model:
+    """lead-3 of run `run`, its examples' stories `story` + id, ROUGE stemming `stem`."""
+    model = _model(f"{run}/lead-3", values, "rouge1_f")
+    model.run.results.update(run_name=run, signatures={"rouge": f"rouge|stem:{stem}"})
+    model.run.examples.extend({"id": i, "story": f"{story} {i}", "reference_bullets": ["r"]}
+                              for i in values)
+    for row in model.run.scores:
+        row["summarizer"] = "lead-3"
+    return Model(model.name, "lead-3", model.run, model.summary)
+
+
+def test_a_star_across_runs_pairs_only_examples_of_the_same_story_and_signatures():
+    """Two runs' models were paired by id alone: runs of other stories under the same ids,
+    or of one summary scored with stemming on and off, got a "significantly better" star."""
+    ids = [f"e{i}" for i in range(20)]
+    low = {i: 0.3 + 0.01 * (k % 5) for k, i in enumerate(ids)}
+    high = {i: v + 0.2 for i, v in low.items()}
+
+    def verdict(**b):
+        models = [_run_model("a", low), _run_model("b", high, **b)]
+        return best_marks(models, ["rouge1_f"], seed=0)["rouge1_f"]
+
+    assert verdict().best == "b/lead-3"
+    other_stories = verdict(story="another")
+    assert other_stories.best is None and other_stories.n == 0
+    unstemmed = verdict(stem="none")
+    assert unstemmed.best is None
+    assert unstemmed.text == "not ranked: the runs' rouge signatures differ"
+
+
 def test_one_example_shows_no_interval():
     agg = {"mean": 0.447, "low": 0.447, "high": 0.447, "n": 1}
     assert fmt_ci(agg, "rouge1_f") == "44.7 (no interval, n=1)"

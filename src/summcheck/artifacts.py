@@ -378,6 +378,14 @@ class RunData:
             self._cache["rows"] = RunRows.read(self.scores, self.checks)
         return self._cache["rows"]
 
+    def example_hashes(self) -> dict[str, str]:
+        """{example id: hash of its story and reference bullets}, read once."""
+        if "example_hashes" not in self._cache:
+            from .paired import example_hash
+
+            self._cache["example_hashes"] = {e["id"]: example_hash(e) for e in self.examples}
+        return self._cache["example_hashes"]
+
 
 def load_run(run_dir: str | Path, rows: "RunRows | None" = None) -> RunData:
     """Read a complete run folder; a SummcheckError says what is missing and what to do.

@@ -68,7 +68,7 @@ def scoreset_from_run(run: RunData) -> ScoreSet:
     spec = run.spec.get("spec", {})
     return ScoreSet(
         name=run.name, signatures=run.results.get("signatures", {}), values=values,
-        example_hashes={e["id"]: example_hash(e) for e in run.examples},
+        example_hashes=run.example_hashes(),
         bootstrap=spec.get("bootstrap", {}), regress=spec.get("regress"), failed=failed)
 
 
@@ -166,6 +166,12 @@ def _same_numbers(family: str, sig_a: str | None, sig_b: str | None) -> bool:
     if impl is not None and sig_a and sig_b:
         return impl.sub("", sig_a) == impl.sub("", sig_b)
     return sig_a == sig_b
+
+
+def differing_families(sigs_a: dict[str, str], sigs_b: dict[str, str], metric: str) -> list[str]:
+    """The signature families that move `metric` and differ between two runs' signatures."""
+    return [f for f in dict.fromkeys(("bullets",) + signature_families(metric))
+            if not _same_numbers(f, sigs_a.get(f), sigs_b.get(f))]
 
 
 def consistency_method(signatures: dict[str, str]) -> str:

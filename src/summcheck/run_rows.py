@@ -202,9 +202,13 @@ def same_order(a: LabelRows, b: LabelRows) -> bool:
     return all(np.array_equal(a.keys[s], b.keys[s]) for s in blocks(len(a)))
 
 
-def paired_differences(a: LabelRows, b: LabelRows, metric: str) -> np.ndarray:
-    """a - b of one metric over the examples both have a value for (in a's row order)."""
+def paired_differences(a: LabelRows, b: LabelRows, metric: str,
+                       leave_out: frozenset[bytes] = frozenset()) -> np.ndarray:
+    """a - b of one metric over the examples both have a value for (in a's row order),
+    but those whose `id_key` is in `leave_out`."""
     x = a.column(metric)
+    if leave_out:
+        x = np.where([k.tobytes() in leave_out for k in a.keys], np.nan, x)
     if same_order(a, b):
         y = b.column(metric)
     else:

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 
 from ..artifacts import RunData
 from ..metric_kinds import direction, is_count
-from ..paired import format_p, too_small_text
-from ..run_rows import LabelRows, paired_differences
+from ..paired import differing_families, format_p, too_small_text
+from ..run_rows import LabelRows, id_key, paired_differences
 from ..stats import PermutationResult, describe_test, holm, holm_floors, permutation_test
 
 ALPHA = 0.05
@@ -116,16 +116,41 @@ def best_marks(models: Sequence[Model], metrics: Sequence[str], *, seed: int,
     """{metric: Verdict} for each metric with a better side and two scored models. The
     leader (best mean) is starred when it beats every other model with a Holm-adjusted
     p < alpha; the family is every (metric, other model) comparison made here."""
-    contests = {m: _contest(models, m, seed) for m in metrics}
+    unranked = {m: v for m in metrics if (v := _not_comparable(models, m)) is not None}
+    contests = {m: _contest(models, m, seed) for m in metrics if m not in unranked}
     contests = {m: c for m, c in contests.items() if c is not None}
     raw = [r.test.p_value for _, rivals in contests.values() for r in rivals]
     adjusted = iter(holm(raw))
     floors = iter(holm_floors(raw, [r.test.min_p for _, rivals in contests.values()
                                     for r in rivals]))
     family = sum(not math.isnan(p) for p in raw)
-    return {m: _verdict(m, leader, rivals, [(next(adjusted), next(floors)) for _ in rivals],
-                        family, alpha)
-            for m, (leader, rivals) in contests.items()}
+    return unranked | {
+        m: _verdict(m, leader, rivals, [(next(adjusted), next(floors)) for _ in rivals],
+                    family, alpha)
+        for m, (leader, rivals) in contests.items()}
+
+
+def _not_comparable(models: Sequence[Model], metric: str) -> Verdict | None:
+    """No mark for a metric whose runs' signatures differ (stemming on in one, off in the
+    other): their values are not one measurement, so no model is ranked on it."""
+    runs = list({id(m.run): m.run for m in models if m.agg(metric).get("n")}.values())
+    for other in runs[1:]:
+        families = differing_families(runs[0].results.get("signatures") or {},
+                                      other.results.get("signatures") or {}, metric)
+        if families:
+            return Verdict(metric, None, 0, math.nan, f"not ranked: the runs' "
+                           f"{', '.join(families)} signatures differ", 0)
+    return None
+
+
+def _changed_keys(a: Model, b: Model) -> frozenset[bytes]:
+    """Keys of the ids the two models' runs both have with another story or references:
+    a score of another text is no paired difference (compare leaves them out too)."""
+    if a.run is b.run:
+        return frozenset()
+    hashes_a, hashes_b = a.run.example_hashes(), b.run.example_hashes()
+    return frozenset(id_key(i) for i in hashes_a.keys() & hashes_b.keys()
+                     if hashes_a[i] != hashes_b[i])
 
 
 def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list[Rival]] | None:
@@ -138,7 +163,8 @@ def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list
     for other in scored:
         if other is best:
             continue
-        diffs = sign * paired_differences(best.rows, other.rows, metric)
+        diffs = sign * paired_differences(best.rows, other.rows, metric,
+                                          _changed_keys(best, other))
         if not len(diffs):   # nothing to compare: outside the family, and no star
             rivals.append(Rival(other.name, 0, math.nan, PermutationResult(math.nan, "", 0, 1)))
             continue
