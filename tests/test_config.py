@@ -39,6 +39,25 @@ def test_unknown_key_names_file_line_field_and_suggestion(tmp_path):
     assert "Did you mean 'k'?" in message
 
 
+@pytest.mark.parametrize("text, key, line, first", [
+    ("name: t\nsummarizers: [{type: lead}]\nsummarizers:\n  - type: textrank\n",
+     "summarizers", 3, 2),
+    ("name: t\nsummarizers:\n  - type: lead\n    k: 3\n    k: 2\n", "k", 5, 4),
+])
+def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path, text, key, line, first):
+    """YAML keeps the last of two equal keys: a second `summarizers:` dropped the first
+    list without a word."""
+    message = error_of(write(tmp_path, text))
+    assert f"line {line}: key {key!r} repeated (first on line {first})" in message
+
+
+def test_yaml_merge_keys_still_override(tmp_path):
+    path = write(tmp_path, "name: t\nbase: &b {type: lead, k: 2}\n"
+                           "summarizers:\n  - <<: *b\n    k: 3\n")
+    with pytest.raises(ConfigError, match="base"):      # only the unknown top-level key
+        load_config(path)
+
+
 def test_unknown_summarizer_type_suggests_closest(tmp_path):
     message = error_of(write(tmp_path, "name: t\nsummarizers:\n  - type: textrnak\n"))
     assert "unknown value 'textrnak'" in message and "Did you mean 'textrank'?" in message

@@ -183,7 +183,11 @@ def load_config(path: str | Path, **overrides: Any) -> RunSpec:
         raise ConfigError(f"{path}, line {line}: bytes that are not UTF-8. Save the config "
                           "as UTF-8.") from None
     try:
-        raw = yaml.safe_load(text) or {}
+        raw = yaml.load(text, Loader=_UniqueKeyLoader) or {}
+    except _RepeatedKey as err:
+        raise ConfigError(f"{path}, line {err.line}: key {err.key!r} repeated (first on line "
+                          f"{err.first}); YAML keeps only the last one. Merge the two or delete "
+                          "one.") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
     if not isinstance(raw, dict):
@@ -196,6 +200,31 @@ def load_config(path: str | Path, **overrides: Any) -> RunSpec:
         raise ConfigError(_describe(err, path, text)) from None
     _check_files_exist(spec, path, text)
     return spec
+
+
+class _RepeatedKey(Exception):
+    def __init__(self, key: Any, line: int, first: int):
+        super().__init__(key)
+        self.key, self.line, self.first = key, line, first
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice in one mapping: YAML readers keep the
+    last, so a second `summarizers:` silently dropped the first list."""
+
+    def construct_mapping(self, node, deep=False):
+        first_line: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue        # "<<: *base": merged keys may be overridden, as YAML says
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)):
+                continue        # unhashable keys are refused by pyyaml itself
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                raise _RepeatedKey(key, line, first_line[key])
+            first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 def _resolve_paths(raw: dict, base: Path) -> None:
