@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -43,6 +44,27 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path):
     with artifacts.RunLock(tmp_path):
         assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
     assert not (tmp_path / artifacts.LOCK).exists()
+
+
+def test_lock_of_a_killed_run_not_yet_reaped_is_taken_over(tmp_path):
+    """A SIGKILLed run stays a zombie until its parent reaps it: `kill(pid, 0)` succeeds
+    and its start time matches, so `timeout -s KILL` then a re-run was refused."""
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = artifacts._start_time(holder.pid)
+        if started is None:
+            pytest.skip("no /proc here: the process state cannot be read")
+        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {started}")
+        holder.kill()
+        for _ in range(200):    # until the kernel shows it as a zombie (not reaped yet)
+            if artifacts._proc_stat(holder.pid)[:1] == ["Z"]:
+                break
+            time.sleep(0.01)
+        with artifacts.RunLock(tmp_path):
+            assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_lock_of_a_reused_pid_is_taken_over(tmp_path):

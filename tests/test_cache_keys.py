@@ -297,6 +297,36 @@ def test_extractive_fingerprints_name_the_libraries_that_pick_sentences(monkeypa
     assert build(spec, max_bullets=None).fingerprint() != before
 
 
+def test_a_note_moves_no_extractive_fingerprint():
+    """A note "does not change any number": it made every summary be generated again."""
+    from summcheck.config import LeadSpec
+    from summcheck.summarizers import extractive
+
+    plain, noted = LeadSpec(type="lead"), LeadSpec(type="lead", note="the first 3 sentences")
+    assert (extractive.build_lead(plain, max_bullets=None).fingerprint()
+            == extractive.build_lead(noted, max_bullets=None).fingerprint())
+
+
+def test_a_summarizer_whose_fingerprint_moves_gets_another_run_folder():
+    """Weights changed in a local model folder (another fingerprint, same spec) wrote into
+    the same run folder, replacing the old model's finished run; a hub model not yet
+    downloaded counts as unresolved, whatever its fingerprint says."""
+    from summcheck.runner import scoring_identity
+
+    class Stub:
+        def __init__(self, fingerprint, final=True):
+            self.label, self._fp, self._final = "m", fingerprint, final
+
+        def fingerprint(self):
+            return self._fp
+
+        def key_is_final(self):
+            return self._final
+
+    assert scoring_identity([Stub("a")], []) != scoring_identity([Stub("b")], [])
+    assert scoring_identity([Stub("a", False)], []) == scoring_identity([Stub("b", False)], [])
+
+
 # ---------------------------------------------------------------- scoring rules
 def test_the_scoring_rules_are_part_of_every_score_key(monkeypatch):
     """`consistency`'s product and the failure rule live in scoring.py, not in any metric

@@ -1,6 +1,8 @@
 """Whole configs with tiny transformers models (built offline in the test) through `summcheck run`."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -122,7 +124,8 @@ def test_load_error_during_generation_is_not_recorded_per_example(tmp_path):
 def test_model_folder_resaved_with_new_weights_is_regenerated(tmp_path, monkeypatch,
                                                               tiny_causal_dir):
     """The cache follows the model's content: re-saving the same weights keeps every cached
-    summary, re-saving changed weights in the same folder regenerates them all."""
+    summary and the run folder, re-saving changed weights in the same folder regenerates
+    them all, into a new run folder (the old model's run stays)."""
     import shutil
 
     import torch
@@ -135,11 +138,14 @@ def test_model_folder_resaved_with_new_weights_is_regenerated(tmp_path, monkeypa
                       f"report: {{enabled: false}}\nsummarizers:\n  - {{type: lead}}\n"
                       f"  - {{type: hf-causal, model: {model_dir}, generation: {GENERATION}}}\n")
 
+    folders = []
+
     def run_and_read():
         result = CliRunner().invoke(app, ["run", str(config), "--no-progress"],
                                     catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        (run_dir,) = (tmp_path / "runs").iterdir()
+        run_dir = Path(re.search(r"run folder: (\S+)", result.output).group(1))
+        folders.append(run_dir.name)
         models = json.loads((run_dir / "results.json").read_text())["summarizers"]
         rows = [json.loads(x) for x in (run_dir / "summaries.jsonl").read_text().splitlines()]
         return ([m["n_generated"] for m in models], models[1]["fingerprint"],
@@ -162,3 +168,5 @@ def test_model_folder_resaved_with_new_weights_is_regenerated(tmp_path, monkeypa
     new_generated, new_fingerprint, new_bullets = run_and_read()
     assert new_generated == [0, 2] and new_fingerprint != fingerprint
     assert new_bullets != bullets
+    assert folders[0] == folders[1] != folders[2]
+    assert (tmp_path / "runs" / folders[0] / "results.json").is_file()

@@ -247,18 +247,27 @@ class RunLock:
             return False
         except PermissionError:
             pass
-        now = _start_time(pid)
+        fields = _proc_stat(pid)
+        if fields and fields[0] in ("Z", "X"):   # killed, not yet reaped: it writes no more
+            return False
+        now = fields[19] if len(fields) > 19 else None
         return started is None or now is None or now == started
+
+
+def _proc_stat(pid: int) -> list[str]:
+    """Fields 3... of /proc/<pid>/stat (state, ..., start time at index 19); empty where
+    /proc cannot tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return []
+    return stat.rsplit(")", 1)[-1].split()    # after the name, which may hold spaces
 
 
 def _start_time(pid: int) -> str | None:
     """When process `pid` started, in clock ticks after boot (field 22 of
     /proc/<pid>/stat); None where /proc cannot tell."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()    # fields 3... (the name may hold spaces)
+    fields = _proc_stat(pid)
     return fields[19] if len(fields) > 19 else None
 
 

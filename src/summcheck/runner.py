@@ -228,12 +228,15 @@ def run_identity_data(data: str, summarizers) -> str:
 
 
 def scoring_identity(summarizers, scorers: Sequence) -> str:
-    """The summarizers that run and the signatures of the metrics and checks: what the
-    installed extras decide beyond the spec (an optional summarizer skipped, `support:
-    auto` resolved to aligned or lexical, model and library versions). Without it the core
-    and the full install wrote other numbers into one run folder, the later run replacing
-    the earlier."""
-    ran = sorted(s.label for s in summarizers)
+    """The summarizers that run, with their fingerprints, and the signatures of the
+    metrics and checks: what the install decides beyond the spec (an optional summarizer
+    skipped, `support: auto` resolved to aligned or lexical, a local model folder's
+    weights, library versions). Without them the core and the full install, or a model
+    folder before and after its weights changed, wrote other numbers into one run folder,
+    the later run replacing the earlier. A hub model not downloaded yet counts as
+    "unresolved" (its first run names its folder without the commit)."""
+    ran = sorted((s.label, s.fingerprint() if s.key_is_final() else "unresolved")
+                 for s in summarizers)
     signatures = sorted(m.signature() for m in scorers)
     return hashlib.sha256(json.dumps([ran, signatures]).encode()).hexdigest()[:16]
 

@@ -35,7 +35,8 @@ class _Extractive(Summarizer):
     libraries: tuple[str, ...] = ()   # packages whose code picks the sentences
 
     def _settings(self) -> dict:
-        settings = self.spec.model_dump(exclude={"name", "max_bullets", "optional"})
+        settings = self.spec.model_dump(
+            exclude={"name", "max_bullets", "optional", *self.spec.unhashed_fields})
         return {**settings, "max_bullets": self.max_bullets, "sentences": SENTENCE_SPLITTER,
                 "cap": "best-ranked",   # max_bullets keeps the best of `select`'s order
                 **{name: installed_version(name) for name in self.libraries}}
