@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summcheck.consistency import ner_pool
 from summcheck.consistency.ner_pool import ParallelNER, entities_of
@@ -137,3 +139,26 @@ def test_started_pieces_are_collected_in_order_whoever_ran_them(nlp, monkeypatch
     pending = one.start(TEXTS[:13])
     assert [piece.future for piece in pending] == [None], "one process: nothing offered"
     assert one.finish(pending) == got
+
+
+def test_a_text_longer_than_spacys_limit_is_read_in_windows(nlp, monkeypatch):
+    """spaCy refuses a text over `max_length` (1,000,000 characters) with an error, which
+    stopped the run with a traceback: it is read in windows cut at line breaks, with the
+    same entities at the same offsets as when read whole."""
+    story = "\n".join(TEXTS[:12])
+    whole = entities_of(nlp, [story, "Angela Merkel spoke."], 8)
+    monkeypatch.setattr(nlp, "max_length", 400)
+    with pytest.raises(ValueError, match="E088"):
+        list(nlp.pipe([story]))                 # what spaCy itself does
+    assert entities_of(nlp, [story, "Angela Merkel spoke."], 8) == whole
+    assert all(story[s:e] for s, e, _ in whole[0]) and len(whole[0]) > 12
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(alphabet="ab \n", max_size=300), limit=st.integers(2, 40))
+def test_windows_cover_the_text_in_order_each_within_the_limit(text, limit):
+    windows = list(ner_pool._windows(text, limit))
+    assert "".join(w for _, w in windows) == text
+    assert all(len(w) <= limit for _, w in windows)
+    assert [s for s, _ in windows] == [sum(len(w) for _, w in windows[:i])
+                                       for i in range(len(windows))]

@@ -53,8 +53,33 @@ def default_processes() -> int:
 
 
 def entities_of(nlp, texts: Sequence[str], batch_size: int) -> list[Ents]:
-    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
-            for doc in nlp.pipe(texts, batch_size=batch_size)]
+    """Entities per text. A text longer than the pipeline's `max_length` (spaCy refuses
+    one over 1,000,000 characters with an error) is read in windows cut at a line break,
+    else a space, its entities' offsets moved back into the whole text."""
+    if all(len(text) <= nlp.max_length for text in texts):
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                for doc in nlp.pipe(texts, batch_size=batch_size)]
+    owners, windows = [], []
+    for i, text in enumerate(texts):
+        for start, window in _windows(text, nlp.max_length):
+            owners.append((i, start))
+            windows.append(window)
+    found: list[Ents] = [[] for _ in texts]
+    for (i, start), doc in zip(owners, nlp.pipe(windows, batch_size=batch_size)):
+        found[i] += [(e.start_char + start, e.end_char + start, e.label_) for e in doc.ents]
+    return found
+
+
+def _windows(text: str, limit: int) -> Iterable[tuple[int, str]]:
+    start = 0
+    while len(text) - start > limit:
+        end, half = start + limit, start + limit // 2
+        cut = text.rfind("\n", half, end)
+        cut = cut if cut > 0 else text.rfind(" ", half, end)
+        cut = cut if cut > 0 else end
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
 
 
 class _Claims:
