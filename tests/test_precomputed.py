@@ -204,3 +204,20 @@ def test_a_summary_with_no_word_is_an_empty_summary_a_failure(tmp_path):
     a, b, c = summarize_batch(build(path), EXAMPLES)
     assert a.error == b.error == "empty summary" and a.bullets == b.bullets == ()
     assert c.error is None and c.bullets == ("One.",)
+
+
+@pytest.mark.parametrize("summary, what", [
+    ({"text": "Record."}, "an object"),
+    ([{"text": "Record."}], "a list whose item 1 is an object"),
+    (["One.", ["Record."]], "a list whose item 2 is a list of strings"),
+    (True, "a boolean"),
+    (12, "a number"),
+])
+def test_a_summary_that_is_not_text_names_its_line_and_field(tmp_path, summary, what):
+    """Such a summary was scored as its Python repr ("{'text': 'Record.'}", "True")."""
+    path = tmp_path / "out.jsonl"
+    path.write_text(json.dumps({"id": "a", "summary": "One."}) + "\n"
+                    + json.dumps({"id": "b", "summary": summary}) + "\n")
+    with pytest.raises(DataError, match=rf"out\.jsonl, line 2: 'summary' is {what}\. "
+                                        "Give the summary as a string or a list of strings"):
+        build(path).check_file()

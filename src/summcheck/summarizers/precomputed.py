@@ -24,6 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import fastjson, scratch
+from ..data.mapping import kind
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
 from ..types import Example, Summary
@@ -129,7 +130,12 @@ class Precomputed(Summarizer):
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
                         f"{', '.join(row)}). Set id_field/summary_field in the config."
                     )
-            yield line_no, offset, str(row[self.spec.id_field]), row[self.spec.summary_field]
+            summary = row[self.spec.summary_field]
+            if (problem := _not_a_summary(summary)) is not None:
+                raise DataError(
+                    f"{self.path}, line {line_no}: {self.spec.summary_field!r} is {problem}. "
+                    "Give the summary as a string or a list of strings.")
+            yield line_no, offset, str(row[self.spec.id_field]), summary
 
     def _line(self, where: int) -> int:
         """The line number of a row (error messages only): the line a CSV row starts on
@@ -181,6 +187,19 @@ class Precomputed(Summarizer):
             bullets = tidy_bullets((str(v) for v in value if v is not None), self.max_bullets)
             return Summary(example_id, bullets, raw_text="\n".join(bullets))
         return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
+
+
+def _not_a_summary(value) -> str | None:
+    """What a JSON summary is when it is not text (its Python repr would be scored as
+    the model's words), e.g. "an object"; None for a string, null or list of them."""
+    if value is None or isinstance(value, str):
+        return None
+    if not isinstance(value, list):
+        return kind(value)
+    for i, item in enumerate(value, start=1):
+        if item is not None and not isinstance(item, str):
+            return f"a list whose item {i} is {kind(item)}"
+    return None
 
 
 def _digests(keys: Sequence[str]) -> bytes:
