@@ -295,6 +295,29 @@ def test_csv_bad_row(here, row, expected):
     assert code == 2 and f"{here / 'ex.csv'}, {expected}" in output
 
 
+def test_csv_header_naming_a_mapped_column_twice(here):
+    """The last 'article' column was read, silently."""
+    (here / "ex.csv").write_text("id,article,highlights,article\ns0,Story. It ended.,P.,Other.\n")
+    config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and output.strip() == (
+        f"error: dataset.path: {here / 'ex.csv'}, line 1 (the header): fields.story: column "
+        "'article' appears twice (columns 2 and 4), so which one to read is unclear. Rename "
+        "one (or remove it), so that only one column is called 'article'.")
+
+
+def test_parquet_schema_naming_a_mapped_column_twice(here):
+    """pyarrow could not pick one: a KeyError traceback."""
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    columns = [pa.array(["a"]), pa.array(["Story."]), pa.array(["Other."])]
+    pq.write_table(pa.table(columns, names=["id", "article", "article"]), here / "ex.parquet")
+    config(here, "name: t\ndataset: {source: hf, path: ex.parquet}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2 and "column 'article' appears twice (columns 2 and 3)" in output
+
+
 def test_csv_line_numbers_count_quoted_newlines(here):
     (here / "ex.csv").write_text(CSV + 's1,"Para one.\n\nPara two.",Point.\ns2,,x\n')
     config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")

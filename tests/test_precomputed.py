@@ -221,3 +221,12 @@ def test_a_summary_that_is_not_text_names_its_line_and_field(tmp_path, summary, 
     with pytest.raises(DataError, match=rf"out\.jsonl, line 2: 'summary' is {what}\. "
                                         "Give the summary as a string or a list of strings"):
         build(path).check_file()
+
+
+def test_a_csv_header_naming_the_summary_column_twice(tmp_path):
+    """The last 'summary' column was read, silently."""
+    path = tmp_path / "out.csv"
+    path.write_text("id,summary,summary\na,Real summary.,Unrelated draft.\n")
+    with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): column 'summary' "
+                                        r"appears twice \(columns 2 and 3\).*Rename one"):
+        build(path).check_file()

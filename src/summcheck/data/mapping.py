@@ -60,10 +60,12 @@ def kind(value: Any) -> str:
 
 
 def check_columns(spec: HFDataset, columns: list[str], *, where: str) -> None:
-    """Every mapped field names a column (key) the data has; else the closest one."""
+    """Every mapped field names a column (key) the data has, once; else the closest one."""
     f = spec.fields
     mapped = {"id": f.id, "story": f.story, "highlights": f.highlights, "title": f.title}
     for key, column in mapped.items():
+        if column is not None and (twice := repeated_column(columns, column)):
+            raise DataError(f"{where} fields.{key}: {twice}")
         if column is not None and column not in columns:
             close = difflib.get_close_matches(column, columns, n=1, cutoff=0.5)
             hint = f" Did you mean {close[0]!r}?" if close else ""
@@ -72,6 +74,18 @@ def check_columns(spec: HFDataset, columns: list[str], *, where: str) -> None:
                 f"{where} fields.{key}: column {column!r} does not exist.{hint} "
                 f"Columns: {', '.join(columns)}. Set fields.{key} to one of them{null_ok}."
             )
+
+
+def repeated_column(columns: list[str], name: str) -> str | None:
+    """The problem when `name` heads more than one column (a CSV header, a parquet
+    schema): a reader would silently take one of them, e.g. the last."""
+    places = [str(i) for i, column in enumerate(columns, start=1) if column == name]
+    if len(places) < 2:
+        return None
+    times = "twice" if len(places) == 2 else f"{len(places)} times"
+    return (f"column {name!r} appears {times} (columns {', '.join(places[:-1])} and "
+            f"{places[-1]}), so which one to read is unclear. Rename one (or remove it), "
+            f"so that only one column is called {name!r}.")
 
 
 def mapped_columns(spec: HFDataset) -> list[str]:

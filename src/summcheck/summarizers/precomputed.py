@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import fastjson, scratch
-from ..data.mapping import kind
+from ..data.mapping import kind, repeated_column
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
 from ..types import Example, Summary
@@ -123,8 +123,9 @@ class Precomputed(Summarizer):
     def _rows(self) -> Iterator[tuple[int, int | None, str, object]]:
         """(line number, byte offset or None for CSV, id, summary) of every row; a missing
         field is an error naming the line."""
-        for line_no, offset, row in _read_rows(self.path):
-            for field in (self.spec.id_field, self.spec.summary_field):
+        fields = (self.spec.id_field, self.spec.summary_field)
+        for line_no, offset, row in _read_rows(self.path, fields):
+            for field in fields:
                 if field not in row:
                     raise DataError(
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
@@ -340,13 +341,14 @@ class _Smallest:
         return ", ".join(repr(i) for i in self.ids) + (", ..." if self.count > self.k else "")
 
 
-def _read_rows(path: Path) -> Iterator[tuple[int, int | None, dict]]:
+def _read_rows(path: Path, fields: Sequence[str]) -> Iterator[tuple[int, int | None, dict]]:
     """(line number, byte offset, row) from a .jsonl/.json-lines file, read line by line,
     or (line number the row starts on, None, row) from a .csv file. Bytes that are not
-    UTF-8, and CSV rows with more or fewer fields than the header, are errors naming the
-    line: a summary silently cut or altered would be scored as the model's."""
+    UTF-8, CSV rows with more or fewer fields than the header, and a CSV header naming
+    one of `fields` twice are errors naming the line: a summary silently cut, altered or
+    taken from the wrong column would be scored as the model's."""
     if path.suffix.lower() == ".csv":
-        yield from _csv_rows(path)
+        yield from _csv_rows(path, fields)
         return
     offset = 0
     with path.open("rb", buffering=fastjson.LINE_BUFFER) as handle:
@@ -373,13 +375,16 @@ def _utf8(raw: bytes, path: Path, line: int) -> str:
                         f"{err.start + 1} is not UTF-8. Save the file as UTF-8.") from None
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, None, dict]]:
+def _csv_rows(path: Path, fields: Sequence[str]) -> Iterator[tuple[int, None, dict]]:
     """The rows of a CSV file as the csv module reads it (only "\r" and "\n" end a line,
     as in the data loader; str.splitlines also broke at U+2028 and other separators)."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, [])
+            for field in fields:
+                if twice := repeated_column(header, field):
+                    raise DataError(f"{path}, line 1 (the header): {twice}")
             start = reader.line_num + 1
             for row in reader:
                 if len(row) != len(header) and any(row):
