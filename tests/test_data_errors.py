@@ -40,6 +40,8 @@ BAD_LINES = {
                    ["'article' (fields.story) is empty (null), not text"]),
     "id-missing": (b'{"article": "Story.", "highlights": "x"}',
                    ["'id' (fields.id) is missing or empty", "`fields.id: null`"]),
+    "id-nan": (b'{"id": NaN, "article": "Story.", "highlights": "x"}',   # was the id "nan"
+               ["'id' (fields.id) is missing or empty"]),
     "highlights-number": (b'{"id": "s2", "article": "S.", "highlights": 7}',
                           ["'highlights' (fields.highlights) is a number",
                            "a string or a list of strings"]),
@@ -348,6 +350,26 @@ def test_parquet_missing_column_and_story_that_is_not_text(here):
     code, output = cli("validate", "c.yaml")
     assert code == 2
     assert f"{here / 'ex.parquet'}: fields.story column 'article' holds int64, not text" in output
+
+
+def test_a_nan_parquet_id_is_a_missing_id(here):
+    """pandas' null in a float id column was read as the id "nan"; `datasets` (a hub
+    dataset) hands the same NaN to `to_example`."""
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    from summcheck.config import HFDataset
+    from summcheck.data.mapping import to_example
+    from summcheck.errors import DataError
+
+    frame = pd.DataFrame({"id": [1.0, float("nan")], "article": ["S.", "T."], "highlights": "x"})
+    frame.to_parquet(here / "ex.parquet")
+    config(here, "name: t\ndataset: {source: hf, path: ex.parquet}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2, output
+    assert "ex.parquet, row 2 (counting from 1): 'id' (fields.id) is missing or empty" in output
+    spec = HFDataset(source="hf", path="someone/news")
+    with pytest.raises(DataError, match="row 1: fields.id column 'id' is empty"):
+        to_example(spec, frame.iloc[1].to_dict(), 1)
 
 
 def test_a_parquet_category_column_of_text_is_text(here):

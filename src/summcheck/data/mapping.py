@@ -5,6 +5,7 @@ local-file reader and `datasets`), so both give the same examples and the same m
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any
 
 from ..config import HFDataset
@@ -28,7 +29,7 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
                 f"story as a string, or set fields.story to the key that holds it.")
     if f.id is not None:
         value = row.get(f.id)
-        if value is None or str(value).strip() == "":
+        if _no_id(value):
             return (f"{f.id!r} (fields.id) is missing or empty. Give every row an id, or "
                     "set `fields.id: null` to use row numbers.")
         if isinstance(value, (bool, list, dict)):
@@ -121,12 +122,19 @@ def _row_id(spec: HFDataset, row: dict[str, Any], index: int) -> str:
     if spec.fields.id is None:
         return str(index)
     value = row.get(spec.fields.id)
-    if value is None or str(value).strip() == "":
+    if _no_id(value):
         raise DataError(
             f"{where(spec)}: row {index}: fields.id column {spec.fields.id!r} is empty. "
             "Fill in the ids, or set `fields.id: null` to use row numbers."
         )
     return str(value)
+
+
+def _no_id(value: Any) -> bool:
+    """True for null, a blank string, and NaN: pandas' null in a float column (Parquet,
+    a JSON NaN), which became the id "nan"."""
+    return value is None or (isinstance(value, float) and math.isnan(value)) \
+        or str(value).strip() == ""
 
 
 def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
