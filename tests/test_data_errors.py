@@ -266,6 +266,36 @@ def test_hub_data_files_are_left_to_the_hub(here):
     assert code == 0, output
 
 
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_misspelt_data_file_extension_is_a_missing_local_file(here, command):
+    """good.jsnl passed validate, and the run asked the hub for a dataset of that name."""
+    write_jsonl(here)
+    config(here, "name: t\ndataset: {source: hf, path: ex.jsnl}\nsummarizers: [{type: lead}]\n")
+    code, output = cli(command, "c.yaml", *(["--no-progress"] if command == "run" else []))
+    assert code == 2 and output.strip() == (
+        f"error: dataset.path: file not found: {here / 'ex.jsnl'}. Did you mean ex.jsonl? Fix "
+        "dataset.path (relative paths are read from the config file's folder). (A hub dataset "
+        "id, such as abisee/cnn_dailymail, has no file extension, and its owner is not a local "
+        "folder.)")
+
+
+@pytest.mark.parametrize("path", ["cnn_dailymail", "abisee/cnn_dailymail", "someone/news-v1.2",
+                                  "nofolder/news.jsnl", "data/stories", "data.tsv"])
+def test_hub_ids_stay_hub_ids_and_local_paths_are_local(here, path):
+    from summcheck.config import load_config
+    from summcheck.data.sources import resolve
+    from summcheck.errors import DataError
+
+    (here / "data").mkdir()
+    config(here, f"name: t\ndataset: {{source: hf, path: {path}}}\nsummarizers: [{{type: lead}}]\n")
+    spec = load_config(here / "c.yaml").dataset
+    if path.startswith("data"):
+        with pytest.raises(DataError, match=f"dataset.path: file not found: {here / path}"):
+            resolve(spec)
+    else:
+        assert resolve(spec) == (path, None)
+
+
 # ---------------------------------------------------------------- CSV and empty files
 CSV = "id,article,highlights\ns0,Story zero. It ended.,Point.\n"
 

@@ -168,7 +168,10 @@ class RunSpec(_Spec):
 # ---------------------------------------------------------------- loading
 _PATH_FIELDS = {("dataset", "dir"), ("dataset", "data_files"), ("summarizers", "path")}
 LOCAL_BUILDERS = ("json", "csv", "parquet", "text", "arrow", "pandas")  # datasets' file readers
-DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet")  # a `dataset.path` that is one file
+# A `dataset.path` ending so is a local file, even if missing (then reported as missing)
+DATA_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet", ".tsv", ".txt", ".arrow",
+                 ".gz", ".bz2", ".xz", ".zst", ".zip")
+_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,7}")   # .jsnl, .cvs; not a version's .2
 
 
 def load_config(path: str | Path, **overrides: Any) -> RunSpec:
@@ -244,7 +247,7 @@ def _resolve_paths(raw: dict, base: Path) -> None:
             if name in dataset:
                 dataset[name] = resolve(dataset[name])
         local_path = dataset.get("path")
-        hub_id = isinstance(local_path, str) and not _is_local(local_path, base)
+        hub_id = isinstance(local_path, str) and not is_local(local_path, base)
         if dataset.get("data_files") is not None and not hub_id:  # a hub repo's files stay as given
             dataset["data_files"] = resolve(dataset["data_files"])
         if isinstance(local_path, str) and not hub_id and local_path not in LOCAL_BUILDERS:
@@ -266,11 +269,17 @@ def _path_fields(registry, name: Any) -> tuple[str, ...]:
     return registry.get(name).spec.path_fields if name in registry.names() else ()
 
 
-def _is_local(dataset_path: str, base: Path) -> bool:
+def is_local(dataset_path: str, base: Path) -> bool:
     """True unless `dataset.path` names a hub dataset: a builder (json, csv, ...), a data
-    file (by its extension, even if missing) or an existing local path is local."""
-    return (dataset_path in LOCAL_BUILDERS or Path(dataset_path).suffix.lower() in DATA_SUFFIXES
-            or (base / Path(dataset_path).expanduser()).exists())
+    file (by its extension, even if missing), an existing local path, and a missing one
+    in an existing local folder that has a file extension or a folder part (a typo such
+    as good.jsnl, which the hub was asked for) are local. A hub id (cnn_dailymail,
+    abisee/cnn_dailymail) has no extension, and its owner is no local folder."""
+    given = Path(dataset_path).expanduser()
+    path = base / given
+    named_like_a_path = _EXTENSION.fullmatch(path.suffix) or len(given.parts) > 1
+    return (dataset_path in LOCAL_BUILDERS or path.suffix.lower() in DATA_SUFFIXES
+            or path.exists() or bool(named_like_a_path and path.parent.is_dir()))
 
 
 def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
@@ -291,7 +300,7 @@ def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
             raise missing(["dataset", "glob"], f"no file in {ds.dir} matches {ds.glob!r}",
                           "Fix dataset.glob or dataset.dir")
     if isinstance(ds, HFDataset) and ds.data_files is not None \
-            and _is_local(ds.path, path.resolve().parent):  # a hub repo's files are not checked
+            and is_local(ds.path, path.resolve().parent):  # a hub repo's files are not checked
         files = ds.data_files
         flat = (
             [files] if isinstance(files, str)

@@ -1,11 +1,13 @@
 """Which files a dataset spec reads, and whether a file is still the one that was read.
 
-A `path:` with a data-file suffix, or a `datasets` builder name (`json`, `csv`, ...) with
-`data_files:`, names local files; anything else is a hub id whose `data_files` name files
-in the hub repo. Needs neither `datasets` nor pyarrow."""
+A `path:` with a data-file suffix (or any file extension, or a folder part, in an
+existing local folder: `config.is_local`), or a `datasets` builder name (`json`, `csv`,
+...) with `data_files:`, names local files; anything else is a hub id whose `data_files`
+name files in the hub repo. Needs neither `datasets` nor pyarrow."""
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
 import shlex
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import LOCAL_BUILDERS, HFDataset
+from ..config import LOCAL_BUILDERS, HFDataset, is_local
 from ..errors import DataError
 from .mapping import where
 
@@ -57,9 +59,12 @@ def resolve(spec: HFDataset) -> tuple[str, Any]:
                 f"write `path: {spec.path}` alone, or `path: {BUILDERS[suffix]}` with data_files."
             )
         if not Path(spec.path).is_file():
-            raise DataError(f"dataset.path: file not found: {spec.path}. Fix dataset.path "
-                            f"{_RELATIVE}.")
+            raise _not_found(spec.path)
         return BUILDERS[suffix], {spec.split: spec.path}
+    local = spec.path not in LOCAL_BUILDERS and is_local(spec.path, Path.cwd())
+    if spec.data_files is None and local and not Path(spec.path).exists():
+        raise _not_found(spec.path, "(A hub dataset id, such as abisee/cnn_dailymail, has "
+                         "no file extension, and its owner is not a local folder.)")
     if spec.data_files is None and Path(spec.path).is_file():   # not a hub id: a local file
         raise DataError(
             f"dataset.path: {spec.path} is a local file summcheck does not read by its name "
@@ -69,6 +74,16 @@ def resolve(spec: HFDataset) -> tuple[str, Any]:
     if isinstance(spec.data_files, (str, list)):
         return spec.path, {spec.split: spec.data_files}
     return spec.path, spec.data_files
+
+
+def _not_found(path: str, note: str = "") -> DataError:
+    """dataset.path names no file: say so, with the closest name in its folder."""
+    folder = Path(path).parent
+    names = [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    close = difflib.get_close_matches(Path(path).name, names, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return DataError(f"dataset.path: file not found: {path}.{hint} Fix dataset.path "
+                     f"{_RELATIVE}.{' ' + note if note else ''}")
 
 
 def local_files(spec: HFDataset) -> LocalFiles | None:
