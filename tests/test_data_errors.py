@@ -350,6 +350,23 @@ def test_parquet_schema_naming_a_mapped_column_twice(here):
     assert code == 2 and "column 'article' appears twice (columns 2 and 3)" in output
 
 
+@pytest.mark.parametrize("sep, name", [(";", "';'"), ("\t", "a tab")])
+def test_csv_with_another_delimiter_says_so_and_how_to_convert(here, sep, name):
+    """The message said column 'id' did not exist and to change fields.id."""
+    (here / "ex.csv").write_text(CSV.replace(",", sep))
+    config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")
+    code, output = cli("validate", "c.yaml")
+    assert code == 2, output
+    assert (f"{here / 'ex.csv'}, line 1 (the header): the header is one column, "
+            f"{CSV.splitlines()[0].replace(',', sep)!r}: the file seems to use {name} as its "
+            "delimiter, and summcheck reads comma-separated CSV") in output
+    command = output.split("`")[1]   # it is safe to paste, and its output reads
+    subprocess.run(["bash", "-c", command], check=True)
+    config(here, "name: t\ndataset: {source: hf, path: ex-comma.csv}\n"
+                 "summarizers: [{type: lead}]\n")
+    assert cli("validate", "c.yaml")[0] == 0
+
+
 def test_csv_line_numbers_count_quoted_newlines(here):
     (here / "ex.csv").write_text(CSV + 's1,"Para one.\n\nPara two.",Point.\ns2,,x\n')
     config(here, "name: t\ndataset: {source: hf, path: ex.csv}\nsummarizers: [{type: lead}]\n")

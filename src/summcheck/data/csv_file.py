@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
+import sys
+from pathlib import Path
 from typing import Any, Iterator
 
 from ..config import HFDataset
@@ -75,6 +78,7 @@ def _scan(spec: HFDataset, file: str, field: str, on_row: RowTap, *,
                 continue
             if header is None:
                 header = values
+                _check_delimiter(spec, header, file, field, f"{where}, {at} (the header):")
                 check_columns(spec, header, where=f"{where}, {at} (the header):")
                 continue
             _check(spec, header, values, where, at)
@@ -84,6 +88,24 @@ def _scan(spec: HFDataset, file: str, field: str, on_row: RowTap, *,
         raise no_rows(field, file)
     index.parse = lambda data: _row(header, _record(data))
     return index
+
+
+def _check_delimiter(spec: HFDataset, header: list[str], file: str, field: str,
+                     where: str) -> None:
+    """A header read as one column holding ';' or a tab: the file uses that delimiter
+    (the column message would say to change the field mapping)."""
+    sep = next((c for c in ";\t" if len(header) == 1 and c in header[0]), None)
+    if sep is None or spec.fields.story in header:
+        return
+    name = "a tab" if sep == "\t" else repr(sep)
+    out = str(Path(file).with_name(f"{Path(file).stem}-comma.csv"))
+    convert = ("import csv, sys; csv.writer(sys.stdout).writerows(csv.reader(open(sys.argv[1], "
+               f"newline='', encoding='utf-8-sig'), delimiter={sep!r}))")
+    raise DataError(
+        f"{where} the header is one column, {header[0]!r}: the file seems to use {name} as "
+        "its delimiter, and summcheck reads comma-separated CSV. Save it with commas (e.g. "
+        f"`{shlex.quote(sys.executable)} -X utf8 -c \"{convert}\" {shlex.quote(file)} > "
+        f"{shlex.quote(out)}`) and point {field} at the result.")
 
 
 def _check(spec: HFDataset, header: list[str], values: list[str], where: str, at: str) -> None:
