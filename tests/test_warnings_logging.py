@@ -21,8 +21,9 @@ from summcheck.runner import run
 
 pytest.importorskip("datasets")
 
-EMPTY = ("1 example(s) have an empty story (e0); their summaries will be empty and "
-         "counted as failures.")
+EMPTY = ("1 example(s) have an empty story (e0): an extractive summary of it is empty and "
+         "counts as failed; a model's or a precomputed summary is scored against the blank "
+         "story.")   # it said every summary would be empty and fail: a precomputed one is not
 FAILED = ("lead: 1 of 2 summaries failed, each scoring 0 on every rate (first: e0: empty "
           "summary); their errors are in summaries.jsonl")
 

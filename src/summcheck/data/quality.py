@@ -69,8 +69,10 @@ class DataSurvey:
         empty, no_refs, cleaned = self.empty, self.no_refs, self.cleaned
         warnings = []
         if empty:
-            warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}); "
-                            "their summaries will be empty and counted as failures.")
+            warnings.append(f"{len(empty)} example(s) have an empty story ({_ids(empty)}): "
+                            "an extractive summary of it is empty and counts as failed; a "
+                            "model's or a precomputed summary is scored against the blank "
+                            "story.")
         if no_refs:
             warnings.append(f"{len(no_refs)} example(s) have no reference highlights "
                             f"({_ids(no_refs)}): reference metrics are not applicable "
