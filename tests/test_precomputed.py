@@ -230,3 +230,14 @@ def test_a_csv_header_naming_the_summary_column_twice(tmp_path):
     with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): column 'summary' "
                                         r"appears twice \(columns 2 and 3\).*Rename one"):
         build(path).check_file()
+
+
+@pytest.mark.parametrize("bad_id", ["null", "NaN", '"  "'])
+def test_a_summary_without_an_id_names_its_line(tmp_path, bad_id):
+    """A null id became the id "None" (and NaN "nan"): a summary of no example, only
+    warned about as an id the data lacks."""
+    path = tmp_path / "out.jsonl"
+    path.write_text('{"id": "a", "summary": "One."}\n'
+                    f'{{"id": {bad_id}, "summary": "Two."}}\n')
+    with pytest.raises(DataError, match=r"out\.jsonl, line 2: 'id' is missing or empty"):
+        build(path).check_file()

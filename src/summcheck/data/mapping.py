@@ -29,7 +29,7 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
                 f"story as a string, or set fields.story to the key that holds it.")
     if f.id is not None:
         value = row.get(f.id)
-        if _no_id(value):
+        if no_id(value):
             return (f"{f.id!r} (fields.id) is missing or empty. Give every row an id, or "
                     "set `fields.id: null` to use row numbers.")
         if isinstance(value, (bool, list, dict)):
@@ -122,7 +122,7 @@ def _row_id(spec: HFDataset, row: dict[str, Any], index: int) -> str:
     if spec.fields.id is None:
         return str(index)
     value = row.get(spec.fields.id)
-    if _no_id(value):
+    if no_id(value):
         raise DataError(
             f"{where(spec)}: row {index}: fields.id column {spec.fields.id!r} is empty. "
             "Fill in the ids, or set `fields.id: null` to use row numbers."
@@ -130,7 +130,7 @@ def _row_id(spec: HFDataset, row: dict[str, Any], index: int) -> str:
     return str(value)
 
 
-def _no_id(value: Any) -> bool:
+def no_id(value: Any) -> bool:
     """True for null, a blank string, and NaN: pandas' null in a float column (Parquet,
     a JSON NaN), which became the id "nan"."""
     return value is None or (isinstance(value, float) and math.isnan(value)) \

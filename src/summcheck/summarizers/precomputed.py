@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import fastjson, scratch
-from ..data.mapping import kind, repeated_column
+from ..data.mapping import kind, no_id, repeated_column
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
 from ..types import Example, Summary
@@ -131,6 +131,11 @@ class Precomputed(Summarizer):
                         f"{self.path}, line {line_no}: no field {field!r} (fields: "
                         f"{', '.join(row)}). Set id_field/summary_field in the config."
                     )
+            if no_id(row[self.spec.id_field]):
+                raise DataError(
+                    f"{self.path}, line {line_no}: {self.spec.id_field!r} is missing or empty "
+                    "(it was read as the id \"None\" or \"nan\"). Give every summary the id of "
+                    "its example.")
             summary = row[self.spec.summary_field]
             if (problem := _not_a_summary(summary)) is not None:
                 raise DataError(
