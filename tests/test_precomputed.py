@@ -241,3 +241,22 @@ def test_a_summary_without_an_id_names_its_line(tmp_path, bad_id):
                     f'{{"id": {bad_id}, "summary": "Two."}}\n')
     with pytest.raises(DataError, match=r"out\.jsonl, line 2: 'id' is missing or empty"):
         build(path).check_file()
+
+
+def test_summaries_cut_to_max_bullets_are_counted_and_warned(tmp_path):
+    """Another system's paragraph of six sentences was scored on its first four with no
+    sign of it: each cut summary says how many bullets it lost, and the run warns."""
+    from summcheck.runner import summary_warnings
+
+    path = tmp_path / "out.jsonl"
+    six = " ".join(f"Sentence number {i} is here." for i in range(1, 7))
+    path.write_text(json.dumps({"id": "a", "summary": six}) + "\n"
+                    + json.dumps({"id": "b", "summary": ["One.", "Two.", "Three."]}) + "\n"
+                    + json.dumps({"id": "c", "summary": [f"B{i}." for i in range(5)]}) + "\n")
+    a, b, c = build(path, max_bullets=4).summarize(EXAMPLES)
+    assert len(a.bullets) == 4 and a.meta == {"bullets_cut": 2}
+    assert b.meta == {} and c.meta == {"bullets_cut": 1} and len(c.bullets) == 4
+    results = {"summarizers": [{"label": "sys", "n_examples": 3, "n_cut_to_max_bullets": 2}]}
+    assert summary_warnings(results) == [
+        "sys: 2 of 3 summaries have more bullets (or sentences) than max_bullets; only their "
+        "first max_bullets were scored. Raise max_bullets to score them whole"]

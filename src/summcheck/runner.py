@@ -80,7 +80,7 @@ def run(spec: RunSpec, *, out_dir: Path, cache_dir: Path, show_progress: bool = 
         results, rows, lines = _run_in(run_dir, spec, examples, summarizers,
                                        (metrics, checks), engine, data, config_path,
                                        Path(cache_dir), show_progress)
-        for line in failure_warnings(results) + gate_warnings(spec, results):
+        for line in summary_warnings(results) + gate_warnings(spec, results):
             logger.warning("%s", line)
             warnings.append(line)
         results["warnings"] = warnings
@@ -347,6 +347,7 @@ class _Tally:
     n_failed: int = 0
     n_generated: int = 0
     n_truncated: int = 0
+    n_cut: int = 0          # summaries of more bullets than max_bullets (precomputed files)
     n_bullets: int = 0
     seconds: float = 0.0
     first_failure: str | None = None   # "id: error" of the first failed summary
@@ -359,6 +360,7 @@ class _Tally:
         if failed and self.first_failure is None:
             self.first_failure = f"{failed[0].example_id}: {failed[0].error}"
         self.n_truncated += sum(1 for s in summaries if s.meta.get("truncated"))
+        self.n_cut += sum(1 for s in summaries if s.meta.get("bullets_cut"))
         self.n_bullets += sum(len(s.bullets) for s in summaries)
         self.seconds += sum(s.seconds for s in summaries)
 
@@ -488,6 +490,7 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
             "first_failure": tally.first_failure,
             "n_generated": tally.n_generated,
             "n_truncated": tally.n_truncated,
+            **({"n_cut_to_max_bullets": tally.n_cut} if tally.n_cut else {}),
             "seconds_per_example": tally.seconds / tally.n_examples if tally.n_examples else 0.0,
             "n_bullets": tally.n_bullets,
             "unsupported": {  # total unsupported mentions per check, e.g. {"numbers": 3}
@@ -511,13 +514,19 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
     }
 
 
-def failure_warnings(results: dict[str, Any]) -> list[str]:
-    """A line per summarizer with failed summaries: the table's `failed` column alone let
-    a run whose every summary failed (an empty summaries file) pass quietly with exit 0."""
+def summary_warnings(results: dict[str, Any]) -> list[str]:
+    """A line per summarizer with failed summaries (the table's `failed` column alone let
+    a run whose every summary failed, an empty summaries file, pass quietly with exit 0),
+    and one per summarizer whose summaries were cut to max_bullets (a precomputed file's
+    paragraphs of six sentences were scored on their first four, silently)."""
     return [f"{m['label']}: {m['n_failed']} of {m['n_examples']} summaries failed, each "
             f"scoring 0 on every rate (first: {m['first_failure']}); their errors are in "
             "summaries.jsonl"
-            for m in results["summarizers"] if m.get("n_failed")]
+            for m in results["summarizers"] if m.get("n_failed")] + [
+        f"{m['label']}: {m['n_cut_to_max_bullets']} of {m['n_examples']} summaries have more "
+        "bullets (or sentences) than max_bullets; only their first max_bullets were scored. "
+        "Raise max_bullets to score them whole"
+        for m in results["summarizers"] if m.get("n_cut_to_max_bullets")]
 
 
 def gate_warnings(spec: RunSpec, results: dict[str, Any]) -> list[str]:

@@ -190,9 +190,13 @@ class Precomputed(Summarizer):
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
         if isinstance(value, list):   # tidied as split_bullets tidies; a null is no bullet
             # (it was the text "None")
-            bullets = tidy_bullets((str(v) for v in value if v is not None), self.max_bullets)
-            return Summary(example_id, bullets, raw_text="\n".join(bullets))
-        return Summary(example_id, split_bullets(str(value), self.max_bullets), raw_text=str(value))
+            every = tidy_bullets(str(v) for v in value if v is not None)
+            raw = "\n".join(every[:self.max_bullets or None])
+        else:
+            every, raw = split_bullets(str(value)), str(value)
+        bullets = every[:self.max_bullets or None]
+        cut = {"bullets_cut": len(every) - len(bullets)} if len(every) > len(bullets) else {}
+        return Summary(example_id, bullets, raw_text=raw, meta=cut)
 
 
 def _not_a_summary(value) -> str | None:
