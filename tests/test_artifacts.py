@@ -90,3 +90,64 @@ def test_lock_of_a_reused_pid_is_taken_over(tmp_path):
 def test_written_files_get_the_usual_mode(tmp_path):
     artifacts.write_json(tmp_path / "r.json", {})
     assert (tmp_path / "r.json").stat().st_mode & 0o777 == 0o666 & ~artifacts._UMASK
+
+
+def _run_with_checks(root, name):
+    """A two-summarizer run folder (fake_runs) that ran checks: one check row per summary."""
+    from fake_runs import BASE, SIGNATURES, make_run, values
+
+    run_dir = make_run(root, name, {label: {"rouge2_f": values(BASE)}
+                                    for label in ("lead-3", "other")},
+                       signatures={**SIGNATURES, "consistency": "consistency|test"})
+    artifacts.write_jsonl(run_dir / artifacts.CHECKS, [
+        {"summarizer": r["summarizer"], "example_id": r["example_id"], "findings": [],
+         "supported": {}} for r in artifacts.read_jsonl(run_dir / artifacts.SCORES)])
+    return run_dir
+
+
+def _keep_rows(path, keep):
+    artifacts.write_jsonl(path, [r for i, r in enumerate(artifacts.read_jsonl(path)) if keep(i, r)])
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("checks.jsonl deleted", "no checks.jsonl, though results.json says the run ran checks"),
+    ("scores.jsonl emptied", "scores.jsonl has 0 rows, results.json says 40 "
+                             "(20 examples x 2 summarizers)"),
+    ("examples.jsonl cut short", "examples.jsonl has 5 rows, results.json says 20 (n_examples)"),
+    ("one summarizer's score rows removed", "scores.jsonl has 30 rows, results.json says 40"),
+    ("a summary row removed", "summaries.jsonl has 39 rows, results.json says 40"),
+])
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_readers_refuse_a_run_folder_whose_files_lost_rows(tmp_path, damage, message, command):
+    from typer.testing import CliRunner
+
+    from summcheck.cli import app
+
+    intact, run_dir = _run_with_checks(tmp_path, "intact"), _run_with_checks(tmp_path, "run")
+    if damage == "checks.jsonl deleted":
+        (run_dir / artifacts.CHECKS).unlink()
+    elif damage == "scores.jsonl emptied":
+        (run_dir / artifacts.SCORES).write_bytes(b"")
+    elif damage == "examples.jsonl cut short":
+        _keep_rows(run_dir / artifacts.EXAMPLES, lambda i, r: i < 5)
+    elif damage.startswith("one summarizer"):
+        _keep_rows(run_dir / artifacts.SCORES,
+                   lambda i, r: r["summarizer"] != "other" or i % 2)
+    else:
+        _keep_rows(run_dir / artifacts.SUMMARIES, lambda i, r: i != 7)
+    args = ([command, str(run_dir), "--out", str(tmp_path / "rep")] if command == "report"
+            else [command, str(intact), str(run_dir)])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"{run_dir}: damaged run folder: {message}" in result.output
+    assert "Re-run `summcheck run`" in result.output
+
+
+def test_row_counts_allow_blank_lines_and_a_run_without_checks(tmp_path):
+    from fake_runs import BASE, make_run, values
+
+    run_dir = make_run(tmp_path, "run", {"lead-3": {"rouge2_f": values(BASE)}})
+    with (run_dir / artifacts.SCORES).open("a") as handle:
+        handle.write("\n")
+    (run_dir / artifacts.CHECKS).unlink(missing_ok=True)
+    assert artifacts.load_run(run_dir).labels() == ["lead-3"]

@@ -165,7 +165,8 @@ def _write(path, text):
     ("incomplete current run", "the run is incomplete"),
     ("count metric", "numbers_count (--max-drop) is a count"),
     ("metric gone from current run", "the current run has no values for it"),
-    ("score rows gone", "has no score row for 8 example(s) the run lists"),
+    ("score rows gone", "damaged run folder: scores.jsonl has 12 rows, results.json says 20"),
+    ("score rows of other examples", "has no score row for 8 example(s) the run lists"),
     ("baseline without values", "nothing was gated"),
     ("results.json without summarizers", "damaged run folder: results.json has no "
                                          "\"summarizers\""),
@@ -206,6 +207,11 @@ def test_bad_input_exits_2(tmp_path, baseline, case, message):
     elif case == "score rows gone":    # a damaged run must not hide the examples it lost
         rows = artifacts.read_jsonl(cur / artifacts.SCORES)
         artifacts.write_jsonl(cur / artifacts.SCORES, list(rows)[8:])
+    elif case == "score rows of other examples":   # as many rows, some not of listed ids
+        rows = list(artifacts.read_jsonl(cur / artifacts.SCORES))
+        for row in rows[:8]:
+            row["example_id"] = "gone-" + row["example_id"]
+        artifacts.write_jsonl(cur / artifacts.SCORES, rows)
     elif case == "baseline without values":
         data = json.loads(baseline.read_text())
         data["summarizers"]["lead-3"]["values"] = {}

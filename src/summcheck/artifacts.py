@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import fastjson
 from .errors import SummcheckError
+from .text import counted
 
 if TYPE_CHECKING:
     from .run_rows import RunRows
@@ -424,6 +425,8 @@ def load_run(run_dir: str | Path, rows: "RunRows | None" = None) -> RunData:
     except (OSError, json.JSONDecodeError, KeyError) as err:
         raise SummcheckError(f"{run_dir}: unreadable run folder ({err}). Re-run `summcheck run`.") from err
     _check_shape(run_dir, data)
+    if rows is None:   # else the run that wrote the files is reading them back
+        _check_row_counts(run_dir, data.results)
     return data
 
 
@@ -442,6 +445,42 @@ def _check_shape(run_dir: Path, data: RunData) -> None:
             isinstance(m, dict) and isinstance(m.get("label"), str)
             for m in data.results["summarizers"]):
         problem = f"{RESULTS} has no \"summarizers\" list of objects with a \"label\""
+    elif not _is_count(data.results.get("n_examples")):
+        problem = f"{RESULTS} has no \"n_examples\" count"
     if problem:
-        raise SummcheckError(f"{run_dir}: damaged run folder: {problem}. Re-run "
-                             "`summcheck run` into a new --out folder.")
+        _damaged(run_dir, problem)
+
+
+def _check_row_counts(run_dir: Path, results: dict) -> None:
+    """Each per-example file holds the rows results.json counts: one per example, and
+    one per example and summarizer (checks.jsonl only when the run ran checks, which
+    give the `consistency` signature). A file cut short or emptied otherwise reads as
+    fewer examples, a model's mean from other rows, or a report without findings."""
+    n_examples, n_models = results["n_examples"], len(results["summarizers"])
+    per_summary = (n_examples * n_models, f"{counted(n_examples, 'example')} x "
+                                          f"{counted(n_models, 'summarizer')}")
+    expected = {EXAMPLES: (n_examples, "n_examples"), SUMMARIES: per_summary,
+                SCORES: per_summary}
+    if "consistency" in (results.get("signatures") or {}):
+        if not (run_dir / CHECKS).is_file():
+            _damaged(run_dir, f"no {CHECKS}, though {RESULTS} says the run ran checks")
+        expected[CHECKS] = per_summary
+    for name, (count, why) in expected.items():
+        found = count_rows(run_dir / name)
+        if found != count:
+            _damaged(run_dir, f"{name} has {found} rows, {RESULTS} says {count} ({why})")
+
+
+def count_rows(path: Path) -> int:
+    """The rows of a JSONL file (lines not blank), counted without parsing them."""
+    with path.open("rb", buffering=fastjson.LINE_BUFFER) as handle:
+        return sum(1 for line in handle if not line.isspace())
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _damaged(run_dir: Path, problem: str) -> None:
+    raise SummcheckError(f"{run_dir}: damaged run folder: {problem}. Re-run "
+                         "`summcheck run` into a new --out folder.")
