@@ -583,7 +583,7 @@ def test_markdown_tells_no_findings_from_no_checks(tmp_path):
     checked = make_run(tmp_path, "checked", scores,
                        signatures={**SIGNATURES, "numbers": "numbers|rules=2"})
     for run, text in ((unchecked, "No consistency checks ran"), (checked, "No findings.")):
-        md = write_reports([run], tmp_path / run.name, formats=["md"])["md"].read_text()
+        md = write_reports([run], tmp_path / "rep" / run.name, formats=["md"])["md"].read_text()
         assert text in md, md[-300:]
         assert ("No findings." in md) == (run is checked)
 
@@ -595,3 +595,18 @@ def test_a_report_of_runs_without_headline_metrics_is_written(tmp_path):
     run = make_run(tmp_path, "other", {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}})
     written = write_reports([run], tmp_path / "out")
     assert "rouge2" in written["html"].read_text()
+
+
+@pytest.mark.parametrize("out", ["first run", "lone run", "other run"])
+def test_report_refuses_to_write_into_a_run_folder(run_dir, tmp_path, out):
+    """`report A B --out A` replaced A's results.json with the multi-run file."""
+    first = shutil.copytree(run_dir, tmp_path / "first")
+    other = shutil.copytree(run_dir, tmp_path / "other")
+    (other / "results.json").unlink()    # a run folder still running: no results.json yet
+    inputs = [first] if out == "lone run" else [first, run_dir]
+    target = other if out == "other run" else first
+    before = {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()}
+    result = CliRunner().invoke(app, ["report", *map(str, inputs), "--out", str(target)])
+    assert result.exit_code == 2, result.output
+    assert f"--out {target} is a run folder (it holds spec.json)" in result.output
+    assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before

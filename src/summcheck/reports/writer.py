@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from ..artifacts import RESULTS, RunData, json_text, load_run, write_atomic
+from ..artifacts import RESULTS, SPEC, RunData, json_text, load_run, write_atomic
 from ..errors import SummcheckError
 from .model_table import build_table
 
@@ -36,6 +36,7 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
         raise SummcheckError("no run folder given. Pass one or more folders written by `summcheck run`.")
     if (rows is not None or csv_lines is not None) and len(run_dirs) != 1:
         raise ValueError("rows and csv_lines are what one run gathered: pass its folder alone")
+    refuse_run_folder(Path(out_dir))
     loaded = [load_run(d, rows=rows) for d in run_dirs]
     runs = distinct_names(loaded)
     texts = _render(runs, formats, plots, max_examples, csv_lines)   # the CSV streamed
@@ -48,6 +49,16 @@ def write_reports(run_dirs: Sequence[Path], out_dir: Path, formats: Sequence[str
             written[fmt] = out_dir / FILES[fmt]
             write_atomic(written[fmt], texts[fmt])
     return written
+
+
+def refuse_run_folder(out_dir: Path) -> None:
+    """`report A B --out A` wrote the reports' results.json over run A's own, and every
+    command then refused A as damaged. A folder holding spec.json is a run folder (a
+    run writes it first), whether one of the reported runs or not, finished or not."""
+    if (out_dir / SPEC).is_file():
+        raise SummcheckError(
+            f"--out {out_dir} is a run folder (it holds {SPEC}): the report's {RESULTS} "
+            "would replace the run's own. Pass a folder of its own for the reports.")
 
 
 def distinct_names(runs: list[RunData]) -> list[RunData]:
