@@ -151,3 +151,62 @@ def test_row_counts_allow_blank_lines_and_a_run_without_checks(tmp_path):
         handle.write("\n")
     (run_dir / artifacts.CHECKS).unlink(missing_ok=True)
     assert artifacts.load_run(run_dir).labels() == ["lead-3"]
+
+
+def test_a_symlink_is_written_through_to_its_target(tmp_path):
+    target, link = tmp_path / "target.json", tmp_path / "link.json"
+    target.write_text("old")
+    link.symlink_to(target.name)
+    artifacts.write_json(link, {"new": 1})
+    assert link.is_symlink() and artifacts.read_json(target) == {"new": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.json", "target.json"]
+
+
+@pytest.mark.parametrize("kind, message", [("directory", "is a directory"),
+                                           ("fifo", "not a regular file"),
+                                           ("link to a fifo", "not a regular file")])
+def test_a_path_that_is_not_a_file_is_refused_by_its_name(tmp_path, kind, message):
+    """The rename replaced whatever stood at the path: a directory gave an error naming
+    the temp file, and a device or pipe was replaced by a regular file."""
+    path = tmp_path / "out.json"
+    fifo = tmp_path / "fifo" if kind == "link to a fifo" else path
+    if kind == "directory":
+        path.mkdir()
+    else:
+        os.mkfifo(fifo)
+    if fifo != path:
+        path.symlink_to(fifo.name)
+    with pytest.raises(SummcheckError, match=message) as caught:
+        artifacts.write_json(path, {"a": 1})
+    assert str(caught.value).startswith(f"{path}: ")
+    assert path.is_dir() if kind == "directory" else fifo.is_fifo()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("command", ["regress", "baseline", "compare"])
+@pytest.mark.parametrize("failure", ["directory", "disk full"])
+def test_an_out_write_failure_names_the_users_path_without_resume_advice(
+        tmp_path, monkeypatch, command, failure):
+    import errno
+
+    from typer.testing import CliRunner
+
+    from fake_runs import BASE, make_run, values
+    from summcheck.cli import app
+
+    run_dir = make_run(tmp_path, "run", {"lead-3": {"rouge2_f": values(BASE)}})
+    out = tmp_path / "out"
+    if failure == "directory":
+        out.mkdir()
+    else:
+        def full(fd):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(artifacts.os, "fsync", full)
+    args = {"regress": ["regress", str(run_dir), "--baseline", str(run_dir)],
+            "baseline": ["baseline", str(run_dir)],
+            "compare": ["compare", str(run_dir), str(run_dir)]}[command]
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    reason = "is a directory" if failure == "directory" else "No space left on device"
+    assert f"error: {out}: {reason}" in result.output
+    assert ".tmp" not in result.output and "resume" not in result.output

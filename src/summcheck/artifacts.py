@@ -39,18 +39,42 @@ _line = fastjson.line      # the same as UTF-8 bytes, newline included (binary h
 @contextlib.contextmanager
 def _replacing(path: Path, mode: str, **open_args):
     """A handle on a temp file in `path`'s folder; when the block ends, the file is
-    fsynced and renamed over `path`. On an error it is removed and `path` is untouched."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fsynced and renamed over `path`. On an error it is removed and `path` is untouched.
+
+    A symlink is written through (its target replaced, the link kept); a directory,
+    pipe or device at `path` is refused, which the rename replaced (even /dev/full, as
+    root). An OSError of the temp file names `path`: the temp file is gone by then."""
+    target = Path(os.path.realpath(path))
+    _refuse_non_file(path, target)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as err:
+        raise _naming(path, err) from err
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual file mode
         with os.fdopen(fd, mode, **open_args) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        os.replace(tmp, target)
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError) and err.filename in (None, tmp):
+            raise _naming(path, err) from err
         raise
+
+
+def _refuse_non_file(path: Path, target: Path) -> None:
+    if target.is_dir():
+        raise SummcheckError(f"{path}: is a directory. Give the path of a file to write.")
+    if target.exists() and not target.is_file():
+        raise SummcheckError(f"{path}: not a regular file (a pipe, device or socket), so it "
+                             "is not replaced. Give the path of a file to write.")
+
+
+def _naming(path: Path, err: OSError) -> OSError:
+    """`err` (its subclass kept: PermissionError, ...) about `path`."""
+    return OSError(err.errno, err.strerror or str(err), str(path))
 
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:

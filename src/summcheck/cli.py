@@ -104,7 +104,7 @@ def run(
     if not progress:   # the Hugging Face libraries' own bars (read when they are imported)
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    with _user_errors():
+    with _user_errors(resume=True):
         spec = load_config(config_path, limit=limit)
         result = run_spec(spec, out_dir=out, cache_dir=cache_dir or default_cache_dir(),
                           show_progress=progress, config_path=str(config_path),
@@ -267,7 +267,11 @@ def list_things() -> None:
 
 class _user_errors:
     """Turn SummcheckError, and a file the system cannot read or write, into a one-line
-    message (exit 2; exit 1 is a regression's) and Ctrl-C into a resume hint."""
+    message (exit 2; exit 1 is a regression's) and Ctrl-C into a resume hint. `resume`:
+    the command (`run`) keeps finished work, so running it again resumes."""
+
+    def __init__(self, resume: bool = False):
+        self.resume = resume
 
     def __enter__(self):
         return self
@@ -277,9 +281,9 @@ class _user_errors:
             typer.secho(f"error: {err}", err=True, fg="red")
             raise typer.Exit(2)
         if kind is not None and issubclass(kind, OSError) and err.filename is not None:
+            resume = " (finished work is kept; run again to resume)" if self.resume else ""
             typer.secho(f"error: {err.filename}: {err.strerror or err}. Check the path and "
-                        "its permissions (finished work is kept; run again to resume).",
-                        err=True, fg="red")
+                        f"its permissions{resume}.", err=True, fg="red")
             raise typer.Exit(2)
         if kind is KeyboardInterrupt:
             typer.secho("interrupted: finished summaries are cached; run the same command "
