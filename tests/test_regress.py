@@ -1,6 +1,9 @@
 """summcheck regress / baseline: verdicts, exit codes, gate settings, baseline files."""
 
+import errno
+import io
 import json
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -482,3 +485,32 @@ def test_runs_of_two_support_methods_are_refused_with_a_fix_regress_has(tmp_path
     text = " ".join(result.output.split())
     assert result.exit_code == 2 and "used support method" in text, text
     assert "--metric" not in text and "`regress: max_drop` without them" in text
+
+
+class _FullStdout(io.TextIOBase):
+    """Standard output on a full disk (`> /dev/full`): every write fails with ENOSPC."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.mark.parametrize("drop, code", [(0.0, 0), (-0.05, 1)])
+def test_stdout_that_cannot_be_written_is_exit_2_not_a_regression(tmp_path, baseline, monkeypatch,
+                                                                   capsys, drop, code):
+    """`regress ... > /dev/full` printed a traceback and exited 1, a regression's code, for
+    a passing gate. The verdict file is still written, with the gate's own code."""
+    current = run(tmp_path, "cur", noisy(drop, spread=0.01) if drop else BASE)
+    out = tmp_path / "verdict.json"
+    monkeypatch.setattr(sys, "stdout", _FullStdout())
+    with pytest.raises(SystemExit) as exited:
+        app(["regress", str(current), "--baseline", str(baseline), "--out", str(out)])
+    assert exited.value.code == 2
+    stderr = capsys.readouterr().err
+    assert stderr == ("error: standard output: No space left on device. Send the output "
+                      "where it can be written.\n")
+    assert json.loads(out.read_text())["exit_code"] == code

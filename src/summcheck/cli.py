@@ -188,8 +188,9 @@ def regress(
 
 def _echo_while_read():
     """typer.echo until the reader closes the pipe (`| head -1`), then nothing: the exit
-    code stays the verdict's. A BrokenPipeError reached click, which exits 1, the code of
-    a regression."""
+    code stays the command's. A BrokenPipeError reached click, which exits 1, the code of
+    a regression. Any other write error (`> /dev/full`) raises a SummcheckError (exit 2,
+    one line on stderr) where it was a traceback with exit 1, even for a passing gate."""
     closed = False
 
     def echo(line: str) -> None:
@@ -198,10 +199,21 @@ def _echo_while_read():
             return
         try:
             typer.echo(line)
-        except BrokenPipeError:
-            closed = True   # later writes, and the flush at exit, go nowhere
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError as err:
+            closed = True
+            _stdout_to_devnull()   # later writes, and the flush at exit, go nowhere
+            if not isinstance(err, BrokenPipeError):
+                raise SummcheckError(f"standard output: {err.strerror or err}. Send the "
+                                     "output where it can be written.") from err
     return echo
+
+
+def _stdout_to_devnull() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError):   # not a file: a test's captured output
+        return
+    os.dup2(os.open(os.devnull, os.O_WRONLY), fd)
 
 
 @app.command()
