@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import gc
+import io
+import sys
 from contextlib import contextmanager
 
 import pytest
@@ -54,3 +57,23 @@ def collector_off():
     """A context manager with the garbage collector off: what is freed inside it was freed
     by reference counting alone (no reference cycle)."""
     return _collector_off
+
+
+class _FullStdout(io.TextIOBase):
+    """Standard output on a full disk (`> /dev/full`): every write fails with ENOSPC."""
+
+    encoding = "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+@pytest.fixture
+def full_stdout(monkeypatch):
+    """A call that replaces sys.stdout with a writer failing as a full disk does. Call it
+    in the test, just before the app (in process: CliRunner puts its own stdout in
+    place), since pytest's capture sets sys.stdout again between setup and the test."""
+    return lambda: monkeypatch.setattr(sys, "stdout", _FullStdout())

