@@ -507,3 +507,23 @@ def test_decomposed_and_composed_accents_are_the_same_name(check, story_form, bu
 def test_names_opening_a_bullet_and_demonyms(check, story, bullet, flagged):
     result = check.check(source=story, summary=[bullet])
     assert [f.span.text for f in result.findings] == flagged
+
+
+def test_labels_the_pipeline_never_tags_are_refused_not_scored_as_no_names(check, tmp_path):
+    """`labels: [PERSONS]` (or a string split into letters) matched no name, and every
+    summary scored 1.0, the planted name errors too; `validate` said ok."""
+    from summcheck.config import load_config
+    from summcheck.errors import ConfigError, SummcheckError
+
+    with pytest.raises(SummcheckError, match="entity labels PERSONS: the pipeline "
+                                             "en_core_web_sm never tags them"):
+        EntityCheck(labels=["PERSON", "PERSONS"], processes=1).check(
+            source=STORY, summary=["Obama met Trump."])
+    with pytest.raises(TypeError, match="not the string 'PERSON'"):
+        EntityCheck(labels="PERSON")
+    config = tmp_path / "c.yaml"
+    config.write_text("name: t\nsummarizers: [{type: lead}]\n"
+                      "checks: {entities: {labels: [PERSON, person]}}\n")
+    with pytest.raises(ConfigError, match="line 3, checks.entities.labels: .*'person': "
+                                          "not a label en_core_web_sm tags"):
+        load_config(config)

@@ -182,7 +182,7 @@ def test_consistency_module_equals_overall_consistency(load, entity_check):
     entities = entity_check.check_many(items)
     per_example = [overall_consistency([n, e]) for n, e in zip(numbers, entities)]
     result = consistency.compute(predictions=PREDICTIONS, references=REFERENCES,
-                                 sources=SOURCES)
+                                 sources=SOURCES, checks=["numbers", "entities"])
     _assert_close(result, {
         "consistency": _mean(per_example),
         "numbers_precision": _mean([n.scores["numbers_precision"] for n in numbers]),
@@ -212,3 +212,32 @@ def test_an_empty_prediction_scores_as_a_failure_not_as_consistent():
                          sources=["It cost 5 dollars."] * 2, use_aggregator=False)
     assert out["numbers_precision"] == [1.0, 0.0]
     assert out["numbers_unsupported"][1] is None
+
+
+def test_the_consistency_module_gives_a_default_runs_values(load, tmp_path, monkeypatch):
+    """Same texts, two doors, one number: the module's `consistency` was numbers x
+    entities while a default run's has the support factors too, so the two never agreed."""
+    pytest.importorskip("spacy")
+    from typer.testing import CliRunner
+
+    from summcheck.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "c.yaml"
+    config.write_text("name: doors\nlimit: 4\nsummarizers: [{type: lead}, {type: textrank}]\n"
+                      "report: {enabled: false}\n")
+    result = CliRunner().invoke(app, ["run", str(config), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    examples = {e["id"]: e for e in map(json.loads, (run_dir / "examples.jsonl").open())}
+    summaries = [json.loads(x) for x in (run_dir / "summaries.jsonl").open()]
+    scores = [json.loads(x) for x in (run_dir / "scores.jsonl").open()]
+    assert len(summaries) == len(scores) == 8
+    out = load("summcheck_consistency").compute(
+        predictions=["\n".join("- " + b for b in s["bullets"]) for s in summaries],
+        references=["\n".join(examples[s["example_id"]]["reference_bullets"])
+                    for s in summaries],
+        sources=[examples[s["example_id"]]["story"] for s in summaries], use_aggregator=False)
+    for key in ("consistency", "support_precision", "entities_precision_source"):
+        assert out[key] == pytest.approx([r["scores"][key] for r in scores], abs=1e-12), key
+    assert min(out["consistency"]) < 1.0

@@ -42,6 +42,7 @@ from summcheck.consistency.story_entities import StoryEntities, text_key
 from summcheck.consistency.truecasing import (
     CaseTable, CommonWords, detokenize, is_lowercased, restore_text, sentence_initial,
 )
+from summcheck.errors import SummcheckError
 
 DEFAULT_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                   "WORK_OF_ART", "LAW")
@@ -98,6 +99,9 @@ class EntityCheck(Check):
         summary and reference bullets of FRANK CNN/DM 20-40% faster than 16).
         `max_cached_stories`: story entities kept in memory (the checks folder's file, when
         given, holds them all)."""
+        if isinstance(labels, str):    # its letters were taken as the labels
+            raise TypeError(f"labels: a list of entity labels, e.g. ['PERSON', 'ORG'], not "
+                            f"the string {labels!r}")
         self.labels = tuple(sorted(set(labels)))
         self.model = model
         self.restore_case = restore_case
@@ -129,7 +133,14 @@ class EntityCheck(Check):
     @property
     def nlp(self):
         if self._nlp is None:
-            self._nlp = load_pipeline(self.model)
+            nlp = load_pipeline(self.model)
+            tagged = set(nlp.get_pipe("ner").labels)
+            if unknown := sorted(set(self.labels) - tagged):
+                raise SummcheckError(
+                    f"entity labels {', '.join(unknown)}: the pipeline {self.model} never "
+                    "tags them, so no name could be found and every summary would score "
+                    f"1.0. Use some of {', '.join(sorted(tagged))} (checks.entities.labels).")
+            self._nlp = nlp
             self._common_words = CommonWords(*english_words(self._nlp))
         return self._nlp
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..registry import Registry, Spec
 
@@ -19,6 +19,9 @@ CHECKS = Registry("check")
 
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT",
                  "WORK_OF_ART", "LAW")
+# What spaCy's English pipelines (en_core_web_*, OntoNotes 5) tag
+ONTONOTES_LABELS = ENTITY_LABELS + ("LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY",
+                                    "QUANTITY", "ORDINAL", "CARDINAL")
 
 
 @CHECKS.register("summcheck.consistency.numbers:build",
@@ -34,6 +37,18 @@ class NumbersCheckSpec(Spec):
 class EntitiesCheckSpec(Spec):
     model: str = "en_core_web_sm"
     labels: tuple[str, ...] = ENTITY_LABELS
+
+    @field_validator("labels")
+    @classmethod
+    def _labels_the_pipeline_tags(cls, labels: tuple[str, ...], info) -> tuple[str, ...]:
+        """A label no pipeline tags ("PERSONS", "person") matched no name, so every
+        summary scored 1.0. Another pipeline's labels are checked when it loads."""
+        model = info.data.get("model", "")
+        unknown = [x for x in labels if x not in ONTONOTES_LABELS]
+        if unknown and str(model).startswith("en_core_web"):
+            raise ValueError(f"{', '.join(map(repr, unknown))}: not a label {model} tags. "
+                             f"Use some of {', '.join(ONTONOTES_LABELS)}")
+        return labels
 
 
 @CHECKS.register("summcheck.consistency.support:build",

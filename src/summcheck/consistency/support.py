@@ -5,7 +5,15 @@ and still say something the story does not ("X was fined" when the story says "X
 cleared"). This check scores every bullet against the story and, for a weakly supported
 bullet, shows the closest story sentence, so a reader can judge it.
 
-Three methods (`SupportCheck(method=...)`):
+Five methods (`SupportCheck(method=...)`; the class defaults to "lexical" with flags on,
+while a config's `checks.support` defaults to "auto" with no flags: `build(SupportSpec())`
+is the check a default run scores with):
+
+- "auto": "aligned" when the MiniLM weights are installed, else "lexical"; the method
+  used is in the signature.
+- "aligned" (the MiniLM weights, no torch; the default's choice): lexical x MiniLM
+  embedding-layer word-piece precision against the story chunk that shares most of the
+  bullet's content words (consistency/aligned.py).
 
 - "lexical" (no extra): a bullet's content words are its alphabetic words of 2+ letters
   that are not stop words, compared by Porter stem (as ROUGE stems). Its score is the share
@@ -23,9 +31,11 @@ Three methods (`SupportCheck(method=...)`):
 - "lexical+embedding" (the `embedding` extra): the product of the two scores, per bullet.
   A bullet needs both its word pairs in the story's sentences and its word pieces close to
   the story's to score high; the closest sentence and the unsupported phrases are the
-  lexical method's. It agrees best with the human judgements in agreement.md, and it is
-  the method to use when `support_precision` goes into the overall consistency score
-  (scoring.overall_consistency multiplies it in whenever a support check is configured).
+  lexical method's. It is slower than "aligned", which agrees as well with the human
+  judgements (agreement_cv.md, default_consistency.md).
+
+scoring.overall_consistency multiplies `support_precision` (and `support_unstitched`) into
+`consistency` whenever a support check runs.
 
 Either way a bullet found verbatim in the story (same words, ignoring case, punctuation
 and spacing) scores 1.0, and a bullet without a content word is not scored.

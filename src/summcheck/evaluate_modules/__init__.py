@@ -86,6 +86,23 @@ def entity_check(labels: tuple[str, ...] | None, model: str):
     return EntityCheck(labels=labels or DEFAULT_LABELS, model=model)
 
 
+def labels_tuple(labels) -> tuple[str, ...] | None:
+    """The entity labels as given; a string was split into its letters as labels."""
+    if isinstance(labels, str):
+        raise ValueError(f"labels: a list of entity labels, e.g. ['PERSON', 'ORG'], not "
+                         f"the string {labels!r}")
+    return tuple(labels) if labels else None
+
+
+@lru_cache(maxsize=1)
+def default_support_check():
+    """The support check of a run's default config (`checks.support` unset)."""
+    from summcheck.consistency.registry import SupportSpec
+    from summcheck.consistency.support import build
+
+    return build(SupportSpec())
+
+
 def run_check(check, predictions: Sequence[str], sources: Sequence[str],
               references: Sequence[str] | None = None) -> list:
     """`check`'s CheckResult for each summary; an empty reference string means none."""

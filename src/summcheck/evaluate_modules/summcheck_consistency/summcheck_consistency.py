@@ -5,15 +5,18 @@ import evaluate
 
 from summcheck.consistency.numbers import NumberCheck
 from summcheck.evaluate_modules import (
-    BULLETS_DOC, entity_check, findings, run_check, string_info, summarize,
+    BULLETS_DOC, default_support_check, entity_check, findings, labels_tuple, run_check,
+    string_info, summarize,
 )
 from summcheck.scoring import overall_consistency
 
 _DESCRIPTION = """\
-Consistency of summaries with their source stories: summcheck's NumberCheck and
-EntityCheck on every summary, plus "consistency": numbers precision x entities precision
-against the story (each 1.0 when a summary mentions none of that kind), as in a
-`summcheck run` without a support check.
+Consistency of summaries with their source stories: summcheck's NumberCheck, EntityCheck
+and SupportCheck on every summary, plus "consistency": numbers precision x entities
+precision against the story (each 1.0 when a summary mentions none of that kind) x the
+story's support of each bullet and how little the bullets are stitched, as a default
+`summcheck run` scores it (support method auto: aligned with the MiniLM weights, else
+lexical; the method is in the signature).
 """
 
 _CITATION = """\
@@ -26,7 +29,9 @@ _CITATION = """\
 _KWARGS_DESCRIPTION = BULLETS_DOC + """\
 references: one reference string per prediction (bullets one per line); "" for none.
 sources: one source story per prediction.
-checks: which checks to run, default ("numbers", "entities"); ("numbers",) needs no spaCy.
+checks: which checks to run, default ("numbers", "entities", "support"), as a run's
+    default config; ("numbers",) needs no spaCy, ("numbers", "entities") is a run with
+    `support: null`.
 tolerance: the number check's relative tolerance (default 0.02).
 labels, model: the entity check's spaCy labels and pipeline (see summcheck_entities).
 use_aggregator: True (default) returns means over the examples; False one list per key.
@@ -45,18 +50,20 @@ class SummcheckConsistency(evaluate.Metric):
         return string_info(_DESCRIPTION, _CITATION, _KWARGS_DESCRIPTION,
                            "predictions", "references", "sources")
 
-    def _compute(self, predictions, references, sources, checks=("numbers", "entities"),
-                 tolerance=0.02, labels=None, model="en_core_web_sm", use_aggregator=True,
-                 return_findings=False):
-        unknown = set(checks) - {"numbers", "entities"}
-        if unknown or not checks:
-            raise ValueError(f"checks must be a non-empty subset of (numbers, entities), "
-                             f"got {checks!r}")
+    def _compute(self, predictions, references, sources,
+                 checks=("numbers", "entities", "support"), tolerance=0.02, labels=None,
+                 model="en_core_web_sm", use_aggregator=True, return_findings=False):
+        unknown = set(checks) - {"numbers", "entities", "support"}
+        if isinstance(checks, str) or unknown or not checks:
+            raise ValueError(f"checks must be a non-empty list out of numbers, entities, "
+                             f"support; got {checks!r}")
         run = []
         if "numbers" in checks:
             run.append(NumberCheck(tolerance=tolerance))
         if "entities" in checks:
-            run.append(entity_check(tuple(labels) if labels else None, model))
+            run.append(entity_check(labels_tuple(labels), model))
+        if "support" in checks:
+            run.append(default_support_check())
         per_check = [run_check(check, predictions, sources, references) for check in run]
         per_example = list(zip(*per_check))
         rows = [{"consistency": overall_consistency(results),

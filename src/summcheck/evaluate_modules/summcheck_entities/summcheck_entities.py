@@ -4,7 +4,7 @@ pip install "summcheck[checks]")."""
 import evaluate
 
 from summcheck.evaluate_modules import (
-    BULLETS_DOC, entity_check, findings, run_check, string_info, summarize,
+    BULLETS_DOC, entity_check, findings, labels_tuple, run_check, string_info, summarize,
 )
 
 _DESCRIPTION = """\
@@ -55,7 +55,7 @@ class SummcheckEntities(evaluate.Metric):
 
     def _compute(self, predictions, references, sources, labels=None, model="en_core_web_sm",
                  use_aggregator=True, return_findings=False):
-        check = entity_check(tuple(labels) if labels else None, model)
+        check = entity_check(labels_tuple(labels), model)
         results = run_check(check, predictions, sources, references)
         out = summarize([r.scores for r in results], use_aggregator, predictions)
         if return_findings:
