@@ -37,7 +37,7 @@ def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
     digest = hashlib.sha256()
     bullets = summary.bullets
     digest_texts(digest, [fingerprint, example.text_digest, str(len(bullets)), *bullets,
-                          "failed" if summary.error is not None else "ok"])
+                          "failed" if summary.error is not None or not bullets else "ok"])
     return digest.hexdigest()[:32]
 
 

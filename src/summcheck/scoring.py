@@ -111,7 +111,8 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
 def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
                 checks: list) -> list[tuple[dict[str, float], list[CheckResult]]]:
     """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
-    A failed summary gets `failure_scores` (0 on every rate, no counts).
+    A failed summary, or one with no bullets (a run marks it failed, "empty summary";
+    a caller of this function may not), gets `failure_scores` (0 on every rate, no counts).
 
     Checks get the whole batch (`check_many`, e.g. to run NER over all summaries at once);
     so do metrics (`score_many`, e.g. to encode texts in batches)."""
@@ -131,7 +132,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         overall = overall_consistency(results)
         if overall is not None:
             values["consistency"] = overall
-        if summary.error is not None:
+        if summary.error is not None or not summary.bullets:
             values = failure_scores(values)
         out.append((values, results))
     return out
