@@ -328,3 +328,25 @@ def test_a_summarizer_breaking_the_contract_stops_the_run_keeping_finished_batch
     assert sorted(kept) == [ex.id for ex in examples[:batch_size]]
     assert all(kept[i].bullets == (ex.story,) for ex in examples if (i := ex.id) in kept)
     cache.close()
+
+
+def test_a_summary_given_as_one_string_is_refused_by_every_check_and_metric():
+    """A str is a Sequence[str]: "Obama met Putin." was checked letter by letter (no
+    name, no pair: precision 1.0), and ROUGE scored a string reference as one-letter
+    bullets, all silently."""
+    from summcheck.consistency.numbers import NumberCheck
+    from summcheck.consistency.support import SupportCheck
+    from summcheck.metrics.rouge import RougeMetric
+
+    story, text = "Biden met Putin twice in 2021.", "Obama met Putin 3 times."
+    for check in (NumberCheck(), SupportCheck(method="lexical")):
+        with pytest.raises(TypeError, match="summary: a list of bullets"):
+            check.check(source=story, summary=text)
+        with pytest.raises(TypeError, match="reference: a list of bullets"):
+            check.check_many([(story, [text], "Biden met Putin.")])
+    rouge = RougeMetric(["rouge1"])
+    with pytest.raises(TypeError, match="prediction: a list of bullets"):
+        rouge.score(prediction=text, references=[[story]])
+    with pytest.raises(TypeError, match="each reference: a list of bullets"):
+        rouge.score(prediction=[text], references=[story])
+    assert rouge.score(prediction=[text], references=[[story]])["rouge1_f"] > 0

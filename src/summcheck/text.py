@@ -126,6 +126,23 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
     return tidy_bullets(bullets, max_bullets)
 
 
+def require_bullets(bullets: object, what: str = "summary") -> None:
+    """A str is itself a Sequence[str]: a summary passed as one string was scored letter
+    by letter, silently. Raise instead."""
+    if isinstance(bullets, str):
+        raise TypeError(f"{what}: a list of bullets (strings), not one string; split it "
+                        "first, e.g. summcheck.text.split_bullets(text)")
+
+
+def require_references(references: object) -> None:
+    """`references` is a list of references, each a list of bullets (see require_bullets)."""
+    if isinstance(references, str):
+        raise TypeError("references: a list of references, each a list of bullets, not one "
+                        "string")
+    for reference in references:   # type: ignore[attr-defined]
+        require_bullets(reference, "each reference")
+
+
 def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tuple[str, ...]:
     """The bullets on one line each, whitespace runs made single spaces (a "\n" kept inside
     one would make rougeLsum score it as two sentences), without those that hold no letter

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from summcheck.text import require_bullets
+
 
 @dataclass(frozen=True)
 class Span:
@@ -98,6 +100,7 @@ class Check(ABC):
         return [self.check(source=src, summary=summ, reference=ref)
                 for src, summ, ref in items]
 
+
     def start_many(self, items: Sequence[Item]) -> bool:
         """Called just before the checks' `check_many(items)` calls, with the same items:
         begin work on other cores (NER in worker processes) and say whether it did; such
@@ -111,3 +114,12 @@ class Check(ABC):
         and summarizer) and look stories up there; returns how many it holds. Default:
         the check keeps nothing per story (0)."""
         return 0
+
+
+def require_items(items: Sequence[Item]) -> None:
+    """Every (source, summary, reference) item's summary and reference are bullet lists
+    (text.require_bullets): a check's own `check_many` calls it first."""
+    for _, summary, reference in items:
+        require_bullets(summary)
+        if reference is not None:
+            require_bullets(reference, "reference")

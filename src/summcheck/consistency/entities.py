@@ -29,7 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, Support
+from summcheck.consistency.base import (
+    Check, CheckResult, Finding, Item, Span, Support, require_items,
+)
 from summcheck.consistency.entity_match import (
     FIRST_NAME_WORDS, RULES_VERSION, Match, Mention, TextIndex, entity_key, tokenize,
 )
@@ -351,6 +353,7 @@ class EntityCheck(Check):
         """`check` for many (source, summary, reference) triples, with the summary and
         reference NER of each chunk done in one batch first (begun by `start_many`, when
         it was called with these items)."""
+        require_items(items)
         if len(items) > _CHUNK:
             return [r for i in range(0, len(items), _CHUNK)
                     for r in self.check_many(items[i:i + _CHUNK])]
@@ -388,6 +391,7 @@ class EntityCheck(Check):
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
+        require_items([(source, summary, reference)])
         return self._check(self._story(source), source, summary, reference)
 
     def _check(self, story: _Story, source: str, summary: Sequence[str],

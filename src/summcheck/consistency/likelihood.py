@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span
+from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, require_items
 from summcheck.consistency.support import STOP_WORDS
 from summcheck.consistency.truecasing import CaseTable, restore_text
 from summcheck.errors import SummcheckError
@@ -323,6 +323,7 @@ class LikelihoodCheck(Check):
 
     def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
         """Items grouped by story: each story's prompt runs once for all its summaries."""
+        require_items(items)
         order: dict[str, list[int]] = {}
         for i, (source, _, _) in enumerate(items):
             order.setdefault(source, []).append(i)

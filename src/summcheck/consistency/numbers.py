@@ -54,7 +54,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from summcheck import __version__
-from summcheck.consistency.base import Check, CheckResult, Finding, Support
+from summcheck.consistency.base import Check, CheckResult, Finding, Support, require_items
 from summcheck.consistency.number_extract import (
     CANONICAL_UNITS, NumberMention, extract_numbers, with_value,
 )
@@ -324,6 +324,7 @@ class NumberCheck(Check):
 
     def check(self, *, source: str, summary: Sequence[str],
               reference: Sequence[str] | None = None) -> CheckResult:
+        require_items([(source, summary, reference)])
         points = story_points(source)
         findings: list[Finding] = []
         supported: list[Support] = []

@@ -56,7 +56,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from summcheck.consistency.base import Check, CheckResult, Finding, Span, Support
+from summcheck.consistency.base import (
+    Check, CheckResult, Finding, Span, Support, require_items,
+)
 from summcheck.consistency.entities import EntityCheck
 from summcheck.consistency.entity_match import RULES_VERSION as MATCH_RULES   # tokens, aliases
 from summcheck.consistency.entity_match import Token, tokenize
@@ -237,6 +239,7 @@ class RelationCheck(Check):
                    ) -> list[CheckResult]:
         """`check` for many (source, summary, reference) triples: new stories parsed in
         one batch, then every bullet in one batch."""
+        require_items(items)
         stories = self.stories(list(dict.fromkeys(src for src, _, _ in items)))
         by_source = {s.source: s for s in stories}
         inputs = [self._prepared(b, by_source[src]) for src, summary, _ in items

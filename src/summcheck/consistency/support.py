@@ -65,7 +65,9 @@ from typing import Callable, Iterable, Literal, Sequence
 import numpy as np
 
 from summcheck import __version__
-from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, Support
+from summcheck.consistency.base import (
+    Check, CheckResult, Finding, Item, Span, Support, require_items,
+)
 from summcheck.consistency.forked_batches import ForkedBatches
 from summcheck.consistency.ner_pool import default_processes
 from summcheck.consistency.story_pool import MIN_STORIES, StoryPool
@@ -410,6 +412,7 @@ class SupportCheck(Check):
         return self._check_here(items)
 
     def check_many(self, items: Sequence[Item]) -> list[CheckResult]:
+        require_items(items)
         scored = self._forked.take(items)
         return scored if scored is not None else self._check_here(items)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Sequence
 
+from ..text import require_bullets, require_references
+
 # (prediction bullets, references: each a list of bullets)
 Item = tuple[Sequence[str], Sequence[Sequence[str]]]
 
@@ -47,3 +49,11 @@ class Metric(ABC):
         """`score` of each (prediction, references) item, in order. Default: one by one;
         a metric that batches (encodes all texts at once) overrides it."""
         return [self.score(prediction=pred, references=refs) for pred, refs in items]
+
+
+def require_items(items: Sequence[Item]) -> None:
+    """Every (prediction, references) item holds bullet lists (text.require_bullets): a
+    metric's own `score_many` calls it first."""
+    for prediction, references in items:
+        require_bullets(prediction, "prediction")
+        require_references(references)

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import Encoder, get_encoder
-from .base import Item, Metric
+from .base import Item, Metric, require_items
 
 
 class CoverageMetric(Metric):
@@ -42,6 +42,7 @@ class CoverageMetric(Metric):
 
     def score_many(self, items: Sequence[Item]) -> list[dict[str, float]]:
         """Scores for many (prediction, references) pairs, encoding all texts in one go."""
+        require_items(items)
         cleaned = [(_clean(pred), [r for r in map(_clean, refs) if r]) for pred, refs in items]
         texts = [t for pred, refs in cleaned for t in [*pred, *(h for r in refs for h in r)]]
         vectors = dict(zip(texts, self.encoder.encode(texts, batch_size=self.batch_size)))

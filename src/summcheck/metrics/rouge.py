@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Sequence
 
 from ..errors import ConfigError, MissingExtraError
-from .base import Metric
+from .base import Metric, require_items
 
 KEYS = ("p", "r", "f")
 BACKENDS = ("auto", "rust", "python")
@@ -97,6 +97,7 @@ class RougeMetric(Metric):
         On the rust backend every (reference, prediction) pair of the batch goes through
         one `score_batch` call; the best reference per ROUGE type is then picked here as
         rouge_score's score_multi does (first maximal F)."""
+        require_items(items)
         if self.backend == "python":
             return [self._score_python(pred, refs) for pred, refs in items]
         targets: list[str] = []
