@@ -197,3 +197,17 @@ def test_config_backend_reaches_the_metric_and_not_the_spec_hash():
     # The backend moves no number, so runs with either share their name and baselines.
     assert spec(backend="python").spec_hash() == spec().spec_hash()
     assert spec(use_stemmer=False).spec_hash() != spec().spec_hash()
+
+
+def test_the_python_backend_leaves_the_programs_logging_alone():
+    """rouge_score's RougeScorer logged "Using default tokenizer." through the root
+    logger, which gave a program that never configured logging a stderr handler: from
+    then on summcheck's own warnings printed, against the README's word."""
+    import subprocess
+
+    code = ("import logging\nfrom summcheck.metrics.rouge import RougeMetric\n"
+            "RougeMetric(['rouge1'], backend='python').score(prediction=['a b'], "
+            "references=[['a b']])\nprint(len(logging.getLogger().handlers))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "0", out.stderr

@@ -41,11 +41,15 @@ class RougeMetric(Metric):
 
     @cached_property
     def _scorer(self):
-        from rouge_score import rouge_scorer
+        from rouge_score import rouge_scorer, tokenizers
 
-        custom = UnicodeTokenizer(self.use_stemmer) if self.tokenizer == "unicode" else None
+        # the default tokenizer passed in, as RougeScorer would make it: left to make it,
+        # RougeScorer logs "Using default tokenizer." through the root logger, which
+        # gives a program that never configured logging a stderr handler for all records
+        tokenizer = UnicodeTokenizer(self.use_stemmer) if self.tokenizer == "unicode" \
+            else tokenizers.DefaultTokenizer(self.use_stemmer)
         return rouge_scorer.RougeScorer(list(self.types), use_stemmer=self.use_stemmer,
-                                        tokenizer=custom)
+                                        tokenizer=tokenizer)
 
     @cached_property
     def _rust_scorer(self):
