@@ -241,3 +241,16 @@ def test_the_consistency_module_gives_a_default_runs_values(load, tmp_path, monk
     for key in ("consistency", "support_precision", "entities_precision_source"):
         assert out[key] == pytest.approx([r["scores"][key] for r in scores], abs=1e-12), key
     assert min(out["consistency"]) < 1.0
+
+
+def test_arguments_of_the_wrong_type_are_refused_with_what_is_expected(load):
+    """rouge_types="rouge1" failed on "Invalid rouge type: r", use_stemmer="false" kept
+    stemming on, tolerance="0.1" raised a bare comparison TypeError."""
+    rouge = load("summcheck_rouge")
+    with pytest.raises(ValueError, match="rouge_types: a list"):
+        rouge.compute(predictions=["A."], references=["A."], rouge_types="rouge1")
+    with pytest.raises(ValueError, match="use_stemmer: True or False, not 'false'"):
+        rouge.compute(predictions=["A."], references=["A."], use_stemmer="false")
+    numbers = load("summcheck_numbers")
+    with pytest.raises(TypeError, match="tolerance: a number"):
+        numbers.compute(predictions=["5 dogs."], sources=["5 dogs."], tolerance="0.1")

@@ -313,6 +313,8 @@ class NumberCheck(Check):
     name = "numbers"
 
     def __init__(self, tolerance: float = 0.02):
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
+            raise TypeError(f"tolerance: a number in [0, 1), e.g. 0.02, not {tolerance!r}")
         if not 0 <= tolerance < 1:
             raise ValueError(f"tolerance must be in [0, 1), got {tolerance}")
         self.tolerance = tolerance

@@ -69,6 +69,11 @@ class SummcheckRouge(evaluate.Metric):
 
     def _compute(self, predictions, references, rouge_types=None, use_stemmer=True,
                  use_aggregator=True):
+        if isinstance(rouge_types, str):     # its letters were taken as the types
+            raise ValueError(f"rouge_types: a list, e.g. ['rouge1', 'rougeLsum'], not the "
+                             f"string {rouge_types!r}")
+        if not isinstance(use_stemmer, bool):   # "false" is true
+            raise ValueError(f"use_stemmer: True or False, not {use_stemmer!r}")
         metric = RougeMetric(rouge_types or ("rouge1", "rouge2", "rougeL", "rougeLsum"),
                              use_stemmer=use_stemmer)
         rows = []
