@@ -147,3 +147,11 @@ def test_a_config_that_is_not_utf8_names_the_file_and_line(tmp_path):
         load_config(path)
     path.write_bytes(b"\xef\xbb\xbfname: x\nsummarizers:\n  - {type: lead}\n")
     assert load_config(path).name == "x"     # a byte-order mark is no part of the YAML
+
+
+def test_ray_settings_of_a_summarizer_the_config_lacks_are_refused_by_validate(tmp_path):
+    """`ray: {summarizers: {leed: ...}}` passed validate and local runs; only a Ray run
+    refused it, naming no file or line."""
+    message = error_of(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"
+                                       "ray: {summarizers: {leed: {concurrency: 1}}}\n"))
+    assert "line 3, ray:" in message and "Did you mean 'lead'?" in message

@@ -159,6 +159,23 @@ def test_failing_examples_are_recorded_and_the_run_finishes(tmp_path, monkeypatc
     assert again.results["summarizers"][0]["n_generated"] == 2
 
 
+@pytest.mark.parametrize("settings, actors", [("concurrency: 3", 2), ("num_cpus: 1.5", 1)])
+def test_more_actors_than_fit_in_the_cluster_are_not_started(tmp_path, caplog, ray_instance,
+                                                             settings, actors):
+    """Actors beyond the cluster's CPUs never start, and the batches queued at them
+    waited forever: `concurrency: 3` (or `num_cpus: 1.5` with 2 actors) on 2 CPUs hung
+    the run. It runs on the actors that fit, and says so."""
+    config = tmp_path / "fit.yaml"
+    config.write_text("name: fit\nlimit: 6\nsummarizers: [{type: lead, name: lead-3}]\n"
+                      "checks: {numbers: {}, entities: null, support: null}\n"
+                      f"report: {{enabled: false}}\nray: {{{settings}, batch_size: 1}}\n")
+    with caplog.at_level(logging.WARNING, logger="summcheck"):
+        result = runner.run(load_config(config), out_dir=tmp_path / "runs",
+                            cache_dir=tmp_path / "cache", show_progress=False, backend="ray")
+    assert result.results["summarizers"][0]["n_generated"] == 6
+    assert f"fit in the Ray cluster (2 CPUs, 0 GPUs): using {actors}" in caplog.text
+
+
 def test_a_model_that_cannot_load_on_the_workers_stops_the_run(tmp_path, ray_instance):
     broken = tmp_path / "broken-model"
     broken.mkdir()
@@ -246,3 +263,16 @@ def test_an_address_nothing_answers_on_fails_fast_naming_it(tmp_path, monkeypatc
         ray_backend._check_reachable(f"127.0.0.1:{port}", timeout=2)
     assert time.monotonic() - start < 10
     ray_backend._check_reachable("auto")      # left to Ray
+
+
+def test_cannot_join_says_who_set_the_auth_mode(monkeypatch):
+    """The message read "RAY_AUTH_MODE must be token or unset (now: token)" to a user who
+    never set it: summcheck sets it on finding a token."""
+    from summcheck.backends import ray_backend
+
+    monkeypatch.setenv("RAY_AUTH_MODE", "token")
+    monkeypatch.setattr(ray_backend, "_TOKEN_MODE_SET_HERE", [])
+    assert ray_backend._cannot_join("h:1", OSError("no")).endswith("(now: token).")
+    monkeypatch.setattr(ray_backend, "_TOKEN_MODE_SET_HERE", [True])
+    assert ray_backend._cannot_join("h:1", OSError("no")).endswith(
+        "(now: token, set by summcheck: a token was found).")

@@ -6,6 +6,7 @@ Relative paths inside a config are resolved against the config file's folder.
 
 from __future__ import annotations
 
+import difflib
 import glob
 import hashlib
 import json
@@ -136,6 +137,20 @@ class RunSpec(_Spec):
         dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
         if dupes:
             raise ValueError(f"summarizer names must be unique; give each a `name:` ({dupes})")
+        return value
+
+    @field_validator("ray")
+    @classmethod
+    def _ray_names_summarizers(cls, value: RaySpec, info) -> RaySpec:
+        """`ray.summarizers` keys are summarizer names: a typo ("leed") was found only by
+        `--backend ray`, without the file or line, and passed `validate`."""
+        labels = [spec.label for spec in info.data.get("summarizers") or ()]
+        for name in value.summarizers:
+            if labels and name not in labels:
+                close = difflib.get_close_matches(name, labels, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"ray.summarizers names {name!r}, not a summarizer of this "
+                                 f"config ({', '.join(labels)}).{hint}")
         return value
 
     def spec_hash(self) -> str:

@@ -61,6 +61,7 @@ from ..summarizers.cache import CachedSummaries, summarize_batch, summarize_with
 from ..types import Example, Summary
 from . import LOCAL_WINDOW
 
+logger = logging.getLogger(__name__)
 _SCORING_CPUS = 1   # what a scoring task reserves, and so the cores its checks may use
 _DEFAULT_BATCH = 32  # the runner's batch size for a summarizer without one
 _ROUNDS = 4         # a window gives every actor (and scoring task) this many batches
@@ -257,6 +258,7 @@ class RayBackend:
         missing = min(pool["concurrency"], wanted) - len(current.actors)
         if missing > 0:
             self._check_fits(label, pool)
+            missing = min(missing, self._fitting(label, pool) - len(current.actors))
             self._make_room(missing * pool["num_cpus"], missing * pool["num_gpus"], keep=label)
             ray = self._ray()
             retries = self.settings.max_retries
@@ -267,6 +269,20 @@ class RayBackend:
             current.actors += [remote.remote(job, retries) for _ in range(missing)]
             self.actors_started += missing
         return current.actors
+
+    def _fitting(self, label: str, pool: dict) -> int:
+        """How many of the pool's actors the cluster holds at once, with every other pool
+        dropped: an actor beyond them never starts, and the batches queued at it waited
+        forever (`concurrency: 3` on 2 CPUs hung the run)."""
+        total = self._ray().cluster_resources()
+        fit = min(math.floor(total.get(key, 0) / pool[unit] + 1e-9)
+                  for unit, key in (("num_cpus", "CPU"), ("num_gpus", "GPU")) if pool[unit] > 0)
+        if fit < pool["concurrency"]:
+            logger.warning("summarizer %r: ray concurrency %d, but %d actor(s) of num_cpus=%g, "
+                           "num_gpus=%g fit in the Ray cluster (%g CPUs, %g GPUs): using %d",
+                           label, pool["concurrency"], fit, pool["num_cpus"], pool["num_gpus"],
+                           total.get("CPU", 0), total.get("GPU", 0), fit)
+        return fit
 
     def _check_fits(self, label: str, pool: dict) -> None:
         """Stop at once when not even one actor fits in the cluster (it would wait
@@ -328,6 +344,9 @@ def _token_found() -> bool:
     return os.path.isfile(path)
 
 
+_TOKEN_MODE_SET_HERE: list[bool] = []   # non-empty once `_use_token_if_found` set the mode
+
+
 def _use_token_if_found() -> None:
     """Join a cluster with its token when RAY_AUTH_MODE is not set and a token is found,
     as `ray start` does for a node. Ray 2.60 starts clusters with token authentication,
@@ -336,6 +355,7 @@ def _use_token_if_found() -> None:
     if os.environ.get("RAY_AUTH_MODE") is not None or not _token_found():
         return
     os.environ["RAY_AUTH_MODE"] = "token"
+    _TOKEN_MODE_SET_HERE.append(True)
     with contextlib.suppress(ImportError, AttributeError):   # Ray reads the mode again
         from ray._raylet import Config
 
@@ -358,12 +378,14 @@ def _check_reachable(address: str, timeout: float = 10.0) -> None:
 
 
 def _cannot_join(address: str, err: Exception) -> str:
+    mode = os.environ.get("RAY_AUTH_MODE", "unset")
+    mode += ", set by summcheck: a token was found" if _TOKEN_MODE_SET_HERE else ""
     return (f"cannot join the Ray cluster at {address}: {_first_lines(err, 1)}\n"
             f"Check the address (`ray status` on the head prints the cluster). Ray 2.60 "
             f"clusters use token authentication: this machine needs the cluster's token in "
             f"~/.ray/auth_token (copy it from the head node; or RAY_AUTH_TOKEN / "
             f"RAY_AUTH_TOKEN_PATH), and RAY_AUTH_MODE must be token or unset "
-            f"(now: {os.environ.get('RAY_AUTH_MODE', 'unset')}).")
+            f"(now: {mode}).")
 
 
 def _payload(answer: str) -> dict:
