@@ -292,6 +292,8 @@ def test_supported(summary, source):
     ("fell to -5C", "fell to 5C overnight"),
     ("reached 82F", "reached 28C"),                 # "28C" was not read at all
     ("reached 30C", "reached 28C"),
+    ("rose 2 percentage points", "rose 2%"),         # points of a percent are not a percent
+    ("rose 2%", "rose 2 percentage points"),
 ])
 def test_unsupported(summary, source):
     assert not supported(summary, source)

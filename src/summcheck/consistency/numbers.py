@@ -16,7 +16,7 @@ A summary mention is supported by a story mention when all of these hold:
   side ("nearly", "about") widens the tolerance to APPROX_TOLERANCE. A decade ("the 1970s")
   is supported by any year in it.
 - kind: money needs money with the same currency when both name one; percent needs percent
-  (or a fraction: "a third" ~ 33%); a bare number may match any kind but a date (the summary
+  (or a fraction: "a third" ~ 33%), and percentage points percentage points; a bare number may match any kind but a date (the summary
   may drop or add the "$" or "%"), a number with a unit word ("5 troops") only a number,
   year, ordinal or time; a year matches a year or the year of a story date; an ordinal
   matches an ordinal, a bare number or a story date's day. Two canonical units that differ
@@ -78,7 +78,9 @@ APPROX_TOLERANCE = 0.1
 # 9: temperatures ("28C", "30°C", "82F") are read, in their unit, and a minus sign is part
 #    of a count's value ("-5C", "minus 5"); "28C" was not read at all, and "5C" was
 #    supported by a story's "-5C". No FRANK, SummEval or REALSumm dev finding moved.
-RULES_VERSION = "9"
+# 10: a percentage-point value is not supported by a percent of the same number, nor the
+#     reverse (planted "% -> percentage points" changes passed; no dev finding moved).
+RULES_VERSION = "10"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -163,6 +165,8 @@ def kinds_compatible(s: NumberMention, t: NumberMention) -> bool:
     tu = t.unit if t.kind != "money" else None
     if su in _CANONICAL and tu in _CANONICAL and su != tu:
         return False
+    if s.kind == t.kind == "percent" and (su == "pp") != (tu == "pp"):
+        return False        # "rose 2 percentage points" is not "rose 2%"
     if s.kind == t.kind:
         return True
     pair = {s.kind, t.kind}
