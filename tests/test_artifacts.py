@@ -46,45 +46,45 @@ def test_stale_lock_from_dead_process_is_taken_over(tmp_path):
     assert not (tmp_path / artifacts.LOCK).exists()
 
 
-def test_lock_of_a_killed_run_not_yet_reaped_is_taken_over(tmp_path):
-    """A SIGKILLed run stays a zombie until its parent reaps it: `kill(pid, 0)` succeeds
-    and its start time matches, so `timeout -s KILL` then a re-run was refused."""
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+@pytest.fixture()
+def holder():
+    """(a live process, its start time as /proc tells it); skipped without /proc."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        started = artifacts._start_time(holder.pid)
-        if started is None:
-            pytest.skip("no /proc here: the process state cannot be read")
-        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {started}")
-        holder.kill()
-        for _ in range(200):    # until the kernel shows it as a zombie (not reaped yet)
-            if artifacts._proc_stat(holder.pid)[:1] == ["Z"]:
-                break
-            time.sleep(0.01)
-        with artifacts.RunLock(tmp_path):
-            assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
-    finally:
-        holder.kill()
-        holder.wait()
-
-
-def test_lock_of_a_reused_pid_is_taken_over(tmp_path):
-    """The pid is alive, but it is another process than the one that wrote the lock (it
-    started at another time): a crashed run's lock, its pid reused."""
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    try:
-        started = artifacts._start_time(holder.pid)
+        started = artifacts._start_time(process.pid)
         if started is None:
             pytest.skip("no /proc here: the start time cannot be read")
-        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {int(started) - 1}")
-        with artifacts.RunLock(tmp_path):
-            assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
-        (tmp_path / artifacts.LOCK).write_text(f"{holder.pid} {started}")
-        with pytest.raises(SummcheckError, match=f"pid {holder.pid}"):
-            with artifacts.RunLock(tmp_path):
-                pass
+        yield process, started
     finally:
-        holder.kill()
-        holder.wait()
+        process.kill()
+        process.wait()
+
+
+def test_lock_of_a_killed_run_not_yet_reaped_is_taken_over(tmp_path, holder):
+    """A SIGKILLed run stays a zombie until its parent reaps it: `kill(pid, 0)` succeeds
+    and its start time matches, so `timeout -s KILL` then a re-run was refused."""
+    process, started = holder
+    (tmp_path / artifacts.LOCK).write_text(f"{process.pid} {started}")
+    process.kill()
+    for _ in range(200):    # until the kernel shows it as a zombie (not reaped yet)
+        if artifacts._proc_stat(process.pid)[:1] == ["Z"]:
+            break
+        time.sleep(0.01)
+    with artifacts.RunLock(tmp_path):
+        assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
+
+
+def test_lock_of_a_reused_pid_is_taken_over(tmp_path, holder):
+    """The pid is alive, but it is another process than the one that wrote the lock (it
+    started at another time): a crashed run's lock, its pid reused."""
+    process, started = holder
+    (tmp_path / artifacts.LOCK).write_text(f"{process.pid} {int(started) - 1}")
+    with artifacts.RunLock(tmp_path):
+        assert (tmp_path / artifacts.LOCK).read_text().split()[0] == str(os.getpid())
+    (tmp_path / artifacts.LOCK).write_text(f"{process.pid} {started}")
+    with pytest.raises(SummcheckError, match=f"pid {process.pid}"):
+        with artifacts.RunLock(tmp_path):
+            pass
 
 
 def test_written_files_get_the_usual_mode(tmp_path):
