@@ -260,3 +260,12 @@ def test_summaries_cut_to_max_bullets_are_counted_and_warned(tmp_path):
     assert summary_warnings(results) == [
         "sys: 2 of 3 summaries have more bullets (or sentences) than max_bullets; only their "
         "first max_bullets were scored. Raise max_bullets to score them whole"]
+
+
+def test_a_semicolon_separated_csv_names_its_delimiter(tmp_path):
+    """It said "no field 'id'" and to set id_field, which cannot help."""
+    path = tmp_path / "out.csv"
+    path.write_text("id;summary\na;One.\n")
+    with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): the header is one "
+                                        r"column, 'id;summary': the file seems to use ';'"):
+        build(path).check_file()

@@ -94,18 +94,24 @@ def _check_delimiter(spec: HFDataset, header: list[str], file: str, field: str,
                      where: str) -> None:
     """A header read as one column holding ';' or a tab: the file uses that delimiter
     (the column message would say to change the field mapping)."""
+    if spec.fields.story not in header and (problem := wrong_delimiter(header, file, field)):
+        raise DataError(f"{where} {problem}")
+
+
+def wrong_delimiter(header: list[str], file: str, field: str) -> str | None:
+    """What to say of a CSV header read as one column holding ';' or a tab (a file of
+    another delimiter), with a command that rewrites it with commas; None otherwise."""
     sep = next((c for c in ";\t" if len(header) == 1 and c in header[0]), None)
-    if sep is None or spec.fields.story in header:
-        return
+    if sep is None:
+        return None
     name = "a tab" if sep == "\t" else repr(sep)
     out = str(Path(file).with_name(f"{Path(file).stem}-comma.csv"))
     convert = ("import csv, sys; csv.writer(sys.stdout).writerows(csv.reader(open(sys.argv[1], "
                f"newline='', encoding='utf-8-sig'), delimiter={sep!r}))")
-    raise DataError(
-        f"{where} the header is one column, {header[0]!r}: the file seems to use {name} as "
-        "its delimiter, and summcheck reads comma-separated CSV. Save it with commas (e.g. "
-        f"`{shlex.quote(sys.executable)} -X utf8 -c \"{convert}\" {shlex.quote(file)} > "
-        f"{shlex.quote(out)}`) and point {field} at the result.")
+    return (f"the header is one column, {header[0]!r}: the file seems to use {name} as its "
+            "delimiter, and summcheck reads comma-separated CSV. Save it with commas (e.g. "
+            f"`{shlex.quote(sys.executable)} -X utf8 -c \"{convert}\" {shlex.quote(file)} > "
+            f"{shlex.quote(out)}`) and point {field} at the result.")
 
 
 def _check(spec: HFDataset, header: list[str], values: list[str], where: str, at: str) -> None:

@@ -24,6 +24,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import fastjson, scratch
+from ..data.csv_file import wrong_delimiter
 from ..data.mapping import kind, no_id, repeated_column
 from ..errors import DataError
 from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
@@ -391,6 +392,9 @@ def _csv_rows(path: Path, fields: Sequence[str]) -> Iterator[tuple[int, None, di
         reader = csv.reader(handle)
         try:
             header = next(reader, [])
+            if fields[0] not in header and (problem := wrong_delimiter(header, str(path),
+                                                                       "its path")):
+                raise DataError(f"{path}, line 1 (the header): {problem}")
             for field in fields:
                 if twice := repeated_column(header, field):
                     raise DataError(f"{path}, line 1 (the header): {twice}")
