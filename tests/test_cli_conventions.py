@@ -114,3 +114,20 @@ def test_stdout_that_cannot_be_written_is_one_line_and_exit_2(tmp_path, full_std
     assert exited.value.code == 2
     assert capsys.readouterr().err == ("error: standard output: No space left on device. "
                                        "Send the output where it can be written.\n")
+
+
+def test_ctrl_c_speaks_of_resuming_only_where_there_is_work_to_resume(monkeypatch, tmp_path):
+    """Every command said "finished summaries are cached; run the same command again to
+    resume", also those that cache nothing (report, compare, regress, baseline)."""
+    from summcheck import cli, reports, runner
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run", stop)
+    monkeypatch.setattr(reports, "write_reports", stop)
+    run = CliRunner().invoke(cli.app, ["run", "--no-progress", "--out", str(tmp_path)])
+    report = CliRunner().invoke(cli.app, ["report", str(tmp_path), "--out", str(tmp_path / "r")])
+    assert run.exit_code == report.exit_code == 130
+    assert "run the same command again to resume" in run.output
+    assert "interrupted." in report.output and "resume" not in report.output

@@ -299,8 +299,9 @@ class _user_errors:
                         f"its permissions{resume}.", err=True, fg="red")
             raise typer.Exit(2)
         if kind is KeyboardInterrupt:
-            typer.secho("interrupted: finished summaries are cached; run the same command "
-                        "again to resume.", err=True, fg="yellow")
+            hint = (": finished summaries are cached; run the same command again to resume"
+                    if self.resume else "")   # only `run` has work to resume
+            typer.secho(f"interrupted{hint}.", err=True, fg="yellow")
             raise typer.Exit(130)
         return False
 
