@@ -176,6 +176,46 @@ def test_continuation_after_dash_becomes_the_first_bullet(summarizers):
     )
 
 
+@pytest.mark.parametrize("text", ["- Three people were hurt.\n- Fire.",
+                                  " * Three people were hurt.\n* Fire."])
+def test_a_model_repeating_the_opened_marker_leaves_no_marker_in_its_first_bullet(
+        summarizers, text):
+    """After a prompt ending in "-", a model that writes "- ..." itself kept a stray
+    "- " in its first bullet (shown in every report)."""
+    assert summarizers["causal"]._bullets(text, "Highlights:\n-") == (
+        "Three people were hurt.", "Fire.")
+
+
+def test_max_input_tokens_beyond_the_models_positions_stops_the_run():
+    """Every story longer than a BART's 128 positions failed with an IndexError, one
+    example at a time, the run going on."""
+    from types import SimpleNamespace
+
+    model = SimpleNamespace(config=SimpleNamespace(max_position_embeddings=128))
+    tokenizer = SimpleNamespace(model_max_length=1024)
+    spec = HFSeq2SeqSpec(type="hf-seq2seq", model="m", max_input_tokens=256)
+    with pytest.raises(SummcheckError, match="max_input_tokens 256 is more than the 128 "
+                                             "positions the model has"):
+        hf_common.input_limit(spec, tokenizer, model)
+    fits = HFSeq2SeqSpec(type="hf-seq2seq", model="m", max_input_tokens=100)
+    assert hf_common.input_limit(fits, tokenizer, model) == 100
+    assert hf_common.input_limit(HFSeq2SeqSpec(type="hf-seq2seq", model="m"), tokenizer,
+                                 model) == 128
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("prompt_template", "Summarize the story titled {title}.\n-", 'has no "{story}"'),
+    ("generation", {"max_length": 64}, "give max_new_tokens"),
+])
+def test_a_causal_config_that_cannot_summarize_the_story_is_refused(field, value, message):
+    """A template without {story} wrote every summary from the title alone; max_length
+    (prompt included) made long stories fail and short ones pass."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        HFCausalSpec(type="hf-causal", model="m", **{field: value})
+
+
 def test_cut_after_bullets_drops_a_following_paragraph():
     text = "- One\n- Two\n\nIn other news, a cat won.\n- Three"
     assert cut_after_bullets(text) == "- One\n- Two"
@@ -185,7 +225,7 @@ def test_cut_after_bullets_drops_a_following_paragraph():
 
 def test_bad_prompt_template_fails_at_build(tiny_causal_dir):
     with pytest.raises(SummcheckError, match="prompt_template"):
-        causal(tiny_causal_dir, prompt_template="Summarize {article}")
+        causal(tiny_causal_dir, prompt_template="Summarize {article}: {story}")
 
 
 # ---------------------------------------------------------------- fingerprints

@@ -143,7 +143,7 @@ class HFCausalSummarizer(HFSummarizer):
         return output[:, inputs["input_ids"].shape[1]:]
 
     def _bullets(self, text: str, model_input: str) -> tuple[str, ...]:
-        if model_input.rstrip(" ").endswith(_BULLET_MARKERS):
+        if model_input.rstrip(" ").endswith(_BULLET_MARKERS) and not is_bullet_line(text):
             text = "- " + text.lstrip(" ")  # the prompt opened the first bullet
         return split_bullets(cut_after_bullets(text), self.max_bullets)
 

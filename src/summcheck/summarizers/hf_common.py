@@ -26,7 +26,9 @@ from .base import Summarizer, fingerprint_of
 # (text.split_bullets, which parses their output, has its own BULLETS_VERSION).
 # 2: sampling only when the config asks for it (a model's generation_config.json with
 #    do_sample: true sampled batches under the key of greedy output).
-CODE_VERSION = 2
+# 3: a causal model that writes the marker its prompt opened ("- " after "Highlights:\n-")
+#    no longer keeps it in its first bullet ("- Three people were hurt.").
+CODE_VERSION = 3
 
 _DIGEST_MEMO: dict[tuple, str] = {}   # (path, size, mtime, ctime, inode) -> file sha256
 
@@ -122,18 +124,24 @@ def input_limit(spec: _HFModelBase, tokenizer: Any, model: Any) -> int:
     count; the position-embedding size also bounds it (exceeding it crashes BART-style
     models). Falls back to 512.
     """
-    if spec.max_input_tokens:
-        return spec.max_input_tokens
     config = model.config
     if hasattr(config, "get_text_config"):
         config = config.get_text_config()
-    candidates = [
-        getattr(tokenizer, "model_max_length", None),
-        getattr(config, "max_position_embeddings", None),
-        getattr(config, "n_positions", None),
-    ]
-    sane = [int(c) for c in candidates if isinstance(c, (int, float)) and 0 < c < 1_000_000]
+    positions = _sane([getattr(config, "max_position_embeddings", None),
+                       getattr(config, "n_positions", None)])
+    if spec.max_input_tokens:
+        if positions and spec.max_input_tokens > min(positions):
+            raise SummcheckError(
+                f"{spec.label}: max_input_tokens {spec.max_input_tokens} is more than the "
+                f"{min(positions)} positions the model has (every longer story failed with "
+                f"an IndexError). Set max_input_tokens to at most {min(positions)}.")
+        return spec.max_input_tokens
+    sane = _sane([getattr(tokenizer, "model_max_length", None)]) + positions
     return min(sane) if sane else 512
+
+
+def _sane(values: list) -> list[int]:
+    return [int(c) for c in values if isinstance(c, (int, float)) and 0 < c < 1_000_000]
 
 
 # ---------------------------------------------------------------- running

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..registry import Registry, Spec
 
 SUMMARIZERS = Registry("summarizer type", tag="type")
+
+
+def with_story(template: str) -> str:
+    """A prompt template must place the story: without "{story}" every summary was
+    written from the title alone, with no error and no warning."""
+    if "{story}" not in template:
+        raise ValueError('has no "{story}": the model would never see the story. Put '
+                         '{story} where the story goes (and {title} for the title)')
+    return template
 
 
 class _SummarizerBase(Spec):
@@ -89,6 +98,21 @@ class HFCausalSpec(_HFModelBase):
     chat_template: Literal["auto", "always", "never"] = "auto"
     system_prompt: str | None = None
 
+    @field_validator("prompt_template")
+    @classmethod
+    def _story_in_prompt(cls, value: str) -> str:
+        return with_story(value)
+
+    @field_validator("generation")
+    @classmethod
+    def _new_tokens_not_length(cls, value: dict) -> dict:
+        """A causal model's `max_length` counts the prompt too: long stories cut to the
+        input budget then failed in generate(), short ones did not."""
+        if "max_length" in value:
+            raise ValueError("max_length counts the prompt's tokens too; give "
+                             "max_new_tokens (the summary's own length) instead")
+        return value
+
 
 @SUMMARIZERS.register("summcheck.summarizers.precomputed:build",
                       "summaries made elsewhere, read from a JSONL or CSV file by id")
@@ -129,6 +153,12 @@ class Gemma270mSpec(_SummarizerBase):
     cache_dir: str | None = Field(None, description="converted model folder; default: user cache")
     prompt_template: str = "{story}\n\nHighlights:\n-"
     batch_size: int = Field(1, ge=1)
+
+    @field_validator("prompt_template")
+    @classmethod
+    def _story_in_prompt(cls, value: str) -> str:
+        return with_story(value)
+
     max_input_tokens: int = Field(1024, ge=64)
     generation: dict[str, Any] = Field(default_factory=lambda: {
         "max_new_tokens": 96, "do_sample": False, "repetition_penalty": 1.1})
