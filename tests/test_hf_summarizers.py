@@ -335,3 +335,18 @@ def test_a_model_config_that_samples_does_not_switch_sampling_on(build, tiny_t5_
     together = make(folder, batch_size=4, generation=unsaid).summarize(EXAMPLES)
     alone = make(folder, batch_size=1, generation=unsaid).summarize(EXAMPLES)
     assert [s.bullets for s in together] == [s.bullets for s in alone]
+
+
+def test_a_sampled_summary_does_not_depend_on_the_reference_highlights(tiny_bart_dir):
+    """The sampling seed hashed the references too: fixing a typo in a reference changed
+    the summary of a model that never reads them."""
+    sampled = {"max_new_tokens": 12, "min_new_tokens": 4, "do_sample": True, "top_k": 0,
+               "temperature": 3.0}
+    story = "Police arrested a man in Boston on Tuesday. He was released on bail later."
+    a = Example(id="a", story=story, reference_bullets=("A man was arrested.",))
+    b = Example(id="b", story=story, reference_bullets=("A man was detained.",))
+    other = Example(id="c", story=story + " Nobody was hurt.")
+    s = seq2seq(tiny_bart_dir, generation=sampled)
+    first, second, third = s.summarize([a, b, other])
+    assert first.raw_text == second.raw_text
+    assert first.raw_text != third.raw_text      # the seed still follows the story
