@@ -350,3 +350,16 @@ def test_a_sampled_summary_does_not_depend_on_the_reference_highlights(tiny_bart
     first, second, third = s.summarize([a, b, other])
     assert first.raw_text == second.raw_text
     assert first.raw_text != third.raw_text      # the seed still follows the story
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("- Troops arrived.\n- Denmark got approval for a $7", "- Troops arrived.\n"),
+    ("The fire is out. Police said the cause was", "The fire is out."),
+    ("All of it is one unfinished", "All of it is one unfinished"),   # nothing else to keep
+    ("Ends well.", "Ends well."),
+    ('He said "no."', 'He said "no."'),
+])
+def test_an_output_the_token_cap_cut_off_loses_its_unfinished_end(text, kept):
+    """Gemma's last bullet "... approval for a $7", cut by max_new_tokens, was scored:
+    the numbers check flagged "$7" against the story's "$7.6 billion"."""
+    assert hf_common.without_unfinished_end(text) == kept

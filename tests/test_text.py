@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from summcheck.text import clean_bullet, split_bullets, split_sentences, strip_bullet
@@ -105,3 +106,15 @@ def test_a_summary_of_markers_and_punctuation_only_has_no_bullets(lines):
 def test_a_marker_alone_on_its_line_starts_the_bullet_the_next_line_continues():
     assert split_bullets("-\nThe council met.\n- ...\n- It voted.") == ("The council met.",
                                                                         "It voted.")
+
+
+@pytest.mark.parametrize("lead_in", ["Here are 3 highlights:", "**Highlights:**",
+                                     "## Key points:"])
+def test_a_line_introducing_the_list_is_no_bullet(lead_in):
+    """A chat model's "Here are 3 highlights:" was bullet 1 and pushed the last real
+    bullet past max_bullets; a line before the list that says something stays one."""
+    text = f"{lead_in}\n- Three hurt.\n- Fire at 2 a.m.\n- Police investigate.\n- Mayor spoke."
+    assert split_bullets(text, 4) == ("Three hurt.", "Fire at 2 a.m.", "Police investigate.",
+                                      "Mayor spoke.")
+    assert split_bullets("Summary: the council met.\n- It voted.") == (
+        "Summary: the council met.", "It voted.")

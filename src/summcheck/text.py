@@ -14,7 +14,10 @@ from .versions import installed_version
 # 2: a marker alone on its line ("-", "1.") is a marker; a bullet with no letter or digit
 #    ("...", "•", a zero-width space) is no bullet, so such an output is an empty summary
 #    (a failure) where it scored as a summary with nothing wrong in it.
-BULLETS_VERSION = "2"
+# 3: a line before the first marker line that ends in ":" ("Here are 3 highlights:",
+#    "**Highlights:**") introduces the list and is no bullet (it was bullet 1, and pushed
+#    the last real bullet past max_bullets).
+BULLETS_VERSION = "3"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])(?:\s+|$)")
 
@@ -115,12 +118,15 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
     """Turn model output into bullets.
 
     Lines that start with a bullet marker (or a number) are bullets; text before the first
-    marker line is kept as a bullet too. With no marker lines at all, each non-empty line
-    is split into sentences. `max_bullets` caps the result.
+    marker line is kept as a bullet too, but for a line ending in ":" that introduces the
+    list ("Here are 3 highlights:"). With no marker lines at all, each non-empty line is
+    split into sentences. `max_bullets` caps the result.
     """
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    if any(is_bullet_line(ln) for ln in lines):
-        bullets = _merge_continuations(lines)
+    first = next((i for i, ln in enumerate(lines) if is_bullet_line(ln)), None)
+    if first is not None:
+        bullets = _merge_continuations([ln for i, ln in enumerate(lines)
+                                        if i >= first or not _LEAD_IN.search(ln)])
     else:
         bullets = split_sentences(text)
     return tidy_bullets(bullets, max_bullets)
@@ -141,6 +147,9 @@ def require_references(references: object) -> None:
                         "string")
     for reference in references:   # type: ignore[attr-defined]
         require_bullets(reference, "each reference")
+
+
+_LEAD_IN = re.compile(r":[\s*_#]*$")   # "Highlights:", "**Highlights:**"
 
 
 def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tuple[str, ...]:

@@ -28,7 +28,9 @@ from .base import Summarizer, fingerprint_of
 #    do_sample: true sampled batches under the key of greedy output).
 # 3: a causal model that writes the marker its prompt opened ("- " after "Highlights:\n-")
 #    no longer keeps it in its first bullet ("- Three people were hurt.").
-CODE_VERSION = 3
+# 4: an output the token cap cut off loses its unfinished last bullet or sentence
+#    (`without_unfinished_end`; meta `unfinished_end_dropped`).
+CODE_VERSION = 4
 
 _DIGEST_MEMO: dict[tuple, str] = {}   # (path, size, mtime, ctime, inode) -> file sha256
 
@@ -130,7 +132,7 @@ def input_limit(spec: _HFModelBase, tokenizer: Any, model: Any) -> int:
     positions = _sane([getattr(config, "max_position_embeddings", None),
                        getattr(config, "n_positions", None)])
     if spec.max_input_tokens:
-        if positions and spec.max_input_tokens > min(positions):
+        if positions and spec.max_input_tokens > min(positions) and _learned_positions(config):
             raise SummcheckError(
                 f"{spec.label}: max_input_tokens {spec.max_input_tokens} is more than the "
                 f"{min(positions)} positions the model has (every longer story failed with "
@@ -138,6 +140,14 @@ def input_limit(spec: _HFModelBase, tokenizer: Any, model: Any) -> int:
         return spec.max_input_tokens
     sane = _sane([getattr(tokenizer, "model_max_length", None)]) + positions
     return min(sane) if sane else 512
+
+
+def _learned_positions(config: Any) -> bool:
+    """A table of position embeddings (BART, GPT-2), which an input past its end indexes
+    out of range; rotary (Llama, Gemma) and relative (T5) positions run past it."""
+    relative = ("rope_theta", "rope_scaling", "rotary_dim", "rotary_pct",
+                "relative_attention_num_buckets", "rope_parameters")
+    return not any(getattr(config, name, None) is not None for name in relative)
 
 
 def _sane(values: list) -> list[int]:
@@ -270,6 +280,20 @@ def _file_sha256(path: Path, stat: os.stat_result) -> str:
     return _DIGEST_MEMO[key]
 
 
+_FINISHED = re.compile(r"""[.!?"'”’)\]]\s*$""")
+
+
+def without_unfinished_end(text: str) -> str:
+    """`text` without the bullet or sentence that the token cap cut off, when an earlier
+    one ends it: "... for a $7" was scored as a bullet (the numbers check flagged its
+    "$7" against the story's "$7.6 billion"). A text of one unfinished piece is kept."""
+    stripped = text.rstrip()
+    if _FINISHED.search(stripped):
+        return text
+    cut = max(stripped.rfind("\n"), *(stripped.rfind(end + " ") for end in ".!?"))
+    return stripped[:cut + 1] if cut > 0 else text
+
+
 def example_seed(seed: int, example: Example) -> int:
     """A sampling seed of the spec's seed and what the model reads (title and story): a
     sampled summary does not depend on which other examples share its batch, window or
@@ -387,8 +411,13 @@ class HFSummarizer(Summarizer):
             seconds = (time.perf_counter() - start) / len(batch)
             for i, row, text in zip(batch, rows.tolist(), decoded):
                 meta = {**prepared[i][1], "output_tokens": sum(t not in special for t in row)}
+                kept = text
+                if tokenizer.eos_token_id is not None and tokenizer.eos_token_id not in row:
+                    kept = without_unfinished_end(text)     # stopped by the token cap
+                    if kept != text:
+                        meta["unfinished_end_dropped"] = True
                 out[i] = Summary(
-                    example_id=examples[i].id, bullets=self._bullets(text, prepared[i][0]),
+                    example_id=examples[i].id, bullets=self._bullets(kept, prepared[i][0]),
                     raw_text=text, seconds=seconds, meta=meta,
                 )
         return out  # type: ignore[return-value]
