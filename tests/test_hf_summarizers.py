@@ -223,6 +223,20 @@ def test_cut_after_bullets_drops_a_following_paragraph():
     assert cut_after_bullets("Intro\n\nMore") == "Intro\n\nMore"
 
 
+def test_a_new_heading_or_the_prompt_written_again_ends_the_list(summarizers):
+    """With no blank line before them they were glued onto the last bullet ("The fire
+    started. Write 3 short highlight bullets for this news story.")."""
+    prompt = ("Write 3 short highlight bullets for this news story.\n\nTitle\nA story."
+              "\n\nHighlights:\n-")
+    s = summarizers["causal"]
+    echo = " Three people were hurt.\n- The fire started.\n" + prompt.split("\n")[0]
+    assert s._bullets(echo, prompt) == ("Three people were hurt.", "The fire started.")
+    restart = " Three people were hurt.\nHighlights:\n- Another story's bullet."
+    assert s._bullets(restart, prompt) == ("Three people were hurt.",)
+    continued = " Three people\nwere hurt.\n- Two."
+    assert s._bullets(continued, prompt) == ("Three people were hurt.", "Two.")
+
+
 def test_bad_prompt_template_fails_at_build(tiny_causal_dir):
     with pytest.raises(SummcheckError, match="prompt_template"):
         causal(tiny_causal_dir, prompt_template="Summarize {article}: {story}")

@@ -145,20 +145,25 @@ class HFCausalSummarizer(HFSummarizer):
     def _bullets(self, text: str, model_input: str) -> tuple[str, ...]:
         if model_input.rstrip(" ").endswith(_BULLET_MARKERS) and not is_bullet_line(text):
             text = "- " + text.lstrip(" ")  # the prompt opened the first bullet
-        return split_bullets(cut_after_bullets(text), self.max_bullets)
+        return split_bullets(cut_after_bullets(text, model_input), self.max_bullets)
 
 
-def cut_after_bullets(text: str) -> str:
+def cut_after_bullets(text: str, prompt: str = "") -> str:
     """Drop what a base model writes after its bullet list.
 
     After a blank line that follows at least one bullet, a paragraph that is not a bullet
-    (the model going on with another story, say) ends the summary.
+    (the model going on with another story, say) ends the summary. So does, right after
+    a bullet, a line ending in ":" (a new "Highlights:") or a line of the prompt written
+    again: they were glued onto the last bullet as its continuation.
     """
     lines = text.splitlines()
+    echoed = {ln.strip() for ln in prompt.splitlines() if len(ln.strip()) >= 12}
     seen_bullet = False
     for i, line in enumerate(lines):
         if is_bullet_line(line):
             seen_bullet = True
+        elif seen_bullet and (line.rstrip().endswith(":") or line.strip() in echoed):
+            return "\n".join(lines[:i])
         elif seen_bullet and not line.strip():
             following = next((ln for ln in lines[i + 1:] if ln.strip()), None)
             if following is not None and not is_bullet_line(following):

@@ -30,7 +30,9 @@ from .base import Summarizer, fingerprint_of
 #    no longer keeps it in its first bullet ("- Three people were hurt.").
 # 4: an output the token cap cut off loses its unfinished last bullet or sentence
 #    (`without_unfinished_end`; meta `unfinished_end_dropped`).
-CODE_VERSION = 4
+# 5: after a causal model's bullets, a line ending in ":" or a line of the prompt ends
+#    the summary (`hf_causal.cut_after_bullets`; they were glued onto the last bullet).
+CODE_VERSION = 5
 
 _DIGEST_MEMO: dict[tuple, str] = {}   # (path, size, mtime, ctime, inode) -> file sha256
 
