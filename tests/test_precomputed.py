@@ -223,12 +223,18 @@ def test_a_summary_that_is_not_text_names_its_line_and_field(tmp_path, summary, 
         build(path).check_file()
 
 
-def test_a_csv_header_naming_the_summary_column_twice(tmp_path):
-    """The last 'summary' column was read, silently."""
+@pytest.mark.parametrize("text, problem", [
+    # the last 'summary' column was read, silently
+    ("id,summary,summary\na,Real summary.,Unrelated draft.\n",
+     r"column 'summary' appears twice \(columns 2 and 3\).*Rename one"),
+    # it said "no field 'id'" and to set id_field, which cannot help
+    ("id;summary\na;One.\n",
+     r"the header is one column, 'id;summary': the file seems to use ';'"),
+])
+def test_a_csv_header_that_cannot_be_read_as_meant_names_why(tmp_path, text, problem):
     path = tmp_path / "out.csv"
-    path.write_text("id,summary,summary\na,Real summary.,Unrelated draft.\n")
-    with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): column 'summary' "
-                                        r"appears twice \(columns 2 and 3\).*Rename one"):
+    path.write_text(text)
+    with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): " + problem):
         build(path).check_file()
 
 
@@ -260,12 +266,3 @@ def test_summaries_cut_to_max_bullets_are_counted_and_warned(tmp_path):
     assert summary_warnings(results) == [
         "sys: 2 of 3 summaries have more bullets (or sentences) than max_bullets; only their "
         "first max_bullets were scored. Raise max_bullets to score them whole"]
-
-
-def test_a_semicolon_separated_csv_names_its_delimiter(tmp_path):
-    """It said "no field 'id'" and to set id_field, which cannot help."""
-    path = tmp_path / "out.csv"
-    path.write_text("id;summary\na;One.\n")
-    with pytest.raises(DataError, match=r"out\.csv, line 1 \(the header\): the header is one "
-                                        r"column, 'id;summary': the file seems to use ';'"):
-        build(path).check_file()
