@@ -18,10 +18,10 @@ A summary mention is supported by a story mention when all of these hold:
 - kind: money needs money with the same currency when both name one; percent needs percent
   (or a fraction: "a third" ~ 33%), and percentage points percentage points; a bare number
   may match any kind but a date (the summary may drop or add the "$" or "%"), a number
-  with a unit word ("5 troops") only a number,
-  year, ordinal or time; a year matches a year or the year of a story date; an ordinal
-  matches an ordinal, a bare number or a story date's day. Two canonical units that differ
-  ("5 days" vs "5 weeks") never match; other unit words ("troops" vs "soldiers") are ignored.
+  with a unit word ("5 troops") only a number, year, ordinal or time; a year matches a
+  year or the year of a story date; an ordinal matches an ordinal, a bare number or a
+  story date's day. Two canonical units that differ ("5 days" vs "5 weeks") never match;
+  other unit words ("troops" vs "soldiers") are ignored.
 - qualifier: a summary "over X" is supported by a story "X", "over X" or "more than X"
   (dropping or adding a hedge is tolerated), but not by "under X": opposite directions
   contradict. A bound is also supported by a same-kind, same-unit story value that satisfies
