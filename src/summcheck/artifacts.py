@@ -275,7 +275,7 @@ class RunLock:
         fields = _proc_stat(pid)
         if fields and fields[0] in ("Z", "X"):   # killed, not yet reaped: it writes no more
             return False
-        now = fields[19] if len(fields) > 19 else None
+        now = _started(fields)
         return started is None or now is None or now == started
 
 
@@ -290,9 +290,12 @@ def _proc_stat(pid: int) -> list[str]:
 
 
 def _start_time(pid: int) -> str | None:
-    """When process `pid` started, in clock ticks after boot (field 22 of
-    /proc/<pid>/stat); None where /proc cannot tell."""
-    fields = _proc_stat(pid)
+    """When process `pid` started, in clock ticks after boot; None where /proc cannot tell."""
+    return _started(_proc_stat(pid))
+
+
+def _started(fields: list[str]) -> str | None:
+    """The start time among `_proc_stat`'s fields (field 22 of /proc/<pid>/stat)."""
     return fields[19] if len(fields) > 19 else None
 
 

@@ -234,8 +234,12 @@ def example_warnings(a: ScoreSet, b: ScoreSet) -> list[str]:
 
 def changed_ids(a: ScoreSet, b: ScoreSet) -> set[str]:
     """Ids in both runs whose story or reference bullets differ between them."""
-    shared = set(a.example_hashes) & set(b.example_hashes)
-    return {i for i in shared if a.example_hashes[i] != b.example_hashes[i]}
+    return differing_ids(a.example_hashes, b.example_hashes)
+
+
+def differing_ids(hashes_a: dict[str, str], hashes_b: dict[str, str]) -> set[str]:
+    """Ids in both {id: example hash} maps whose hashes differ."""
+    return {i for i in hashes_a.keys() & hashes_b.keys() if hashes_a[i] != hashes_b[i]}
 
 
 def changed_examples_warning(a: ScoreSet, b: ScoreSet) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..artifacts import RunData
 from ..metric_kinds import direction, is_count
-from ..paired import differing_families, format_p, too_small_text
+from ..paired import differing_families, differing_ids, format_p, too_small_text
 from ..run_rows import LabelRows, id_key, paired_differences
 from ..stats import PermutationResult, describe_test, holm, holm_floors, permutation_test
 
@@ -148,9 +148,8 @@ def _changed_keys(a: Model, b: Model) -> frozenset[bytes]:
     a score of another text is no paired difference (compare leaves them out too)."""
     if a.run is b.run:
         return frozenset()
-    hashes_a, hashes_b = a.run.example_hashes(), b.run.example_hashes()
-    return frozenset(id_key(i) for i in hashes_a.keys() & hashes_b.keys()
-                     if hashes_a[i] != hashes_b[i])
+    changed = differing_ids(a.run.example_hashes(), b.run.example_hashes())
+    return frozenset(id_key(i) for i in changed)
 
 
 def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list[Rival]] | None:

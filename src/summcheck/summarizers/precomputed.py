@@ -189,13 +189,13 @@ class Precomputed(Summarizer):
     def _summary(self, example_id: str, value) -> Summary:
         if value is None:
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
-        if isinstance(value, list):   # tidied as split_bullets tidies; a null is no bullet
-            # (it was the text "None")
+        listed = isinstance(value, list)
+        if listed:   # tidied as split_bullets tidies; a null is no bullet (was the text "None")
             every = tidy_bullets(str(v) for v in value if v is not None)
-            raw = "\n".join(every[:self.max_bullets or None])
         else:
-            every, raw = split_bullets(str(value)), str(value)
+            every = split_bullets(str(value))
         bullets = every[:self.max_bullets or None]
+        raw = "\n".join(bullets) if listed else str(value)
         cut = {"bullets_cut": len(every) - len(bullets)} if len(every) > len(bullets) else {}
         return Summary(example_id, bullets, raw_text=raw, meta=cut)
 
