@@ -162,3 +162,28 @@ def test_windows_cover_the_text_in_order_each_within_the_limit(text, limit):
     assert all(len(w) <= limit for _, w in windows)
     assert [s for s, _ in windows] == [sum(len(w) for _, w in windows[:i])
                                        for i in range(len(windows))]
+
+
+def _sleep_then(value):
+    import time
+
+    time.sleep(0.2)
+    return value
+
+
+def test_a_pool_stopped_from_the_main_thread_leaves_no_manager_thread_running():
+    """A pool's manager thread still ending when the interpreter exits races with its
+    exit in CPython 3.11 and printed "Exception ignored ... Bad file descriptor" after a
+    finished run; stopped from the main thread, the pool is fully down on return."""
+    import threading
+
+    class Owner:
+        pass
+
+    owner = Owner()
+    pool = ner_pool.fork_pool(owner, 1, None, ())
+    busy = pool.submit(_sleep_then, 1)
+    pool.submit(_sleep_then, 2)          # queued: cancelled
+    ner_pool.stop_pool(pool)
+    managers = [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+    assert managers == [] and busy.done()

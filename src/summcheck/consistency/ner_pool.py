@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import weakref
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -126,10 +127,15 @@ def fork_pool(owner, workers: int, initializer, initargs: tuple) -> ProcessPoolE
 
 
 def stop_pool(pool: ProcessPoolExecutor | None) -> None:
-    """Stop a fork pool without waiting: queued work is cancelled, a piece a worker is
-    running is left to finish unread."""
+    """Stop a fork pool: queued work is cancelled, a piece a worker is running is left to
+    finish unread. From the main thread it waits for the pool's manager thread to end (a
+    piece's time at most): one still ending when the interpreter exits races with it in
+    CPython 3.11 (python/cpython gh-125451), which printed "Exception ignored ... Bad
+    file descriptor" after a finished `summcheck run`. From another thread (a finalizer
+    run by a collection there, maybe the manager thread itself) it does not wait."""
     if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=threading.current_thread() is threading.main_thread(),
+                      cancel_futures=True)
 
 
 def _exit_with_parent(parent: int) -> None:
