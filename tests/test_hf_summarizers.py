@@ -233,6 +233,8 @@ def test_a_new_heading_or_the_prompt_written_again_ends_the_list(summarizers):
     assert s._bullets(echo, prompt) == ("Three people were hurt.", "The fire started.")
     restart = " Three people were hurt.\nHighlights:\n- Another story's bullet."
     assert s._bullets(restart, prompt) == ("Three people were hurt.",)
+    emphasised = " Three people were hurt.\n**More highlights:**\n- Another story's bullet."
+    assert s._bullets(emphasised, prompt) == ("Three people were hurt.",)
     continued = " Three people\nwere hurt.\n- Two."
     assert s._bullets(continued, prompt) == ("Three people were hurt.", "Two.")
 

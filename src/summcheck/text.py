@@ -126,7 +126,7 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
     first = next((i for i, ln in enumerate(lines) if is_bullet_line(ln)), None)
     if first is not None:
         bullets = _merge_continuations([ln for i, ln in enumerate(lines)
-                                        if i >= first or not _LEAD_IN.search(ln)])
+                                        if i >= first or not is_lead_in(ln)])
     else:
         bullets = split_sentences(text)
     return tidy_bullets(bullets, max_bullets)
@@ -150,6 +150,11 @@ def require_references(references: object) -> None:
 
 
 _LEAD_IN = re.compile(r":[\s*_#]*$")   # "Highlights:", "**Highlights:**"
+
+
+def is_lead_in(line: str) -> bool:
+    """A line that introduces a list: it ends in ":", Markdown emphasis aside."""
+    return bool(_LEAD_IN.search(line))
 
 
 def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tuple[str, ...]:

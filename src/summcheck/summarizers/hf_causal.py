@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from ..config import HFCausalSpec
 from ..errors import SummcheckError
-from ..text import is_bullet_line, split_bullets
+from ..text import is_bullet_line, is_lead_in, split_bullets
 from ..types import Example
 from .hf_common import HFSummarizer, input_limit
 
@@ -153,8 +153,9 @@ def cut_after_bullets(text: str, prompt: str = "") -> str:
 
     After a blank line that follows at least one bullet, a paragraph that is not a bullet
     (the model going on with another story, say) ends the summary. So does, right after
-    a bullet, a line ending in ":" (a new "Highlights:") or a line of the prompt written
-    again: they were glued onto the last bullet as its continuation.
+    a bullet, a line that introduces a list (a new "Highlights:" or "**Highlights:**",
+    `text.is_lead_in`, the rule split_bullets drops such lines by) or a line of the prompt
+    written again: they were glued onto the last bullet as its continuation.
     """
     lines = text.splitlines()
     echoed = {ln.strip() for ln in prompt.splitlines() if len(ln.strip()) >= 12}
@@ -162,7 +163,7 @@ def cut_after_bullets(text: str, prompt: str = "") -> str:
     for i, line in enumerate(lines):
         if is_bullet_line(line):
             seen_bullet = True
-        elif seen_bullet and (line.rstrip().endswith(":") or line.strip() in echoed):
+        elif seen_bullet and (is_lead_in(line) or line.strip() in echoed):
             return "\n".join(lines[:i])
         elif seen_bullet and not line.strip():
             following = next((ln for ln in lines[i + 1:] if ln.strip()), None)

@@ -32,7 +32,9 @@ from .base import Summarizer, fingerprint_of
 #    (`without_unfinished_end`; meta `unfinished_end_dropped`).
 # 5: after a causal model's bullets, a line ending in ":" or a line of the prompt ends
 #    the summary (`hf_causal.cut_after_bullets`; they were glued onto the last bullet).
-CODE_VERSION = 5
+# 6: that line may end in Markdown emphasis ("**More highlights:**"), as text.is_lead_in
+#    reads a lead-in; it was glued onto the last bullet.
+CODE_VERSION = 6
 
 _DIGEST_MEMO: dict[tuple, str] = {}   # (path, size, mtime, ctime, inode) -> file sha256
 
