@@ -610,3 +610,24 @@ def test_report_refuses_to_write_into_a_run_folder(run_dir, tmp_path, out):
     assert result.exit_code == 2, result.output
     assert f"--out {target} is a run folder (it holds spec.json)" in result.output
     assert {p.name: p.read_bytes() for p in target.iterdir() if p.is_file()} == before
+
+
+@settings(max_examples=12, deadline=None)
+@given(level=st.sampled_from([0.9, 0.95, 0.975, 0.99, 0.995, 0.999]) |
+       st.integers(501, 999).map(lambda k: k / 1000))
+def test_reports_name_the_interval_level_the_run_used(tmp_path_factory, level):
+    """A 99.5% interval was labelled "100%" (and 97.5% "98%"): the level was rounded to a
+    whole percent in the report, the terminal table and compare."""
+    from fake_runs import make_run, values
+    from summcheck.artifacts import SPEC, read_json, write_json
+    from summcheck.reports.markdown import render_markdown
+
+    root = tmp_path_factory.mktemp("level")
+    run_dir = make_run(root, "run", {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}})
+    spec = read_json(run_dir / SPEC)
+    spec["spec"]["bootstrap"]["confidence"] = level
+    write_json(run_dir / SPEC, spec)
+    table = build_table([load_run(run_dir)])
+    label = table.interval_label
+    assert label.endswith("%") and float(label[:-1]) == pytest.approx(level * 100, abs=1e-9)
+    assert f"with {label} bootstrap intervals" in render_markdown(table)

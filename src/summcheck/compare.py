@@ -27,6 +27,7 @@ from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      scoreset_from_run, signature_warnings, too_small_text,
                      unknown_metric_error, without_changed_examples)
 from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
+from .text import percent
 
 NO_DIFFERENCE = "no significant difference"
 
@@ -85,7 +86,8 @@ class Comparison:
         lines = ["# summcheck compare", "",
                  f"A (reference): `{self.runs[0]}`", "",
                  f"delta = B - A, paired over the examples both runs scored (means are over "
-                 f"those examples), with its {boot['confidence']:.0%} paired-bootstrap interval "
+                 f"those examples), with its {percent(boot['confidence'])} paired-bootstrap "
+                 "interval "
                  f"(n={boot['n']}, seed={boot['seed']}; descriptive, not adjusted). p: "
                  f"{test['name']}; in brackets Holm-adjusted over the {test['family']} "
                  f"comparisons below. A winner only when the adjusted p < {self.alpha:g}.", ""]
@@ -217,7 +219,7 @@ def _notes(a: ScoreSet, b: ScoreSet, labels: list[tuple[str, str]]) -> list[str]
 
 
 def _pair_markdown(pair: PairComparison, boot: dict) -> list[str]:
-    level = f"{boot['confidence']:.0%}"
+    level = percent(boot['confidence'])
     lines = [f"## B: `{pair.b}`", ""]
     lines += [f"> **{w}**  " for w in pair.warnings] + ([""] if pair.warnings else [])
     lines += ["| summarizer | metric | A mean | B mean | delta [" + level + " CI] | p (Holm) "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .text import counted
+from .text import counted, percent
 
 HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
@@ -25,7 +25,7 @@ def print_results(results: dict[str, Any]) -> None:
     conf = results["signatures"]["aggregation"].split("conf=")[1].split("|")[0]
     n = counted(results["n_examples"], "example")
     table = Table(title=f"{results['run_name']} ({n}; "
-                        f"mean x100 [{float(conf):.0%} bootstrap CI])")
+                        f"mean x100 [{percent(conf)} bootstrap CI])")
     table.add_column("summarizer", no_wrap=True)
     shown = [n for n in HEADLINE_METRICS
              if any(n in m["metrics"] for m in results["summarizers"])]

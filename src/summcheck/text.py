@@ -193,3 +193,9 @@ def clean_markup(text: str) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """"1 example", "2 examples" (or the given plural)."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def percent(level: float) -> str:
+    """A confidence level as a percentage with the digits it has: "95%", "97.5%", "99.5%".
+    `:.0%` rounded them, so a 99.5% interval was labelled "100%" and 0.975 "98%"."""
+    return f"{float(level) * 100:.10g}%"

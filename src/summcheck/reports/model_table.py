@@ -18,6 +18,7 @@ from ..metric_kinds import direction, is_count
 from ..paired import differing_families, differing_ids, format_p, too_small_text
 from ..run_rows import LabelRows, id_key, paired_differences
 from ..stats import PermutationResult, describe_test, holm, holm_floors, permutation_test
+from ..text import percent
 
 ALPHA = 0.05
 # Shown first, in this order; unknown metrics follow; the rest are "all metrics" extras.
@@ -223,7 +224,7 @@ class ModelTable:
         pointer to the signatures when the runs were aggregated at different levels."""
         levels = {run.spec.get("spec", {}).get("bootstrap", {}).get("confidence", 0.95)
                   for run in self.runs}
-        return f"{levels.pop():.0%}" if len(levels) == 1 else "per-run (see signatures)"
+        return percent(levels.pop()) if len(levels) == 1 else "per-run (see signatures)"
 
     @property
     def notes(self) -> list[str]:
