@@ -631,3 +631,25 @@ def test_reports_name_the_interval_level_the_run_used(tmp_path_factory, level):
     label = table.interval_label
     assert label.endswith("%") and float(label[:-1]) == pytest.approx(level * 100, abs=1e-9)
     assert f"with {label} bootstrap intervals" in render_markdown(table)
+
+
+@pytest.mark.parametrize("stories_b", ["same", "other"])
+def test_bullets_of_another_story_under_the_same_id_say_so(tmp_path, stories_b):
+    """Two runs holding one id with different stories: the page shows the first run's
+    story, and showed the second run's bullets under it as if written from it."""
+    from fake_runs import make_run, values
+
+    scores = {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}}
+    first = make_run(tmp_path, "first", scores)
+    ids = list(values([0, 0, 0]))
+    second = make_run(tmp_path, "second", scores, stories=None if stories_b == "same" else
+                      {i: f"another story {i}" for i in ids[1:]})
+    page = write_reports([first, second], tmp_path / "out", formats=["html"],
+                         plots=False)["html"].read_text()
+    bodies = re.findall(r'<tbody class="ex" id="ex-([^"]+)".*?</tbody>', page, re.S)
+    assert bodies == ids
+    for body, eid in zip(re.findall(r'<tbody class="ex".*?</tbody>', page, re.S), ids):
+        assert f"story {eid}" in body
+        noted = "second has another story or reference highlights under this id" in body
+        assert noted == (stories_b == "other" and eid != ids[0])
+        assert "first has another story" not in body

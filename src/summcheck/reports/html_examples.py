@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from ..artifacts import RunData
+from ..paired import example_hash
 from ..run_rows import id_key, same_order
 from ..scratch import blocks
 from .findings import describe
@@ -48,7 +49,8 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
         + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
            f'{escape(m.name)}</th>' for i, m in enumerate(models)])
     bodies = [_example_body(examples[key], models, summaries, checks,
-                            _values(models, where, key), _failed(models, where, key))
+                            _values(models, where, key), _failed(models, where, key),
+                            _other_texts(runs, models, examples[key]))
               for key in shown if key in examples]
     note = "" if len(shown) == n_examples else (
         f'<p class="warning">Showing {len(shown)} of {n_examples} examples, those with '
@@ -191,8 +193,23 @@ def _failed(models: Sequence[Model], where: dict, key: bytes) -> int:
                if (row := where[m.name].get(key)) is not None)
 
 
+def _other_texts(runs: Sequence[RunData], models: Sequence[Model],
+                 example: dict) -> dict[str, str]:
+    """{model name: its run's name} of the models whose run holds this example id with
+    another story or reference highlights than the one shown (the first run's). Their
+    bullets were written from, and scored and checked against, a text the page does not
+    show: several runs' reports showed them under the first run's story as if written
+    from it."""
+    if len({id(run) for run in runs}) < 2:
+        return {}
+    shown = example_hash(example)
+    return {m.name: m.run.name for m in models
+            if m.run.example_hashes().get(example["id"], shown) != shown}
+
+
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,
-                  values: dict[str, float | None], n_failed: int) -> str:
+                  values: dict[str, float | None], n_failed: int,
+                  other_texts: dict[str, str]) -> str:
     eid = example["id"]
     rows = {m.name: checks.get((m.name, eid)) or {"findings": [], "supported": []}
             for m in models}
@@ -207,7 +224,7 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
         flag = ' <span class="failed">failed</span>' if summary.get("error") else ""
         cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'
                      f'{shown} {_badge(len(rows[model.name]["findings"]))}{flag}</td>')
-    detail = _detail(example, models, summaries, rows)
+    detail = _detail(example, models, summaries, rows, other_texts)
     return (f'<tbody class="ex" id="ex-{escape(eid)}" data-findings="{n_findings}" '
             f'data-failed="{n_failed}"><tr>{"".join(cells)}</tr><tr class="detail">'
             f'<td colspan="{len(cells)}"><details{" open" if n_findings or n_failed else ""}>'
@@ -219,16 +236,23 @@ def _badge(n: int) -> str:
     return f'<span class="badge" title="unsupported mentions">{n}</span>' if n else ""
 
 
-def _detail(example: dict, models: Sequence[Model], summaries: dict, rows: dict) -> str:
+def _detail(example: dict, models: Sequence[Model], summaries: dict, rows: dict,
+            other_texts: dict[str, str]) -> str:
     story_marks: list[Mark] = []
     parts = ["<h4>Reference highlights</h4><ul>"
              + "".join(f"<li>{escape(b)}</li>" for b in example.get("reference_bullets", []))
              + "</ul>"]
     for i, model in enumerate(models):
         bullet_marks, marks_in_story = _marks(rows[model.name], f"k{i}", model.name)
-        story_marks += marks_in_story
+        note = ""
+        if model.name in other_texts:   # its story marks point into a text not shown
+            note = (f'<p class="warning">{escape(other_texts[model.name])} has another story '
+                    "or reference highlights under this id: these bullets were written "
+                    "from, scored and checked against that text, not the one shown</p>")
+        else:
+            story_marks += marks_in_story
         summary = summaries.get((model.name, example["id"]))
-        parts.append(f"<h4>{escape(model.name)}</h4>{_bullets(summary, bullet_marks)}")
+        parts.append(f"<h4>{escape(model.name)}</h4>{note}{_bullets(summary, bullet_marks)}")
     story_marks.sort(key=lambda m: m.css != "cand")   # amber candidates win overlaps
     story_html = render(example["story"], merge(story_marks))
     return (f'<div class="ex-grid"><div><h4>Story</h4><div class="story">{story_html}</div>'
