@@ -653,3 +653,24 @@ def test_bullets_of_another_story_under_the_same_id_say_so(tmp_path, stories_b):
         noted = "second has another story or reference highlights under this id" in body
         assert noted == (stories_b == "other" and eid != ids[0])
         assert "first has another story" not in body
+
+
+_MD_PIECES = list("ab1 .-+~&;#*_`[]()<>|\\!=:/\"'") + ["&amp;", "&#65;", "~~", "\n", "**"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MD_PIECES)).map("".join))
+def test_markdown_free_text_renders_as_itself_inline_and_in_a_table_cell(text):
+    """Rendered as GitHub renders report.md (tables, strikethrough), escaped free text reads
+    as the text, in one cell: "~~x~~" was struck through and "&amp;" shown as "&"."""
+    import html
+
+    markdown_it = pytest.importorskip("markdown_it")
+    from summcheck.reports.markdown import _md
+
+    renderer = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    words = " ".join(text.split())
+    assert html.unescape(renderer.renderInline(_md(text))) == words
+    table = renderer.render(f"| model | failed |\n|---|---|\n| {_md(text)} | 0 |\n")
+    cells = re.findall(r"<td>(.*?)</td>", table, re.S)
+    assert [html.unescape(c) for c in cells] == [words, "0"]

@@ -27,8 +27,9 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
 
 def _md(text: str) -> str:
     """Escape Markdown syntax (and table pipes) in free text, on one line (a story
-    sentence's line break would end a list item or a table row)."""
-    return re.sub(r"([\\`*_\[\]<>|#])", r"\\\1", " ".join(str(text).split()))
+    sentence's line break would end a list item or a table row). `~` and `&` too: GitHub
+    struck "~~...~~" (or "~...~") through, and "&amp;" or "&copy;" showed as "&" and "©"."""
+    return re.sub(r"([\\`*_\[\]<>|#~&])", r"\\\1", " ".join(str(text).split()))
 
 
 def _summary_line(table: ModelTable) -> str:
