@@ -674,3 +674,25 @@ def test_markdown_free_text_renders_as_itself_inline_and_in_a_table_cell(text):
     table = renderer.render(f"| model | failed |\n|---|---|\n| {_md(text)} | 0 |\n")
     cells = re.findall(r"<td>(.*?)</td>", table, re.S)
     assert [html.unescape(c) for c in cells] == [words, "0"]
+
+
+def test_a_mean_over_fewer_than_the_models_examples_says_over_how_many(tmp_path):
+    """ROUGE of a run where some examples have no reference, and counts (which failed
+    summaries lack), are means over fewer examples than the run's: the cell showed the
+    mean alone, read as a mean over every example."""
+    from fake_runs import make_run, values
+    from summcheck.artifacts import RESULTS, read_json, write_json
+
+    run_dir = make_run(tmp_path, "run", {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4, 0.5])},
+                                         "other": {"rouge2_f": values([0.1, 0.2, 0.3])}})
+    results = read_json(run_dir / RESULTS)
+    for model, n in zip(results["summarizers"], (4, 3)):
+        model["n_examples"] = 4
+        model["metrics"] = {"rouge2_f": {"mean": 0.35, "low": 0.25, "high": 0.45, "n": n}}
+    write_json(run_dir / RESULTS, results)
+    written = write_reports([run_dir], tmp_path / "out", formats=["md", "html"], plots=False)
+    md, page = written["md"].read_text(), written["html"].read_text()
+    assert "| lead-3 | 35.0 [25.0, 45.0] |" in md.replace("\\", "")
+    assert "| other | 35.0 [25.0, 45.0] (n=3) |" in md.replace("\\", "")
+    assert '<span class="ci">[25.0, 45.0] (n=3)</span>' in page
+    assert page.count("(n=3)</span>") == 1

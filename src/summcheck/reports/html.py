@@ -14,7 +14,7 @@ from ..artifacts import RunData
 from ..text import counted
 from . import assets
 from .html_examples import MAX_EXAMPLES, examples_table
-from .model_table import ALPHA, Model, ModelTable, fmt_ci, significance_legend
+from .model_table import ALPHA, Model, ModelTable, significance_legend
 from .plots import Plot
 
 
@@ -90,7 +90,7 @@ def _breakable(metric: str) -> str:
 
 def _metric_cell(model: Model, metric: str, css: str, best: bool) -> str:
     agg = model.agg(metric)
-    text = fmt_ci(agg, metric)
+    text = model.shown(metric)
     mean, _, interval = text.partition(" ")   # "42.8 [38.9, 46.8]"
     star = " ★" if best else ""
     return (f'<td class="num{css}{" best" if best else ""}" data-sort="{agg.get("mean", "")}">'
@@ -111,7 +111,9 @@ def _notes(table: ModelTable) -> str:
 def _legend(table: ModelTable) -> str:
     return (
         f'<p class="legend">Each cell: mean over examples [{table.interval_label} bootstrap '
-        f"interval, n={table.n_bootstrap}, seed={table.seed}]. ROUGE, consistency and precision/recall "
+        f"interval, n={table.n_bootstrap}, seed={table.seed}], and (n=k) where the mean is "
+        "over k of the model's examples only (ROUGE: examples with references; counts: "
+        "summaries that did not fail). ROUGE, consistency and precision/recall "
         "are rates shown x100; *_count and *_unsupported are counts per summary (lower is "
         "better for *_unsupported; entities count distinct names, so a name flagged twice "
         "is 2 findings and 1 unsupported entity). <b>Bold ★</b>: the best value in its column, marked only "

@@ -7,7 +7,7 @@ import re
 from ..tables import HEADLINE_METRICS
 from ..text import counted
 from .findings import check_order, describe, sample_findings
-from .model_table import ALPHA, ModelTable, fmt_ci, significance_legend
+from .model_table import ALPHA, ModelTable, significance_legend
 
 N_FINDINGS = 10
 
@@ -39,7 +39,7 @@ def _summary_line(table: ModelTable) -> str:
         parts = [f"{_md(run.name)}: {part}" for run, part in zip(table.runs, parts)]
     return (f"{'; '.join(parts)}. Means x100 (counts: per summary; unsupported: totals) with "
             f"{table.interval_label} bootstrap intervals (n={table.n_bootstrap}, "
-            f"seed={table.seed}).")
+            f"seed={table.seed}); (n=k): a mean over k of the model's examples only.")
 
 
 def _model_rows(table: ModelTable) -> list[str]:
@@ -51,7 +51,7 @@ def _model_rows(table: ModelTable) -> list[str]:
     for model in table.models:
         cells = [_md(model.name)]
         for metric in metrics:
-            text = fmt_ci(model.agg(metric), metric)
+            text = model.shown(metric)
             cells.append(f"**{text}** ★" if table.marks.get(metric) == model.name else text)
         unsupported = model.summary.get("unsupported") or {}
         cells += [str(unsupported.get(c, "–")) for c in checks]

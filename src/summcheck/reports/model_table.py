@@ -39,6 +39,10 @@ class Model:
     def agg(self, metric: str) -> dict[str, Any]:
         return self.summary["metrics"].get(metric) or {}
 
+    def shown(self, metric: str) -> str:
+        """The metric's mean and interval as the reports show them (`fmt_ci`)."""
+        return fmt_ci(self.agg(metric), metric, self.summary.get("n_examples"))
+
     @property
     def rows(self) -> LabelRows:
         """Its per-example values, kept on disk (read from the run folder once per run)."""
@@ -62,14 +66,17 @@ def fmt(value: float | None, metric: str) -> str:
     return f"{value:.2f}" if is_count(metric) else f"{value * 100:.1f}"
 
 
-def fmt_ci(agg: dict[str, Any], metric: str) -> str:
+def fmt_ci(agg: dict[str, Any], metric: str, of: int | None = None) -> str:
     """e.g. "42.8 [38.9, 46.8]" (rates x100) or "0.35 [0.12, 0.59]" (counts); one example
-    makes no interval: "44.7 (no interval, n=1)"."""
+    makes no interval: "44.7 (no interval, n=1)". `of`: the model's examples; a mean over
+    fewer (ROUGE where some examples have no reference; counts, which failed summaries
+    lack) says so, "42.8 [38.9, 46.8] (n=8)", not to be read as a mean over them all."""
     if not agg or not agg.get("n"):
         return "n/a"
     if agg["n"] < 2:
         return f"{fmt(agg['mean'], metric)} (no interval, n={agg['n']})"
-    return f"{fmt(agg['mean'], metric)} [{fmt(agg['low'], metric)}, {fmt(agg['high'], metric)}]"
+    text = f"{fmt(agg['mean'], metric)} [{fmt(agg['low'], metric)}, {fmt(agg['high'], metric)}]"
+    return text + (f" (n={agg['n']})" if of is not None and agg["n"] < of else "")
 
 
 def metric_columns(models: Sequence[Model]) -> tuple[list[str], list[str]]:
