@@ -124,3 +124,18 @@ def test_screenshot_is_a_real_render(report_html, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", data[16:24]) == (1400, 2000)
     assert len(data) > 10_000
+
+
+def test_sorting_ids_that_are_numbers_and_texts(tmp_path):
+    """Ids compared as numbers when both were, else as texts, made no order ("10" < "1a"
+    < "2" < "10"); numbers now come first, texts in natural order."""
+    from fake_runs import make_run
+
+    from summcheck.reports import write_reports
+
+    ids = ["ex-10", "b", "2", "ex-2", "1a", "10"]
+    run = make_run(tmp_path, "ids", {"lead-3": {"rouge2_f": dict.fromkeys(ids, 0.3)}})
+    html = write_reports([run], tmp_path / "out", formats=["html"], plots=False)["html"]
+    page = dom(tmp_path, html.as_uri() + "#sort=example")
+    assert [b["id"] for b in page.bodies] == [
+        f"ex-{i}" for i in ["2", "10", "1a", "b", "ex-2", "ex-10"]]

@@ -68,9 +68,13 @@ JS = r"""
     if (raw === "") return null;
     return isNaN(Number(raw)) ? raw.toLowerCase() : Number(raw);
   }
+  // Numbers before text, text in natural order ("ex-2" before "ex-10"): comparing a
+  // number with a text as texts made no order at all ("10" < "1a" < "2" < "10")
   function compare(a, b) {
-    if (typeof a === "number" && typeof b === "number") return a - b;
-    return String(a).localeCompare(String(b));
+    var na = typeof a === "number", nb = typeof b === "number";
+    if (na && nb) return a - b;
+    if (na !== nb) return na ? -1 : 1;
+    return a.localeCompare(b, undefined, {numeric: true});
   }
   function sortTable(table, col, descending) {
     var grouped = table.classList.contains("grouped");

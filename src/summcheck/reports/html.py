@@ -93,7 +93,8 @@ def _metric_cell(model: Model, metric: str, css: str, best: bool) -> str:
     text = model.shown(metric)
     mean, _, interval = text.partition(" ")   # "42.8 [38.9, 46.8]"
     star = " ★" if best else ""
-    return (f'<td class="num{css}{" best" if best else ""}" data-sort="{agg.get("mean", "")}">'
+    mean_sort = "" if agg.get("mean") is None else agg["mean"]   # n/a sorts last
+    return (f'<td class="num{css}{" best" if best else ""}" data-sort="{mean_sort}">'
             f'{mean}{star} <span class="ci">{interval}</span></td>')
 
 
