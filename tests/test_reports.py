@@ -696,3 +696,20 @@ def test_a_mean_over_fewer_than_the_models_examples_says_over_how_many(tmp_path)
     assert "| other | 35.0 [25.0, 45.0] (n=3) |" in md.replace("\\", "")
     assert '<span class="ci">[25.0, 45.0] (n=3)</span>' in page
     assert page.count("(n=3)</span>") == 1
+
+
+def test_html_tells_no_findings_from_no_checks(tmp_path):
+    """report.html of a run with every check off said "Unsupported mentions: none found",
+    a clean bill for summaries nothing had checked (report.md already told them apart)."""
+    pytest.importorskip("matplotlib")
+    from fake_runs import SIGNATURES, make_run, values
+
+    scores = {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}}
+    unchecked = make_run(tmp_path, "unchecked", scores)
+    checked = make_run(tmp_path, "checked", scores,
+                       signatures={**SIGNATURES, "numbers": "numbers|rules=2"})
+    for run in (unchecked, checked):
+        page = write_reports([run], tmp_path / "rep" / run.name,
+                             formats=["html"])["html"].read_text()
+        assert ("Unsupported mentions: none found" in page) == (run is checked)
+        assert ("no consistency checks ran" in page) == (run is unchecked)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
+from ..artifacts import RunData
 from .model_table import Model
 
 NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation"}
@@ -45,6 +46,15 @@ def describe(finding: dict[str, Any]) -> str:
 def check_order(check: str) -> tuple[bool, str]:
     """Sort key of checks in the reports: numbers first, then by name."""
     return check != "numbers", check
+
+
+def checks_ran(runs: Sequence[RunData]) -> bool:
+    """Whether any run's signatures name a consistency check (one signature per check):
+    no findings means nothing unsupported only then."""
+    from ..consistency.registry import CHECKS
+
+    names = set(CHECKS.names())
+    return any(names & set(run.results.get("signatures", {})) for run in runs)
 
 
 def check_rows(model: Model) -> Iterator[dict[str, Any]]:

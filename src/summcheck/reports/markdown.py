@@ -6,7 +6,7 @@ import re
 
 from ..tables import HEADLINE_METRICS
 from ..text import counted
-from .findings import check_order, describe, sample_findings
+from .findings import check_order, checks_ran, describe, sample_findings
 from .model_table import ALPHA, ModelTable, significance_legend
 
 N_FINDINGS = 10
@@ -86,17 +86,9 @@ def _signatures(table: ModelTable) -> list[str]:
     return lines + ["</details>"]
 
 
-def _checks_ran(table: ModelTable) -> bool:
-    """Whether any run's signatures name a consistency check (one signature per check)."""
-    from ..consistency.registry import CHECKS
-
-    names = set(CHECKS.names())
-    return any(names & set(run.results.get("signatures", {})) for run in table.runs)
-
-
 def _findings(table: ModelTable, limit: int) -> list[str]:
     shown, totals = sample_findings(table.models, limit)
-    if not totals and not _checks_ran(table):
+    if not totals and not checks_ran(table.runs):
         return ["No consistency checks ran (the config's `checks` section turned them off), "
                 "so nothing was checked against the stories."]
     if not totals:

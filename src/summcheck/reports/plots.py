@@ -33,9 +33,10 @@ class Plot:
 
 def make_plots(models: Sequence[Model], metrics: Sequence[str],
                rates: dict[str, dict[str, dict[str, float]]], *,
-               interval_label: str = "95%") -> list[Plot]:
+               interval_label: str = "95%", checked: bool = True) -> list[Plot]:
     """Score distributions, means with intervals (at `interval_label`, e.g. "95%"),
-    unsupported mentions per 100 bullets."""
+    unsupported mentions per 100 bullets. `checked`: whether any consistency check ran;
+    without one, no unsupported mention is no finding, not "none found"."""
     matplotlib = _matplotlib()
     with matplotlib.rc_context(RC):
         plots = [   # no headline metric in the runs (a run of other metrics): no score plots
@@ -46,8 +47,12 @@ def make_plots(models: Sequence[Model], metrics: Sequence[str],
         ] if metrics else []
         if rates:
             plots.append(_unsupported_plot(models, rates))
-        else:
+        elif checked:
             plots.append(Plot("Unsupported mentions: none found", "", ""))
+        else:
+            plots.append(Plot("Unsupported mentions: no consistency checks ran (the "
+                              "config's `checks` section turned them off), so nothing was "
+                              "checked against the stories", "", ""))
     return plots
 
 

@@ -90,12 +90,13 @@ def _render(runs: list[RunData], formats: Sequence[str], plots: bool, max_exampl
 
 
 def _html(table, plots: bool, max_examples: int) -> str:
-    from .findings import per_100_bullets
+    from .findings import checks_ran, per_100_bullets
     from .html import render_page
     from .plots import make_plots
 
     figures = make_plots(table.models, _plot_metrics(table), per_100_bullets(table.models),
-                         interval_label=table.interval_label) if plots else None
+                         interval_label=table.interval_label,
+                         checked=checks_ran(table.runs)) if plots else None
     return render_page(table, figures, max_examples)
 
 
