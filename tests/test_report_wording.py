@@ -3,6 +3,8 @@ words that agree in number, and several runs told apart."""
 
 from __future__ import annotations
 
+import pytest
+
 from summcheck.config import RunSpec
 from summcheck.reports import write_reports
 from summcheck.runner import run
@@ -77,3 +79,18 @@ def test_the_unsupported_column_says_entities_count_names_once_per_summary(tmp_p
     assert "entity names (each name once per summary)" in shown
     md = " ".join(result.reports["md"].read_text().split())
     assert "numbers count mentions, entities distinct names per summary" in md
+
+
+@pytest.mark.parametrize("method", ["aligned", "lexical", "embedding", "lexical+embedding"])
+def test_the_consistency_note_names_what_the_support_method_weighs(method):
+    """The note said every support method weighs word pairs and words close to the
+    story's: the lexical method has no embedding, the embedding method no word pairs."""
+    from types import SimpleNamespace
+
+    from summcheck.scoring import describe_consistency
+
+    checks = [SimpleNamespace(name="entities"), SimpleNamespace(name="support", method=method)]
+    note = describe_consistency(checks)
+    assert ("word pairs in one story sentence" in note) == (method != "embedding")
+    assert ("close to the story's" in note) == (method != "lexical")
+    assert "the product of the share of the summary's names" in note   # no dangling "its"

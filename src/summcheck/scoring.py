@@ -67,16 +67,32 @@ RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
 # What each multiplied precision measures, in words (keyed by check name).
 _PRECISION_WORDS = {"numbers": "the share of the summary's numbers the story supports",
                     "entities": "the share of its names the story supports",
-                    "support": "how well the story supports each bullet as a whole (its "
-                               "word pairs in one story sentence, its words close to the "
-                               "story's) and how little the bullets are stitched together "
-                               "from story fragments"}
+                    "support": "how well the story supports each bullet as a whole ({how}) "
+                               "and how little the bullets are stitched together from "
+                               "story fragments"}
+# What the support check weighs in a bullet, by its method (an `auto` check has resolved
+# it): the lexical method has no embedding, the embedding method no word pairs.
+_SUPPORT_WORDS = {"aligned": "its word pairs in one story sentence, its words close to the "
+                             "story's",
+                  "lexical+embedding": "its word pairs in one story sentence, its words "
+                                       "close to the story's",
+                  "lexical": "its word pairs in one story sentence",
+                  "embedding": "its words close to the story's"}
+
+
+def _precision_words(check, first: bool) -> str:
+    words = _PRECISION_WORDS[check.name]
+    if check.name == "support":
+        words = words.format(how=_SUPPORT_WORDS.get(getattr(check, "method", None),
+                                                    "its words against the story's"))
+    return words.replace("its names", "the summary's names") if first else words
 
 
 def describe_consistency(checks: list) -> str | None:
     """One sentence saying what `consistency` measures with these checks, for the reports
     (written into results.json, so a report says what its own run measured)."""
-    parts = [_PRECISION_WORDS[c.name] for c in checks if c.name in _PRECISION_WORDS]
+    known = [c for c in checks if c.name in _PRECISION_WORDS]
+    parts = [_precision_words(c, i == 0) for i, c in enumerate(known)]
     if not parts:
         return None
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
