@@ -96,12 +96,17 @@ def describe_consistency(checks: list) -> str | None:
     if not parts:
         return None
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    support = any(c.name == "support" for c in known)
     caveat = (" It favours copying: a faithful paraphrase scores lower than a copied "
               "sentence, so compare summarizers of similar extractiveness "
-              "(benchmarks/results/default_consistency.md).") \
-        if any(c.name == "support" for c in checks) else ""
+              "(benchmarks/results/default_consistency.md).") if support else ""
+    # with the stitching factor a bullet copied whole is still one fragment: under 1.0
+    scale = ("a failed summary scores 0; nothing unsupported still scores a little under "
+             "1.0, as a sentence copied whole is one story fragment: about 0.96 for a "
+             "copied 25-word bullet") if support else \
+        "1.0 = nothing unsupported; a failed summary scores 0"
     return (f"consistency is how far the story backs the summary: the product of {listed} "
-            f"(1.0 = nothing unsupported; a failed summary scores 0).{caveat}")
+            f"({scale}).{caveat}")
 
 
 def overall_consistency(results: Sequence[CheckResult]) -> float | None:
