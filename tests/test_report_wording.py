@@ -112,3 +112,21 @@ def test_the_consistency_note_says_1_means_nothing_unsupported_only_without_supp
     if "support" in names:
         copied = " ".join(f"word{i}" for i in range(25))
         assert f"about {unstitched([copied], copied):.2f} for a copied 25-word bullet" in note
+
+
+def test_the_terminal_table_says_over_how_many_examples_a_mean_is(capsys):
+    """ROUGE of a run where some examples have no reference is a mean over fewer examples
+    than the title's count; the table showed the bare mean."""
+    from summcheck.tables import print_results
+
+    agg = {"mean": 0.5, "low": 0.4, "high": 0.6}
+    results = {"run_name": "r", "n_examples": 12,
+               "signatures": {"aggregation": "mean|conf=0.95"},
+               "summarizers": [{"label": "lead", "n_examples": 12, "n_failed": 0,
+                                "seconds_per_example": 0.1,
+                                "metrics": {"rouge1_f": {**agg, "n": 8},
+                                            "consistency": {**agg, "n": 12}}}]}
+    print_results(results)
+    out = capsys.readouterr().out
+    assert "50.0 [40.0, 60.0] (n=8)" in out
+    assert out.count("(n=") == 1

@@ -9,13 +9,16 @@ from .text import counted, percent
 HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
 
 
-def format_ci(agg: dict[str, Any], scale: float = 100.0) -> str:
-    """"44.7 [41.2, 48.0]"; one example makes no interval: "44.7 (no interval, n=1)"."""
+def format_ci(agg: dict[str, Any], scale: float = 100.0, of: int | None = None) -> str:
+    """"44.7 [41.2, 48.0]"; one example makes no interval: "44.7 (no interval, n=1)". `of`:
+    the summarizer's examples; a mean over fewer (ROUGE where some examples have no
+    reference) says over how many, "44.7 [41.2, 48.0] (n=8)"."""
     if not agg or agg.get("n", 0) == 0:
         return "n/a"
     if agg["n"] < 2:
         return f"{agg['mean'] * scale:.1f} (no interval, n={agg['n']})"
-    return f"{agg['mean'] * scale:.1f} [{agg['low'] * scale:.1f}, {agg['high'] * scale:.1f}]"
+    text = f"{agg['mean'] * scale:.1f} [{agg['low'] * scale:.1f}, {agg['high'] * scale:.1f}]"
+    return text + (f" (n={agg['n']})" if of is not None and agg["n"] < of else "")
 
 
 def print_results(results: dict[str, Any]) -> None:
@@ -37,7 +40,8 @@ def print_results(results: dict[str, Any]) -> None:
     for model in results["summarizers"]:
         table.add_row(
             model["label"],
-            *(format_ci(model["metrics"].get(name, {})) for name in shown),
+            *(format_ci(model["metrics"].get(name, {}), of=model.get("n_examples"))
+              for name in shown),
             _unsupported(model),
             str(model["n_failed"]),
             f"{model['seconds_per_example']:.3f}",
