@@ -713,3 +713,23 @@ def test_html_tells_no_findings_from_no_checks(tmp_path):
                              formats=["html"])["html"].read_text()
         assert ("Unsupported mentions: none found" in page) == (run is checked)
         assert ("no consistency checks ran" in page) == (run is unchecked)
+
+
+def test_plots_draw_model_names_as_written(tmp_path):
+    """matplotlib read a name with two "$" as TeX: "cost $5-$10" was drawn "cost 5-10" in
+    math italics, and an unknown command ("$\\x$") stopped the run after its results."""
+    pytest.importorskip("matplotlib")
+    import base64
+
+    from fake_runs import make_run, values
+
+    names = ["cost $5-$10", "x $\\undefinedcmd$ y"]
+    run = make_run(tmp_path, "run", {n: {"rouge1_f": values([0.2, 0.3, 0.4])} for n in names})
+    results = json.loads((run / "results.json").read_text())
+    for model in results["summarizers"]:
+        model["metrics"] = {"rouge1_f": {"mean": 0.3, "low": 0.2, "high": 0.4, "n": 3}}
+    (run / "results.json").write_text(json.dumps(results))
+    page = write_reports([run], tmp_path / "out", formats=["html"])["html"].read_text()
+    svgs = [base64.b64decode(uri).decode() for uri in
+            re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)]
+    assert svgs and all(n in svg for svg in svgs[:2] for n in names)

@@ -20,8 +20,11 @@ from .findings import NOUNS
 from .model_table import Model
 
 MAX_POINTS = 300   # strip-plot points per model; the box still uses every value
+# text.parse_math off: model names are free text, and one with two "$" was read as TeX
+# (a label "cost $5-$10" drawn as "cost 5-10" in math italics; "$\x$" stopped the run)
 RC = {"svg.fonttype": "none", "svg.hashsalt": "summcheck", "font.size": 9,
-      "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False}
+      "font.family": "sans-serif", "axes.spines.top": False, "axes.spines.right": False,
+      "text.parse_math": False}
 
 
 @dataclass(frozen=True)
