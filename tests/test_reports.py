@@ -733,3 +733,25 @@ def test_plots_draw_model_names_as_written(tmp_path):
     svgs = [base64.b64decode(uri).decode() for uri in
             re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)]
     assert svgs and all(n in svg for svg in svgs[:2] for n in names)
+
+
+@pytest.mark.parametrize("second", [{"n": 1000, "seed": 0}, {"n": 200, "seed": 0},
+                                    {"n": 1000, "seed": 7}])
+def test_several_runs_bootstrap_settings_are_each_runs(tmp_path, second):
+    """A report of runs aggregated with other resamples or seeds said "n=1000, seed=0"
+    (the first run's) of every interval."""
+    from fake_runs import make_run, values
+    from summcheck.artifacts import SPEC, read_json, write_json
+
+    scores = {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}}
+    first = make_run(tmp_path, "first", scores)
+    other = make_run(tmp_path, "other", scores)
+    spec = read_json(other / SPEC)
+    spec["spec"]["bootstrap"].update(second)
+    write_json(other / SPEC, spec)
+    written = write_reports([first, other], tmp_path / "out", formats=["md", "html"],
+                            plots=False)
+    same = second == {"n": 1000, "seed": 0}
+    for text in (written["md"].read_text(), written["html"].read_text()):
+        assert ("n=1000, seed=0" in text) == same
+        assert ("resamples and seed per run (see signatures)" in text) == (not same)

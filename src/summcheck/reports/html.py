@@ -112,7 +112,7 @@ def _notes(table: ModelTable) -> str:
 def _legend(table: ModelTable) -> str:
     return (
         f'<p class="legend">Each cell: mean over examples [{table.interval_label} bootstrap '
-        f"interval, n={table.n_bootstrap}, seed={table.seed}], and (n=k) where the mean is "
+        f"interval, {table.bootstrap_label}], and (n=k) where the mean is "
         "over k of the model's examples only (ROUGE: examples with references; counts: "
         "summaries that did not fail). ROUGE, consistency and precision/recall "
         "are rates shown x100; *_count, *_unsupported and *_weak are counts per summary "

@@ -38,8 +38,8 @@ def _summary_line(table: ModelTable) -> str:
     if len(parts) > 1:   # name the runs, or several alike read as one repeated
         parts = [f"{_md(run.name)}: {part}" for run, part in zip(table.runs, parts)]
     return (f"{'; '.join(parts)}. Means x100 (counts: per summary; unsupported: totals) with "
-            f"{table.interval_label} bootstrap intervals (n={table.n_bootstrap}, "
-            f"seed={table.seed}); (n=k): a mean over k of the model's examples only.")
+            f"{table.interval_label} bootstrap intervals ({table.bootstrap_label}); "
+            "(n=k): a mean over k of the model's examples only.")
 
 
 def _model_rows(table: ModelTable) -> list[str]:

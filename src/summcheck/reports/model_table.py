@@ -234,6 +234,16 @@ class ModelTable:
         return percent(levels.pop()) if len(levels) == 1 else "per-run (see signatures)"
 
     @property
+    def bootstrap_label(self) -> str:
+        """The intervals' resamples and seed as shown ("n=1000, seed=0"): each run's, or a
+        pointer to the signatures when the runs used different ones (the first run's were
+        shown for all)."""
+        settings = {bootstrap_settings([run]) for run in self.runs}
+        if len(settings) > 1:
+            return "resamples and seed per run (see signatures)"
+        return f"n={self.n_bootstrap}, seed={self.seed}"
+
+    @property
     def notes(self) -> list[str]:
         """What the metrics measure (each run's results.json says it for its own run) and
         the models' notes from the config, once each."""
