@@ -112,12 +112,12 @@ def _notes(table: ModelTable) -> str:
 def _legend(table: ModelTable) -> str:
     return (
         f'<p class="legend">Each cell: mean over examples [{table.interval_label} bootstrap '
-        f"interval, {table.bootstrap_label}], and (n=k) where the mean is "
-        "over k of the model's examples only (ROUGE: examples with references; counts: "
-        "summaries that did not fail). ROUGE, consistency and precision/recall "
-        "are rates shown x100; *_count, *_unsupported and *_weak are counts per summary "
-        "(lower is better for *_unsupported and *_weak; entities count distinct names, so a name flagged twice "
-        "is 2 findings and 1 unsupported entity). <b>Bold ★</b>: the best value in its column, marked only "
+        f"interval, {table.bootstrap_label}], and (n=k) where the mean is over k of the "
+        "model's examples only (ROUGE: examples with references; counts: summaries that did "
+        "not fail). ROUGE, consistency and precision/recall are rates shown x100; *_count, "
+        "*_unsupported and *_weak are counts per summary (lower is better for *_unsupported "
+        "and *_weak; entities count distinct names, so a name flagged twice is 2 findings "
+        "and 1 unsupported entity). <b>Bold ★</b>: the best value in its column, marked only "
         "where that model beats every other model significantly on their shared examples: "
         f"adjusted p &lt; {ALPHA} by a {escape(significance_legend(table))}. No mark means no "
         "model is significantly best. Click a header to sort.</p>")
