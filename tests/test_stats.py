@@ -103,6 +103,19 @@ def test_the_interval_always_holds_the_mean_even_for_equal_values(value, n, seed
         assert agg.low <= agg.mean <= agg.high
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-1, 1, allow_nan=False), st.integers(2, 60), st.integers(0, 3),
+       st.lists(st.floats(0, 1, allow_nan=False), min_size=60, max_size=60))
+def test_the_paired_interval_always_holds_the_delta_even_for_equal_differences(
+        delta, n, seed, base):
+    """compare's and regress's interval of equal differences (B = A + 0.1 on every
+    example) was a rounding error beside its delta: delta 0.09999999999999998 with low
+    0.09999999999999999 in the JSON of 59 pairs."""
+    a = np.round(np.array(base[:n]), 3)
+    result = paired_test(a, a + delta, n_bootstrap=200, seed=seed)
+    assert result.low <= result.delta <= result.high
+
+
 def test_the_95_percent_interval_of_ten_scores_holds_the_mean_about_95_percent_of_the_time():
     """A simulation with a known mean (Beta(2, 5) scores and a +0.02 paired shift in noise):
     the plain percentile interval held it in about 89% of draws at n = 10; the expanded one

@@ -294,8 +294,10 @@ def paired_test(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 10
     low, high = (np.quantile(means, interval_levels(len(diffs), confidence))
                  if len(diffs) > 1 else (np.nan, np.nan))
     test = permutation_test(diffs, seed=seed, resamples=resamples)
-    return PairedResult(float(diffs.mean()), float(low), float(high), test.p_value,
-                        len(diffs), test)
+    delta = float(diffs.mean())
+    if len(diffs) > 1:   # as `_bracketed`: equal differences left the delta outside
+        low, high = min(float(low), delta), max(float(high), delta)
+    return PairedResult(delta, float(low), float(high), test.p_value, len(diffs), test)
 
 
 def describe_test(resamples: int = PERMUTATIONS, seed: int | None = None) -> str:
