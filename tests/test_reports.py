@@ -423,6 +423,21 @@ def test_a_star_across_runs_pairs_only_examples_of_the_same_story_and_signatures
     assert unstemmed.text == "not ranked: the runs' rouge signatures differ"
 
 
+def test_a_star_on_other_example_sets_says_how_many_values_had_no_pair():
+    """Two runs of other example sets: the star pairs the 15 shared examples, and says so
+    beside its n (compare and regress count the examples of one side only; the report
+    said only "n=15", under columns whose means are over 20 and 15 examples)."""
+    ids = [f"e{i}" for i in range(20)]
+    low = {i: 0.3 + 0.01 * (k % 5) for k, i in enumerate(ids)}
+    high = {i: v + 0.2 for i, v in list(low.items())[:15]}
+    models = [_run_model("a", low), _run_model("b", high)]
+    verdict = best_marks(models, ["rouge1_f"], seed=0)["rouge1_f"]
+    assert verdict.best == "b/lead-3" and verdict.n == 15
+    assert verdict.text.startswith("b/lead-3 best (n=15, 5 unpaired values left out, ")
+    same = [_run_model("a", low), _run_model("b", {i: v + 0.2 for i, v in low.items()})]
+    assert "unpaired" not in best_marks(same, ["rouge1_f"], seed=0)["rouge1_f"].text
+
+
 def test_one_example_shows_no_interval():
     agg = {"mean": 0.447, "low": 0.447, "high": 0.447, "n": 1}
     assert fmt_ci(agg, "rouge1_f") == "44.7 (no interval, n=1)"

@@ -105,6 +105,7 @@ class Rival:
     n: int
     delta: float                # leader - other, oriented so > 0 means the leader is better
     test: PermutationResult
+    unpaired: int = 0           # values of either model left out (no pair, or another text)
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,9 @@ def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list
             rivals.append(Rival(other.name, 0, math.nan, PermutationResult(math.nan, "", 0, 1)))
             continue
         test = permutation_test(diffs, seed=seed)
-        rivals.append(Rival(other.name, len(diffs), math.fsum(diffs) / len(diffs), test))
+        unpaired = len(best.rows.values(metric)) + len(other.rows.values(metric)) - 2 * len(diffs)
+        rivals.append(Rival(other.name, len(diffs), math.fsum(diffs) / len(diffs), test,
+                            unpaired))
     return best.name, rivals
 
 
@@ -193,11 +196,22 @@ def _verdict(metric: str, leader: str, rivals: list[Rival],
         r, floor = min(small, key=lambda item: item[0].test.n_nonzero)
         text = too_small_text(r.n, r.test.n_nonzero, r.test.min_p, alpha, floor, family)
         return Verdict(metric, None, n, worst, text, k)
+    size = f"n={n}{_unpaired_text(rivals)}"
     if all(r.delta > 0 for r in rivals) and worst < alpha:
         bound = "<=" if k > 1 else "="
         return Verdict(metric, leader, n, worst,
-                       f"{leader} best (n={n}, adjusted p {bound} {format_p(worst)})", k)
-    return Verdict(metric, None, n, worst, f"no significant best (n={n})", k)
+                       f"{leader} best ({size}, adjusted p {bound} {format_p(worst)})", k)
+    return Verdict(metric, None, n, worst, f"no significant best ({size})", k)
+
+
+def _unpaired_text(rivals: list[Rival]) -> str:
+    """", 10 unpaired values left out" when some model's values had no pair (runs of
+    other example sets, a metric that applies to other examples), as compare and regress
+    say how many examples only one side has; "" when every value was paired."""
+    most = max(r.unpaired for r in rivals)
+    if not most:
+        return ""
+    return f", {most} unpaired value{'s' if most > 1 else ''} left out"
 
 
 def significantly_best(models: Sequence[Model], metric: str, *, seed: int,
