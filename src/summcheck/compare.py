@@ -102,8 +102,14 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
         raise SummcheckError("compare needs at least two run folders (the first is the reference).")
     if not 0 < alpha < 1:
         raise SummcheckError(f"--alpha must be between 0 and 1 (got {alpha}).")
-    runs = [load_run(d) for d in run_dirs]
-    sets = [scoreset_from_run(r) for r in runs]
+    return compare_sets([scoreset_from_run(load_run(d)) for d in run_dirs], metrics, alpha)
+
+
+def compare_sets(sets: Sequence[ScoreSet], metrics: list[str] | None = None,
+                 alpha: float = 0.05) -> Comparison:
+    """`compare_runs` of runs already read (the first is A), e.g. built in memory by a
+    simulation of the verdicts (benchmarks/null_verdicts.py)."""
+    sets = list(sets)
     chosen = _choose_metrics(sets, metrics)
     boot = sets[0].bootstrap
     settings = {"n": int(boot.get("n", 1000)), "seed": int(boot.get("seed", 0)),
