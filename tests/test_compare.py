@@ -292,3 +292,19 @@ def test_changed_examples_are_left_out_and_nothing_in_common_is_an_error(tmp_pat
         result = CliRunner().invoke(app, ["compare", *map(str, runs)])
         assert result.exit_code == 2, result.output
         assert "nothing to compare" in result.output or "no example in common" in result.output
+
+
+def test_two_runs_of_one_name_are_told_apart(tmp_path):
+    """The same config run before and after a change has one run name: the winner and
+    the warnings named it for both runs ("B better: default", "3 only in default, 2 only
+    in default")."""
+    a = make_run(tmp_path / "before", "default", {"lead-3": {"rouge2_f": values(BASE)}})
+    better = {**values(noisy(0.05, spread=0.01)), "ex-20": 0.3}
+    b = make_run(tmp_path / "after", "default", {"lead-3": {"rouge2_f": better}})
+    comparison = compare_runs([a, b])
+    assert comparison.runs == ["default #1", "default #2"]
+    row = one_row(comparison)
+    assert (row.winner, row.winner_name) == ("B", "default #2")
+    (warning,) = comparison.pairs[0].warnings
+    assert "0 only in default #1, 1 only in default #2 (ex-20)" in warning
+    assert "B better: default #2" in comparison.to_markdown()

@@ -14,7 +14,7 @@ signatures are reported as warnings, never silently dropped.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -102,7 +102,18 @@ def compare_runs(run_dirs: Sequence[str | Path], metrics: list[str] | None = Non
         raise SummcheckError("compare needs at least two run folders (the first is the reference).")
     if not 0 < alpha < 1:
         raise SummcheckError(f"--alpha must be between 0 and 1 (got {alpha}).")
-    return compare_sets([scoreset_from_run(load_run(d)) for d in run_dirs], metrics, alpha)
+    sets = _distinct_names([scoreset_from_run(load_run(d)) for d in run_dirs])
+    return compare_sets(sets, metrics, alpha)
+
+
+def _distinct_names(sets: list[ScoreSet]) -> list[ScoreSet]:
+    """The runs, those sharing a run name (the same config run before and after a change)
+    told apart as "name #k" by their place on the command line, as the reports do: with
+    one name, "B better: default-0b39", "3 only in default-0b39, 2 only in default-0b39"
+    named neither run."""
+    names = [s.name for s in sets]
+    return [s if names.count(s.name) == 1 else replace(s, name=f"{s.name} #{i}")
+            for i, s in enumerate(sets, 1)]
 
 
 def compare_sets(sets: Sequence[ScoreSet], metrics: list[str] | None = None,
