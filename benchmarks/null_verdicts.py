@@ -167,12 +167,17 @@ def disagree(rows: list) -> tuple[bool, bool]:
             any(not e and row.p_value < ALPHA for e, row in zip(excludes, rows)))
 
 
-def regress_fails(baseline: RunData, current: RunData, metrics: list[str],
-                  max_drop: float) -> bool:
+def gate_rows_of(baseline: RunData, current: RunData, metrics: list[str],
+                 max_drop: float = 0.0) -> list:
     base, cur = scoreset_from_run(baseline), scoreset_from_run(current)
     cur = replace(cur, regress={"max_drop": dict.fromkeys(metrics, max_drop), "alpha": ALPHA})
-    rows, _ = gate_rows(base, cur, gate_settings(base, cur, []))
-    return any(row.verdict == REGRESSED for row in rows)
+    return gate_rows(base, cur, gate_settings(base, cur, []))[0]
+
+
+def regress_fails(baseline: RunData, current: RunData, metrics: list[str],
+                  max_drop: float) -> bool:
+    return any(row.verdict == REGRESSED for row in gate_rows_of(baseline, current, metrics,
+                                                                   max_drop))
 
 
 def star_given(run: RunData) -> bool:
