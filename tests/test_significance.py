@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summcheck.paired import paired_delta
-from summcheck.stats import EXACT_MAX_PAIRS, holm, holm_floors, permutation_test
+from summcheck.stats import (EXACT_MAX_PAIRS, PERMUTATIONS, holm, holm_floors, permutation_test,
+                             resamples_for)
 
 SCORES = st.lists(st.floats(0, 1, allow_nan=False), min_size=0, max_size=40)
 
@@ -169,3 +170,31 @@ def test_a_printed_p_is_on_the_same_side_of_alpha_as_the_p(p, alpha):
 
     assert (float(format_p(p)) < alpha) == (p < alpha)
     assert format_p(500 / 10001) == "0.0499" and format_p(0.0625) == "0.0625"
+
+
+def test_a_large_family_lets_its_tests_draw_far_enough_to_reach_alpha():
+    """resamples_for: the family's smallest adjusted p, family / (1 + R), at most alpha/4;
+    the usual families keep R = 10,000."""
+    assert resamples_for(1, 0.05) == resamples_for(125, 0.05) == PERMUTATIONS
+    for family, alpha in [(126, 0.05), (506, 0.05), (2000, 0.01), (40, 0.001)]:
+        total = resamples_for(family, alpha)
+        assert family / (1 + total) <= alpha / 4 and total % PERMUTATIONS == 0
+    diffs = np.linspace(0.01, 0.02, 60)                  # every flip less extreme
+    drawn_on = permutation_test(diffs, max_resamples=50_000)
+    assert drawn_on.p_value == drawn_on.min_p == 1 / 50_001
+    noisy = np.random.default_rng(0).normal(0, 0.1, 60)  # p far above the refine cut
+    assert permutation_test(noisy, max_resamples=50_000).p_value == permutation_test(noisy).p_value
+
+
+def test_drawing_on_where_the_first_flips_are_extreme_keeps_the_p_valid():
+    """Going on from 99 to 999 flips when at most 9 of the first 99 were as extreme (the
+    rule at R = 10,000 scaled down, so that small p are common enough to count): under a
+    true null P(p <= x) stays <= x, also for x between the two resolutions."""
+    rng = np.random.default_rng(7)
+    ps = []
+    for t in range(3000):
+        a, b = rouge_like_null(rng, 40)
+        ps.append(permutation_test(b - a, seed=t, resamples=99, max_resamples=999).p_value)
+    ps = np.array(ps)
+    for x in (0.004, 0.01, 0.02, 0.05, 0.1, 0.2):
+        assert np.mean(ps <= x) <= x + 3 * math.sqrt(x * (1 - x) / len(ps)), x

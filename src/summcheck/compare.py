@@ -26,7 +26,8 @@ from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
                      scoreset_from_run, signature_warnings, too_small_text,
                      unknown_metric_error, without_changed_examples)
-from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
+from .stats import (EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors,
+                    resamples_for)
 from .text import percent
 
 NO_DIFFERENCE = "no significant difference"
@@ -69,7 +70,8 @@ class Comparison:
     metrics: list[str]
     alpha: float
     bootstrap: dict  # {n, seed, confidence} actually used
-    test: dict       # {name, exact_max_pairs, resamples, seed, correction, family}
+    test: dict       # {name, exact_max_pairs, resamples, max_resamples, seed, correction,
+                     #  family}
     pairs: list[PairComparison]
 
     def to_dict(self) -> dict:
@@ -128,7 +130,10 @@ def compare_sets(sets: Sequence[ScoreSet], metrics: list[str] | None = None,
     for b in sets[1:]:
         refuse_mixed_support_methods(sets[0], b, chosen)
         refuse_nothing_comparable(sets[0], b)
-    measured = [_measure_pair(sets[0], b, chosen, settings) for b in sets[1:]]
+    # at most this many rows: their Holm family sets how far a test may draw
+    most = resamples_for(sum(len(pair_labels(sets[0], b)) for b in sets[1:]) * len(chosen),
+                         alpha)
+    measured = [_measure_pair(sets[0], b, chosen, settings, most) for b in sets[1:]]
     if not any(paired.n_shared for pair in measured for _, _, paired in pair.items):
         raise SummcheckError("nothing to compare: " + "; ".join(
             w.removeprefix("WARNING: ") for pair in measured for w in pair.warnings
@@ -144,8 +149,9 @@ def compare_sets(sets: Sequence[ScoreSet], metrics: list[str] | None = None,
                                   family, alpha, (pair.a.name, pair.b.name))
                              for labels, metric, paired in pair.items],
                             pair.warnings, pair.notes) for pair in measured]
-    test = {"name": describe_test(seed=settings["seed"]), "exact_max_pairs": EXACT_MAX_PAIRS,
-            "resamples": PERMUTATIONS, "seed": settings["seed"], "correction": "holm",
+    test = {"name": describe_test(seed=settings["seed"], max_resamples=most),
+            "exact_max_pairs": EXACT_MAX_PAIRS, "resamples": PERMUTATIONS,
+            "max_resamples": most, "seed": settings["seed"], "correction": "holm",
             "family": family}
     return Comparison([s.name for s in sets], chosen, alpha, settings, test, pairs)
 
@@ -171,7 +177,8 @@ class _Measured:
     notes: list[str]
 
 
-def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) -> _Measured:
+def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict,
+                  max_resamples: int) -> _Measured:
     warnings = example_warnings(a, b)
     labels = pair_labels(a, b)
     a, b = without_changed_examples(a, b)
@@ -187,7 +194,8 @@ def _measure_pair(a: ScoreSet, b: ScoreSet, metrics: list[str], settings: dict) 
                 warnings.append(f"WARNING: {label_a} {metric}: no values in {missing}; not compared")
                 continue
             paired = paired_delta(va, vb, n_bootstrap=settings["n"], seed=settings["seed"],
-                                  confidence=settings["confidence"])
+                                  confidence=settings["confidence"],
+                                  max_resamples=max_resamples)
             if paired.n_shared == 0:
                 warnings.append(f"WARNING: {label_a} {metric}: no shared examples; not compared")
             items.append(((label_a, label_b), metric, paired))

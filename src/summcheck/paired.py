@@ -122,10 +122,11 @@ class Paired:
 
 
 def paired_delta(a: Values, b: Values, *, n_bootstrap: int, seed: int,
-                 confidence: float) -> Paired:
+                 confidence: float, max_resamples: int | None = None) -> Paired:
     shared = sorted(set(a) & set(b))
     xs, ys = [a[i] for i in shared], [b[i] for i in shared]
-    result = paired_test(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence)
+    result = paired_test(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence,
+                         max_resamples=max_resamples)
     nan = float("nan")
     return Paired(len(shared), len(set(a) - set(b)), len(set(b) - set(a)),
                   sum(xs) / len(xs) if xs else nan, sum(ys) / len(ys) if ys else nan, result)

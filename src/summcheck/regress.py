@@ -40,7 +40,8 @@ from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
                      scoreset_from_run, signature_warnings, some_ids, too_small_text,
                      unknown_metric_error, without_changed_examples)
-from .stats import EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors
+from .stats import (EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors,
+                    resamples_for)
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
@@ -214,7 +215,8 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
         raise SummcheckError(f"no summarizer in common: baseline has {', '.join(base.labels())}; "
                              f"current run has {', '.join(current.labels())}.")
     boot = {"n_bootstrap": int(base.bootstrap.get("n", 1000)),
-            "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha}
+            "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha,
+            "max_resamples": max_resamples(labels, gate)}
     measured, notes = [], []
     present = base.metrics() | current.metrics()
     notes += [f"SKIPPED {m}: in neither run (its check is off); not gated"
@@ -240,6 +242,12 @@ def gate_rows(base: ScoreSet, current: ScoreSet, gate: Gate) -> tuple[list[GateR
     rows = [_gate_row(*item, p_adj, floor, len(measured), gate.alpha)
             for item, p_adj, floor in zip(measured, adjusted, floors)]
     return rows, notes
+
+
+def max_resamples(labels: list[tuple[str, str]], gate: Gate) -> int:
+    """How far a test may draw (stats.resamples_for): the gate has at most one row per
+    (summarizer, gated metric)."""
+    return resamples_for(len(labels) * len(gate.max_drop), gate.alpha)
 
 
 def _paired(label_c: str, metric: str, vb: dict, vc: dict, boot: dict) -> Paired:
@@ -315,10 +323,11 @@ def format_row(row: GateRow, alpha: float) -> str:
     return line
 
 
-def significance_settings(base: ScoreSet) -> dict:
+def significance_settings(base: ScoreSet, most: int = PERMUTATIONS) -> dict:
     seed = int(base.bootstrap.get("seed", 0))
-    return {"name": describe_test(seed=seed), "exact_max_pairs": EXACT_MAX_PAIRS,
-            "resamples": PERMUTATIONS, "seed": seed, "correction": "holm"}
+    return {"name": describe_test(seed=seed, max_resamples=most),
+            "exact_max_pairs": EXACT_MAX_PAIRS, "resamples": PERMUTATIONS,
+            "max_resamples": most, "seed": seed, "correction": "holm"}
 
 
 def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: list[str],
@@ -349,11 +358,14 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     counts = {v: sum(row.verdict == v for row in rows)
               for v in (OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED)}
     code = 1 if counts[REGRESSED] else 0
+    most = max_resamples(pair_labels(base, current), gate)
     if out:     # first: a reader that stops reading the lines must not cost the verdict
-        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code))
+        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code,
+                                            most))
     n_bootstrap = int(base.bootstrap.get("n", 1000))
+    test = significance_settings(base, most)["name"]
     echo(f"summcheck regress: {current.name} against baseline {base.name} "
-         f"(alpha={gate.alpha:g}; p: {significance_settings(base)['name']}, Holm-adjusted over "
+         f"(alpha={gate.alpha:g}; p: {test}, Holm-adjusted over "
          f"{len(rows)} gated rows; intervals: paired bootstrap n={n_bootstrap})")
     for line in warnings:
         echo(line)
@@ -365,7 +377,7 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
 
 
 def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[GateRow],
-                  warnings: list[str], counts: dict, code: int) -> dict:
+                  warnings: list[str], counts: dict, code: int, most: int) -> dict:
     return {
         "format": "summcheck-regress-verdict", "version": 1,
         "passed": code == 0, "exit_code": code,
@@ -373,6 +385,6 @@ def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[Gate
         "alpha": gate.alpha, "max_drop": gate.max_drop, "max_drop_source": gate.source,
         "bootstrap": {"n": int(base.bootstrap.get("n", 1000)),
                       "seed": int(base.bootstrap.get("seed", 0)), "confidence": 1 - gate.alpha},
-        "test": {**significance_settings(base), "family": len(rows)},
+        "test": {**significance_settings(base, most), "family": len(rows)},
         "counts": counts, "warnings": warnings, "rows": [asdict(row) for row in rows],
     }

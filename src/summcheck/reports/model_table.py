@@ -17,7 +17,8 @@ from ..artifacts import RunData
 from ..metric_kinds import direction, is_count
 from ..paired import differing_families, differing_ids, format_p, too_small_text
 from ..run_rows import LabelRows, id_key, paired_differences
-from ..stats import PermutationResult, describe_test, holm, holm_floors, permutation_test
+from ..stats import (PERMUTATIONS, PermutationResult, describe_test, holm, holm_floors,
+                     permutation_test, resamples_for)
 from ..text import percent
 
 ALPHA = 0.05
@@ -126,7 +127,8 @@ def best_marks(models: Sequence[Model], metrics: Sequence[str], *, seed: int,
     leader (best mean) is starred when it beats every other model with a Holm-adjusted
     p < alpha; the family is every (metric, other model) comparison made here."""
     unranked = {m: v for m in metrics if (v := _not_comparable(models, m)) is not None}
-    contests = {m: _contest(models, m, seed) for m in metrics if m not in unranked}
+    most = star_resamples(models, metrics, alpha)
+    contests = {m: _contest(models, m, seed, most) for m in metrics if m not in unranked}
     contests = {m: c for m, c in contests.items() if c is not None}
     raw = [r.test.p_value for _, rivals in contests.values() for r in rivals]
     adjusted = iter(holm(raw))
@@ -137,6 +139,18 @@ def best_marks(models: Sequence[Model], metrics: Sequence[str], *, seed: int,
         m: _verdict(m, leader, rivals, [(next(adjusted), next(floors)) for _ in rivals],
                     family, alpha)
         for m, (leader, rivals) in contests.items()}
+
+
+def _scored(models: Sequence[Model], metric: str) -> list[Model]:
+    return [m for m in models if m.agg(metric).get("n")]
+
+
+def star_resamples(models: Sequence[Model], metrics: Sequence[str], alpha: float = ALPHA) -> int:
+    """How far a star's test may draw (stats.resamples_for): the family has at most one
+    comparison per (metric with a better side, model other than its leader)."""
+    family = sum(len(_scored(models, m)) - 1 for m in metrics
+                 if direction(m) and len(_scored(models, m)) > 1)
+    return resamples_for(family, alpha)
 
 
 def _not_comparable(models: Sequence[Model], metric: str) -> Verdict | None:
@@ -161,9 +175,10 @@ def _changed_keys(a: Model, b: Model) -> frozenset[bytes]:
     return frozenset(id_key(i) for i in changed)
 
 
-def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list[Rival]] | None:
+def _contest(models: Sequence[Model], metric: str, seed: int,
+             max_resamples: int) -> tuple[str, list[Rival]] | None:
     sign = direction(metric)
-    scored = [m for m in models if m.agg(metric).get("n")]
+    scored = _scored(models, metric)
     if sign == 0 or len(scored) < 2:
         return None
     best = max(scored, key=lambda m: sign * m.agg(metric)["mean"])
@@ -176,7 +191,7 @@ def _contest(models: Sequence[Model], metric: str, seed: int) -> tuple[str, list
         if not len(diffs):   # nothing to compare: outside the family, and no star
             rivals.append(Rival(other.name, 0, math.nan, PermutationResult(math.nan, "", 0, 1)))
             continue
-        test = permutation_test(diffs, seed=seed)
+        test = permutation_test(diffs, seed=seed, max_resamples=max_resamples)
         unpaired = len(best.rows.values(metric)) + len(other.rows.values(metric)) - 2 * len(diffs)
         rivals.append(Rival(other.name, len(diffs), math.fsum(diffs) / len(diffs), test,
                             unpaired))
@@ -223,7 +238,8 @@ def significantly_best(models: Sequence[Model], metric: str, *, seed: int,
 
 def significance_legend(table: "ModelTable") -> str:
     """Names the test and the correction, for the reports' legends."""
-    return (f"{describe_test(seed=table.seed)}, Holm-adjusted over the {table.family} "
+    return (f"{describe_test(seed=table.seed, max_resamples=table.max_resamples)}, "
+            f"Holm-adjusted over the {table.family} "
             f"(metric, other model) comparisons of {len(table.verdicts)} metrics")
 
 
@@ -238,6 +254,7 @@ class ModelTable:
     verdicts: dict[str, Verdict]  # metric -> its significance mark
     n_bootstrap: int
     seed: int
+    max_resamples: int = PERMUTATIONS   # how far a star's test may draw (star_resamples)
 
     @property
     def interval_label(self) -> str:
@@ -283,4 +300,5 @@ def build_table(runs: Sequence[RunData]) -> ModelTable:
     primary, extra = metric_columns(models)
     n_bootstrap, seed = bootstrap_settings(runs)
     verdicts = best_marks(models, primary + extra, seed=seed)
-    return ModelTable(list(runs), models, primary, extra, verdicts, n_bootstrap, seed)
+    return ModelTable(list(runs), models, primary, extra, verdicts, n_bootstrap, seed,
+                      star_resamples(models, primary + extra))
