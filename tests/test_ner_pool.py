@@ -157,7 +157,7 @@ def test_a_text_longer_than_spacys_limit_is_read_in_windows(nlp, monkeypatch):
 @settings(max_examples=200, deadline=None)
 @given(text=st.text(alphabet="ab \n", max_size=300), limit=st.integers(2, 40))
 def test_windows_cover_the_text_in_order_each_within_the_limit(text, limit):
-    windows = list(ner_pool._windows(text, limit))
+    windows = list(ner_pool.text_windows(text, limit))
     assert "".join(w for _, w in windows) == text
     assert all(len(w) <= limit for _, w in windows)
     assert [s for s, _ in windows] == [sum(len(w) for _, w in windows[:i])

@@ -275,3 +275,25 @@ def test_an_invented_summary_reads_as_invented_in_precision_though_not_in_score(
     result = check.check(source=STORY, summary=["Pfizer fired Gorsky."])
     assert result.scores["relations_precision"] == 0.0 and result.findings
     assert result.scores["relations_score"] == 1.0
+
+
+# ------------------------------------------------------------------ long stories
+PARAGRAPHS = [STORY, "Smith met Jones in Paris on Monday. Jones later thanked the council.",
+              "The council approved the budget. Critics called the plan reckless."]
+
+
+def test_a_story_longer_than_the_parsers_limit_is_parsed_in_windows(check, monkeypatch):
+    """spaCy refuses a text over `max_length` (1,000,000 characters): such a story is
+    parsed in windows cut at a line break, with the same findings and spans as a whole
+    parse where the cuts fall between paragraphs (it raised ValueError E088, ending the
+    run, where the entity check read the story in windows)."""
+    story = "\n\n".join(PARAGRAPHS)
+    bullets = ["Chelsea beat Arsenal.", "Jones met Smith in Paris.",
+               "The council praised the stewards.", "Critics called the plan reckless."]
+    whole = RelationCheck().check(source=story, summary=bullets)
+    assert whole.findings and whole.supported
+    windowed = RelationCheck()
+    monkeypatch.setattr(windowed.nlp, "max_length", max(map(len, PARAGRAPHS)) + 2)
+    assert windowed.check(source=story, summary=bullets) == whole
+    assert max(end for _, end in windowed.stories([story])[0].analysis.sentences) \
+        == len(story)

@@ -62,7 +62,7 @@ def entities_of(nlp, texts: Sequence[str], batch_size: int) -> list[Ents]:
                 for doc in nlp.pipe(texts, batch_size=batch_size)]
     owners, windows = [], []
     for i, text in enumerate(texts):
-        for start, window in _windows(text, nlp.max_length):
+        for start, window in text_windows(text, nlp.max_length):
             owners.append((i, start))
             windows.append(window)
     found: list[Ents] = [[] for _ in texts]
@@ -71,7 +71,11 @@ def entities_of(nlp, texts: Sequence[str], batch_size: int) -> list[Ents]:
     return found
 
 
-def _windows(text: str, limit: int) -> Iterable[tuple[int, str]]:
+def text_windows(text: str, limit: int) -> Iterable[tuple[int, str]]:
+    """(start, window) pieces of `text` of at most `limit` characters each, in order and
+    together the whole text, cut at the last line break of a window's second half, else
+    its last space, else at `limit`: how a text longer than a spaCy pipeline's
+    `max_length` is read (the entity check's NER, the relations check's parse)."""
     start = 0
     while len(text) - start > limit:
         end, half = start + limit, start + limit // 2

@@ -62,6 +62,7 @@ from summcheck.consistency.base import (
 from summcheck.consistency.entities import EntityCheck
 from summcheck.consistency.entity_match import RULES_VERSION as MATCH_RULES   # tokens, aliases
 from summcheck.consistency.entity_match import Token, tokenize
+from summcheck.consistency.ner_pool import text_windows
 from summcheck.consistency.ner_store import NERStore
 from summcheck.consistency.relation_arcs import (
     PRONOUN, RULES_VERSION, SUBJ_OR_OBJ, Analysis, Arc, analyse, last_word, names_agree,
@@ -109,6 +110,16 @@ class _Story:
     by_pair: dict[tuple[str, str], list[Arc]]
     by_head: dict[str, list[Arc]]
     pronoun_arcs: dict[str, list[Arc]]      # head -> arcs whose child is a pronoun
+
+
+def _append(whole: Analysis, part: Analysis) -> None:
+    """Add the analysis of a window of a text to that of the windows before it: its
+    sentences follow theirs, so its arcs' sentence numbers move up by their count."""
+    shift = len(whole.sentences)
+    whole.sentences += part.sentences
+    whole.terms += part.terms
+    whole.names += part.names
+    whole.arcs += [arc._replace(sent=arc.sent + shift) for arc in part.arcs]
 
 
 def _story(source: str, analysis: Analysis) -> _Story:
@@ -194,10 +205,25 @@ class RelationCheck(Check):
         assert self._common_words is not None
         return self._common_words(word)
 
-    def _parse(self, texts: Sequence[str]) -> list[Analysis]:
-        """Analyses of texts already prepared: (text, offsets) pairs."""
-        docs = self.nlp.pipe([text for text, _ in texts], batch_size=self.batch_size)
-        return [analyse(doc, offsets) for doc, (_, offsets) in zip(docs, texts)]
+    def _parse(self, texts: Sequence[tuple[str, list[int]]]) -> list[Analysis]:
+        """Analyses of texts already prepared: (text, offsets) pairs. A text longer than
+        the pipeline's `max_length` (spaCy refuses one over 1,000,000 characters with an
+        error, which ended the run) is parsed in windows cut at a line break, else a space
+        (`text_windows`, as the entity check reads it), their analyses joined in order."""
+        limit = self.nlp.max_length
+        if all(len(text) <= limit for text, _ in texts):
+            docs = self.nlp.pipe([text for text, _ in texts], batch_size=self.batch_size)
+            return [analyse(doc, offsets) for doc, (_, offsets) in zip(docs, texts)]
+        owners, windows = [], []
+        for i, (text, offsets) in enumerate(texts):
+            for start, window in text_windows(text, limit):
+                owners.append((i, offsets[start:start + len(window)]))
+                windows.append(window)
+        found = [Analysis() for _ in texts]
+        docs = self.nlp.pipe(windows, batch_size=self.batch_size)
+        for (i, offsets), doc in zip(owners, docs):
+            _append(found[i], analyse(doc, offsets))
+        return found
 
     def stories(self, sources: Sequence[str]) -> list[_Story]:
         """Each story's analysis: memory, else the cache file, else one parse batch."""
