@@ -54,6 +54,63 @@ def test_failing_some_summaries_never_raises_a_rate_mean(rows):
         assert all(v[name] == 0.0 for v, (_, failed) in zip(scored_mixed, rows) if failed)
 
 
+# Bullets without a letter or digit: what a plugin summarizer or a caller of the Python
+# API may hand over (a run's own parsing drops them: text.tidy_bullets).
+WORDLESS = st.lists(st.sampled_from(["", " ", "\n", "...", "-", "\u2022", "\u200b", "**"]),
+                    min_size=1, max_size=4).map(tuple)
+
+
+@settings(max_examples=30, deadline=None)
+@given(WORDLESS)
+def test_bullets_without_words_score_as_the_failure_they_are(bullets):
+    """A summary of only blank or punctuation bullets scored as a real summary with
+    nothing wrong in it: 1.0 on every check and on `consistency`, beside 0 ROUGE."""
+    examples = [Example("e", STORY, ("Council approves 12 million pound budget.",))]
+    metrics, checks = [RougeMetric(["rouge1", "rougeLsum"])], [NumberCheck()]
+    (wordless, _), = score_batch(examples, [Summary("e", bullets)], metrics, checks)
+    (empty, _), = score_batch(examples, [Summary("e", (), error="x")], metrics, checks)
+    assert wordless == empty and wordless["consistency"] == 0.0
+
+
+class _Wordless:
+    """A plugin summarizer (not inheriting Summarizer) whose outputs hold no word."""
+
+    label, reads_example_id = "plugin", False
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def fingerprint(self):
+        return "wordless-1"
+
+    def summarize(self, examples):
+        return [Summary(ex.id, self.outputs[ex.id]) for ex in examples]
+
+
+def test_a_plugins_wordless_or_unexplained_failure_is_counted_fresh_and_cached(tmp_path):
+    """Blank bullets from a plugin summarizer were not an "empty summary": not counted in
+    n_failed and (before scoring treated them as failed) scored 1.0 on every check. An
+    error "" was scored as a failure but not counted (the tally tests the error's truth)."""
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    examples = [Example(i, f"Story {i} has 3 words.", ("Three words.",)) for i in "abc"]
+    outputs = {"a": ("", "  "), "b": ("Story b has 3 words.",), "c": ("...",)}
+    cache = GenerationCache(tmp_path)
+    for attempt in ("fresh", "cached"):
+        summaries, _ = summarize_with_cache(_Wordless(outputs), examples, cache,
+                                            batch_size=8)
+        assert [s.error for s in summaries] == ["empty summary", None, "empty summary"], attempt
+        assert [s.bullets for s in summaries] == [(), outputs["b"], ()], attempt
+    cache.put_many(_Wordless(outputs), [(examples[0], Summary("a", ("", "-")))])   # as cached
+    summaries, _ = summarize_with_cache(_Wordless(outputs), examples, cache, batch_size=8)
+    assert summaries[0].error == "empty summary"   # by code before this check: still failed
+    unexplained = _Wordless(outputs)
+    unexplained.summarize = lambda exs: [Summary(ex.id, (), error="") for ex in exs]
+    unexplained.fingerprint = lambda: "unexplained-1"
+    summaries, _ = summarize_with_cache(unexplained, examples[:1], cache, batch_size=8)
+    assert summaries[0].error and not summaries[0].bullets
+
+
 # ---------------------------------------------------------------- runs on local files
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from . import fastjson
 from .sqlite_db import guarded, open_db
+from .text import holds_words
 from .types import Example, Summary, digest_texts
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, row TEXT NOT NULL)"
@@ -37,7 +38,8 @@ def score_key(fingerprint: str, example: Example, summary: Summary) -> str:
     digest = hashlib.sha256()
     bullets = summary.bullets
     digest_texts(digest, [fingerprint, example.text_digest, str(len(bullets)), *bullets,
-                          "failed" if summary.error is not None or not bullets else "ok"])
+                          "failed" if summary.error is not None or not holds_words(bullets)
+                          else "ok"])
     return digest.hexdigest()[:32]
 
 

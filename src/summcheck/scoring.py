@@ -17,6 +17,7 @@ from .metrics.registry import METRICS
 from .plugins import adopt
 from .registry import Registry
 from .score_cache import CachedScores, ScoreCache, scoring_fingerprint
+from .text import holds_words
 from .types import Example, Summary
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,9 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
 def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
                 checks: list) -> list[tuple[dict[str, float], list[CheckResult]]]:
     """(metric values, check results) for each summary; examples[i] is summaries[i]'s.
-    A failed summary, or one with no bullets (a run marks it failed, "empty summary";
-    a caller of this function may not), gets `failure_scores` (0 on every rate, no counts).
+    A failed summary, or one with no bullet holding a letter or digit (`text.holds_words`:
+    a run marks it failed, "empty summary"; a caller of this function may not), gets
+    `failure_scores` (0 on every rate, no counts).
 
     Checks get the whole batch (`check_many`, e.g. to run NER over all summaries at once);
     so do metrics (`score_many`, e.g. to encode texts in batches)."""
@@ -153,7 +155,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         overall = overall_consistency(results)
         if overall is not None:
             values["consistency"] = overall
-        if summary.error is not None or not summary.bullets:
+        if summary.error is not None or not holds_words(summary.bullets):
             values = failure_scores(values)
         out.append((values, results))
     return out

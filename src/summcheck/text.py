@@ -165,6 +165,13 @@ def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tupl
     return tuple(tidy[:max_bullets] if max_bullets else tidy)
 
 
+def holds_words(bullets: Iterable[str]) -> bool:
+    """Whether any bullet holds a letter or digit. A summary without one ((), "", "...",
+    "-") is empty: a failure wherever it comes from (a plugin summarizer, the Python API),
+    not a real summary with nothing wrong in it (it scored 1.0 on every check)."""
+    return any(_HAS_WORD.search(b) for b in bullets)
+
+
 def _merge_continuations(lines: list[str]) -> list[str]:
     """Marker lines start bullets; unmarked lines continue the bullet before them."""
     bullets: list[str] = []

@@ -31,6 +31,7 @@ from .. import fastjson
 from ..errors import SummcheckError
 from ..plugins import adopt
 from ..sqlite_db import guarded, open_db
+from ..text import holds_words
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -132,8 +133,11 @@ class CachedSummaries:
         self.on_progress(_record(summaries, self._copies, self.done))
 
     def result(self) -> tuple[list[Summary], int]:
-        """(every example's summary in order, number generated now)."""
-        return [self.done[ex.id] for ex in self.examples], len(self.todo)
+        """(every example's summary in order, number generated now). Cached ones are
+        checked as new ones are (`_check_output`): a summary cached before that check
+        changed is still a failure now."""
+        return ([_check_output(ex, self.done[ex.id]) for ex in self.examples],
+                len(self.todo))
 
 
 def _distinct_inputs(summarizer: Summarizer, examples: Sequence[Example]
@@ -220,9 +224,16 @@ def _ids(ids) -> str:
 
 
 def _check_output(example: Example, summary: Summary) -> Summary:
-    if summary.error is None and not summary.bullets:
+    """`summary`, or a failed one when it holds no bullet with a letter or digit ((),
+    [""], ["..."]: `text.holds_words`) or its error is an empty string: a plugin
+    summarizer's blank bullets were counted as a summary (not in n_failed), and an error
+    "" was scored as a failure but not counted as one."""
+    if summary.error is None and not holds_words(summary.bullets):
         return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
                        meta=summary.meta, error="empty summary")
+    if summary.error == "":
+        return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
+                       meta=summary.meta, error="failed (the summarizer gave no message)")
     return summary
 
 
