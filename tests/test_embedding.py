@@ -13,6 +13,8 @@ import logging
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("tokenizers")
 pytest.importorskip("safetensors")
@@ -176,6 +178,40 @@ def test_coverage_by_hand(tiny_encoder):
     sim = float(first @ second)
     assert half["coverage_mean"] == pytest.approx((1 + sim) / 2, abs=1e-5)
     assert half["coverage_share"] == 0.5
+
+
+class _PlantedEncoder:
+    """Unit vectors chosen per text (an encoder stand-in): cosines of any sign."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]):
+        self.vectors = {t: v / np.linalg.norm(v) for t, v in vectors.items()}
+
+    def signature(self) -> str:
+        return "planted"
+
+    def encode(self, texts, *, batch_size=32):
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(-1, 1))
+                .filter(lambda v: max(map(abs, v)) > 0.01), min_size=2, max_size=6),
+       st.integers(1, 3), st.floats(-1, 1))
+def test_coverage_is_a_rate_no_real_summary_scores_below_a_failed_one(raw, n_refs, threshold):
+    """Cosines of unrelated texts can be negative (MiniLM: "Lorem ipsum dolor sit amet."
+    against news highlights), and coverage_mean was their mean: a real summary scored
+    below a failed one's 0, so failing more could raise a summarizer's mean."""
+    texts = [f"text {i}" for i in range(len(raw))]
+    metric = CoverageMetric(threshold, encoder=_PlantedEncoder(
+        {t: np.array(v) for t, v in zip(texts, raw)}))
+    n_refs = min(n_refs, len(texts) - 1)
+    refs, pred = [texts[:n_refs]], texts[n_refs:]
+    real = metric.score(prediction=pred, references=refs)
+    failed = metric.score(prediction=[], references=refs)
+    assert failed == {"coverage_mean": 0.0, "coverage_share": 0.0}
+    assert 0.0 <= real["coverage_mean"] <= 1.0 and 0.0 <= real["coverage_share"] <= 1.0
+    assert metric.score(prediction=refs[0], references=refs)["coverage_mean"] == \
+        pytest.approx(1.0)
 
 
 def test_coverage_degenerate_inputs(tiny_encoder):

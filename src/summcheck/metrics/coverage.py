@@ -2,10 +2,17 @@
 
 For each reference highlight, its best cosine similarity to any generated bullet (sentence
 embeddings, all-MiniLM-L6-v2). Per summary: `coverage_mean`, the mean of those best
-similarities, and `coverage_share`, the share of highlights whose best similarity reaches
-the threshold ("covered"). A summary with no bullets covers nothing (0.0, 0.0); with no
-reference the metric does not apply ({}). With several references, the reference with the
-highest mean is used for both numbers (like ROUGE's best-F).
+similarities, each clipped to [0, 1], and `coverage_share`, the share of highlights whose
+best similarity reaches the threshold ("covered"). A summary with no bullets covers
+nothing (0.0, 0.0); with no reference the metric does not apply ({}). With several
+references, the reference with the highest mean is used for both numbers (like ROUGE's
+best-F).
+
+The clip: cosines run from -1 to 1, and MiniLM gives unrelated texts small negative ones
+("Lorem ipsum dolor sit amet." against two news highlights: -0.075 on average). Unclipped,
+a real summary unrelated to the reference scored below a failed one (0 on every rate), so
+a summarizer that failed more could have the higher mean; a highlight no bullet resembles
+covers nothing, as in a failed summary. The top clip only drops float rounding past 1.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ class CoverageMetric(Metric):
         self.batch_size = batch_size
 
     def signature(self) -> str:
-        return (f"coverage:best-cosine|threshold={self.threshold}|multiref:best-mean"
+        return (f"coverage:best-cosine|clip:0-1|threshold={self.threshold}|multiref:best-mean"
                 f"|{self.encoder.signature()}")
 
     def metric_names(self) -> list[str]:
@@ -52,17 +59,17 @@ class CoverageMetric(Metric):
              vectors: dict[str, np.ndarray]) -> dict[str, float]:
         if not references:
             return {}
+        if not prediction:   # nothing covered, whatever the threshold (0 or below)
+            return {"coverage_mean": 0.0, "coverage_share": 0.0}
         best = max((self._best_similarities(prediction, ref, vectors) for ref in references),
-                   key=lambda sims: float(sims.mean()))
-        return {"coverage_mean": float(best.mean()),
+                   key=lambda sims: float(np.clip(sims, 0.0, 1.0).mean()))
+        return {"coverage_mean": float(np.clip(best, 0.0, 1.0).mean()),
                 "coverage_share": float((best >= self.threshold).mean())}
 
     @staticmethod
     def _best_similarities(prediction: list[str], reference: list[str],
                            vectors: dict[str, np.ndarray]) -> np.ndarray:
         """Each reference highlight's highest cosine similarity to a predicted bullet."""
-        if not prediction:
-            return np.zeros(len(reference))
         ref = np.stack([vectors[h] for h in reference])
         pred = np.stack([vectors[b] for b in prediction])
         return (ref @ pred.T).max(axis=1)
