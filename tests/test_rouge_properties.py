@@ -55,8 +55,9 @@ def test_identical_prediction_and_reference_score_one(text, setting):
 
 
 def lines_with_tokens(bullet_list: list[str], tokenizer: str) -> int:
-    return sum(1 for line in "\n".join(bullet_list).split("\n")
-               if TOKENIZERS[tokenizer].tokenize(line))
+    """rougeLsum's sentences with tokens: one per bullet (a line break inside a bullet is
+    a space)."""
+    return sum(1 for bullet in bullet_list if TOKENIZERS[tokenizer].tokenize(bullet))
 
 
 @settings(deadline=None)
@@ -88,3 +89,35 @@ def test_rougeLsum_is_not_symmetric_across_lines():
     assert (forward["rougeLsum_p"], forward["rougeLsum_r"]) == (1.0, 1.0)
     assert (backward["rougeLsum_p"], backward["rougeLsum_r"]) == (0.5, 0.5)
     assert forward["rougeL_f"] == backward["rougeL_f"] == 1.0
+
+
+def one_line(bullet_list: list[str]) -> list[str]:
+    return [" ".join(b.split()) for b in bullet_list]
+
+
+# few words and many line breaks: bullets whose inner lines would order their words apart
+broken = st.lists(st.lists(st.sampled_from(["cat", "runs", "2024", "\n", " \n "]),
+                           max_size=6).map(" ".join), max_size=4)
+
+
+@settings(deadline=None)
+@given(st.one_of(bullets, broken), st.lists(st.one_of(bullets, broken), max_size=3),
+       settings_, st.sampled_from(["rust", "python"]))
+def test_only_bullet_boundaries_are_rougeLsum_sentences(prediction, references, setting,
+                                                       backend):
+    """A line break inside a bullet (a plugin summarizer's, a Python API caller's) made
+    rougeLsum score the bullet as two sentences. Scores are those of the same bullets
+    with their whitespace made single spaces, on either backend."""
+    tokenizer, stem = setting
+    if tokenizer != "default":
+        backend = "python"
+    metric = RougeMetric(TYPES, use_stemmer=stem, tokenizer=tokenizer, backend=backend)
+    assert metric.score(prediction=prediction, references=references) == metric.score(
+        prediction=one_line(prediction), references=[one_line(r) for r in references])
+
+
+def test_a_bullet_with_a_line_break_is_one_rougeLsum_sentence():
+    for backend in ("rust", "python"):
+        metric = RougeMetric(("rougeL", "rougeLsum"), use_stemmer=False, backend=backend)
+        scores = metric.score(prediction=["a b\nc d"], references=[["c d a b"]])
+        assert scores["rougeLsum_r"] == scores["rougeL_r"] == 0.5, backend   # was 1.0

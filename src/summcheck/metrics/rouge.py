@@ -1,8 +1,9 @@
 """ROUGE-1/2/L/Lsum over highlight bullets, via google-research's rouge_score.
 
 Bullets are joined with "\\n" so rougeLsum is the summary-level LCS over bullets (joined
-without newlines it silently equals rougeL). With several references each ROUGE type
-takes the reference with the best F (rouge_score's score_multi convention).
+without newlines it silently equals rougeL); a line break inside a bullet is made a space
+(`_join`), so each bullet is one sentence. With several references each ROUGE type takes
+the reference with the best F (rouge_score's score_multi convention).
 
 Backends: rouge_score (pure Python) is the reference; rouge-score-rs (the `fast` extra, a
 Rust port) gives bit-identical scores for the default tokenizer many times faster, scoring
@@ -80,7 +81,7 @@ class RougeMetric(Metric):
             f"rouge:{'+'.join(self.types)}",
             tok,
             f"stem:{'porter' if self.use_stemmer else 'none'}",
-            "join:newline",
+            "join:newline(a line per bullet)",
             "multiref:best-f",
             *impl,
         ])
@@ -140,7 +141,14 @@ class RougeMetric(Metric):
 
 
 def _join(bullets: Sequence[str]) -> str:
-    return "\n".join(bullets)
+    """The bullets as one text, a line each: rougeLsum's sentences are its lines, so a
+    bullet holding a line break (from a plugin summarizer or the Python API; a run's own
+    parsing never leaves one) has its whitespace made single spaces, or it was scored as
+    two sentences. No token changes, so the other ROUGE types are the same either way."""
+    text = "\n".join(bullets)
+    if text.count("\n") < len(bullets):   # only the joins' line breaks: the common case
+        return text
+    return "\n".join(" ".join(b.split()) for b in bullets)
 
 
 def _joined_references(references: Sequence[Sequence[str]]) -> list[str]:
