@@ -266,3 +266,29 @@ def test_summaries_cut_to_max_bullets_are_counted_and_warned(tmp_path):
     assert summary_warnings(results) == [
         "sys: 2 of 3 summaries have more bullets (or sentences) than max_bullets; only their "
         "first max_bullets were scored. Raise max_bullets to score them whole"]
+
+
+@pytest.mark.parametrize("suffix, text", [
+    # pandas writes a list column to CSV as the list's Python repr
+    (".csv", 'id,summary\na,One.\nb,"[\'The council met.\', \'Fees rose 3%.\']"\n'),
+    (".csv", 'id,summary\na,One.\nb,"[""The council met."", ""Fees rose 3%.""]"\n'),
+    (".jsonl", json.dumps({"id": "a", "summary": "One."}) + "\n"
+     + json.dumps({"id": "b", "summary": str(["The council met.", "Fees rose 3%."])}) + "\n"),
+])
+def test_a_list_written_as_text_names_its_line(tmp_path, suffix, text):
+    """It was one bullet holding the brackets and quotes: rougeLsum scored it as one
+    sentence (equal to rougeL) and max_bullets never cut it."""
+    path = tmp_path / f"out{suffix}"
+    path.write_text(text)
+    line = 3 if suffix == ".csv" else 2    # a CSV's header is line 1
+    with pytest.raises(DataError, match=rf"line {line}: 'summary' is a list written as text "
+                                        r"\(.\[.*The council met.*\): it would be scored as one"):
+        build(path).check_file()
+
+
+@pytest.mark.parametrize("summary", ["[Update] The council met.", "[]", "[1, 2] rose.",
+                                     "Fees [rose] 3%.", "[ 'unclosed ]"])
+def test_a_text_with_brackets_is_still_a_text(tmp_path, summary):
+    path = tmp_path / "out.jsonl"
+    path.write_text(json.dumps({"id": "a", "summary": summary}) + "\n")
+    assert build(path).check_file() == 1
