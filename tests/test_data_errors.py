@@ -45,6 +45,11 @@ BAD_LINES = {
     "highlights-number": (b'{"id": "s2", "article": "S.", "highlights": 7}',
                           ["'highlights' (fields.highlights) is a number",
                            "a string or a list of strings"]),
+    # str(list) in a text field: one reference bullet with brackets and quotes
+    "highlights-list-as-text": (
+        b'{"id": "s2", "article": "S.", "highlights": "[\'Point 2.\', \'Point 3.\']"}',
+        ["'highlights' (fields.highlights) is a list written as text",
+         "rougeLsum then equals rougeL", "one per line"]),
 }
 
 
@@ -319,6 +324,9 @@ def test_csv_missing_mapped_column(here, command):
     ('s1,"Story one, no end quote,Point.\ns2,Two.,P.\n',
      "line 3: a quoted field opened on this line is never closed"),
     ('s1,"He said "hi" then",P.\ns2,,P.\n', "line 4: 'article' (fields.story) is empty"),
+    # pandas' to_csv of a list column: it was one reference bullet
+    ('s1,One. Two.,"[\'Point one.\', \'Point two.\']"\n',
+     "line 3: 'highlights' (fields.highlights) is a list written as text"),
 ])
 def test_csv_bad_row(here, row, expected):
     (here / "ex.csv").write_text(CSV + row)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import html
+import json
 import re
 from functools import lru_cache
 from typing import Iterable
@@ -170,6 +172,25 @@ def holds_words(bullets: Iterable[str]) -> bool:
     "-") is empty: a failure wherever it comes from (a plugin summarizer, the Python API),
     not a real summary with nothing wrong in it (it scored 1.0 on every check)."""
     return any(_HAS_WORD.search(b) for b in bullets)
+
+
+def written_list(value: object) -> bool:
+    """Whether a text is a list of strings written out as text: a JSON array, or the
+    Python repr pandas writes for a list column to CSV ("['One.', 'Two.']"). Read as a
+    text it is one bullet holding the brackets and quotes. Only a text that starts with
+    "[" and ends with "]" is parsed."""
+    if not isinstance(value, str) or (value[:1] != "[" and not value[:1].isspace()):
+        return False   # most texts: no copy made
+    text = value.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return False
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            items = parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        return isinstance(items, list) and bool(items) and all(isinstance(i, str) for i in items)
+    return False
 
 
 def _merge_continuations(lines: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import HFDataset
 from ..errors import DataError
-from ..text import clean_bullet
+from ..text import clean_bullet, written_list
 from ..types import Example
 
 
@@ -39,6 +39,12 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
             isinstance(value, list) and all(isinstance(v, (str, type(None))) for v in value)):
         return (f"{f.highlights!r} (fields.highlights) is {kind(value)}. Give the reference "
                 "highlights as a string or a list of strings (or null).")
+    if written_list(value):   # pandas' list column in a CSV: one reference bullet
+        return (f"{f.highlights!r} (fields.highlights) is a list written as text "
+                f"({value[:60]!r}{'...' if len(value) > 60 else ''}): it would be one "
+                "reference bullet holding the brackets and quotes (rougeLsum then equals "
+                "rougeL). Write the highlights one per line in the text, or as a JSON list "
+                "in a .jsonl file.")
     title = row.get(f.title) if f.title else None
     if title is not None and not isinstance(title, str):   # it became its Python repr
         return (f"{f.title!r} (fields.title) is {kind(title)}, not text. Give the title as "

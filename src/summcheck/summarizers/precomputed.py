@@ -13,7 +13,6 @@ held (a quoted field may span lines: no line offsets to keep).
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import heapq
@@ -28,7 +27,7 @@ from .. import fastjson, scratch
 from ..data.csv_file import wrong_delimiter
 from ..data.mapping import kind, no_id, repeated_column
 from ..errors import DataError
-from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets
+from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets, written_list
 from ..types import Example, Summary
 from .base import Summarizer, fingerprint_of
 
@@ -143,7 +142,7 @@ class Precomputed(Summarizer):
                 raise DataError(
                     f"{self.path}, line {line_no}: {self.spec.summary_field!r} is {problem}. "
                     "Give the summary as a string or a list of strings.")
-            if _written_list(summary):
+            if written_list(summary):
                 raise DataError(
                     f"{self.path}, line {line_no}: {self.spec.summary_field!r} is a list "
                     f"written as text ({_preview(summary)}): it would be scored as one bullet "
@@ -219,24 +218,6 @@ def _not_a_summary(value) -> str | None:
         if item is not None and not isinstance(item, str):
             return f"a list whose item {i} is {kind(item)}"
     return None
-
-
-def _written_list(value) -> bool:
-    """Whether a text summary is a list of strings written out as text: a JSON array, or
-    the Python repr pandas writes for a list column to CSV ("['One.', 'Two.']"). Only a
-    text that starts with "[" and ends with "]" is parsed."""
-    if not isinstance(value, str) or (value[:1] != "[" and not value[:1].isspace()):
-        return False   # most summaries: no copy of the text made
-    text = value.strip()
-    if not (text.startswith("[") and text.endswith("]")):
-        return False
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            items = parse(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-        return isinstance(items, list) and bool(items) and all(isinstance(i, str) for i in items)
-    return False
 
 
 def _preview(text: str, width: int = 60) -> str:
