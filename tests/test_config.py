@@ -70,6 +70,13 @@ def test_wrong_type_and_bounds(tmp_path):
     assert "bootstrap.n" in message and "greater than or equal to 100" in message
 
 
+def test_a_negative_bootstrap_seed_is_refused_before_the_run(tmp_path):
+    """numpy's generator refuses it: a traceback once the run had generated and scored."""
+    message = error_of(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"
+                                       "bootstrap: {seed: -1}\n"))
+    assert "bootstrap.seed" in message and "greater than or equal to 0" in message
+
+
 @pytest.mark.parametrize("section, fix", [
     ("checks", "`checks: {numbers: null, entities: null, support: null}`"),
     ("metrics", "`metrics: {rouge: null, coverage: null}`"),
