@@ -799,3 +799,16 @@ def test_several_runs_bootstrap_settings_are_each_runs(tmp_path, second):
     for text in (written["md"].read_text(), written["html"].read_text()):
         assert ("n=1000, seed=0" in text) == same
         assert ("resamples and seed per run (see signatures)" in text) == (not same)
+
+
+def test_a_one_example_run_writes_no_interval_and_its_plots(tmp_path):
+    """results.json gave one example low = high = mean (an interval of width 0); it is
+    null now, as compare's is, and the interval plot draws the mean alone."""
+    pytest.importorskip("matplotlib")
+    run_dir = _run(tmp_path, limit=1)
+    results = json.loads((run_dir / "results.json").read_text())
+    for model in results["summarizers"]:
+        for name, agg in model["metrics"].items():
+            assert agg["n"] == 1 and agg["low"] is None and agg["high"] is None, name
+    html = (run_dir / "report" / "report.html").read_text(encoding="utf-8")
+    assert "data:image" in html and "no interval, n=1" in html

@@ -91,7 +91,7 @@ def test_resample_means_are_the_means_of_the_seeded_draws(n, m, resamples, seed,
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.floats(0, 1, allow_nan=False), st.integers(1, 40), st.integers(0, 3))
+@given(st.floats(0, 1, allow_nan=False), st.integers(2, 40), st.integers(0, 3))
 def test_the_interval_always_holds_the_mean_even_for_equal_values(value, n, seed):
     """Equal values: the resampled means and the mean were summed in other orders, so the
     mean could sit a rounding error outside low = high (0.5925925925925924 against
@@ -130,3 +130,19 @@ def test_the_95_percent_interval_of_ten_scores_holds_the_mean_about_95_percent_o
               for _ in range(400)]
     held_delta = np.mean([r.low <= 0.02 <= r.high for r in shifts])
     assert 0.92 <= held <= 0.98 and 0.92 <= held_delta <= 0.98, (held, held_delta)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=3), st.integers(0, 3))
+def test_one_value_makes_no_interval_and_two_make_one_around_them(values, seed):
+    """results.json gave one example low = high = mean, a 95% interval of width 0 (the
+    tables said "no interval, n=1"); paired_test already gives NaN there."""
+    from summcheck.stats import aggregate_columns
+
+    for agg in (aggregate(values, n_bootstrap=200, seed=seed),
+                aggregate_columns({"m": np.array(values)}, n_bootstrap=200, seed=seed)["m"]):
+        assert agg.n == len(values) and agg.mean == pytest.approx(np.mean(values))
+        if len(values) == 1:
+            assert np.isnan(agg.low) and np.isnan(agg.high)
+        else:
+            assert min(values) - 1e-12 <= agg.low <= agg.mean <= agg.high <= max(values) + 1e-12

@@ -80,8 +80,9 @@ def interval_levels(n: int, confidence: float) -> tuple[float, float]:
 
 def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0,
               confidence: float = 0.95) -> Aggregate:
-    """Mean with an expanded percentile-bootstrap interval (`interval_levels`). NaN/None
-    values are not applicable and skipped."""
+    """Mean with an expanded percentile-bootstrap interval (`interval_levels`); no
+    interval (NaN) from fewer than 2 values. NaN/None values are not applicable and
+    skipped."""
     if isinstance(values, np.ndarray):   # e.g. a column of a memory-mapped matrix:
         arr = np.asarray(values, dtype=float)   # no Python float per row
     else:
@@ -98,7 +99,13 @@ def _bracketed(mean: float, low: float, high: float, n: int) -> Aggregate:
     """The aggregate with its interval widened to hold the mean where float rounding left
     the mean outside it (equal values: the resampled means and the mean are summed in other
     orders, e.g. mean 0.59259...24 against low = high = 0.59259...26). A report's error bar
-    of negative length was a crash; an interval beside its mean reads as wrong."""
+    of negative length was a crash; an interval beside its mean reads as wrong.
+
+    One value makes no interval: low and high are NaN (null in results.json), as
+    `paired_test` gives; every resample of one value is that value, and results.json said
+    low = high = mean, a 95% interval of width 0, where the tables print "no interval"."""
+    if n < 2:
+        return Aggregate(mean, float("nan"), float("nan"), n)
     return Aggregate(mean, min(low, mean), max(high, mean), n)
 
 

@@ -137,6 +137,9 @@ def _intervals(models: Sequence[Model], metrics: Sequence[str]):
             agg = model.agg(metric)
             if not agg.get("n"):
                 continue
+            if agg["n"] < 2:   # no interval (null): the mean alone
+                ax.plot([agg["mean"] * _scale(metric)], [i], "o", color=f"C{i}")
+                continue
             mean, low, high = (agg[k] * _scale(metric) for k in ("mean", "low", "high"))
             ax.errorbar([mean], [i], xerr=[[mean - low], [high - mean]], fmt="o",
                         color=f"C{i}", capsize=3)
