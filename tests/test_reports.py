@@ -812,3 +812,18 @@ def test_a_one_example_run_writes_no_interval_and_its_plots(tmp_path):
             assert agg["n"] == 1 and agg["low"] is None and agg["high"] is None, name
     html = (run_dir / "report" / "report.html").read_text(encoding="utf-8")
     assert "data:image" in html and "no interval, n=1" in html
+
+
+def test_markdown_lists_the_runs_warnings_as_the_html_does(run_dir, report):
+    """report.md left out the run's warnings (examples without references left out of the
+    ROUGE means, failed or cut summaries): a table over fewer examples than its header
+    says read as if over all of them."""
+    from summcheck.reports.markdown import _md
+
+    warnings = json.loads((run_dir / "results.json").read_text())["warnings"]
+    assert warnings   # the 4-story run: the demo file's other ids are not scored
+    md = report["md"].read_text(encoding="utf-8")
+    html = report["html"].read_text(encoding="utf-8")
+    for warning in warnings:
+        assert f"- warning: {_md(warning)}" in md
+        assert "warning: " in html

@@ -16,6 +16,7 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
     return "\n".join([
         f"## summcheck report: {_md(', '.join(run.name for run in table.runs))}", "",
         _summary_line(table), "",
+        *_warnings(table),
         *_model_rows(table), "",
         _legend(table), "",
         *[f"- {_md(note)}" for note in table.notes], *([""] if table.notes else []),
@@ -40,6 +41,16 @@ def _summary_line(table: ModelTable) -> str:
     return (f"{'; '.join(parts)}. Means x100 (counts: per summary; unsupported: totals) with "
             f"{table.interval_label} bootstrap intervals ({table.bootstrap_label}); "
             "(n=k): a mean over k of the model's examples only.")
+
+
+def _warnings(table: ModelTable) -> list[str]:
+    """The runs' warnings (results.json), as report.html lists them: they say which
+    examples a mean leaves out (no reference highlights), how many summaries failed or
+    were cut, which a table of means alone does not."""
+    named = len(table.runs) > 1   # say whose, as the summary line names the runs then
+    lines = [f"- warning: {f'{_md(run.name)}: ' if named else ''}{_md(w)}"
+             for run in table.runs for w in run.results.get("warnings") or []]
+    return [*lines, ""] if lines else []
 
 
 def _model_rows(table: ModelTable) -> list[str]:
