@@ -111,6 +111,21 @@ def test_a_plugins_wordless_or_unexplained_failure_is_counted_fresh_and_cached(t
     assert summaries[0].error and not summaries[0].bullets
 
 
+def test_an_extractive_summary_of_a_wordless_story_is_a_failure(tmp_path):
+    """lead-3 of a story of separators ("...", "***") was a summary of those lines, scored
+    as real: consistency 1.0, not counted as failed (scoring rules 4)."""
+    from summcheck.summarizers.base import build_summarizer
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    spec = RunSpec.model_validate({"name": "x", "summarizers": [{"type": "lead", "k": 3}]})
+    lead = build_summarizer(spec.summarizers[0], max_bullets=4)
+    examples = [Example("a", "...\n***\n- -"), Example("b", "A real story. It goes on.")]
+    (wordless, real), _ = summarize_with_cache(lead, examples, GenerationCache(tmp_path),
+                                               batch_size=4)
+    assert (wordless.error, wordless.bullets) == ("empty summary", ())
+    assert real.error is None and real.bullets == ("A real story.", "It goes on.")
+
+
 # ---------------------------------------------------------------- runs on local files
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -61,8 +61,10 @@ PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_pre
 # The rules of this module that move numbers besides the metrics' and checks' own (which
 # precisions `consistency` multiplies; how a failed summary scores): part of every score's
 # cache key and of results.json's signatures. Change the version with either rule.
+# 4: a summary whose bullets hold no letter or digit is failed on every path (an extractive
+#    summary of a story of "..." scored consistency 1.0 as a real summary).
 RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
-                   "|failed:rates=0,counts=none|rules=3")
+                   "|failed:rates=0,counts=none|rules=4")
 
 
 # What each multiplied precision measures, in words (keyed by check name).
