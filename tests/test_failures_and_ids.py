@@ -420,3 +420,35 @@ def test_a_gated_metric_the_run_does_not_produce_is_a_warning_of_the_run(folder)
     (warning,) = [w for w in results_of(folder / "r")["warnings"] if "regress" in w]
     assert "unknown metric 'rouge2' (regress.max_drop in the config). Did you mean " \
            "'rouge2_f'?" in warning and warning in result.output
+
+
+class _SometimesNaN(RougeMetric):
+    """ROUGE whose rouge1_f is NaN for summaries mentioning 'hours' (a plugin metric's
+    undefined value)."""
+
+    def score_many(self, items):
+        out = super().score_many(items)
+        for (prediction, _), values in zip(items, out):
+            if values and any("hours" in b for b in prediction):
+                values["rouge1_f"] = float("nan")
+        return out
+
+
+def test_a_metrics_nan_is_counted_and_warned_not_dropped_in_silence(folder, monkeypatch):
+    """A NaN was written as null and left out of the mean and n exactly as a metric that
+    does not apply is, with nothing in results.json or the warnings to say so."""
+    monkeypatch.setattr(runner, "build_metrics",
+                        lambda spec, warnings=None: [_SometimesNaN(["rouge1", "rouge2"])])
+    dataset(folder, ["a", "b", "c"])
+    write_config(folder, [{"id": "a", "summary": SUMMARIES[0]},
+                          {"id": "b", "summary": SUMMARIES[3]},
+                          {"id": "c", "summary": SUMMARIES[3]}])
+    result = run_cli(folder, "--out", "r")
+    assert result.exit_code == 0, result.output
+    results = results_of(folder / "r")
+    (model,) = results["summarizers"]
+    assert model["metrics"]["rouge1_f"]["n"] == 1 and model["metrics"]["rouge2_f"]["n"] == 3
+    assert model["n_not_finite"] == {"rouge1_f": 2}
+    (warning,) = [w for w in results["warnings"] if "finite" in w]
+    assert warning == ("sys: rouge1_f had no finite value for 2 of 3 summaries (NaN, "
+                       "infinite or None): left out of those means and their n")

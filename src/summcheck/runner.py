@@ -351,6 +351,9 @@ class _Tally:
     n_bullets: int = 0
     seconds: float = 0.0
     first_failure: str | None = None   # "id: error" of the first failed summary
+    # metric -> summaries whose value is null: a NaN, infinity or None a metric gave
+    # (scoring._finite writes them as null); left out of the metric's mean and n
+    not_finite: dict[str, int] = field(default_factory=dict)
 
     def add_summaries(self, summaries: Sequence[Summary], generated: int) -> None:
         self.n_examples += len(summaries)
@@ -363,6 +366,15 @@ class _Tally:
         self.n_cut += sum(1 for s in summaries if s.meta.get("bullets_cut"))
         self.n_bullets += sum(len(s.bullets) for s in summaries)
         self.seconds += sum(s.seconds for s in summaries)
+
+    def add_scores(self, scores: dict) -> None:
+        """Count the metrics of one score row that have no value (null). A metric that
+        does not apply is absent from the row; a null is a value that was not a finite
+        number, which the mean leaves out as silently as a not-applicable one."""
+        if None in scores.values():
+            for name, value in scores.items():
+                if value is None:
+                    self.not_finite[name] = self.not_finite.get(name, 0) + 1
 
 
 def _run_windows(run_dir: Path, spec: RunSpec, examples: Sequence[Example], summarizers,
@@ -466,6 +478,7 @@ def _score(files: dict, scoring: tuple[list[str], list, Iterator], scorer: Score
             files[artifacts.CHECKS].write(label, {**ids, "findings": row["findings"],
                                                   "supported": row["supported"]})
         tally = tallies[label]
+        tally.add_scores(row["scores"])
         tally.rows.add(summary.example_id, row["scores"], summary.error,
                        row["findings"] if scorer.checks else ())
         if tally.csv is not None:
@@ -491,6 +504,8 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
             "n_generated": tally.n_generated,
             "n_truncated": tally.n_truncated,
             **({"n_cut_to_max_bullets": tally.n_cut} if tally.n_cut else {}),
+            **({"n_not_finite": dict(sorted(tally.not_finite.items()))}
+               if tally.not_finite else {}),
             "seconds_per_example": tally.seconds / tally.n_examples if tally.n_examples else 0.0,
             "n_bullets": tally.n_bullets,
             "unsupported": {  # total unsupported mentions per check, e.g. {"numbers": 3}
@@ -517,8 +532,10 @@ def _results(spec, summarizers, tallies: dict[str, _Tally], metrics, started, *,
 def summary_warnings(results: dict[str, Any]) -> list[str]:
     """A line per summarizer with failed summaries (the table's `failed` column alone let
     a run whose every summary failed, an empty summaries file, pass quietly with exit 0),
-    and one per summarizer whose summaries were cut to max_bullets (a precomputed file's
-    paragraphs of six sentences were scored on their first four, silently)."""
+    one per summarizer whose summaries were cut to max_bullets (a precomputed file's
+    paragraphs of six sentences were scored on their first four, silently), and one per
+    summarizer with metric values that were not finite numbers (a plugin metric's NaN was
+    left out of the mean like a not-applicable value, unsaid)."""
     return [f"{m['label']}: {m['n_failed']} of {m['n_examples']} summaries failed, each "
             f"scoring 0 on every rate (first: {m['first_failure']}); their errors are in "
             "summaries.jsonl"
@@ -526,7 +543,11 @@ def summary_warnings(results: dict[str, Any]) -> list[str]:
         f"{m['label']}: {m['n_cut_to_max_bullets']} of {m['n_examples']} summaries have more "
         "bullets (or sentences) than max_bullets; only their first max_bullets were scored. "
         "Raise max_bullets to score them whole"
-        for m in results["summarizers"] if m.get("n_cut_to_max_bullets")]
+        for m in results["summarizers"] if m.get("n_cut_to_max_bullets")] + [
+        f"{m['label']}: " + ", ".join(f"{name} had no finite value for {k} of {m['n_examples']}"
+                                      for name, k in m["n_not_finite"].items())
+        + " summaries (NaN, infinite or None): left out of those means and their n"
+        for m in results["summarizers"] if m.get("n_not_finite")]
 
 
 def gate_warnings(spec: RunSpec, results: dict[str, Any]) -> list[str]:
