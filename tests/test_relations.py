@@ -277,6 +277,26 @@ def test_an_invented_summary_reads_as_invented_in_precision_though_not_in_score(
     assert result.scores["relations_score"] == 1.0
 
 
+def test_a_run_with_relations_alone_has_no_consistency(tmp_path):
+    """`consistency` multiplies the number, entity and support factors; with relations
+    alone it was 1.0 for every summary that did not fail (ranked, starred, unexplained)."""
+    from summcheck import runner
+    from summcheck.artifacts import RESULTS, read_json
+
+    spec = RunSpec.model_validate({
+        "name": "relations-alone", "dataset": {"source": "bundled"}, "limit": 2,
+        "summarizers": [{"type": "lead"}], "report": {"formats": []},
+        "checks": {"numbers": None, "entities": None, "support": None, "relations": {}}})
+    run_dir = runner.run(spec, out_dir=tmp_path / "runs", cache_dir=tmp_path / "cache",
+                         show_progress=False).run_dir
+    results = read_json(run_dir / RESULTS)
+    metrics = results["summarizers"][0]["metrics"]
+    assert "relations_score" in metrics and "consistency" not in metrics
+    assert "consistency" not in (results.get("metric_notes") or {})
+    rows = [json.loads(ln) for ln in (run_dir / "scores.jsonl").read_text().splitlines()]
+    assert rows and all("consistency" not in (r.get("scores") or r) for r in rows)
+
+
 # ------------------------------------------------------------------ long stories
 PARAGRAPHS = [STORY, "Smith met Jones in Paris on Monday. Jones later thanked the council.",
               "The council approved the budget. Critics called the plan reckless."]

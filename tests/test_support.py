@@ -247,6 +247,9 @@ def test_overall_consistency_multiplies_in_support_only_when_it_ran():
     assert overall_consistency([numbers, entities, support]) == pytest.approx(0.1)
     assert overall_consistency([support]) == pytest.approx(0.25)   # other checks disabled
     assert overall_consistency([]) is None
+    relations = CheckResult({"relations_precision": 0.5, "relations_score": 0.5})
+    assert overall_consistency([relations]) is None   # it was 1.0 for every summary
+    assert overall_consistency([relations, numbers]) == pytest.approx(0.5)
 
 
 def test_run_scoring_puts_the_configured_support_check_into_consistency():

@@ -63,8 +63,10 @@ PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_pre
 # cache key and of results.json's signatures. Change the version with either rule.
 # 4: a summary whose bullets hold no letter or digit is failed on every path (an extractive
 #    summary of a story of "..." scored consistency 1.0 as a real summary).
+# 5: no `consistency` when none of the checks that ran has a factor of it (relations or
+#    likelihood alone gave every summary 1.0, ranked and starred).
 RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
-                   "|failed:rates=0,counts=none|rules=4")
+                   "|failed:rates=0,counts=none|rules=5")
 
 
 # What each multiplied precision measures, in words (keyed by check name).
@@ -116,20 +118,17 @@ def overall_consistency(results: Sequence[CheckResult]) -> float | None:
     """Product of the configured checks' factors against the story: numbers_precision x
     entities_precision_source x support_precision x support_unstitched (the default config
     has all three checks). Each is 1.0 when the summary has nothing to check and a
-    disabled check drops out; None when no check ran.
+    disabled check drops out; None when no check that has one of these factors ran (the
+    relations and likelihood checks have none: alone they made it 1.0 for every summary).
 
     A product, not a pooled share: pooled counts let one invented number vanish among
     correct names. The default (support method auto, resolved to aligned when the MiniLM
     weights are installed) agrees with human judgements far better than numbers x
     entities alone, and favours copying more than people do: figures in
     benchmarks/results/default_consistency.md."""
-    if not results:
-        return None
-    overall = 1.0
-    for result in results:
-        for key in PRECISION_KEYS:
-            overall *= result.scores.get(key, 1.0)
-    return overall
+    factors = [result.scores[key] for result in results for key in PRECISION_KEYS
+               if key in result.scores]
+    return math.prod(factors) if factors else None
 
 
 def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metrics: list,
