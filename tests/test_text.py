@@ -118,3 +118,20 @@ def test_a_line_introducing_the_list_is_no_bullet(lead_in):
                                       "Mayor spoke.")
     assert split_bullets("Summary: the council met.\n- It voted.") == (
         "Summary: the council met.", "It voted.")
+
+
+def test_with_no_marker_lines_a_line_introducing_the_text_is_no_bullet():
+    """"Highlights:" alone was a one-bullet summary (scored, not failed), and "Here are
+    the highlights:" bullet 1 of a summary written as sentences."""
+    assert split_bullets("Highlights:") == ()
+    assert split_bullets("**Highlights:**\n\nHere are the key points:") == ()
+    assert split_bullets("Here are the highlights:\nThree hurt. Police investigate.") == (
+        "Three hurt.", "Police investigate.")
+    assert split_bullets("Three hurt.\nThe mayor said:\nWe will rebuild.") == (
+        "Three hurt.", "The mayor said:", "We will rebuild.")
+
+
+def test_a_glyph_marker_needs_no_space_after_it():
+    assert split_bullets("•Three hurt.\n•Police investigate.") == ("Three hurt.",
+                                                                   "Police investigate.")
+    assert split_bullets("- a b\n-5 degrees overnight.") == ("a b -5 degrees overnight.",)

@@ -19,9 +19,14 @@ from .versions import installed_version
 # 3: a line before the first marker line that ends in ":" ("Here are 3 highlights:",
 #    "**Highlights:**") introduces the list and is no bullet (it was bullet 1, and pushed
 #    the last real bullet past max_bullets).
-BULLETS_VERSION = "3"
+# 4: with no marker lines, such lines opening the text are dropped too (an output of
+#    "Highlights:" alone scored as a one-bullet summary, not as an empty one); a glyph
+#    marker needs no space after it ("•Three hurt." was glued onto the bullet before).
+BULLETS_VERSION = "4"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
-_BULLET_RE = re.compile(r"^\s*(?:[-*+•·▪‣◦–—]|\(?\d{1,2}[.)])(?:\s+|$)")
+# A glyph bullet (•▪‣◦) never starts a word, so it needs no space after it; "-", "*",
+# "1." and the rest do ("-5 degrees", "*Note", "3.5%").
+_BULLET_RE = re.compile(r"^\s*(?:[•▪‣◦]\s*|(?:[-*+·–—]|\(?\d{1,2}[.)])(?:\s+|$))")
 
 
 # A word for the checks: letters of any script and digits, with the combining marks of
@@ -122,7 +127,8 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
     Lines that start with a bullet marker (or a number) are bullets; text before the first
     marker line is kept as a bullet too, but for a line ending in ":" that introduces the
     list ("Here are 3 highlights:"). With no marker lines at all, each non-empty line is
-    split into sentences. `max_bullets` caps the result.
+    split into sentences, but for such lines opening the text. `max_bullets` caps the
+    result.
     """
     lines = [ln for ln in text.splitlines() if ln.strip()]
     first = next((i for i, ln in enumerate(lines) if is_bullet_line(ln)), None)
@@ -130,7 +136,8 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
         bullets = _merge_continuations([ln for i, ln in enumerate(lines)
                                         if i >= first or not is_lead_in(ln)])
     else:
-        bullets = split_sentences(text)
+        opening = next((i for i, ln in enumerate(lines) if not is_lead_in(ln)), len(lines))
+        bullets = split_sentences("\n".join(lines[opening:]))
     return tidy_bullets(bullets, max_bullets)
 
 
