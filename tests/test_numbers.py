@@ -464,3 +464,25 @@ def test_did_you_mean_offers_no_number_of_a_kind_the_summary_could_not_mean(summ
     reads as the correction."""
     (finding,) = NumberCheck().check(source=story, summary=[summary]).findings
     assert [c.text for c in finding.candidates] == expected
+
+
+# ---------------------------------------------------------------- a story date's day and year
+_MONTHS = ["January", "March", "June", "October", "December"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(day=st.integers(1, 28), month=st.sampled_from(_MONTHS), year=st.integers(1990, 2030),
+       noun=st.sampled_from(["people were hurt", "hours", "times", "degrees", "goals"]))
+def test_a_count_is_neither_supported_by_nor_offered_a_story_date(day, month, year, noun):
+    """"3 people were hurt" is not "March 3, 2015": a date's day supports only an
+    ordinal ("the 3rd"), and no date is a "did you mean" for a count."""
+    story = f"The leaders met on {month} {day}, {year}, officials said."
+    count = NumberCheck().check(source=story, summary=[f"They said {day} {noun}."])
+    assert count.scores["numbers_unsupported"] == 1.0 and not count.supported
+    (finding,) = count.findings
+    assert finding.span.text == str(day) and finding.candidates == ()
+    ordinal = NumberCheck().check(source=story, summary=[f"They met on the {day}th."])
+    assert ordinal.scores["numbers_unsupported"] == 0.0
+    assert ordinal.supported[0].source_span.text == f"{month} {day}, {year}"
+    wrong_year = NumberCheck().check(source=story, summary=[f"They met in {year + 1}."])
+    assert [c.text for c in wrong_year.findings[0].candidates] == [f"{month} {day}, {year}"]

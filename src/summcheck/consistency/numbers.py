@@ -20,7 +20,8 @@ A summary mention is supported by a story mention when all of these hold:
   may match any kind but a date (the summary may drop or add the "$" or "%"), a number
   with a unit word ("5 troops") only a number, year, ordinal or time; a year matches a
   year or the year of a story date; an ordinal matches an ordinal, a bare number or a
-  story date's day. Two canonical units that differ ("5 days" vs "5 weeks") never match;
+  story date's day, and only an ordinal matches a story date's day ("3 people" or "3
+  hours" is not "March 3"). Two canonical units that differ ("5 days" vs "5 weeks") never match;
   other unit words ("troops" vs "soldiers") are ignored.
 - qualifier: a summary "over X" is supported by a story "X", "over X" or "more than X"
   (dropping or adding a hedge is tolerated), but not by "under X": opposite directions
@@ -81,12 +82,18 @@ APPROX_TOLERANCE = 0.1
 #    supported by a story's "-5C". No FRANK, SummEval or REALSumm dev finding moved.
 # 10: a percentage-point value is not supported by a percent of the same number, nor the
 #     reverse (planted "% -> percentage points" changes passed; no dev finding moved).
-RULES_VERSION = "10"
+# 11: a story date's day supports (and is offered for) only an ordinal: "3 people were
+#     hurt" and "the talks lasted 3 hours" were supported by a story's "March 3, 2015";
+#     and a story date is offered for a count through neither its day nor its year ("15
+#     times" was offered "did you mean March 3, 2015?").
+RULES_VERSION = "11"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
 _SCORE = re.compile(r"\d{1,2}\s?[-–—]\s?\d{1,2}")
 _GLUED_M = re.compile(r"\d[\d,]*m")
+_DATE_DAY = "date-day"       # the unit of a story date's day, seen as an ordinal
+_DATE_YEAR = "date-year"     # the unit of a story date's year, seen as a year
 
 
 @lru_cache(maxsize=512)
@@ -106,9 +113,9 @@ def story_points(source: str) -> tuple[NumberMention, ...]:
         if m.kind == "date" and m.date:
             y, _, d = m.date
             if y is not None:
-                out.append(_view(m, "year", y))
+                out.append(NumberMention(m.span, "year", float(y), unit=_DATE_YEAR))
             if d is not None:
-                out.append(_view(m, "ordinal", d))
+                out.append(NumberMention(m.span, "ordinal", float(d), unit=_DATE_DAY))
     return tuple(out)
 
 
@@ -119,10 +126,6 @@ def readings(m: NumberMention) -> tuple[NumberMention, ...]:
         return m, NumberMention(m.span, "number", m.value * 1e6, qualifier=m.qualifier,
                                 step=m.step * 1e6, scaled=True)
     return (m,)
-
-
-def _view(m: NumberMention, kind: str, value: float) -> NumberMention:
-    return NumberMention(m.span, kind, float(value))
 
 
 # ---------------------------------------------------------------- matching rules
@@ -159,6 +162,10 @@ def _comparable(s: NumberMention, t: NumberMention) -> tuple[float, float]:
 
 
 def kinds_compatible(s: NumberMention, t: NumberMention) -> bool:
+    """Can story mention `t` support summary mention `s` by kind and unit (see the
+    module docstring)?"""
+    if t.unit == _DATE_DAY:
+        return s.kind == "ordinal"      # "the 3rd" may be March 3; "3 people" may not
     if s.kind == "money" and t.kind == "money":   # "GBP/week": currency and period
         return all(not (a and b and a != b) for a, b in
                    zip((s.unit or "").partition("/")[::2], (t.unit or "").partition("/")[::2]))
@@ -283,7 +290,8 @@ def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) ->
     """Closest story mentions ("did you mean"): same kind first, then nearest value. A
     story number of a kind the summary's could never match (`kinds_compatible`: a year
     for an ordinal, a count for a sum of money) is no suggestion: a wrong one reads as a
-    correction."""
+    correction. Nor is a story date offered for a count through its day or year ("did
+    you mean March 3, 2015?" for "15 times"): only for an ordinal or a year."""
     def key(t: NumberMention) -> tuple:
         if s.kind == "date":
             agree = sum(a is not None and a == b for a, b in zip(s.date or (), t.date or ()))
@@ -293,7 +301,8 @@ def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) ->
         return (rank, dist, t.span.start)
 
     pool = [t for t in points if (t.kind == "date") == (s.kind == "date") and not is_trivial(t)
-            and (s.kind == "date" or t.kind == s.kind or kinds_compatible(s, t))]
+            and (s.kind == "date" or t.kind == s.kind or kinds_compatible(s, t))
+            and (t.unit not in (_DATE_DAY, _DATE_YEAR) or t.kind == s.kind)]
     out, seen = [], set()
     for t in sorted(pool, key=key):
         if t.span in seen or t.normalized() in seen:
