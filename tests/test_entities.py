@@ -527,3 +527,29 @@ def test_labels_the_pipeline_never_tags_are_refused_not_scored_as_no_names(check
     with pytest.raises(ConfigError, match="line 3, checks.entities.labels: .*'person': "
                                           "not a label en_core_web_sm tags"):
         load_config(config)
+
+
+# ---------------------------------------------------------------- accents as combining marks
+_NAMES = ["François Hollande", "Zoë Müller", "José Mourinho", "Björn Borg", "Renée Zellweger"]
+
+
+@pytest.mark.parametrize("name", _NAMES)
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_a_name_is_checked_however_its_accents_are_written(check, name, form):
+    """An invented name written with combining marks ("Franc\\u0308ois", as some outputs
+    and stories are) was not recognised by NER at all: it was never flagged, and the
+    summary looked clean. Either way it is found, flagged, with a span that covers its
+    accents (the mark after the last letter included)."""
+    import unicodedata
+
+    story = "Barack Obama met Angela Merkel in Berlin on Monday, officials said."
+    written = unicodedata.normalize(form, name)
+    bullet = f"Barack Obama met {written} in Berlin."
+    result = check.check(source=story, summary=[bullet])
+    _assert_spans_valid(result, [bullet], story)
+    assert result.scores["entities_unsupported"] == 1.0
+    (finding,) = result.findings
+    assert finding.span.text == written
+    in_story = check.check(source=f"{story} {written} was there too.", summary=[
+        f"Barack Obama met {unicodedata.normalize('NFC', name)} in Berlin."])
+    assert in_story.scores["entities_unsupported"] == 0.0

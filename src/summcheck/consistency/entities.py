@@ -42,7 +42,8 @@ from summcheck.consistency.spacy_pipeline import (  # noqa: F401 - load_pipeline
 )
 from summcheck.consistency.story_entities import StoryEntities, text_key
 from summcheck.consistency.truecasing import (
-    CaseTable, CommonWords, detokenize, is_lowercased, restore_text, sentence_initial,
+    CaseTable, CommonWords, detokenize, end_after_marks, is_lowercased, restore_text,
+    sentence_initial,
 )
 from summcheck.errors import SummcheckError
 
@@ -530,7 +531,9 @@ _MERGED_NAMES = re.compile(r"\s+and\s+|\s*&\s*|\s+['\"‘’“”`]\s+")
 
 def _mention(text: str, start: int, end: int, label: str) -> Mention:
     """A mention of text[start:end] without punctuation, a possessive ("Korea's") or
-    numbers ("Palace 2-1") at its edges: numbers are the numbers check's job."""
+    numbers ("Palace 2-1") at its edges: numbers are the numbers check's job. An end
+    mapped back from composed text is moved past the accents it would cut off."""
+    end = end_after_marks(text, end)
     tokens = tokenize(text[start:end], start)
     while tokens and tokens[-1].norm[:1].isdigit():
         tokens.pop()

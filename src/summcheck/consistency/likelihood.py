@@ -45,12 +45,14 @@ from typing import Any, Callable, Sequence
 
 from summcheck.consistency.base import Check, CheckResult, Finding, Item, Span, require_items
 from summcheck.consistency.support import STOP_WORDS
-from summcheck.consistency.truecasing import CaseTable, restore_text
+from summcheck.consistency.truecasing import CaseTable, end_after_marks, restore_text
 from summcheck.errors import SummcheckError
 
 CONTEXT_TAIL = "\n\nHighlights:\n-"       # after the story, as the gemma-270m preset asks
 BARE_CONTEXT = "Highlights:\n-"           # the same prompt without a story
-METHOD_VERSION = 2      # bump when the prompt, the scores or the findings' rules change
+METHOD_VERSION = 3      # bump when the prompt, the scores or the findings' rules change
+# 3: bullets are read with accents written as combining marks composed (spacy_pipeline's
+#    PREP_VERSION 3)
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 
 
@@ -295,7 +297,7 @@ def readable(bullet: str, case: CaseTable) -> tuple[str, list[int]]:
 
 def _written(bullet: str, offsets: list[int], span: Span) -> Span:
     """A span of the bullet as read (`readable`) as a span of the bullet as written."""
-    start, end = offsets[span.start], offsets[span.end - 1] + 1
+    start, end = offsets[span.start], end_after_marks(bullet, offsets[span.end - 1] + 1)
     return Span(bullet[start:end], start, end)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections import defaultdict
 from functools import cached_property
 from typing import Callable
@@ -31,7 +32,10 @@ def detokenize(text: str) -> tuple[str, list[int]]:
 
     Only deletes characters and maps a backtick to an apostrophe or (doubled) to a
     double quote, and a PTB bracket's last hyphen to the bracket ("-lrb-" -> "("), so
-    new_text[i] came from text[offsets[i]] and spans map back exactly.
+    new_text[i] came from text[offsets[i]] and spans map back exactly; and composes
+    accents written as combining marks ("Mu\u0308ller" -> "Müller", NFC), which spaCy's
+    NER does not read as part of a name, so a composed letter maps to its base letter
+    and a span ending there ends after its marks (`end_after_marks`).
     """
     drop, brackets = set(), {}
     for regex in (_DETOK_SPACE, _DETOK_DROP):
@@ -50,7 +54,32 @@ def detokenize(text: str) -> tuple[str, list[int]]:
     for i in keep:
         doubled = i > 0 and i - 1 in drop and text[i - 1] == text[i]
         chars.append(brackets.get(i) or ('"' if doubled else "'" if text[i] == "`" else text[i]))
-    return "".join(chars), keep
+    return _composed(chars, keep)
+
+
+def _composed(chars: list[str], offsets: list[int]) -> tuple[str, list[int]]:
+    """NFC of "".join(chars), each new char mapped to the offset of the first char of
+    the letter-and-marks cluster it came from."""
+    if not any(unicodedata.combining(c) for c in chars):
+        return "".join(chars), offsets
+    out, out_offsets, i = [], [], 0
+    while i < len(chars):
+        j = i + 1
+        while j < len(chars) and unicodedata.combining(chars[j]):
+            j += 1
+        cluster = unicodedata.normalize("NFC", "".join(chars[i:j]))
+        out.append(cluster)
+        out_offsets += [offsets[i]] * len(cluster)
+        i = j
+    return "".join(out), out_offsets
+
+
+def end_after_marks(text: str, end: int) -> int:
+    """`end`, moved past the combining marks that follow it in `text` (the accents of
+    the letter before it, which `detokenize` composed into that letter)."""
+    while end < len(text) and unicodedata.combining(text[end]):
+        end += 1
+    return end
 
 
 def is_lowercased(text: str) -> bool:
