@@ -827,3 +827,31 @@ def test_markdown_lists_the_runs_warnings_as_the_html_does(run_dir, report):
     for warning in warnings:
         assert f"- warning: {_md(warning)}" in md
         assert "warning: " in html
+
+
+def test_each_bullet_mention_links_only_to_its_own_story_spans():
+    """A finding and another check's finding (or a supported mention) starting at the
+    same character of a bullet get their own keys: hovering one outlines only its story
+    spans."""
+    from summcheck.reports.html_examples import _marks
+
+    def span(text, start):
+        return {"text": text, "start": start, "end": start + len(text)}
+
+    row = {"findings": [
+        {"check": "entities", "kind": "PERSON", "bullet_index": 0, "span": span("Merkel", 7),
+         "candidates": [span("Merkle", 40)], "reason": ""},
+        {"check": "relations", "kind": "object", "bullet_index": 0,
+         "span": span("Merkel was arrested", 7), "candidates": [span("Police came.", 0)],
+         "reason": ""}],
+        "supported": [{"check": "numbers", "kind": "number", "bullet_index": 0,
+                       "span": span("3", 0), "source_span": span("3", 60)},
+                      {"check": "support", "kind": "bullet", "bullet_index": 0,
+                       "span": span("3 said Merkel was arrested", 0),
+                       "source_span": span("Police came.", 0)}]}
+    bullets, story = _marks(row, "k0", "m")
+    keys = [mark.keys[0] for mark in bullets[0]]
+    assert len(set(keys)) == len(keys) == 4
+    for mark in bullets[0]:
+        linked = [s.expected for s in story if mark.keys[0] in s.keys]
+        assert len(linked) == 1, (mark.expected, linked)

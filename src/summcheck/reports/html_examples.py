@@ -304,7 +304,12 @@ def _why(marks: list[Mark]) -> str:
 
 
 def _key(prefix: str, item: dict) -> str:
-    return f"{prefix}_{item['bullet_index']}_{item['span']['start']}"
+    """Links one bullet mention to its story spans: by check, bullet and the whole span.
+    By bullet and start alone, an entity finding ("Merkel") and a relation finding
+    starting there ("Merkel was arrested") shared a key, so hovering one outlined the
+    other's story sentence as its own."""
+    span = item["span"]
+    return f"{prefix}_{item['check']}_{item['bullet_index']}_{span['start']}_{span['end']}"
 
 
 def _where(model: str, item: dict) -> str:
