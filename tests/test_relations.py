@@ -317,3 +317,32 @@ def test_a_story_longer_than_the_parsers_limit_is_parsed_in_windows(check, monke
     assert windowed.check(source=story, summary=bullets) == whole
     assert max(end for _, end in windowed.stories([story])[0].analysis.sentences) \
         == len(story)
+
+
+_BULLETS = ["Chelsea beat Arsenal at Stamford Bridge.", "Steve Bould is Mourinho's assistant.",
+            "The mayor arrested a man outside the stadium.", "Arsenal beat Chelsea on Saturday.",
+            "Wenger praised the stewards after the match.", "Rain fell on Paris with Macron."]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(bullets=st.lists(st.sampled_from(_BULLETS), min_size=1, max_size=4),
+       flag=st.sets(st.sampled_from(["conflict", "together", "unlinked", "novel"]),
+                    min_size=1))
+def test_flag_picks_the_findings_not_the_arcs_counted(check, bullets, flag):
+    """`flag` says which unsupported arcs are findings; the arcs counted, and so
+    relations_count and relations_precision, do not depend on it (with flag [conflict],
+    an invented summary scored relations_precision 1.0: its novel arcs were not
+    counted). The findings are those of every class, kept to the flagged ones, and a
+    narrower flag never lowers relations_score."""
+    everything = check.check(source=STORY, summary=bullets)
+    flagged = _narrowed(tuple(flag)).check(source=STORY, summary=bullets)
+    for name in ("relations_count", "relations_precision"):
+        assert flagged.scores[name] == everything.scores[name]
+    assert flagged.findings == tuple(f for f in everything.findings if verdict(f) in flag)
+    assert flagged.scores["relations_unsupported"] == len(flagged.findings)
+    assert flagged.scores["relations_score"] >= everything.scores["relations_score"]
+
+
+@functools.lru_cache(maxsize=None)
+def _narrowed(flag: tuple[str, ...]) -> RelationCheck:
+    return RelationCheck(flag=flag)

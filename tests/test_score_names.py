@@ -30,7 +30,7 @@ SCORE_NAMES = {
                   "entities_reference_count"}),
     "support": ("|rules=6", {"support_count", "support_min", "support_precision",
                              "support_unstitched", "support_weak"}, None),
-    "relations": ("|scores=3", {"relations_count", "relations_precision",
+    "relations": ("|scores=4", {"relations_count", "relations_precision",
                                 "relations_score", "relations_unsupported"}, None),
 }
 

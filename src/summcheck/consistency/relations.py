@@ -37,7 +37,9 @@ Which of these count as findings is `flag`; the arcs counted are those of names 
   entity and role errors among summaries that relate to the story; an invented summary
   shows in `relations_precision` (0), the support check and `consistency`.
 - `relations_precision` (share of counted arcs supported; 1.0 when none),
-  `relations_count`, `relations_unsupported`.
+  `relations_count` (the counted arcs, flagged or not), `relations_unsupported` (the
+  findings). `flag` picks the findings: relations_precision and relations_count do not
+  depend on it (relations_score does, through the flagged arcs).
 
 A finding shows the unsupported arc's span in the bullet and the closest story sentence as
 its candidate.
@@ -80,7 +82,11 @@ CLASSES = ("conflict", "together", "unlinked", "novel")
 # 2: relations_score added; a finding's story sentence has no whitespace around it.
 # 3: an arc copied word for word is supported only by words of one story sentence
 #    ("shot. The officer" no longer supports "shot the officer").
-SCORES_VERSION = "3"
+# 4: an unsupported arc of a class not in `flag` still counts in relations_count and, as
+#    not supported, in relations_precision (with flag [conflict], an invented summary
+#    scored relations_precision 1.0); relations_score, whose flag variants
+#    benchmarks/relations_frank.py compared, is as it was.
+SCORES_VERSION = "4"
 _KINDS = {"subj": "subject", SUBJ_OR_OBJ: "subject", "obj": "object", "of": "modifier",
           "appos": "modifier", "compound": "modifier", "amod": "modifier"}
 _NOUN_MODIFIERS = ("of", "appos", "compound", "amod", "prep:")
@@ -277,6 +283,7 @@ class RelationCheck(Check):
     def _result(self, story: _Story, bullets: list[str], analyses: list[Analysis]
                 ) -> CheckResult:
         findings, supported = [], []
+        unflagged = 0       # unsupported arcs of a class `flag` leaves out: no finding
         for i, (bullet, analysis) in enumerate(zip(bullets, analyses)):
             for arc in analysis.arcs:
                 if not self._counted(arc, analysis):
@@ -290,7 +297,9 @@ class RelationCheck(Check):
                 elif outcome in self.flag:
                     findings.append(_finding(self.name, kind, i, span, arc, outcome,
                                              source_span))
-        total = len(supported) + len(findings)
+                else:
+                    unflagged += 1
+        total = len(supported) + len(findings) + unflagged
         scores = {"relations_score": relations_score(findings, len(supported)),
                   "relations_precision": len(supported) / total if total else 1.0,
                   "relations_count": float(total),
@@ -306,7 +315,7 @@ class RelationCheck(Check):
 
 def relations_score(findings: Sequence[Finding], supported: int) -> float:
     """1 / (1 + weighted findings): a "novel" finding weighs the supported share of the
-    summary's counted arcs, every other finding 1 (module docstring)."""
+    supported and flagged arcs, every other finding 1 (module docstring)."""
     novel = sum(verdict(f) == "novel" for f in findings)
     total = supported + len(findings)
     weighted = len(findings) - novel + (novel * supported / total if total else 0.0)
