@@ -6,6 +6,8 @@ gives each item the findings it gets alone."""
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +19,7 @@ from summcheck.consistency.numbers import NumberCheck  # noqa: E402
 from summcheck.consistency.relations import RelationCheck  # noqa: E402
 from summcheck.consistency.support import SupportCheck  # noqa: E402
 
-PIECES = ["Kim Jong Il", "Café", "Cafe\u0301", "Zoë", "Zoe\u0308 Mu\u0308ller", "Franc\u0327ois",
+PIECES = ["Kim Jong Il", "Café", "Cafe\u0301", "Zoë", "Zoe\u0308 Mu\u0308ller", "Franc\u0327ois", "Jose\u0301", "Rene\u0301e",
           "North Korea", "$5 million", "3.5%", "12,000", "two", "first", "1999",
           "March 3, 2020", "Boston", "“quoted”", "‘single’", "\u00a0", "\u200b", "😀", "𝐀",
           "\r\n", "\n", "said", "the", "police", "arrested", "man", "in", "fire", "€3bn",
@@ -34,11 +36,19 @@ def checks():
 
 def assert_spans(result, story: str, bullets: list[str]) -> None:
     for f in result.findings:
-        assert bullets[f.bullet_index][f.span.start:f.span.end] == f.span.text
-        assert all(story[c.start:c.end] == c.text for c in f.candidates)
+        assert_quotes(bullets[f.bullet_index], f.span)
+        for c in f.candidates:
+            assert_quotes(story, c)
     for s in result.supported:
-        assert bullets[s.bullet_index][s.span.start:s.span.end] == s.span.text
-        assert story[s.source_span.start:s.source_span.end] == s.source_span.text
+        assert_quotes(bullets[s.bullet_index], s.span)
+        assert_quotes(story, s.source_span)
+
+
+def assert_quotes(text: str, span) -> None:
+    """`span` quotes text[start:end], and does not end between a letter and its accent
+    (a combining mark right after it)."""
+    assert text[span.start:span.end] == span.text
+    assert not unicodedata.combining(text[span.end:span.end + 1] or "x"), (span, text)
 
 
 def assert_counts(name: str, result) -> None:

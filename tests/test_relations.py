@@ -346,3 +346,15 @@ def test_flag_picks_the_findings_not_the_arcs_counted(check, bullets, flag):
 @functools.lru_cache(maxsize=None)
 def _narrowed(flag: tuple[str, ...]) -> RelationCheck:
     return RelationCheck(flag=flag)
+
+
+def test_a_span_ending_in_an_accent_written_as_a_mark_keeps_it(check):
+    """The parser reads "Jose\\u0301" composed ("José"); the spans mapped back ended
+    before the combining accent ("signed Jose"), in the bullet and in the story."""
+    story = "Chelsea signed Jose\u0301 from Bayern on Monday."
+    bullet = "Chelsea signed Jose\u0301"
+    result = check.check(source=story, summary=[bullet])
+    spans = [s.span for s in result.supported] + [f.span for f in result.findings]
+    assert "signed Jose\u0301" in [s.text for s in spans]
+    for s in spans:
+        assert bullet[s.start:s.end] == s.text and bullet[s.end:s.end + 1] != "\u0301"

@@ -53,6 +53,7 @@ Lowercased, tokenized bullets are detokenized and truecased from the story befor
 
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,7 +74,9 @@ from summcheck.consistency.spacy_pipeline import (
     PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, spacy_version,
 )
 from summcheck.consistency.story_entities import text_key
-from summcheck.consistency.truecasing import CaseTable, CommonWords, detokenize, restore_text
+from summcheck.consistency.truecasing import (
+    CaseTable, CommonWords, detokenize, end_after_marks, restore_text,
+)
 from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
@@ -126,6 +129,22 @@ def _append(whole: Analysis, part: Analysis) -> None:
     whole.terms += part.terms
     whole.names += part.names
     whole.arcs += [arc._replace(sent=arc.sent + shift) for arc in part.arcs]
+
+
+def _after_marks(analysis: Analysis, text: str) -> Analysis:
+    """The analysis with every span of `text` ending after the combining marks that
+    follow it: the parser read their letters composed (`detokenize`), so a span ending at
+    "Jose\u0301" ended before the accent."""
+    if text.isascii() or not any(unicodedata.combining(c) for c in text):
+        return analysis
+
+    def widened(span: tuple[int, int]) -> tuple[int, int]:
+        return span[0], end_after_marks(text, span[1])
+
+    analysis.sentences = [widened(s) for s in analysis.sentences]
+    analysis.arcs = [a._replace(head_span=widened(a.head_span),
+                                child_span=widened(a.child_span)) for a in analysis.arcs]
+    return analysis
 
 
 def _story(source: str, analysis: Analysis) -> _Story:
@@ -247,7 +266,7 @@ class RelationCheck(Check):
         for key, rows in stored.items():
             new[key] = Analysis.from_rows(rows)
         for key, analysis in new.items():
-            found[key] = _story(todo[key], analysis)
+            found[key] = _story(todo[key], _after_marks(analysis, todo[key]))
         for key in keys:
             self._stories[key] = found[key]
             self._stories.move_to_end(key)
@@ -278,7 +297,8 @@ class RelationCheck(Check):
                   for b in summary]
         parsed = iter(self._parse(inputs))
         return [self._result(by_source[src], list(summary),
-                             [next(parsed) for _ in summary]) for src, summary, _ in items]
+                             [_after_marks(next(parsed), b) for b in summary])
+                for src, summary, _ in items]
 
     def _result(self, story: _Story, bullets: list[str], analyses: list[Analysis]
                 ) -> CheckResult:
