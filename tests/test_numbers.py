@@ -486,3 +486,17 @@ def test_a_count_is_neither_supported_by_nor_offered_a_story_date(day, month, ye
     assert ordinal.supported[0].source_span.text == f"{month} {day}, {year}"
     wrong_year = NumberCheck().check(source=story, summary=[f"They met in {year + 1}."])
     assert [c.text for c in wrong_year.findings[0].candidates] == [f"{month} {day}, {year}"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(value=st.integers(1000, 10**9), space=st.sampled_from(["\u00a0", "\u202f", "\u2009"]))
+def test_digit_groups_joined_by_a_no_break_or_thin_space_are_one_number(value, space):
+    """"12\u00a0000" (SI style) is twelve thousand, as "12,000" is; it was read as "12"
+    and "000", so the summary's "12,000" was flagged with "did you mean 12?"."""
+    grouped = f"{value:,}"
+    story = f"Officials said {grouped.replace(',', space)} fans came."
+    (mention,) = extract_numbers(story)
+    assert mention.value == value and story[mention.span.start:mention.span.end] == \
+        mention.span.text == grouped.replace(",", space)
+    result = NumberCheck().check(source=story, summary=[f"{grouped} fans came."])
+    assert result.scores["numbers_unsupported"] == 0.0

@@ -176,8 +176,10 @@ FRACTION_RE = re.compile(
 _SPLIT_DECIMAL = re.compile(r"\.\s(\d+)(?=(?:m|bn|k)\b)", _I)          # XSum's "£1. 8m"
 _AND_HALF = re.compile(r"[\s-]+and[\s-]+a[\s-]+half\b", _I)
 # Thousands groups: "27,000", "27, 000" and the tokenized "27 , 000" (PTB-tokenized
-# CNN/DM text, where "27" and "000" were two numbers)
-DIGITS_RE = re.compile(r"(?<![\w./])(?:(?:\d{1,3}(?:\s?,\s?\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
+# CNN/DM text, where "27" and "000" were two numbers), and "27\u00a0000" with a no-break,
+# narrow no-break or thin space (SI style; read as "27" and "000" before)
+DIGITS_RE = re.compile(r"(?<![\w./])(?:(?:\d{1,3}(?:(?:\s?,\s?|[\u00a0\u202f\u2009])\d{3})+|\d+)"
+                       r"(?:\.\d+)?|\.\d+)"
                        r"(?!\d|/\w)")
 SEASON_RE = re.compile(r"(?<![\w./])(?P<y>1[89]\d\d|20\d\d)/(?P<yy>\d\d)(?![\w/])")
 _MON_RE = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -405,7 +407,8 @@ def _digit_mention(text: str, m: re.Match) -> _Raw | None:
         r.kind, r.unit, r.start = "money", CURRENCY_SIGNS[cur.group().strip().lower()], cur.start()
         if decimals == 0 and (d := _SPLIT_DECIMAL.match(text, end)):
             r.digits = f"{digits}.{d.group(1)}"
-            r.value, r.step, r.end = float(r.digits.replace(",", "")), 10.0 ** -len(d.group(1)), d.end()
+            r.value, r.step, r.end = (float(re.sub(r"[,\s]", "", r.digits)),
+                                      10.0 ** -len(d.group(1)), d.end())
     return _suffixes(text, r)
 
 

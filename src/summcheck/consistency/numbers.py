@@ -86,7 +86,9 @@ APPROX_TOLERANCE = 0.1
 #     hurt" and "the talks lasted 3 hours" were supported by a story's "March 3, 2015";
 #     and a story date is offered for a count through neither its day nor its year ("15
 #     times" was offered "did you mean March 3, 2015?").
-RULES_VERSION = "11"
+# 12: digit groups joined by a no-break, narrow no-break or thin space ("12\u00a0000") are
+#     one number; they were two ("12" and "000"), so "12,000" was flagged against them.
+RULES_VERSION = "12"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
