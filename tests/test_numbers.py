@@ -486,6 +486,9 @@ def test_a_count_is_neither_supported_by_nor_offered_a_story_date(day, month, ye
     assert ordinal.supported[0].source_span.text == f"{month} {day}, {year}"
     wrong_year = NumberCheck().check(source=story, summary=[f"They met in {year + 1}."])
     assert [c.text for c in wrong_year.findings[0].candidates] == [f"{month} {day}, {year}"]
+    for written in (f"{month} {day},{year}", f"{month.lower()} {day} , {year}"):
+        glued = NumberCheck().check(source=story, summary=[f"They met on {written}."])
+        assert glued.scores["numbers_unsupported"] == 0.0 and not glued.findings, written
 
 
 @settings(max_examples=60, deadline=None)

@@ -189,6 +189,11 @@ _FULLMON_RE = (r"(?:january|february|march|april|may|june|july|august|september|
 _DAY_RE = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR_RE = r"(?:1[89]|20)\d\d"
 DATE_RES = (  # most specific first
+    # "May 11,1985", the year glued to its comma (PTB-detokenized summaries): not a number
+    # "11,1985" (no thousands group has 4 digits), so the next pattern's guard against
+    # "may 11,000" need not refuse it
+    re.compile(rf"\b(?P<mon>{_MON_RE})\s+(?P<day>{_DAY_RE}),(?P<year>{_YEAR_RE})\b(?![,.]\d)",
+               _I),
     re.compile(rf"\b(?P<mon>{_MON_RE})\s+(?P<day>{_DAY_RE})\b(?!\s?[,.:]\d|\s?%)"
                rf"(?:\s*,?\s*(?P<year>{_YEAR_RE})\b(?![,.]\d))?", _I),
     re.compile(rf"\b(?P<day>{_DAY_RE})\s+(?:of\s+)?(?P<mon>{_MON_RE.replace('|may|', '|')})"
