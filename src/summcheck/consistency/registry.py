@@ -41,8 +41,12 @@ class EntitiesCheckSpec(Spec):
     @field_validator("labels")
     @classmethod
     def _labels_the_pipeline_tags(cls, labels: tuple[str, ...], info) -> tuple[str, ...]:
-        """A label no pipeline tags ("PERSONS", "person") matched no name, so every
-        summary scored 1.0. Another pipeline's labels are checked when it loads."""
+        """A label no pipeline tags ("PERSONS", "person"), or none at all, matched no
+        name, so every summary scored 1.0. Another pipeline's labels are checked when it loads."""
+        if not labels:     # no name was looked for: every summary scored 1.0
+            raise ValueError("no label: the check would find no name, and every summary "
+                             "would score 1.0. List the labels to check, or turn the check "
+                             "off with `entities: null`")
         model = info.data.get("model", "")
         unknown = [x for x in labels if x not in ONTONOTES_LABELS]
         if unknown and str(model).startswith("en_core_web"):

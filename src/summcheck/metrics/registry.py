@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..registry import Registry, Spec
 
@@ -33,6 +33,16 @@ class RougeSpec(Spec):
         "auto", description="auto: rouge-score-rs when installed (the `fast` extra; same "
                             "scores, much faster), else rouge_score; rust: require it; "
                             "python: rouge_score. Not in spec_hash: it moves no number")
+
+    @field_validator("types")
+    @classmethod
+    def _some_type(cls, types: tuple[str, ...]) -> tuple[str, ...]:
+        """`types: []` passed: ROUGE was on (in the signature), gave no score, and the
+        regress gate's rouge rows failed only in `summcheck regress`."""
+        if not types:
+            raise ValueError("no ROUGE type: list some of " + ", ".join(ROUGE_TYPES)
+                             + ", or turn ROUGE off with `rouge: null`")
+        return types
 
 
 @METRICS.register("summcheck.metrics.coverage:build",
