@@ -182,3 +182,18 @@ def test_no_report_format_is_fine_with_the_reports_off(tmp_path):
                                        "report: {enabled: false, formats: []}\n"))
     assert spec.report.formats == ()
 
+
+@pytest.mark.parametrize("text, field", [
+    # the run was killed for memory at aggregation, after generating and scoring all
+    ("bootstrap: {n: 1000000000000}", "bootstrap.n"),
+    # torch.manual_seed overflowed: every summary of the model failed, exit 0
+    ("summarizers: [{type: hf-causal, model: m, seed: 1180591620717411303424}]",
+     "summarizers[0].seed"),
+    # OpenMP aborted the process (exit 1, a regression's code)
+    ("summarizers: [{type: hf-seq2seq, model: m, threads: 1000000000}]",
+     "summarizers[0].threads"),
+])
+def test_numbers_that_fail_only_late_in_a_run_are_refused_on_load(tmp_path, text, field):
+    body = text if text.startswith("summarizers") else f"summarizers: [{{type: lead}}]\n{text}"
+    message = error_of(write(tmp_path, f"name: t\n{body}\n"))
+    assert field in message and "less than" in message

@@ -47,7 +47,11 @@ class BulletSpec(_Spec):
 
 
 class BootstrapSpec(_Spec):
-    n: int = Field(1000, ge=100)
+    # the resamples' means are held in memory (n x metrics floats) and drawn over every
+    # example: n: 1e12 passed `validate` and the run was killed for memory at aggregation,
+    # after generating and scoring everything. 100,000 is far past where more resamples
+    # move the interval (at 1,000 another seed moves it by 0.001-0.005: docs/config.md)
+    n: int = Field(1000, ge=100, le=100_000)
     # numpy's seeded generator takes no negative seed: -1 failed with a traceback after the
     # whole run had generated and scored, and `validate` passed it
     seed: int = Field(0, ge=0)

@@ -71,12 +71,14 @@ class _HFModelBase(_SummarizerBase):
     device: str = "cpu"
     dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
     batch_size: int = Field(8, ge=1)
-    threads: int | None = Field(
-        None, ge=1, description="torch CPU threads; default: $OMP_NUM_THREADS, else the "
+    threads: int | None = Field(   # 10**9 aborted the process in OpenMP (exit 1)
+        None, ge=1, le=4096, description="torch CPU threads; default: $OMP_NUM_THREADS, else the "
                                 "cores this process may use. Changes speed, not output")
     max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
     generation: dict[str, Any] = Field(default_factory=dict)
-    seed: int = 0
+    # what torch.manual_seed takes: a larger seed failed every summary of the model
+    # ("Overflow when unpacking long long"), the run going on with exit 0
+    seed: int = Field(0, ge=-2**63, lt=2**64)
 
 
 @SUMMARIZERS.register("summcheck.summarizers.hf_seq2seq:build",
