@@ -197,3 +197,16 @@ def test_numbers_that_fail_only_late_in_a_run_are_refused_on_load(tmp_path, text
     body = text if text.startswith("summarizers") else f"summarizers: [{{type: lead}}]\n{text}"
     message = error_of(write(tmp_path, f"name: t\n{body}\n"))
     assert field in message and "less than" in message
+
+
+@pytest.mark.parametrize("generation, key", [
+    ("{max_new_tokens: many}", "max_new_tokens"), ("{min_new_tokens: -1}", "min_new_tokens"),
+    ("{max_length: 0}", "max_length"), ("{max_new_tokens: true}", "max_new_tokens"),
+])
+def test_a_generation_length_that_is_no_token_count_is_refused_on_load(tmp_path, generation,
+                                                                      key):
+    """`max_new_tokens: many` failed every summary of the model, the run exiting 0."""
+    message = error_of(write(tmp_path, "name: t\nsummarizers:\n  - type: hf-seq2seq\n"
+                                       f"    model: m\n    generation: {generation}\n"))
+    assert "line 5, summarizers[0].generation:" in message
+    assert f"{key} must be a whole number of tokens" in message

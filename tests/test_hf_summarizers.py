@@ -379,3 +379,41 @@ def test_an_output_the_token_cap_cut_off_loses_its_unfinished_end(text, kept):
     """Gemma's last bullet "... approval for a $7", cut by max_new_tokens, was scored:
     the numbers check flagged "$7" against the story's "$7.6 billion"."""
     assert hf_common.without_unfinished_end(text) == kept
+
+
+@pytest.mark.parametrize("build", [seq2seq, causal])
+@pytest.mark.parametrize("generation, reason", [
+    ({"max_new_tokens": 8, "num_beasm": 4}, "num_beasm"),                   # a typo'd key
+    ({"max_new_tokens": 8, "num_beams": 0}, "ZeroDivisionError"),
+    ({"max_new_tokens": 8, "do_sample": True, "temperature": -1}, "temperature"),
+])
+def test_generation_settings_generate_refuses_stop_the_run_before_any_summary(
+        build, generation, reason, tiny_t5_dir, tiny_causal_dir, tmp_path):
+    """Each example failed alone with them: every summary of the model scored 0 and the
+    run went on to exit 0. A one-token trial at load stops the run (exit 2) instead,
+    naming the summarizer and the setting; the other summarizers' work stays cached.
+    (The lengths, which the trial sets, are checked on load: test_config.py.)"""
+    from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
+
+    folder = tiny_t5_dir if build is seq2seq else tiny_causal_dir
+    summarizer = build(folder, generation=generation)
+    cache = GenerationCache(tmp_path / "cache")
+    try:
+        with pytest.raises(SummcheckError) as info:
+            summarize_with_cache(summarizer, EXAMPLES[:2], cache, batch_size=2)
+    finally:
+        cache.close()
+    message = str(info.value)
+    assert summarizer.label in message and reason in message
+    assert "Fix `generation:`" in message and "before any summary was made" in message
+
+
+@pytest.mark.parametrize("build", [seq2seq, causal])
+def test_the_generation_trial_changes_no_summary(build, tiny_t5_dir, tiny_causal_dir):
+    """load() runs the trial; what is generated after it is what a summarizer that never
+    ran it makes."""
+    folder = tiny_t5_dir if build is seq2seq else tiny_causal_dir
+    tried, untried = build(folder), build(folder)
+    tried.load()
+    assert [s.bullets for s in tried.summarize(EXAMPLES)] == \
+        [s.bullets for s in untried.summarize(EXAMPLES)]

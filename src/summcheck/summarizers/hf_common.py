@@ -452,6 +452,32 @@ class HFSummarizer(Summarizer):
                 f"for revision {self.spec.revision or 'main'!r}, so its summaries could not be "
                 "keyed to these weights. Pin `revision:` to a 40-character commit, or "
                 "download the model into a folder and give its path as `model:`.")
+        self._try_generation()
+
+    def _try_generation(self) -> None:
+        """Generate one token from a two-word input with the config's generation settings
+        and seed, so one that generate() refuses (a key it does not know, `num_beams: 0`,
+        a negative temperature, `max_new_tokens: many`) stops the run before the first
+        batch. Each example failed alone with it instead: every summary of the model
+        scored 0, and the run went on to exit 0 (a warning said "3 of 3 failed")."""
+        tokenizer, model = self._loaded()
+        settings = self._generation()
+        trial = {"pad_token_id": tokenizer.pad_token_id, "do_sample": False,
+                 **{k: v for k, v in settings.items()
+                    if k not in ("max_length", "min_length", "min_new_tokens")},
+                 "max_new_tokens": 1}
+        try:     # the lengths left out of the trial are checked on load (config.py)
+            inputs = self._encode(["News story."], input_limit(self.spec, tokenizer, model))
+            generate(self.spec, model, inputs, trial, seed=self.spec.seed)
+        except SummcheckError:
+            raise
+        except Exception as err:  # noqa: BLE001 - one clear user-facing error
+            raise SummcheckError(
+                f"{self.label}: a one-token trial of its generation settings failed, before "
+                f"any summary was made: {type(err).__name__}: {err}. Fix `generation:` of "
+                "this summarizer in the config (transformers' generate() arguments: "
+                "https://huggingface.co/docs/transformers/main_classes/text_generation)."
+            ) from err
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._model is None:

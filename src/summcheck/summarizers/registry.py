@@ -76,6 +76,20 @@ class _HFModelBase(_SummarizerBase):
                                 "cores this process may use. Changes speed, not output")
     max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
     generation: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("generation")
+    @classmethod
+    def _lengths_are_token_counts(cls, value: dict) -> dict:
+        """The lengths, which the trial generation at load overrides (one token), checked
+        here: `max_new_tokens: many` failed every summary of the model, exit 0."""
+        for key in ("max_new_tokens", "max_length", "min_new_tokens", "min_length"):
+            least = 1 if key.startswith("max") else 0
+            number = value.get(key)
+            if number is not None and (type(number) is not int or number < least):
+                raise ValueError(f"{key} must be a whole number of tokens, at least {least} "
+                                 f"(got {number!r})")
+        return value
+
     # what torch.manual_seed takes: a larger seed failed every summary of the model
     # ("Overflow when unpacking long long"), the run going on with exit 0
     seed: int = Field(0, ge=-2**63, lt=2**64)
