@@ -210,3 +210,17 @@ def test_a_generation_length_that_is_no_token_count_is_refused_on_load(tmp_path,
                                        f"    model: m\n    generation: {generation}\n"))
     assert "line 5, summarizers[0].generation:" in message
     assert f"{key} must be a whole number of tokens" in message
+
+
+@pytest.mark.parametrize("dataset, field, none", [
+    ("{source: hf, path: json}", "dataset.path", "there is none"),
+    ("{source: hf, path: csv, data_files: []}", "dataset.data_files", "it names none"),
+    ("{source: hf, path: parquet, data_files: {test: []}}", "dataset.data_files",
+     "it names none"),
+])
+def test_a_file_reader_without_files_is_refused_on_load(tmp_path, dataset, field, none):
+    """`path: json` without data_files made `datasets` read the working folder's .json
+    files (a parse error past validate); `data_files: []` ran into "no examples left"."""
+    message = error_of(write(tmp_path, f"name: t\nsummarizers: [{{type: lead}}]\n"
+                                       f"dataset: {dataset}\n"))
+    assert f"line 3, {field}:" in message and none in message and "data_files:" in message

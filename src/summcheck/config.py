@@ -323,6 +323,7 @@ def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
             "(relative paths are read from the config file's folder).")
 
     ds = spec.dataset
+    _check_builder_has_files(ds, path, text)
     if isinstance(ds, NewsPagesDataset):
         if not Path(ds.dir).is_dir():
             raise missing(["dataset", "dir"], f"folder {ds.dir} does not exist")
@@ -346,6 +347,25 @@ def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
     for i, summ in enumerate(spec.summarizers):
         if isinstance(summ, PrecomputedSpec) and not Path(summ.path).is_file():
             raise missing(["summarizers", i, "path"], f"file {summ.path} does not exist")
+
+
+def _check_builder_has_files(ds: Any, path: Path, text: str) -> None:
+    """`path: json` (a file reader) reads `data_files`: without them `datasets` looked for
+    data in the working folder (and failed on whatever .json it found there, past
+    `validate`); `data_files: []` passed `validate` and the run found no example."""
+    if not isinstance(ds, HFDataset) or ds.path not in LOCAL_BUILDERS:
+        return
+    files = ds.data_files
+    empty = files is not None and (not files or (isinstance(files, dict) and not any(
+        files.values())))
+    if files is None or empty:
+        loc = ["dataset", "data_files" if files is not None else "path"]
+        line = _yaml_line(text, loc)
+        raise ConfigError(
+            f"{path}: {f'line {line}, ' if line else ''}{_format_loc(loc)}: `path: "
+            f"{ds.path}` reads the files in dataset.data_files, and "
+            f"{'it names none' if empty else 'there is none'}. Give `data_files:` (a file, "
+            "a list or a glob), or the data file itself as `path:`.")
 
 
 def _describe(err: ValidationError, path: Path, text: str) -> str:
