@@ -169,18 +169,10 @@ def test_ray_settings_of_a_summarizer_the_config_lacks_are_refused_by_validate(t
     ("checks: {entities: {labels: []}}", "checks.entities.labels", "`entities: null`"),
     # ROUGE on, in the signature, with no score; the gate's rouge rows failed in regress
     ("metrics: {rouge: {types: []}}", "metrics.rouge.types", "`rouge: null`"),
-    # the reports on, and none written
-    ("report: {formats: []}", "report.formats", "`enabled: false`"),
 ])
 def test_an_empty_list_that_turns_a_part_off_unsaid_is_refused(tmp_path, text, field, fix):
     message = error_of(write(tmp_path, f"name: t\nsummarizers: [{{type: lead}}]\n{text}\n"))
     assert f"line 3, {field}:" in message and fix in message
-
-
-def test_no_report_format_is_fine_with_the_reports_off(tmp_path):
-    spec = load_config(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"
-                                       "report: {enabled: false, formats: []}\n"))
-    assert spec.report.formats == ()
 
 
 @pytest.mark.parametrize("text, field", [

@@ -67,15 +67,6 @@ class ReportSpec(_Spec):
     # example is still in scores.csv and the run folder. Keeps the page light on big sets.
     html_max_examples: int = Field(300, ge=0)
 
-    @field_validator("formats")
-    @classmethod
-    def _some_format(cls, formats: tuple[str, ...], info) -> tuple[str, ...]:
-        """`formats: []` with the reports on wrote no report, unsaid."""
-        if not formats and info.data.get("enabled", True):
-            raise ValueError("no format: list some of html, md, csv, json, or write no "
-                             "report with `enabled: false`")
-        return formats
-
 
 class RegressSpec(_Spec):
     """CI gate: a metric regresses when it drops by more than its allowed drop (absolute,
