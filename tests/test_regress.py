@@ -499,3 +499,23 @@ def test_stdout_that_cannot_be_written_is_exit_2_not_a_regression(
     assert stderr == ("error: standard output: No space left on device. Send the output "
                       "where it can be written.\n")
     assert json.loads(out.read_text())["exit_code"] == code
+
+
+def test_a_run_that_measured_nothing_is_not_called_damaged(tmp_path, monkeypatch):
+    """A config with every metric and check off runs (it only generates); regress said
+    its folder was damaged and to run it again, which gave the same folder."""
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "fast.yaml"
+    on = "name: fast\nsummarizers: [{type: lead, name: lead-3}]\n"
+    config.write_text(on + "checks: {numbers: null, entities: null, support: null}\n")
+    assert RUNNER.invoke(app, ["run", str(config), "--limit", "5", "--no-progress",
+                               "--out", "base"]).exit_code == 0
+    config.write_text(on + "metrics: {rouge: null}\n"
+                           "checks: {numbers: null, entities: null, support: null}\n")
+    result = RUNNER.invoke(app, ["run", str(config), "--limit", "5", "--no-progress",
+                                 "--out", "off"])
+    assert result.exit_code == 0, result.output
+    ((base,), (off,)) = (list((tmp_path / d).iterdir()) for d in ("base", "off"))
+    result = regress(off, "--baseline", base)
+    assert result.exit_code == 2
+    assert "the run measured nothing" in result.output and "damaged" not in result.output

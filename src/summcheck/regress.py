@@ -267,10 +267,20 @@ def _gate_row(label_b: str, label_c: str, metric: str, allowed: float, paired: P
                    verdict(metric, r.delta, p_adjusted, allowed, alpha))
 
 
+# signatures of a run that are no metric or check (runner._signatures)
+_NOT_MEASURES = {"aggregation", "bullets", "environment"}
+
+
 def refuse_unscored_examples(base: ScoreSet, current: ScoreSet, run_dir: str | Path) -> None:
     """An example the current run lists (examples.jsonl) and the baseline scored, with no
     score row for a summarizer (a failed summary has one): the run folder is damaged, and
-    gating only the rest could hide exactly the examples that got worse."""
+    gating only the rest could hide exactly the examples that got worse. A run that
+    measured nothing has no score row either: it was called damaged."""
+    if not set(current.signatures) - _NOT_MEASURES:
+        raise SummcheckError(
+            f"{run_dir}: the run measured nothing (its config turned every metric and check "
+            "off), so it has no score to gate. Turn the gated metrics on in `metrics:` and "
+            "`checks:` and run again.")
     listed = set(current.example_hashes)
     for label_b, label_c in pair_labels(base, current):
         scored_b = set().union(*base.values[label_b].values())
