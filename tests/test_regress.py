@@ -519,3 +519,22 @@ def test_a_run_that_measured_nothing_is_not_called_damaged(tmp_path, monkeypatch
     result = regress(off, "--baseline", base)
     assert result.exit_code == 2
     assert "the run measured nothing" in result.output and "damaged" not in result.output
+
+
+@settings(max_examples=40, deadline=None)
+@given(drop=st.floats(min_value=1, max_value=1e6),
+       metric=st.sampled_from(["rouge1_f", "consistency", "support_precision"]))
+def test_a_rate_drop_the_gate_could_never_fail_is_refused(tmp_path_factory, drop, metric):
+    """A 0-1 rate drops by at most 1: `rouge1_f: 1` (the tables' points, 38.9 for 0.389)
+    passed every drop. Refused on config load and from --max-drop (exit 2)."""
+    from pydantic import ValidationError
+
+    from summcheck.config import RegressSpec
+
+    with pytest.raises(ValidationError, match=f"{metric} is a 0-1 rate"):
+        RegressSpec(max_drop={metric: drop})
+    folder = tmp_path_factory.mktemp("gate")
+    base = run(folder, "base", BASE)
+    result = regress(base, "--baseline", base, "--max-drop", f"{metric}={drop!r}")
+    assert result.exit_code == 2 and "can never fail the gate" in result.output
+    assert RegressSpec(max_drop={"numbers_unsupported": drop}).max_drop   # a count may

@@ -22,6 +22,7 @@ from .consistency.registry import (CHECKS, ENTITY_LABELS, EntitiesCheckSpec,  # 
 from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noqa: F401
                             NewsPagesDataset, _DatasetBase)
 from .errors import ConfigError
+from .metric_kinds import drop_that_cannot_fail
 from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
 from .registry import Spec as _Spec
 from .registry import did_you_mean as _did_you_mean
@@ -78,6 +79,15 @@ class RegressSpec(_Spec):
         default_factory=lambda: {"rouge1_f": 0.01, "rouge2_f": 0.01, "rougeLsum_f": 0.01,
                                  "consistency": 0.01})
     alpha: float = Field(0.05, gt=0, lt=1)
+
+    @field_validator("max_drop")
+    @classmethod
+    def _drops_can_fail(cls, drops: dict[str, float]) -> dict[str, float]:
+        for metric, drop in drops.items():
+            reason = drop_that_cannot_fail(metric, drop)
+            if reason:
+                raise ValueError(reason)
+        return drops
 
 
 class RayActorSpec(_Spec):

@@ -13,6 +13,16 @@ def is_count(metric: str) -> bool:
     return metric.endswith(COUNT_SUFFIXES)
 
 
+def drop_that_cannot_fail(metric: str, drop: float) -> str | None:
+    """Why an allowed drop of `metric` can never fail the gate, or None. A rate moves at
+    most 1: `rouge1_f: 1`, written in the points the tables show (38.9 for 0.389), passed
+    every drop, the gate saying "ok"."""
+    if is_count(metric) or drop < 1:
+        return None
+    return (f"{metric} is a 0-1 rate, so an allowed drop of {drop:g} can never fail the "
+            "gate. Give it in the metric's 0-1 units (0.01 for one percentage point)")
+
+
 def direction(metric: str) -> int:
     """+1 when higher is better, -1 when lower is better (counts of problems), 0 for
     plain counts, which have no better side."""

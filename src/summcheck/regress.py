@@ -34,7 +34,7 @@ from typing import Callable
 from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
-from .metric_kinds import direction
+from .metric_kinds import direction, drop_that_cannot_fail
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
@@ -156,6 +156,10 @@ def gate_settings(base: ScoreSet, current: ScoreSet, cli: list[str]) -> Gate:
     for item in cli:
         metric, drop = parse_max_drop(item)
         drops[metric], source[metric] = drop, "--max-drop"
+    for metric, drop in drops.items():   # a run or baseline of an older version: unchecked
+        reason = drop_that_cannot_fail(metric, drop)
+        if reason:
+            raise SummcheckError(f"{reason} ({source[metric]}).")
     return Gate(drops, source, float(config.get("alpha", 0.05)))
 
 
