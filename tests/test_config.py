@@ -216,3 +216,13 @@ def test_a_file_reader_without_files_is_refused_on_load(tmp_path, dataset, field
     message = error_of(write(tmp_path, f"name: t\nsummarizers: [{{type: lead}}]\n"
                                        f"dataset: {dataset}\n"))
     assert f"line 3, {field}:" in message and none in message and "data_files:" in message
+
+
+@pytest.mark.parametrize("text, field, key", [
+    ("report: {on: true}", "line 3, report:", "True"),    # YAML 1.1: a bare `on` is true
+    ("1: x", "(top level):", "1"),
+])
+def test_a_key_yaml_reads_as_no_name_says_to_quote_it(tmp_path, text, field, key):
+    """It said `report[1]: Keys should be strings (got True)`: a list index, for a key."""
+    message = error_of(write(tmp_path, f"name: t\nsummarizers: [{{type: lead}}]\n{text}\n"))
+    assert f"{field} key {key} is not a name" in message and "Quote the key" in message

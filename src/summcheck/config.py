@@ -374,6 +374,8 @@ def _describe(err: ValidationError, path: Path, text: str) -> str:
     lines = [f"{path}: invalid config ({len(errors)} problem(s)):"]
     for e in errors:
         loc = [p for p in e["loc"] if not _is_union_tag(p)]
+        if e["type"] == "invalid_key":   # its last part is the key's position, not a field
+            loc = loc[:-1]
         field = _format_loc(loc)
         line = _yaml_line(text, loc)
         where = f"line {line}, " if line else ""
@@ -409,6 +411,10 @@ def _explain(e: dict, loc: list) -> str:
         allowed = _allowed_keys(loc[:-1])
         hint = _did_you_mean(str(loc[-1]), allowed)
         return f"unknown key.{hint} Allowed keys here: {', '.join(sorted(allowed))}."
+    if kind == "invalid_key":
+        return (f"key {e.get('input')!r} is not a name: YAML reads a bare on, off, yes, no, "
+                "true or false as true or false, and digits as a number. Quote the key "
+                "('on':) or fix its spelling.")
     if kind == "missing":
         return f"required key missing: add `{loc[-1]}:` here."
     if kind == "union_tag_invalid":
