@@ -226,3 +226,10 @@ def test_a_key_yaml_reads_as_no_name_says_to_quote_it(tmp_path, text, field, key
     """It said `report[1]: Keys should be strings (got True)`: a list index, for a key."""
     message = error_of(write(tmp_path, f"name: t\nsummarizers: [{{type: lead}}]\n{text}\n"))
     assert f"{field} key {key} is not a name" in message and "Quote the key" in message
+
+
+def test_a_name_too_long_for_a_folder_name_is_refused_on_load(tmp_path):
+    """The run folder <name>-<hash> could not be made: the run stopped, `validate` passed."""
+    message = error_of(write(tmp_path, f"name: {'a' * 250}\nsummarizers: [{{type: lead}}]\n"))
+    assert "line 1, name:" in message and "at most 200 characters" in message
+    assert load_config(write(tmp_path, f"name: {'a' * 200}\nsummarizers: [{{type: lead}}]\n"))

@@ -119,7 +119,9 @@ class RaySpec(_Spec):
 
 
 class RunSpec(_Spec):
-    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$")
+    # the run folder is <name>-<10 hex>, and a file name has at most 255 bytes: a longer
+    # name passed `validate` and stopped the run ("File name too long")
+    name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=200)
     description: str = ""
     dataset: DatasetSpec = BundledDataset()
     limit: int | None = Field(None, ge=1, description="keep the first N examples")
