@@ -106,3 +106,31 @@ def test_bad_config_exits_2_with_a_clear_message(workdir):
 def test_validate_and_list(workdir):
     assert "ok" in invoke("validate", str(Path(__file__).parents[1] / "configs/default.yaml")).output
     assert "hf-seq2seq" in invoke("list").output
+
+
+@pytest.mark.parametrize("env_cache", [None, "~/env-cache", ""])
+def test_a_home_path_the_shell_left_as_written_is_the_home_folder(workdir, monkeypatch,
+                                                                  env_cache):
+    """`--out=~/runs`, `--cache-dir=~/cache` (no shell expands ~ after `=`) and a CI file's
+    `SUMMCHECK_CACHE_DIR: ~/cache` made a folder named "~" in the working folder; an empty
+    SUMMCHECK_CACHE_DIR put the cache in the working folder itself."""
+    home = workdir / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    config = workdir / "t.yaml"
+    config.write_text("name: t\nsummarizers: [{type: lead}]\n"
+                      "checks: {numbers: null, entities: null, support: null}\n")
+    args = ["run", str(config), "--limit", "2", "--no-progress", "--out=~/runs"]
+    if env_cache is None:
+        args.append("--cache-dir=~/cli-cache")
+    else:
+        monkeypatch.setenv("SUMMCHECK_CACHE_DIR", env_cache)
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    cache = {None: "cli-cache", "~/env-cache": "env-cache", "": None}[env_cache]
+    assert only_run_dir(home / "runs").name.startswith("t-")
+    if cache:
+        assert (home / cache / "generations.sqlite").is_file()
+    else:
+        assert (workdir / ".summcheck-cache" / "generations.sqlite").is_file()
+    assert not (workdir / "~").exists() and not (workdir / "generations.sqlite").exists()

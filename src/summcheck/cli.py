@@ -69,7 +69,16 @@ def default_config_path() -> Path:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("SUMMCHECK_CACHE_DIR", ".summcheck-cache"))
+    """$SUMMCHECK_CACHE_DIR (an empty one is unset: it put the cache in the working
+    folder), else .summcheck-cache."""
+    return _home(Path(os.environ.get("SUMMCHECK_CACHE_DIR") or ".summcheck-cache"))
+
+
+def _home(path: Path | None) -> Path | None:
+    """`path` with a leading ~ expanded: the shell leaves `--out=~/runs` and a CI file's
+    `SUMMCHECK_CACHE_DIR: ~/cache` as written, and they made a folder named "~" in the
+    working folder."""
+    return path.expanduser() if path is not None else None
 
 
 @app.command()
@@ -100,13 +109,14 @@ def run(
     from .runner import run as run_spec
     from .tables import print_results
 
-    config_path = config or default_config_path()
+    config_path = _home(config) or default_config_path()
     if not progress:   # the Hugging Face libraries' own bars (read when they are imported)
         os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     with _user_errors(resume=True):
         spec = load_config(config_path, limit=limit)
-        result = run_spec(spec, out_dir=out, cache_dir=cache_dir or default_cache_dir(),
+        result = run_spec(spec, out_dir=_home(out),
+                          cache_dir=_home(cache_dir) or default_cache_dir(),
                           show_progress=progress, config_path=str(config_path),
                           backend=backend, address=address)
     print_results(result.results)
@@ -133,7 +143,8 @@ def report(
 
     echo = _echo_while_read()
     with _user_errors():
-        written = write_reports(run_dirs, out, max_examples=max_examples)
+        written = write_reports([_home(d) for d in run_dirs], _home(out),
+                                max_examples=max_examples)
         for kind, path in written.items():
             echo(f"{kind}: {path}")
 
@@ -157,11 +168,12 @@ def compare(
     from .compare import compare_runs
 
     with _user_errors():
-        comparison = compare_runs(run_dirs, metrics=metric or None, alpha=alpha)
+        comparison = compare_runs([_home(d) for d in run_dirs], metrics=metric or None,
+                                  alpha=alpha)
         if out:
-            comparison.write_json(out)
+            comparison.write_json(_home(out))
         if markdown:
-            comparison.write_markdown(markdown)
+            comparison.write_markdown(_home(markdown))
         _echo_while_read()(comparison.to_markdown())
 
 
@@ -182,7 +194,8 @@ def regress(
     from .regress import run_regress
 
     with _user_errors():
-        code = run_regress(current, baseline=baseline, max_drop=max_drop or [], out=out,
+        code = run_regress(_home(current), baseline=_home(baseline), max_drop=max_drop or [],
+                           out=_home(out),
                            echo=_echo_while_read())
     raise typer.Exit(code)
 
@@ -228,7 +241,7 @@ def baseline(
     from .regress import write_baseline
 
     with _user_errors():
-        path = write_baseline(run_dir, out)
+        path = write_baseline(_home(run_dir), _home(out))
         _echo_while_read()(f"baseline: {path}")
 
 
@@ -244,7 +257,7 @@ def validate(config: Path = typer.Argument(..., metavar="CONFIG",
     from .summarizers.base import build_summarizer
 
     with _user_errors():
-        spec = load_config(config)
+        spec = load_config(_home(config))
         try:
             rows = check_data(spec.dataset)
         except DataError as err:
