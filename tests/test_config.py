@@ -233,3 +233,15 @@ def test_a_name_too_long_for_a_folder_name_is_refused_on_load(tmp_path):
     message = error_of(write(tmp_path, f"name: {'a' * 250}\nsummarizers: [{{type: lead}}]\n"))
     assert "line 1, name:" in message and "at most 200 characters" in message
     assert load_config(write(tmp_path, f"name: {'a' * 200}\nsummarizers: [{{type: lead}}]\n"))
+
+
+def test_a_folder_where_a_file_goes_is_called_a_folder(tmp_path):
+    """It was 'file <folder> does not exist', while the folder was right there."""
+    (tmp_path / "outs").mkdir()
+    message = error_of(write(tmp_path, "name: t\nsummarizers:\n"
+                                       "  - {type: precomputed, path: outs}\n"))
+    assert f"summarizers[0].path: {tmp_path / 'outs'} is a folder, not a file" in message
+    message = error_of(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"
+                                       "dataset: {source: hf, path: json, data_files: outs}\n"))
+    assert "dataset.data_files:" in message and "is a folder, not a file" in message
+    assert str(tmp_path / "outs" / "*.jsonl") in message

@@ -346,10 +346,18 @@ def _check_files_exist(spec: RunSpec, path: Path, text: str) -> None:
                 raise missing(["dataset", "data_files"], f"pattern {f} matches no file",
                               "Fix the pattern")
             if not glob.has_magic(f) and not Path(f).is_file():
-                raise missing(["dataset", "data_files"], f"file {f} does not exist")
+                raise missing(["dataset", "data_files"], _not_a_file(f, globs=True))
     for i, summ in enumerate(spec.summarizers):
         if isinstance(summ, PrecomputedSpec) and not Path(summ.path).is_file():
-            raise missing(["summarizers", i, "path"], f"file {summ.path} does not exist")
+            raise missing(["summarizers", i, "path"], _not_a_file(summ.path))
+
+
+def _not_a_file(path: str, globs: bool = False) -> str:
+    """What is wrong with a path that should be a file: a folder was said not to exist."""
+    if not Path(path).is_dir():
+        return f"file {path} does not exist"
+    hint = f" (a glob, {Path(path) / '*.jsonl'}, takes the files in it)" if globs else ""
+    return f"{path} is a folder, not a file{hint}"
 
 
 def _check_builder_has_files(ds: Any, path: Path, text: str) -> None:
