@@ -417,6 +417,8 @@ def test_a_hub_model_is_keyed_by_the_commit_its_download_names(monkeypatch, tmp_
 
     monkeypatch.setattr(hf_common, "load_model", fake_load)
     monkeypatch.setattr(type(summarizer), "_setup_tokenizer", lambda self, t: None)
+    # no model to try the generation settings on (test_hf_summarizers.py tries them)
+    monkeypatch.setattr(type(summarizer), "_try_generation", lambda self: None)
     with pytest.raises(SummcheckError, match="names no commit for revision 'main'"):
         summarizer.load()
     summarizer._model = None
