@@ -245,3 +245,15 @@ def test_a_folder_where_a_file_goes_is_called_a_folder(tmp_path):
                                        "dataset: {source: hf, path: json, data_files: outs}\n"))
     assert "dataset.data_files:" in message and "is a folder, not a file" in message
     assert str(tmp_path / "outs" / "*.jsonl") in message
+
+
+def test_an_oracle_without_reference_highlights_is_refused_on_load(tmp_path):
+    """Each of its summaries failed ("the oracle needs reference highlights"), scoring 0
+    in the table, and the run exited 0."""
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "article": "A story."}\n')
+    data = "dataset: {source: hf, path: d.jsonl, fields: {highlights: null}}\n"
+    message = error_of(write(tmp_path, "name: t\n" + data +
+                             "summarizers: [{type: lead}, {type: oracle, name: best}]\n"))
+    assert "line 3, summarizers:" in message and "best: an oracle needs the reference" in message
+    assert load_config(write(tmp_path, "name: t\n" + data + "summarizers: [{type: lead}]\n"))
+

@@ -157,6 +157,19 @@ class RunSpec(_Spec):
             raise ValueError(f"summarizer names must be unique; give each a `name:` ({dupes})")
         return value
 
+    @field_validator("summarizers")
+    @classmethod
+    def _oracle_has_references(cls, value: tuple, info) -> tuple:
+        """An oracle picks story sentences by ROUGE against the reference highlights: with
+        `fields.highlights: null` each of its summaries failed, scoring 0, exit 0."""
+        dataset = info.data.get("dataset")
+        oracles = [spec.label for spec in value if isinstance(spec, OracleSpec)]
+        if oracles and isinstance(dataset, HFDataset) and dataset.fields.highlights is None:
+            raise ValueError(f"{', '.join(oracles)}: an oracle needs the reference highlights, "
+                             "and dataset.fields.highlights is null. Map the highlights "
+                             "column, or remove the oracle")
+        return value
+
     @field_validator("ray")
     @classmethod
     def _ray_names_summarizers(cls, value: RaySpec, info) -> RaySpec:
