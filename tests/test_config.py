@@ -257,3 +257,15 @@ def test_an_oracle_without_reference_highlights_is_refused_on_load(tmp_path):
     assert "line 3, summarizers:" in message and "best: an oracle needs the reference" in message
     assert load_config(write(tmp_path, "name: t\n" + data + "summarizers: [{type: lead}]\n"))
 
+
+@pytest.mark.parametrize("setting, field", [
+    ("generation: {max_length: 64}", "summarizers[0].generation"),
+    ("generation: {max_new_tokens: 0}", "summarizers[0].generation"),
+    ("seed: 1180591620717411303424", "summarizers[0].seed"),
+])
+def test_a_gemma_setting_hf_causal_refuses_is_refused_on_load(tmp_path, setting, field):
+    """gemma-270m is built as an hf-causal spec, which refused these when the summarizer
+    was built: a pydantic traceback (exit 1), past `validate`."""
+    message = error_of(write(tmp_path, f"name: t\nsummarizers:\n  - type: gemma-270m\n"
+                                       f"    {setting}\n"))
+    assert f"line 4, {field}:" in message
