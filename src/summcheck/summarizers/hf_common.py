@@ -457,9 +457,9 @@ class HFSummarizer(Summarizer):
     def _try_generation(self) -> None:
         """Generate one token from a two-word input with the config's generation settings
         and seed, so one that generate() refuses (a key it does not know, `num_beams: 0`,
-        a negative temperature, `max_new_tokens: many`) stops the run before the first
-        batch. Each example failed alone with it instead: every summary of the model
-        scored 0, and the run went on to exit 0 (a warning said "3 of 3 failed")."""
+        a negative temperature) stops the run before the first batch. Each example failed
+        alone with it instead: every summary of the model scored 0, and the run went on
+        to exit 0 (a warning said "3 of 3 failed")."""
         tokenizer, model = self._loaded()
         settings = self._generation()
         trial = {"pad_token_id": tokenizer.pad_token_id, "do_sample": False,

@@ -97,9 +97,11 @@ class _HFModelBase(_SummarizerBase):
     device: str = "cpu"
     dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
     batch_size: int = Field(8, ge=1)
-    threads: int | None = Field(   # 10**9 aborted the process in OpenMP (exit 1)
-        None, ge=1, le=4096, description="torch CPU threads; default: $OMP_NUM_THREADS, else the "
-                                "cores this process may use. Changes speed, not output")
+    # 10**9 threads aborted the process in OpenMP (exit 1)
+    threads: int | None = Field(
+        None, ge=1, le=4096, description="torch CPU threads; default: $OMP_NUM_THREADS, "
+                                         "else the cores this process may use. Changes "
+                                         "speed, not output")
     max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
     generation: dict[str, Any] = Field(default_factory=dict)
     seed: TorchSeed = 0
