@@ -26,8 +26,7 @@ from .paired import (HEADLINE_METRICS, Paired, ScoreSet, example_warnings,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
                      scoreset_from_run, signature_warnings, too_small_text,
                      unknown_metric_error, without_changed_examples)
-from .stats import (EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors,
-                    resamples_for)
+from .stats import holm, holm_floors, paired_test_settings, resamples_for
 from .text import percent
 
 NO_DIFFERENCE = "no significant difference"
@@ -149,10 +148,7 @@ def compare_sets(sets: Sequence[ScoreSet], metrics: list[str] | None = None,
                                   family, alpha, (pair.a.name, pair.b.name))
                              for labels, metric, paired in pair.items],
                             pair.warnings, pair.notes) for pair in measured]
-    test = {"name": describe_test(seed=settings["seed"], max_resamples=most),
-            "exact_max_pairs": EXACT_MAX_PAIRS, "resamples": PERMUTATIONS,
-            "max_resamples": most, "seed": settings["seed"], "correction": "holm",
-            "family": family}
+    test = {**paired_test_settings(settings["seed"], most), "family": family}
     return Comparison([s.name for s in sets], chosen, alpha, settings, test, pairs)
 
 

@@ -40,8 +40,7 @@ from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
                      scoreset_from_run, signature_warnings, some_ids, too_small_text,
                      unknown_metric_error, without_changed_examples)
-from .stats import (EXACT_MAX_PAIRS, PERMUTATIONS, describe_test, holm, holm_floors,
-                    resamples_for)
+from .stats import PERMUTATIONS, holm, holm_floors, paired_test_settings, resamples_for
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
@@ -338,10 +337,7 @@ def format_row(row: GateRow, alpha: float) -> str:
 
 
 def significance_settings(base: ScoreSet, most: int = PERMUTATIONS) -> dict:
-    seed = int(base.bootstrap.get("seed", 0))
-    return {"name": describe_test(seed=seed, max_resamples=most),
-            "exact_max_pairs": EXACT_MAX_PAIRS, "resamples": PERMUTATIONS,
-            "max_resamples": most, "seed": seed, "correction": "holm"}
+    return paired_test_settings(int(base.bootstrap.get("seed", 0)), most)
 
 
 def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: list[str],

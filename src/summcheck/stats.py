@@ -345,3 +345,10 @@ def describe_test(resamples: int = PERMUTATIONS, seed: int | None = None,
     return (f"two-sided paired permutation test (exact over all 2^m sign flips when "
             f"m <= {EXACT_MAX_PAIRS} examples differ, else approximate randomization "
             f"R={resamples}{more}{seeded})")
+
+
+def paired_test_settings(seed: int, max_resamples: int = PERMUTATIONS) -> dict:
+    """The paired test's settings as compare's and regress's JSON record them."""
+    return {"name": describe_test(seed=seed, max_resamples=max_resamples),
+            "exact_max_pairs": EXACT_MAX_PAIRS, "resamples": PERMUTATIONS,
+            "max_resamples": max_resamples, "seed": seed, "correction": "holm"}

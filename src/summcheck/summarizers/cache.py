@@ -228,13 +228,14 @@ def _check_output(example: Example, summary: Summary) -> Summary:
     [""], ["..."]: `text.holds_words`) or its error is an empty string: a plugin
     summarizer's blank bullets were counted as a summary (not in n_failed), and an error
     "" was scored as a failure but not counted as one."""
-    if summary.error is None and not holds_words(summary.bullets):
-        return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
-                       meta=summary.meta, error="empty summary")
     if summary.error == "":
-        return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
-                       meta=summary.meta, error="failed (the summarizer gave no message)")
-    return summary
+        error = "failed (the summarizer gave no message)"
+    elif summary.error is None and not holds_words(summary.bullets):
+        error = "empty summary"
+    else:
+        return summary
+    return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
+                   meta=summary.meta, error=error)
 
 
 def pending(summarizer: Summarizer, examples: Sequence[Example], cache: GenerationCache) -> int:
