@@ -1,4 +1,5 @@
 import math
+from dataclasses import astuple
 
 import numpy as np
 import pytest
@@ -146,3 +147,60 @@ def test_one_value_makes_no_interval_and_two_make_one_around_them(values, seed):
             assert np.isnan(agg.low) and np.isnan(agg.high)
         else:
             assert min(values) - 1e-12 <= agg.low <= agg.mean <= agg.high <= max(values) + 1e-12
+
+
+def exact(aggregates: dict) -> dict:
+    """Aggregates compared bit for bit, NaN (no interval) equal to NaN."""
+    return {name: repr(agg) for name, agg in aggregates.items()}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 80), st.integers(1, 4), st.integers(0, 2**32), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_means_and_intervals_are_the_same_for_the_rows_in_any_order(n, m, seed, few_values,
+                                                                    shuffle):
+    """Metamorphic: the bootstrap drew rows by position, so the same rows in another order
+    (a shuffled data file, renamed ids in compare) moved an interval by the bootstrap's
+    noise and a mean in its last bits. Every figure must be equal, bit for bit, and
+    whether the matrix is sorted in memory or in a scratch file."""
+    from summcheck import stats
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 4, (n, m)) / 4 if few_values else rng.random((n, m))
+    values[rng.random((n, m)) < 0.1] = np.nan
+    order = list(range(n))
+    shuffle.shuffle(order)
+    names = [f"m{j}" for j in range(m)]
+    expected = stats.aggregate_matrix(values, names, n_bootstrap=200, seed=seed)
+    assert exact(stats.aggregate_matrix(values[order], names, n_bootstrap=200,
+                                        seed=seed)) == exact(expected)
+    dense = np.nan_to_num(values)
+    together = stats.aggregate_matrix(dense, names, n_bootstrap=200, seed=seed)
+    assert exact(stats.aggregate_matrix(dense[order], names, n_bootstrap=200,
+                                        seed=seed)) == exact(together)
+    original = stats._IN_MEMORY_VALUES
+    try:
+        stats._IN_MEMORY_VALUES = 0   # the scratch-file path
+        assert exact(stats.aggregate_matrix(dense[order], names, n_bootstrap=200,
+                                            seed=seed)) == exact(together)
+    finally:
+        stats._IN_MEMORY_VALUES = original
+    for j, name in enumerate(names):   # nor on the other columns (but for the last bits
+        alone = stats.aggregate_matrix(dense[:, j:j + 1], [name], n_bootstrap=200,
+                                       seed=seed)[name]   # of a product of other shapes)
+        one_by_one = aggregate(list(dense[order, j]), n_bootstrap=200, seed=seed)
+        for agg in (alone, one_by_one):
+            assert np.allclose(astuple(agg), astuple(together[name]), rtol=1e-12, atol=0,
+                               equal_nan=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 60), st.integers(0, 2**32), st.randoms(use_true_random=False))
+def test_a_paired_result_is_the_same_for_the_pairs_in_any_order(n, seed, shuffle):
+    """compare and regress pair examples in id order: renamed ids moved the interval."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.random(n), rng.random(n)
+    order = list(range(n))
+    shuffle.shuffle(order)
+    assert repr(paired_test(a[order], b[order], n_bootstrap=200, seed=seed)) == \
+        repr(paired_test(a, b, n_bootstrap=200, seed=seed))

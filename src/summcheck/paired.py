@@ -127,9 +127,10 @@ def paired_delta(a: Values, b: Values, *, n_bootstrap: int, seed: int,
     xs, ys = [a[i] for i in shared], [b[i] for i in shared]
     result = paired_test(xs, ys, n_bootstrap=n_bootstrap, seed=seed, confidence=confidence,
                          max_resamples=max_resamples)
-    nan = float("nan")
+    nan = float("nan")   # fsum: exactly rounded, so the same for the ids in any order
     return Paired(len(shared), len(set(a) - set(b)), len(set(b) - set(a)),
-                  sum(xs) / len(xs) if xs else nan, sum(ys) / len(ys) if ys else nan, result)
+                  math.fsum(xs) / len(xs) if xs else nan,
+                  math.fsum(ys) / len(ys) if ys else nan, result)
 
 
 def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str]:

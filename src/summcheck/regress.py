@@ -65,7 +65,7 @@ def baseline_dict(run_dir: str | Path) -> dict:
         "summarizers": {
             label: {"fingerprint": fingerprints.get(label),
                     "failed": (scores.failed or {}).get(label, []),
-                    "means": {m: sum(v.values()) / len(v) for m, v in per_metric.items()},
+                    "means": {m: math.fsum(v.values()) / len(v) for m, v in per_metric.items()},
                     "values": per_metric}
             for label, per_metric in scores.values.items()},
     }

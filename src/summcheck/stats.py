@@ -82,12 +82,13 @@ def aggregate(values: Sequence[float], *, n_bootstrap: int = 1000, seed: int = 0
               confidence: float = 0.95) -> Aggregate:
     """Mean with an expanded percentile-bootstrap interval (`interval_levels`); no
     interval (NaN) from fewer than 2 values. NaN/None values are not applicable and
-    skipped."""
+    skipped. Both are functions of the values' multiset: the same in any order."""
     if isinstance(values, np.ndarray):   # e.g. a column of a memory-mapped matrix:
         arr = np.asarray(values, dtype=float)   # no Python float per row
     else:
         arr = np.asarray([v for v in values if v is not None], dtype=float)
-    arr = arr[~np.isnan(arr)]
+    arr = arr[~np.isnan(arr)]   # a copy, so sorted in place into the canonical order
+    arr.sort()                  # (`_sorted_columns`)
     if len(arr) == 0:
         return Aggregate(float("nan"), float("nan"), float("nan"), 0)
     means = _resample_means(arr, n_bootstrap, seed)
@@ -139,11 +140,41 @@ def aggregate_matrix(matrix: np.ndarray, names: Sequence[str], *, n_bootstrap: i
 
 def _dense_aggregates(matrix: np.ndarray, names: list[str], n_bootstrap: int, seed: int,
                       confidence: float) -> dict[str, Aggregate]:
-    """Mean and expanded percentile interval of each column (no NaN), from one bootstrap draw."""
-    means = _resample_means(matrix, n_bootstrap, seed)
+    """Mean and expanded percentile interval of each column (no NaN), from one bootstrap
+    draw applied to every column in its sorted order (`_sorted_columns`)."""
+    columns = _sorted_columns(matrix)
+    means = _resample_means(columns.T, n_bootstrap, seed)
     bounds = np.quantile(means, interval_levels(len(matrix), confidence), axis=0)
-    return {k: _bracketed(float(matrix[:, j].mean()), float(bounds[0, j]),
+    return {k: _bracketed(float(columns[j].mean()), float(bounds[0, j]),
                           float(bounds[1, j]), len(matrix)) for j, k in enumerate(names)}
+
+
+_IN_MEMORY_VALUES = 1 << 22   # sorted in memory up to 32 MB of values, else in a scratch file
+
+
+def _sorted_columns(matrix: np.ndarray) -> np.ndarray:
+    """The (columns, rows) table of each column of `matrix` sorted ascending.
+
+    The bootstrap draws rows by position, so resampling the rows as given made an
+    interval move with the rows' order and (in compare and regress, which pair by id)
+    with the ids, by the bootstrap's own noise, and a mean differ in its last bits.
+    Sorted, each column's mean and interval are functions of its values alone: the same,
+    bit for bit, for the rows in any order, and (to the last bits of a matrix product of
+    another shape) whatever other columns the run measured. A big or
+    memory-mapped matrix is sorted into a scratch file (page cache, not the process's
+    memory), a column at a time."""
+    n, m = matrix.shape
+    if not isinstance(matrix, np.memmap) and n * m <= _IN_MEMORY_VALUES:
+        columns = np.array(matrix.T, order="C")
+    else:
+        from . import scratch
+
+        columns = scratch.zeros((m, n), np.float64)
+        for rows in scratch.blocks(n):
+            columns[:, rows] = matrix[rows].T
+    for column in columns:
+        column.sort()
+    return columns
 
 
 # Exact (no Monte Carlo error) while it costs no more than the random flips: up to 24
@@ -320,7 +351,7 @@ def paired_test(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 10
     a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a_arr.shape != b_arr.shape:
         raise ValueError("paired_test needs two equally long sequences")
-    diffs = b_arr - a_arr
+    diffs = np.sort(b_arr - a_arr)   # canonical order: the same for pairs in any order
     if len(diffs) == 0:
         nan = float("nan")
         return PairedResult(nan, nan, nan, nan, 0, PermutationResult(nan, "exact", 0, 1.0))
