@@ -142,6 +142,29 @@ def test_baseline_examples_missing_from_current_run_are_warned(tmp_path, baselin
     assert gate_lines(result.output)[0].endswith("n=18)")
 
 
+@pytest.mark.parametrize("family,other", [
+    ("rouge", "rouge:rouge1+rouge2|tok:default|stem:none|join:newline"),
+    ("bullets", "sentences|max_bullets=3")])
+def test_a_gated_metric_measured_differently_is_refused_unless_allowed(tmp_path, baseline,
+                                                                       family, other):
+    """Stemming turned off (or another bullet parse) moves ROUGE by itself: the gate passed
+    or failed on the change of measure with a warning, a PASS that meant nothing."""
+    from fake_runs import SIGNATURES
+
+    current = run(tmp_path, "cur", BASE, signatures={**SIGNATURES, family: other})
+    refused = regress(current, "--baseline", baseline)
+    assert refused.exit_code == 2, refused.output
+    assert "measure gated metrics differently: rouge2_f NOT comparable" in refused.output
+    assert "summcheck baseline RUN_DIR" in refused.output
+    allowed = regress(current, "--baseline", baseline, "--allow-signature-change")
+    assert allowed.exit_code == 0, allowed.output
+    assert "WARNING: rouge2_f NOT comparable" in allowed.output
+    same = regress(run(tmp_path, "same", BASE, signatures={**SIGNATURES,
+                                                           "environment": "elsewhere"}),
+                   "--baseline", baseline)
+    assert same.exit_code == 0, same.output   # no measure moved
+
+
 # ---------------------------------------------------------------- bad input: exit 2
 def _write(path, text):
     path.write_text(text)

@@ -187,6 +187,10 @@ def regress(
         help="allowed absolute drop of a metric; repeatable"),
     out: Optional[Path] = typer.Option(None, "--out", metavar="FILE",
                                        help="write the verdict as JSON"),
+    allow_signature_change: bool = typer.Option(
+        False, "--allow-signature-change",
+        help="gate even where a gated metric's signature differs from the baseline's "
+             "(printed as a warning); without it that is an error (exit 2)"),
 ) -> None:
     """CI gate: fail when a gated metric drops significantly.
 
@@ -195,8 +199,8 @@ def regress(
 
     with _user_errors():
         code = run_regress(_home(current), baseline=_home(baseline), max_drop=max_drop or [],
-                           out=_home(out),
-                           echo=_echo_while_read())
+                           out=_home(out), echo=_echo_while_read(),
+                           allow_signature_change=allow_signature_change)
     raise typer.Exit(code)
 
 

@@ -341,9 +341,11 @@ def significance_settings(base: ScoreSet, most: int = PERMUTATIONS) -> dict:
 
 
 def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: list[str],
-                out: str | Path | None = None, echo: Callable[[str], object] = print) -> int:
+                out: str | Path | None = None, echo: Callable[[str], object] = print,
+                allow_signature_change: bool = False) -> int:
     """Gate the current run against the baseline; print one line per (summarizer, metric);
-    return 0 (nothing regressed) or 1 (something regressed)."""
+    return 0 (nothing regressed) or 1 (something regressed). A gated metric whose
+    signature differs from the baseline's is an error unless `allow_signature_change`."""
     current = scoreset_from_run(load_run(current_run_dir))
     base = load_baseline(baseline)
     gate = gate_settings(base, current, list(max_drop))
@@ -362,7 +364,10 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
             "checks nothing cannot pass; write the baseline again with `summcheck baseline`, "
             "or gate metrics both runs have (--max-drop METRIC=VALUE).")
     gated = list(dict.fromkeys(row.metric for row in rows))
-    warnings = (signature_warnings(base, current, gated) + _example_lines(base, current)
+    mismatched = signature_warnings(base, current, gated)
+    if mismatched and not allow_signature_change:
+        raise _incomparable(mismatched)
+    warnings = (mismatched + _example_lines(base, current)
                 + _label_lines(base, current)
                 + failure_lines(base, current, pair_labels(base, current)) + notes)
     counts = {v: sum(row.verdict == v for row in rows)
@@ -384,6 +389,17 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     echo(", ".join(f"{n} {v}" for v, n in counts.items())
          + (": FAIL (exit 1)" if code else ": PASS"))
     return code
+
+
+def _incomparable(mismatched: list[str]) -> SummcheckError:
+    """A gate across differing signatures would pass or fail on a change of measure (a
+    rules version, stemming, a tokenizer), not of the summaries: refused, where it once
+    gated with a warning (a PASS that meant nothing)."""
+    return SummcheckError(
+        "the baseline and the current run measure gated metrics differently: "
+        + "; ".join(line.removeprefix("WARNING: ") for line in mismatched)
+        + ". Write the baseline again from a run of this summcheck and config (`summcheck "
+        "baseline RUN_DIR --out BASELINE`), or gate anyway with --allow-signature-change.")
 
 
 def _verdict_json(base: ScoreSet, current: ScoreSet, gate: Gate, rows: list[GateRow],
