@@ -369,6 +369,35 @@ def test_a_gate_too_large_for_its_examples_says_no_row_can_fail(tmp_path):
                              ">= 0.05): cannot fail the gate; passes") for line in lines)
 
 
+@pytest.mark.parametrize("n,metrics,can_fail", [
+    (5, 1, False), (6, 1, True), (8, 10, False), (9, 10, True), (20, 4, True)])
+def test_a_gate_that_no_outcome_could_fail_says_so_even_when_nothing_dropped(
+        tmp_path, n, metrics, can_fail):
+    """Scores equal to the baseline's on 5 examples printed a bare PASS, though no drop,
+    however large, could have failed the gate (2/2^5 = 0.0625 >= 0.05); with 10 gated
+    rows, 8 examples (10 x 2/2^8 = 0.078; 9 give 0.039). The judgement is on the shared
+    examples, so equal scores on enough examples are a real check."""
+    names = [f"rouge{i}_f" for i in range(1, metrics + 1)]
+    gate = {"max_drop": {m: 0.01 for m in names}, "alpha": 0.05}
+    scores = {"lead-3": {m: values(BASE[:n]) for m in names}}
+    base = make_run(tmp_path, "base", scores, regress=gate)
+    out = tmp_path / "v.json"
+    result = regress(make_run(tmp_path, "cur", scores, regress=gate), "--baseline", base,
+                     "--out", out)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "cannot fail" in line]
+    assert json.loads(out.read_text())["can_fail"] is can_fail
+    if can_fail:
+        assert not warned and result.output.splitlines()[-1].endswith(": PASS")
+    else:
+        assert len(warned) == 1
+        assert warned[0].startswith(f"WARNING: this gate cannot fail: no row has more than "
+                                    f"{n} shared example(s)")
+        assert f"Gate on at least {n + 1} examples" in warned[0]
+        assert result.output.splitlines()[-1].endswith(
+            ": PASS, but this gate could not have failed (see the warning)")
+
+
 def test_drops_are_judged_by_holm_adjusted_p_over_the_gate(tmp_path):
     """A borderline drop (raw p 0.034) regresses when gated alone, not when a second gated
     metric with the same borderline drop makes the family two (Holm: 2 x 0.034)."""

@@ -40,7 +40,8 @@ from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
                      scoreset_from_run, signature_warnings, some_ids, too_small_text,
                      unknown_metric_error, without_changed_examples)
-from .stats import PERMUTATIONS, holm, holm_floors, paired_test_settings, resamples_for
+from .stats import (PERMUTATIONS, holm, holm_floors, paired_test_settings, resamples_for,
+                    smallest_p)
 
 BASELINE_FORMAT, BASELINE_VERSION = "summcheck-baseline", 1
 RULE = ("regressed when delta < -max_drop and p < alpha; not significant (passes with a "
@@ -367,16 +368,17 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     mismatched = signature_warnings(base, current, gated)
     if mismatched and not allow_signature_change:
         raise _incomparable(mismatched)
-    warnings = (mismatched + _example_lines(base, current)
+    most = max_resamples(pair_labels(base, current), gate)
+    vacuous = _cannot_fail(rows, gate.alpha, most)
+    warnings = (mismatched + vacuous + _example_lines(base, current)
                 + _label_lines(base, current)
                 + failure_lines(base, current, pair_labels(base, current)) + notes)
     counts = {v: sum(row.verdict == v for row in rows)
               for v in (OK, IMPROVED, NOT_SIGNIFICANT, REGRESSED)}
     code = 1 if counts[REGRESSED] else 0
-    most = max_resamples(pair_labels(base, current), gate)
     if out:     # first: a reader that stops reading the lines must not cost the verdict
-        write_json(Path(out), _verdict_json(base, current, gate, rows, warnings, counts, code,
-                                            most))
+        write_json(Path(out), {**_verdict_json(base, current, gate, rows, warnings, counts,
+                                               code, most), "can_fail": not vacuous})
     n_bootstrap = int(base.bootstrap.get("n", 1000))
     test = significance_settings(base, most)["name"]
     echo(f"summcheck regress: {current.name} against baseline {base.name} "
@@ -387,8 +389,28 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
     for row in rows:
         echo(format_row(row, gate.alpha))
     echo(", ".join(f"{n} {v}" for v, n in counts.items())
-         + (": FAIL (exit 1)" if code else ": PASS"))
+         + (": FAIL (exit 1)" if code else
+            ": PASS, but this gate could not have failed (see the warning)" if vacuous
+            else ": PASS"))
     return code
+
+
+def _cannot_fail(rows: list[GateRow], alpha: float, most: int) -> list[str]:
+    """A warning when no outcome on the examples the gate has could fail any row: its best
+    case, every shared example of its largest row dropping, gives a p whose Holm
+    adjustment over the gate is still >= alpha. Such a gate printed a bare PASS (unless a
+    row happened to drop beyond its allowed drop), which reads as a check that was made.
+    Based on the shared examples, not on those that differ: a run whose scores equal the
+    baseline's could have failed."""
+    family, shared = len(rows), max(row.n_shared for row in rows)
+    best = smallest_p(shared, most)
+    if family * best < alpha:
+        return []
+    need = next(m for m in range(shared, 2000) if family * smallest_p(m, most) < alpha)
+    return [f"WARNING: this gate cannot fail: no row has more than {shared} shared "
+            f"example(s), and no outcome on {shared} gives a p below {best:.2g}, "
+            f"{min(1.0, family * best):.2g} after Holm over {family} gated rows (>= alpha "
+            f"{alpha:g}). Gate on at least {need} examples, or gate fewer metrics."]
 
 
 def _incomparable(mismatched: list[str]) -> SummcheckError:

@@ -243,11 +243,10 @@ def permutation_test(diffs: Sequence[float], *, seed: int = 0, resamples: int = 
     # fsum is exactly rounded, so the same in any order and for -d; the signed sums are
     # not, and may miss a tie by rounding: a tie must count as one
     threshold = abs(math.fsum(d)) - 1e-9 * magnitudes.sum()
-    min_p = math.ldexp(1.0, 1 - m)   # 2 / 2^m, 0.0 once it underflows
+    total = max(resamples, max_resamples or resamples)
     if m <= EXACT_MAX_PAIRS:
         p = math.ldexp(_exact_tail(magnitudes, threshold), -m)   # count / 2^m
-        return PermutationResult(p, "exact", m, min_p)
-    total = max(resamples, max_resamples or resamples)
+        return PermutationResult(p, "exact", m, smallest_p(m, total))
     rng = np.random.default_rng(seed)
     hits = _random_tail(magnitudes, threshold, rng, resamples)
     drawn = resamples
@@ -255,7 +254,17 @@ def permutation_test(diffs: Sequence[float], *, seed: int = 0, resamples: int = 
         hits += _random_tail(magnitudes, threshold, rng, total - resamples)
         drawn = total
     return PermutationResult((1 + hits) / (1 + drawn), "approximate", m,
-                             max(min_p, 1 / (1 + total)))
+                             smallest_p(m, total))
+
+
+def smallest_p(m: int, resamples: int = PERMUTATIONS) -> float:
+    """The smallest p `permutation_test` can give on m non-zero differences, whatever they
+    are: 2 / 2^m (0.0 once it underflows) exactly, and no less than 1 / (1 + R) where it
+    draws R random flips."""
+    if m == 0:
+        return 1.0
+    exact = math.ldexp(1.0, 1 - m)
+    return exact if m <= EXACT_MAX_PAIRS else max(exact, 1 / (1 + resamples))
 
 
 def _signed_sums(values: np.ndarray) -> np.ndarray:
