@@ -195,12 +195,20 @@ def test_means_and_intervals_are_the_same_for_the_rows_in_any_order(n, m, seed, 
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(2, 60), st.integers(0, 2**32), st.randoms(use_true_random=False))
-def test_a_paired_result_is_the_same_for_the_pairs_in_any_order(n, seed, shuffle):
-    """compare and regress pair examples in id order: renamed ids moved the interval."""
+@given(st.integers(2, 60), st.integers(0, 2**32), st.booleans(),
+       st.randoms(use_true_random=False))
+def test_a_paired_result_is_the_same_for_the_pairs_in_any_order(n, seed, few_values,
+                                                                 shuffle):
+    """compare and regress pair examples in id order: renamed ids moved the interval. And
+    with A and B swapped, everything is mirrored exactly (ties of opposite sign included,
+    as 0/1 scores make: sorting alone mirrored those by the bootstrap's noise only)."""
     rng = np.random.default_rng(seed)
-    a, b = rng.random(n), rng.random(n)
+    a, b = (rng.integers(0, 2, (2, n)) if few_values else rng.random((2, n))).astype(float)
     order = list(range(n))
     shuffle.shuffle(order)
-    assert repr(paired_test(a[order], b[order], n_bootstrap=200, seed=seed)) == \
-        repr(paired_test(a, b, n_bootstrap=200, seed=seed))
+    expected = paired_test(a, b, n_bootstrap=200, seed=seed)
+    assert repr(paired_test(a[order], b[order], n_bootstrap=200, seed=seed)) == repr(expected)
+    swapped = paired_test(b[order], a[order], n_bootstrap=200, seed=seed)
+    assert (swapped.delta, swapped.low, swapped.high) == \
+        (-expected.delta, -expected.high, -expected.low)
+    assert swapped.p_value == expected.p_value

@@ -360,19 +360,41 @@ def paired_test(a: Sequence[float], b: Sequence[float], *, n_bootstrap: int = 10
     a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a_arr.shape != b_arr.shape:
         raise ValueError("paired_test needs two equally long sequences")
-    diffs = np.sort(b_arr - a_arr)   # canonical order: the same for pairs in any order
+    diffs = b_arr - a_arr
     if len(diffs) == 0:
         nan = float("nan")
         return PairedResult(nan, nan, nan, nan, 0, PermutationResult(nan, "exact", 0, 1.0))
-    means = _resample_means(diffs, n_bootstrap, seed)
-    # one difference makes no interval (outputs say "(no interval, n=1)"; JSON null)
-    low, high = (np.quantile(means, interval_levels(len(diffs), confidence))
-                 if len(diffs) > 1 else (np.nan, np.nan))
+    low, high = _paired_interval(diffs, n_bootstrap, seed, confidence)
     test = permutation_test(diffs, seed=seed, resamples=resamples, max_resamples=max_resamples)
-    delta = float(diffs.mean())
-    if len(diffs) > 1:   # as `_bracketed`: equal differences left the delta outside
+    delta = math.fsum(diffs) / len(diffs)   # exactly rounded: the same in any order, and
+    if len(diffs) > 1:                      # exactly -delta when a and b swap
+        # as `_bracketed`: equal differences left the delta outside
         low, high = min(float(low), delta), max(float(high), delta)
     return PairedResult(delta, float(low), float(high), test.p_value, len(diffs), test)
+
+
+def _paired_interval(diffs: np.ndarray, n_bootstrap: int, seed: int,
+                     confidence: float) -> tuple[float, float]:
+    """The bootstrap interval of mean(diffs), the same for the pairs in any order and
+    exactly mirrored when a and b swap. Sorted differences give the first; the second
+    needs more, since -diffs sorted is another sequence (another draw for each position):
+    the resamples are drawn over whichever of the two sorted sequences is smaller in
+    lexicographic order, and the interval mirrored when that is -diffs. Differences equal
+    to their own negation as a multiset (as many +x as -x for every x) have a bootstrap
+    law symmetric about 0, so their interval is made symmetric, +-(high - low) / 2, and
+    is its own mirror. No interval (NaN) from one difference: outputs say "(no interval,
+    n=1)", JSON null."""
+    if len(diffs) < 2:
+        return float("nan"), float("nan")
+    ascending, negated = np.sort(diffs), np.sort(-diffs)
+    differ = np.flatnonzero(ascending != negated)
+    flip = bool(len(differ)) and negated[differ[0]] < ascending[differ[0]]
+    means = _resample_means(negated if flip else ascending, n_bootstrap, seed)
+    low, high = (float(q) for q in np.quantile(means, interval_levels(len(diffs), confidence)))
+    if not len(differ):
+        half = (high - low) / 2
+        return 0.0 - half, half   # 0.0 - 0.0 is 0.0, where -0.0 printed as "-0.000"
+    return (-high, -low) if flip else (low, high)
 
 
 def describe_test(resamples: int = PERMUTATIONS, seed: int | None = None,
