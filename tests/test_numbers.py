@@ -503,3 +503,24 @@ def test_digit_groups_joined_by_a_no_break_or_thin_space_are_one_number(value, s
         mention.span.text == grouped.replace(",", space)
     result = NumberCheck().check(source=story, summary=[f"{grouped} fans came."])
     assert result.scores["numbers_unsupported"] == 0.0
+
+
+# ---------------------------------------------------------------- a year-like count
+@settings(max_examples=60, deadline=None)
+@given(value=st.integers(1800, 2100),
+       noun=st.sampled_from(["days", "weeks", "hours", "miles", "years", "kilometres"]))
+def test_a_year_like_number_before_a_plural_unit_is_a_count(value, noun):
+    """"2015 days" counts days; it was read as the year 2015 (the unit word made canonical,
+    "day", no longer looked plural), so a story's "in 2015" supported it."""
+    (mention,) = extract_numbers(f"He waited {value} {noun}.")
+    assert mention.kind == "number" and mention.value == value
+    year_only = NumberCheck().check(source=f"He left in {value}.",
+                                    summary=[f"He waited {value} {noun}."])
+    assert year_only.scores["numbers_unsupported"] == 1.0
+    assert year_only.findings[0].candidates == ()
+    grouped = NumberCheck().check(source=f"He waited {value:,} {noun}.",
+                                  summary=[f"He waited {value} {noun}."])
+    assert grouped.scores["numbers_unsupported"] == 0.0
+    for year in (f"In {value} Miles Davis played.", f"In {value} he waited."):
+        (kept,) = extract_numbers(year)
+        assert kept.kind == "year", year

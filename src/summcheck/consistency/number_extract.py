@@ -519,7 +519,8 @@ def _finish(text: str, r: _Raw) -> NumberMention:
     if unit is None and r.kind in ("number", "ordinal", "year"):
         unit = _unit_word(text, end)
     kind = r.kind
-    if kind == "number" and _is_year(r, qualifier, unit, hyphenated):
+    if kind == "number" and _is_year(r, qualifier, unit, hyphenated) \
+            and not _plural_unit_after(text, end):
         kind, unit = "year", unit if unit in CANONICAL_UNITS.values() else None
     return NumberMention(Span(text[r.start:end], r.start, end), kind, r.value, r.high, unit,
                          qualifier, r.date, r.step, r.scale > 1)
@@ -545,6 +546,16 @@ def _unit_word(text: str, pos: int) -> str | None:
     if not word or word in _STOP or word in SMALL or word in BIG:
         return None
     return CANONICAL_UNITS.get(word, word)
+
+
+def _plural_unit_after(text: str, pos: int) -> bool:
+    """"2015 days", "2000 years ago", "1850 miles": a plural unit word after a number says
+    it counts. `_is_year` sees the unit made canonical ("day"), no longer plural. Only a
+    lowercase word: "In 2015 Miles Davis ..." is a year."""
+    u = _UNIT_WORD.match(text, pos)
+    word = u.group("w") if u else ""
+    return (word.islower() and word in CANONICAL_UNITS
+            and (word.endswith("s") or word in _PLURAL_NOUNS))
 
 
 def _is_year(r: _Raw, qualifier: str | None, unit: str | None, hyphenated: bool) -> bool:

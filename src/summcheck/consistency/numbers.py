@@ -21,7 +21,8 @@ A summary mention is supported by a story mention when all of these hold:
   with a unit word ("5 troops") only a number, year, ordinal or time; a year matches a
   year or the year of a story date; an ordinal matches an ordinal, a bare number or a
   story date's day, and only an ordinal matches a story date's day ("3 people" or "3
-  hours" is not "March 3"). Two canonical units that differ ("5 days" vs "5 weeks") never match;
+  hours" is not "March 3"); a count in canonical units is not a plain year ("2015 days"
+  is not "in 2015"). Two canonical units that differ ("5 days" vs "5 weeks") never match;
   other unit words ("troops" vs "soldiers") are ignored.
 - qualifier: a summary "over X" is supported by a story "X", "over X" or "more than X"
   (dropping or adding a hedge is tolerated), but not by "under X": opposite directions
@@ -91,7 +92,11 @@ APPROX_TOLERANCE = 0.1
 # 13: "May 11,1985" (the year glued to the comma) is a date; it was a count "11" and a
 #     year, and since rules 11 the count was flagged against the story's "May 11, 1985"
 #     (two REALSumm dev summaries).
-RULES_VERSION = "13"
+# 14: a year-like number before a plural unit word ("2015 days", "2000 years ago") is a
+#     count, not a year, and a count with a canonical unit is neither supported by nor
+#     offered a plain year ("2015 days" was supported by a story's "in 2015"). On the
+#     dev data no verdict moved; ten findings lost a year (or an age) as "did you mean".
+RULES_VERSION = "14"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -188,6 +193,8 @@ def kinds_compatible(s: NumberMention, t: NumberMention) -> bool:
     if "number" not in pair or "date" in pair:
         return False
     other = t if s.kind == "number" else s
+    if other.kind == "year" and other.unit is None and (s if other is t else t).unit in _CANONICAL:
+        return False        # "2015 days" is not "in 2015"
     bare = (s if other is t else t).unit is None
     return bare or other.kind not in ("money", "percent", "fraction")
 
