@@ -524,3 +524,28 @@ def test_a_year_like_number_before_a_plural_unit_is_a_count(value, noun):
     for year in (f"In {value} Miles Davis played.", f"In {value} he waited."):
         (kept,) = extract_numbers(year)
         assert kept.kind == "year", year
+
+
+# ---------------------------------------------------------------- "12 May"
+@settings(max_examples=60, deadline=None)
+@given(day=st.integers(1, 31), space=st.sampled_from([" ", "\u00a0", "\u202f"]),
+       month=st.sampled_from(["May", "MAY"]), year=st.sampled_from(["", " 2015", ", 2019"]))
+def test_a_day_before_may_is_a_date(day, space, month, year):
+    """"12 May" and "12\u00a0May" were a bare number 12 (the day-month pattern leaves the
+    modal "may" out), so "12 people" was supported by a story's "on 12 May" and the
+    summary's "12 May" was flagged against the story's "May 12"."""
+    written = f"{day}{space}{month}{year}"
+    (mention,) = extract_numbers(f"They met on {written} in Paris.")
+    assert mention.kind == "date" and mention.span.text == written
+    assert mention.date == (int(year[-4:]) if year else None, 5, day)
+    story = f"They met on {written} in Paris."
+    count = NumberCheck().check(source=story, summary=[f"{day} people met."])
+    assert count.scores["numbers_unsupported"] == 1.0
+    same = NumberCheck().check(source=f"They met on May {day}, 2015.",
+                               summary=[f"They met on {day}{space}{month}."])
+    assert same.scores["numbers_unsupported"] == 0.0
+
+
+def test_a_number_before_the_modal_may_stays_a_number():
+    assert [m.kind for m in extract_numbers("the 12 may be freed")] == ["number"]
+    assert [m.date for m in extract_numbers("on 12 may 2015")] == [(2015, 5, 12)]
