@@ -549,3 +549,29 @@ def test_a_day_before_may_is_a_date(day, space, month, year):
 def test_a_number_before_the_modal_may_stays_a_number():
     assert [m.kind for m in extract_numbers("the 12 may be freed")] == ["number"]
     assert [m.date for m in extract_numbers("on 12 may 2015")] == [(2015, 5, 12)]
+
+
+# ---------------------------------------------------------------- scores in "did you mean"
+@settings(max_examples=60, deadline=None)
+@given(home=st.integers(0, 9), away=st.integers(0, 9), goals=st.integers(1, 9),
+       shift=st.integers(1, 5))
+def test_did_you_mean_offers_a_score_only_for_a_score(home, away, goals, shift):
+    """A score ("3-1") is supported only by a story score, so only a score is a suggestion
+    for it ("2-1" was offered "three", "four"); and a count or a percent is offered no
+    score ("100%" was offered the cricket score "20-13")."""
+    story = (f"United won {home}-{away} on Saturday. Smith scored {goals} goals "
+             f"and {goals + 2} fans were hurt.")
+    score = f"{home + shift}-{away}"
+    (finding,) = NumberCheck().check(source=story, summary=[f"United won {score}."]).findings
+    assert [c.text for c in finding.candidates] == [f"{home}-{away}"]
+    count = NumberCheck().check(source=story, summary=[f"Smith scored {goals + 10} goals."])
+    assert count.findings and all("-" not in c.text for c in count.findings[0].candidates)
+    assert count.findings[0].candidates
+    alone = NumberCheck().check(source=f"United won {home}-{away}.", summary=["It rose 100%."])
+    assert alone.findings[0].candidates == ()
+
+
+def test_did_you_mean_offers_a_range_of_the_same_things():
+    (finding,) = NumberCheck().check(source="Police said 10-15 people were hurt.",
+                                     summary=["Police said 20 people were hurt."]).findings
+    assert [c.text for c in finding.candidates] == ["10-15"]

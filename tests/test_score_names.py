@@ -21,7 +21,7 @@ REFERENCE = ["Arsenal won 3-1 against Chelsea."]
 
 # check name -> (the signature's version part, the scores without / with a reference)
 SCORE_NAMES = {
-    "numbers": ("|rules=15", {"numbers_count", "numbers_precision", "numbers_unsupported"},
+    "numbers": ("|rules=16", {"numbers_count", "numbers_precision", "numbers_unsupported"},
                 None),
     "entities": ("|rules=12", {"entities_count", "entities_precision_source",
                               "entities_unsupported"},

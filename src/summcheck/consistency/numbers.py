@@ -100,7 +100,10 @@ APPROX_TOLERANCE = 0.1
 #     is a month after a day only so written or before a year ("12 may be freed" is a
 #     number). It was a bare 12, supported by any 12 and offered for years. One dev
 #     finding moved: "22" of the story's "22 May" is no longer offered for "2015".
-RULES_VERSION = "15"
+# 16: "did you mean" offers a score only for a score and no score for anything else,
+#     unless both count the same thing ("10-15 people" for "12 people"): "2-1" was
+#     offered "three", "100%" "20-13". Eleven dev findings moved, suggestions only.
+RULES_VERSION = "16"
 _CANONICAL = frozenset(CANONICAL_UNITS.values())
 _EXACT_KINDS = ("year", "date", "time", "ordinal")
 _DIRECTION = {">": 1, ">=": 1, "<": -1, "<=": -1}
@@ -307,7 +310,8 @@ def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) ->
     story number of a kind the summary's could never match (`kinds_compatible`: a year
     for an ordinal, a count for a sum of money) is no suggestion: a wrong one reads as a
     correction. Nor is a story date offered for a count through its day or year ("did
-    you mean March 3, 2015?" for "15 times"): only for an ordinal or a year."""
+    you mean March 3, 2015?" for "15 times"): only for an ordinal or a year; nor a
+    score for anything but a score, nor anything else for one (`_same_score_kind`)."""
     def key(t: NumberMention) -> tuple:
         if s.kind == "date":
             agree = sum(a is not None and a == b for a, b in zip(s.date or (), t.date or ()))
@@ -318,7 +322,8 @@ def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) ->
 
     pool = [t for t in points if (t.kind == "date") == (s.kind == "date") and not is_trivial(t)
             and (s.kind == "date" or t.kind == s.kind or kinds_compatible(s, t))
-            and (t.unit not in (_DATE_DAY, _DATE_YEAR) or t.kind == s.kind)]
+            and (t.unit not in (_DATE_DAY, _DATE_YEAR) or t.kind == s.kind)
+            and _same_score_kind(s, t)]
     out, seen = [], set()
     for t in sorted(pool, key=key):
         if t.span in seen or t.normalized() in seen:
@@ -328,6 +333,21 @@ def candidates(s: NumberMention, points: Iterable[NumberMention], n: int = 3) ->
         if len(out) == n:
             break
     return tuple(out)
+
+
+def _written_as_score(m: NumberMention) -> bool:
+    """A score or one end of it (`story_points` gives each end the pair's span)."""
+    return (m.kind == "number" and m.unit not in _CANONICAL
+            and _SCORE.fullmatch(m.span.text) is not None)
+
+
+def _same_score_kind(s: NumberMention, t: NumberMention) -> bool:
+    """A score is offered only a story score (nothing else can support it), and a single
+    number no score ("2-1" was offered "three", "100%" the cricket score "20-13"), unless
+    both count the same thing: "10-15 people" may be meant by "12 people"."""
+    if is_score(s):
+        return is_score(t)
+    return not _written_as_score(t) or (s.unit is not None and s.unit == t.unit)
 
 
 def is_trivial(m: NumberMention) -> bool:
