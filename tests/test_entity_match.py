@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from summcheck.consistency.base import Span
 from summcheck.consistency.entity_match import (
-    Mention, TextIndex, entity_key, short_name_of, tokenize,
+    Mention, TextIndex, compatible_labels, entity_key, short_name_of, tokenize,
 )
 from summcheck.consistency.truecasing import CaseTable, detokenize, is_lowercased, truecase
 from summcheck.errors import MissingExtraError
@@ -212,6 +212,50 @@ def test_closest_candidates_rank_by_similarity():
     spans = _index().closest(("kim", "jong", "il"), ["PERSON", "GPE"])
     assert spans[0].text == "Kim Jong Un"
     assert len(spans) <= 3
+
+
+def test_closest_candidates_are_of_the_mentions_type_when_one_is_close():
+    """A person was offered a place: "Laura Muir" -> "Australia" (FRANK), "Ed Sheerin" ->
+    "Aberdeen", "Sweden"; a name NER labels otherwise but which shares a word stays."""
+    story = "Laura Murray won in Australia. Sheerin, of Aberdeen, left for Sweden."
+    index = _index(story, [("PERSON", "Laura Murray"), ("GPE", "Australia"),
+                           ("GPE", "Sheerin"), ("GPE", "Aberdeen"), ("GPE", "Sweden")])
+    assert [s.text for s in index.closest(entity_key("Laura Muir"), ["PERSON", "GPE"],
+                                          label="PERSON")] == ["Laura Murray"]
+    assert [s.text for s in index.closest(entity_key("Ed Sheerin"), ["PERSON", "GPE"],
+                                          label="PERSON")] == ["Sheerin"]
+    # no person close: the places are still offered rather than nothing
+    assert [s.text for s in index.closest(entity_key("Swedenborg"), ["PERSON", "GPE"],
+                                          label="PERSON")] == ["Sweden"]
+
+
+_LABELS = ["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT"]
+_NAMES = ["Smith", "Smyth", "Smithson", "Jones", "Jonestown", "Smithville", "Joan Smith",
+          "Smith Group", "Jonas", "Smithfield"]
+
+
+@given(story=st.lists(st.tuples(st.sampled_from(_LABELS), st.sampled_from(_NAMES)),
+                      min_size=1, max_size=8, unique_by=lambda e: e[1]),
+       summary=st.sampled_from(_NAMES + ["John Smithers", "Jonesy"]),
+       label=st.sampled_from(_LABELS))
+def test_closest_offers_another_type_only_for_a_shared_word_or_when_none_is_close(
+        story, summary, label):
+    text = ". ".join(name for _, name in story) + "."
+    index = _index(text, story)
+    key = entity_key(summary)
+    offered = index.closest(key, _LABELS, label=label)
+    untyped = index.closest(key, _LABELS, n=len(story))
+    labels = dict((name, lab) for lab, name in story)
+
+    def kin(span):
+        return compatible_labels(label, labels[span.text]) or bool(
+            set(key) & set(entity_key(span.text)))
+    assert {s.text for s in offered} <= {s.text for s in untyped}    # no new, none farther
+    if any(kin(s) for s in untyped):
+        assert offered and all(kin(s) for s in offered)
+        assert len(offered) == min(3, sum(kin(s) for s in untyped))
+    else:
+        assert [s.text for s in offered] == [s.text for s in untyped[:3]]
 
 
 def test_detokenize_joins_clitics_and_punctuation_with_offsets():

@@ -488,7 +488,7 @@ class EntityCheck(Check):
         return index.match(key, m.label, acronym_like=False) if key != m.key else None
 
     def _finding(self, bullet: int, m: Mention, index: TextIndex) -> Finding:
-        candidates = tuple(index.closest(m.key, self.labels))
+        candidates = tuple(index.closest(m.key, self.labels, label=m.label))
         reason = (f"not in the story; closest story entity: {candidates[0].text!r}"
                   if candidates else "not in the story (also checked aliases, acronyms, "
                                      "demonyms)")

@@ -45,7 +45,10 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 # 11: aliases "Spurs" / "Tottenham (Hotspur)" and "Lib Dems" / "Liberal Democrats".
 # 12: a name said twice in a row ("temperton temperton") is matched said once
 #     (entities._without_stutter).
-RULES_VERSION = "12"
+# 13: "did you mean" prefers the finding's type (`TextIndex.closest`, `compatible_labels`):
+#     another type only sharing a word with it or when none of its type is close ("Laura
+#     Muir" was offered "Australia"). Eleven dev findings moved, suggestions only.
+RULES_VERSION = "13"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -540,16 +543,44 @@ class TextIndex:
         span = self._find_acronym_token(acr) if len(acr) >= 2 else None
         return Match(span, "acronym") if span else None
 
-    def closest(self, key: tuple[str, ...], labels: Iterable[str], n: int = 3) -> list[Span]:
-        """Up to `n` mentions most similar to `key` (difflib ratio >= 0.5), one per name."""
+    def closest(self, key: tuple[str, ...], labels: Iterable[str], n: int = 3,
+                label: str | None = None) -> list[Span]:
+        """Up to `n` mentions most similar to `key` (difflib ratio >= 0.5), one per name.
+        With the summary mention's `label`, a mention of another type (`compatible_labels`)
+        is offered only when it shares a word with `key` (NER labels one name
+        inconsistently: "Swansea" the club as a place) or when no mention of a compatible
+        type is that close: "Laura Muir" was offered "Australia", "Kingsholm" "Jenkins"."""
         value = " ".join(key)
-        best: dict[str, tuple[float, Span]] = {}
+        words = set(key)
+        best: dict[str, tuple[bool, float, Span]] = {}
         allowed = set(labels)
         for m in self.mentions:
             name = " ".join(m.key)
-            if m.label in allowed and name not in best:
-                ratio = difflib.SequenceMatcher(None, value, name).ratio()
-                if ratio >= 0.5:
-                    best[name] = (ratio, m.span)
-        ranked = sorted(best.values(), key=lambda rs: (-rs[0], rs[1].start))
-        return [span for _, span in ranked[:n]]
+            if m.label not in allowed:
+                continue
+            kin = label is None or compatible_labels(label, m.label) or bool(words & set(m.key))
+            if name in best:
+                if kin and not best[name][0]:     # the name again, under a compatible type
+                    best[name] = (True, best[name][1], m.span)
+                continue
+            ratio = difflib.SequenceMatcher(None, value, name).ratio()
+            if ratio >= 0.5:
+                best[name] = (kin, ratio, m.span)
+        found = list(best.values())
+        if any(kin for kin, _, _ in found):
+            found = [f for f in found if f[0]]
+        ranked = sorted(found, key=lambda f: (-f[1], f[2].start))
+        return [span for _, _, span in ranked[:n]]
+
+
+# Entity types one may be written for another, by NER or by a summary: places (a city
+# is GPE, its area LOC, its stadium FAC), groups (a party is ORG or NORP, "Democrats"),
+# a nationality or a place (NORP "British" ~ GPE "Britain"), and works and things.
+_LABEL_FAMILIES = (frozenset({"PERSON"}), frozenset({"GPE", "LOC", "FAC", "NORP"}),
+                   frozenset({"ORG", "NORP"}),
+                   frozenset({"EVENT", "WORK_OF_ART", "PRODUCT", "LAW"}))
+
+
+def compatible_labels(a: str, b: str) -> bool:
+    """Could an entity labelled `a` mean one labelled `b` (see `_LABEL_FAMILIES`)?"""
+    return a == b or any(a in f and b in f for f in _LABEL_FAMILIES)
