@@ -575,3 +575,11 @@ def test_did_you_mean_offers_a_range_of_the_same_things():
     (finding,) = NumberCheck().check(source="Police said 10-15 people were hurt.",
                                      summary=["Police said 20 people were hurt."]).findings
     assert [c.text for c in finding.candidates] == ["10-15"]
+
+
+def test_a_decade_written_as_70s_is_still_offered_a_year_of_it():
+    """Rules 14 kept counts in canonical units from plain years; "the 70s" (a number
+    with the unit "decade") lost the story's "1976" as its suggestion with them."""
+    (finding,) = NumberCheck().check(source="He fought Ali in 1976. He retired in the 1990s.",
+                                     summary=["He fought Ali in the 70s."]).findings
+    assert [c.text for c in finding.candidates][0] == "1976"

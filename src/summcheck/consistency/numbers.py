@@ -96,6 +96,7 @@ APPROX_TOLERANCE = 0.1
 #     count, not a year, and a count with a canonical unit is neither supported by nor
 #     offered a plain year ("2015 days" was supported by a story's "in 2015"). On the
 #     dev data no verdict moved; ten findings lost a year (or an age) as "did you mean".
+#     "the 70s" (unit "decade") is no such count: it is still offered "1976".
 # 15: a day before "May" ("12 May", "12\u00a0May", "12th May 2015") is a date; "may"
 #     is a month after a day only so written or before a year ("12 may be freed" is a
 #     number). It was a bare 12, supported by any 12 and offered for years. One dev
@@ -200,8 +201,9 @@ def kinds_compatible(s: NumberMention, t: NumberMention) -> bool:
     if "number" not in pair or "date" in pair:
         return False
     other = t if s.kind == "number" else s
-    if other.kind == "year" and other.unit is None and (s if other is t else t).unit in _CANONICAL:
-        return False        # "2015 days" is not "in 2015"
+    if other.kind == "year" and other.unit is None and \
+            (s if other is t else t).unit in _CANONICAL - {"decade"}:
+        return False        # "2015 days" is not "in 2015" ("the 70s" may be 1970)
     bare = (s if other is t else t).unit is None
     return bare or other.kind not in ("money", "percent", "fraction")
 
