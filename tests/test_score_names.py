@@ -23,7 +23,7 @@ REFERENCE = ["Arsenal won 3-1 against Chelsea."]
 SCORE_NAMES = {
     "numbers": ("|rules=16", {"numbers_count", "numbers_precision", "numbers_unsupported"},
                 None),
-    "entities": ("|rules=13", {"entities_count", "entities_precision_source",
+    "entities": ("|rules=14", {"entities_count", "entities_precision_source",
                               "entities_unsupported"},
                  {"entities_count", "entities_precision_source", "entities_unsupported",
                   "entities_precision_target", "entities_recall_target",

@@ -48,7 +48,10 @@ from summcheck.text import PLAIN_WORD, PTB_BRACKETS, WORD, has_marks
 # 13: "did you mean" prefers the finding's type (`TextIndex.closest`, `compatible_labels`):
 #     another type only sharing a word with it or when none of its type is close ("Laura
 #     Muir" was offered "Australia"). Eleven dev findings moved, suggestions only.
-RULES_VERSION = "13"
+# 14: capitalised words opening a bullet that NER left out, one of them no English word
+#     and none of those in the story in any case, are an unlabelled name ("NAME",
+#     entities.EntityCheck._with_opening_name): "Koeman stated that ..." was not flagged.
+RULES_VERSION = "14"
 
 # Dotted acronyms first, then plain words (letters/digits).
 DOTTED = r"(?<![^\W_])[^\W\d_](?:\.[^\W\d_])+\.?(?![^\W_])"   # U.S., u.s, J.R.R.
@@ -432,6 +435,10 @@ class TextIndex:
             self._token_at[pos] = i
             pos += len(tok.norm) + 1
         self._acronyms = self._build_acronyms()
+
+    def has_word(self, norm: str) -> bool:
+        """Does the text have the word (a token's `norm`), in any case, anywhere?"""
+        return f" {norm} " in self._joined
 
     def with_mentions(self, mentions: Sequence[Mention]) -> TextIndex:
         """This index with `mentions` added, sharing the tokenized text."""
