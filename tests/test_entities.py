@@ -611,3 +611,11 @@ def test_an_invented_name_opening_a_bullet_is_flagged(check, name, sentence):
 def test_capitalised_words_opening_a_bullet(check, story, bullet, flagged):
     result = check.check(source=story, summary=[bullet])
     assert [f.span.text for f in result.findings] == flagged
+
+
+def test_an_opening_name_is_checked_without_truecasing_too():
+    """The rule reads the bullet as written; `restore_case=False` (truecasing off) does
+    not turn it off (it did, for no reason, in the first commit of entity rules 14)."""
+    result = EntityCheck(restore_case=False, processes=1).check(
+        source=_OPENING_STORY, summary=["Koeman stated that she must remain alert."])
+    assert [f.span.text for f in result.findings] == ["Koeman"]

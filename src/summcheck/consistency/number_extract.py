@@ -200,7 +200,8 @@ DATE_RES = (  # most specific first
                rf"(?:\s*,?\s*(?P<year>{_YEAR_RE})\b(?![,.]\d))?", _I),
     # "12 May", "12th May 2015": the pattern above leaves "may" out ("12 may be freed"),
     # so here it is a month when written "May" or "MAY", or in any case before a year
-    re.compile(rf"\b(?P<day>{_DAY_RE})\s+(?:of\s+)?(?P<mon>May|MAY|(?i:may)(?=\s*,?\s*{_YEAR_RE}\b))\b"
+    re.compile(rf"\b(?P<day>{_DAY_RE})\s+(?:of\s+)?"
+               rf"(?P<mon>May|MAY|(?i:may)(?=\s*,?\s*{_YEAR_RE}\b))\b"
                rf"(?:\s*,?\s*(?P<year>{_YEAR_RE})\b(?![,.]\d))?"),
     re.compile(rf"\b(?P<mon>{_MON_RE})\s*,?\s+(?P<year>{_YEAR_RE})\b(?![,.]\d)", _I),
     re.compile(rf"\b(?:in|since|until|till|by|last|next|early|late|mid|during|this|from|through"
