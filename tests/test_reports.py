@@ -855,3 +855,47 @@ def test_each_bullet_mention_links_only_to_its_own_story_spans():
     for mark in bullets[0]:
         linked = [s.expected for s in story if mark.keys[0] in s.keys]
         assert len(linked) == 1, (mark.expected, linked)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MD_PIECES + ["1.", "2)", "- ", "+ ", "# ", "="])).map("".join))
+def test_markdown_free_text_starting_a_line_or_list_item_reads_as_itself(text):
+    """Free text begins lines of report.md (a run's name on the summary line) and list
+    items (a finding's model, a model's note): a model named "1. base" or "- tuned" was
+    shown as a nested list, the name's start eaten as its marker."""
+    import html
+
+    markdown_it = pytest.importorskip("markdown_it")
+    from summcheck.reports.markdown import _md
+
+    renderer = markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    words = " ".join(text.split())
+    item = renderer.render(f"- {_md(text)} / ex-1, bullet 1\n")
+    assert item.startswith("<ul>\n<li>") and item.count("<li>") == 1, item
+    assert html.unescape(item.removeprefix("<ul>\n<li>").removesuffix("</li>\n</ul>\n")) \
+        == f"{words} / ex-1, bullet 1".strip()
+    line = renderer.render(f"{_md(text)}: 4 examples, 2 models\n")
+    assert line.startswith("<p>"), line
+    assert html.unescape(line.removeprefix("<p>").removesuffix("</p>\n")) == \
+        f"{words}: 4 examples, 2 models"
+
+
+def test_model_names_like_list_markers_are_plain_text_in_report_md(tmp_path):
+    from fake_runs import make_run, values
+    from summcheck.artifacts import RESULTS, read_json, write_json
+    from summcheck.reports.markdown import render_markdown
+
+    markdown_it = pytest.importorskip("markdown_it")
+    names = ["1. base", "- tuned", "+ small", "# big", "2) other"]
+    run_dir = make_run(tmp_path, "run", {n: {"rouge2_f": values([0.2, 0.3, 0.4])}
+                                         for n in names})
+    results = read_json(run_dir / RESULTS)
+    for entry in results["summarizers"]:
+        entry["note"] = "a note"
+    write_json(run_dir / RESULTS, results)
+    page = markdown_it.MarkdownIt("commonmark").enable(["table"]).render(
+        render_markdown(build_table([load_run(run_dir)])))
+    assert "<ol" not in page and not re.search(r"<h[13-6]", page)
+    assert not re.search(r"<li>\s*<[ou]l", page)   # no list nested in an item
+    for name in names:
+        assert f"<td>{name}</td>" in page and f"<li>{name}: a note</li>" in page

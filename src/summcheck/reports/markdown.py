@@ -29,8 +29,16 @@ def render_markdown(table: ModelTable, n_findings: int = N_FINDINGS) -> str:
 def _md(text: str) -> str:
     """Escape Markdown syntax (and table pipes) in free text, on one line (a story
     sentence's line break would end a list item or a table row). `~` and `&` too: GitHub
-    struck "~~...~~" (or "~...~") through, and "&amp;" or "&copy;" showed as "&" and "©"."""
-    return re.sub(r"([\\`*_\[\]<>|#~&])", r"\\\1", " ".join(str(text).split()))
+    struck "~~...~~" (or "~...~") through, and "&amp;" or "&copy;" showed as "&" and "©".
+    A list marker at the start too (`_LINE_START`): the text may begin a line or a list
+    item, where a model named "1. base" or "- tuned" was shown as a nested list."""
+    text = re.sub(r"([\\`*_\[\]<>|#~&])", r"\\\1", " ".join(str(text).split()))
+    return _LINE_START.sub(r"\1\\\2", text)
+
+
+# What opens a block at the start of a line: a bullet ("- ", "+ "; "*" is escaped anyway),
+# an ordered item ("1. ", "2) "), a setext underline or thematic break ("=", "---")
+_LINE_START = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))(.)")
 
 
 def _summary_line(table: ModelTable) -> str:
