@@ -139,3 +139,16 @@ def test_sorting_ids_that_are_numbers_and_texts(tmp_path):
     page = dom(tmp_path, html.as_uri() + "#sort=example")
     assert [b["id"] for b in page.bodies] == [
         f"ex-{i}" for i in ["2", "10", "1a", "b", "ex-2", "ex-10"]]
+
+
+def test_a_bad_sort_option_is_ignored_and_the_script_still_runs(report_html, tmp_path):
+    """A key with a quote was put into a CSS selector, which threw: the script stopped
+    before the example link and the ready mark (and any later option)."""
+    for fragment in ("#sort=a%22b", "#sort=%5C", "#findings-only&sort=-%22%5D%5B"):
+        page = dom(tmp_path, report_html.as_uri() + fragment)
+        assert page.html.get("data-ready") == "1", fragment
+        assert len(page.bodies) == 4
+    hidden = [b for b in page.bodies if "hidden" in b]   # the option before it still holds
+    assert hidden == [b for b in page.bodies if b["data-findings"] == b["data-failed"] == "0"]
+    assert hidden
+

@@ -2,9 +2,9 @@
 
 The script sorts tables by a click on a header, filters the examples ("only examples with
 findings or failures"), outlines the story spans of a hovered or keyboard-focused bullet
-mention, and honours URL options
-in the query or fragment: `findings-only`, `sort=<column key>` (`sort=-findings` sorts
-descending), and `#ex-<id>` (opens that example). When done it sets
+mention, and honours URL options in the query or fragment: `findings-only`,
+`sort=<column key>` (`sort=-findings` sorts descending), and `#ex-<id>` (opens that
+example). When done it sets
 `<html data-ready="1">` so a headless browser can tell the script ran.
 """
 
@@ -136,9 +136,13 @@ JS = r"""
     box.addEventListener("change", filter);
     filter();
   }
+  // The column is found by comparing keys, not by a selector built from the URL: a key
+  // with a quote ("#sort=a%22b") made querySelector throw, and the script stopped there
   var sort = opts.get("sort");
   if (sort) {
-    var th = document.querySelector('#examples th[data-key="' + sort.replace(/^-/, "") + '"]');
+    var want = sort.replace(/^-/, "");
+    var th = Array.prototype.find.call(document.querySelectorAll("#examples thead th"),
+                                       function (h) { return h.dataset.key === want; });
     if (th) sortTable(th.closest("table"), th.cellIndex, sort.charAt(0) === "-");
   }
   var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
