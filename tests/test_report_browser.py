@@ -152,3 +152,23 @@ def test_a_bad_sort_option_is_ignored_and_the_script_still_runs(report_html, tmp
     assert hidden == [b for b in page.bodies if b["data-findings"] == b["data-failed"] == "0"]
     assert hidden
 
+
+def test_example_links_open_their_example_for_any_id(tmp_path):
+    """An id with a space, "#", a quote or a non-ASCII letter made an invalid element id
+    and a link the browser sent percent-encoded: the script found no element to open."""
+    import re
+
+    from fake_runs import make_run
+
+    from summcheck.reports import write_reports
+
+    ids = ["a b", 'say "hi"', "#1", "a~20~b", "café", "x&sort=example", "ok-1"]
+    run = make_run(tmp_path, "ids", {"lead-3": {"rouge2_f": dict.fromkeys(ids, 0.3)}})
+    html = write_reports([run], tmp_path / "out", formats=["html"], plots=False)["html"]
+    hrefs = re.findall(r'<a href="#([^"]+)">', html.read_text())
+    assert len(set(hrefs)) == len(ids)
+    for anchor in hrefs:
+        text = chromium(tmp_path, html.as_uri() + "#" + anchor, "--dump-dom")
+        opened = re.findall(r'<tbody class="ex" id="([^"]+)"[^>]*>(?:(?!</tbody>).)*'
+                            r'<details open', text, re.S)
+        assert opened == [anchor]

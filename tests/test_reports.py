@@ -899,3 +899,30 @@ def test_model_names_like_list_markers_are_plain_text_in_report_md(tmp_path):
     assert not re.search(r"<li>\s*<[ou]l", page)   # no list nested in an item
     for name in names:
         assert f"<td>{name}</td>" in page and f"<li>{name}: a note</li>" in page
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text())
+def test_example_anchors_are_valid_fragments_and_never_shared(a, b):
+    """An id with a space or "#" made an invalid element id and a link that found no
+    element; two ids must not share an anchor after escaping."""
+    from summcheck.reports.html_examples import example_anchor
+
+    assert re.fullmatch(r"ex-[A-Za-z0-9_.~-]*", example_anchor(a))
+    assert (example_anchor(a) == example_anchor(b)) == (a == b)
+
+
+def test_each_example_link_points_at_its_own_example(tmp_path):
+    import html as markup
+
+    from fake_runs import make_run
+
+    ids = ["a b", "a~20~b", 'q"<&', "#", "ok-1", "ü", "a\tb"]
+    run = make_run(tmp_path, "ids", {"lead-3": {"rouge2_f": dict.fromkeys(ids, 0.3)}})
+    page = write_reports([run], tmp_path / "out", formats=["html"], plots=False)["html"]
+    bodies = re.findall(r'<tbody class="ex" id="([^"]+)".*?<a href="#([^"]+)">([^<]*)</a>',
+                        page.read_text(), re.S)
+    assert len(bodies) == len(ids) == len({anchor for anchor, _, _ in bodies})
+    assert all(anchor == href and re.fullmatch(r"[\w.~-]+", anchor, re.ASCII)
+               for anchor, href, _ in bodies)
+    assert sorted(markup.unescape(text) for _, _, text in bodies) == sorted(ids)

@@ -4,7 +4,7 @@ The script sorts tables by a click on a header, filters the examples ("only exam
 findings or failures"), outlines the story spans of a hovered or keyboard-focused bullet
 mention, and honours URL options in the query or fragment: `findings-only`,
 `sort=<column key>` (`sort=-findings` sorts descending), and `#ex-<id>` (opens that
-example). When done it sets
+example; the id as `html_examples.example_anchor` writes it). When done it sets
 `<html data-ready="1">` so a headless browser can tell the script ran.
 """
 

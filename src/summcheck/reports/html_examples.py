@@ -9,6 +9,7 @@ that support a summary mention in green. Hovering a bullet mark outlines its sto
 from __future__ import annotations
 
 import math
+import re
 from html import escape
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -214,7 +215,8 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
     rows = {m.name: checks.get((m.name, eid)) or {"findings": [], "supported": []}
             for m in models}
     n_findings = sum(len(r["findings"]) for r in rows.values())
-    cells = [f'<td data-sort="{escape(eid)}"><a href="#ex-{escape(eid)}">{escape(eid)}</a></td>',
+    anchor = example_anchor(eid)
+    cells = [f'<td data-sort="{escape(eid)}"><a href="#{anchor}">{escape(eid)}</a></td>',
              f'<td>{escape(example.get("title") or "")}</td>',
              f'<td class="num" data-sort="{n_findings}">{_badge(n_findings)}</td>']
     for model in models:
@@ -225,11 +227,23 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
         cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'
                      f'{shown} {_badge(len(rows[model.name]["findings"]))}{flag}</td>')
     detail = _detail(example, models, summaries, rows, other_texts)
-    return (f'<tbody class="ex" id="ex-{escape(eid)}" data-findings="{n_findings}" '
+    return (f'<tbody class="ex" id="{anchor}" data-findings="{n_findings}" '
             f'data-failed="{n_failed}"><tr>{"".join(cells)}</tr><tr class="detail">'
             f'<td colspan="{len(cells)}"><details{" open" if n_findings or n_failed else ""}>'
             f'<summary>story, reference and bullets</summary>{detail}</details></td></tr>'
             '</tbody>')
+
+
+def example_anchor(example_id: str) -> str:
+    """The example's element id and link fragment, "ex-" and the id with every character
+    but ASCII letters, digits, "-", "_" and "." written as "~<hex code>~" ("a b" gives
+    "ex-a~20~b"). An id with a space or "#" made an invalid element id and a link the
+    browser sent percent-encoded, which found no element; "~" is written so too, so two
+    ids never share an anchor."""
+    return "ex-" + _UNSAFE.sub(lambda m: f"~{ord(m.group()):x}~", example_id)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _badge(n: int) -> str:
