@@ -926,3 +926,36 @@ def test_each_example_link_points_at_its_own_example(tmp_path):
     assert all(anchor == href and re.fullmatch(r"[\w.~-]+", anchor, re.ASCII)
                for anchor, href, _ in bodies)
     assert sorted(markup.unescape(text) for _, _, text in bodies) == sorted(ids)
+
+
+@pytest.mark.parametrize("types", [["rouge2", "rouge1"], ["rouge1"], None])
+def test_per_example_columns_show_a_metric_the_run_measured(tmp_path, types):
+    """The per-example columns showed rougeLsum_f always: a run configured without it
+    showed "–" for every example, under a legend naming rougeLsum_f."""
+    from fake_runs import make_run, values
+    from summcheck.artifacts import SPEC, read_json, write_json
+
+    scores = {"rouge1_f": values([0.11, 0.22, 0.33]), "rouge2_f": values([0.44, 0.55, 0.66]),
+              "consistency": values([1.0, 0.5, 0.0])}
+    if types is None:   # no ROUGE measured
+        scores = {"consistency": scores["consistency"]}
+    run_dir = make_run(tmp_path, "run", {"lead-3": scores})
+    spec = read_json(run_dir / SPEC)
+    spec["spec"]["metrics"] = {"rouge": {"types": types} if types else None}
+    write_json(run_dir / SPEC, spec)
+    page = write_reports([run_dir], tmp_path / "out", formats=["html"],
+                         plots=False)["html"].read_text()
+    assert "rougeLsum" not in page
+    cells = re.findall(r'<tbody class="ex" id="ex-(ex-\d+)".*?<td class="num" data-sort="[^"]*">'
+                       r'.*?</td><td class="num" data-sort="([^"]*)">([^<]*)', page, re.S)
+    assert [c[0] for c in cells] == list(values([0, 0, 0]))
+    metric = f"{types[0]}_f" if types else None
+    for example_id, sort, shown in cells:
+        if metric is None:
+            assert sort == "" and shown.strip() == ""
+        else:
+            assert float(sort) == scores[metric][example_id]
+            assert shown.strip() == f"{scores[metric][example_id] * 100:.1f}"
+    header = page.split('data-key="m0">')[1].split("</th>")[0]
+    assert (f"{metric} x100" in header) == (metric is not None)
+    assert (f"Per-model columns: {metric} x100 and" in page) == (metric is not None)

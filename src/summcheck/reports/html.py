@@ -13,7 +13,7 @@ from typing import Sequence
 from ..artifacts import RunData
 from ..text import counted
 from . import assets
-from .html_examples import MAX_EXAMPLES, examples_table
+from .html_examples import MAX_EXAMPLES, example_metric, examples_table
 from .model_table import ALPHA, Model, ModelTable, significance_legend
 from .plots import Plot
 
@@ -22,13 +22,15 @@ def render_page(table: ModelTable, plots: list[Plot] | None,
                 max_examples: int = MAX_EXAMPLES) -> str:
     """The whole page; `plots` is None when they are skipped (matplotlib not installed)."""
     title = "summcheck report: " + ", ".join(run.name for run in table.runs)
+    metric = example_metric(table.runs, table.models)
     body = "".join([
         f"<h1>{escape(title)}</h1>", _runs(table.runs),
         "<h2>Models</h2>", _model_table(table), _legend(table), _notes(table),
         _verdicts(table),
         "<h2>Plots</h2>", _plots(plots),
-        "<h2>Examples</h2>", _example_controls(),
-        f'<div class="wrap">{examples_table(table.runs, table.models, max_examples)}</div>',
+        "<h2>Examples</h2>", _example_controls(metric),
+        f'<div class="wrap">{examples_table(table.runs, table.models, max_examples, metric)}'
+        "</div>",
     ])
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -140,7 +142,8 @@ def _plots(plots: list[Plot] | None) -> str:
     return f'<div class="plots">{"".join(figures)}</div>'
 
 
-def _example_controls() -> str:
+def _example_controls(metric: str | None) -> str:
+    shows = f"{escape(metric)} x100 and " if metric else ""
     return ('<p class="controls"><label><input type="checkbox" id="findings-only"> only '
             'examples with findings or failed summaries</label> '
             '<span id="shown-count" class="muted"></span></p>'
@@ -148,5 +151,5 @@ def _example_controls() -> str:
             'the bullet, with "did you mean"), <mark class="ok">supported</mark>. Story: '
             '<mark class="src">supports a bullet mention</mark>, <mark class="cand">closest '
             'candidate for an unsupported mention</mark>. Hover a bullet mention to outline '
-            'its story spans. Per-model columns: rougeLsum_f x100 and the number of '
-            'unsupported mentions.</p>')
+            f'its story spans. Per-model columns: {shows}the number of unsupported '
+            'mentions.</p>')

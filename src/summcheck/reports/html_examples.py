@@ -23,15 +23,16 @@ from .findings import describe
 from .highlight import Mark, merge, render
 from .model_table import Model, fmt
 
-EXAMPLE_METRIC = "rougeLsum_f"
+EXAMPLE_METRIC = "rougeLsum_f"   # the per-example column's metric when the runs measured it
 MAX_EXAMPLES = 300
 
 
 def examples_table(runs: Sequence[RunData], models: Sequence[Model],
-                   max_examples: int = MAX_EXAMPLES) -> str:
+                   max_examples: int = MAX_EXAMPLES, metric: str | None = EXAMPLE_METRIC) -> str:
     """The per-example table: at most `max_examples` examples, those with the most
     findings and failed summaries first (then in run order), with a note saying how many
-    are left out. The run files are streamed: only the shown examples' texts are held."""
+    are left out; each model's column shows `metric` (`example_metric`; None: only its
+    findings). The run files are streamed: only the shown examples' texts are held."""
     shown, n_examples = _pick(runs, models, max_examples)
     wanted = set(shown)
     where = {m.name: _rows_of(m.rows, wanted) for m in models}
@@ -47,10 +48,10 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
     head = "".join(
         ['<th data-key="example">example</th><th data-key="title">title</th>',
          '<th class="num" data-key="findings">findings</th>']
-        + [f'<th class="num" data-key="m{i}" title="{EXAMPLE_METRIC} x100">'
-           f'{escape(m.name)}</th>' for i, m in enumerate(models)])
-    bodies = [_example_body(examples[key], models, summaries, checks,
-                            _values(models, where, key), _failed(models, where, key),
+        + [f'<th class="num" data-key="m{i}">{escape(m.name)}{_metric_note(metric)}</th>'
+           for i, m in enumerate(models)])
+    bodies = [_example_body(examples[key], models, summaries, checks, metric,
+                            _values(models, where, key, metric), _failed(models, where, key),
                             _other_texts(runs, models, examples[key]))
               for key in shown if key in examples]
     note = "" if len(shown) == n_examples else (
@@ -179,11 +180,34 @@ def _rows_where(rows: Iterable[dict], name: str, keep) -> Iterator[dict]:
     return (row for row in rows if keep(row.get(name)))
 
 
-def _values(models: Sequence[Model], where: dict, key: bytes) -> dict[str, float | None]:
+def example_metric(runs: Sequence[RunData], models: Sequence[Model]) -> str | None:
+    """The metric of the per-example columns: rougeLsum_f when a model has it, else the F
+    of the first ROUGE type the runs' configs name that a model has, else any ROUGE F;
+    None without ROUGE. The column showed rougeLsum_f always: a run configured without
+    it showed "–" for every example, under a legend naming rougeLsum_f."""
+    measured = {m for model in models for m in model.rows.names}
+    configured = [f"{t}_f" for run in runs for t in _rouge_types(run)]
+    rouge = sorted(m for m in measured if m.startswith("rouge") and m.endswith("_f"))
+    return next((m for m in [EXAMPLE_METRIC, *configured, *rouge] if m in measured), None)
+
+
+def _rouge_types(run: RunData) -> list[str]:
+    metrics = (run.spec.get("spec") or {}).get("metrics") or {}
+    return list((metrics.get("rouge") or {}).get("types") or [])
+
+
+def _metric_note(metric: str | None) -> str:
+    """What a model's column shows besides its findings, under its name."""
+    return f'<span class="ci">{escape(metric)} x100</span>' if metric else ""
+
+
+def _values(models: Sequence[Model], where: dict, key: bytes,
+            metric: str | None) -> dict[str, float | None]:
     out = {}
     for model in models:
         row = where[model.name].get(key)
-        value = None if row is None else float(model.rows.column(EXAMPLE_METRIC)[row])
+        value = None if row is None or metric is None else \
+            float(model.rows.column(metric)[row])
         out[model.name] = None if value is None or math.isnan(value) else value
     return out
 
@@ -209,7 +233,7 @@ def _other_texts(runs: Sequence[RunData], models: Sequence[Model],
 
 
 def _example_body(example: dict, models: Sequence[Model], summaries: dict, checks: dict,
-                  values: dict[str, float | None], n_failed: int,
+                  metric: str | None, values: dict[str, float | None], n_failed: int,
                   other_texts: dict[str, str]) -> str:
     eid = example["id"]
     rows = {m.name: checks.get((m.name, eid)) or {"findings": [], "supported": []}
@@ -221,7 +245,7 @@ def _example_body(example: dict, models: Sequence[Model], summaries: dict, check
              f'<td class="num" data-sort="{n_findings}">{_badge(n_findings)}</td>']
     for model in models:
         value = values[model.name]
-        shown = "–" if value is None else fmt(value, EXAMPLE_METRIC)
+        shown = "" if metric is None else "–" if value is None else fmt(value, metric)
         summary = summaries.get((model.name, eid)) or {}
         flag = ' <span class="failed">failed</span>' if summary.get("error") else ""
         cells.append(f'<td class="num" data-sort="{"" if value is None else value}">'
