@@ -959,3 +959,25 @@ def test_per_example_columns_show_a_metric_the_run_measured(tmp_path, types):
     header = page.split('data-key="m0">')[1].split("</th>")[0]
     assert (f"{metric} x100" in header) == (metric is not None)
     assert (f"Per-model columns: {metric} x100 and" in page) == (metric is not None)
+
+
+def test_plot_names_what_each_check_flags(tmp_path):
+    """Support findings are weak bullets and unsupported phrases; the plot titled their
+    panel "unsupported support mentions" and the figure "unsupported mentions"."""
+    pytest.importorskip("matplotlib")
+    import base64
+
+    from fake_runs import make_run, values
+
+    run = make_run(tmp_path, "run", {"m": {"rouge1_f": values([0.2, 0.3, 0.4])}})
+    models = build_table([load_run(run)]).models
+    rates = {"numbers": {"percent": {"m": 5.0}},
+             "support": {"weak-bullet": {"m": 10.0}, "unsupported-phrase": {"m": 20.0}}}
+    plot = plots_module.make_plots(models, [], rates)[-1]
+    svg = base64.b64decode(plot.uri.split(",", 1)[1]).decode()
+    words = " ".join([plot.title, plot.alt, svg])
+    assert "support mentions" not in words and "Unsupported mentions" not in words
+    assert "unsupported bullets and phrases (support check)" in svg
+    assert "unsupported number mentions" in svg
+    assert plot.alt == ("per 100 bullets: unsupported number mentions, unsupported bullets "
+                        "and phrases (support check)")

@@ -10,6 +10,11 @@ from ..artifacts import RunData
 from .model_table import Model
 
 NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation"}
+# What each check flags, as the plots name it: a support finding is a bullet, or a phrase
+# of one, the story does not support; the plot called them "unsupported support mentions"
+FLAGGED = {"numbers": "unsupported number mentions", "entities": "unsupported entity mentions",
+           "relations": "unsupported relations",
+           "support": "unsupported bullets and phrases (support check)"}
 # Checks whose candidate is a whole story sentence, not a mention to put in its place.
 _SENTENCE_CANDIDATES = ("support", "relations")
 
@@ -41,6 +46,11 @@ def describe(finding: dict[str, Any]) -> str:
     elif candidates:
         text += f"; did you mean {candidates[0]['text']}?"
     return text
+
+
+def flagged(check: str) -> str:
+    """What the check's findings are, e.g. "unsupported number mentions"."""
+    return FLAGGED.get(check, f"{check} findings")
 
 
 def check_order(check: str) -> tuple[bool, str]:
@@ -123,7 +133,7 @@ def n_bullets(model: Model) -> int:
 
 
 def per_100_bullets(models: Sequence[Model]) -> dict[str, dict[str, dict[str, float]]]:
-    """{check: {kind: {model name: unsupported mentions per 100 bullets}}}; kinds ordered
+    """{check: {kind: {model name: findings per 100 bullets}}}; kinds ordered
     by their total count, most frequent first."""
     counts: dict[str, dict[str, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for model, check, kind, n in finding_counts(models):

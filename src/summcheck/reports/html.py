@@ -151,5 +151,4 @@ def _example_controls(metric: str | None) -> str:
             'the bullet, with "did you mean"), <mark class="ok">supported</mark>. Story: '
             '<mark class="src">supports a bullet mention</mark>, <mark class="cand">closest '
             'candidate for an unsupported mention</mark>. Hover a bullet mention to outline '
-            f'its story spans. Per-model columns: {shows}the number of unsupported '
-            'mentions.</p>')
+            f'its story spans. Per-model columns: {shows}the number of findings.</p>')

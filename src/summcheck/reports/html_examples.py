@@ -271,7 +271,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def _badge(n: int) -> str:
-    return f'<span class="badge" title="unsupported mentions">{n}</span>' if n else ""
+    return f'<span class="badge" title="findings">{n}</span>' if n else ""
 
 
 def _detail(example: dict, models: Sequence[Model], summaries: dict, rows: dict,

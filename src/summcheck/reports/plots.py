@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import MissingExtraError
 from ..metric_kinds import is_count
-from .findings import NOUNS
+from .findings import flagged
 from .model_table import Model
 
 MAX_POINTS = 300   # strip-plot points per model; the box still uses every value
@@ -38,7 +38,7 @@ def make_plots(models: Sequence[Model], metrics: Sequence[str],
                rates: dict[str, dict[str, dict[str, float]]], *,
                interval_label: str = "95%", checked: bool = True) -> list[Plot]:
     """Score distributions, means with intervals (at `interval_label`, e.g. "95%"),
-    unsupported mentions per 100 bullets. `checked`: whether any consistency check ran;
+    findings per 100 bullets. `checked`: whether any consistency check ran;
     without one, no unsupported mention is no finding, not "none found"."""
     matplotlib = _matplotlib()
     with matplotlib.rc_context(RC):
@@ -149,14 +149,14 @@ def _intervals(models: Sequence[Model], metrics: Sequence[str]):
 
 
 def _unsupported_plot(models: Sequence[Model], rates: dict[str, dict[str, dict[str, float]]]):
-    """Grouped bars per kind; models without any unsupported mention are named, not drawn."""
+    """Grouped bars per kind; models without any finding are named, not drawn."""
     drawn = {i: m for i, m in enumerate(models)
              if any(by_model[m.name] for kinds in rates.values() for by_model in kinds.values())}
     none = [m.name for m in models if m not in drawn.values()]
-    title = "Unsupported mentions per 100 bullets, by kind"
+    title = "Findings per 100 bullets, by check and kind"
     title += f" (none for {', '.join(none)})" if none else ""
     return Plot(title, _svg(_unsupported(drawn, rates)),
-                "unsupported numbers and entities per 100 bullets")
+                "per 100 bullets: " + ", ".join(flagged(check) for check in rates))
 
 
 def _unsupported(models: dict[int, Model], rates: dict[str, dict[str, dict[str, float]]]):
@@ -174,7 +174,7 @@ def _unsupported(models: dict[int, Model], rates: dict[str, dict[str, dict[str, 
                     color=f"C{i}", label=model.name)
         ax.set_yticks(range(len(kinds)), list(kinds))
         ax.set_ylim(len(kinds) - 0.5, -0.5)
-        ax.set_title(f"unsupported {NOUNS.get(check, check)} mentions")
+        ax.set_title(flagged(check))
         ax.set_xlabel("per 100 bullets")
         ax.grid(axis="x", alpha=0.3)
     axes[-1].legend(fontsize=8, loc="lower right")
