@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -981,3 +982,66 @@ def test_plot_names_what_each_check_flags(tmp_path):
     assert "unsupported number mentions" in svg
     assert plot.alt == ("per 100 bullets: unsupported number mentions, unsupported bullets "
                         "and phrases (support check)")
+
+
+class _MarkedText(HTMLParser):
+    """The text of rendered HTML, and the positions each <mark> key covers in it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.open, self.covered = "", [], {}
+
+    def handle_starttag(self, tag, attrs):
+        assert tag == "mark"
+        self.open.append((dict(attrs).get("data-keys") or "").split())
+
+    def handle_endtag(self, tag):
+        assert tag == "mark" and self.open
+        self.open.pop()
+
+    def handle_data(self, data):
+        for keys in self.open:
+            for key in keys:
+                self.covered.setdefault(key, set()).update(
+                    range(len(self.text), len(self.text) + len(data)))
+        self.text += data
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab <&\"'", min_size=1, max_size=24), st.data())
+def test_overlapping_marks_all_stay_visible_and_well_formed(text, data):
+    """The first of two overlapping marks won and the other was dropped: a weak-bullet
+    finding over a whole bullet hid the number and entity findings in it. Every fitting
+    mark now covers exactly its span (nested, or cut where it crosses another), in
+    well-formed HTML that reads as the text."""
+    from summcheck.reports.highlight import Mark, render
+
+    spans = data.draw(st.lists(st.tuples(st.integers(0, len(text) - 1),
+                                         st.integers(1, len(text))), max_size=6))
+    marks = [Mark(s, e, "bad", text[s:e], [f"note {i}"], [f"k{i}"])
+             for i, (s, e) in enumerate(spans) if s < e]
+    parsed = _MarkedText()
+    parsed.feed(render(text, marks))
+    parsed.close()
+    assert parsed.text == text and not parsed.open
+    for mark in marks:
+        assert parsed.covered[mark.keys[0]] == set(range(mark.start, mark.end))
+
+
+def test_a_number_finding_inside_an_entity_finding_is_drawn_and_linked():
+    from summcheck.reports.html_examples import _bullets, _marks
+
+    def span(text, start):
+        return {"text": text, "start": start, "end": start + len(text)}
+
+    bullet = "The 2028 Games open in Paris."
+    row = {"findings": [
+        {"check": "entities", "kind": "EVENT", "bullet_index": 0,
+         "span": span("The 2028 Games", 0), "candidates": [], "reason": ""},
+        {"check": "numbers", "kind": "year", "bullet_index": 0, "span": span("2028", 4),
+         "candidates": [span("2024", 0)], "reason": ""}], "supported": []}
+    bullets, _ = _marks(row, "k0", "m")
+    page = _bullets({"bullets": [bullet]}, bullets)
+    assert re.search(r'<mark class="bad" [^>]*data-keys="k0_entities_0_0_14"[^>]*>The '
+                     r'<mark class="bad" [^>]*data-keys="k0_numbers_0_4_8"[^>]*>2028</mark>'
+                     r' Games</mark>', page)

@@ -46,6 +46,11 @@ mark.ok { background: none; border-bottom: 2px solid #66bb6a; }
 mark.src { background: #d4f3d4; }
 mark.cand { background: #ffe1a0; }
 mark.focus { outline: 2px solid #222; }
+/* a mark inside another (a number in a flagged bullet): a deeper tone and its own line */
+mark mark { box-shadow: inset 0 -1px 0 rgba(0, 0, 0, .5); }
+mark mark.bad { background: #ffabab; }
+mark mark.src { background: #aee3ae; }
+mark mark.cand { background: #ffc95c; }
 .badge { display: inline-block; min-width: 1.1em; padding: 0 .35em; border-radius: .7em;
          background: #c62828; color: #fff; font-size: .8em; text-align: center; }
 .failed { color: #c62828; }

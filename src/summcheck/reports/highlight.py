@@ -40,22 +40,36 @@ def merge(marks: Iterable[Mark]) -> list[Mark]:
 
 
 def render(text: str, marks: Iterable[Mark]) -> str:
-    """HTML of `text` with its fitting, non-overlapping marks; on overlap the earlier wins."""
-    chosen: list[Mark] = []
-    for mark in marks:
-        if fits(text, mark) and all(mark.end <= c.start or mark.start >= c.end for c in chosen):
-            chosen.append(mark)
-    parts, pos = [], 0
-    for mark in sorted(chosen, key=lambda m: m.start):
-        parts.append(escape(text[pos:mark.start]))
-        parts.append(_mark_html(mark, text[mark.start:mark.end]))
-        pos = mark.end
-    parts.append(escape(text[pos:]))
+    """HTML of `text` with its fitting marks, those at one span merged (`merge`). Marks
+    that overlap nest: one inside another is a <mark> inside its <mark>, and one crossing
+    another's end is cut there and reopened, so every mark is drawn and keeps its notes
+    and keys. The first of two overlapping marks used to win and the other was dropped: a
+    weak-bullet finding over the whole bullet hid every number and entity mark in it."""
+    chosen = merge(mark for mark in marks if fits(text, mark))
+    starts: dict[int, list[Mark]] = {}
+    for mark in chosen:
+        starts.setdefault(mark.start, []).append(mark)
+    cuts = sorted({0, len(text)} | {p for mark in chosen for p in (mark.start, mark.end)})
+    outer_first = {id(mark): (mark.start, -mark.end, i) for i, mark in enumerate(chosen)}
+    parts: list[str] = []
+    active: list[Mark] = []      # the marks covering the piece, outermost first
+    shown: list[Mark] = []       # the marks open in the HTML, outermost first
+    for start, end in zip(cuts, cuts[1:]):
+        active = sorted([m for m in active if m.end > start] + starts.get(start, []),
+                        key=lambda m: outer_first[id(m)])
+        same = 0
+        while same < min(len(shown), len(active)) and shown[same] is active[same]:
+            same += 1
+        parts += ["</mark>"] * (len(shown) - same)
+        parts += [_open_mark(mark) for mark in active[same:]]
+        parts.append(escape(text[start:end]))
+        shown = active
+    parts += ["</mark>"] * len(shown)
     return "".join(parts)
 
 
-def _mark_html(mark: Mark, inner: str) -> str:
+def _open_mark(mark: Mark) -> str:
     attrs = f' class="{mark.css}" title="{escape(chr(10).join(mark.notes))}"'
     if mark.keys:   # focusable, so the keyboard outlines its story spans as hover does
         attrs += f' data-keys="{escape(" ".join(mark.keys))}" tabindex="0"'
-    return f"<mark{attrs}>{escape(inner)}</mark>"
+    return f"<mark{attrs}>"

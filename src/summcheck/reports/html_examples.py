@@ -291,7 +291,7 @@ def _detail(example: dict, models: Sequence[Model], summaries: dict, rows: dict,
             story_marks += marks_in_story
         summary = summaries.get((model.name, example["id"]))
         parts.append(f"<h4>{escape(model.name)}</h4>{note}{_bullets(summary, bullet_marks)}")
-    story_marks.sort(key=lambda m: m.css != "cand")   # amber candidates win overlaps
+    story_marks.sort(key=lambda m: m.css != "cand")   # amber candidates style a shared span
     story_html = render(example["story"], merge(story_marks))
     return (f'<div class="ex-grid"><div><h4>Story</h4><div class="story">{story_html}</div>'
             f'</div><div class="bullets">{"".join(parts)}</div></div>')
