@@ -1045,3 +1045,21 @@ def test_a_number_finding_inside_an_entity_finding_is_drawn_and_linked():
     assert re.search(r'<mark class="bad" [^>]*data-keys="k0_entities_0_0_14"[^>]*>The '
                      r'<mark class="bad" [^>]*data-keys="k0_numbers_0_4_8"[^>]*>2028</mark>'
                      r' Games</mark>', page)
+
+
+def test_findings_plot_legend_names_every_drawn_model(tmp_path):
+    """matplotlib leaves out of a legend a label starting with "_": a model named
+    "_base" had its bars drawn with no legend entry to tell them by."""
+    pytest.importorskip("matplotlib")
+    import base64
+
+    from fake_runs import make_run, values
+
+    names = ["_base", "tuned", "_child0"]
+    run = make_run(tmp_path, "run", {n: {"rouge1_f": values([0.2, 0.3, 0.4])} for n in names})
+    models = build_table([load_run(run)]).models
+    rates = {"numbers": {"percent": dict.fromkeys(names, 5.0)}}
+    plot = plots_module.make_plots(models, [], rates)[-1]
+    svg = base64.b64decode(plot.uri.split(",", 1)[1]).decode()
+    legend = svg[svg.index('id="legend_1"'):]
+    assert all(f">{name}<" in legend for name in names)

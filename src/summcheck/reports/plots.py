@@ -167,17 +167,21 @@ def _unsupported(models: dict[int, Model], rates: dict[str, dict[str, dict[str, 
                  layout="constrained")
     axes = fig.subplots(1, len(rates), squeeze=False)[0]
     height = 0.8 / len(models)
+    bars = []
     for ax, (check, kinds) in zip(axes, rates.items()):
+        bars = []
         for j, (i, model) in enumerate(models.items()):
             ys = np.arange(len(kinds)) + (j - (len(models) - 1) / 2) * height
-            ax.barh(ys, [by_model[model.name] for by_model in kinds.values()], height=height,
-                    color=f"C{i}", label=model.name)
+            bars.append(ax.barh(ys, [by_model[model.name] for by_model in kinds.values()],
+                                height=height, color=f"C{i}"))
         ax.set_yticks(range(len(kinds)), list(kinds))
         ax.set_ylim(len(kinds) - 0.5, -0.5)
         ax.set_title(flagged(check))
         ax.set_xlabel("per 100 bullets")
         ax.grid(axis="x", alpha=0.3)
-    axes[-1].legend(fontsize=8, loc="lower right")
+    # names given with their bars: as `label=` matplotlib leaves out of the legend a name
+    # starting with "_", and that model's bars were drawn with no name to tell them by
+    axes[-1].legend(bars, [m.name for m in models.values()], fontsize=8, loc="lower right")
     return fig
 
 
