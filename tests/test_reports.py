@@ -1063,3 +1063,16 @@ def test_findings_plot_legend_names_every_drawn_model(tmp_path):
     svg = base64.b64decode(plot.uri.split(",", 1)[1]).decode()
     legend = svg[svg.index('id="legend_1"'):]
     assert all(f">{name}<" in legend for name in names)
+
+
+def test_per_example_columns_of_runs_of_other_rouge_types_show_one_both_measured(tmp_path):
+    from fake_runs import make_run, values
+
+    from summcheck.reports.html_examples import example_metric
+
+    a = make_run(tmp_path, "a", {"m": {"rouge1_f": values([0.1, 0.2]),
+                                       "rougeLsum_f": values([0.3, 0.4])}})
+    b = make_run(tmp_path, "b", {"m": {"rouge1_f": values([0.5, 0.6])}})
+    runs = [load_run(a), load_run(b)]
+    assert example_metric(runs, build_table(runs).models) == "rouge1_f"
+    assert example_metric(runs[:1], build_table(runs[:1]).models) == "rougeLsum_f"

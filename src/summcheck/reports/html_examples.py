@@ -183,12 +183,16 @@ def _rows_where(rows: Iterable[dict], name: str, keep) -> Iterator[dict]:
 def example_metric(runs: Sequence[RunData], models: Sequence[Model]) -> str | None:
     """The metric of the per-example columns: rougeLsum_f when a model has it, else the F
     of the first ROUGE type the runs' configs name that a model has, else any ROUGE F;
-    None without ROUGE. The column showed rougeLsum_f always: a run configured without
-    it showed "–" for every example, under a legend naming rougeLsum_f."""
-    measured = {m for model in models for m in model.rows.names}
+    None without ROUGE. One every model has comes first (runs of other ROUGE types).
+    The column showed rougeLsum_f always: a run configured without it showed "–" for
+    every example, under a legend naming rougeLsum_f."""
+    each = [set(model.rows.names) for model in models]
+    measured = set().union(*each)
     configured = [f"{t}_f" for run in runs for t in _rouge_types(run)]
     rouge = sorted(m for m in measured if m.startswith("rouge") and m.endswith("_f"))
-    return next((m for m in [EXAMPLE_METRIC, *configured, *rouge] if m in measured), None)
+    candidates = [m for m in [EXAMPLE_METRIC, *configured, *rouge] if m in measured]
+    return next((m for m in candidates if all(m in names for names in each)),
+                candidates[0] if candidates else None)
 
 
 def _rouge_types(run: RunData) -> list[str]:
