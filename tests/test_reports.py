@@ -1076,3 +1076,12 @@ def test_per_example_columns_of_runs_of_other_rouge_types_show_one_both_measured
     runs = [load_run(a), load_run(b)]
     assert example_metric(runs, build_table(runs).models) == "rouge1_f"
     assert example_metric(runs[:1], build_table(runs[:1]).models) == "rougeLsum_f"
+
+
+def test_markdown_escapes_a_list_marker_only_where_it_would_open_a_list():
+    from summcheck.reports.markdown import _md
+
+    assert [_md(t) for t in ["1. base", "- tuned", "+ x", "2)", "-"]] == \
+        ["1\\. base", "\\- tuned", "\\+ x", "2\\)", "\\-"]
+    assert [_md(t) for t in ["3.5-turbo", "-tuned", "4o", "a - b"]] == \
+        ["3.5-turbo", "-tuned", "4o", "a - b"]

@@ -36,9 +36,10 @@ def _md(text: str) -> str:
     return _LINE_START.sub(r"\1\\\2", text)
 
 
-# What opens a block at the start of a line: a bullet ("- ", "+ "; "*" is escaped anyway),
-# an ordered item ("1. ", "2) "), a setext underline or thematic break ("=", "---")
-_LINE_START = re.compile(r"^(\d{1,9}(?=[.)])|(?=[-+=]))(.)")
+# What opens a list at the start of a line: a bullet ("- ", "+ "; "*" is escaped anyway)
+# or an ordered item ("1. ", "2) "), the marker followed by a space or the end ("3.5-turbo"
+# and "-tuned" open none, and keep their text as it is)
+_LINE_START = re.compile(r"^(\d{1,9}(?=[.)](?: |$))|(?=[-+](?: |$)))(.)")
 
 
 def _summary_line(table: ModelTable) -> str:
