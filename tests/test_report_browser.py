@@ -172,3 +172,38 @@ def test_example_links_open_their_example_for_any_id(tmp_path):
         opened = re.findall(r'<tbody class="ex" id="([^"]+)"[^>]*>(?:(?!</tbody>).)*'
                             r'<details open', text, re.S)
         assert opened == [anchor]
+
+
+def test_leaving_a_nested_mark_keeps_the_outer_marks_story_outline(tmp_path):
+    """Hovering a flagged bullet, then a phrase inside it, then leaving the phrase (still
+    on the bullet): both link to one story sentence, whose outline the leave cleared."""
+    from summcheck.reports import assets
+    from summcheck.reports.highlight import Mark, merge, render
+
+    bullet = "Parliament voted to lift spending."
+    story = "Parliament approved a bill to lift spending."
+    bullets = render(bullet, [Mark(0, len(bullet), "bad", bullet, ["weak"], ["kA"]),
+                              Mark(11, 16, "bad", "voted", ["phrase"], ["kB"])])
+    sentence = merge([Mark(0, len(story), "cand", story, [], ["kA"]),
+                      Mark(0, len(story), "cand", story, [], ["kB"])])
+    drive = """<script>
+      var outer = document.querySelector('.bullets mark[data-keys="kA"]');
+      var inner = document.querySelector('.bullets mark[data-keys="kB"]');
+      var s = document.querySelector('.story mark');
+      function ev(el, name) { el.dispatchEvent(new MouseEvent(name)); }
+      var seen = [];
+      ev(outer, "mouseenter"); seen.push(s.classList.contains("focus"));
+      ev(inner, "mouseenter"); seen.push(s.classList.contains("focus"));
+      ev(inner, "mouseleave"); seen.push(s.classList.contains("focus"));
+      ev(outer, "mouseleave"); seen.push(s.classList.contains("focus"));
+      document.documentElement.setAttribute("data-seen", seen.join(","));
+    </script>"""
+    page = tmp_path / "page.html"
+    page.write_text(
+        f'<!DOCTYPE html><html><body><table><tbody class="ex"><tr><td>'
+        f'<div class="story">{render(story, sentence)}</div><div class="bullets">{bullets}'
+        f"</div></td></tr></tbody></table><script>{assets.JS}</script>{drive}</body></html>",
+        encoding="utf-8")
+    html = dom(tmp_path, page.as_uri()).html
+    assert html.get("data-ready") == "1"
+    assert html.get("data-seen") == "true,true,true,false"

@@ -120,19 +120,24 @@ JS = r"""
     document.getElementById("models").classList.toggle("show-extra", extra.checked);
   });
 
+  // A story span stays outlined while any hovered or focused bullet mark links to it:
+  // marks nest (a phrase inside a flagged bullet, both linked to one story sentence), and
+  // leaving the inner one cleared the outline the outer one, still hovered, had set
   document.querySelectorAll(".bullets mark[data-keys]").forEach(function (mark) {
     var body = mark.closest("tbody");
-    function outline(on) {
+    function outline(step) {
       mark.dataset.keys.split(" ").forEach(function (k) {
         body.querySelectorAll('.story mark[data-keys~="' + k + '"]').forEach(function (s) {
-          s.classList.toggle("focus", on);
+          var lit = Math.max(0, Number(s.dataset.lit || 0) + step);
+          s.dataset.lit = lit;
+          s.classList.toggle("focus", lit > 0);
         });
       });
     }
-    mark.addEventListener("mouseenter", function () { outline(true); });
-    mark.addEventListener("mouseleave", function () { outline(false); });
-    mark.addEventListener("focus", function () { outline(true); });
-    mark.addEventListener("blur", function () { outline(false); });
+    mark.addEventListener("mouseenter", function () { outline(1); });
+    mark.addEventListener("mouseleave", function () { outline(-1); });
+    mark.addEventListener("focus", function () { outline(1); });
+    mark.addEventListener("blur", function () { outline(-1); });
   });
 
   var opts = new URLSearchParams(location.search.slice(1) + "&" + location.hash.slice(1));
