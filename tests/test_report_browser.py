@@ -207,3 +207,15 @@ def test_leaving_a_nested_mark_keeps_the_outer_marks_story_outline(tmp_path):
     html = dom(tmp_path, page.as_uri()).html
     assert html.get("data-ready") == "1"
     assert html.get("data-seen") == "true,true,true,false"
+
+
+def test_a_linked_example_shows_under_the_findings_only_filter(report_html, tmp_path):
+    """"?findings-only#ex-<id>" opened an example the filter had hidden: the link led to
+    nothing visible."""
+    quiet = [b for b in dom(tmp_path, report_html.as_uri()).bodies
+             if b["data-findings"] == b["data-failed"] == "0"]
+    assert quiet
+    page = dom(tmp_path, f"{report_html.as_uri()}?findings-only#{quiet[0]['id']}")
+    hidden = {b["id"] for b in page.bodies if "hidden" in b}
+    assert hidden == {b["id"] for b in quiet[1:]}
+    assert page.count == f"{4 - len(hidden)} of 4 examples shown"

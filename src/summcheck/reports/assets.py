@@ -107,10 +107,14 @@ JS = r"""
 
   var box = document.getElementById("findings-only");
   var count = document.getElementById("shown-count");
+  // The example a link opens ("?findings-only#ex-<id>") shows even without findings
+  var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+  if (target && !target.matches("tbody.ex")) target = null;
   function filter() {
     var shown = 0, all = document.querySelectorAll("#examples tbody.ex");
     all.forEach(function (tb) {
-      var hide = box.checked && tb.dataset.findings === "0" && tb.dataset.failed === "0";
+      var hide = box.checked && tb.dataset.findings === "0" && tb.dataset.failed === "0"
+        && tb !== target;
       if (hide) tb.setAttribute("hidden", ""); else { tb.removeAttribute("hidden"); shown++; }
     });
     if (count) count.textContent = shown + " of " + all.length + " examples shown";
@@ -155,8 +159,7 @@ JS = r"""
                                        function (h) { return h.dataset.key === want; });
     if (th) sortTable(th.closest("table"), th.cellIndex, sort.charAt(0) === "-");
   }
-  var target = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
-  if (target && target.matches("tbody.ex")) {
+  if (target) {
     target.querySelector("details").open = true;
     target.scrollIntoView();
   }
