@@ -1085,3 +1085,11 @@ def test_markdown_escapes_a_list_marker_only_where_it_would_open_a_list():
         ["1\\. base", "\\- tuned", "\\+ x", "2\\)", "\\-"]
     assert [_md(t) for t in ["3.5-turbo", "-tuned", "4o", "a - b"]] == \
         ["3.5-turbo", "-tuned", "4o", "a - b"]
+
+
+def test_likelihood_findings_are_described_as_words():
+    from summcheck.reports.findings import describe, flagged
+
+    unlikely = {"check": "likelihood", "kind": "unlikely", "candidates": [{"text": "Oslo"}]}
+    assert describe(unlikely) == "unsupported word (unlikely); did you mean Oslo?"
+    assert flagged("likelihood") == "unlikely words (likelihood check)"

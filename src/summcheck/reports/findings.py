@@ -9,12 +9,14 @@ from typing import Any, Iterator, Sequence
 from ..artifacts import RunData
 from .model_table import Model
 
-NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation"}
+NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation",
+         "likelihood": "word"}   # not "unsupported likelihood (unlikely)"
 # What each check flags, as the plots name it: a support finding is a bullet, or a phrase
 # of one, the story does not support; the plot called them "unsupported support mentions"
 FLAGGED = {"numbers": "unsupported number mentions", "entities": "unsupported entity mentions",
            "relations": "unsupported relations",
-           "support": "unsupported bullets and phrases (support check)"}
+           "support": "unsupported bullets and phrases (support check)",
+           "likelihood": "unlikely words (likelihood check)"}
 # Checks whose candidate is a whole story sentence, not a mention to put in its place.
 _SENTENCE_CANDIDATES = ("support", "relations")
 
