@@ -1093,3 +1093,25 @@ def test_likelihood_findings_are_described_as_words():
     unlikely = {"check": "likelihood", "kind": "unlikely", "candidates": [{"text": "Oslo"}]}
     assert describe(unlikely) == "unsupported word (unlikely); did you mean Oslo?"
     assert flagged("likelihood") == "unlikely words (likelihood check)"
+
+
+def test_markdown_of_several_runs_names_each_models_run(tmp_path):
+    """A label only one run has is shown bare ("lead"): report.md did not say which run
+    the row came from (report.html has a run column)."""
+    import html as markup
+
+    from fake_runs import make_run, values
+    from summcheck.reports.markdown import render_markdown
+
+    markdown_it = pytest.importorskip("markdown_it")
+    a = make_run(tmp_path, "first", {"lead": {"rouge2_f": values([0.2, 0.3, 0.4])}})
+    b = make_run(tmp_path, "second", {"textrank": {"rouge2_f": values([0.2, 0.3, 0.4])},
+                                      "lead": {"rouge2_f": values([0.2, 0.3, 0.4])}})
+    page = markdown_it.MarkdownIt("commonmark").enable(["table"]).render(
+        render_markdown(build_table([load_run(a), load_run(b)])))
+    rows = [[markup.unescape(c) for c in re.findall(r"<td>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)[1:]]
+    assert [row[:2] for row in rows] == [["first/lead", "first"], ["textrank", "second"],
+                                         ["second/lead", "second"]]
+    single = render_markdown(build_table([load_run(a)]))
+    assert "| model | failed |" in single and "| run |" not in single

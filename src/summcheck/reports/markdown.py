@@ -66,10 +66,12 @@ def _model_rows(table: ModelTable) -> list[str]:
     metrics = [m for m in HEADLINE_METRICS if m in table.primary + table.extra]
     checks = sorted({c for m in table.models for c in m.summary.get("unsupported") or {}},
                     reverse=True)
-    head = ["model", *metrics, *(f"unsupported {c}" for c in checks), "failed"]
+    runs = len(table.runs) > 1   # say whose, as report.html does: a label that no other
+    head = ["model", *(["run"] if runs else []), *metrics,   # run has is shown bare
+            *(f"unsupported {c}" for c in checks), "failed"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for model in table.models:
-        cells = [_md(model.name)]
+        cells = [_md(model.name), *([_md(model.run.name)] if runs else [])]
         for metric in metrics:
             text = model.shown(metric)
             cells.append(f"**{text}** ★" if table.marks.get(metric) == model.name else text)
