@@ -66,8 +66,10 @@ def _model_rows(table: ModelTable) -> list[str]:
     metrics = [m for m in HEADLINE_METRICS if m in table.primary + table.extra]
     checks = sorted({c for m in table.models for c in m.summary.get("unsupported") or {}},
                     reverse=True)
-    runs = len(table.runs) > 1   # say whose, as report.html does: a label that no other
-    head = ["model", *(["run"] if runs else []), *metrics,   # run has is shown bare
+    # several runs: say whose each row is, as report.html does (a label no other run has
+    # is shown bare, "lead", not "run/lead")
+    runs = len(table.runs) > 1
+    head = ["model", *(["run"] if runs else []), *metrics,
             *(f"unsupported {c}" for c in checks), "failed"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for model in table.models:
