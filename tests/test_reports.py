@@ -1115,3 +1115,35 @@ def test_markdown_of_several_runs_names_each_models_run(tmp_path):
                                          ["second/lead", "second"]]
     single = render_markdown(build_table([load_run(a)]))
     assert "| model | failed |" in single and "| run |" not in single
+
+
+def test_markdown_no_findings_says_how_many_summaries_failed(tmp_path):
+    """With every summary failed there is nothing to flag: "No findings." read as clean
+    summaries."""
+    from fake_runs import SIGNATURES, make_run, values
+    from summcheck.artifacts import RESULTS, read_json, write_json
+    from summcheck.reports.markdown import render_markdown
+
+    run_dir = make_run(tmp_path, "run", {"lead-3": {"rouge2_f": values([0.2, 0.3, 0.4])}},
+                       signatures={**SIGNATURES, "numbers": "numbers|rules=2"})
+    for failed, text in ((0, "No findings.\n"),
+                         (3, "No findings in the summaries checked; 3 failed summaries had "
+                             "nothing to check.\n")):
+        results = read_json(run_dir / RESULTS)
+        results["summarizers"][0]["n_failed"] = failed
+        write_json(run_dir / RESULTS, results)
+        assert render_markdown(build_table([load_run(run_dir)])).endswith(text)
+
+
+def test_html_none_found_says_how_many_summaries_failed(tmp_path):
+    pytest.importorskip("matplotlib")
+    from fake_runs import make_run, values
+
+    run = make_run(tmp_path, "run", {"m": {"rouge1_f": values([0.2, 0.3, 0.4])}})
+    models = build_table([load_run(run)]).models
+    titles = [p.title for p in plots_module.make_plots(models, [], {})]
+    assert titles == ["Unsupported mentions: none found"]
+    failed = [Model(m.name, m.label, m.run, {**m.summary, "n_failed": 1}) for m in models]
+    titles = [p.title for p in plots_module.make_plots(failed, [], {})]
+    assert titles == ["Unsupported mentions: none found in the summaries checked (1 failed "
+                      "summary had nothing to check)"]

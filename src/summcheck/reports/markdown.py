@@ -116,7 +116,7 @@ def _findings(table: ModelTable, limit: int) -> list[str]:
         return ["No consistency checks ran (the config's `checks` section turned them off), "
                 "so nothing was checked against the stories."]
     if not totals:
-        return ["No findings."]
+        return [_no_findings(table)]
     by_check = ", ".join(f"{check} {sum(i.finding['check'] == check for i in shown)} of "
                          f"{totals[check]}" for check in sorted(totals, key=check_order))
     lines = [f"### Findings ({len(shown)} of {sum(totals.values())}: {by_check})", ""]
@@ -126,3 +126,13 @@ def _findings(table: ModelTable, limit: int) -> list[str]:
                      f"**{_md(item.finding['span']['text'])}** {_md(describe(item.finding))}"
                      + (f" ({_md(reason)})" if reason else ""))
     return lines
+
+
+def _no_findings(table: ModelTable) -> str:
+    """"No findings.", and how many summaries were not checked because they failed: with
+    every summary failed, "No findings." read as clean summaries."""
+    failed = sum(int(m.summary.get("n_failed") or 0) for m in table.models)
+    if not failed:
+        return "No findings."
+    failures = counted(failed, "failed summary", "failed summaries")
+    return f"No findings in the summaries checked; {failures} had nothing to check."
