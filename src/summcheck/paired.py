@@ -154,11 +154,14 @@ def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str
     return out
 
 
-# Implementations that give identical numbers: which one ran is recorded, not compared.
-# ROUGE: rouge-score-rs against rouge_score to 1e-9 (tests/test_rouge_backend.py); the
-# support check's Porter stems: rouge-score-rs's against nltk's (test_support_stemmer.py).
+# Parts of a signature that do not move the numbers of a metric both runs have: which of
+# two implementations that give identical numbers ran, recorded, not compared (ROUGE:
+# rouge-score-rs against rouge_score to 1e-9, tests/test_rouge_backend.py; the support
+# check's Porter stems: rouge-score-rs's against nltk's, test_support_stemmer.py), and
+# the list of ROUGE types measured: adding rougeL to a config leaves rouge1 as it was.
 _SAME_IMPLS = {
-    "rouge": re.compile(r"\|impl:(?:rouge-score-rs-[^|]+|rouge_score-[^|]+\|nltk-[^|]+)"),
+    "rouge": re.compile(r"^rouge:[^|]*|\|impl:(?:rouge-score-rs-[^|]+|rouge_score-[^|]+"
+                        r"\|nltk-[^|]+)"),
     "support": re.compile(r"(?<=\|stem:porter\()(?:rouge-score-rs|nltk)-[^)|]+(?=\))"),
 }
 

@@ -576,7 +576,7 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     if any(isinstance(m, Check) for m in metrics):   # the checks give `consistency`
         sigs["consistency"] = RULES_SIGNATURE
     sigs["aggregation"] = (f"mean|bootstrap:expanded-percentile|n={boot.n}|seed={boot.seed}"
-                           f"|conf={boot.confidence}|rng:numpy-pcg64")
+                           f"|conf={boot.confidence}|rng:numpy-pcg64|order:sorted")
     sigs["bullets"] = (f"sentences:{SENTENCE_SPLITTER}|parse:v{BULLETS_VERSION}"
                        f"|max_bullets={spec.bullets.max_bullets}")
     sigs["environment"] = "|".join(
