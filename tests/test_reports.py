@@ -799,7 +799,25 @@ def test_several_runs_bootstrap_settings_are_each_runs(tmp_path, second):
     same = second == {"n": 1000, "seed": 0}
     for text in (written["md"].read_text(), written["html"].read_text()):
         assert ("n=1000, seed=0" in text) == same
-        assert ("resamples and seed per run (see signatures)" in text) == (not same)
+        assert ("resamples and seed per run, see signatures" in text) == (not same)
+    assert "((" not in written["md"].read_text()   # "(resamples ... (see signatures))"
+
+
+def test_markdown_names_each_checks_findings_column_for_what_it_counts(tmp_path):
+    """report.md headed the support and likelihood totals "unsupported support" and
+    "unsupported likelihood"."""
+    from fake_runs import make_run, values
+    from summcheck.artifacts import RESULTS, read_json, write_json
+
+    run_dir = make_run(tmp_path, "r", {"lead-3": {"rouge2_f": values([0.2, 0.3])}})
+    results = read_json(run_dir / RESULTS)
+    results["summarizers"][0]["unsupported"] = {"numbers": 1, "entities": 2, "support": 3,
+                                                "likelihood": 4}
+    write_json(run_dir / RESULTS, results)
+    md = write_reports([run_dir], tmp_path / "out", formats=["md"], plots=False)["md"]
+    (head,) = [line for line in md.read_text().splitlines() if line.startswith("| model")]
+    assert head.endswith("| support findings | unsupported numbers | unlikely words | "
+                         "unsupported entities | failed |")
 
 
 def test_a_one_example_run_writes_no_interval_and_its_plots(tmp_path):

@@ -62,6 +62,13 @@ def _warnings(table: ModelTable) -> list[str]:
     return [*lines, ""] if lines else []
 
 
+# The column of each check's total findings: "unsupported likelihood" and "unsupported
+# support" read as nonsense (the support check flags weak bullets and phrases).
+_COUNT_HEADS = {"numbers": "unsupported numbers", "entities": "unsupported entities",
+                "relations": "unsupported relations", "support": "support findings",
+                "likelihood": "unlikely words"}
+
+
 def _model_rows(table: ModelTable) -> list[str]:
     metrics = [m for m in HEADLINE_METRICS if m in table.primary + table.extra]
     checks = sorted({c for m in table.models for c in m.summary.get("unsupported") or {}},
@@ -70,7 +77,7 @@ def _model_rows(table: ModelTable) -> list[str]:
     # is shown bare, "lead", not "run/lead")
     runs = len(table.runs) > 1
     head = ["model", *(["run"] if runs else []), *metrics,
-            *(f"unsupported {c}" for c in checks), "failed"]
+            *(_COUNT_HEADS.get(c, f"{c} findings") for c in checks), "failed"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for model in table.models:
         cells = [_md(model.name), *([_md(model.run.name)] if runs else [])]

@@ -271,7 +271,7 @@ class ModelTable:
         shown for all)."""
         settings = {bootstrap_settings([run]) for run in self.runs}
         if len(settings) > 1:
-            return "resamples and seed per run (see signatures)"
+            return "resamples and seed per run, see signatures"   # inside parentheses
         return f"n={self.n_bootstrap}, seed={self.seed}"
 
     @property
