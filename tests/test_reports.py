@@ -1165,3 +1165,20 @@ def test_html_none_found_says_how_many_summaries_failed(tmp_path):
     titles = [p.title for p in plots_module.make_plots(failed, [], {})]
     assert titles == ["Unsupported mentions: none found in the summaries checked (1 failed "
                       "summary had nothing to check)"]
+
+
+@pytest.mark.parametrize("n", [3, 301])
+def test_the_strip_plot_says_when_it_shows_a_sample_of_the_examples(tmp_path, n):
+    """Above 300 examples a model's strip shows 300 random points, which the plot's title
+    did not say (the boxes use every value)."""
+    pytest.importorskip("matplotlib")
+    from fake_runs import make_run, values
+
+    scores = {"lead-3": {"rouge2_f": values(list(np.linspace(0, 1, n)))}}
+    run_dir = make_run(tmp_path, "r", scores)
+    results = json.loads((run_dir / "results.json").read_text())
+    results["summarizers"][0].update(
+        n_examples=n, metrics={"rouge2_f": {"mean": 0.5, "low": 0.4, "high": 0.6, "n": n}})
+    (run_dir / "results.json").write_text(json.dumps(results))
+    html = write_reports([run_dir], tmp_path / "out", formats=["html"])["html"].read_text()
+    assert ("300 random examples of a model that has more" in html) == (n > 300)

@@ -44,7 +44,8 @@ def make_plots(models: Sequence[Model], metrics: Sequence[str],
     matplotlib = _matplotlib()
     with matplotlib.rc_context(RC):
         plots = [   # no headline metric in the runs (a run of other metrics): no score plots
-            Plot("Per-example score distributions", _svg(_distributions(models, metrics)),
+            Plot("Per-example score distributions" + _sampled_points(models),
+                 _svg(_distributions(models, metrics)),
                  "box and strip plots of per-example scores per model"),
             Plot(f"Means with {interval_label} intervals", _svg(_intervals(models, metrics)),
                  "mean and bootstrap interval per model"),
@@ -88,6 +89,13 @@ def _model_axis(ax, models: Sequence[Model]) -> None:
     ax.set_yticks(range(len(models)), [m.name for m in models])
     ax.set_ylim(len(models) - 0.5, -0.5)   # first model on top, as in the table
     ax.grid(axis="x", alpha=0.3)
+
+
+def _sampled_points(models: Sequence[Model]) -> str:
+    """Says so where a model's strip shows a sample of its examples (`MAX_POINTS`)."""
+    if all(int(m.summary.get("n_examples") or 0) <= MAX_POINTS for m in models):
+        return ""
+    return f" (points: {MAX_POINTS} random examples of a model that has more; boxes: all)"
 
 
 def _distributions(models: Sequence[Model], metrics: Sequence[str]):
