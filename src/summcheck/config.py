@@ -24,6 +24,7 @@ from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noq
 from .errors import ConfigError
 from .metric_kinds import drop_that_cannot_fail
 from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
+from .registry import Float, Int
 from .registry import Spec as _Spec
 from .registry import did_you_mean as _did_you_mean
 from .summarizers.registry import (SUMMARIZERS, EmbeddingSpec, Gemma270mSpec,  # noqa: F401
@@ -44,7 +45,7 @@ _SECTIONS = {"metrics": METRICS, "checks": CHECKS}
 
 
 class BulletSpec(_Spec):
-    max_bullets: int | None = Field(4, ge=1)
+    max_bullets: Int | None = Field(4, ge=1)
 
 
 class BootstrapSpec(_Spec):
@@ -52,11 +53,11 @@ class BootstrapSpec(_Spec):
     # example: n: 1e12 passed `validate` and the run was killed for memory at aggregation,
     # after generating and scoring everything. 100,000 is far past where more resamples
     # move the interval (at 1,000 another seed moves it by 0.001-0.005: docs/config.md)
-    n: int = Field(1000, ge=100, le=100_000)
+    n: Int = Field(1000, ge=100, le=100_000)
     # numpy's seeded generator takes no negative seed: -1 failed with a traceback after the
     # whole run had generated and scored, and `validate` passed it
-    seed: int = Field(0, ge=0)
-    confidence: float = Field(0.95, gt=0.5, lt=1.0)
+    seed: Int = Field(0, ge=0)
+    confidence: Float = Field(0.95, gt=0.5, lt=1.0)
 
 
 class ReportSpec(_Spec):
@@ -66,7 +67,7 @@ class ReportSpec(_Spec):
     formats: tuple[Literal["html", "md", "csv", "json"], ...] = ("html", "md", "csv", "json")
     # Examples shown in full in report.html (those with the most findings first); every
     # example is still in scores.csv and the run folder. Keeps the page light on big sets.
-    html_max_examples: int = Field(300, ge=0)
+    html_max_examples: Int = Field(300, ge=0)
 
 
 class RegressSpec(_Spec):
@@ -75,10 +76,10 @@ class RegressSpec(_Spec):
     test, Holm-adjusted over the gated rows)."""
 
     # finite and >= 0, as --max-drop requires: a NaN drop could never fail the gate
-    max_drop: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+    max_drop: dict[str, Annotated[Float, Field(ge=0, allow_inf_nan=False)]] = Field(
         default_factory=lambda: {"rouge1_f": 0.01, "rouge2_f": 0.01, "rougeLsum_f": 0.01,
                                  "consistency": 0.01})
-    alpha: float = Field(0.05, gt=0, lt=1)
+    alpha: Float = Field(0.05, gt=0, lt=1)
 
     @field_validator("max_drop")
     @classmethod
@@ -93,27 +94,27 @@ class RegressSpec(_Spec):
 class RayActorSpec(_Spec):
     """One summarizer's actor pool on Ray; a field left out takes the `ray:` default."""
 
-    concurrency: int | None = Field(None, ge=1, description="actors (each loads the model once)")
-    batch_size: int | None = Field(None, ge=1, description="examples per call")
-    num_cpus: float | None = Field(None, gt=0, description="CPUs reserved per actor")
-    num_gpus: float | None = Field(None, ge=0, description="GPUs reserved per actor")
+    concurrency: Int | None = Field(None, ge=1, description="actors (each loads the model once)")
+    batch_size: Int | None = Field(None, ge=1, description="examples per call")
+    num_cpus: Float | None = Field(None, gt=0, description="CPUs reserved per actor")
+    num_gpus: Float | None = Field(None, ge=0, description="GPUs reserved per actor")
 
 
 class RaySpec(_Spec):
     """Settings of `summcheck run --backend ray` (docs/ray.md); the local backend ignores
     them. Not in spec_hash: they move no number."""
 
-    concurrency: int = Field(2, ge=1, description="actors per summarizer")
-    batch_size: int | None = Field(
+    concurrency: Int = Field(2, ge=1, description="actors per summarizer")
+    batch_size: Int | None = Field(
         None, ge=1, description="examples per actor call; default: the summarizer's "
                                 "batch_size (else 32), the local backend's batches")
-    num_cpus: float = Field(1, gt=0, description="CPUs reserved per summarizer actor")
-    num_gpus: float = Field(0, ge=0, description="GPUs reserved per summarizer actor")
+    num_cpus: Float = Field(1, gt=0, description="CPUs reserved per summarizer actor")
+    num_gpus: Float = Field(0, ge=0, description="GPUs reserved per summarizer actor")
     summarizers: dict[str, RayActorSpec] = Field(
         default_factory=dict, description="per-summarizer overrides, by summarizer name")
-    scoring_concurrency: int = Field(2, ge=1, description="scoring tasks at once")
-    scoring_batch_size: int = Field(256, ge=1, description="pairs per scoring task")
-    max_retries: int = Field(
+    scoring_concurrency: Int = Field(2, ge=1, description="scoring tasks at once")
+    scoring_batch_size: Int = Field(256, ge=1, description="pairs per scoring task")
+    max_retries: Int = Field(
         3, ge=0, description="retries of a generation batch whose process died; then each "
                              "example alone, then recorded as failed")
 
@@ -124,7 +125,7 @@ class RunSpec(_Spec):
     name: str = Field(pattern=r"^[A-Za-z0-9._-]+$", max_length=200)
     description: str = ""
     dataset: DatasetSpec = BundledDataset()
-    limit: int | None = Field(None, ge=1, description="keep the first N examples")
+    limit: Int | None = Field(None, ge=1, description="keep the first N examples")
     summarizers: tuple[SummarizerSpec, ...] = Field(min_length=1)
     bullets: BulletSpec = BulletSpec()
     metrics: MetricsSpec = MetricsSpec()
@@ -396,7 +397,7 @@ def _describe(err: ValidationError, path: Path, text: str) -> str:
     errors = _drop_consequential(err.errors())
     lines = [f"{path}: invalid config ({len(errors)} problem(s)):"]
     for e in errors:
-        loc = [p for p in e["loc"] if not _is_union_tag(p)]
+        loc = _without_union_tags(list(e["loc"]))
         if e["type"] == "invalid_key":   # its last part is the key's position, not a field
             loc = loc[:-1]
         field = _format_loc(loc)
@@ -410,6 +411,26 @@ def _drop_consequential(errors: list[dict]) -> list[dict]:
     """Drop a list's 'too short' error when its items already failed (it only follows from them)."""
     item_locs = {tuple(e["loc"][:1]) for e in errors if len(e["loc"]) > 1}
     return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in item_locs)]
+
+
+def _without_union_tags(loc: list) -> list:
+    """`loc` without the parts pydantic adds to say which type of a tagged union was
+    validated (`summarizers[0].lead.k` is `summarizers[0].k`). Only the part right after
+    a tagged field is one: a `ray.summarizers` key named like a type ("lead") is a key,
+    and was dropped from the message."""
+    out: list = []
+    model: Any = RunSpec
+    tagged = False
+    for part in loc:
+        if tagged and _is_union_tag(part):
+            model, tagged = _TAG_MODELS[part], False
+            continue
+        out.append(part)
+        if isinstance(part, str):
+            field = model.model_fields.get(part) if model is not None else None
+            model = _model_of(field.annotation) if field is not None else None
+            tagged = model in _TAG_MODELS.values()
+    return out
 
 
 def _is_union_tag(part: Any) -> bool:

@@ -19,9 +19,25 @@ from dataclasses import dataclass, field
 from typing import (Annotated, Any, Callable, ClassVar, Iterator, Mapping, Optional, Union,
                     get_args)
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from .errors import ConfigError
+
+
+def not_a_boolean(value: Any) -> Any:
+    """Refuse true/false where a number is due. Pydantic's lax mode reads a bool as 1 or
+    0, so `limit: true` ran one example and `seed: false` seed 0, silently; YAML reads a
+    bare yes, no, on and off as booleans too."""
+    if isinstance(value, bool):
+        raise ValueError(f"a number is needed here, not {str(value).lower()} (YAML reads "
+                         "true, false, yes, no, on and off as a boolean)")
+    return value
+
+
+# The number types of every spec field: `int` or `float` alone would take a boolean
+# (tests/test_config_bounds.py walks every spec for a bare one).
+Int = Annotated[int, BeforeValidator(not_a_boolean)]
+Float = Annotated[float, BeforeValidator(not_a_boolean)]
 
 
 class Spec(BaseModel):

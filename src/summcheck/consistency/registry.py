@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..registry import Registry, Spec
+from ..registry import Float, Int, Registry, Spec
 
 CHECKS = Registry("check")
 
@@ -28,7 +28,7 @@ ONTONOTES_LABELS = ENTITY_LABELS + ("LANGUAGE", "DATE", "TIME", "PERCENT", "MONE
                  "every number in the summary must be in the story (units, rounding, "
                  "qualifiers)", name="numbers", on_by_default=True, hash_when_off=True)
 class NumbersCheckSpec(Spec):
-    tolerance: float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
+    tolerance: Float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
 
 
 @CHECKS.register("summcheck.consistency.entities:build",
@@ -70,7 +70,7 @@ class SupportSpec(Spec):
     against the whole story; slower). Measured in benchmarks/results/agreement_cv.md."""
 
     method: Literal["auto", "aligned", "lexical", "embedding", "lexical+embedding"] = "auto"
-    threshold: float | None = Field(
+    threshold: Float | None = Field(
         None, ge=0, le=1, description="flag bullets scoring below this; null: the method's "
                                       "default (aligned 0.3, lexical 0.4, embedding 0.6, "
                                       "lexical+embedding 0.3), except with method auto, "
@@ -102,9 +102,9 @@ class LikelihoodSpec(Spec):
     (consistency/likelihood.py). Not in `consistency`: its own `likelihood_support`.
     Measured in benchmarks/results/likelihood.md."""
 
-    story_tokens: int = Field(768, ge=64, le=8192,
+    story_tokens: Int = Field(768, ge=64, le=8192,
                               description="the story is cut to its first this many tokens")
-    threshold: float = Field(-4.0, le=0, description="flag a name or negation the story "
+    threshold: Float = Field(-4.0, le=0, description="flag a name or negation the story "
                                                      "lacks where the model expected one the "
                                                      "story has, when its log-probability "
                                                      "is below this")

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from ..registry import Registry, Spec
+from ..registry import Float, Int, Registry, Spec
 
 LOADERS = Registry("dataset source", tag="source")
 
@@ -31,8 +31,8 @@ class FieldMap(Spec):
 class _DatasetBase(Spec):
     unhashed_fields = ("prepare",)
 
-    sample: int | None = Field(None, ge=1, description="random sample of this many examples")
-    seed: int = 0
+    sample: Int | None = Field(None, ge=1, description="random sample of this many examples")
+    seed: Int = 0
     clean_html: bool = Field(True, description="decode HTML entities and drop tags")
     prepare: str | None = Field(
         None, description="how to make the data when it is not there yet (a command); "

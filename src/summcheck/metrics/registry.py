@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from ..registry import Registry, Spec
+from ..registry import Float, Int, Registry, Spec
 
 METRICS = Registry("metric")
 
@@ -52,6 +52,6 @@ class CoverageSpec(Spec):
     """Semantic highlight coverage: each reference highlight's best cosine similarity to
     any generated bullet (all-MiniLM-L6-v2); `threshold` decides "covered"."""
 
-    threshold: float = Field(0.6, ge=-1, le=1)
+    threshold: Float = Field(0.6, ge=-1, le=1)
     optional: bool = Field(
         False, description="skip (with a warning) when the embedding extra is not installed")

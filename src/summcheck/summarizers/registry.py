@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from ..registry import Registry, Spec
+from ..registry import Float, Int, Registry, Spec
 
 SUMMARIZERS = Registry("summarizer type", tag="type")
 
@@ -49,14 +49,14 @@ def new_tokens_not_length(generation: dict) -> dict:
 
 # what torch.manual_seed takes: a larger seed failed every summary of a model ("Overflow
 # when unpacking long long"), the run going on with exit 0
-TorchSeed = Annotated[int, Field(ge=-2**63, lt=2**64)]
+TorchSeed = Annotated[Int, Field(ge=-2**63, lt=2**64)]
 
 
 class _SummarizerBase(Spec):
     unhashed_fields = ("note",)
 
     name: str | None = Field(None, description="label in reports; defaults to the type")
-    max_bullets: int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
+    max_bullets: Int | None = Field(None, ge=1, description="overrides bullets.max_bullets")
     optional: bool = Field(
         False, description="skip (with a warning) when its extra is not installed")
     note: str | None = Field(
@@ -72,14 +72,14 @@ class _SummarizerBase(Spec):
                       "the first k sentences of the story")
 class LeadSpec(_SummarizerBase):
     type: Literal["lead"]
-    k: int = Field(3, ge=1)
+    k: Int = Field(3, ge=1)
 
 
 @SUMMARIZERS.register("summcheck.summarizers.extractive:build_textrank",
                       "the k most central story sentences (TextRank on word overlap)")
 class TextRankSpec(_SummarizerBase):
     type: Literal["textrank"]
-    k: int = Field(3, ge=1)
+    k: Int = Field(3, ge=1)
 
 
 @SUMMARIZERS.register("summcheck.summarizers.extractive:build_oracle",
@@ -87,7 +87,7 @@ class TextRankSpec(_SummarizerBase):
                       "against the references most")
 class OracleSpec(_SummarizerBase):
     type: Literal["oracle"]
-    k: int = Field(4, ge=1, description="at most this many sentences")
+    k: Int = Field(4, ge=1, description="at most this many sentences")
     metric: Literal["rouge1", "rouge2", "rougeLsum", "rouge1+rouge2"] = "rouge1+rouge2"
 
 
@@ -96,13 +96,13 @@ class _HFModelBase(_SummarizerBase):
     revision: str | None = None
     device: str = "cpu"
     dtype: Literal["float32", "bfloat16", "float16", "auto"] = "float32"
-    batch_size: int = Field(8, ge=1)
+    batch_size: Int = Field(8, ge=1)
     # 10**9 threads aborted the process in OpenMP (exit 1)
-    threads: int | None = Field(
+    threads: Int | None = Field(
         None, ge=1, le=4096, description="torch CPU threads; default: $OMP_NUM_THREADS, "
                                          "else the cores this process may use. Changes "
                                          "speed, not output")
-    max_input_tokens: int | None = Field(None, ge=8, description="default: the model's limit")
+    max_input_tokens: Int | None = Field(None, ge=8, description="default: the model's limit")
     generation: dict[str, Any] = Field(default_factory=dict)
     seed: TorchSeed = 0
 
@@ -151,7 +151,7 @@ class PrecomputedSpec(_SummarizerBase):
     path: str
     id_field: str = "id"
     summary_field: str = "summary"
-    max_missing: float = Field(
+    max_missing: Float = Field(
         0.5, ge=0, le=1, description="largest share of examples that may lack a summary "
         "in the file (they count as failed); more stops the run (exit 2)")
 
@@ -163,10 +163,10 @@ class EmbeddingSpec(_SummarizerBase):
     """Extractive: pick story sentences by sentence embeddings (all-MiniLM-L6-v2)."""
 
     type: Literal["embedding"]
-    k: int = Field(3, ge=1)
+    k: Int = Field(3, ge=1)
     method: Literal["centroid", "mmr"] = "mmr"
-    mmr_lambda: float = Field(0.7, ge=0, le=1, description="relevance vs diversity in MMR")
-    batch_size: int = Field(32, ge=1)
+    mmr_lambda: Float = Field(0.7, ge=0, le=1, description="relevance vs diversity in MMR")
+    batch_size: Int = Field(32, ge=1)
 
 
 @SUMMARIZERS.register("summcheck.summarizers.gemma:build",
@@ -180,14 +180,14 @@ class Gemma270mSpec(_SummarizerBase):
     type: Literal["gemma-270m"]
     cache_dir: str | None = Field(None, description="converted model folder; default: user cache")
     prompt_template: str = "{story}\n\nHighlights:\n-"
-    batch_size: int = Field(1, ge=1)
+    batch_size: Int = Field(1, ge=1)
 
     @field_validator("prompt_template")
     @classmethod
     def _story_in_prompt(cls, value: str) -> str:
         return with_story(value)
 
-    max_input_tokens: int = Field(1024, ge=64)
+    max_input_tokens: Int = Field(1024, ge=64)
     generation: dict[str, Any] = Field(default_factory=lambda: {
         "max_new_tokens": 96, "do_sample": False, "repetition_penalty": 1.1})
     seed: TorchSeed = 0
