@@ -10,8 +10,8 @@ from summcheck.cli import app
 from summcheck.data import quality
 from summcheck.data.quality import WIDE_SPACES, data_warnings, word_counts
 from summcheck.metrics.rouge import RougeMetric
-from summcheck.text import clean_markup
-from summcheck.types import Example
+from summcheck.text import clean_markup, has_words
+from summcheck.types import Example, Summary
 
 
 @pytest.mark.parametrize("raw, clean", [
@@ -149,7 +149,8 @@ def test_clean_html_changes_an_example_only_where_markup_is(story, title, bullet
 
     original = Example("x", story, tuple(bullets), title)
     cleaned = _clean(original)
-    one_line = tuple(b for b in (" ".join(clean_markup(x).split()) for x in bullets) if b)
+    one_line = tuple(b for b in (" ".join(clean_markup(x).split()) for x in bullets)
+                     if has_words(b))
     texts = (clean_markup(story), one_line, clean_markup(title))
     markup = any(c in text for text in (story, title, *bullets) for c in "<&")
     if not markup or texts == (story, tuple(bullets), title):
@@ -168,3 +169,52 @@ def test_markup_in_highlights_leaves_one_line_per_bullet_and_no_blank_bullet():
     cleaned = _clean(Example("x", "Story.", ("The cat sat on the mat<br>and the dog ran.",
                                              "<p></p>", "A &amp; B")))
     assert cleaned.reference_bullets == ("The cat sat on the mat and the dog ran.", "A & B")
+
+
+_WORDLESS = st.text(alphabet=".-•*—…!?,; \t", max_size=5)
+
+
+@given(st.lists(st.one_of(_WORDLESS, st.sampled_from(["A cat sat.", "- Two dogs ran.",
+                                                       "3 died", "Ünïcödé"])), max_size=6))
+def test_loaded_reference_bullets_all_hold_words(parts):
+    """A highlight of "..." or "-" was loaded as a reference bullet: a reference of such
+    bullets scored ROUGE 0 (in the mean) instead of being no reference. Whether the
+    highlights are a list or a joined string, only bullets with a letter or digit stay,
+    in order, and an example left with none has no reference (warned, like a missing one)."""
+    from summcheck.data.mapping import bullets
+    from summcheck.scoring import check_items
+
+    for loaded in (bullets(parts, "\n"), bullets("\n".join(parts), "\n")):
+        assert all(has_words(b) for b in loaded)
+        assert len(loaded) == sum(has_words(p) for p in parts)
+        example = Example("x", "A cat sat. Two dogs ran.", loaded)
+        assert (check_items([example], [Summary("x", ("A cat sat.",))])[0][2]
+                is None) == (not loaded)
+        survey = quality.DataSurvey("default")
+        survey.add(example)
+        assert survey.no_refs == ([] if loaded else ["x"])
+
+
+def test_a_reference_of_wordless_bullets_is_no_reference(tmp_path, monkeypatch):
+    """End to end: an example whose highlights are ["..."] is left out of the ROUGE means
+    (n counts only the examples with a reference) and is warned about."""
+    data = tmp_path / "d.jsonl"
+    story = "The mayor opened a bridge on Monday. It cost 5 million dollars. Crowds cheered."
+    data.write_text("\n".join(json.dumps(row) for row in [
+        {"id": "a", "article": story, "highlights": ["..."]},
+        {"id": "b", "article": story, "highlights": ["The mayor opened a bridge.", "—"]},
+        {"id": "c", "article": story, "highlights": "The mayor opened a bridge.\n- \n..."},
+    ]) + "\n")
+    (tmp_path / "c.yaml").write_text(
+        f"name: refs\ndataset: {{source: hf, path: {data}}}\nsummarizers:\n"
+        "  - {type: lead, k: 2}\nchecks: {entities: null, support: null}\n")
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "c.yaml"), "--out",
+                                      str(tmp_path / "runs"), "--cache-dir",
+                                      str(tmp_path / "cache"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    run = next((tmp_path / "runs").iterdir())
+    results = json.loads((run / "results.json").read_text())
+    lead = results["summarizers"][0]
+    assert lead["metrics"]["rouge1_f"]["n"] == 2
+    assert lead["metrics"]["rouge1_f"]["mean"] > 0.5
+    assert any("no reference highlights (a)" in w for w in results["warnings"])

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rouge_score.tokenizers import DefaultTokenizer
 
 from summcheck.metrics.rouge import RougeMetric, UnicodeTokenizer
+from summcheck.text import has_words
 
 TYPES = ("rouge1", "rouge2", "rougeL", "rougeLsum")
 METRICS = {(tok, stem): RougeMetric(TYPES, use_stemmer=stem, tokenizer=tok)
@@ -35,7 +36,7 @@ def n_tokens(bullet_list: list[str], tokenizer: str) -> int:
 @given(bullets, st.lists(bullets, max_size=3), settings_)
 def test_never_crashes_and_values_are_in_0_1(prediction, references, setting):
     scores = METRICS[setting].score(prediction=prediction, references=references)
-    has_reference = any(b.strip() for ref in references for b in ref)
+    has_reference = any(has_words(b) for ref in references for b in ref)
     assert set(scores) == ({f"{t}_{k}" for t in TYPES for k in "prf"} if has_reference else set())
     assert all(isinstance(v, float) and math.isfinite(v) and 0.0 <= v <= 1.0
                for v in scores.values())
@@ -121,3 +122,30 @@ def test_a_bullet_with_a_line_break_is_one_rougeLsum_sentence():
         metric = RougeMetric(("rougeL", "rougeLsum"), use_stemmer=False, backend=backend)
         scores = metric.score(prediction=["a b\nc d"], references=[["c d a b"]])
         assert scores["rougeLsum_r"] == scores["rougeL_r"] == 0.5, backend   # was 1.0
+
+
+# Bullets without a letter or digit: what a scrape or a careless export leaves ("...",
+# "-", "•", "—", "***"), with spaces.
+wordless = st.text(alphabet=".-•*—–…!?,;:()[] \t'\"", max_size=6)
+
+
+@settings(deadline=None)
+@given(bullets, st.lists(bullets, min_size=1, max_size=3), st.lists(wordless, max_size=3),
+       st.data(), settings_)
+def test_wordless_reference_bullets_change_nothing(prediction, references, extra, data,
+                                                   setting):
+    """A reference bullet with no word is no highlight: added anywhere in a reference it
+    moves no score, and a reference of such bullets only is no reference ({} with no other
+    reference). "..." alone scored ROUGE 0 against every summary, in the means."""
+    metric = METRICS[setting]
+    spoiled = []
+    for ref in references:
+        ref = list(ref)
+        for bullet in extra:
+            ref.insert(data.draw(st.integers(0, len(ref))), bullet)
+        spoiled.append(ref)
+    before = metric.score(prediction=prediction, references=references)
+    assert metric.score(prediction=prediction, references=spoiled) == before
+    only = metric.score(prediction=prediction, references=[[b] for b in extra] + references)
+    assert only == before
+    assert metric.score(prediction=prediction, references=[extra]) == {}

@@ -17,7 +17,7 @@ from .metrics.registry import METRICS
 from .plugins import adopt
 from .registry import Registry
 from .score_cache import CachedScores, ScoreCache, scoring_fingerprint
-from .text import holds_words
+from .text import holds_words, worded
 from .types import Example, Summary
 
 logger = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_pre
 #    summary of a story of "..." scored consistency 1.0 as a real summary).
 # 5: no `consistency` when none of the checks that ran has a factor of it (relations or
 #    likelihood alone gave every summary 1.0, ranked and starred).
+# 6: a reference bullet without a letter or digit ("...", "-") is none, for metrics and
+#    checks alike; a reference of such bullets only is no reference (it scored ROUGE 0).
 RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
-                   "|failed:rates=0,counts=none|rules=5")
+                   "|failed:rates=0,counts=none|rules=6")
 
 
 # What each multiplied precision measures, in words (keyed by check name).
@@ -164,7 +166,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
 
 def _run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]
                 ) -> list[dict[str, float]]:
-    items = [(s.bullets, [e.reference_bullets]) for e, s in zip(examples, summaries)]
+    items = [(s.bullets, [worded(e.reference_bullets)]) for e, s in zip(examples, summaries)]
     return metric.score_many(items)
 
 
@@ -186,9 +188,9 @@ def _run_checks(checks: list[Check], items: list[Item]) -> list[list[CheckResult
 
 def check_items(examples: Sequence[Example], summaries: Sequence[Summary]) -> list[Item]:
     """What a check's `check_many` takes: (story, bullets, reference bullets or None). A
-    blank reference bullet is none, as ROUGE reads it: an example ROUGE finds without
-    highlights gets no reference-side check scores either."""
-    return [(e.story, list(s.bullets), [b for b in e.reference_bullets if b.strip()] or None)
+    reference bullet without a letter or digit is none, as ROUGE reads it: an example
+    ROUGE finds without highlights gets no reference-side check scores either."""
+    return [(e.story, list(s.bullets), worded(e.reference_bullets) or None)
             for e, s in zip(examples, summaries)]
 
 

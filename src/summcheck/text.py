@@ -174,6 +174,19 @@ def tidy_bullets(bullets: Iterable[str], max_bullets: int | None = None) -> tupl
     return tuple(tidy[:max_bullets] if max_bullets else tidy)
 
 
+def has_words(text: str) -> bool:
+    """Whether `text` holds a letter or digit: a bullet that does not ("...", "-", "•")
+    says nothing, in a summary or a reference."""
+    return _HAS_WORD.search(text) is not None
+
+
+def worded(bullets: Iterable[str]) -> list[str]:
+    """The bullets that hold a letter or digit. A reference bullet of "..." or "-" is no
+    highlight: a reference of such bullets only is no reference (ROUGE and coverage do not
+    apply, as with a missing one); it scored ROUGE 0 against every summary."""
+    return [b for b in bullets if _HAS_WORD.search(b)]
+
+
 def holds_words(bullets: Iterable[str]) -> bool:
     """Whether any bullet holds a letter or digit. A summary without one ((), "", "...",
     "-") is empty: a failure wherever it comes from (a plugin summarizer, the Python API),

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
 from ..errors import DataError
-from ..text import clean_markup
+from ..text import clean_markup, worded
 from ..types import Example
 from .registry import LOADERS
 
@@ -121,8 +121,9 @@ def _clean(example: Example) -> Example:
     story, title = clean_markup(example.story), clean_markup(example.title)
     # one line per bullet after cleaning too: "<br>" and "<p>" become line breaks, which
     # rougeLsum would read as sentence ends, and "<p></p>" alone leaves a blank bullet
-    bullets = tuple(b for b in (" ".join(clean_markup(x).split())
-                                for x in example.reference_bullets) if b)
+    # ("<p>...</p>" a wordless one)
+    bullets = tuple(worded(" ".join(clean_markup(x).split())
+                           for x in example.reference_bullets))
     if (story, title, bullets) == (example.story, example.title, example.reference_bullets):
         return example
     return replace(example, story=story, title=title, reference_bullets=bullets,

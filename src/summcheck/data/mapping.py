@@ -10,7 +10,7 @@ from typing import Any
 
 from ..config import HFDataset
 from ..errors import DataError
-from ..text import clean_bullet, written_list
+from ..text import clean_bullet, worded, written_list
 from ..types import Example
 
 
@@ -144,7 +144,8 @@ def no_id(value: Any) -> bool:
 
 
 def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
-    """Reference bullets from a list column, a joined string (split on `sep`), or one string."""
+    """Reference bullets from a list column, a joined string (split on `sep`), or one string;
+    a bullet without a letter or digit ("...", "-") is none (`text.worded`)."""
     if value is None:
         return ()
     if isinstance(value, (list, tuple)):
@@ -153,7 +154,7 @@ def bullets(value: Any, sep: str | None) -> tuple[str, ...]:
         parts = [str(value)]
     else:
         parts = str(value).split(sep)
-    return tuple([b for b in map(clean_bullet, parts) if b])
+    return tuple(worded(map(clean_bullet, parts)))
 
 
 def where(spec: HFDataset) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..config import NewsPagesDataset
 from ..errors import DataError
-from ..text import is_bullet_line, strip_bullet
+from ..text import is_bullet_line, strip_bullet, worded
 from ..types import Example
 from . import sample_indices
 
@@ -45,7 +45,6 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE = rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
 _TIME = r"(?:[,\sT]+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]\.?m\.?)?(?:\s*(?:z|[a-z]{2,4}|[+-]\d{2}:?\d{2}))?)?"
 _TIMESTAMP_RE = re.compile(rf"^(?:(?:updated|published|posted)\s*:?\s*)?{_DATE}{_TIME}$", re.I)
-_MARKER_CHARS = "-*+•·▪‣◦–— "
 
 
 def load_news_pages(spec: NewsPagesDataset) -> list[Example]:
@@ -197,8 +196,7 @@ def _bullets(lines: list[str]) -> tuple[str, ...]:
             bullets[-1] = f"{bullets[-1]} {line.strip()}"
         else:
             bullets.append(strip_bullet(line))
-    cleaned = (" ".join(b.split()) for b in bullets)
-    return tuple(b for b in cleaned if b.strip(_MARKER_CHARS))
+    return tuple(worded(" ".join(b.split()) for b in bullets))
 
 
 def _tags(tag_lines: list[str]) -> list[str]:

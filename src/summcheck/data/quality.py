@@ -6,6 +6,7 @@ from typing import Iterable
 
 import numpy as np
 
+from ..text import has_words
 from ..types import Example
 
 _NON_ASCII_SHARE = 0.03   # share of words; above it ROUGE's default tokenizer loses words
@@ -46,7 +47,7 @@ class DataSurvey:
     def add(self, e: Example) -> None:
         if e.story.isspace() or not e.story:
             self.empty.append(e.id)
-        if not any(b.strip() for b in e.reference_bullets):
+        if not any(map(has_words, e.reference_bullets)):
             self.no_refs.append(e.id)
         if e.meta.get("html_cleaned"):
             self.cleaned.append(e.id)

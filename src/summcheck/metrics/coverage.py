@@ -22,6 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import Encoder, get_encoder
+from ..text import worded
 from .base import Item, Metric, require_items
 
 
@@ -50,7 +51,8 @@ class CoverageMetric(Metric):
     def score_many(self, items: Sequence[Item]) -> list[dict[str, float]]:
         """Scores for many (prediction, references) pairs, encoding all texts in one go."""
         require_items(items)
-        cleaned = [(_clean(pred), [r for r in map(_clean, refs) if r]) for pred, refs in items]
+        cleaned = [(_clean(pred), [r for r in (_clean(worded(ref)) for ref in refs) if r])
+                   for pred, refs in items]
         texts = [t for pred, refs in cleaned for t in [*pred, *(h for r in refs for h in r)]]
         vectors = dict(zip(texts, self.encoder.encode(texts, batch_size=self.batch_size)))
         return [self._one(pred, refs, vectors) for pred, refs in cleaned]

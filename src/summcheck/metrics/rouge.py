@@ -21,6 +21,7 @@ from itertools import chain
 from typing import Sequence
 
 from ..errors import ConfigError, MissingExtraError
+from ..text import worded
 from .base import Metric, require_items
 
 KEYS = ("p", "r", "f")
@@ -152,8 +153,10 @@ def _join(bullets: Sequence[str]) -> str:
 
 
 def _joined_references(references: Sequence[Sequence[str]]) -> list[str]:
-    """Each reference as one "\\n"-joined text; references without any text are dropped."""
-    return [text for text in map(_join, references) if text.strip()]
+    """Each reference as one "\\n"-joined text of its bullets that hold a letter or digit
+    (`text.worded`); a reference without one is dropped (no reference: {}). A reference of
+    "..." alone scored 0 against every summary, in the means."""
+    return [_join(bullets) for bullets in map(worded, references) if bullets]
 
 
 def _resolve_backend(backend: str, tokenizer: str) -> str:
