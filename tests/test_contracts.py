@@ -12,6 +12,8 @@ import pkgutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import summcheck
 from summcheck.consistency.base import Check, CheckResult
@@ -350,3 +352,52 @@ def test_a_summary_given_as_one_string_is_refused_by_every_check_and_metric():
     with pytest.raises(TypeError, match="each reference: a list of bullets"):
         rouge.score(prediction=[text], references=[story])
     assert rouge.score(prediction=[text], references=[[story]])["rouge1_f"] > 0
+
+
+class _SkipsEmpty(Metric):
+    """A plugin metric that answers {} for an empty summary, as if it did not apply."""
+
+    name = "plugin"
+
+    def signature(self) -> str:
+        return "plugin"
+
+    def score(self, *, prediction, references):
+        if not prediction:
+            return {}
+        return {"plugin_f": 1.0, "plugin_count": 2.0} if references and references[0] \
+            else {"plugin_free": 1.0}
+
+
+class _SkipsEmptyCheck(Check):
+    name = "plugin_check"
+
+    def signature(self) -> str:
+        return "plugin-check"
+
+    def check(self, *, source, summary, reference=None):
+        return CheckResult({} if not summary else {"plugin_check_precision": 1.0})
+
+
+@given(st.lists(st.tuples(st.sampled_from(["ok", "error", "empty", "dots"]), st.booleans()),
+                min_size=1, max_size=8))
+@settings(deadline=None)
+def test_a_failed_summary_scores_0_in_every_mean_also_for_a_plugin_that_answers_nothing(rows):
+    """A plugin metric or check that returned {} for a failed summary left the failure out
+    of its mean (fewer rows, a better mean). A failed summary now gets 0 on every rate its
+    plugin gives a real summary of that example, and no count; a reference metric still
+    does not apply to an example without a reference."""
+    from summcheck.scoring import score_batch
+
+    examples = [Example(str(i), "The mayor opened a bridge.", ("A bridge opened.",) if ref
+                        else ()) for i, (_, ref) in enumerate(rows)]
+    made = {"ok": {"bullets": ("The mayor spoke.",)}, "error": {"bullets": (), "error": "x"},
+            "empty": {"bullets": ()}, "dots": {"bullets": ("...",)}}
+    summaries = [Summary(str(i), **made[kind]) for i, (kind, _) in enumerate(rows)]
+    scored = score_batch(examples, summaries, [_SkipsEmpty(), ], [_SkipsEmptyCheck()])
+    for (kind, ref), (values, _) in zip(rows, scored):
+        rate = "plugin_f" if ref else "plugin_free"
+        if kind == "ok":
+            assert values[rate] == 1.0 and values["plugin_check_precision"] == 1.0
+        else:
+            assert values == {rate: 0.0, "plugin_check_precision": 0.0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -67,8 +68,10 @@ PRECISION_KEYS = ("numbers_precision", "entities_precision_source", "support_pre
 #    likelihood alone gave every summary 1.0, ranked and starred).
 # 6: a reference bullet without a letter or digit ("...", "-") is none, for metrics and
 #    checks alike; a reference of such bullets only is no reference (it scored ROUGE 0).
+# 7: a failed summary scores 0 on every rate its metric or check gives a real summary of
+#    that example, also when the plugin returned {} for it (it was left out of the mean).
 RULES_SIGNATURE = (f"consistency|product:{'*'.join(PRECISION_KEYS)}"
-                   "|failed:rates=0,counts=none|rules=6")
+                   "|failed:rates=0,counts=none|rules=7")
 
 
 # What each multiplied precision measures, in words (keyed by check name).
@@ -147,6 +150,10 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
     checks = [adopt(check, Check) for check in checks]
     per_check = _run_checks(checks, check_items(examples, summaries))
     per_metric = [_run_metric(metric, examples, summaries) for metric in metrics]
+    failed = [i for i, s in enumerate(summaries) if s.error is not None
+              or not holds_words(s.bullets)]
+    if failed:
+        _name_failures(metrics, checks, examples, failed, per_metric, per_check)
     out = []
     for i, (example, summary) in enumerate(zip(examples, summaries, strict=True)):
         values: dict[str, float] = {}
@@ -162,6 +169,40 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
             values = failure_scores(values)
         out.append((values, results))
     return out
+
+
+def _name_failures(metrics: list[Metric], checks: list[Check], examples: Sequence[Example],
+                   failed: list[int], per_metric: list[list[dict]],
+                   per_check: list[list[CheckResult]]) -> None:
+    """Give the failed summaries' empty values the names their metric or check gives a
+    real summary of the same example, in place (`failure_scores` then makes each rate 0).
+    A plugin that returned {} for an empty summary left the failure out of its means,
+    which then looked better the more summaries failed. The names come from scoring a
+    stand-in summary (`_stand_in`): a reference metric that does not apply to the
+    example (no reference) still gives none. Built-in metrics and checks give their names
+    for an empty summary, so this scores stand-ins only for those without a reference."""
+    for metric, values in zip(metrics, per_metric):
+        todo = [i for i in failed if not values[i]]
+        if todo:
+            named = metric.score_many([(_stand_in(examples[i]),
+                                        [worded(examples[i].reference_bullets)])
+                                       for i in todo])
+            for i, names in zip(todo, named, strict=True):
+                values[i] = dict(names)
+    for check, results in zip(checks, per_check):
+        todo = [i for i in failed if not results[i].scores]
+        if todo:
+            named = check.check_many([(examples[i].story, _stand_in(examples[i]),
+                                       worded(examples[i].reference_bullets) or None)
+                                      for i in todo])
+            for i, names in zip(todo, named, strict=True):
+                results[i] = replace(results[i], scores=dict(names.scores))
+
+
+def _stand_in(example: Example) -> list[str]:
+    """A summary with words for `example`, to learn which values a metric or check gives:
+    its reference bullets, else the start of its story."""
+    return worded(example.reference_bullets) or [" ".join(example.story.split()[:60]) or "-"]
 
 
 def _run_metric(metric: Metric, examples: Sequence[Example], summaries: Sequence[Summary]

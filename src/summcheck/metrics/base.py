@@ -43,7 +43,9 @@ class Metric(ABC):
     @abstractmethod
     def score(self, *, prediction: Sequence[str], references: Sequence[Sequence[str]]
               ) -> dict[str, float]:
-        """Values for one summary; {} when the metric does not apply (no reference)."""
+        """Values for one summary; {} when the metric does not apply (no reference). A
+        failed summary scores 0 on every rate the metric gives a real summary of its
+        example, whatever this returns for it (scoring._name_failures)."""
 
     def score_many(self, items: Sequence[Item]) -> list[dict[str, float]]:
         """`score` of each (prediction, references) item, in order. Default: one by one;
