@@ -16,13 +16,14 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from .consistency.registry import (CHECKS, ENTITY_LABELS, EntitiesCheckSpec,  # noqa: F401
                                    NumbersCheckSpec, RelationsCheckSpec, SupportSpec)
 from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noqa: F401
                             NewsPagesDataset, _DatasetBase)
 from .errors import ConfigError
-from .metric_kinds import drop_that_cannot_fail
+from .metric_kinds import direction, drop_that_cannot_fail
 from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
 from .registry import Float, Int
 from .registry import Spec as _Spec
@@ -185,6 +186,31 @@ class RunSpec(_Spec):
                                  f"config ({', '.join(labels)}).{hint}")
         return value
 
+    @field_validator("regress")
+    @classmethod
+    def _gates_what_the_run_gives(cls, value: RegressSpec | None, info) -> RegressSpec | None:
+        """A misspelt `regress.max_drop` metric ("rouge2f") passed `validate`; the run
+        only warned, after all its work, and `summcheck regress` refused it. Checked when
+        every metric and check of the config says which values it gives; the default
+        gate's names may stay when their metric is off (regress skips them)."""
+        sections = {key: info.data.get(key) for key in _SECTIONS}
+        known = gated_names(*sections.values())
+        if value is None or known is None:
+            return value
+        for name in value.max_drop:
+            if name not in known and name not in RegressSpec().max_drop:
+                raise PydanticCustomError(
+                    "unknown_gated_metric", "{name}: no metric or check of this config gives "
+                    "it.{hint} They give: {known}",
+                    {"name": repr(name), "hint": _off_or_close(name, known, sections),
+                     "known": ", ".join(sorted(known)), "at": ("max_drop", name)})
+            if direction(name) == 0:
+                raise PydanticCustomError(
+                    "count_gated", "{name} is a count with no better direction, so it "
+                    "cannot be gated. Gate a rate or score instead",
+                    {"name": name, "at": ("max_drop", name)})
+        return value
+
     def spec_hash(self) -> str:
         """Hash of everything that can move a number; report/gate settings are left out."""
         numbers_only = self.model_dump(mode="json", exclude=self._unhashed())
@@ -210,6 +236,40 @@ class RunSpec(_Spec):
             if left_out:
                 exclude[key] = left_out
         return exclude
+
+
+def _off_or_close(name: str, known: set[str], sections: dict[str, Any]) -> str:
+    """Why a gated name is not given: the metric or check that gives it by default is
+    off, or set otherwise (ROUGE without that type); else the closest name."""
+    for key, registry in _SECTIONS.items():
+        for entry in registry:
+            try:
+                names = entry.spec().metric_names() or ()
+            except ValidationError:     # a spec with required settings
+                names = ()
+            if name in names:
+                why = "is off in this config" if getattr(sections[key], entry.name) is None \
+                    else "is set otherwise here"
+                return (f" {key}.{entry.name} gives it by default, and {why}: turn it on "
+                        "(or set it so), or remove the name from regress.max_drop.")
+    return _did_you_mean(name, known)
+
+
+def gated_names(metrics: Any, checks: Any) -> set[str] | None:
+    """The metric names a run of these `metrics:` and `checks:` sections gives, or None
+    when a section failed validation or an entry that is on does not say its names."""
+    if metrics is None or checks is None:
+        return None
+    names: set[str] = set()
+    for section in (metrics, checks):
+        for entry in section.__class__.model_fields:
+            spec = getattr(section, entry)
+            if spec is not None:
+                given = spec.metric_names()
+                if given is None:
+                    return None
+                names.update(given)
+    return names
 
 
 # ---------------------------------------------------------------- loading
@@ -397,7 +457,7 @@ def _describe(err: ValidationError, path: Path, text: str) -> str:
     errors = _drop_consequential(err.errors())
     lines = [f"{path}: invalid config ({len(errors)} problem(s)):"]
     for e in errors:
-        loc = _without_union_tags(list(e["loc"]))
+        loc = _without_union_tags(list(e["loc"])) + list(e.get("ctx", {}).get("at", ()))
         if e["type"] == "invalid_key":   # its last part is the key's position, not a field
             loc = loc[:-1]
         field = _format_loc(loc)
@@ -451,6 +511,8 @@ def _format_loc(loc: list) -> str:
 def _explain(e: dict, loc: list) -> str:
     """One sentence saying what is wrong and how to fix it; `loc` includes union tags."""
     kind = e["type"]
+    if e.get("ctx", {}).get("at"):   # our own error about a part of the input: no (got ...)
+        return f"{e['msg']}."
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         hint = _did_you_mean(str(loc[-1]), allowed)

@@ -50,6 +50,12 @@ class Spec(BaseModel):
     unhashed_fields: ClassVar[tuple[str, ...]] = ()
     path_fields: ClassVar[tuple[str, ...]] = ()
 
+    def metric_names(self) -> tuple[str, ...] | None:
+        """The names of the values the metric or check this spec builds gives a summary,
+        when they are known before a run (`regress.max_drop` is checked against them on
+        load); None when they are not (a plugin that does not say)."""
+        return None
+
 
 @dataclass(frozen=True)
 class Entry:

@@ -30,6 +30,9 @@ ONTONOTES_LABELS = ENTITY_LABELS + ("LANGUAGE", "DATE", "TIME", "PERCENT", "MONE
 class NumbersCheckSpec(Spec):
     tolerance: Float = Field(0.02, ge=0, lt=1, description="relative rounding tolerance")
 
+    def metric_names(self) -> tuple[str, ...]:   # `consistency`: a factor of it
+        return ("numbers_precision", "numbers_count", "numbers_unsupported", "consistency")
+
 
 @CHECKS.register("summcheck.consistency.entities:build",
                  "every name (person, organisation, place, ...) in the summary must be in "
@@ -37,6 +40,11 @@ class NumbersCheckSpec(Spec):
 class EntitiesCheckSpec(Spec):
     model: str = "en_core_web_sm"
     labels: tuple[str, ...] = ENTITY_LABELS
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("entities_precision_source", "entities_count", "entities_unsupported",
+                "entities_precision_target", "entities_recall_target",
+                "entities_reference_count", "consistency")
 
     @field_validator("labels")
     @classmethod
@@ -76,6 +84,11 @@ class SupportSpec(Spec):
                                       "lexical+embedding 0.3), except with method auto, "
                                       "which then only scores (no findings)")
 
+    def metric_names(self) -> tuple[str, ...]:
+        flags = self.threshold is not None or self.method != "auto"   # as support.build
+        return ("support_precision", "support_min", "support_unstitched", "support_count",
+                *(("support_weak",) if flags else ()), "consistency")
+
 
 @CHECKS.register("summcheck.consistency.relations:build",
                  "opt-in: who did what to whom in a bullet must be in one story sentence",
@@ -91,6 +104,10 @@ class RelationsCheckSpec(Spec):
     flag: tuple[Literal["conflict", "together", "unlinked", "novel"], ...] = Field(
         ("conflict", "together", "unlinked", "novel"), min_length=1,
         description="which unsupported relations count as findings")
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("relations_score", "relations_precision", "relations_count",
+                "relations_unsupported")
 
 
 @CHECKS.register("summcheck.consistency.likelihood:build",
@@ -108,3 +125,6 @@ class LikelihoodSpec(Spec):
                                                      "lacks where the model expected one the "
                                                      "story has, when its log-probability "
                                                      "is below this")
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("likelihood_support", "likelihood_unsupported")

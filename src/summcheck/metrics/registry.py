@@ -34,6 +34,9 @@ class RougeSpec(Spec):
                             "scores, much faster), else rouge_score; rust: require it; "
                             "python: rouge_score. Not in spec_hash: it moves no number")
 
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(f"{t}_{k}" for t in self.types for k in "prf")
+
     @field_validator("types")
     @classmethod
     def _some_type(cls, types: tuple[str, ...]) -> tuple[str, ...]:
@@ -55,3 +58,6 @@ class CoverageSpec(Spec):
     threshold: Float = Field(0.6, ge=-1, le=1)
     optional: bool = Field(
         False, description="skip (with a warning) when the embedding extra is not installed")
+
+    def metric_names(self) -> tuple[str, ...]:
+        return ("coverage_mean", "coverage_share")
