@@ -3,6 +3,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from summcheck.config import PrecomputedSpec
 from summcheck.errors import DataError
@@ -292,3 +294,29 @@ def test_a_text_with_brackets_is_still_a_text(tmp_path, summary):
     path = tmp_path / "out.jsonl"
     path.write_text(json.dumps({"id": "a", "summary": summary}) + "\n")
     assert build(path).check_file() == 1
+
+
+_SENTENCE = st.sampled_from(["Three people were hurt.", "The council voted 5 to 2.",
+                             "Prices rose 3.5% in May.", "Lee resigned on Monday."])
+_MARKER = st.sampled_from(["- ", "* ", "• ", "1. ", "2) "])
+_LEAD_IN = st.sampled_from(["Highlights:", "**Key points:**", "Here are 3 highlights:"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(bullets=st.lists(st.tuples(_MARKER, _SENTENCE), min_size=1, max_size=6),
+       lead_in=st.lists(_LEAD_IN, max_size=1), max_bullets=st.sampled_from([None, 2, 4]))
+def test_a_list_summary_has_the_bullets_of_the_same_list_written_as_text(
+        tmp_path_factory, bullets, lead_in, max_bullets):
+    """A summary given as a JSON list kept "- " markers and a "Highlights:" item as
+    bullets (the lead-in then pushed the last real bullet past max_bullets), where the
+    same summary written as text was parsed into clean bullets. Both read alike now,
+    with or without the markers."""
+    path = tmp_path_factory.mktemp("p") / "s.jsonl"
+    lines = lead_in + [marker + sentence for marker, sentence in bullets]
+    path.write_text("".join(json.dumps({"id": i, "summary": s}) + "\n" for i, s in [
+        ("a", lines), ("b", "\n".join(lines)), ("c", [s for _, s in bullets])]))
+    pre = build_summarizer(PrecomputedSpec(type="precomputed", path=str(path)),
+                           max_bullets=max_bullets)
+    listed, text, bare = pre.summarize([Example(i, "story") for i in "abc"])
+    assert listed.bullets == text.bullets == bare.bullets
+    assert listed.bullets == tuple(s for _, s in bullets)[:max_bullets]

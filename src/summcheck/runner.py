@@ -31,7 +31,7 @@ from .scoring import (RULES_SIGNATURE, Scorer, build_checks, build_metrics,
 from .stats import aggregate_matrix
 from .summarizers.base import Summarizer, build_summarizer
 from .summarizers.cache import GenerationCache, pending
-from .text import BULLETS_VERSION, SENTENCE_SPLITTER
+from .text import BULLETS_VERSION, LIST_BULLETS_VERSION, SENTENCE_SPLITTER
 from .types import Example, Summary, digest_texts
 from .versions import installed_version
 
@@ -578,6 +578,7 @@ def _signatures(spec: RunSpec, metrics: list) -> dict[str, str]:
     sigs["aggregation"] = (f"mean|bootstrap:expanded-percentile|n={boot.n}|seed={boot.seed}"
                            f"|conf={boot.confidence}|rng:numpy-pcg64|order:sorted")
     sigs["bullets"] = (f"sentences:{SENTENCE_SPLITTER}|parse:v{BULLETS_VERSION}"
+                       f"|list:v{LIST_BULLETS_VERSION}"
                        f"|max_bullets={spec.bullets.max_bullets}")
     sigs["environment"] = "|".join(
         [f"summcheck-{__version__}", f"python-{platform.python_version()}"]

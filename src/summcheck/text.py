@@ -23,6 +23,11 @@ from .versions import installed_version
 #    "Highlights:" alone scored as a one-bullet summary, not as an empty one); a glyph
 #    marker needs no space after it ("•Three hurt." was glued onto the bullet before).
 BULLETS_VERSION = "4"
+# Bump when `list_bullets` reads a summary given as a list of bullets differently.
+# 2: each item is read as a marker line is: its marker stripped ("- Three hurt." was
+#    scored with the "-"), and items opening the list that introduce it ("Highlights:")
+#    are no bullets (one was bullet 1, pushing the last real bullet past max_bullets).
+LIST_BULLETS_VERSION = "2"
 # Bullet markers models and pages use: -, *, +, •, ·, ▪, ‣, –, —, "1." / "1)" / "(1)".
 # A glyph bullet (•▪‣◦) never starts a word, so it needs no space after it; "-", "*",
 # "1." and the rest do ("-5 degrees", "*Note", "3.5%").
@@ -139,6 +144,17 @@ def split_bullets(text: str, max_bullets: int | None = None) -> tuple[str, ...]:
         opening = next((i for i, ln in enumerate(lines) if not is_lead_in(ln)), len(lines))
         bullets = split_sentences("\n".join(lines[opening:]))
     return tidy_bullets(bullets, max_bullets)
+
+
+def list_bullets(items: Iterable[str], max_bullets: int | None = None) -> tuple[str, ...]:
+    """Bullets from a summary given as a list (a JSON list in a summaries file): each item
+    is a bullet, read by the rules `split_bullets` reads a marked line by (its marker
+    stripped), and the items opening the list that introduce it ("Highlights:") or hold
+    no word are dropped, so a list and the same bullets written as text score alike."""
+    items = list(items)
+    opening = next((i for i, item in enumerate(items)
+                    if _HAS_WORD.search(item) and not is_lead_in(item)), len(items))
+    return tidy_bullets((strip_bullet(item) for item in items[opening:]), max_bullets)
 
 
 def require_bullets(bullets: object, what: str = "summary") -> None:

@@ -27,7 +27,8 @@ from .. import fastjson, scratch
 from ..data.csv_file import wrong_delimiter
 from ..data.mapping import kind, no_id, repeated_column
 from ..errors import DataError
-from ..text import BULLETS_VERSION, counted, split_bullets, tidy_bullets, written_list
+from ..text import (BULLETS_VERSION, LIST_BULLETS_VERSION, counted, list_bullets, split_bullets,
+                    written_list)
 from ..types import Example, Summary
 from .base import Summarizer, fingerprint_of
 
@@ -51,7 +52,7 @@ class Precomputed(Summarizer):
         return fingerprint_of("precomputed", {
             "file_sha256": self._file_digest(), "id_field": self.spec.id_field,
             "summary_field": self.spec.summary_field, "max_bullets": self.max_bullets,
-            "bullets": BULLETS_VERSION,
+            "bullets": BULLETS_VERSION, "list_bullets": LIST_BULLETS_VERSION,
         })
 
     def _file_digest(self) -> str:
@@ -197,8 +198,8 @@ class Precomputed(Summarizer):
         if value is None:
             return Summary(example_id, (), error=f"no summary for id {example_id!r} in {self.path}")
         listed = isinstance(value, list)
-        if listed:   # tidied as split_bullets tidies; a null is no bullet (was the text "None")
-            every = tidy_bullets(str(v) for v in value if v is not None)
+        if listed:   # read as split_bullets reads lines; a null is no bullet (was "None")
+            every = list_bullets(str(v) for v in value if v is not None)
         else:
             every = split_bullets(str(value))
         bullets = every[:self.max_bullets or None]
