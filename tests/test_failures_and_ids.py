@@ -407,19 +407,21 @@ def test_compare_and_regress_show_failed_summaries(folder):
     assert any("failed summaries" in w for w in verdict["warnings"])
 
 
-def test_a_gated_metric_the_run_does_not_produce_is_a_warning_of_the_run(folder):
+def test_a_gated_metric_the_run_does_not_produce_stops_the_run_before_any_work(folder):
     """`regress: {max_drop: {rouge2: 0.01}}` passed validate and run; only regress
-    refused it, after the run and without naming the config."""
+    refused it, after the run and without naming the config. Then the run warned, after
+    all its work; now the config is refused on load, naming the key."""
     dataset(folder, ["a", "b"])
     write_config(folder, [{"id": "a", "summary": SUMMARIES[0]}, {"id": "b", "summary": "y"}])
     config = folder / "c.yaml"
     config.write_text(config.read_text() + "regress: {max_drop: {rouge2: 0.01, "
                                            "rouge1_f: 0.01}}\n")
+    line = config.read_text().count("\n")
     result = run_cli(folder, "--out", "r")
-    assert result.exit_code == 0, result.output
-    (warning,) = [w for w in results_of(folder / "r")["warnings"] if "regress" in w]
-    assert "unknown metric 'rouge2' (regress.max_drop in the config). Did you mean " \
-           "'rouge2_f'?" in warning and warning in result.output
+    assert result.exit_code == 2, result.output
+    assert f"line {line}, regress.max_drop.rouge2: 'rouge2': no metric or check" in result.output
+    assert "Did you mean 'rouge2_f'?" in result.output
+    assert not (folder / "r").exists()
 
 
 class _SometimesNaN(RougeMetric):

@@ -43,7 +43,7 @@ def test_the_declared_names_are_the_names_a_run_gives(sections):
 def _config(tmp_path, name: str, sections: str = "") -> str:
     path = tmp_path / "c.yaml"
     path.write_text(f"name: t\n{sections}summarizers:\n  - {{type: lead}}\nregress:\n"
-                    f"  max_drop:\n    rouge1_f: 0.01\n    {name!r}: 0.01\n")
+                    f"  max_drop:\n    {name!r}: 0.01\n")
     return str(path)
 
 
@@ -67,7 +67,7 @@ def test_validate_refuses_a_gated_name_the_run_cannot_give(tmp_path_factory, nam
         return
     with pytest.raises(ConfigError) as err:
         load_config(_config(tmp_path, name))
-    assert f"line 7, regress.max_drop.{name}: " in str(err.value)
+    assert f"line 6, regress.max_drop.{name}: " in str(err.value)
 
 
 def test_the_refusal_says_why():

@@ -23,7 +23,7 @@ from .consistency.registry import (CHECKS, ENTITY_LABELS, EntitiesCheckSpec,  # 
 from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noqa: F401
                             NewsPagesDataset, _DatasetBase)
 from .errors import ConfigError
-from .metric_kinds import direction, drop_that_cannot_fail
+from .metric_kinds import closest_metric, direction, drop_that_cannot_fail
 from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
 from .registry import Float, Int
 from .registry import Spec as _Spec
@@ -252,7 +252,8 @@ def _off_or_close(name: str, known: set[str], sections: dict[str, Any]) -> str:
                     else "is set otherwise here"
                 return (f" {key}.{entry.name} gives it by default, and {why}: turn it on "
                         "(or set it so), or remove the name from regress.max_drop.")
-    return _did_you_mean(name, known)
+    close = closest_metric(name, known)
+    return f" Did you mean '{close}'?" if close else ""
 
 
 def gated_names(metrics: Any, checks: Any) -> set[str] | None:

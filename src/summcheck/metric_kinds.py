@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 # Counts of problems per summary (unsupported mentions, weak bullets): lower is better.
 PROBLEM_COUNT_SUFFIXES = ("_unsupported", "_weak")
 COUNT_SUFFIXES = ("_count",) + PROBLEM_COUNT_SUFFIXES
@@ -21,6 +23,16 @@ def drop_that_cannot_fail(metric: str, drop: float) -> str | None:
         return None
     return (f"{metric} is a 0-1 rate, so an allowed drop of {drop:g} can never fail the "
             "gate. Give it in the metric's 0-1 units (0.01 for one percentage point)")
+
+
+def closest_metric(metric: str, known: set[str] | list[str]) -> str | None:
+    """The known name closest to a misspelt one, or None when none is close; of equally
+    close ones the F-measure ("rouge2" -> rouge2_f, where difflib's own tie-break gave
+    rouge2_r)."""
+    scored = [(difflib.SequenceMatcher(None, metric, m).ratio(), m.endswith("_f"), m)
+              for m in sorted(known)]
+    best = max(scored, default=(0.0, False, ""))
+    return best[2] if best[0] >= 0.6 else None
 
 
 def direction(metric: str) -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import difflib
 import hashlib
 import json
 import math
@@ -18,6 +17,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from .artifacts import RunData
 from .errors import SummcheckError
+from .metric_kinds import closest_metric
 from .stats import PairedResult, paired_test
 
 HEADLINE_METRICS = ("rouge1_f", "rouge2_f", "rougeLsum_f", "consistency")
@@ -99,12 +99,8 @@ def pair_labels(a: ScoreSet, b: ScoreSet) -> list[tuple[str, str]]:
 
 
 def unknown_metric_error(metric: str, known: set[str], where: str) -> SummcheckError:
-    # the closest name; of equally close ones the F-measure ("rouge2" -> rouge2_f, where
-    # difflib's own tie-break gave rouge2_r)
-    scored = [(difflib.SequenceMatcher(None, metric, m).ratio(), m.endswith("_f"), m)
-              for m in sorted(known)]
-    best = max(scored, default=(0.0, False, ""))
-    hint = f" Did you mean '{best[2]}'?" if best[0] >= 0.6 else ""
+    close = closest_metric(metric, known)
+    hint = f" Did you mean '{close}'?" if close else ""
     return SummcheckError(f"unknown metric '{metric}' ({where}).{hint} "
                           f"Known metrics: {', '.join(sorted(known))}.")
 
