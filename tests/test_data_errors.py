@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from summcheck.cli import app
+from summcheck.errors import DataError
 
 ROWS = [{"id": f"s{i}", "article": f"Story {i} began. It went on. It ended.",
          "highlights": f"Point {i}."} for i in range(5)]
@@ -506,3 +509,61 @@ def test_the_run_names_the_examples_that_share_an_id(here):
     config(here)
     code, output = cli("run", "c.yaml", "--no-progress")
     assert code == 2 and "(examples 2 and 4 as read)" in output, output
+
+
+# ---------------------------------------------------------------- one split per file list
+_SPLIT_FILES = {"train": ["train", "cnn_train", "training-00001"],
+                "validation": ["validation", "dev", "frank_valid", "val"],
+                "test": ["test", "cnn_dm_test", "testing"]}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(sorted(_SPLIT_FILES)), min_size=1, max_size=3, unique=True),
+       st.data())
+def test_a_pattern_over_several_splits_files_is_refused(tmp_path_factory, splits, data):
+    """`data_files: data/*.jsonl, split: test` over train.jsonl and test.jsonl read both,
+    all as the test split: `split:` picks no file from a list or a pattern. Refused when
+    the files are named for more than one split; one split's files load as before."""
+    from summcheck.data.hf import check_local_files, load_hf
+    from summcheck.config import HFDataset
+
+    here = tmp_path_factory.mktemp("s")
+    for split in splits:
+        stem = data.draw(st.sampled_from(_SPLIT_FILES[split]))
+        (here / f"{stem}.jsonl").write_text(json.dumps(
+            {"id": f"{split}-1", "article": "A story.", "highlights": ["A point."]}) + "\n")
+    spec = HFDataset(source="hf", path="json", data_files=str(here / "*.jsonl"),
+                     split=data.draw(st.sampled_from(sorted(_SPLIT_FILES))))
+    if len(splits) == 1 and (splits[0] == spec.split):
+        assert len(load_hf(spec)) == 1 and check_local_files(spec) == 1
+        return
+    if len(splits) == 1:
+        with pytest.raises(DataError, match=rf"dataset.split: '{spec.split}', but "
+                                            rf"dataset.data_files names a file of the "
+                                            rf"{splits[0]} split"):
+            load_hf(spec)
+        return
+    for load in (load_hf, check_local_files):
+        with pytest.raises(DataError, match=r"named for the splits .* read whole, as one "
+                                            r"split .*picks no file from it"):
+            load(spec)
+
+
+def test_a_split_named_for_its_files_or_left_out_loads(tmp_path):
+    from summcheck.data.hf import load_hf
+    from summcheck.config import HFDataset
+
+    for name in ("cnn_train.jsonl", "cnn_test.jsonl", "stories.jsonl"):
+        (tmp_path / name).write_text(json.dumps(
+            {"id": name, "article": "A story.", "highlights": ["A point."]}) + "\n")
+    files = {"train": str(tmp_path / "cnn_train.jsonl"), "test": str(tmp_path / "cnn_test.jsonl")}
+    assert load_hf(HFDataset(source="hf", path="json", data_files=files,
+                             split="train"))[0].id == "cnn_train.jsonl"
+    assert load_hf(HFDataset(source="hf", path=files["train"]))[0].id == "cnn_train.jsonl"
+    assert load_hf(HFDataset(source="hf", path=files["train"], split="training"))[0].meta[
+        "split"] == "training"
+    assert load_hf(HFDataset(source="hf", path=str(tmp_path / "stories.jsonl"),
+                             split="validation"))[0].meta["split"] == "validation"
+    with pytest.raises(DataError, match="split: 'test', but dataset.path names a file of "
+                                        "the train split"):
+        load_hf(HFDataset(source="hf", path=files["train"], split="test"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,7 +108,49 @@ def local_files(spec: HFDataset) -> LocalFiles | None:
             what = "no file matches" if glob.has_magic(pattern) else "file not found:"
             raise DataError(f"{field}: {what} {pattern}. Fix {field} {_RELATIVE}.")
         out += [f for f in found if Path(f).is_file()]
+    if not isinstance(spec.data_files, dict):   # one split, keyed by `split` in `resolve`
+        _check_one_split(spec, out, field)
     return LocalFiles(builder, out, field)
+
+
+# Split names as file names spell them, by the split they name.
+_SPLIT_WORDS = {"train": "train", "training": "train", "validation": "validation",
+                "valid": "validation", "val": "validation", "dev": "validation",
+                "test": "test", "testing": "test"}
+
+
+def split_named(file: str) -> str | None:
+    """The split a data file's name names (cnn_test.jsonl: test; train-00001.parquet:
+    train), or None when it names none or more than one."""
+    words = {_SPLIT_WORDS[w] for w in re.split(r"[^a-z]+", Path(file).name.lower())
+             if w in _SPLIT_WORDS}
+    return words.pop() if len(words) == 1 else None
+
+
+def _check_one_split(spec: HFDataset, files: list[str], field: str) -> None:
+    """A file, a list or a pattern is one split, read whole: `split:` picks no file from
+    it, it only names the examples' split. A pattern matching train.jsonl and test.jsonl
+    read both as the test split (split: test), and `split: test` beside a file named
+    for another split selected nothing, silently. Either is refused here, saying how to
+    name each split's files."""
+    named = {f: split_named(f) for f in files}
+    splits = sorted({s for s in named.values() if s})
+    shown = ", ".join(Path(f).name for f, s in named.items() if s)
+    how = (f"Name each split's files, e.g. `data_files: {{{spec.split}: ...}}` with "
+           f"`split: {spec.split}`")
+    if len(splits) > 1:
+        raise DataError(
+            f"{field}: its files are named for the splits {', '.join(splits)} ({shown}), "
+            f"and a list or a pattern is read whole, as one split ({spec.split!r}): "
+            f"`split:` picks no file from it. {how}, or narrow {field} to one split's files.")
+    given = "split" in spec.model_fields_set and _SPLIT_WORDS.get(spec.split.lower(),
+                                                                     spec.split.lower())
+    if given and splits and splits[0] != given and all(named.values()):
+        raise DataError(
+            f"dataset.split: {spec.split!r}, but {field} names a file of the "
+            f"{splits[0]} split ({shown}). A data file is read whole, as one split: "
+            f"`split:` picks nothing from it, it only names it. Give the {spec.split} "
+            f"split's file, or set `split: {splits[0]}` (or leave split out).")
 
 
 def stamp(file: str) -> tuple[int, ...]:
