@@ -103,6 +103,8 @@ def test_to_bullets_splits_as_a_run_splits_a_text_summary():
     assert evaluate_modules.to_bullets("The dog ran home. The cat sat.") == [
         "The dog ran home.", "The cat sat."]
     assert evaluate_modules.reference_bullets("- One. Two.\nThree") == ["One. Two.", "Three"]
+    assert evaluate_modules.reference_bullets("- One.\n...\n- \n—") == ["One."]
+    assert evaluate_modules.reference_bullets("...\n-") == []
 
 
 def test_rouge_module_equals_rouge_metric(load):

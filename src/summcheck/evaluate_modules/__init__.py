@@ -29,7 +29,7 @@ from typing import Any, Sequence
 from summcheck.consistency.base import Check
 from summcheck.metric_kinds import failure_scores
 from summcheck.plugins import adopt
-from summcheck.text import split_bullets, strip_bullet
+from summcheck.text import split_bullets, strip_bullet, worded
 
 NAMES = ("summcheck_rouge", "summcheck_numbers", "summcheck_entities", "summcheck_consistency")
 
@@ -56,8 +56,10 @@ def to_bullets(text: str) -> list[str]:
 
 
 def reference_bullets(text: str) -> list[str]:
-    """The bullets of one reference string: one per non-empty line, markers removed."""
-    return [b for b in (strip_bullet(line) for line in text.splitlines()) if b]
+    """The bullets of one reference string: one per line holding a word, markers removed
+    (a "..." line was a reference bullet the checks' reference-side scores read, where a
+    run drops it: text.worded)."""
+    return worded(strip_bullet(line) for line in text.splitlines())
 
 
 def summarize(rows: Sequence[dict[str, Any]], use_aggregator: bool,
