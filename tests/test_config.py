@@ -87,6 +87,18 @@ def test_a_null_section_says_how_to_turn_its_entries_off(tmp_path, section, fix)
     assert f"line 2, {section}:" in message and fix in message
 
 
+@pytest.mark.parametrize("entry, value", [("metrics: {coverage: %s}", "true"),
+                                          ("checks: {numbers: %s}", "off"),
+                                          ("checks: {support: %s}", "yes")])
+def test_a_boolean_entry_says_how_to_turn_it_on_or_off(tmp_path, entry, value):
+    """`coverage: true` said "Input should be a valid dictionary or instance of
+    CoverageSpec (got True)", which does not say how to turn it on."""
+    name = entry.split("{")[1].split(":")[0]
+    message = error_of(write(tmp_path, f"name: t\n{entry % value}\nsummarizers: [{{type: lead}}]\n"))
+    assert f"line 2, {entry.split(':')[0]}.{name}: `{name}: " in message
+    assert f"as `{name}: {{}}`, or off as `{name}: null`" in message
+
+
 def test_missing_required_key(tmp_path):
     message = error_of(write(tmp_path, "summarizers:\n  - type: lead\n"))
     assert "name: required key missing" in message

@@ -524,6 +524,11 @@ def _explain(e: dict, loc: list) -> str:
                 "('on':) or fix its spelling.")
     if kind == "missing":
         return f"required key missing: add `{loc[-1]}:` here."
+    if kind == "model_type" and isinstance(e.get("input"), bool) and len(loc) == 2 \
+            and loc[0] in _SECTIONS:   # `coverage: true`, `numbers: off`
+        return (f"`{loc[-1]}: {str(e['input']).lower()}` is neither on nor off: turn it on "
+                f"with its default settings as `{loc[-1]}: {{}}`, or off as "
+                f"`{loc[-1]}: null`.")
     if kind == "union_tag_invalid":
         tags = e["ctx"]["expected_tags"]
         choices = [t.strip().strip("'") for t in tags.split(",")]
