@@ -567,3 +567,31 @@ def test_a_split_named_for_its_files_or_left_out_loads(tmp_path):
     with pytest.raises(DataError, match="split: 'test', but dataset.path names a file of "
                                         "the train split"):
         load_hf(HFDataset(source="hf", path=files["train"], split="test"))
+
+
+def test_a_single_quoted_escape_separator_is_refused_where_the_highlights_break_lines(
+        tmp_path):
+    """`highlights_sep: '\\n'` (single quotes: YAML keeps a backslash and an n) split
+    nothing in highlights joined by line breaks: each example had one reference bullet
+    and rougeLsum equalled rougeL, silently. Refused with the fix; data that holds the
+    two characters is split on them as asked, and the double-quoted line break works."""
+    data = tmp_path / "d.jsonl"
+    rows = [{"id": "a", "article": "A story.", "highlights": "One point.\nTwo points."}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for quoted, ok in (("'\\n'", False), ('"\\n"', True), ("'\\r\\n'", False)):
+        (tmp_path / "c.yaml").write_text(
+            f"name: t\ndataset: {{source: hf, path: {data}, highlights_sep: {quoted}}}\n"
+            "summarizers: [{type: lead}]\n")
+        result = CliRunner().invoke(app, ["validate", str(tmp_path / "c.yaml")])
+        assert (result.exit_code == 0) == ok, result.output
+        if not ok:
+            assert "line 1: the highlights hold line breaks and no" in result.output
+            assert 'write it in double quotes: highlights_sep: "' in result.output
+    from summcheck.config import HFDataset
+    from summcheck.data.mapping import to_example
+
+    spec = HFDataset(source="hf", path="json", highlights_sep="\\n")
+    literal = to_example(spec, {"id": "a", "article": "S.", "highlights": "One.\\nTwo."}, 0)
+    assert literal.reference_bullets == ("One.", "Two.")
+    with pytest.raises(DataError, match="row 0: the highlights hold line breaks"):
+        to_example(spec, {"id": "a", "article": "S.", "highlights": "One.\nTwo."}, 0)

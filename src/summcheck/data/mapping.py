@@ -39,6 +39,8 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
             isinstance(value, list) and all(isinstance(v, (str, type(None))) for v in value)):
         return (f"{f.highlights!r} (fields.highlights) is {kind(value)}. Give the reference "
                 "highlights as a string or a list of strings (or null).")
+    if (problem := escaped_separator(spec, value)) is not None:
+        return problem
     if written_list(value):   # pandas' list column in a CSV: one reference bullet
         return (f"{f.highlights!r} (fields.highlights) is a list written as text "
                 f"({value[:60]!r}{'...' if len(value) > 60 else ''}): it would be one "
@@ -50,6 +52,27 @@ def row_problem(spec: HFDataset, row: dict[str, Any]) -> str | None:
         return (f"{f.title!r} (fields.title) is {kind(title)}, not text. Give the title as "
                 "a string (or null), or set fields.title: null.")
     return None
+
+
+# A separator written as an escape in single quotes, which YAML keeps as it is ('\n' is a
+# backslash and an n), and the character the writer meant.
+_ESCAPES = {"\\n": "\n", "\\r\\n": "\n", "\\t": "\t"}
+
+
+def escaped_separator(spec: HFDataset, value: Any) -> str | None:
+    """The problem when `highlights_sep` is an escape written in single quotes ('\\n')
+    and a highlights text holds line breaks (tabs) but not that escape: split on the
+    backslash and the letter, such highlights were one reference bullet, silently
+    (rougeLsum then equals rougeL). Data that does hold the escape is read as asked."""
+    sep = spec.highlights_sep
+    meant = _ESCAPES.get(sep or "")
+    if not isinstance(value, str) or meant is None or meant not in value or sep in value:
+        return None
+    return (f"the highlights hold {'line breaks' if meant == chr(10) else 'tabs'} and no "
+            f"{sep!r}, which dataset.highlights_sep is: a backslash and a letter, as YAML "
+            f"reads '{sep}' in single quotes, so they would be one reference bullet. For a "
+            f"{'line break' if meant == chr(10) else 'tab'}, write it in double quotes: "
+            f'highlights_sep: "{sep}".')
 
 
 def kind(value: Any) -> str:
@@ -111,6 +134,8 @@ def to_example(spec: HFDataset, row: dict[str, Any], index: int) -> Example:
             f"{where(spec)}: row {index}: fields.story column {f.story!r} holds "
             f"{type(story).__name__}, not text. Map fields.story to the article text column."
         )
+    if (problem := escaped_separator(spec, row.get(f.highlights) if f.highlights else None)):
+        raise DataError(f"{where(spec)}: row {index}: {problem}")
     return Example(
         id=_row_id(spec, row, index),
         story=story,
