@@ -281,3 +281,14 @@ def test_a_gemma_setting_hf_causal_refuses_is_refused_on_load(tmp_path, setting,
     message = error_of(write(tmp_path, f"name: t\nsummarizers:\n  - type: gemma-270m\n"
                                        f"    {setting}\n"))
     assert f"line 4, {field}:" in message
+
+
+@pytest.mark.parametrize("fields", ["{story: text, highlights: text}",
+                                    "{highlights: article}"])
+def test_highlights_mapped_to_the_story_column_are_refused(tmp_path, fields):
+    """`fields: {highlights: article}` scored each summary against its own story."""
+    (tmp_path / "d.jsonl").write_text('{"id": "a", "article": "A.", "text": "A."}\n')
+    message = error_of(write(tmp_path, f"name: t\ndataset:\n  source: hf\n  path: d.jsonl\n"
+                                       f"  fields: {fields}\nsummarizers: [{{type: lead}}]\n"))
+    assert "line 5, dataset.fields: " in message
+    assert "highlights and story both name the column" in message

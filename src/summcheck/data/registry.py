@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..registry import Float, Int, Registry, Spec
 
@@ -26,6 +26,17 @@ class FieldMap(Spec):
     story: str = "article"
     highlights: str | None = "highlights"
     title: str | None = None
+
+    @model_validator(mode="after")
+    def _highlights_are_not_the_story(self) -> "FieldMap":
+        """`highlights: article` scored every summary against its own story (a copied
+        sentence then looked like a perfect highlight), and validate said ok."""
+        if self.highlights is not None and self.highlights == self.story:
+            raise ValueError(f"highlights and story both name the column {self.story!r}: "
+                             "each summary would be scored against its own story. Map "
+                             "highlights to the reference highlights' column, or set "
+                             "`highlights: null` when there are none")
+        return self
 
 
 class _DatasetBase(Spec):
