@@ -292,3 +292,16 @@ def test_highlights_mapped_to_the_story_column_are_refused(tmp_path, fields):
                                        f"  fields: {fields}\nsummarizers: [{{type: lead}}]\n"))
     assert "line 5, dataset.fields: " in message
     assert "highlights and story both name the column" in message
+
+
+@pytest.mark.parametrize("body, where, says", [
+    ("summarizers: {type: lead}\n", "line 2, summarizers: ", "Put `- ` before it"),
+    ("summarizers:\n", "line 2, summarizers: ", "a list is needed here"),
+    ("summarizers: [lead]\n", "line 2, summarizers[0]: ", "e.g. `{type: lead}`"),
+    ("summarizers: [{type: lead}]\nmetrics: {rouge: {types: rouge1}}\n",
+     "line 3, metrics.rouge.types: ", "a list is needed here"),
+])
+def test_a_list_written_as_one_item_says_how_to_write_a_list(tmp_path, body, where, says):
+    """pydantic said "Input should be a valid tuple" for `summarizers: {type: lead}`."""
+    message = error_of(write(tmp_path, "name: t\n" + body))
+    assert where in message and says in message and "tuple" not in message

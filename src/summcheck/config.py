@@ -536,6 +536,18 @@ def _explain(e: dict, loc: list) -> str:
         return f"unknown value '{given}'.{_did_you_mean(given, choices)} Choose one of: {tags}."
     if kind == "union_tag_not_found":
         return f"missing `{e['ctx']['discriminator'].strip(chr(39))}:` key saying which kind this is."
+    if kind in ("tuple_type", "list_type"):   # pydantic says "a valid tuple"
+        given = e.get("input")
+        one = (" (one entry? Put `- ` before it, on its own line, or [ ] around it)"
+               if isinstance(given, (dict, str)) else "")
+        return (f"a list is needed here: [a, b], or one `- ` line per item (got "
+                f"{given!r}){one}.")
+    if kind == "model_attributes_type" and isinstance(e.get("input"), str) \
+            and len(loc) == 2 and loc[0] == "summarizers":   # `- lead`
+        hint = (f" `{{type: {e['input']}}}`" if e["input"] in SUMMARIZERS.names()
+                else " {type: lead, k: 3}")
+        return (f"each summarizer is a mapping with its type and settings, e.g.{hint} "
+                f"(got {e['input']!r}).")
     if kind == "literal_error" and isinstance(e.get("input"), str):  # e.g. a ROUGE type
         choices = re.findall(r"'([^']*)'", e["ctx"]["expected"])
         return f"{e['msg']} (got {e['input']!r}).{_did_you_mean(e['input'], choices)}"
