@@ -305,3 +305,9 @@ def test_a_list_written_as_one_item_says_how_to_write_a_list(tmp_path, body, whe
     """pydantic said "Input should be a valid tuple" for `summarizers: {type: lead}`."""
     message = error_of(write(tmp_path, "name: t\n" + body))
     assert where in message and says in message and "tuple" not in message
+
+
+def test_a_rouge_type_listed_twice_is_refused(tmp_path):
+    message = error_of(write(tmp_path, "name: t\nsummarizers: [{type: lead}]\n"
+                                       "metrics: {rouge: {types: [rouge1, rouge2, rouge1]}}\n"))
+    assert "line 3, metrics.rouge.types: " in message and "rouge1 listed twice" in message

@@ -45,6 +45,9 @@ class RougeSpec(Spec):
         if not types:
             raise ValueError("no ROUGE type: list some of " + ", ".join(ROUGE_TYPES)
                              + ", or turn ROUGE off with `rouge: null`")
+        twice = sorted({t for t in types if types.count(t) > 1})
+        if twice:   # the signature named it twice: another run's "differed" from this one's
+            raise ValueError(f"{', '.join(twice)} listed twice: list each type once")
         return types
 
 
