@@ -595,3 +595,23 @@ def test_a_single_quoted_escape_separator_is_refused_where_the_highlights_break_
     assert literal.reference_bullets == ("One.", "Two.")
     with pytest.raises(DataError, match="row 0: the highlights hold line breaks"):
         to_example(spec, {"id": "a", "article": "S.", "highlights": "One.\nTwo."}, 0)
+
+
+
+def test_highlights_that_hold_only_an_escaped_line_break_are_refused():
+    """Highlights exported with "\n" written as a backslash and an n, under the default
+    line-break separator, were one reference bullet per example, silently."""
+    from summcheck.config import HFDataset
+    from summcheck.data.mapping import to_example
+
+    row = {"id": "a", "article": "S.", "highlights": "One.\\nTwo."}
+    with pytest.raises(DataError) as err:
+        to_example(HFDataset(source="hf", path="json"), row, 0)
+    assert "row 0: the highlights hold '\\\\n' (a backslash" in str(err.value)
+    assert "write highlights_sep: '\\n' (single quotes)" in str(err.value)
+    assert to_example(HFDataset(source="hf", path="json", highlights_sep="\\n"), row,
+                      0).reference_bullets == ("One.", "Two.")
+    assert to_example(HFDataset(source="hf", path="json", highlights_sep=None), row,
+                      0).reference_bullets == ("One.\\nTwo.",)
+    assert to_example(HFDataset(source="hf", path="json"), {**row, "highlights": "A.\nB \\n"},
+                      0).reference_bullets == ("A.", "B \\n")

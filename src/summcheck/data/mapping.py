@@ -63,8 +63,18 @@ def escaped_separator(spec: HFDataset, value: Any) -> str | None:
     """The problem when `highlights_sep` is an escape written in single quotes ('\\n')
     and a highlights text holds line breaks (tabs) but not that escape: split on the
     backslash and the letter, such highlights were one reference bullet, silently
-    (rougeLsum then equals rougeL). Data that does hold the escape is read as asked."""
+    (rougeLsum then equals rougeL). Data that does hold the escape is read as asked. And
+    the other way round: a line break (tab) separator, and highlights that hold only the
+    escape, as some exports write one."""
     sep = spec.highlights_sep
+    if isinstance(value, str) and sep in ("\n", "\t") and sep not in value \
+            and (escaped := "\\n" if sep == "\n" else "\\t") in value:
+        return (f"the highlights hold {escaped!r} (a backslash and a letter, as some exports "
+                f"write a {'line break' if sep == chr(10) else 'tab'}) and no "
+                f"{'line break' if sep == chr(10) else 'tab'}, which dataset.highlights_sep "
+                "is: they would be one reference bullet. To split on the two characters, "
+                f"write highlights_sep: '{escaped}' (single quotes); if each row's "
+                "highlights are one bullet, highlights_sep: null.")
     meant = _ESCAPES.get(sep or "")
     if not isinstance(value, str) or meant is None or meant not in value or sep in value:
         return None
