@@ -90,17 +90,18 @@ class _Wordless:
 def test_a_plugins_wordless_or_unexplained_failure_is_counted_fresh_and_cached(tmp_path):
     """Blank bullets from a plugin summarizer were not an "empty summary": not counted in
     n_failed and (before scoring treated them as failed) scored 1.0 on every check. An
-    error "" was scored as a failure but not counted (the tally tests the error's truth)."""
+    error "" was scored as a failure but not counted (the tally tests the error's truth).
+    A "..." bullet beside a real one was kept and scored as a bullet."""
     from summcheck.summarizers.cache import GenerationCache, summarize_with_cache
 
     examples = [Example(i, f"Story {i} has 3 words.", ("Three words.",)) for i in "abc"]
-    outputs = {"a": ("", "  "), "b": ("Story b has 3 words.",), "c": ("...",)}
+    outputs = {"a": ("", "  "), "b": ("Story b has 3 words.", "...", "-"), "c": ("...",)}
     cache = GenerationCache(tmp_path)
     for attempt in ("fresh", "cached"):
         summaries, _ = summarize_with_cache(_Wordless(outputs), examples, cache,
                                             batch_size=8)
         assert [s.error for s in summaries] == ["empty summary", None, "empty summary"], attempt
-        assert [s.bullets for s in summaries] == [(), outputs["b"], ()], attempt
+        assert [s.bullets for s in summaries] == [(), ("Story b has 3 words.",), ()], attempt
     cache.put_many(_Wordless(outputs), [(examples[0], Summary("a", ("", "-")))])   # as cached
     summaries, _ = summarize_with_cache(_Wordless(outputs), examples, cache, batch_size=8)
     assert summaries[0].error == "empty summary"   # by code before this check: still failed

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -31,7 +32,7 @@ from .. import fastjson
 from ..errors import SummcheckError
 from ..plugins import adopt
 from ..sqlite_db import guarded, open_db
-from ..text import holds_words
+from ..text import holds_words, worded
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -224,14 +225,18 @@ def _ids(ids) -> str:
 
 
 def _check_output(example: Example, summary: Summary) -> Summary:
-    """`summary`, or a failed one when it holds no bullet with a letter or digit ((),
-    [""], ["..."]: `text.holds_words`) or its error is an empty string: a plugin
-    summarizer's blank bullets were counted as a summary (not in n_failed), and an error
-    "" was scored as a failure but not counted as one."""
+    """`summary` without its bullets that hold no letter or digit, or a failed one when
+    none is left ((), [""], ["..."]: `text.holds_words`) or its error is an empty string:
+    a plugin summarizer's blank bullets were counted as a summary (not in n_failed), an
+    error "" was scored as a failure but not counted as one, and a "..." bullet beside
+    real ones was scored as a bullet (the support check's 1.0 for a bullet with nothing to
+    check raised the mean; the built-in summarizers' bullet parsing drops such lines)."""
     if summary.error == "":
         error = "failed (the summarizer gave no message)"
     elif summary.error is None and not holds_words(summary.bullets):
         error = "empty summary"
+    elif summary.error is None and len(worded(summary.bullets)) < len(summary.bullets):
+        return replace(summary, bullets=tuple(worded(summary.bullets)))
     else:
         return summary
     return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
