@@ -166,6 +166,29 @@ def test_a_gated_metric_measured_differently_is_refused_unless_allowed(tmp_path,
     assert same.exit_code == 0 and "NOT comparable" not in same.output, same.output
 
 
+def test_other_library_versions_are_a_warning_not_a_refusal(tmp_path):
+    """Only the numpy and spaCy versions differ (a release between two CI runs): the method
+    is the same, so the gate runs and says so; a method part beside them still refuses."""
+    from fake_runs import SIGNATURES
+
+    def sigs(numpy, spacy, stem="porter"):
+        return {**SIGNATURES, "rouge": SIGNATURES["rouge"].replace("stem:porter", f"stem:{stem}")
+                + f"|numpy-{numpy}|spacy={spacy}+thinc-8.3.14"}
+
+    base = write_baseline(run(tmp_path, "base", BASE, signatures=sigs("2.4.6", "3.8.18")),
+                          tmp_path / "baseline.json")
+    newer = regress(run(tmp_path, "cur", BASE, signatures=sigs("2.4.7", "3.8.19")),
+                    "--baseline", base)
+    assert newer.exit_code == 0, newer.output
+    assert ("WARNING: rouge2_f measured with other library versions: rouge: base has "
+            "numpy-2.4.6|spacy=3.8.18+thinc-8.3.14 where cur has "
+            "numpy-2.4.7|spacy=3.8.19+thinc-8.3.14") in newer.output
+    assert "NOT comparable" not in newer.output
+    method = regress(run(tmp_path, "other", BASE, signatures=sigs("2.4.7", "3.8.18", "none")),
+                     "--baseline", base)
+    assert method.exit_code == 2 and "NOT comparable" in method.output, method.output
+
+
 # ---------------------------------------------------------------- bad input: exit 2
 def _write(path, text):
     path.write_text(text)

@@ -130,24 +130,50 @@ def paired_delta(a: Values, b: Values, *, n_bootstrap: int, seed: int,
 
 
 def signature_warnings(a: ScoreSet, b: ScoreSet, metrics: list[str]) -> list[str]:
-    """A loud line for each signature family that moves `metrics` and differs between runs."""
+    """A loud line for each signature family that moves `metrics` and differs between
+    runs: `signature_differences`, the incomparable first."""
+    incomparable, versions = signature_differences(a, b, metrics)
+    return incomparable + versions
+
+
+def signature_differences(a: ScoreSet, b: ScoreSet, metrics: list[str]
+                          ) -> tuple[list[str], list[str]]:
+    """(lines of signature families that differ in method or settings: the numbers are
+    NOT comparable; lines of those that differ only in library versions, `_LIBRARY`:
+    the same method, numbers that may differ in their last digits). regress refuses the
+    first kind, not the second: a new numpy release would otherwise stop every gate."""
     moved: dict[str, list[str]] = {"bullets": list(metrics)}
     for metric in metrics:
         for family in signature_families(metric):
             moved.setdefault(family, []).append(metric)
-    out = []
+    incomparable, versions = [], []
     for family, family_metrics in sorted(moved.items()):
         sig_a, sig_b = a.signatures.get(family), b.signatures.get(family)
         if _same_numbers(family, sig_a, sig_b) or not family_metrics:
             continue
+        names = ", ".join(family_metrics)
         if sig_a is None or sig_b is None:
-            out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: the {family} "
-                       f"signature is only in {a.name if sig_b is None else b.name}")
+            incomparable.append(f"WARNING: {names} NOT comparable: the {family} signature is "
+                                f"only in {a.name if sig_b is None else b.name}")
             continue
         only_a, only_b = _sig_parts_diff(sig_a, sig_b)
-        out.append(f"WARNING: {', '.join(family_metrics)} NOT comparable: {family} signatures "
-                   f"differ: {a.name} has {only_a} where {b.name} has {only_b}")
-    return out
+        if _same_numbers(family, _without_libraries(sig_a), _without_libraries(sig_b)):
+            versions.append(f"WARNING: {names} measured with other library versions: "
+                            f"{family}: {a.name} has {only_a} where {b.name} has {only_b} "
+                            "(the same method; numbers may differ in their last digits)")
+        else:
+            incomparable.append(f"WARNING: {names} NOT comparable: {family} signatures "
+                                f"differ: {a.name} has {only_a} where {b.name} has {only_b}")
+    return incomparable, versions
+
+
+# Signature parts that name a library's version, not a method or setting of summcheck.
+_LIBRARY = re.compile(r"(?:numpy|scipy|tokenizers|safetensors|torch|transformers|nltk)-\d[\w.+]*"
+                      r"|spacy=\d[\w.]*\+thinc-\d[\w.]*")
+
+
+def _without_libraries(sig: str) -> str:
+    return "|".join(part for part in sig.split("|") if not _LIBRARY.fullmatch(part))
 
 
 # Parts of a signature that do not move the numbers of a metric both runs have: which of

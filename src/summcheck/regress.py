@@ -38,7 +38,7 @@ from .metric_kinds import direction, drop_that_cannot_fail
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
-                     scoreset_from_run, signature_warnings, some_ids, too_small_text,
+                     scoreset_from_run, signature_differences, some_ids, too_small_text,
                      unknown_metric_error, without_changed_examples)
 from .stats import (PERMUTATIONS, holm, holm_floors, paired_test_settings, resamples_for,
                     smallest_p)
@@ -365,12 +365,12 @@ def run_regress(current_run_dir: str | Path, *, baseline: str | Path, max_drop: 
             "checks nothing cannot pass; write the baseline again with `summcheck baseline`, "
             "or gate metrics both runs have (--max-drop METRIC=VALUE).")
     gated = list(dict.fromkeys(row.metric for row in rows))
-    mismatched = signature_warnings(base, current, gated)
+    mismatched, versions = signature_differences(base, current, gated)
     if mismatched and not allow_signature_change:
         raise _incomparable(mismatched)
     most = max_resamples(pair_labels(base, current), gate)
     vacuous = _cannot_fail(rows, gate.alpha, most)
-    warnings = (mismatched + vacuous + _example_lines(base, current)
+    warnings = (mismatched + versions + vacuous + _example_lines(base, current)
                 + _label_lines(base, current)
                 + failure_lines(base, current, pair_labels(base, current)) + notes)
     counts = {v: sum(row.verdict == v for row in rows)
