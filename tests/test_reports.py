@@ -494,6 +494,7 @@ def test_html_shows_at_most_max_examples_those_with_most_findings_first(tmp_path
     shown = re.findall(r'<tbody class="ex" id="ex-([^"]+)"', page)
     assert len(shown) == 1 and shown[0] in with_findings
     assert f"Showing 1 of {len(run.examples)} examples" in page
+    assert "summcheck report RUN_DIR --max-examples N" in page   # the way without a re-run
     full = write_reports([run_dir], tmp_path / "all", formats=("html",))["html"].read_text()
     assert len(re.findall(r'<tbody class="ex"', full)) == len(run.examples)
     assert "Showing" not in full

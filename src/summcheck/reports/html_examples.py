@@ -56,8 +56,10 @@ def examples_table(runs: Sequence[RunData], models: Sequence[Model],
               for key in shown if key in examples]
     note = "" if len(shown) == n_examples else (
         f'<p class="warning">Showing {len(shown)} of {n_examples} examples, those with '
-        "the most findings and failed summaries. Every example's scores are in scores.csv; findings in the "
-        "run folder's checks.jsonl. Raise report.html_max_examples to show more.</p>")
+        "the most findings and failed summaries. Every example's scores are in scores.csv; "
+        "findings in the run folder's checks.jsonl. To show more, raise "
+        "report.html_max_examples in the config, or write the report again with "
+        "<code>summcheck report RUN_DIR --max-examples N</code>.</p>")
     return (note + f'<table id="examples" class="sortable grouped"><thead><tr>{head}'
             f'</tr></thead>' + "".join(bodies) + "</table>")
 
