@@ -14,8 +14,11 @@ every (summarizer, gated metric) row of the gate:
 With m differing examples no p can go below 2/2^m, nor its Holm-adjusted value below what
 that gives in this gate (stats.holm_floors): where that is >= alpha (m <= 5 at 0.05 for a
 gate of one row, more for larger gates) a drop beyond max_drop is "not significant" and
-its line says the n is too small to gate. A gate that gates nothing, or a current run
-with examples but no score rows for them, is bad input (exit 2).
+its line says the n is too small to gate; where no outcome on the shared examples could
+fail any row, a warning says so whatever the scores (`_cannot_fail`). A gate that gates
+nothing, a current run with examples but no score rows for them, or a gated metric whose
+signature differs from the baseline's in method or settings (not only in library
+versions; `--allow-signature-change` gates anyway) is bad input (exit 2).
 
 Gated metrics and their allowed drops come from the current run's `regress` config section
 (when its config has none, the baseline's; else RegressSpec's defaults), then `--max-drop METRIC=VALUE` replaces or adds single metrics.
