@@ -18,7 +18,7 @@ import pytest
 from summcheck import runner
 from summcheck.cli import default_config_path
 from summcheck.config import load_config
-from summcheck.paired import _same_numbers, _without_libraries
+from summcheck.paired import _same_numbers, method_of
 
 BASELINE = Path(__file__).resolve().parents[1] / "reports" / "baseline.json"
 COMPARED = ("rouge", "coverage", "numbers", "entities", "support", "relations", "consistency",
@@ -34,11 +34,8 @@ def test_the_committed_baseline_has_the_signatures_a_default_run_has_now(tmp_pat
     if "method=aligned" in baseline.get("support", "") and \
             "method=aligned" not in now.get("support", ""):
         pytest.skip("the MiniLM weights are not installed (the baseline is of a full install)")
-    def method(sig: str | None) -> str | None:
-        return None if sig is None else _without_libraries(sig)
-
     stale = {family: (baseline.get(family), now.get(family)) for family in COMPARED
-             if not _same_numbers(family, method(baseline.get(family)),
-                                  method(now.get(family)))}
+             if not _same_numbers(family, method_of(baseline.get(family)),
+                                  method_of(now.get(family)))}
     assert not stale, ("reports/baseline.json is stale; write it again (see this module's "
                        f"docstring): {stale}")

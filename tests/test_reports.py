@@ -422,6 +422,8 @@ def test_a_star_across_runs_pairs_only_examples_of_the_same_story_and_signatures
     unstemmed = verdict(stem="none")
     assert unstemmed.best is None
     assert unstemmed.text == "not ranked: the runs' rouge signatures differ"
+    # another numpy only: the same method, ranked as regress gates it (with a warning)
+    assert verdict(stem="porter|numpy-9.9.9").best == "b/lead-3"
 
 
 def test_a_star_on_other_example_sets_says_how_many_values_had_no_pair():

@@ -196,9 +196,16 @@ def _same_numbers(family: str, sig_a: str | None, sig_b: str | None) -> bool:
 
 
 def differing_families(sigs_a: dict[str, str], sigs_b: dict[str, str], metric: str) -> list[str]:
-    """The signature families that move `metric` and differ between two runs' signatures."""
+    """The signature families that move `metric` and differ between two runs' signatures
+    in method or settings: library versions alone do not, as in regress
+    (`signature_differences`)."""
     return [f for f in dict.fromkeys(("bullets",) + signature_families(metric))
-            if not _same_numbers(f, sigs_a.get(f), sigs_b.get(f))]
+            if not _same_numbers(f, method_of(sigs_a.get(f)), method_of(sigs_b.get(f)))]
+
+
+def method_of(sig: str | None) -> str | None:
+    """A signature without its library versions (`_LIBRARY`)."""
+    return None if sig is None else _without_libraries(sig)
 
 
 def consistency_method(signatures: dict[str, str]) -> str:
