@@ -82,6 +82,7 @@ class SummcheckRouge(evaluate.Metric):
             scores = metric.score(prediction=to_bullets(pred),
                                   references=[reference_bullets(r) for r in refs])
             if not scores:
-                raise ValueError(f"prediction {i} has no non-empty reference")
+                raise ValueError(f"prediction {i} has no non-empty reference (a reference "
+                                 "needs a line with a letter or digit; \"...\" is none)")
             rows.append(_hf_names(scores, metric.types))
         return {**summarize(rows, use_aggregator, predictions), "signature": metric.signature()}
