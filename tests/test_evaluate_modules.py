@@ -192,6 +192,11 @@ def test_consistency_module_equals_overall_consistency(load, entity_check):
                                             for e in entities]),
     })
     assert min(per_example) < 1.0
+    # the signature names how the checks make `consistency` (failures 0, rules), as a
+    # run's results.json does: it named the checks only
+    from summcheck.scoring import RULES_SIGNATURE
+    assert result["signature"] == " + ".join([NumberCheck().signature(),
+                                              entity_check.signature(), RULES_SIGNATURE])
 
 
 def test_consistency_module_numbers_only(load):

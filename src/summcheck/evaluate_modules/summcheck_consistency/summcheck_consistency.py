@@ -8,7 +8,7 @@ from summcheck.evaluate_modules import (
     BULLETS_DOC, default_support_check, entity_check, findings, labels_tuple, run_check,
     string_info, summarize,
 )
-from summcheck.scoring import overall_consistency
+from summcheck.scoring import RULES_SIGNATURE, overall_consistency
 
 _DESCRIPTION = """\
 Consistency of summaries with their source stories: summcheck's NumberCheck, EntityCheck
@@ -72,4 +72,6 @@ class SummcheckConsistency(evaluate.Metric):
         out = summarize(rows, use_aggregator, predictions)
         if return_findings:
             out["findings"] = [findings(results) for results in per_example]
-        return {**out, "signature": " + ".join(check.signature() for check in run)}
+        # the checks' signatures and how they make `consistency`, as a run's results.json
+        return {**out, "signature": " + ".join([*(check.signature() for check in run),
+                                                 RULES_SIGNATURE])}
