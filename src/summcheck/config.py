@@ -23,7 +23,8 @@ from .consistency.registry import (CHECKS, ENTITY_LABELS, EntitiesCheckSpec,  # 
 from .data.registry import (LOADERS, BundledDataset, FieldMap, HFDataset,  # noqa: F401
                             NewsPagesDataset, _DatasetBase)
 from .errors import ConfigError
-from .metric_kinds import closest_metric, direction, drop_that_cannot_fail
+from .metric_kinds import (closest_metric, count_that_cannot_be_gated,
+                           drop_that_cannot_fail)
 from .metrics.registry import METRICS, ROUGE_TYPES, CoverageSpec, RougeSpec  # noqa: F401
 from .registry import Float, Int
 from .registry import Spec as _Spec
@@ -204,11 +205,10 @@ class RunSpec(_Spec):
                     "it.{hint} They give: {known}",
                     {"name": repr(name), "hint": _off_or_close(name, known, sections),
                      "known": ", ".join(sorted(known)), "at": ("max_drop", name)})
-            if direction(name) == 0:
-                raise PydanticCustomError(
-                    "count_gated", "{name} is a count with no better direction, so it "
-                    "cannot be gated. Gate a rate or score instead",
-                    {"name": name, "at": ("max_drop", name)})
+            if (reason := count_that_cannot_be_gated(name)) is not None:
+                raise PydanticCustomError("count_gated", "{name} {reason}",
+                                          {"name": name, "reason": reason,
+                                           "at": ("max_drop", name)})
         return value
 
     def spec_hash(self) -> str:

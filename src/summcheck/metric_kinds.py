@@ -25,6 +25,16 @@ def drop_that_cannot_fail(metric: str, drop: float) -> str | None:
             "gate. Give it in the metric's 0-1 units (0.01 for one percentage point)")
 
 
+def count_that_cannot_be_gated(metric: str) -> str | None:
+    """Why `metric` cannot be gated, after its name, or None: a plain count has no better
+    side, so no change of it is a drop. Said on load (config) and by regress (--max-drop,
+    baselines)."""
+    if direction(metric) != 0:
+        return None
+    return ("is a count with no better direction, so it cannot be gated. Gate a rate or "
+            "score instead")
+
+
 def closest_metric(metric: str, known: set[str] | list[str]) -> str | None:
     """The known name closest to a misspelt one, or None when none is close; of equally
     close ones the F-measure ("rouge2" -> rouge2_f, where difflib's own tie-break gave

@@ -37,7 +37,7 @@ from typing import Callable
 from .artifacts import load_run, write_json
 from .config import RegressSpec
 from .errors import SummcheckError
-from .metric_kinds import direction, drop_that_cannot_fail
+from .metric_kinds import count_that_cannot_be_gated, direction, drop_that_cannot_fail
 from .paired import (Paired, ScoreSet, changed_examples_warning, failure_lines,
                      format_interval, format_p, pair_labels, paired_delta,
                      refuse_mixed_support_methods, refuse_nothing_comparable,
@@ -171,9 +171,8 @@ def _check_metrics(gate: Gate, base: ScoreSet, current: ScoreSet) -> None:
     for metric in gate.max_drop:
         if metric not in known:
             raise unknown_metric_error(metric, known, gate.source[metric])
-        if direction(metric) == 0:
-            raise SummcheckError(f"{metric} ({gate.source[metric]}) is a count with no better "
-                                 "direction, so it cannot be gated. Gate a rate or score instead.")
+        if (reason := count_that_cannot_be_gated(metric)) is not None:
+            raise SummcheckError(f"{metric} ({gate.source[metric]}) {reason}.")
 
 
 # ---------------------------------------------------------------- the gate
