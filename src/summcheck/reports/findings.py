@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 from ..artifacts import RunData
+from ..text import counted
 from .model_table import Model
 
 NOUNS = {"numbers": "number", "entities": "entity", "relations": "relation",
@@ -53,6 +54,13 @@ def describe(finding: dict[str, Any]) -> str:
 def flagged(check: str) -> str:
     """What the check's findings are, e.g. "unsupported number mentions"."""
     return FLAGGED.get(check, f"{check} findings")
+
+
+def failed_summaries(models: Sequence[Model]) -> str | None:
+    """How many of the models' summaries failed, in words ("3 failed summaries"), or None:
+    a failed summary had nothing to check, so "none found" alone read as clean ones."""
+    failed = sum(int(m.summary.get("n_failed") or 0) for m in models)
+    return counted(failed, "failed summary", "failed summaries") if failed else None
 
 
 def check_order(check: str) -> tuple[bool, str]:

@@ -6,7 +6,7 @@ import re
 
 from ..tables import HEADLINE_METRICS
 from ..text import counted
-from .findings import check_order, checks_ran, describe, sample_findings
+from .findings import check_order, checks_ran, describe, failed_summaries, sample_findings
 from .model_table import ALPHA, ModelTable, significance_legend
 
 N_FINDINGS = 10
@@ -138,8 +138,7 @@ def _findings(table: ModelTable, limit: int) -> list[str]:
 def _no_findings(table: ModelTable) -> str:
     """"No findings.", and how many summaries were not checked because they failed: with
     every summary failed, "No findings." read as clean summaries."""
-    failed = sum(int(m.summary.get("n_failed") or 0) for m in table.models)
-    if not failed:
+    failures = failed_summaries(table.models)
+    if failures is None:
         return "No findings."
-    failures = counted(failed, "failed summary", "failed summaries")
     return f"No findings in the summaries checked; {failures} had nothing to check."

@@ -16,8 +16,7 @@ import numpy as np
 
 from ..errors import MissingExtraError
 from ..metric_kinds import is_count
-from ..text import counted
-from .findings import flagged
+from .findings import failed_summaries, flagged
 from .model_table import Model
 
 MAX_POINTS = 300   # strip-plot points per model; the box still uses every value
@@ -53,11 +52,10 @@ def make_plots(models: Sequence[Model], metrics: Sequence[str],
         if rates:
             plots.append(_unsupported_plot(models, rates))
         elif checked:   # a failed summary had nothing to check: not a clean one
-            failed = sum(int(m.summary.get("n_failed") or 0) for m in models)
-            failures = counted(failed, "failed summary", "failed summaries")
+            failures = failed_summaries(models)
             plots.append(Plot("Unsupported mentions: none found" + (
                 f" in the summaries checked ({failures} had nothing to check)"
-                if failed else ""), "", ""))
+                if failures else ""), "", ""))
         else:
             plots.append(Plot("Unsupported mentions: no consistency checks ran (the "
                               "config's `checks` section turned them off), so nothing was "
