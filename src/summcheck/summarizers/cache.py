@@ -32,7 +32,7 @@ from .. import fastjson
 from ..errors import SummcheckError
 from ..plugins import adopt
 from ..sqlite_db import guarded, open_db
-from ..text import holds_words, worded
+from ..text import worded
 from ..types import Example, Summary
 from .base import Summarizer
 
@@ -226,17 +226,18 @@ def _ids(ids) -> str:
 
 def _check_output(example: Example, summary: Summary) -> Summary:
     """`summary` without its bullets that hold no letter or digit, or a failed one when
-    none is left ((), [""], ["..."]: `text.holds_words`) or its error is an empty string:
+    none is left ((), [""], ["..."]: `text.worded`) or its error is an empty string:
     a plugin summarizer's blank bullets were counted as a summary (not in n_failed), an
     error "" was scored as a failure but not counted as one, and a "..." bullet beside
     real ones was scored as a bullet (the support check's 1.0 for a bullet with nothing to
     check raised the mean; the built-in summarizers' bullet parsing drops such lines)."""
+    kept = tuple(worded(summary.bullets))
     if summary.error == "":
         error = "failed (the summarizer gave no message)"
-    elif summary.error is None and not holds_words(summary.bullets):
+    elif summary.error is None and not kept:
         error = "empty summary"
-    elif summary.error is None and len(worded(summary.bullets)) < len(summary.bullets):
-        return replace(summary, bullets=tuple(worded(summary.bullets)))
+    elif summary.error is None and len(kept) < len(summary.bullets):
+        return replace(summary, bullets=kept)
     else:
         return summary
     return Summary(example.id, (), raw_text=summary.raw_text, seconds=summary.seconds,
