@@ -154,8 +154,9 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
               or not holds_words(s.bullets)]
     if failed:
         _name_failures(metrics, checks, examples, failed, per_metric, per_check)
+    failing = set(failed)
     out = []
-    for i, (example, summary) in enumerate(zip(examples, summaries, strict=True)):
+    for i, _ in enumerate(zip(examples, summaries, strict=True)):   # same lengths
         values: dict[str, float] = {}
         for metric_values in per_metric:
             values.update(metric_values[i])
@@ -165,7 +166,7 @@ def score_batch(examples: Sequence[Example], summaries: Sequence[Summary], metri
         overall = overall_consistency(results)
         if overall is not None:
             values["consistency"] = overall
-        if summary.error is not None or not holds_words(summary.bullets):
+        if i in failing:
             values = failure_scores(values)
         out.append((values, results))
     return out
